@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SoCSim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "socsim", targets: ["socsim"]),
+        .library(name: "LM32", targets: ["LM32"]),
+        .library(name: "LM32Asm", targets: ["LM32Asm"]),
+        .library(name: "PCIe", targets: ["PCIe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Time, clocks, events, seeded randomness. No dependencies.
+        .target(name: "SimKernel"),
+        // Bus transactions, byte enables, address maps.
+        .target(name: "SimBus", dependencies: ["SimKernel"]),
+        // LM32 instruction table, decoder, disassembler, functional core, trace.
+        .target(name: "LM32", dependencies: ["SimBus"]),
+        // ELF32 reader and writer.
+        .target(name: "ELF"),
+        // GNU-as compatible assembler and ld-style linker for LM32.
+        .target(name: "LM32Asm", dependencies: ["LM32", "ELF"]),
+        // PCI Express transaction layer: TLP codec, config space, link timing.
+        .target(name: "PCIe", dependencies: ["SimKernel", "SimBus"]),
+        // Machines: the upstream unit-test bench, program loading.
+        .target(name: "SoC", dependencies: ["LM32", "LM32Asm", "ELF", "SimBus"],
+                resources: [.copy("Firmware")]),
+        .executableTarget(name: "socsim", dependencies: [
+            "SoC", "LM32", "LM32Asm", "ELF", "PCIe",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "LM32Tests", dependencies: ["LM32"]),
+        .testTarget(name: "ELFTests", dependencies: ["ELF"]),
+        .testTarget(name: "LM32AsmTests", dependencies: ["LM32Asm", "LM32", "ELF"],
+                    resources: [.copy("Corpus")]),
+        .testTarget(name: "PCIeTests", dependencies: ["PCIe"]),
+        .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm"]),
+        .testTarget(name: "CLITests", dependencies: ["socsim"]),
+    ]
+)
