@@ -1,0 +1,43 @@
+/// CPU configuration: what `lm32_config.v` would say for a profile.
+public struct CoreConfig: Sendable, Equatable {
+    public var name: String
+    public var ebaReset: UInt32
+    public var debaReset: UInt32
+    public var icache: Bool
+    public var dcache: Bool
+    public var cycleCounter: Bool
+    /// CFG_DEBUG_ENABLED: DC/DEBA/BP/WP, break/bret, BIE; CSR numbers decode 5 bits.
+    public var debug: Bool
+    public var breakpoints: Int
+    public var watchpoints: Int
+
+    public init(name: String, ebaReset: UInt32 = 0, debaReset: UInt32 = 0, icache: Bool, dcache: Bool,
+                cycleCounter: Bool, debug: Bool = true, breakpoints: Int = 4, watchpoints: Int = 4) {
+        self.name = name; self.ebaReset = ebaReset; self.debaReset = debaReset
+        self.icache = icache; self.dcache = dcache; self.cycleCounter = cycleCounter
+        self.debug = debug; self.breakpoints = breakpoints; self.watchpoints = watchpoints
+    }
+
+    /// The CFG CSR (reference §2.1, RTL bit order): pipelined multiplier,
+    /// multi-cycle divider, barrel shifter and sign extension are always present.
+    public var cfg: UInt32 {
+        var v: UInt32 = 0b1111                      // M, D, barrel shifter, sign extension
+        if cycleCounter { v |= 1 << 5 }
+        if dcache { v |= 1 << 6 }
+        if icache { v |= 1 << 7 }
+        if debug { v |= 1 << 8 | 1 << 10 }          // G and R (ROM debug)
+        v |= 32 << 12                               // 32 interrupt lines
+        v |= UInt32(breakpoints) << 18
+        v |= UInt32(watchpoints) << 22
+        v |= 2 << 26                                // revision
+        return v
+    }
+
+    /// The upstream test bench's CPU without the MMU, caches off, cycle counter on.
+    public static let testbenchNoCache = CoreConfig(name: "testbench-nocache", icache: false, dcache: false, cycleCounter: true)
+    /// The same with 4 KiB direct-mapped I and D caches.
+    public static let testbenchCache = CoreConfig(name: "testbench-cache", icache: true, dcache: true, cycleCounter: true)
+
+    public static let profiles: [CoreConfig] = [testbenchNoCache, testbenchCache]
+    public static func profile(named n: String) -> CoreConfig? { profiles.first { $0.name == n } }
+}
