@@ -89,13 +89,14 @@ public enum RequestRules {
     /// (`data.count == 4 * request.length`). Every completion but the last ends on a
     /// naturally aligned `readCompletionBoundary` (64 or 128); each carries at most
     /// `maxPayload` bytes and as many whole RCB blocks as fit (pass `maxPayload ==
-    /// readCompletionBoundary` for one completion per RCB block, as most root complexes do).
+    /// readCompletionBoundary` for RCB-sized completions, as many root complexes send).
     /// Byte Count is the bytes still to be returned including this completion; Lower
     /// Address is the low 7 bits of its first valid byte.
     public static func completions(for request: MemoryReadHeader, data: [UInt8], completer: PCIeID,
                                    readCompletionBoundary rcb: Int, maxPayload: Int) -> [TLP] {
         precondition(rcb == 64 || rcb == 128, "RCB is 64 or 128 bytes")
-        precondition(maxPayload >= rcb && PCIeSize.encoding(bytes: maxPayload) != nil)
+        precondition(maxPayload >= rcb && maxPayload <= 4096 && maxPayload & (maxPayload - 1) == 0,
+                     "completion payload limit is a power of two from the RCB to 4096")
         precondition(data.count == 4 * request.length, "data covers the requested dwords")
         let total = ByteEnables.byteCount(length: request.length, firstBE: request.firstBE, lastBE: request.lastBE)
         let firstByte = request.address + UInt64(ByteEnables.firstOffset(request.firstBE))
