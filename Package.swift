@@ -29,6 +29,10 @@ let package = Package(
         // Machines: the upstream unit-test bench, program loading.
         .target(name: "SoC", dependencies: ["LM32", "LM32Asm", "ELF", "SimBus"],
                 resources: [.copy("Firmware")]),
+        // C ABI of the verilated RTL (RTL/bridge/bridge.h): types only, no Verilator needed.
+        .target(name: "CVerilatorBridge"),
+        // Loads RTL/build/<profile>/libsocsim_rtl.so at run time (dlopen); see docs/rtl.md.
+        .target(name: "Verilated", dependencies: ["CVerilatorBridge"]),
         .executableTarget(name: "socsim", dependencies: [
             "SoC", "LM32", "LM32Asm", "ELF", "PCIe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -42,5 +46,6 @@ let package = Package(
         .testTarget(name: "PCIeTests", dependencies: ["PCIe"]),
         .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm"]),
         .testTarget(name: "CLITests", dependencies: ["socsim"]),
+        .testTarget(name: "VerilatedTests", dependencies: ["Verilated"]),
     ]
 )

@@ -1,0 +1,467 @@
+// SoCSim Verilator bridge: implementation of RTL/bridge/bridge.h around the
+// verilated socsim_tb_top (prefix Vsocsim). Compiled by RTL/build.sh into
+// RTL/build/<profile>/libsocsim_rtl.so together with the model and the
+// Verilator runtime.
+//
+// Rules kept here (see shared reference cosim-verilator.md, "pitfalls"):
+//   * no C++ exception crosses the C ABI: every entry point catches;
+//   * Verilator never exits or aborts the host: built with VL_USER_FINISH,
+//     VL_USER_STOP and VL_USER_FATAL, defined below ($finish/$stop only set
+//     gotFinish, a fatal error throws);
+//   * Verilated::threadContextp is rebound on every evaluating call;
+//   * teardown order: trace close -> final() -> model -> context.
+
+#define SOCSIM_BRIDGE_IMPLEMENTATION
+#include "bridge.h"
+
+#include "Vsocsim.h"
+#include "Vsocsim___024root.h"
+#include "verilated.h"
+#if VM_TRACE
+#include "verilated_vcd_c.h"
+#endif
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#ifndef SOCSIM_PROFILE
+#error "SOCSIM_PROFILE must be defined by the build"
+#endif
+#ifndef SOCSIM_FEATURES
+#error "SOCSIM_FEATURES must be defined by the build"
+#endif
+
+#define SOCSIM_EXPORT extern "C" __attribute__((visibility("default")))
+
+// ------------------------------------------------------------ Verilator hooks
+void vl_finish(const char* /*filename*/, int /*linenum*/, const char* /*hier*/) VL_MT_UNSAFE {
+    Verilated::threadContextp()->gotFinish(true);
+}
+void vl_stop(const char* /*filename*/, int /*linenum*/, const char* /*hier*/) VL_MT_UNSAFE {
+    Verilated::threadContextp()->gotFinish(true);
+}
+void vl_fatal(const char* filename, int linenum, const char* hier, const char* msg) VL_MT_UNSAFE {
+    Verilated::threadContextp()->gotFinish(true);
+    std::string s = "Verilator fatal: ";
+    s += msg ? msg : "";
+    if (filename && *filename) s += std::string(" (") + filename + ":" + std::to_string(linenum) + ")";
+    if (hier && *hier) s += std::string(" in ") + hier;
+    throw std::runtime_error(s);
+}
+
+namespace {
+
+constexpr uint32_t kRamBytes = 65536;
+
+struct Model {
+    std::unique_ptr<VerilatedContext> ctx;
+    std::unique_ptr<Vsocsim> top;
+#if VM_TRACE
+    std::unique_ptr<VerilatedVcdC> vcd;
+#endif
+    socsim_rtl_inputs_t in{};
+    uint64_t cycle = 0;
+    uint64_t time_ps = 0;  // start of the current cycle (clk low)
+    uint64_t half_ps = 6250;
+    uint8_t reset_level = 0;
+    std::string err;
+};
+
+inline void bind(Model* m) { Verilated::threadContextp(m->ctx.get()); }
+
+inline void apply_inputs(Model* m) {
+    Vsocsim* t = m->top.get();
+    const socsim_rtl_inputs_t& in = m->in;
+    t->irq = in.interrupt;
+    t->ext_break = in.ext_break & 1;
+    t->i_wait = in.i_wait;
+    t->d_wait = in.d_wait;
+    t->i_err_en = in.i_err_en & 1;
+    t->i_err_lo = in.i_err_lo;
+    t->i_err_hi = in.i_err_hi;
+    t->d_err_en = in.d_err_en & 1;
+    t->d_err_lo = in.d_err_lo;
+    t->d_err_hi = in.d_err_hi;
+}
+
+// One clock period: the low phase is dumped at time_ps, the rising edge at
+// time_ps + half, and the falling edge is evaluated (and dumped with the next
+// period's low phase, together with any input change made in between).
+inline void one_cycle(Model* m) {
+    Vsocsim* t = m->top.get();
+#if VM_TRACE
+    if (m->vcd) m->vcd->dump(m->time_ps);
+#endif
+    t->clk = 1;
+    t->eval();
+#if VM_TRACE
+    if (m->vcd) m->vcd->dump(m->time_ps + m->half_ps);
+#endif
+    t->clk = 0;
+    t->eval();
+    m->time_ps += 2 * m->half_ps;
+    m->ctx->time(m->time_ps);
+}
+
+inline uint32_t tdev_bits(const Vsocsim* t) {
+    return (t->tdev_end ? SOCSIM_TDEV_END : 0u) | (t->tdev_result ? SOCSIM_TDEV_RESULT : 0u) |
+           (t->tdev_name ? SOCSIM_TDEV_NAME : 0u) | (t->tdev_char ? SOCSIM_TDEV_CHAR : 0u);
+}
+
+inline uint32_t stop_bits(const Vsocsim* t) {
+    return tdev_bits(t) | (t->retire ? SOCSIM_STOP_RETIRE : 0u) | (t->exc_w ? SOCSIM_STOP_EXCEPTION : 0u);
+}
+
+inline void fill_obs(const Model* m, socsim_rtl_obs_t* o) {
+    const Vsocsim* t = m->top.get();
+    o->cycle = m->cycle;
+    o->pc_f = t->pc_f;
+    o->pc_d = t->pc_d;
+    o->pc_x = t->pc_x;
+    o->pc_m = t->pc_m;
+    o->pc_w = t->pc_w;
+    o->insn_w = t->insn_w;
+    o->rf_data = t->rf_data;
+    o->ip = t->ip;
+    o->im = t->im;
+    o->cc = t->cc;
+    o->interrupt = t->irq;
+    o->tdev_data = t->tdev_data;
+    o->ibus.adr = t->i_adr;
+    o->ibus.dat_w = t->i_dat_w;
+    o->ibus.dat_r = t->i_dat_r;
+    o->ibus.sel = t->i_sel;
+    o->ibus.cti = t->i_cti;
+    o->ibus.bte = t->i_bte;
+    o->ibus.cyc = t->i_cyc;
+    o->ibus.stb = t->i_stb;
+    o->ibus.we = t->i_we;
+    o->ibus.ack = t->i_ack;
+    o->ibus.err = t->i_err;
+    o->dbus.adr = t->d_adr;
+    o->dbus.dat_w = t->d_dat_w;
+    o->dbus.dat_r = t->d_dat_r;
+    o->dbus.sel = t->d_sel;
+    o->dbus.cti = t->d_cti;
+    o->dbus.bte = t->d_bte;
+    o->dbus.cyc = t->d_cyc;
+    o->dbus.stb = t->d_stb;
+    o->dbus.we = t->d_we;
+    o->dbus.ack = t->d_ack;
+    o->dbus.err = t->d_err;
+    o->valid = t->valid;
+    o->stall = t->stall;
+    o->kill = t->kill;
+    o->retire = t->retire;
+    o->rf_we = t->rf_we;
+    o->rf_idx = t->rf_idx;
+    o->exc_w = t->exc_w;
+    o->eid_w = t->eid_w;
+    o->ie = t->ie;
+    o->eie = t->eie;
+    o->bie = t->bie;
+    o->tdev = static_cast<uint8_t>(tdev_bits(t));
+    o->ext_break = t->ext_break;
+    o->reset = t->rst;
+    o->pad_[0] = o->pad_[1] = 0;
+}
+
+void do_reset(Model* m, uint32_t cycles) {
+    Vsocsim* t = m->top.get();
+    t->rst = 1;
+    t->eval();
+    for (uint32_t i = 0; i < cycles; ++i) one_cycle(m);
+    t->rst = 0;
+    t->eval();
+    m->cycle = 0;
+}
+
+// Word k of the RAM array socsim_tb_top.mem (flattened into the root by
+// Verilator's inlining; a rename in another Verilator version fails to compile).
+inline uint32_t& ram_word(Model* m, uint32_t k) {
+    return m->top->rootp->socsim_tb_top__DOT__mem[k];
+}
+
+int32_t fail(Model* m, int32_t code, const std::string& msg) {
+    m->err = msg;
+    return code;
+}
+
+#define GUARD_BEGIN                                            \
+    if (!h) return SOCSIM_ERR_ARGUMENT;                        \
+    Model* m = reinterpret_cast<Model*>(h);                    \
+    try {                                                      \
+        m->err.clear();
+#define GUARD_END                                              \
+    }                                                          \
+    catch (const std::exception& e) {                          \
+        return fail(m, SOCSIM_ERR, e.what());                  \
+    }                                                          \
+    catch (...) {                                              \
+        return fail(m, SOCSIM_ERR, "unknown C++ exception");   \
+    }
+
+#define CHECK_RUNNABLE                                                                   \
+    bind(m);                                                                             \
+    if (m->ctx->gotFinish())                                                             \
+        return fail(m, SOCSIM_ERR_FINISHED, "the model has finished ($finish or fatal)");
+
+// ------------------------------------------------------------ entry points
+socsim_rtl_t* api_create(const socsim_rtl_options_t* opts, char* errbuf, size_t errlen) {
+    auto report = [&](const char* msg) {
+        if (errbuf && errlen) std::snprintf(errbuf, errlen, "%s", msg);
+    };
+    socsim_rtl_options_t o{};
+    o.struct_size = sizeof o;
+    if (opts) {
+        if (opts->struct_size != sizeof(socsim_rtl_options_t)) {
+            report("socsim_rtl_options_t.struct_size does not match this library (ABI mismatch)");
+            return nullptr;
+        }
+        o = *opts;
+    }
+    if (o.reset_cycles == 0) o.reset_cycles = 2;
+    if (o.clock_period_ps == 0) o.clock_period_ps = 12500;
+    if (o.clock_period_ps % 2 != 0) {
+        report("clock_period_ps must be even");
+        return nullptr;
+    }
+    Model* m = nullptr;
+    try {
+        m = new Model();
+        m->half_ps = o.clock_period_ps / 2;
+        m->ctx.reset(new VerilatedContext);
+        m->ctx->fatalOnError(false);
+        m->ctx->randReset(0);  // every variable without an initialiser starts at 0
+#if VM_TRACE
+        m->ctx->traceEverOn(true);
+#endif
+        bind(m);
+        m->top.reset(new Vsocsim(m->ctx.get(), "TOP"));
+        Vsocsim* t = m->top.get();
+        t->clk = 0;
+        t->rst = 1;
+        apply_inputs(m);
+        t->eval();  // initial blocks; clk low so the first rising edge is seen
+        do_reset(m, o.reset_cycles);
+        return reinterpret_cast<socsim_rtl_t*>(m);
+    } catch (const std::exception& e) {
+        report(e.what());
+    } catch (...) {
+        report("unknown C++ exception");
+    }
+    if (m) {
+        m->top.reset();
+        m->ctx.reset();
+        delete m;
+    }
+    return nullptr;
+}
+
+void api_destroy(socsim_rtl_t* h) {
+    if (!h) return;
+    Model* m = reinterpret_cast<Model*>(h);
+    try {
+        bind(m);
+#if VM_TRACE
+        if (m->vcd) {
+            m->vcd->dump(m->time_ps);
+            m->vcd->close();
+            m->vcd.reset();
+        }
+#endif
+        if (m->top) m->top->final();
+    } catch (...) {
+    }
+    m->top.reset();
+    m->ctx.reset();
+    delete m;
+}
+
+int32_t api_reset(socsim_rtl_t* h, uint32_t cycles) {
+    GUARD_BEGIN
+    CHECK_RUNNABLE
+    if (cycles == 0) return fail(m, SOCSIM_ERR_ARGUMENT, "reset needs at least 1 cycle");
+    do_reset(m, cycles);
+    return SOCSIM_OK;
+    GUARD_END
+}
+
+int32_t api_set_inputs(socsim_rtl_t* h, const socsim_rtl_inputs_t* in) {
+    GUARD_BEGIN
+    CHECK_RUNNABLE
+    if (!in) return fail(m, SOCSIM_ERR_ARGUMENT, "inputs is NULL");
+    m->in = *in;
+    apply_inputs(m);
+    m->top->eval();
+    return SOCSIM_OK;
+    GUARD_END
+}
+
+int32_t api_get_inputs(const socsim_rtl_t* h, socsim_rtl_inputs_t* out) {
+    if (!h || !out) return SOCSIM_ERR_ARGUMENT;
+    *out = reinterpret_cast<const Model*>(h)->in;
+    return SOCSIM_OK;
+}
+
+int32_t api_observe(socsim_rtl_t* h, socsim_rtl_obs_t* out) {
+    GUARD_BEGIN
+    if (!out) return fail(m, SOCSIM_ERR_ARGUMENT, "out is NULL");
+    fill_obs(m, out);
+    return SOCSIM_OK;
+    GUARD_END
+}
+
+int32_t api_step(socsim_rtl_t* h, uint64_t n, uint32_t stop_mask, uint64_t* done) {
+    if (done) *done = 0;
+    GUARD_BEGIN
+    CHECK_RUNNABLE
+    uint64_t i = 0;
+    if (stop_mask == 0) {
+        for (; i < n; ++i) {
+            one_cycle(m);
+            ++m->cycle;
+        }
+    } else {
+        while (i < n) {
+            one_cycle(m);
+            ++i;
+            ++m->cycle;
+            if (stop_bits(m->top.get()) & stop_mask) break;
+        }
+    }
+    if (done) *done = i;
+    if (m->ctx->gotFinish()) return fail(m, SOCSIM_ERR_FINISHED, "the model executed $finish or $stop");
+    return SOCSIM_OK;
+    GUARD_END
+}
+
+int32_t api_step_obs(socsim_rtl_t* h, uint64_t n, socsim_rtl_obs_t* out) {
+    GUARD_BEGIN
+    CHECK_RUNNABLE
+    if (!out && n) return fail(m, SOCSIM_ERR_ARGUMENT, "out is NULL");
+    for (uint64_t i = 0; i < n; ++i) {
+        one_cycle(m);
+        ++m->cycle;
+        fill_obs(m, &out[i]);
+    }
+    return SOCSIM_OK;
+    GUARD_END
+}
+
+int32_t api_mem_write(socsim_rtl_t* h, uint32_t addr, const uint8_t* src, uint32_t len) {
+    GUARD_BEGIN
+    if (!src && len) return fail(m, SOCSIM_ERR_ARGUMENT, "src is NULL");
+    if (addr > kRamBytes || len > kRamBytes - addr)
+        return fail(m, SOCSIM_ERR_ARGUMENT, "RAM access outside 0x0000..0xFFFF");
+    bind(m);
+    for (uint32_t i = 0; i < len; ++i) {
+        uint32_t a = addr + i;
+        uint32_t shift = 8 * (3 - (a & 3));
+        uint32_t& w = ram_word(m, a >> 2);
+        w = (w & ~(0xFFu << shift)) | (uint32_t(src[i]) << shift);
+    }
+    m->top->eval();  // combinational read data follows the new contents
+    return SOCSIM_OK;
+    GUARD_END
+}
+
+int32_t api_mem_read(socsim_rtl_t* h, uint32_t addr, uint8_t* dst, uint32_t len) {
+    GUARD_BEGIN
+    if (!dst && len) return fail(m, SOCSIM_ERR_ARGUMENT, "dst is NULL");
+    if (addr > kRamBytes || len > kRamBytes - addr)
+        return fail(m, SOCSIM_ERR_ARGUMENT, "RAM access outside 0x0000..0xFFFF");
+    for (uint32_t i = 0; i < len; ++i) {
+        uint32_t a = addr + i;
+        dst[i] = uint8_t(ram_word(m, a >> 2) >> (8 * (3 - (a & 3))));
+    }
+    return SOCSIM_OK;
+    GUARD_END
+}
+
+int32_t api_trace_open(socsim_rtl_t* h, const char* path, int32_t depth) {
+    GUARD_BEGIN
+#if VM_TRACE
+    bind(m);
+    if (!path) return fail(m, SOCSIM_ERR_ARGUMENT, "path is NULL");
+    if (m->vcd) return fail(m, SOCSIM_ERR_ARGUMENT, "a VCD is already open");
+    std::unique_ptr<VerilatedVcdC> vcd(new VerilatedVcdC);
+    m->top->trace(vcd.get(), depth > 0 ? depth : 99);
+    vcd->open(path);
+    if (!vcd->isOpen()) return fail(m, SOCSIM_ERR, std::string("cannot open VCD file ") + path);
+    m->vcd = std::move(vcd);
+    return SOCSIM_OK;
+#else
+    (void)path;
+    (void)depth;
+    return fail(m, SOCSIM_ERR, "library built without --trace");
+#endif
+    GUARD_END
+}
+
+int32_t api_trace_close(socsim_rtl_t* h) {
+    GUARD_BEGIN
+#if VM_TRACE
+    bind(m);
+    if (m->vcd) {
+        m->vcd->dump(m->time_ps);
+        m->vcd->close();
+        m->vcd.reset();
+    }
+#endif
+    return SOCSIM_OK;
+    GUARD_END
+}
+
+const char* api_last_error(const socsim_rtl_t* h) {
+    if (!h) return "null model handle";
+    return reinterpret_cast<const Model*>(h)->err.c_str();
+}
+
+int32_t api_raw_run(socsim_rtl_t* h, uint64_t n) {
+    GUARD_BEGIN
+    CHECK_RUNNABLE
+    Vsocsim* t = m->top.get();
+    for (uint64_t i = 0; i < n; ++i) {
+        t->clk = 1;
+        t->eval();
+        t->clk = 0;
+        t->eval();
+    }
+    m->cycle += n;
+    m->time_ps += 2 * m->half_ps * n;
+    m->ctx->time(m->time_ps);
+    return SOCSIM_OK;
+    GUARD_END
+}
+
+const socsim_bridge_api_t kApi = {
+    SOCSIM_BRIDGE_ABI_VERSION,
+    sizeof(socsim_bridge_api_t),
+    SOCSIM_PROFILE,
+    VERILATOR_VERSION,
+    SOCSIM_FEATURES,
+    kRamBytes,
+    api_create,
+    api_destroy,
+    api_reset,
+    api_set_inputs,
+    api_get_inputs,
+    api_observe,
+    api_step,
+    api_step_obs,
+    api_mem_write,
+    api_mem_read,
+    api_trace_open,
+    api_trace_close,
+    api_last_error,
+    api_raw_run,
+};
+
+}  // namespace
+
+SOCSIM_EXPORT uint32_t socsim_bridge_abi_version(void) { return SOCSIM_BRIDGE_ABI_VERSION; }
+SOCSIM_EXPORT const socsim_bridge_api_t* socsim_bridge_api(void) { return &kApi; }

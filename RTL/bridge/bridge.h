@@ -1,0 +1,227 @@
+/*
+ * SoCSim Verilator bridge: the C ABI of the verilated LM32 test bench.
+ *
+ * This header is the single description of the ABI. It is included by the C++
+ * implementation (RTL/bridge/bridge.cpp, compiled into
+ * RTL/build/<profile>/libsocsim_rtl.so) and, through the SwiftPM C target
+ * CVerilatorBridge (Sources/CVerilatorBridge/include/socsim_bridge.h is a
+ * symbolic link to this file), by the Swift side. Nothing here is re-declared
+ * in Swift.
+ *
+ * Loading: dlopen the library, dlsym "socsim_bridge_abi_version" and compare
+ * it with SOCSIM_BRIDGE_ABI_VERSION, then dlsym "socsim_bridge_api" and check
+ * api->struct_size == sizeof(socsim_bridge_api_t). Every other entry point is a
+ * field of that table.
+ *
+ * Bump SOCSIM_BRIDGE_ABI_VERSION on any change of a struct layout, a function
+ * signature or a documented meaning. See docs/rtl.md.
+ *
+ * Cycle convention: "cycle k" is the clock period after the k-th rising edge
+ * since reset was released (cycle 0 is the first cycle with reset low). An
+ * observation of cycle k holds the values that the rising edge ending cycle k
+ * acts on: e.g. ack = 1 in cycle k means the beat completes at that edge, and
+ * retire = 1 means the instruction in W writes the register file there.
+ */
+#ifndef SOCSIM_BRIDGE_H
+#define SOCSIM_BRIDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#define SOCSIM_STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#define SOCSIM_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+
+#define SOCSIM_BRIDGE_ABI_VERSION 1u
+
+/* Return codes of the int32_t entry points. */
+enum {
+    SOCSIM_OK = 0,
+    SOCSIM_ERR = -1,          /* see last_error() */
+    SOCSIM_ERR_ARGUMENT = -2, /* invalid argument; see last_error() */
+    SOCSIM_ERR_FINISHED = -3  /* the model executed $finish/$stop earlier */
+};
+
+/* Features of the CPU configuration compiled into a library (api->features). */
+enum {
+    SOCSIM_FEATURE_ICACHE = 1u << 0,
+    SOCSIM_FEATURE_DCACHE = 1u << 1,
+    SOCSIM_FEATURE_PL_MULTIPLY = 1u << 2,
+    SOCSIM_FEATURE_PL_BARREL_SHIFT = 1u << 3,
+    SOCSIM_FEATURE_SIGN_EXTEND = 1u << 4,
+    SOCSIM_FEATURE_MC_DIVIDE = 1u << 5,
+    SOCSIM_FEATURE_CYCLE_COUNTER = 1u << 6,
+    SOCSIM_FEATURE_DEBUG = 1u << 7, /* 4 breakpoints, 4 watchpoints, ext_break */
+    SOCSIM_FEATURE_TRACE = 1u << 8  /* built with --trace: VCD available */
+};
+
+/* Test-device events (socsim_rtl_obs_t.tdev and the stop mask of step()). */
+enum {
+    SOCSIM_TDEV_END = 1u << 0,    /* write to 0xFFFF0000, or 0x0000BEEF to 0xDEAD0000 */
+    SOCSIM_TDEV_RESULT = 1u << 1, /* write to 0xFFFF0004: tdev_data == 0 pass, else fail */
+    SOCSIM_TDEV_NAME = 1u << 2,   /* write to 0xFFFF0008: tdev_data = address of the test name */
+    SOCSIM_TDEV_CHAR = 1u << 3    /* write to 0xFF000000: tdev_data[7:0] = character */
+};
+
+/* Extra stop conditions of step(); may be or-ed with the SOCSIM_TDEV_* bits. */
+enum {
+    SOCSIM_STOP_RETIRE = 1u << 8,   /* an instruction retires (obs.retire) */
+    SOCSIM_STOP_EXCEPTION = 1u << 9 /* an exception is taken in W (obs.exc_w) */
+};
+
+/* Pipeline bit masks (socsim_rtl_obs_t.valid / .kill: bit 0 F, 1 D, 2 X, 3 M,
+ * 4 W; .stall: bit 0 A, 1 F, 2 D, 3 X, 4 M). */
+
+/* One Wishbone master port as seen on the bus in one cycle. 20 bytes. */
+typedef struct socsim_wb {
+    uint32_t adr;   /* ADR_O */
+    uint32_t dat_w; /* DAT_O (master to slave) */
+    uint32_t dat_r; /* DAT_I (slave to master; the RAM word at adr[15:2]) */
+    uint8_t sel;    /* SEL_O[3:0] */
+    uint8_t cti;    /* CTI_O[2:0] */
+    uint8_t bte;    /* BTE_O[1:0] */
+    uint8_t cyc;
+    uint8_t stb;
+    uint8_t we;
+    uint8_t ack;    /* ACK_I */
+    uint8_t err;    /* ERR_I */
+} socsim_wb_t;
+
+/* Everything observed in one cycle. 112 bytes, no implicit padding. */
+typedef struct socsim_rtl_obs {
+    uint64_t cycle;     /* k, counted from reset release */
+    uint32_t pc_f, pc_d, pc_x, pc_m, pc_w; /* byte addresses of the stage PCs */
+    uint32_t insn_w;    /* instruction word in W (follows pc_w) */
+    uint32_t rf_data;   /* register-file write port: data */
+    uint32_t ip;        /* interrupt pending CSR */
+    uint32_t im;        /* interrupt mask CSR */
+    uint32_t cc;        /* cycle counter CSR */
+    uint32_t interrupt; /* interrupt lines as driven */
+    uint32_t tdev_data; /* data of the test-device event (DAT_O of the write) */
+    socsim_wb_t ibus;
+    socsim_wb_t dbus;
+    uint8_t valid;      /* valid_f..valid_w, see the bit masks above */
+    uint8_t stall;      /* stall_a..stall_m */
+    uint8_t kill;       /* kill_f..kill_w */
+    uint8_t retire;     /* valid_w & ~kill_w */
+    uint8_t rf_we;      /* register-file write port: enable */
+    uint8_t rf_idx;     /* register-file write port: register number */
+    uint8_t exc_w;      /* exception taken by the instruction in W: bit 0 non-debug, bit 1 debug */
+    uint8_t eid_w;      /* its exception ID (0..7) */
+    uint8_t ie, eie, bie; /* IE CSR bits */
+    uint8_t tdev;       /* SOCSIM_TDEV_* events in this cycle */
+    uint8_t ext_break;  /* ext_break input as driven */
+    uint8_t reset;      /* reset input as driven */
+    uint8_t pad_[2];
+} socsim_rtl_obs_t;
+
+/* The test bench's inputs. Applied by set_inputs() at once (combinational
+ * outputs such as ack are re-evaluated) and held until changed. 28 bytes. */
+typedef struct socsim_rtl_inputs {
+    uint32_t interrupt; /* the 32 interrupt lines */
+    uint32_t i_err_lo, i_err_hi; /* instruction-bus error window, inclusive */
+    uint32_t d_err_lo, d_err_hi; /* data-bus error window, inclusive */
+    uint8_t i_wait;     /* instruction-bus wait states (0 = ACK in the first cycle) */
+    uint8_t d_wait;     /* data-bus wait states */
+    uint8_t i_err_en;   /* 1: beats in [i_err_lo, i_err_hi] get ERR instead of ACK */
+    uint8_t d_err_en;
+    uint8_t ext_break;  /* the CPU's external break request */
+    uint8_t pad_[3];
+} socsim_rtl_inputs_t;
+
+/* Options for create(). Zero-initialise, then set struct_size. */
+typedef struct socsim_rtl_options {
+    uint32_t struct_size;     /* sizeof(socsim_rtl_options_t) */
+    uint32_t reset_cycles;    /* rising edges with reset high at creation; 0 = 2 */
+    uint64_t clock_period_ps; /* VCD time per cycle; even; 0 = 12500 (80 MHz) */
+} socsim_rtl_options_t;
+
+SOCSIM_STATIC_ASSERT(sizeof(socsim_wb_t) == 20, "socsim_wb_t layout");
+SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_obs_t) == 112, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ibus) == 56, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, valid) == 96, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_inputs_t) == 28, "socsim_rtl_inputs_t layout");
+SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_options_t) == 16, "socsim_rtl_options_t layout");
+
+/* An instance of the verilated test bench (its own VerilatedContext). Use it
+ * from one thread at a time. */
+typedef struct socsim_rtl socsim_rtl_t;
+
+/* create: a new model, RAM zeroed, registers zeroed (--x-initial unique with
+ * reset seed 0), reset held for reset_cycles rising edges and released; the
+ * model is then in cycle 0. Returns NULL on failure and writes a message to
+ * err (errlen bytes, may be 0). */
+typedef socsim_rtl_t *(*socsim_rtl_create_fn)(const socsim_rtl_options_t *opts, char *err, size_t errlen);
+/* destroy: closes the VCD, finalises and frees the model. NULL is accepted. */
+typedef void (*socsim_rtl_destroy_fn)(socsim_rtl_t *m);
+/* reset: hold reset for `cycles` (>= 1) rising edges, release it, cycle = 0.
+ * RAM and the register file keep their contents (as in hardware). */
+typedef int32_t (*socsim_rtl_reset_fn)(socsim_rtl_t *m, uint32_t cycles);
+typedef int32_t (*socsim_rtl_set_inputs_fn)(socsim_rtl_t *m, const socsim_rtl_inputs_t *in);
+typedef int32_t (*socsim_rtl_get_inputs_fn)(const socsim_rtl_t *m, socsim_rtl_inputs_t *out);
+/* observe: the current cycle. */
+typedef int32_t (*socsim_rtl_observe_fn)(socsim_rtl_t *m, socsim_rtl_obs_t *out);
+/* step: up to n rising edges. After each edge the new cycle is checked
+ * against stop_mask (SOCSIM_TDEV_* | SOCSIM_STOP_*); on a match it stops there,
+ * so observe() shows the matching cycle. *done (may be NULL) = edges made. */
+typedef int32_t (*socsim_rtl_step_fn)(socsim_rtl_t *m, uint64_t n, uint32_t stop_mask, uint64_t *done);
+/* step_obs: exactly n rising edges; out[i] = observation of the cycle after
+ * edge i + 1 (out must hold n records). */
+typedef int32_t (*socsim_rtl_step_obs_fn)(socsim_rtl_t *m, uint64_t n, socsim_rtl_obs_t *out);
+/* mem_write / mem_read: the 64 KiB RAM, bytes in address order (big-endian
+ * words). addr + len must not exceed 0x10000. Takes effect immediately. */
+typedef int32_t (*socsim_rtl_mem_write_fn)(socsim_rtl_t *m, uint32_t addr, const uint8_t *src, uint32_t len);
+typedef int32_t (*socsim_rtl_mem_read_fn)(socsim_rtl_t *m, uint32_t addr, uint8_t *dst, uint32_t len);
+/* trace_open: start a VCD ($timescale 1ps; clk rises at k*P + P/2) of the
+ * whole hierarchy (depth 0 = all levels). trace_close: flush and close. */
+typedef int32_t (*socsim_rtl_trace_open_fn)(socsim_rtl_t *m, const char *path, int32_t depth);
+typedef int32_t (*socsim_rtl_trace_close_fn)(socsim_rtl_t *m);
+/* last_error: message of the last failing call on m ("" if none); valid until
+ * the next call on m. */
+typedef const char *(*socsim_rtl_last_error_fn)(const socsim_rtl_t *m);
+/* raw_run: n cycles with no observation and no stop check: the plain C++ loop
+ * of the library, for measuring the bridge's overhead. */
+typedef int32_t (*socsim_rtl_raw_run_fn)(socsim_rtl_t *m, uint64_t n);
+
+typedef struct socsim_bridge_api {
+    uint32_t abi_version;          /* SOCSIM_BRIDGE_ABI_VERSION */
+    uint32_t struct_size;          /* sizeof(socsim_bridge_api_t) */
+    const char *profile;           /* "testbench-nocache", "testbench-cache" */
+    const char *verilator_version; /* e.g. "5.006 2023-01-22" */
+    uint32_t features;             /* SOCSIM_FEATURE_* */
+    uint32_t ram_bytes;            /* 65536 */
+    socsim_rtl_create_fn create;
+    socsim_rtl_destroy_fn destroy;
+    socsim_rtl_reset_fn reset;
+    socsim_rtl_set_inputs_fn set_inputs;
+    socsim_rtl_get_inputs_fn get_inputs;
+    socsim_rtl_observe_fn observe;
+    socsim_rtl_step_fn step;
+    socsim_rtl_step_obs_fn step_obs;
+    socsim_rtl_mem_write_fn mem_write;
+    socsim_rtl_mem_read_fn mem_read;
+    socsim_rtl_trace_open_fn trace_open;
+    socsim_rtl_trace_close_fn trace_close;
+    socsim_rtl_last_error_fn last_error;
+    socsim_rtl_raw_run_fn raw_run;
+} socsim_bridge_api_t;
+
+/* The two symbols a library exports. */
+typedef uint32_t (*socsim_bridge_abi_version_fn)(void);
+typedef const socsim_bridge_api_t *(*socsim_bridge_api_fn)(void);
+#define SOCSIM_BRIDGE_ABI_VERSION_SYMBOL "socsim_bridge_abi_version"
+#define SOCSIM_BRIDGE_API_SYMBOL "socsim_bridge_api"
+
+#ifdef SOCSIM_BRIDGE_IMPLEMENTATION
+uint32_t socsim_bridge_abi_version(void);
+const socsim_bridge_api_t *socsim_bridge_api(void);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SOCSIM_BRIDGE_H */

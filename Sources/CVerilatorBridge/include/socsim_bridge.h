@@ -1,0 +1,1 @@
+../../../RTL/bridge/bridge.h
