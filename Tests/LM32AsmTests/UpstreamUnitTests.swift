@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import LM32Asm
+import LM32
+
+/// Assembles and links the upstream unit tests (PyPI pythondata-cpu-lm32,
+/// verilog/test/unittests) exactly as their Makefile does: crt.S first, then
+/// one test_*.S, with linker.ld's layout.
+@Suite struct UpstreamUnitTests {
+    /// The unittests directory: $LM32_UNITTESTS_DIR, else the package in <repo>/.venv.
+    static func locate() -> URL? {
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment["LM32_UNITTESTS_DIR"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        let lib = TestSupport.repositoryRoot.appendingPathComponent(".venv/lib")
+        guard let entries = try? fm.contentsOfDirectory(atPath: lib.path) else { return nil }
+        for e in entries.sorted() where e.hasPrefix("python3") {
+            let dir = lib.appendingPathComponent(e).appendingPathComponent("site-packages/pythondata_cpu_lm32/verilog/test/unittests")
+            if fm.fileExists(atPath: dir.appendingPathComponent("crt.S").path) { return dir }
+        }
+        return nil
+    }
+
+    static let missingMessage = """
+        The upstream LM32 unit tests were not found. Install them with the README's test command:
+          python3 -m venv .venv && .venv/bin/pip install pythondata-cpu-lm32==0.0.post199
+        (or set LM32_UNITTESTS_DIR to the package's verilog/test/unittests directory).
+        """
+
+    static func testFiles(_ dir: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            .filter { $0.hasPrefix("test_") && $0.hasSuffix(".S") && $0 != "test_mmu.S" }
+            .sorted()
+    }
+
+    static func build(_ dir: URL, _ test: String) throws -> LinkedImage {
+        let inc = [dir.path]
+        let crt = try Assembler.assemble(file: dir.appendingPathComponent("crt.S").path, includePaths: inc)
+        let obj = try Assembler.assemble(file: dir.appendingPathComponent(test).path, includePaths: inc)
+        return try Linker.link([crt, obj], layout: .unitTests)
+    }
+
+    @Test func allNonMMUTestsAssembleAndLink() throws {
+        guard let dir = Self.locate() else {
+            Issue.record(Comment(rawValue: Self.missingMessage))
+            return
+        }
+        let tests = try Self.testFiles(dir)
+        #expect(tests.count == 62, "expected 62 non-MMU tests, found \(tests.count)")
+        for t in tests {
+            do {
+                let img = try Self.build(dir, t)
+                // crt: xor r0,r0,r0 at the reset vector, _start = 0.
+                #expect(img.word(at: 0) == 0x9800_0000, "\(t)")
+                #expect(img.entry == 0, "\(t)")
+                #expect(img.address(of: "_start") == 0, "\(t)")
+                let main = try #require(img.address(of: "_main"), "\(t): _main")
+                // bi _main at 0x14 reaches it.
+                let bi = img.word(at: 0x14)
+                #expect(bi >> 26 == 0x38, "\(t)")
+                let off = Int32(bitPattern: bi << 6) >> 6
+                #expect(UInt32(bitPattern: 0x14 + off * 4) == main, "\(t)")
+                #expect(main == 0x180, "\(t): _main at 0x\(String(main, radix: 16))")
+                #expect(img.address(of: "_fstack") == 0xFFFC)
+                #expect(img.address(of: "_fdata") == 0x8000)
+                // The first test name string is at 0x8000 (.data of the test; crt has none).
+                let name = String(t.dropFirst(5).dropLast(2)).uppercased()
+                let head = img.bytes(at: 0x8000, count: name.count + 1)
+                #expect(String(decoding: head.prefix(name.count), as: UTF8.self).uppercased().hasPrefix(name.prefix(2)), "\(t): data at 0x8000 = \(head)")
+                // Every word of .text disassembles to a known instruction.
+                let text = try #require(img.section(named: ".text"))
+                for w in TestSupport.words(text.bytes) {
+                    #expect(InstructionSpec.lookup(w) != nil, "\(t): unknown word 0x\(String(w, radix: 16))")
+                }
+            } catch {
+                Issue.record("\(t): \(error)")
+            }
+        }
+    }
+}
