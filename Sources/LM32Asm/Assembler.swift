@@ -45,7 +45,7 @@ enum Limits {
 
 /// One input source being read: a file, a macro expansion or a repeat block.
 final class Frame {
-    enum Kind { case file(path: String), macro(name: String), repeatBlock }
+    enum Kind { case file(path: String, shown: String), macro(name: String), repeatBlock }
     let kind: Kind
     var statements: [Statement]
     var index = 0
@@ -130,7 +130,7 @@ final class AssemblerState: ExpressionContext {
 
     func run(source: String) throws(AssemblerError) -> ObjectFile {
         let stmts = try SourceSplitter.statements(source, file: fileName)
-        frames.append(Frame(kind: .file(path: canonical(fileName)), statements: stmts, conditionDepth: 0))
+        frames.append(Frame(kind: .file(path: canonical(fileName), shown: fileName), statements: stmts, conditionDepth: 0))
         while !ended, let s = try nextStatement() {
             statementCount += 1
             if statementCount > Limits.statements {
@@ -566,7 +566,7 @@ final class AssemblerState: ExpressionContext {
         }
         // The including file: the innermost file frame.
         var including = fileName
-        for f in frames.reversed() { if case .file(let p) = f.kind { including = p; break } }
+        for f in frames.reversed() { if case .file(_, let shown) = f.kind { including = shown; break } }
         var candidates: [String] = []
         if name.hasPrefix("/") { candidates = [name] } else {
             let dir = (including as NSString).deletingLastPathComponent
@@ -576,14 +576,14 @@ final class AssemblerState: ExpressionContext {
         for c in candidates {
             guard let text = readFile(c) else { continue }
             let path = canonical(c)
-            for f in frames { if case .file(let p) = f.kind, p == path {
+            for f in frames { if case .file(let p, _) = f.kind, p == path {
                 throw AssemblerError(loc, ".include loop: '\(name)' is already being included")
             } }
             var stmts = try SourceSplitter.statements(text, file: c)
             let note = AssemblerError.Note(location: loc, message: "included from here")
             let notes = currentNotes + [note]
             for i in stmts.indices { stmts[i].notes = notes }
-            frames.append(Frame(kind: .file(path: path), statements: stmts, conditionDepth: conditionals.count))
+            frames.append(Frame(kind: .file(path: path, shown: c), statements: stmts, conditionDepth: conditionals.count))
             return
         }
         throw AssemblerError(loc, "cannot find include file '\(name)' (searched: \(candidates.joined(separator: ", ")))")
