@@ -142,6 +142,18 @@ public enum TLPFormatter {
         "{\"error\": {\"field\": \(jsonString(error.field)), \"message\": \(jsonString(error.description))}}"
     }
 
+    /// `socsim tlp encode` output: the wire bytes, one dword per group.
+    public static func encodedText(_ tlp: TLP) throws(TLPInputError) -> String {
+        do { return hexString(try TLPCodec.encode(tlp), groupDwords: true) } catch { throw TLPInputError(error) }
+    }
+
+    /// `socsim tlp encode --json` output: the bytes and the decoded fields.
+    public static func encodedJSON(_ tlp: TLP) throws(TLPInputError) -> String {
+        let wire: [UInt8]
+        do { wire = try TLPCodec.encode(tlp) } catch { throw TLPInputError(error) }
+        return "{\"bytes\": \"\(hexString(wire, groupDwords: false))\", \"tlp\": \(json(tlp))}"
+    }
+
     // MARK: hex
 
     /// Parses wire-order bytes from hex arguments. Accepts `0x` prefixes and separators
