@@ -46,6 +46,6 @@ let package = Package(
         .testTarget(name: "PCIeTests", dependencies: ["PCIe"]),
         .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm"]),
         .testTarget(name: "CLITests", dependencies: ["socsim"]),
-        .testTarget(name: "VerilatedTests", dependencies: ["Verilated"]),
+        .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm"]),
     ]
 )

@@ -168,6 +168,23 @@ func waits(i: UInt8, d: UInt8) -> RTLInputs {
         #expect(acks.map { $0.cycle - obs[first].cycle } == (1...4).map { UInt64($0 * beatLen - 1) })
     }
 
+    /// Reset to first retirement. With caches both are flushed (256 cycles)
+    /// and the first fetch misses: the reference measured 269 cycles with an
+    /// ACK in the first cycle and 273 with the upstream bench (1 wait state).
+    /// Without caches the first instruction retires at 9 + 4 * wait.
+    @Test(arguments: [UInt8(0), 1, 2])
+    func firstRetirementAfterReset(wait: UInt8) throws {
+        for profile in RTLProfile.allCases {
+            let m = try makeModel(profile, inputs: waits(i: wait, d: wait),
+                                  code: [(0, [UInt32](repeating: Programs.nop, count: 64))])
+            let n = try m.step(1_000, until: .retire)
+            let o = try m.observe()
+            #expect(o.retire == 1 && o.pc_w == 0)
+            let expected: UInt64 = profile == .testbenchCache ? 269 + 4 * UInt64(wait) : 9 + 4 * UInt64(wait)
+            #expect(n == expected && o.cycle == expected, "\(profile.rawValue) wait \(wait)")
+        }
+    }
+
     /// A data access inside the error window gets ERR instead of ACK and the
     /// CPU takes a data bus error (EID 4) on the next instruction valid in X.
     /// ea is memop_pc_w, the PC of the last load/store that left M while no
