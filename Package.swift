@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "PCIe", dependencies: ["SimKernel", "SimBus"]),
         // Machines: the upstream unit-test bench, program loading.
         .target(name: "SoC", dependencies: ["LM32", "LM32Asm", "ELF", "SimBus"],
-                resources: [.copy("Firmware")]),
+                resources: [.embedInCode("Firmware/hello.S")]),
+        // Shared by the test targets: locating what the test command installs.
+        .target(name: "SoCSimTestSupport"),
         // C ABI of the verilated RTL (RTL/bridge/bridge.h): types only, no Verilator needed.
         .target(name: "CVerilatorBridge"),
         // Loads RTL/build/<profile>/libsocsim_rtl.so at run time (dlopen); see docs/rtl.md.
@@ -44,7 +46,7 @@ let package = Package(
         .testTarget(name: "LM32AsmTests", dependencies: ["LM32Asm", "LM32", "ELF"],
                     resources: [.copy("Corpus")]),
         .testTarget(name: "PCIeTests", dependencies: ["PCIe"]),
-        .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm"]),
+        .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["socsim"]),
         .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm"]),
     ]

@@ -1,0 +1,139 @@
+import ELF
+
+/// A program ready to load: bytes at addresses, an entry point and symbols.
+public struct ProgramImage: Sendable, Equatable {
+    public struct Segment: Sendable, Equatable {
+        public var address: UInt32
+        public var bytes: [UInt8]
+        public init(address: UInt32, bytes: [UInt8]) { self.address = address; self.bytes = bytes }
+    }
+    public var segments: [Segment]
+    public var entry: UInt32
+    /// Symbol addresses, sorted by address, then by preference (see `rank`),
+    /// then by name: the first symbol at an address is the one that labels it.
+    public var symbols: [(address: UInt32, name: String)]
+
+    /// Symbols that linker scripts define (`linker.ld`'s section bounds) label
+    /// an address only when nothing else does.
+    static let linkerScriptSymbols: Set<String> = [
+        "_ftext", "_etext", "_frodata", "_erodata", "_fdata", "_edata", "_gp", "_fbss", "_ebss", "_end",
+        "_fstack", "__DYNAMIC",
+    ]
+
+    static func rank(_ name: String) -> Int {
+        if linkerScriptSymbols.contains(name) { return 2 }
+        if name.hasPrefix(".L") || name.hasPrefix("__") { return 1 }
+        return 0
+    }
+
+    public init(segments: [Segment], entry: UInt32, symbols: [(address: UInt32, name: String)] = []) {
+        self.segments = segments
+        self.entry = entry
+        self.symbols = symbols.sorted {
+            ($0.address, Self.rank($0.name), $0.name) < ($1.address, Self.rank($1.name), $1.name)
+        }
+    }
+
+    public static func == (a: ProgramImage, b: ProgramImage) -> Bool {
+        a.segments == b.segments && a.entry == b.entry
+            && a.symbols.map(\.address) == b.symbols.map(\.address) && a.symbols.map(\.name) == b.symbols.map(\.name)
+    }
+
+    /// The name of the symbol exactly at `address`, preferring global-looking
+    /// names (no leading `.L`) and the first in sorted order.
+    public func symbol(at address: UInt32) -> String? {
+        var lo = 0, hi = symbols.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if symbols[mid].address < address { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < symbols.count && symbols[lo].address == address ? symbols[lo].name : nil
+    }
+
+    /// objdump's name for an address: the nearest symbol at or below it,
+    /// as `name` or `name+0xoff` (nil when no symbol precedes it).
+    public func label(for address: UInt32) -> String? {
+        var lo = 0, hi = symbols.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if symbols[mid].address <= address { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        // the preferred symbol at that address is the first of its run
+        var i = lo - 1
+        let a = symbols[i].address
+        while i > 0 && symbols[i - 1].address == a { i -= 1 }
+        let off = address - a
+        return off == 0 ? symbols[i].name : symbols[i].name + "+0x" + String(off, radix: 16)
+    }
+
+    /// A loaded ELF executable: its PT_LOAD segments at their physical
+    /// addresses (bss zero-filled), entry point and symbols.
+    public init(elf: ELFFile) {
+        self.init(segments: elf.loadSegments.map { Segment(address: $0.paddr, bytes: $0.bytes) },
+                  entry: elf.entry,
+                  symbols: elf.symbols.filter { !$0.name.isEmpty && $0.type != ELFConstants.sttSection && $0.type != ELFConstants.sttFile }
+                      .map { (address: $0.value, name: $0.name) })
+    }
+}
+
+/// A malformed Verilog hex file.
+public struct HexFormatError: Error, Equatable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+    public var message: String
+    public var description: String { "\(line):\(column): \(message)" }
+}
+
+extension ProgramImage {
+    /// A flat binary placed at `address`.
+    public static func binary(_ bytes: [UInt8], at address: UInt32) -> ProgramImage {
+        ProgramImage(segments: [Segment(address: address, bytes: bytes)], entry: address)
+    }
+
+    /// A byte-wise Verilog hex file as `objcopy -O verilog` writes it:
+    /// `@ADDRESS` lines (hex byte address) followed by hex bytes separated by
+    /// white space; `//` comments are allowed. `base` is added to addresses.
+    public static func verilogHex(_ text: String, base: UInt32 = 0) throws(HexFormatError) -> ProgramImage {
+        var segments: [Segment] = []
+        var current: Segment?
+        var lineNo = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNo += 1
+            var line = Substring(rawLine)
+            if let c = line.indices.first(where: { line[$0] == "/" && line[line.index(after: $0)...].first == "/" }) {
+                line = line[..<c]
+            }
+            var col = 1
+            for token in line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }) {
+                col = line.distance(from: line.startIndex, to: token.startIndex) + 1
+                if token.hasPrefix("@") {
+                    guard let a = UInt32(token.dropFirst(), radix: 16) else {
+                        throw HexFormatError(line: lineNo, column: col, message: "bad address '\(token)'")
+                    }
+                    if let c = current, !c.bytes.isEmpty { segments.append(c) }
+                    current = Segment(address: base &+ a, bytes: [])
+                } else {
+                    guard token.count == 2, let b = UInt8(token, radix: 16) else {
+                        throw HexFormatError(line: lineNo, column: col, message: "expected a two-digit hex byte, found '\(token)'")
+                    }
+                    if current == nil { current = Segment(address: base, bytes: []) }
+                    current!.bytes.append(b)
+                    if current!.bytes.count > 1 << 28 {
+                        throw HexFormatError(line: lineNo, column: col, message: "segment larger than 256 MiB")
+                    }
+                }
+            }
+        }
+        if let c = current, !c.bytes.isEmpty { segments.append(c) }
+        return ProgramImage(segments: segments, entry: segments.first?.address ?? base)
+    }
+}
+
+extension TestbenchMachine {
+    /// Load a program image and start at its entry point.
+    public func load(_ image: ProgramImage) {
+        for s in image.segments { load(s.bytes, at: s.address) }
+        core.setPC(image.entry)
+    }
+}

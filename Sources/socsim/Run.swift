@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import ELF
+import LM32
+import LM32Asm
+import SoC
+
+nonisolated(unsafe) private var sigintReceived: sig_atomic_t = 0
+
+/// Linker placement flags shared by `run` and `asm` (GNU ld spelling).
+struct LinkOptions: ParsableArguments {
+    @Option(name: .customLong("Ttext", withSingleDash: true), help: ArgumentHelp("Address of .text.", valueName: "addr"))
+    var ttext: String?
+    @Option(name: .customLong("Tdata", withSingleDash: true), help: ArgumentHelp("Address of .data.", valueName: "addr"))
+    var tdata: String?
+    @Option(name: .customLong("Tbss", withSingleDash: true), help: ArgumentHelp("Address of .bss.", valueName: "addr"))
+    var tbss: String?
+    @Option(name: .customLong("section-start"), help: ArgumentHelp("Place a section: NAME=ADDR (repeatable).", valueName: "name=addr"))
+    var sectionStart: [String] = []
+    @Option(name: .customLong("entry"), help: ArgumentHelp("Entry symbol (default _start).", valueName: "symbol"))
+    var entry: String?
+    @Option(name: .customShort("I"), help: ArgumentHelp("Add a directory to the .include search path.", valueName: "dir"))
+    var includes: [String] = []
+}
+
+extension LinkOptions {
+    /// The unit tests' layout with these flags applied.
+    func layout() throws -> LinkLayout {
+        var args: [String] = []
+        if let ttext { args += ["-Ttext", ttext] }
+        if let tdata { args += ["-Tdata", tdata] }
+        if let tbss { args += ["-Tbss", tbss] }
+        for s in sectionStart { args += ["--section-start", s] }
+        if let entry { args += ["--entry", entry] }
+        var layout = LinkLayout.unitTests
+        do { try layout.apply(arguments: args) } catch { throw InputError(error.description) }
+        return layout
+    }
+
+    /// Assemble and link; assembler errors become input errors (exit 2).
+    func build(_ sources: [SourceFile]) throws -> LinkedImage {
+        let layout = try layout()
+        do { return try Toolchain.link(sources: sources, includePaths: includes, layout: layout) }
+        catch { throw InputError(error.description) }
+    }
+}
+
+/// Parse a number as GNU tools accept it: decimal, 0x hex, 0 octal, 0b binary.
+func parseNumber(_ s: String, what: String) throws -> UInt32 {
+    let t = s.lowercased()
+    let v: UInt64?
+    if t.hasPrefix("0x") { v = UInt64(t.dropFirst(2), radix: 16) }
+    else if t.hasPrefix("0b") { v = UInt64(t.dropFirst(2), radix: 2) }
+    else if t.count > 1 && t.hasPrefix("0") { v = UInt64(t.dropFirst(), radix: 8) }
+    else { v = UInt64(t) }
+    guard let v, v <= UInt64(UInt32.max) else { throw ValidationError("invalid \(what) '\(s)'") }
+    return UInt32(v)
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a program on the functional LM32 core and the unit-test bench.",
+        discussion: """
+        PROGRAM is one or more assembly sources (.S/.s, assembled and linked on the fly, text at 0 and data \
+        at 0x8000 unless placement flags say otherwise), an ELF executable (.elf or any file starting with \
+        the ELF magic), a flat binary (.bin) or a Verilog hex file (.hex), the last two placed at --load-addr. \
+        Without PROGRAM the embedded default firmware runs.
+
+        The program's writes to the character port (0xFF000000) go to standard output; test-device \
+        verdicts (0xFFFF0000) print as `TC <name> OK` / `TC <name> FAILED`. Exit status: 0 when the program \
+        ended itself and no test case failed, 1 when a test case failed, 3 when --max-cycles ran out first, \
+        130 after SIGINT (the trace is flushed and valid).
+        """)
+
+    @Argument(help: "Program file(s).")
+    var program: [String] = []
+
+    @Option(name: .customLong("load-addr"), help: "Load address for .bin and .hex programs.")
+    var loadAddress: String?
+
+    @Option(name: .customLong("max-cycles"), help: "Stop after this many cycles.")
+    var maxCycles: UInt64 = 100_000_000
+
+    @Option(help: ArgumentHelp("Write the instruction trace (docs/trace-format.md) to this file.", valueName: "file"))
+    var trace: String?
+
+    @Option(help: "CPU profile: testbench-cache or testbench-nocache.")
+    var profile: String = CoreConfig.testbenchCache.name
+
+    @Flag(help: "Print host time and simulation speed to standard error (for benchmarks).")
+    var stats = false
+
+    @OptionGroup var link: LinkOptions
+
+    func validate() throws {
+        guard CoreConfig.profile(named: profile) != nil else {
+            throw ValidationError("unknown profile '\(profile)' (known: \(CoreConfig.profiles.map(\.name).joined(separator: ", ")))")
+        }
+        let kinds = Set(program.map { ProgramKind(path: $0) })
+        if kinds.count > 1 || (kinds.first != .assembly && program.count > 1) {
+            throw ValidationError("several programs can only be assembly sources linked together")
+        }
+        if loadAddress != nil && !(kinds.contains(.binary) || kinds.contains(.hex)) {
+            throw ValidationError("--load-addr applies to .bin and .hex programs only")
+        }
+        if maxCycles == 0 { throw ValidationError("--max-cycles must be positive") }
+    }
+
+    func run() throws {
+        let image = try loadProgram()
+        let machine = TestbenchMachine(config: CoreConfig.profile(named: profile)!)
+        machine.load(image)
+
+        var traceFile: TextFile?
+        if let trace {
+            let file = try TextFile(path: trace)
+            traceFile = file
+            machine.core.trace = TextTraceSink(symbol: image.label(for:)) { file.write($0) }
+        }
+        var failures = 0
+        let out = FileHandle.standardOutput
+        machine.bus.onEvent = { event in
+            switch event {
+            case .character(let c): out.write(Data([c]))
+            case let .testCase(name, passed):
+                if !passed { failures += 1 }
+                out.write(Data("TC \(name) \(passed ? "OK" : "FAILED")\n".utf8))
+            case .finish: break
+            }
+        }
+
+        sigintReceived = 0
+        let previous = signal(SIGINT) { _ in sigintReceived = 1 }
+        defer { signal(SIGINT, previous) }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let reason = machine.run(maxCycles: maxCycles) { sigintReceived != 0 }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - started
+        traceFile?.close()
+        if stats {
+            let seconds = Double(elapsed) / 1e9
+            let rate = Double(machine.core.retired) / max(seconds, 1e-9)
+            FileHandle.standardError.write(Data(String(
+                format: "socsim: %llu instructions in %.3f s host time: %.2f million instructions/s\n",
+                machine.core.retired, seconds, rate / 1e6).utf8))
+        }
+
+        let cycles = machine.core.retired
+        let err = FileHandle.standardError
+        switch reason {
+        case .finished:
+            err.write(Data("socsim: program ended after \(cycles) cycles\n".utf8))
+            if failures > 0 { throw ExitCode(Exit.simulationFailure) }
+        case .cycleLimit:
+            err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))
+            throw ExitCode(Exit.cycleLimit)
+        case .interrupted:
+            err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
+            throw ExitCode(Exit.interrupted)
+        }
+    }
+
+    private func loadProgram() throws -> ProgramImage {
+        if program.isEmpty {
+            return ProgramImage(try link.build([SourceFile(path: Firmware.defaultName, text: Firmware.defaultSource)]))
+        }
+        switch ProgramKind(path: program[0]) {
+        case .assembly:
+            let sources = try program.map { path -> SourceFile in
+                SourceFile(path: path, text: String(decoding: try readFile(path), as: UTF8.self))
+            }
+            return ProgramImage(try link.build(sources))
+        case .elf:
+            let bytes = try readFile(program[0])
+            do { return ProgramImage(elf: try ELFFile(bytes: bytes)) }
+            catch { throw InputError("\(program[0]): \(error)") }
+        case .binary:
+            let base = try loadAddress.map { try parseNumber($0, what: "load address") } ?? 0
+            return ProgramImage.binary(try readFile(program[0]), at: base)
+        case .hex:
+            let base = try loadAddress.map { try parseNumber($0, what: "load address") } ?? 0
+            do {
+                return try ProgramImage.verilogHex(String(decoding: try readFile(program[0]), as: UTF8.self), base: base)
+            } catch {
+                throw InputError("\(program[0]):\(error)")
+            }
+        }
+    }
+}
+
+enum ProgramKind: Hashable {
+    case assembly, elf, binary, hex
+    init(path: String) {
+        let ext = (path as NSString).pathExtension.lowercased()
+        switch ext {
+        case "s": self = .assembly
+        case "bin": self = .binary
+        case "hex", "vh", "vmem": self = .hex
+        default: self = .elf
+        }
+    }
+}

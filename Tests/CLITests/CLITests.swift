@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+
+/// End-to-end tests of the `socsim` executable built beside the test bundle.
+struct CLI {
+    static var executable: URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // Swift Testing on Linux runs the .xctest binary; the tool sits beside it.
+        if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+        return dir.appendingPathComponent("socsim")
+    }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    static func run(_ args: [String], cwd: URL? = nil, interruptAfter: Double? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = cwd }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        if let interruptAfter {
+            Thread.sleep(forTimeInterval: interruptAfter)
+            p.interrupt()
+        }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func tempDir() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("socsim-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    static func write(_ text: String, to dir: URL, name: String) throws -> String {
+        let u = dir.appendingPathComponent(name)
+        try text.write(to: u, atomically: true, encoding: .utf8)
+        return u.path
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test func helpDocumentsExitCodes() throws {
+        let r = try CLI.run(["--help"])
+        #expect(r.status == 0)
+        for needle in ["run", "asm", "disasm", "tlp", "Exit codes", "cycle limit"] {
+            #expect(r.stdout.contains(needle), "help lacks \(needle)")
+        }
+        let runHelp = try CLI.run(["run", "--help"])
+        #expect(runHelp.stdout.contains("--max-cycles"))
+        #expect(runHelp.stdout.contains("--trace"))
+    }
+
+    @Test func defaultRunPrintsGreetingAndPasses() throws {
+        let r = try CLI.run(["run"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("Hello from the LM32 on SoCSim."))
+        #expect(r.stdout.contains("1 + 2 + ... + 100 = 5050"))
+        #expect(r.stdout.contains("TC SUM OK"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try CLI.run(["run", "--max-cycles", "abc"]).status == 2)
+        #expect(try CLI.run(["run", "--profile", "nonsense"]).status == 2)
+        #expect(try CLI.run(["frobnicate"]).status == 2)
+        #expect(try CLI.run(["run", "/nonexistent/file.elf"]).status == 2)
+    }
+
+    @Test func assemblyErrorNamesFileLineColumn() throws {
+        let d = try CLI.tempDir()
+        let src = try CLI.write(".text\n_start:\n  addi r1, r2, 5\n  ad r1, r2, r3\n", to: d, name: "bad.S")
+        let r = try CLI.run(["run", src])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("bad.S:4:3"), "stderr: \(r.stderr)")
+    }
+
+    @Test func cycleLimitExitsThree() throws {
+        let d = try CLI.tempDir()
+        let src = try CLI.write(".text\n.global _start\n_start:\n1: bi 1b\n", to: d, name: "loop.S")
+        let r = try CLI.run(["run", src, "--max-cycles", "1000"])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("1000 cycles"))
+    }
+
+    @Test func failingTestCaseExitsOne() throws {
+        let d = try CLI.tempDir()
+        let src = try CLI.write("""
+            .text
+            .global _start
+            _start:
+                mvhi r12, 0xffff
+                mvhi r1, hi(name)
+                ori r1, r1, lo(name)
+                sw (r12+8), r1
+                mvi r1, 1
+                sw (r12+4), r1
+                sw (r12+0), r0
+            .data
+            name: .asciz "BAD"
+            """, to: d, name: "fail.S")
+        let r = try CLI.run(["run", src])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("TC BAD FAILED"))
+    }
+
+    @Test func tracesAreDeterministicAndVersioned() throws {
+        let d = try CLI.tempDir()
+        let t1 = d.appendingPathComponent("a.trace").path, t2 = d.appendingPathComponent("b.trace").path
+        #expect(try CLI.run(["run", "--trace", t1]).status == 0)
+        #expect(try CLI.run(["run", "--trace", t2]).status == 0)
+        let a = try Data(contentsOf: URL(fileURLWithPath: t1)), b = try Data(contentsOf: URL(fileURLWithPath: t2))
+        #expect(a == b)
+        let text = String(decoding: a, as: UTF8.self)
+        #expect(text.hasPrefix("#socsim-trace 1\n"))
+        #expect(text.contains("\t00000000\t98000000\txor r0,r0,r0\tr0=0x00000000\n"))
+    }
+
+    @Test func sigintLeavesAValidTrace() throws {
+        let d = try CLI.tempDir()
+        let src = try CLI.write(".text\n.global _start\n_start:\n addi r1, r1, 1\n bi _start\n", to: d, name: "spin.S")
+        let t = d.appendingPathComponent("spin.trace").path
+        let r = try CLI.run(["run", src, "--trace", t, "--max-cycles", "100000000000"], interruptAfter: 1.5)
+        #expect(r.status == 130, "stderr: \(r.stderr)")
+        let text = try String(contentsOfFile: t, encoding: .utf8)
+        #expect(text.hasPrefix("#socsim-trace 1\n"))
+        #expect(text.hasSuffix("\n"))
+        let last = text.split(separator: "\n").last!
+        #expect(last.split(separator: "\t").count == 5)
+    }
+
+    @Test func asmAndDisasmRoundTrip() throws {
+        let d = try CLI.tempDir()
+        let src = try CLI.write(".text\n.global _start\n_start:\n  add r1, r2, r3\nloop:\n  be r1, r2, loop\n  lw r1, (r2+4)\n", to: d, name: "p.S")
+        let elf = d.appendingPathComponent("p.elf").path
+        let a = try CLI.run(["asm", src, "-o", elf])
+        #expect(a.status == 0, "stderr: \(a.stderr)")
+        let r = try CLI.run(["disasm", elf])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("00000000 <_start>:"))
+        #expect(r.stdout.contains("add r1,r2,r3"))
+        #expect(r.stdout.contains("be r1,r2,0x4 <loop>"))
+        #expect(r.stdout.contains("lw r1,(r2+4)"))
+        // the ELF runs too (it loops forever: the cycle limit ends it)
+        #expect(try CLI.run(["run", elf, "--max-cycles", "100"]).status == 3)
+        // a corrupted ELF is an input error
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: elf))
+        bytes[5] = 9
+        let bad = d.appendingPathComponent("bad.elf")
+        try bytes.write(to: bad)
+        let b = try CLI.run(["disasm", bad.path])
+        #expect(b.status == 2)
+        #expect(b.stderr.contains("error"))
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what the tests need
+# (Verilator and GTKWave from Debian, the LM32 RTL from PyPI into .venv),
+# builds the RTL libraries, then runs `swift test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v verilator >/dev/null 2>&1 || missing+=(verilator)
+command -v vcd2fst >/dev/null 2>&1 || missing+=(gtkwave)
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update
+    $SUDO apt-get install -y "${missing[@]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -c 'import pythondata_cpu_lm32' 2>/dev/null ||
+    .venv/bin/pip install --disable-pip-version-check -q pythondata-cpu-lm32==0.0.post199
+
+if [ -x RTL/build.sh ]; then
+    RTL/build.sh
+fi
+
+swift test "$@"
