@@ -131,8 +131,8 @@ public struct ConfigSpace: Hashable, Sendable {
                 Field("IO_SPACE", bit: 0, .readOnly, "no I/O BARs")
                 Field("MEMORY_SPACE", bit: 1, .readWrite, "decode BAR0")
                 Field("BUS_MASTER", bit: 2, .readWrite, "may issue memory requests and MSI")
-                Field("PARITY_ERROR_RESPONSE", bit: 6, .readWrite)
-                Field("SERR_ENABLE", bit: 8, .readWrite)
+                Field("PARITY_ERROR_RESPONSE", bit: 6, .readWrite, tagged: true)
+                Field("SERR_ENABLE", bit: 8, .readWrite, tagged: true)
                 Field("INTX_DISABLE", bit: 10, .readWrite)
             },
             Register("STATUS", at: 0x06, bytes: 2) {
@@ -179,7 +179,7 @@ public struct ConfigSpace: Hashable, Sendable {
         Capability(id: pmCapabilityID, name: "PM", size: 8) { base in [
             Register("PM.PMC", at: base + 2, bytes: 2) { Field("VERSION", bits: 0...2, .readOnly, reset: 3) },
             Register("PM.PMCSR", at: base + 4, bytes: 2) {
-                Field("POWER_STATE", bits: 0...1, .readWrite, "D0-D3hot")
+                Field("POWER_STATE", bits: 0...1, .readWrite, "D0-D3hot", tagged: true)
                 Field("NO_SOFT_RESET", bit: 3, .readOnly, reset: 1)
             },
         ] }
@@ -219,10 +219,10 @@ public struct ConfigSpace: Hashable, Sendable {
                 Field("ROLE_BASED_ERROR", bit: 15, .readOnly, reset: 1)
             },
             Register("PCIE.DEVICE_CONTROL", at: base + 8, bytes: 2) {
-                Field("CORRECTABLE_ERROR_REPORTING", bit: 0, .readWrite)
-                Field("NON_FATAL_ERROR_REPORTING", bit: 1, .readWrite)
-                Field("FATAL_ERROR_REPORTING", bit: 2, .readWrite)
-                Field("UNSUPPORTED_REQUEST_REPORTING", bit: 3, .readWrite)
+                Field("CORRECTABLE_ERROR_REPORTING", bit: 0, .readWrite, tagged: true)
+                Field("NON_FATAL_ERROR_REPORTING", bit: 1, .readWrite, tagged: true)
+                Field("FATAL_ERROR_REPORTING", bit: 2, .readWrite, tagged: true)
+                Field("UNSUPPORTED_REQUEST_REPORTING", bit: 3, .readWrite, tagged: true)
                 Field("RELAXED_ORDERING", bit: 4, .readWrite, reset: 1)
                 Field("MAX_PAYLOAD_SIZE", bits: 5...7, .readWrite, reset: 0, "000 = 128 B ... 101 = 4096 B")
                 Field("EXTENDED_TAG", bit: 8, .readOnly, reset: 0)
@@ -241,7 +241,7 @@ public struct ConfigSpace: Hashable, Sendable {
                 Field("MAX_LINK_WIDTH", bits: 4...9, .readOnly, reset: UInt64(width))
             },
             Register("PCIE.LINK_CONTROL", at: base + 0x10, bytes: 2) {
-                Field("ASPM_CONTROL", bits: 0...1, .readWrite)
+                Field("ASPM_CONTROL", bits: 0...1, .readWrite, tagged: true)
                 Field("READ_COMPLETION_BOUNDARY", bit: 3, .readWrite, "0 = 64 B, 1 = 128 B")
                 Field("COMMON_CLOCK", bit: 6, .readWrite)
                 Field("EXTENDED_SYNCH", bit: 7, .readWrite)

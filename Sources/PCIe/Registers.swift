@@ -33,17 +33,23 @@ public struct Field: Hashable, Sendable {
     /// Value of the field (not shifted) after reset.
     public let reset: UInt64
     public let summary: String
+    /// Declared but not modelled: accesses behave per `access`, and the first bus write to
+    /// it is recorded once in `RegisterFile.unmodelledWrites` for the caller to log.
+    public let tagged: Bool
 
-    public init(_ name: String, bits: ClosedRange<Int>, _ access: AccessMode, reset: UInt64 = 0, _ summary: String = "") {
+    public init(_ name: String, bits: ClosedRange<Int>, _ access: AccessMode, reset: UInt64 = 0, _ summary: String = "",
+                tagged: Bool = false) {
         self.name = name
         self.bits = bits
         self.access = access
         self.reset = reset
         self.summary = summary
+        self.tagged = tagged
     }
 
-    public init(_ name: String, bit: Int, _ access: AccessMode, reset: UInt64 = 0, _ summary: String = "") {
-        self.init(name, bits: bit...bit, access, reset: reset, summary)
+    public init(_ name: String, bit: Int, _ access: AccessMode, reset: UInt64 = 0, _ summary: String = "",
+                tagged: Bool = false) {
+        self.init(name, bits: bit...bit, access, reset: reset, summary, tagged: tagged)
     }
 
     public var width: Int { bits.count }
@@ -197,6 +203,27 @@ public struct RegisterMap: Hashable, Sendable {
         }
         return lines.joined(separator: "\n")
     }
+
+    /// A C header for firmware: one `#define` per register offset, and per field its
+    /// shift and mask, named `PREFIX_REGISTER[_FIELD]` (dots become underscores).
+    public func cHeader(prefix: String) -> String {
+        func ident(_ s: String) -> String {
+            String(s.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+        }
+        let guardName = ident(prefix) + "_REGS_H"
+        var lines = ["/* Generated from the \(name) register map. Do not edit. */",
+                     "#ifndef \(guardName)", "#define \(guardName)", ""]
+        for r in registers {
+            let base = ident(prefix) + "_" + ident(r.name)
+            lines.append("#define \(base) 0x\(hex(r.offset, width: 3))")
+            for f in r.fields {
+                lines.append("#define \(base)_\(ident(f.name))_SHIFT \(f.bits.lowerBound)")
+                lines.append("#define \(base)_\(ident(f.name))_MASK 0x\(String(f.mask, radix: 16))u")
+            }
+        }
+        lines += ["", "#endif"]
+        return lines.joined(separator: "\n") + "\n"
+    }
 }
 
 /// The state of a register map: one value per register, accessed by bytes with the
@@ -204,6 +231,9 @@ public struct RegisterMap: Hashable, Sendable {
 public struct RegisterFile: Hashable, Sendable {
     public let map: RegisterMap
     private var values: [UInt64]
+    /// `REGISTER.FIELD` of each tagged (unmodelled) field, in the order they were first
+    /// written by the bus; each appears once however often it is written.
+    public private(set) var unmodelledWrites: [String] = []
 
     public init(_ map: RegisterMap) {
         self.map = map
@@ -244,10 +274,15 @@ public struct RegisterFile: Hashable, Sendable {
             t.bits |= byte << shift
             touched[owner] = t
         }
-        for (index, t) in touched {
+        for index in touched.keys.sorted() {
+            let t = touched[index]!
             var v = values[index]
             for f in map.registers[index].fields {
                 let m = f.mask & t.mask
+                if f.tagged, m != 0 {
+                    let name = map.registers[index].name + "." + f.name
+                    if !unmodelledWrites.contains(name) { unmodelledWrites.append(name) }
+                }
                 switch f.access {
                 case .readWrite: v = (v & ~m) | (t.bits & m)
                 case .readOnly: break

@@ -61,6 +61,43 @@ import Testing
     }
 }
 
+extension RegisterDSLTests {
+    @Test func taggedFieldsAreReportedOncePerField() throws {
+        var file = RegisterFile(try RegisterMap("m", size: 8) {
+            Register("CTRL", at: 0) {
+                Field("EN", bit: 0, .readWrite)
+                Field("TURBO", bit: 1, .readWrite, tagged: true)
+                Field("LOWPOWER", bit: 2, .readWrite, tagged: true)
+            }
+        })
+        file.write(at: 0, count: 4, value: 1)                // byte 0 covers the tagged bits too
+        file.write(at: 0, count: 4, value: 2)
+        file.write(at: 0, count: 4, value: 6)
+        #expect(file.unmodelledWrites == ["CTRL.TURBO", "CTRL.LOWPOWER"])
+        #expect(file.value(of: "CTRL", "TURBO") == 1)       // still behaves as declared
+    }
+
+    @Test func cHeaderForFirmware() throws {
+        let map = try RegisterMap("uart", size: 8) {
+            Register("CTRL", at: 4) { Field("EN", bit: 0, .readWrite); Field("DIV", bits: 8...15, .readWrite) }
+        }
+        #expect(map.cHeader(prefix: "uart") == """
+            /* Generated from the uart register map. Do not edit. */
+            #ifndef UART_REGS_H
+            #define UART_REGS_H
+
+            #define UART_CTRL 0x004
+            #define UART_CTRL_EN_SHIFT 0
+            #define UART_CTRL_EN_MASK 0x1u
+            #define UART_CTRL_DIV_SHIFT 8
+            #define UART_CTRL_DIV_MASK 0xff00u
+
+            #endif
+
+            """)
+    }
+}
+
 @Suite struct ConfigSpaceTests {
     @Test func identityAndClassCode() {
         let cs = ConfigSpace()
