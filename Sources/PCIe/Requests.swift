@@ -189,6 +189,8 @@ public enum CompletionError: Error, Hashable, Sendable, CustomStringConvertible 
     case wrongByteCount(tag: UInt8, expected: Int, got: Int)
     case wrongLowerAddress(tag: UInt8, expected: UInt8, got: UInt8)
     case tooMuchData(tag: UInt8, expected: Int, got: Int)
+    /// A successful completion of a read without data (a Cpl, not a CplD).
+    case missingData(tag: UInt8)
 
     public var description: String {
         switch self {
@@ -198,6 +200,7 @@ public enum CompletionError: Error, Hashable, Sendable, CustomStringConvertible 
         case .wrongLowerAddress(let t, let e, let g):
             "Lower Address: tag \(t) expected 0x\(hex(e, width: 2)), got 0x\(hex(g, width: 2))"
         case .tooMuchData(let t, let e, let g): "Length: tag \(t) expected at most \(e) DW, got \(g)"
+        case .missingData(let t): "Fmt: successful completion for read tag \(t) carries no data"
         }
     }
 }
@@ -273,12 +276,13 @@ public struct CompletionReassembler: Hashable, Sendable {
             throw .wrongLowerAddress(tag: tag, expected: expectedLA, got: completion.lowerAddress)
         }
         let lead = Int(p.nextAddress & 3)
+        if payload.count <= lead { throw .missingData(tag: tag) }
         let maxDW = (lead + p.remaining + 3) / 4
         if payload.count / 4 > maxDW { throw .tooMuchData(tag: tag, expected: maxDW, got: payload.count / 4) }
         let valid = min(payload.count - lead, p.remaining)
-        if valid > 0 { p.data += payload[lead ..< lead + valid] }
-        p.remaining -= max(valid, 0)
-        p.nextAddress += UInt64(max(valid, 0))
+        p.data += payload[lead ..< lead + valid]
+        p.remaining -= valid
+        p.nextAddress += UInt64(valid)
         // A zero-length read is answered by one dword with Byte Count 1 and no valid data.
         if p.remaining <= 0 || (p.request.firstBE == 0 && p.request.length == 1) {
             pending[tag] = nil

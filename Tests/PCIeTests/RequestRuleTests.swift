@@ -195,6 +195,7 @@ import SimKernel
         #expect(throws: CompletionError.wrongLowerAddress(tag: 5, expected: 0, got: 0x40)) {
             try r.accept(cpl(la: 0x40), payload: dw16)
         }
+        #expect(throws: CompletionError.missingData(tag: 5)) { try r.accept(cpl(), payload: []) }
         #expect(try r.accept(cpl(), payload: dw16) == .partial(tag: 5))
         // A UR completion ends the request.
         let ur = CompletionHeader(completer: rc, status: .unsupportedRequest, byteCount: 64, requester: ep, tag: 5,
