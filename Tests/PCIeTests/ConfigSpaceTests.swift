@@ -203,6 +203,20 @@ extension RegisterDSLTests {
         #expect(cs.readCompletionBoundary == 128)
     }
 
+    @Test func msiWithPerVectorMasking() {
+        var options = ConfigSpaceOptions()
+        options.msiPerVectorMasking = true
+        var cs = ConfigSpace(options)
+        // MSI grows to 0x18 bytes, so the allocator moves the PCI Express capability to 0x60.
+        #expect(cs.capabilities.map(\.offset) == [0x40, 0x48, 0x60])
+        #expect(cs.read(dword: 0x48 / 4) == 0x0180_6005)      // control: masking + 64-bit; next 0x60; ID 5
+        #expect(!cs.msiMasked)
+        cs.write(dword: (0x48 + 0x10) / 4, value: 0xFFFF_FFFF)  // one vector: only mask bit 0 exists
+        #expect(cs.read(dword: (0x48 + 0x10) / 4) == 1 && cs.msiMasked)
+        cs.write(dword: (0x48 + 0x14) / 4, value: 0xFFFF_FFFF)  // pending bits are read-only
+        #expect(cs.read(dword: (0x48 + 0x14) / 4) == 0)
+    }
+
     @Test func configurationTLPsAreAnswered() throws {
         var cs = ConfigSpace()
         let ours = PCIeID(bus: 3, device: 0, function: 0)
