@@ -135,6 +135,7 @@ public enum TLPCodec {
                              poisoned: d0 & (1 << 14) != 0, digest: nil)
 
         // Sizes: header + Length dwords (with data) + digest.
+        if td && bytes.count < headerBytes + 4 { throw .missingDigest(bytes: bytes.count - headerBytes) }
         let rest = bytes.count - headerBytes - (td ? 4 : 0)
         var payload: [UInt8] = []
         if hasData {

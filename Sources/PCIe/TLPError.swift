@@ -14,6 +14,8 @@ public enum TLPError: Error, Hashable, Sendable, CustomStringConvertible {
     case payloadLengthMismatch(lengthField: Int, payloadBytes: Int)
     /// A TLP kind without data is followed by bytes.
     case unexpectedPayload(bytes: Int)
+    /// TD = 1 but the TLP is too short to end with the ECRC dword.
+    case missingDigest(bytes: Int)
     /// A value does not fit its field, or is outside the range the field allows.
     case fieldOutOfRange(field: String, value: UInt64)
     /// A memory address with bits 1:0 set.
@@ -45,6 +47,7 @@ public enum TLPError: Error, Hashable, Sendable, CustomStringConvertible {
         case .reservedBitSet(let f): f
         case .payloadLengthMismatch: "Length"
         case .unexpectedPayload: "Fmt"
+        case .missingDigest: "TD"
         case .fieldOutOfRange(let f, _): f
         case .misalignedAddress, .fourDWHeaderBelow4GiB: "Address"
         case .illegalByteEnables: "First/Last DW BE"
@@ -72,6 +75,8 @@ public enum TLPError: Error, Hashable, Sendable, CustomStringConvertible {
             what = "Length says \(l) DW (\(l * 4) bytes) but \(p) payload bytes follow the header"
         case .unexpectedPayload(let n):
             what = "this TLP kind has no data, but \(n) bytes follow the header"
+        case .missingDigest(let n):
+            what = "TD is set but only \(n) bytes follow the header, leaving no room for the ECRC dword"
         case .fieldOutOfRange(_, let v):
             what = "value \(v) (0x\(String(v, radix: 16))) is out of range"
         case .misalignedAddress(let a):

@@ -230,6 +230,8 @@ let ep = PCIeID(bus: 1, device: 0, function: 0)
         #expect(error("40000002 0100ff0f 00001000 00000000") == .payloadLengthMismatch(lengthField: 2, payloadBytes: 4))
         #expect(error("40000001 0100000f 00001000 000000") == .payloadLengthMismatch(lengthField: 1, payloadBytes: 3))
         #expect(error("40008001 0100000f 00001000 00000000") == .payloadLengthMismatch(lengthField: 1, payloadBytes: 0)) // TD, no digest
+        #expect(error("00008001 0100050f 00001000") == .missingDigest(bytes: 0))
+        #expect(error("40008001 0100000f 00001000 0000") == .missingDigest(bytes: 2))
         #expect(error("00000001 0100050f 00001000 00000000") == .unexpectedPayload(bytes: 4))
         #expect(error("04000002 0000010f 01000010") == .configRequestField(field: "Length", value: 2))
         #expect(error("040000f1 0000010f 01000010") == .configRequestField(field: "Length", value: 0xF1))
