@@ -148,7 +148,8 @@ extension AssemblerState {
         let counter = macroCount
         macroCount += 1
         let note = AssemblerError.Note(location: loc, message: "in expansion of macro '\(m.name)'")
-        let notes = currentNotes + [note]
+        var notes = currentNotes + [note]
+        if notes.count > 8 { notes = Array(notes.prefix(2)) + Array(notes.suffix(6)) }
         var out: [Statement] = []
         out.reserveCapacity(m.body.count)
         for s in m.body {

@@ -23,9 +23,10 @@ import LM32
     }
 
     static let missingMessage = """
-        The upstream LM32 unit tests were not found. Install them with the README's test command:
-          python3 -m venv .venv && .venv/bin/pip install pythondata-cpu-lm32==0.0.post199
-        (or set LM32_UNITTESTS_DIR to the package's verilog/test/unittests directory).
+        The upstream LM32 unit tests (PyPI pythondata-cpu-lm32==0.0.post199) were not found in <repo>/.venv.
+        Run the README's test command, ./scripts/test.sh, which installs them into .venv
+        (or: python3 -m venv .venv && .venv/bin/pip install pythondata-cpu-lm32==0.0.post199,
+        or set LM32_UNITTESTS_DIR to the package's verilog/test/unittests directory).
         """
 
     static func testFiles(_ dir: URL) throws -> [String] {

@@ -1,0 +1,3 @@
+nop
+  bi 5b
+5: nop

@@ -1,0 +1,1 @@
+rcsr r1, FOO

@@ -1,0 +1,2 @@
+.global f
+f: nop

@@ -1,0 +1,3 @@
+nop
+.global f
+  f: ret

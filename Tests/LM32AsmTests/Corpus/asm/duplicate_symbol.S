@@ -1,0 +1,3 @@
+foo:
+  nop
+  foo: nop

@@ -1,0 +1,1 @@
+addi r1, r1, hi(x)

@@ -1,0 +1,3 @@
+.data
+.space 8
+.org 4

@@ -1,0 +1,3 @@
+# an unknown mnemonic
+.text
+    ad r1, r2, r3

@@ -1,0 +1,5 @@
+.macro m
+  nop
+  frob r1
+.endm
+m

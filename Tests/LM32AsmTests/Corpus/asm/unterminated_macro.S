@@ -1,0 +1,3 @@
+nop
+.macro foo a
+  addi r1, r1, \a
