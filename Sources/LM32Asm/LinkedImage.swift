@@ -30,6 +30,12 @@ public struct LinkedImage: Sendable {
     public var sections: [Section]
     public var symbols: [Symbol]
     public var entry: UInt32
+    /// Non-fatal diagnostics (e.g. an entry symbol that was not found).
+    public var warnings: [AssemblerError] = []
+
+    public init(sections: [Section], symbols: [Symbol], entry: UInt32) {
+        self.sections = sections; self.symbols = symbols; self.entry = entry
+    }
 
     /// Sections with contents, by address.
     public var segments: [Segment] {

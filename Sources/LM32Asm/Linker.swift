@@ -181,16 +181,18 @@ struct LinkerRun {
 
         // Entry point.
         let textStart = out.first { $0.name == ".text" }?.address ?? 0
+        // Like ld: a global symbol or a number; otherwise warn and use the start of .text.
         var entry = textStart
-        if let e = layout.entry {
-            if let v = Self.number(e) { entry = v }
-            else if let v = try? globalValue(e) { entry = UInt32(truncatingIfNeeded: v) }
-            else if layout.entry == LinkLayout.unitTests.entry && e == "_start" { entry = textStart }
-            else { throw AssemblerError(Self.nowhere, "entry symbol '\(e)' is not defined") }
-        } else if let v = try? globalValue("_start") {
-            entry = UInt32(truncatingIfNeeded: v)
+        var warnings: [AssemblerError] = []
+        let wanted = layout.entry ?? "_start"
+        if let v = Self.number(wanted) { entry = v }
+        else if let v = try? globalValue(wanted) { entry = UInt32(truncatingIfNeeded: v) }
+        else if layout.entry != nil && !(wanted == "_start" && layout.entry == LinkLayout.unitTests.entry) {
+            warnings.append(AssemblerError(Self.nowhere, "cannot find entry symbol '\(wanted)'; defaulting to 0x\(String(textStart, radix: 16))"))
         }
-        return LinkedImage(sections: out, symbols: syms, entry: entry)
+        var image = LinkedImage(sections: out, symbols: syms, entry: entry)
+        image.warnings = warnings
+        return image
     }
 
     func ruleTakes(_ rule: OutputRule, _ name: String) -> Bool {
