@@ -20,6 +20,8 @@ let package = Package(
         .target(name: "SimBus", dependencies: ["SimKernel"]),
         // LM32 instruction table, decoder, disassembler, functional core, trace.
         .target(name: "LM32", dependencies: ["SimBus"]),
+        // Cycle-exact LM32 (pipeline, caches, Wishbone ports) on the RTL test bench.
+        .target(name: "LM32Cycle", dependencies: ["LM32", "SimBus"]),
         // ELF32 reader and writer.
         .target(name: "ELF"),
         // GNU-as compatible assembler and ld-style linker for LM32.
@@ -35,6 +37,8 @@ let package = Package(
         .target(name: "CVerilatorBridge"),
         // Loads RTL/build/<profile>/libsocsim_rtl.so at run time (dlopen); see docs/rtl.md.
         .target(name: "Verilated", dependencies: ["CVerilatorBridge"]),
+        // Lock-step comparison of LM32Cycle with the verilated RTL.
+        .target(name: "Conformance", dependencies: ["LM32", "LM32Cycle", "Verilated"]),
         .executableTarget(name: "socsim", dependencies: [
             "SoC", "LM32", "LM32Asm", "ELF", "PCIe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -42,6 +46,8 @@ let package = Package(
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "LM32Tests", dependencies: ["LM32"]),
+        .testTarget(name: "LM32CycleTests", dependencies: ["LM32Cycle", "LM32", "LM32Asm", "SoC", "SoCSimTestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoCSimTestSupport"]),
         .testTarget(name: "ELFTests", dependencies: ["ELF"]),
         .testTarget(name: "LM32AsmTests", dependencies: ["LM32Asm", "LM32", "ELF"],
                     resources: [.copy("Corpus")]),

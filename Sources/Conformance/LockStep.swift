@@ -1,0 +1,199 @@
+// Lock-step comparison of the cycle model (LM32Cycle) with the verilated RTL
+// test bench (Verilated): identical program, wait states, error windows and
+// interrupt schedule; the per-cycle observations are compared field by field
+// and the first divergence is reported with its context.
+import LM32
+import LM32Cycle
+import Verilated
+
+extension CycleObservation {
+    /// The RTL bridge's observation in the model's vocabulary.
+    public init(rtl o: RTLObservation) {
+        self.init()
+        cycle = o.cycle
+        pcF = o.pc_f; pcD = o.pc_d; pcX = o.pc_x; pcM = o.pc_m; pcW = o.pc_w
+        insnW = o.insn_w
+        rfWe = o.rf_we != 0; rfIdx = o.rf_idx; rfData = o.rf_data
+        ip = o.ip; im = o.im; cc = o.cc; interrupt = o.interrupt
+        ibus = Wishbone(rtl: o.ibus)
+        dbus = Wishbone(rtl: o.dbus)
+        valid = o.valid; stall = o.stall; kill = o.kill
+        retire = o.retire != 0
+        excW = o.exc_w; eidW = o.eid_w
+        ie = o.ie != 0; eie = o.eie != 0; bie = o.bie != 0
+        tdev = o.tdev; tdevData = o.tdev_data
+    }
+}
+
+extension CycleObservation.Wishbone {
+    init(rtl w: RTLWishbone) {
+        self.init()
+        adr = w.adr; datW = w.dat_w; datR = w.dat_r; sel = w.sel; cti = w.cti
+        cyc = w.cyc != 0; we = w.we != 0; ack = w.ack != 0; err = w.err != 0
+    }
+}
+
+/// The fields of an observation, by name, in report order. Bus fields are
+/// compared only in cycles where the port's CYC is high on either side
+/// (the RTL's idle address/data lines are not part of the contract).
+public func observationFields(_ o: CycleObservation) -> [(String, UInt64)] {
+    var f: [(String, UInt64)] = [
+        ("retire", o.retire ? 1 : 0), ("pc_w", UInt64(o.pcW)),
+        ("rf_we", o.rfWe ? 1 : 0),
+    ]
+    if o.retire { f.append(("insn_w", UInt64(o.insnW))) }
+    if o.rfWe { f += [("rf_idx", UInt64(o.rfIdx)), ("rf_data", UInt64(o.rfData))] }
+    f += [("exc_w", UInt64(o.excW))]
+    if o.excW != 0 { f.append(("eid_w", UInt64(o.eidW))) }
+    for (name, b) in [("ibus", o.ibus), ("dbus", o.dbus)] {
+        f.append(("\(name).cyc", b.cyc ? 1 : 0))
+        if b.cyc {
+            f += [("\(name).adr", UInt64(b.adr)), ("\(name).sel", UInt64(b.sel)), ("\(name).cti", UInt64(b.cti)),
+                  ("\(name).we", b.we ? 1 : 0), ("\(name).ack", b.ack ? 1 : 0), ("\(name).err", b.err ? 1 : 0)]
+            if b.we { f.append(("\(name).dat_w", UInt64(b.datW))) } else if b.ack || b.err { f.append(("\(name).dat_r", UInt64(b.datR))) }
+        }
+    }
+    f += [("pc_f", UInt64(o.pcF)), ("pc_d", UInt64(o.pcD)), ("pc_x", UInt64(o.pcX)), ("pc_m", UInt64(o.pcM)),
+          ("valid", UInt64(o.valid)), ("stall", UInt64(o.stall)), ("kill", UInt64(o.kill)),
+          ("ie", o.ie ? 1 : 0), ("eie", o.eie ? 1 : 0), ("bie", o.bie ? 1 : 0),
+          ("ip", UInt64(o.ip)), ("im", UInt64(o.im)), ("cc", UInt64(o.cc)), ("tdev", UInt64(o.tdev))]
+    return f
+}
+
+/// Where model and RTL first disagree.
+public struct Divergence: Error, CustomStringConvertible, Sendable {
+    public var cycle: UInt64
+    public var field: String
+    public var model: UInt64
+    public var rtl: UInt64
+    /// The last retired instructions (pc, word) of each side, oldest first (at most 16).
+    public var modelHistory: [(cycle: UInt64, pc: UInt32, word: UInt32)]
+    public var rtlHistory: [(cycle: UInt64, pc: UInt32, word: UInt32)]
+    public var modelObservation: CycleObservation
+    public var rtlObservation: CycleObservation
+
+    public var description: String {
+        func h(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+        var s = "divergence at cycle \(cycle): \(field): model \(h(model)), RTL \(h(rtl))\n"
+        func list(_ name: String, _ l: [(cycle: UInt64, pc: UInt32, word: UInt32)]) {
+            s += "  last \(l.count) retired (\(name)):\n"
+            for r in l {
+                s += "    \(r.cycle)\t\(h(UInt64(r.pc)))\t\(Disassembler.text(r.word, pc: r.pc))\n"
+            }
+        }
+        list("model", modelHistory)
+        list("RTL", rtlHistory)
+        return s
+    }
+}
+
+/// A test-bench stimulus shared by both sides.
+public struct Stimulus: Sendable {
+    /// Memory contents (address, bytes), loaded before reset.
+    public var memory: [(UInt32, [UInt8])]
+    public var bench: BenchConfig
+    /// Interrupt lines from a cycle on (sorted by cycle; the lines hold until the next entry).
+    public var interrupts: [(cycle: UInt64, lines: UInt32)]
+    public var maxCycles: UInt64
+    /// Cycles to keep comparing after the test device's end write.
+    public var drainCycles: UInt64
+
+    public init(memory: [(UInt32, [UInt8])], bench: BenchConfig = BenchConfig(),
+                interrupts: [(cycle: UInt64, lines: UInt32)] = [], maxCycles: UInt64 = 200_000, drainCycles: UInt64 = 16) {
+        self.memory = memory; self.bench = bench; self.interrupts = interrupts
+        self.maxCycles = maxCycles; self.drainCycles = drainCycles
+    }
+}
+
+public struct LockStepResult: Sendable {
+    public var cycles: UInt64
+    public var ended: Bool
+    public var retired: UInt64
+    public var divergence: Divergence?
+    /// Test results reported by the program (model side).
+    public var results: [BenchEvent]
+}
+
+public enum LockStep {
+    /// Run `stimulus` on a fresh model and a fresh RTL bench of the same
+    /// profile and compare every cycle. `mutate` (test-only hook) may alter
+    /// each model observation before the comparison, e.g. to prove that a
+    /// wrong latency is reported.
+    public static func run(_ stimulus: Stimulus, config: CoreConfig, library: RTLLibrary,
+                           mutate: ((inout CycleObservation) -> Void)? = nil) throws -> LockStepResult {
+        let rtl = try RTLModel(library: library)
+        var inputs = RTLInputs.idle
+        inputs.i_wait = UInt8(stimulus.bench.instructionWaitStates)
+        inputs.d_wait = UInt8(stimulus.bench.dataWaitStates)
+        if let w = stimulus.bench.instructionErrorWindow { inputs.i_err_en = 1; inputs.i_err_lo = w.lowerBound; inputs.i_err_hi = w.upperBound }
+        if let w = stimulus.bench.dataErrorWindow { inputs.d_err_en = 1; inputs.d_err_lo = w.lowerBound; inputs.d_err_hi = w.upperBound }
+        try rtl.setInputs(inputs)
+        let model = LM32CycleMachine(config: config, bench: stimulus.bench)
+        for (a, bytes) in stimulus.memory {
+            try rtl.writeMemory(bytes, at: a)
+            model.load(bytes, at: a)
+        }
+        try rtl.reset()
+
+        var modelObs = CycleObservation()
+        model.observer = { modelObs = $0 }
+        var mh: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
+        var rh: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
+        var schedule = stimulus.interrupts[...]
+        var lines: UInt32 = 0
+        var endCycle: UInt64? = nil
+        var retired: UInt64 = 0
+        let chunk = 1024
+        var buffer = [RTLObservation](repeating: RTLObservation(), count: chunk)
+        var rtlCurrent = try rtl.observe()
+        var k: UInt64 = 0
+        while k < stimulus.maxCycles {
+            // cycles until the next interrupt change
+            var n = UInt64(chunk)
+            if let next = schedule.first { n = min(n, next.cycle > k ? next.cycle - k : 0) }
+            if n == 0, let next = schedule.first {
+                lines = next.lines
+                schedule = schedule.dropFirst()
+                try rtl.updateInputs { $0.interrupt = lines }
+                rtlCurrent = try rtl.observe()
+                continue
+            }
+            n = min(n, stimulus.maxCycles - k)
+            let count = Int(n)
+            try buffer.withUnsafeMutableBufferPointer { p in
+                try rtl.stepObserving(into: UnsafeMutableBufferPointer(rebasing: p[0..<count]))
+            }
+            for i in 0..<count {
+                let r = CycleObservation(rtl: rtlCurrent)
+                model.interruptLines = lines
+                model.step()
+                var m = modelObs
+                mutate?(&m)
+                if m.retire { mh.append((m.cycle, m.pcW, m.insnW)); if mh.count > 16 { mh.removeFirst() } }
+                if r.retire { rh.append((r.cycle, r.pcW, r.insnW)); if rh.count > 16 { rh.removeFirst() }; retired += 1 }
+                if m != r {
+                    let mf = observationFields(m), rf = observationFields(r)
+                    var field = "(bus idle lines)", mv: UInt64 = 0, rv: UInt64 = 0
+                    for (a, b) in zip(mf, rf) where a != b {
+                        field = a.0 == b.0 ? a.0 : "\(a.0)/\(b.0)"; mv = a.1; rv = b.1
+                        break
+                    }
+                    if field != "(bus idle lines)" || mf.count != rf.count {
+                        return LockStepResult(cycles: k, ended: false, retired: retired,
+                                              divergence: Divergence(cycle: k, field: field, model: mv, rtl: rv,
+                                                                     modelHistory: mh, rtlHistory: rh,
+                                                                     modelObservation: m, rtlObservation: r),
+                                              results: model.benchEvents)
+                    }
+                }
+                if endCycle == nil && r.tdev & TestDeviceBits.end != 0 { endCycle = k }
+                rtlCurrent = buffer[i]
+                k += 1
+                if let e = endCycle, k > e + stimulus.drainCycles {
+                    return LockStepResult(cycles: k, ended: true, retired: retired, divergence: nil, results: model.benchEvents)
+                }
+            }
+        }
+        return LockStepResult(cycles: k, ended: endCycle != nil, retired: retired, divergence: nil, results: model.benchEvents)
+    }
+}

@@ -1,0 +1,931 @@
+import LM32
+import SimBus
+
+/// The cycle-exact LM32 on the RTL test bench.
+///
+/// Each `step()` is one clock cycle: it evaluates the combinational logic of
+/// `lm32_cpu.v` and its units from the registered state (as preprocessed with
+/// the profile's `lm32_config.v`), then commits every register at the rising
+/// edge. Names follow the RTL (camelCase) so that each equation can be checked
+/// against it; see docs/lm32-timing.md for the findings this model encodes.
+public final class LM32CycleMachine {
+    public let config: CoreConfig
+    public var bench: BenchConfig
+    let icacheOn: Bool
+    let dcacheOn: Bool
+
+    /// Interrupt lines as driven in the current cycle.
+    public var interruptLines: UInt32 = 0
+    /// The CPU's external break input in the current cycle.
+    public var extBreak = false
+    /// The bench RAM: 16 Ki big-endian words shared by both ports.
+    public var memory: [UInt32] = Array(repeating: 0, count: 16384)
+    /// The current cycle k (cycle 0 = first cycle with reset low).
+    public private(set) var cycle: UInt64 = 0
+    /// Called with the observation of every cycle when set.
+    public var observer: ((CycleObservation) -> Void)?
+    /// Receives every retirement with its architectural effects when set.
+    public var trace: ((CycleRetirement) -> Void)?
+    /// Test-device and character-port events so far.
+    public private(set) var benchEvents: [BenchEvent] = []
+    public private(set) var ended = false
+    public private(set) var retiredCount: UInt64 = 0
+    var testNameAddress: UInt32 = 0
+
+    // MARK: bench (socsim_tb_top.v)
+    var iCnt = 0, dCnt = 0
+
+    // MARK: register file
+    public internal(set) var regs = [UInt32](repeating: 0, count: 32)
+
+    // MARK: instruction unit
+    var pcF: UInt32 = 0, pcD: UInt32 = 0, pcX: UInt32 = 0, pcM: UInt32 = 0, pcW: UInt32 = 0
+    var restartAddress: UInt32 = 0
+    var iCyc = false, iAdr: UInt32 = 0, iCti: UInt8 = 7
+    var icacheRefillData: UInt32 = 0, icacheRefillReady = false
+    var wbDataF: UInt32 = 0
+    var busErrorF = false
+    var instructionD: UInt32 = 0
+    var busErrorD = false
+    var decodedD = DecodedInstruction(0)
+
+    // MARK: instruction cache (state one-hot: 1 flush, 2 flush (ICC), 4 check, 8 refill)
+    var icState: UInt8 = 1, icFlushSet = 255, icRefillAddress: UInt32 = 0
+    var icRestartRequest = false, icRefillOffset: UInt32 = 0, icRefilling = false
+    var icData = [UInt32](repeating: 0, count: 1024)
+    /// tag << 1 | valid
+    var icTag = [UInt32](repeating: 0, count: 256)
+    var icDataRA = 0, icTagRA = 0
+
+    // MARK: data cache (state: 1 flush, 2 check, 4 refill)
+    var dcState: UInt8 = 1, dcFlushSet = 255, dcRefillRequest = false, dcRefillAddress: UInt32 = 0
+    var dcRestartRequest = false, dcRefillOffset: UInt32 = 0, dcRefilling = false
+    var dcData = [UInt32](repeating: 0, count: 1024)
+    var dcTag = [UInt32](repeating: 0, count: 256)
+    var dcDataRA = 0, dcTagRA = 0
+
+    // MARK: load/store unit
+    var dCyc = false, dDatO: UInt32 = 0, dAdr: UInt32 = 0, dSel: UInt8 = 0, dWe = false, dCti: UInt8 = 7
+    var wbDataM: UInt32 = 0, wbLoadComplete = false, stallWbLoad = false, dcacheRefillReady = false
+    var sizeM: UInt8 = 0, sizeW: UInt8 = 0, signExtendM = false, signExtendW = false
+    var storeDataM: UInt32 = 0, byteEnableM: UInt8 = 0, dcacheSelectM = false, wbSelectM = false
+    var dataW: UInt32 = 0
+
+    // MARK: pipeline registers (lm32_cpu.v)
+    var validF = false, validD = false, validX = false, validM = false, validW = false
+    var operand0X: UInt32 = 0, operand1X: UInt32 = 0, storeOperandX: UInt32 = 0, branchTargetX: UInt32 = 0
+    var xSelCSRX = false, xSelMCX = false, xSelSextX = false, xSelLogicX = false, xSelAddX = false
+    var mSelCompareX = false, mSelShiftX = false, wSelLoadX = false, wSelMulX = false
+    var xBypassEnableX = false, mBypassEnableX = false, writeEnableX = false, writeIdxX = 0, csrX = 0
+    var loadX = false, storeX = false, sizeX: UInt8 = 0, signExtendX = false
+    var adderOpX = false, adderOpXN = false, logicOpX: UInt8 = 0, directionX = false
+    var branchX = false, branchPredictX = false, branchPredictTakenX = false, conditionX: UInt8 = 0
+    var breakX = false, scallX = false, eretX = false, bretX = false, busErrorX = false, csrWriteEnableX = false
+
+    var operandM: UInt32 = 0, branchTargetM: UInt32 = 0
+    var mSelCompareM = false, mSelShiftM = false, wSelLoadM = false, wSelMulM = false, mBypassEnableM = false
+    var branchM = false, branchPredictM = false, branchPredictTakenM = false, exceptionM = false
+    var loadM = false, storeM = false, writeEnableM = false, writeIdxM = 0, conditionMetM = false
+    var dflushM = false, debugExceptionM = false, nonDebugExceptionM = false, dataBusErrorExceptionM = false
+
+    var operandW: UInt32 = 0, wSelLoadW = false, wSelMulW = false, writeIdxW = 0, writeEnableW = false
+    var debugExceptionW = false, nonDebugExceptionW = false, memopPcW: UInt32 = 0
+
+    var eba: UInt32 = 0, deba: UInt32 = 0, cc: UInt32 = 0
+    var dataBusErrorSeen = false, extBreakR = false
+
+    // MARK: interrupt unit
+    var ie = false, eie = false, bie = false, ip: UInt32 = 0, im: UInt32 = 0
+
+    // MARK: debug unit
+    var bpA: [UInt32] = [0, 0, 0, 0], bpE: [Bool] = [false, false, false, false]
+    var wpcC: [UInt8] = [0, 0, 0, 0], wp: [UInt32] = [0, 0, 0, 0]
+    var dcRe = false, dcSs = false, dbgState = 0
+    /// The last value written to DC (not readable in the RTL; for trace effects).
+    var dcWritten: UInt32 = 0
+
+    // MARK: multi-cycle arithmetic (state: 0 idle, 3 divide, 2 modulus)
+    var mcState = 0, mcCycles = 0, mcP: UInt32 = 0, mcA: UInt32 = 0, mcB: UInt32 = 0
+    var divideByZeroX = false, mcResultX: UInt32 = 0
+
+    // MARK: pipelined multiplier and shifter
+    var multiplicand: UInt32 = 0, multiplier: UInt32 = 0, product: UInt32 = 0, mulResult: UInt32 = 0
+    /// shifter_result_m (the registered right-shift result, reversed back for left shifts).
+    var shifterResultM: UInt32 = 0
+
+    // MARK: the bench's shadow pipeline (insn_x/m/w, eid_m/w)
+    var insnX: UInt32 = 0, insnM: UInt32 = 0, insnW: UInt32 = 0, eidM: UInt8 = 0, eidW: UInt8 = 0
+
+    // MARK: architectural effects carried with the slots (trace only)
+    struct SlotEffects {
+        var effects: [Effect] = []
+        var eid = 0
+    }
+    var effM = SlotEffects(), effW = SlotEffects()
+
+    /// The X-stage registers the M stage copies at the edge.
+    struct XSnapshot {
+        var mSelCompare: Bool, mSelShift: Bool, wSelLoad: Bool, wSelMul: Bool, mBypassEnable: Bool
+        var load: Bool, store: Bool, branch: Bool, branchPredict: Bool, branchPredictTaken: Bool
+        var writeIdx: Int, branchTarget: UInt32, writeEnable: Bool, size: UInt8, storeOperand: UInt32, csr: Int
+    }
+
+    public init(config: CoreConfig, bench: BenchConfig = BenchConfig()) {
+        precondition(config.debug && config.breakpoints == 4 && config.watchpoints == 4,
+                     "the cycle model implements the test-bench CPU options (debug, 4 BP, 4 WP)")
+        self.config = config
+        self.bench = bench
+        self.icacheOn = config.icache
+        self.dcacheOn = config.dcache
+        applyReset()
+    }
+
+    /// Load bytes into the bench RAM (address order, big-endian words).
+    public func load(_ bytes: [UInt8], at address: UInt32) {
+        for (k, b) in bytes.enumerated() {
+            let a = address &+ UInt32(k)
+            let i = Int((a >> 2) & 0x3FFF)
+            let shift = (3 - (a & 3)) * 8
+            memory[i] = (memory[i] & ~(0xFF << shift)) | UInt32(b) << shift
+        }
+    }
+
+    /// Hold reset (the RTL's reset values; RAMs and the register file keep
+    /// their contents) and release it: the machine is in cycle 0.
+    public func reset() {
+        applyReset()
+        cycle = 0
+        ended = false
+        benchEvents = []
+        retiredCount = 0
+    }
+
+    private func applyReset() {
+        iCnt = 0; dCnt = 0
+        pcF = config.ebaReset &- 4; pcD = 0; pcX = 0; pcM = 0; pcW = 0
+        restartAddress = 0
+        iCyc = false; iAdr = 0; iCti = 7; icacheRefillData = 0; icacheRefillReady = false; wbDataF = 0; busErrorF = false
+        instructionD = 0; busErrorD = false; decodedD = DecodedInstruction(0)
+        icState = 1; icFlushSet = 255; icRefillAddress = 0; icRestartRequest = false; icRefillOffset = 0; icRefilling = false
+        dcState = 1; dcFlushSet = 255; dcRefillRequest = false; dcRefillAddress = 0; dcRestartRequest = false
+        dcRefillOffset = 0; dcRefilling = false
+        dCyc = false; dDatO = 0; dAdr = 0; dSel = 0; dWe = false; dCti = 7
+        wbDataM = 0; wbLoadComplete = false; stallWbLoad = false; dcacheRefillReady = false
+        sizeM = 0; sizeW = 0; signExtendM = false; signExtendW = false; storeDataM = 0; byteEnableM = 0
+        dcacheSelectM = false; wbSelectM = false; dataW = 0
+        validF = false; validD = false; validX = false; validM = false; validW = false
+        operand0X = 0; operand1X = 0; storeOperandX = 0; branchTargetX = 0
+        xSelCSRX = false; xSelMCX = false; xSelSextX = false; xSelLogicX = false; xSelAddX = false
+        mSelCompareX = false; mSelShiftX = false; wSelLoadX = false; wSelMulX = false
+        xBypassEnableX = false; mBypassEnableX = false; writeEnableX = false; writeIdxX = 0; csrX = 0
+        loadX = false; storeX = false; sizeX = 0; signExtendX = false; adderOpX = false; adderOpXN = false
+        logicOpX = 0; directionX = false; branchX = false; branchPredictX = false; branchPredictTakenX = false
+        conditionX = 0; breakX = false; scallX = false; eretX = false; bretX = false; busErrorX = false
+        csrWriteEnableX = false
+        operandM = 0; branchTargetM = 0; mSelCompareM = false; mSelShiftM = false; wSelLoadM = false
+        wSelMulM = false; mBypassEnableM = false; branchM = false; branchPredictM = false
+        branchPredictTakenM = false; exceptionM = false; loadM = false; storeM = false; writeEnableM = false
+        writeIdxM = 0; conditionMetM = false; dflushM = false; debugExceptionM = false; nonDebugExceptionM = false
+        dataBusErrorExceptionM = false
+        operandW = 0; wSelLoadW = false; wSelMulW = false; writeIdxW = 0; writeEnableW = false
+        debugExceptionW = false; nonDebugExceptionW = false; memopPcW = 0
+        eba = config.ebaReset & 0xFFFF_FE00; deba = config.debaReset & 0xFFFF_FE00; cc = 0
+        dataBusErrorSeen = false; extBreakR = false
+        ie = false; eie = false; bie = false; ip = 0; im = 0
+        bpA = [0, 0, 0, 0]; bpE = [false, false, false, false]; wpcC = [0, 0, 0, 0]; wp = [0, 0, 0, 0]
+        dcRe = false; dcSs = false; dbgState = 0; dcWritten = 0
+        mcState = 0; mcCycles = 0; mcP = 0; mcA = 0; mcB = 0; divideByZeroX = false; mcResultX = 0
+        multiplicand = 0; multiplier = 0; product = 0; mulResult = 0; shifterResultM = 0
+        insnX = 0; insnM = 0; insnW = 0; eidM = 0; eidW = 0
+        effM = SlotEffects(); effW = SlotEffects()
+    }
+
+    // MARK: the clock cycle
+
+    /// One clock cycle: combinational evaluation, then the rising edge.
+    public func step() {
+        // ---------------------------------------------------------- bench
+        let iDone = iCyc && iCnt == bench.instructionWaitStates
+        let iInErr = bench.instructionErrorWindow.map { $0.contains(iAdr) } ?? false
+        let iAck = iDone && !iInErr, iErr = iDone && iInErr
+        let iDatI = memory[Int((iAdr >> 2) & 0x3FFF)]
+        let dDone = dCyc && dCnt == bench.dataWaitStates
+        let dInErr = bench.dataErrorWindow.map { $0.contains(dAdr) } ?? false
+        let dAck = dDone && !dInErr, dErr = dDone && dInErr
+        let dDatI = memory[Int((dAdr >> 2) & 0x3FFF)]
+
+        // ---------------------------------------------------------- decode (D)
+        let dec = decodedD
+        let c = dec.c
+
+        // ---------------------------------------------------------- X stage datapath
+        let adderResultX: UInt32, adderCarryNX: Bool
+        if adderOpXN {
+            let (s1, o1) = operand0X.addingReportingOverflow(operand1X)
+            let (s2, o2) = s1.addingReportingOverflow(adderOpX ? 1 : 0)
+            adderResultX = s2; adderCarryNX = o1 || o2
+        } else {
+            // DataA - DataB - !Cin, 33 bits; Cout = !bit32
+            let (d1, b1) = operand0X.subtractingReportingOverflow(operand1X)
+            let (d2, b2) = d1.subtractingReportingOverflow(adderOpX ? 0 : 1)
+            adderResultX = d2; adderCarryNX = !(b1 || b2)
+        }
+        let aSign = operand0X >> 31 != 0, bSign = operand1X >> 31 != 0, rSign = adderResultX >> 31 != 0
+        let adderOverflowX = (!aSign && bSign && rSign) || (aSign && !bSign && !rSign)
+        let cmpZero = operand0X == operand1X
+        let conditionMetX: Bool
+        switch conditionX {
+        case 0, 6: conditionMetX = true
+        case 1: conditionMetX = cmpZero
+        case 7: conditionMetX = !cmpZero
+        case 2: conditionMetX = !cmpZero && (rSign == adderOverflowX)
+        case 5: conditionMetX = adderCarryNX && !cmpZero
+        case 3: conditionMetX = rSign == adderOverflowX
+        default: conditionMetX = adderCarryNX
+        }
+        let xResult: UInt32
+        if xSelAddX {
+            xResult = adderResultX
+        } else if xSelCSRX {
+            xResult = csrReadData(csrX)
+        } else if xSelSextX {
+            xResult = sizeX == 0 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: operand0X)))
+                                 : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: operand0X)))
+        } else if xSelMCX {
+            xResult = mcResultX
+        } else {
+            let f = UInt32(logicOpX)
+            let o0 = operand0X, o1 = operand1X
+            var r: UInt32 = 0
+            if f & 1 != 0 { r |= ~o1 & ~o0 }
+            if f & 2 != 0 { r |= ~o1 & o0 }
+            if f & 4 != 0 { r |= o1 & ~o0 }
+            if f & 8 != 0 { r |= o1 & o0 }
+            xResult = r
+        }
+
+        // ---------------------------------------------------------- M and W results
+        let mResult = mSelCompareM ? (conditionMetM ? 1 : 0) : mSelShiftM ? shifterResultM : operandM
+        let loadDataW: UInt32
+        let a2 = operandW & 3
+        switch sizeW {
+        case 0:
+            let byte = (dataW >> ((3 - a2) * 8)) & 0xFF
+            loadDataW = signExtendW && byte & 0x80 != 0 ? byte | 0xFFFF_FF00 : byte
+        case 3:
+            let half = a2 & 2 != 0 ? dataW & 0xFFFF : dataW >> 16
+            loadDataW = signExtendW && half & 0x8000 != 0 ? half | 0xFFFF_0000 : half
+        case 2: loadDataW = dataW
+        default: loadDataW = 0
+        }
+        let wResult = wSelLoadW ? loadDataW : wSelMulW ? mulResult : operandW
+
+        // ---------------------------------------------------------- interrupts, debug
+        let interruptException = ie && (ip & im) != 0
+        var bpMatch = dbgState == 3
+        for i in 0..<4 where bpE[i] && bpA[i] == pcX { bpMatch = true }
+        var wpMatch = false
+        for i in 0..<4 where wp[i] == adderResultX && ((loadX && wpcC[i] & 1 != 0) || (storeX && wpcC[i] & 2 != 0)) {
+            wpMatch = true
+        }
+
+        // ---------------------------------------------------------- caches (combinational)
+        let icMatch: Bool, instructionF: UInt32
+        let icStallRequest: Bool, icRefillRequest: Bool
+        if icacheOn {
+            icMatch = icTag[icTagRA] == ((pcF >> 12) << 1 | 1)
+            instructionF = icMatch ? icData[icDataRA] : 0
+            icStallRequest = icState != 4
+            icRefillRequest = icState == 8
+        } else {
+            icMatch = false
+            instructionF = wbDataF
+            icStallRequest = false
+            icRefillRequest = false
+        }
+        let dcMatch: Bool, dcacheDataM: UInt32, dcStallRequest: Bool
+        if dcacheOn {
+            dcMatch = dcTag[dcTagRA] == ((operandM >> 12) << 1 | 1)
+            dcacheDataM = dcData[dcDataRA]
+            dcStallRequest = dcState != 2
+        } else {
+            dcMatch = false; dcacheDataM = 0; dcStallRequest = false
+        }
+        let dcRefillReq = dcacheOn && dcRefillRequest
+        let dcRestartReq = dcacheOn && dcRestartRequest
+
+        // ---------------------------------------------------------- kills and stalls
+        let killM = dcRefillReq
+        let killW = dcRefillReq
+        let qM = validM && !killM && !exceptionM
+        let loadQM = loadM && qM
+        let storeQM = storeM && qM
+
+        var stallM = stallWbLoad
+            || (dCyc && (storeM || (storeX && interruptException) || loadM || loadX))
+            || dcStallRequest || icStallRequest
+        if icacheOn {
+            if iCyc && (branchM || exceptionM) { stallM = true }
+        } else if iCyc {
+            stallM = true
+        }
+
+        let mispredictCondition = !conditionMetM && branchPredictM && branchPredictTakenM
+        let branchTakenM = !stallM && ((branchM && validM && ((conditionMetM && !branchPredictTakenM) || mispredictCondition)) || exceptionM)
+        let branchMispredictTakenM = mispredictCondition
+        let branchFlushXM = !stallM && ((branchM && validM && (conditionMetM || mispredictCondition)) || exceptionM)
+
+        let branchPredictD = c.biUnconditional || c.biConditional
+        let branchPredictTakenD = c.biUnconditional ? true : (c.biConditional ? dec.word & 0x8000 != 0 : false)
+        let branchTargetD = pcD &+ dec.branchOffset
+
+        let killF = (validD && branchPredictTakenD) || branchTakenM || icRefillRequest || dcRefillReq
+        let killD = branchTakenM || icRefillRequest || dcRefillReq
+        let killX = branchFlushXM || dcRefillReq
+
+        let mcStallRequestX = mcState != 0
+        let stallX = stallM || (mcStallRequestX && !killX)
+        let qX = validX && !killX
+
+        // exceptions (X)
+        let storeQX = storeX && qX && !bpMatch
+        let loadQX = loadX && qX && !bpMatch
+        let breakpointException = ((breakX || bpMatch) && validX) || extBreakR
+        let watchpointException = wpMatch
+        let instructionBusErrorException = busErrorX && validX
+        let dataBusErrorException = dataBusErrorSeen
+        let divideByZeroException = divideByZeroX
+        let systemCallException = scallX && validX
+        let debugExceptionX = breakpointException || watchpointException
+        let nonDebugExceptionX = systemCallException || instructionBusErrorException || dataBusErrorException
+            || divideByZeroException || (interruptException && !dcSs && !storeQM && !dCyc)
+        let exceptionX = debugExceptionX || nonDebugExceptionX
+        let eidX: UInt32
+        if dataBusErrorException { eidX = 4 }
+        else if breakpointException { eidX = 1 }
+        else if instructionBusErrorException { eidX = 2 }
+        else if watchpointException { eidX = 3 }
+        else if divideByZeroException { eidX = 5 }
+        else if interruptException && !dcSs { eidX = 6 }
+        else { eidX = 7 }
+
+        // interlock and bypass (D)
+        let writeEnableQX = writeEnableX && validX && !branchFlushXM
+        let writeEnableQM = writeEnableM && validM
+        let writeEnableQW = writeEnableW && validW
+        let rawX0 = writeIdxX == dec.readIdx0 && writeEnableQX
+        let rawM0 = writeIdxM == dec.readIdx0 && writeEnableQM
+        let rawW0 = writeIdxW == dec.readIdx0 && writeEnableQW
+        let rawX1 = writeIdxX == dec.readIdx1 && writeEnableQX
+        let rawM1 = writeIdxM == dec.readIdx1 && writeEnableQM
+        let rawW1 = writeIdxW == dec.readIdx1 && writeEnableQW
+        let interlock = (!xBypassEnableX && ((c.readEnable0 && rawX0) || (c.readEnable1 && rawX1)))
+            || (!mBypassEnableM && ((c.readEnable0 && rawM0) || (c.readEnable1 && rawM1)))
+        let bypassData0 = rawX0 ? xResult : rawM0 ? mResult : rawW0 ? wResult : regs[dec.readIdx0]
+        let bypassData1 = rawX1 ? xResult : rawM1 ? mResult : rawW1 ? wResult : regs[dec.readIdx1]
+
+        let memoryBusy = loadQX || loadQM || storeQX || storeQM || dCyc
+        let stallD = stallX
+            || (interlock && !killD)
+            || ((dec.eret || dec.scall || busErrorD) && memoryBusy && !killD)
+            || ((dec.breakOpcode || dec.bret) && memoryBusy && !killD)
+            || (c.wcsr && loadQX)
+        let stallF = stallD
+        let stallA = stallF
+
+        let qD = validD && !killD
+        let dResult0 = c.dResultSel0Pc ? pcF : bypassData0
+        let dResult1: UInt32 = c.dResultSel1 == 0 ? 0 : c.dResultSel1 == 1 ? bypassData1 : dec.immediate
+
+        // next PC (A)
+        let pcA: UInt32
+        if dcRestartReq {
+            pcA = restartAddress
+        } else if branchTakenM {
+            pcA = (branchMispredictTakenM && !exceptionM) ? pcX : branchTargetM
+        } else if validD && branchPredictTakenD {
+            pcA = branchTargetD     // branch_predict_address_d when taken
+        } else if icacheOn && icRestartRequest {
+            pcA = restartAddress
+        } else {
+            pcA = pcF &+ 4
+        }
+        var validA = true
+        if icacheOn || dcacheOn {
+            if icRefillRequest || dcRefillReq { validA = false }
+            else if (icacheOn && icRestartRequest) || dcRestartReq { validA = true }
+            else { validA = !(icacheOn && icRefilling) && !(dcacheOn && dcRefilling) }
+        }
+
+        // cache misses and flushes
+        let iflush = icacheOn && c.wcsr && dec.csr == 3 && !stallD && !killD && validD
+        let icReadEnableF = validF && !killF && !dcRestartReq
+        let icMiss = icacheOn && !icMatch && icReadEnableF && !stallF && !(validD && branchPredictTakenD)
+        let dcMiss = dcacheOn && !dcMatch && loadQM && dcacheSelectM && !stallM
+        let csrWriteEnableQX = csrWriteEnableX && qX
+        let dflushX = csrWriteEnableQX && csrX == 4
+        let eretQX = eretX && qX
+        let bretQX = bretX && qX
+        let debugExceptionQW = debugExceptionW && validW
+        let nonDebugExceptionQW = nonDebugExceptionW && validW
+        let regWriteEnableQW = writeEnableW && !killW && validW
+
+        // load/store unit (X)
+        let loadStoreAddressX = adderResultX
+        let dcacheSelectX = dcacheOn && loadStoreAddressX <= 0x7FFF_FFFF
+        let wbSelectX = !dcacheSelectX
+        let storeDataX: UInt32
+        switch sizeX {
+        case 0: let b = storeOperandX & 0xFF; storeDataX = b | b << 8 | b << 16 | b << 24
+        case 3: let h = storeOperandX & 0xFFFF; storeDataX = h | h << 16
+        case 2: storeDataX = storeOperandX
+        default: storeDataX = 0
+        }
+        let byteEnableX: UInt8
+        switch sizeX {
+        case 0: byteEnableX = 8 >> UInt8(loadStoreAddressX & 3)
+        case 3: byteEnableX = loadStoreAddressX & 2 != 0 ? 3 : 12
+        case 2: byteEnableX = 15
+        default: byteEnableX = 0
+        }
+        let dataM = (!dcacheOn || wbSelectM) ? wbDataM : dcacheDataM
+
+        // ---------------------------------------------------------- observation
+        if let observer {
+            var o = CycleObservation()
+            o.cycle = cycle
+            o.pcF = pcF; o.pcD = pcD; o.pcX = pcX; o.pcM = pcM; o.pcW = pcW
+            o.insnW = insnW
+            o.rfWe = regWriteEnableQW; o.rfIdx = UInt8(writeIdxW); o.rfData = wResult
+            o.ip = ip; o.im = im; o.cc = cc; o.interrupt = interruptLines
+            o.ibus.adr = iAdr; o.ibus.datW = 0; o.ibus.datR = iDatI; o.ibus.sel = 15; o.ibus.cti = iCti
+            o.ibus.cyc = iCyc; o.ibus.we = false; o.ibus.ack = iAck; o.ibus.err = iErr
+            o.dbus.adr = dAdr; o.dbus.datW = dDatO; o.dbus.datR = dDatI; o.dbus.sel = dSel; o.dbus.cti = dCti
+            o.dbus.cyc = dCyc; o.dbus.we = dWe; o.dbus.ack = dAck; o.dbus.err = dErr
+            o.valid = (validF ? 1 : 0) | (validD ? 2 : 0) | (validX ? 4 : 0) | (validM ? 8 : 0) | (validW ? 16 : 0)
+            o.stall = (stallA ? 1 : 0) | (stallF ? 2 : 0) | (stallD ? 4 : 0) | (stallX ? 8 : 0) | (stallM ? 16 : 0)
+            o.kill = (killF ? 1 : 0) | (killD ? 2 : 0) | (killX ? 4 : 0) | (killM ? 8 : 0) | (killW ? 16 : 0)
+            o.retire = validW && !killW
+            o.excW = (nonDebugExceptionQW ? 1 : 0) | (debugExceptionQW ? 2 : 0)
+            o.eidW = eidW
+            o.ie = ie; o.eie = eie; o.bie = bie
+            o.tdev = testDeviceBits(ack: dAck)
+            o.tdevData = dDatO
+            observer(o)
+        }
+
+        let retiring = validW && !killW
+        if retiring { retiredCount &+= 1 }
+
+        // ---------------------------------------------------------- test device (ACK cycle of a write)
+        if dAck && dWe { testDevice(address: dAdr, data: dDatO) }
+
+        // ================================================================= rising edge
+        // Every update below reads only the combinational values computed
+        // above or these snapshots of the registers before the edge.
+        let icRefillAddress0 = icRefillAddress, icRefillReady0 = icacheRefillReady, icRefillData0 = icacheRefillData
+        let dcRefillAddress0 = dcRefillAddress, dcRefilling0 = dcRefilling, dcRefillReady0 = dcacheRefillReady
+        let operandM0 = operandM, pcF0 = pcF, pcD0 = pcD, pcX0 = pcX, pcM0 = pcM, pcW0 = pcW
+        let exceptionM0 = exceptionM, dataBusErrorExceptionM0 = dataBusErrorExceptionM
+        let wSelLoadM0 = wSelLoadM, wSelMulM0 = wSelMulM, writeIdxM0 = writeIdxM, writeEnableM0 = writeEnableM
+        let debugExceptionM0 = debugExceptionM, nonDebugExceptionM0 = nonDebugExceptionM
+        let vF = validF, vD = validD, vX = validX, vM = validM
+        let insnX0 = insnX, insnM0 = insnM, eidM0 = eidM
+        let effM0 = effM, effWEid = effW.eid
+        let byteEnableM0 = byteEnableM, storeDataM0 = storeDataM, dcacheSelectM0 = dcacheSelectM
+        let wbSelectM0 = wbSelectM, wbLoadComplete0 = wbLoadComplete, dWe0 = dWe
+        let signExtendM0 = signExtendM, sizeM0 = sizeM, busErrorF0 = busErrorF
+        let instructionD0 = instructionD, busErrorD0 = busErrorD, dcRe0 = dcRe, eba0 = eba, deba0 = deba
+        let writeIdxW0 = writeIdxW, effW0 = effW, insnW0 = insnW
+        let xs = XSnapshot(mSelCompare: mSelCompareX, mSelShift: mSelShiftX, wSelLoad: wSelLoadX, wSelMul: wSelMulX,
+                           mBypassEnable: mBypassEnableX, load: loadX, store: storeX, branch: branchX,
+                           branchPredict: branchPredictX, branchPredictTaken: branchPredictTakenX, writeIdx: writeIdxX,
+                           branchTarget: branchTargetX, writeEnable: writeEnableX, size: sizeX,
+                           storeOperand: storeOperandX, csr: csrX)
+
+        // bench
+        iCnt = (iCyc && !iDone) ? iCnt + 1 : 0
+        dCnt = (dCyc && !dDone) ? dCnt + 1 : 0
+        if dAck && dWe && dAdr >> 16 == 0 {
+            let i = Int((dAdr >> 2) & 0x3FFF)
+            let m = laneMask(dSel)
+            memory[i] = (memory[i] & ~m) | (dDatO & m)
+        }
+
+        // register file
+        if regWriteEnableQW { regs[writeIdxW] = wResult }
+
+        // multiplier and shifter
+        mulResult = product
+        if !stallM { product = multiplicand &* multiplier }
+        if !stallX {
+            multiplicand = dResult0; multiplier = dResult1
+            let n = operand1X & 31
+            if directionX {
+                shifterResultM = operand0X << n
+            } else if signExtendX {
+                shifterResultM = UInt32(bitPattern: Int32(bitPattern: operand0X) >> Int32(n))
+            } else {
+                shifterResultM = operand0X >> n
+            }
+        }
+
+        // multi-cycle arithmetic
+        divideByZeroX = false
+        if mcState == 0 {
+            if !stallD {
+                mcCycles = 32; mcP = 0; mcA = dResult0; mcB = dResult1
+                if c.divide && qD { mcState = 3 }
+                if c.modulus && qD { mcState = 2 }
+            }
+        } else {
+            let a0 = mcA, p0 = mcP
+            let t = ((UInt64(p0) << 1 | UInt64(a0 >> 31)) & 0xFFFF_FFFF) &- UInt64(mcB)
+            if t & (1 << 32) == 0 {
+                mcP = UInt32(truncatingIfNeeded: t); mcA = a0 << 1 | 1
+            } else {
+                mcP = p0 << 1 | a0 >> 31; mcA = a0 << 1
+            }
+            mcResultX = mcState == 3 ? a0 : p0
+            if mcCycles == 0 || killX {
+                divideByZeroX = mcB == 0
+                mcState = 0
+            }
+            mcCycles = (mcCycles - 1) & 63
+        }
+
+        // interrupt unit
+        let asserted = ip | interruptLines
+        ip = asserted
+        if nonDebugExceptionQW {
+            eie = ie; ie = false
+        } else if debugExceptionQW {
+            bie = ie; ie = false
+        } else if !stallX {
+            if eretQX { ie = eie }
+            else if bretQX { ie = bie }
+            else if csrWriteEnableQX {
+                if csrX == 0 { ie = operand1X & 1 != 0; eie = operand1X & 2 != 0; bie = operand1X & 4 != 0 }
+                if csrX == 1 { im = operand1X }
+                if csrX == 2 { ip = asserted & ~operand1X }
+            }
+        }
+
+        // debug unit (CSR writes with csr_write_enable_k_q_x, not gated by stall_x)
+        if csrWriteEnableQX {
+            if (16...19).contains(csrX) { bpA[csrX - 16] = operand1X & ~3; bpE[csrX - 16] = operand1X & 1 != 0 }
+            if csrX == 8 {
+                for i in 0..<4 { wpcC[i] = UInt8((operand1X >> UInt32(2 + 2 * i)) & 3) }
+                dcRe = operand1X & 2 != 0
+                dcWritten = operand1X
+            }
+            if (24...27).contains(csrX) { wp[csrX - 24] = operand1X }
+        }
+        let dbgState0 = dbgState
+        if csrWriteEnableQX && csrX == 8 {
+            dcSs = operand1X & 1 != 0
+            dbgState = operand1X & 1 == 0 ? 0 : 1
+        }
+        switch dbgState0 {
+        case 1:
+            if (eretQX || bretQX) && !stallX { dbgState = 2 }
+        case 2:
+            if qX && !stallX { dbgState = 3 }
+        case 3:
+            if dcRefillReq { dbgState = 2 }
+            else if exceptionX && qX && !stallX { dcSs = false; dbgState = 4 }
+        case 4:
+            dbgState = dcRefillReq ? 2 : 0
+        default: break
+        }
+
+        // eba, deba, cc, sticky flags
+        if csrWriteEnableQX && csrX == 7 && !stallX { eba = operand1X & 0xFFFF_FE00 }
+        if csrWriteEnableQX && csrX == 9 && !stallX { deba = operand1X & 0xFFFF_FE00 }
+        cc &+= 1
+        if dErr && dCyc { dataBusErrorSeen = true }
+        if exceptionM0 && !killM { dataBusErrorSeen = false }
+        if extBreak { extBreakR = true }
+        if debugExceptionQW { extBreakR = false }
+
+        // instruction cache: memories, FSM, registered read addresses
+        if icacheOn {
+            let lastRefill = icRefillOffset == 3
+            let flushing = icState & 3 != 0
+            if icRefillReady0 {
+                icData[Int((icRefillAddress0 >> 4) & 0xFF) << 2 | Int(icRefillOffset)] = icRefillData0
+            }
+            if icRefillReady0 || flushing {
+                icTag[flushing ? icFlushSet : Int((icRefillAddress0 >> 4) & 0xFF)] =
+                    (icRefillAddress0 >> 12) << 1 | ((lastRefill && !flushing) ? 1 : 0)
+            }
+            switch icState {
+            case 1, 2:
+                if icFlushSet == 0 { icState = 4 }
+                icFlushSet = (icFlushSet - 1) & 255
+            case 4:
+                if !stallA { icRestartRequest = false }
+                if iflush {
+                    icRefillAddress = pcF0; icState = 2; icRefillOffset = 0
+                } else if icMiss {
+                    icRefillAddress = pcF0; icState = 8; icRefillOffset = 0
+                }
+            default:
+                if icRefillReady0 {
+                    if lastRefill { icRestartRequest = true; icState = 4 }
+                    icRefillOffset = (icRefillOffset + 1) & 3
+                }
+            }
+            icRefilling = icRefillRequest
+            if !stallA { icDataRA = Int((pcA >> 2) & 0x3FF); icTagRA = Int((pcA >> 4) & 0xFF) }
+        }
+
+        // data cache: memories, FSM, registered read addresses
+        if dcacheOn {
+            let lastRefill = dcRefillOffset == 3
+            let flushing = dcState == 1
+            let refill = dcState == 4
+            let validStore = storeQM && dcacheSelectM0 && dcState == 2
+            let writePortEnable = dcRefillReady0 || !stallM
+            if writePortEnable && (dcRefillReady0 || (validStore && dcMatch)) {
+                if refill {
+                    dcData[Int((dcRefillAddress0 >> 4) & 0xFF) << 2 | Int(dcRefillOffset)] = wbDataM
+                } else {
+                    let m = laneMask(byteEnableM0)
+                    dcData[Int((operandM0 >> 2) & 0x3FF)] = (storeDataM0 & m) | (dcacheDataM & ~m)
+                }
+            }
+            if dcRefillReady0 || flushing {
+                dcTag[flushing ? dcFlushSet : Int((dcRefillAddress0 >> 4) & 0xFF)] =
+                    (dcRefillAddress0 >> 12) << 1 | (((lastRefill || validStore) && !flushing) ? 1 : 0)
+            }
+            switch dcState {
+            case 1:
+                if dcFlushSet == 0 { dcState = 2 }
+                dcFlushSet = (dcFlushSet - 1) & 255
+            case 2:
+                if !stallA { dcRestartRequest = false }
+                if dcMiss {
+                    dcRefillRequest = true; dcRefillAddress = operandM0; dcState = 4; dcRefillOffset = 0
+                } else if dflushM {
+                    dcState = 1
+                }
+            default:
+                dcRefillRequest = false
+                if dcRefillReady0 {
+                    if lastRefill { dcRestartRequest = true; dcState = 2 }
+                    dcRefillOffset = (dcRefillOffset + 1) & 3
+                }
+            }
+            dcRefilling = refill
+            if !stallX { dcDataRA = Int((loadStoreAddressX >> 2) & 0x3FF); dcTagRA = Int((loadStoreAddressX >> 4) & 0xFF) }
+        }
+
+        // instruction unit: restart address, I-bus master, D-stage registers
+        if icacheOn {
+            if dcRefillReq { restartAddress = pcW0 }
+            else if icRefillRequest && !(dcacheOn && dcRefilling0) && !dcRestartReq { restartAddress = icRefillAddress0 }
+            icacheRefillReady = false
+            if iCyc {
+                if iAck || iErr {
+                    if iAdr & 0xC == 0xC { iCyc = false }
+                    iCti = iAdr & 0x8 != 0 ? 7 : 2
+                    iAdr = (iAdr & ~0xC) | ((iAdr &+ 4) & 0xC)
+                    icacheRefillReady = true
+                    icacheRefillData = iDatI
+                }
+                if iErr { busErrorF = true }
+            } else {
+                if icRefillRequest && !icRefillReady0 {
+                    iAdr = icRefillAddress0 & ~0xF
+                    iCyc = true
+                    iCti = 2
+                    busErrorF = false
+                }
+                if branchTakenM { busErrorF = false }
+            }
+        } else {
+            if iCyc {
+                if iAck || iErr { iCyc = false; wbDataF = iDatI }
+                if iErr { busErrorF = true }
+            } else if !stallA {
+                iAdr = pcA
+                iCyc = true
+                busErrorF = false
+            }
+        }
+        if !stallD {
+            instructionD = instructionF
+            busErrorD = busErrorF0
+        }
+
+        // load/store unit: D-bus master
+        dcacheRefillReady = false
+        if dCyc {
+            if dAck || dErr {
+                let adr0 = dAdr
+                let lastWord = adr0 & 0xC == 0xC
+                if dcacheOn && dcRefilling0 && !lastWord {
+                    dAdr = (dAdr & ~0xC) | ((dAdr &+ 4) & 0xC)
+                } else {
+                    dCyc = false
+                }
+                if dcacheOn {
+                    dCti = adr0 & 0x8 != 0 ? 7 : 2      // next_cycle_type from the address before the edge
+                    dcacheRefillReady = dcRefilling0
+                }
+                wbDataM = dDatI
+                wbLoadComplete = !dWe0
+            }
+        } else {
+            if dcRefillReq {
+                dAdr = dcRefillAddress0 & ~0xF
+                dCyc = true; dSel = 15; dWe = false; dCti = 2
+            } else if storeQM && !stallM {
+                dDatO = storeDataM0; dAdr = operandM0; dCyc = true; dSel = byteEnableM0; dWe = true; dCti = 7
+            } else if loadQM && wbSelectM0 && !wbLoadComplete0 {
+                stallWbLoad = false
+                dAdr = operandM0; dCyc = true; dSel = byteEnableM0; dWe = false; dCti = 7
+            }
+        }
+        if !stallM { wbLoadComplete = false }
+        if loadQX && wbSelectX && !stallX { stallWbLoad = true }
+        if killM || exceptionM0 { stallWbLoad = false }
+        if !stallM {
+            signExtendM = signExtendX; sizeM = sizeX; byteEnableM = byteEnableX; storeDataM = storeDataX
+            dcacheSelectM = dcacheSelectX; wbSelectM = wbSelectX
+        }
+        sizeW = sizeM0; dataW = dataM; signExtendW = signExtendM0
+
+        // valid bits
+        if killF || !stallA { validF = (icacheOn || dcacheOn) ? validA : true }
+        else if !stallF { validF = false }
+        if killD { validD = false }
+        else if !stallF { validD = vF && !killF }
+        else if !stallD { validD = false }
+        if !stallD { validX = vD && !killD }
+        else if killX { validX = false }
+        else if !stallX { validX = false }
+        if killM { validM = false }
+        else if !stallX { validM = vX && !killX }
+        else if !stallM { validM = false }
+        validW = !stallM ? vM && !killM : false
+
+        // the bench's shadow pipeline (insn_x/m/w, eid_m/w)
+        if !stallX { insnX = instructionD0 }
+        if !stallM { insnM = insnX0; eidM = UInt8(eidX & 7) }
+        insnW = insnM0
+        eidW = eidM0
+
+        // pipeline registers X
+        if !stallX {
+            operand0X = dResult0
+            operand1X = dResult1
+            storeOperandX = bypassData1
+            branchTargetX = c.branchReg ? bypassData0 & ~3 : branchTargetD
+            xSelCSRX = c.xSelCSR; xSelMCX = c.xSelMC; xSelSextX = c.xSelSext; xSelLogicX = c.xSelLogic; xSelAddX = c.xSelAdd
+            mSelCompareX = c.mSelCompare; mSelShiftX = c.mSelShift; wSelLoadX = c.wSelLoad; wSelMulX = c.wSelMul
+            xBypassEnableX = c.xBypass; mBypassEnableX = c.mBypass
+            loadX = c.load; storeX = c.store; branchX = c.branch
+            branchPredictX = branchPredictD; branchPredictTakenX = branchPredictTakenD
+            writeIdxX = dec.writeIdx; csrX = dec.csr; sizeX = dec.size; signExtendX = dec.signExtend
+            adderOpX = c.adderOp; adderOpXN = !c.adderOp; logicOpX = dec.logicOp; directionX = dec.direction
+            conditionX = dec.condition; csrWriteEnableX = c.wcsr
+            breakX = dec.breakOpcode; scallX = dec.scall; busErrorX = busErrorD0; eretX = dec.eret; bretX = dec.bret
+            writeEnableX = c.writeEnable
+        }
+        // pipeline registers M (old X values: the X block above only ran if !stallX,
+        // and its inputs were snapshotted as xSnapshot)
+        if !stallM {
+            operandM = xResult
+            mSelCompareM = xs.mSelCompare; mSelShiftM = xs.mSelShift
+            if exceptionX { wSelLoadM = false; wSelMulM = false } else { wSelLoadM = xs.wSelLoad; wSelMulM = xs.wSelMul }
+            mBypassEnableM = xs.mBypassEnable
+            loadM = xs.load; storeM = xs.store; branchM = xs.branch
+            branchPredictM = xs.branchPredict; branchPredictTakenM = xs.branchPredictTaken
+            writeIdxM = nonDebugExceptionX ? 30 : debugExceptionX ? 31 : xs.writeIdx
+            conditionMetM = conditionMetX
+            if exceptionX {
+                let base = (dcRe0 || (debugExceptionX && !nonDebugExceptionX)) ? deba0 : eba0
+                branchTargetM = base | eidX << 5
+            } else {
+                branchTargetM = xs.branchTarget
+            }
+            dflushM = dflushX
+            writeEnableM = exceptionX ? true : xs.writeEnable
+            debugExceptionM = debugExceptionX; nonDebugExceptionM = nonDebugExceptionX
+            exceptionM = exceptionX && qX && !stallX
+            dataBusErrorExceptionM = dataBusErrorException
+        }
+        // pipeline registers W
+        operandW = exceptionM0 ? (dataBusErrorExceptionM0 ? memopPcW : pcM0) : mResult
+        wSelLoadW = wSelLoadM0; wSelMulW = wSelMulM0
+        writeIdxW = writeIdxM0; writeEnableW = writeEnableM0
+        debugExceptionW = debugExceptionM0; nonDebugExceptionW = nonDebugExceptionM0
+        if !stallM && !dataBusErrorException && (loadQM || storeQM) { memopPcW = pcM0 }
+
+        // program counters
+        if !stallF { pcF = pcA }
+        if !stallD { pcD = pcF0 }
+        if !stallX { pcX = pcD0 }
+        if !stallM { pcM = pcX0 }
+        pcW = pcM0
+
+        if !stallD { decodedD = DecodedInstruction(instructionD) }
+
+        // architectural effects carried with the slots (trace only)
+        if let t = trace {
+            if !stallM {
+                var e = SlotEffects()
+                if !stallX && qX && !exceptionX {
+                    if storeQX {
+                        let size: AccessSize = xs.size == 0 ? .byte : xs.size == 3 ? .half : .word
+                        let a = size == .word ? loadStoreAddressX & ~3 : size == .half ? loadStoreAddressX & ~1 : loadStoreAddressX
+                        e.effects.append(.mem(a, size, xs.storeOperand & size.mask))
+                    }
+                    if csrWriteEnableQX { e.effects.append(.csr(xs.csr, csrEffectValue(xs.csr))) }
+                    if eretQX || bretQX { e.effects.append(.csr(0, ieValue)) }
+                }
+                if exceptionX && qX && !stallX { e.eid = Int(eidX) }
+                effM = e
+            }
+            effW = effM0
+            if retiring {
+                var effects: [Effect] = []
+                if regWriteEnableQW { effects.append(.reg(writeIdxW0, wResult)) }
+                if nonDebugExceptionQW || debugExceptionQW {
+                    effects.append(.csr(0, ieValue))
+                    effects.append(.exception(effWEid))
+                } else {
+                    effects += effW0.effects
+                }
+                t(CycleRetirement(cycle: cycle, pc: pcW0, word: insnW0, effects: effects))
+            }
+        }
+        cycle &+= 1
+    }
+
+    // MARK: helpers
+
+    /// csr_read_data_x (absent and write-only CSRs read 0: --x-assign 0).
+    @inline(__always) func csrReadData(_ csr: Int) -> UInt32 {
+        switch csr {
+        case 0: return ieValue
+        case 1: return im
+        case 2: return ip
+        case 5: return cc
+        case 6: return config.cfg
+        case 7: return eba
+        case 9: return deba
+        default: return 0
+        }
+    }
+
+    var ieValue: UInt32 { (ie ? 1 : 0) | (eie ? 2 : 0) | (bie ? 4 : 0) }
+
+    /// The value the functional core reports for a CSR after a write (its
+    /// `readCSR`), so that the two traces compare.
+    func csrEffectValue(_ csr: Int) -> UInt32 {
+        switch csr {
+        case 8: return dcWritten
+        case 5: return 0
+        default: return csrReadData(csr)
+        }
+    }
+
+    @inline(__always) func laneMask(_ sel: UInt8) -> UInt32 {
+        (sel & 8 != 0 ? 0xFF00_0000 : 0) | (sel & 4 != 0 ? 0x00FF_0000 : 0)
+            | (sel & 2 != 0 ? 0x0000_FF00 : 0) | (sel & 1 != 0 ? 0x0000_00FF : 0)
+    }
+
+    func testDeviceBits(ack: Bool) -> UInt8 {
+        guard ack && dWe else { return 0 }
+        var b: UInt8 = 0
+        if dAdr == 0xFFFF_0000 || (dAdr == 0xDEAD_0000 && dDatO == 0x0000_BEEF) { b |= TestDeviceBits.end }
+        if dAdr == 0xFFFF_0004 { b |= TestDeviceBits.result }
+        if dAdr == 0xFFFF_0008 { b |= TestDeviceBits.name }
+        if dAdr == 0xFF00_0000 { b |= TestDeviceBits.character }
+        return b
+    }
+
+    func testDevice(address: UInt32, data: UInt32) {
+        let bits = testDeviceBits(ack: true)
+        if bits & TestDeviceBits.name != 0 { testNameAddress = data & 0xFFFF }
+        if bits & TestDeviceBits.result != 0 { benchEvents.append(.result(cycle: cycle, name: cString(at: testNameAddress), value: data)) }
+        if bits & TestDeviceBits.character != 0 { benchEvents.append(.character(cycle: cycle, UInt8(truncatingIfNeeded: data))) }
+        if bits & TestDeviceBits.end != 0 { benchEvents.append(.end(cycle: cycle)); ended = true }
+    }
+
+    /// A NUL-terminated string from the bench RAM (at most 64 bytes).
+    public func cString(at address: UInt32) -> String {
+        var bytes: [UInt8] = []
+        var a = address
+        while bytes.count < 64 {
+            let b = UInt8(truncatingIfNeeded: memory[Int((a >> 2) & 0x3FFF)] >> ((3 - (a & 3)) * 8))
+            if b == 0 { break }
+            bytes.append(b)
+            a &+= 1
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,139 @@
+import LM32
+
+/// The control bits `lm32_decoder.v` derives from an instruction word, for the
+/// CPU options of our profiles (pipelined multiplier and barrel shifter, sign
+/// extension, multi-cycle divider, debug). Built once per primary opcode from
+/// the instruction table's `Op`; the few bits that depend on other fields
+/// (eret/bret, scall/break) are taken from the word by `DecodedInstruction`.
+struct OpControl: Sendable {
+    var dResultSel0Pc = false          // d_result_sel_0: call -> pc_f
+    var dResultSel1: UInt8 = 0         // 0 zero, 1 register B, 2 immediate
+    var xSelCSR = false, xSelMC = false, xSelSext = false, xSelLogic = false, xSelAdd = false
+    var mSelCompare = false, mSelShift = false
+    var wSelLoad = false, wSelMul = false
+    var xBypass = false, mBypass = false
+    var readEnable0 = false, readEnable1 = false, writeEnable = false
+    var load = false, store = false, adderOp = false
+    var branch = false, biUnconditional = false, biConditional = false, branchReg = false
+    var raise = false, opB = false, divide = false, modulus = false, wcsr = false, call = false
+    var signExtendImmediate = false, selectHighImmediate = false
+
+    init(_ op: Op) {
+        let arith = op == .add || op == .addi || op == .sub
+        let logical: Bool
+        switch op {
+        case .and, .andi, .andhi, .nor, .nori, .or, .ori, .orhi, .xor, .xori, .xnor, .xnori: logical = true
+        default: logical = false
+        }
+        let cmp: Bool
+        switch op {
+        case .cmpe, .cmpei, .cmpg, .cmpgi, .cmpge, .cmpgei, .cmpgeu, .cmpgeui, .cmpgu, .cmpgui, .cmpne, .cmpnei: cmp = true
+        default: cmp = false
+        }
+        let biCond: Bool
+        switch op {
+        case .be, .bg, .bge, .bgeu, .bgu, .bne: biCond = true
+        default: biCond = false
+        }
+        let bra = op == .b || op == .bi || biCond
+        let call = op == .call || op == .calli
+        let shift: Bool
+        switch op {
+        case .sl, .sli, .sr, .sri, .sru, .srui: shift = true
+        default: shift = false
+        }
+        let sext = op == .sextb || op == .sexth
+        let load: Bool
+        switch op {
+        case .lb, .lbu, .lh, .lhu, .lw: load = true
+        default: load = false
+        }
+        let store = op == .sb || op == .sh || op == .sw
+        let bit31 = op != .undefined && op.rawValue & 0x20 != 0 || op == .undefined
+
+        self.call = call
+        dResultSel0Pc = call
+        if call { dResultSel1 = 0 } else if !bit31 && !bra { dResultSel1 = 2 } else { dResultSel1 = 1 }
+        if op == .rcsr { xSelCSR = true }
+        else if op == .divu || op == .modu { xSelMC = true }
+        else if sext { xSelSext = true }
+        else if logical { xSelLogic = true }
+        else { xSelAdd = true }
+        mSelCompare = cmp
+        mSelShift = shift
+        wSelLoad = load
+        wSelMul = op == .mul || op == .muli
+        xBypass = arith || logical || op == .divu || op == .modu || sext || op == .rcsr
+        mBypass = xBypass || shift || cmp
+        readEnable0 = !(op == .bi || op == .calli)
+        readEnable1 = !(op == .bi || op == .calli || load)
+        writeEnable = !(bra || op == .raise || store || op == .wcsr)
+        self.load = load
+        self.store = store
+        adderOp = op == .sub || cmp || bra
+        branch = bra || call
+        biUnconditional = op == .bi
+        biConditional = biCond
+        branchReg = op == .call || op == .b
+        raise = op == .raise
+        opB = op == .b
+        divide = op == .divu
+        modulus = op == .modu
+        wcsr = op == .wcsr
+        // ~(op_and | op_cmpgeu | op_cmpgu | op_nor | op_or | op_xnor | op_xor): both forms.
+        switch op {
+        case .and, .andi, .cmpgeu, .cmpgeui, .cmpgu, .cmpgui, .nor, .nori, .or, .ori, .xnor, .xnori, .xor, .xori:
+            signExtendImmediate = false
+        default: signExtendImmediate = true
+        }
+        selectHighImmediate = op == .andhi || op == .orhi
+    }
+
+    /// Indexed by the primary opcode (bits 31:26).
+    static let table: [OpControl] = (0..<64).map { OpControl(Op.decode(UInt32($0) << 26)) }
+}
+
+/// The decoder outputs for one instruction word (the D stage).
+struct DecodedInstruction: Sendable {
+    var c: OpControl
+    var word: UInt32
+    var eret: Bool, bret: Bool, scall: Bool, breakOpcode: Bool
+    var immediate: UInt32
+    /// branch_offset in bytes (the RTL's word offset times 4).
+    var branchOffset: UInt32
+    var writeIdx: Int
+    var readIdx0: Int, readIdx1: Int
+
+    init(_ word: UInt32) {
+        let c = OpControl.table[Int(word >> 26)]
+        self.c = c
+        self.word = word
+        let a = Int((word >> 21) & 31)
+        eret = c.opB && a == 30
+        bret = c.opB && a == 31
+        scall = c.raise && word & 4 != 0
+        breakOpcode = c.raise && word & 4 == 0
+        if c.selectHighImmediate {
+            immediate = word << 16
+        } else if c.signExtendImmediate {
+            immediate = UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: word)))
+        } else {
+            immediate = word & 0xFFFF
+        }
+        if word & 0x8000_0000 != 0 {
+            branchOffset = UInt32(bitPattern: (Int32(bitPattern: word << 6) >> 6) << 2)
+        } else {
+            branchOffset = UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: word)) << 2)
+        }
+        if c.call { writeIdx = 29 } else if word & 0x8000_0000 == 0 { writeIdx = Int((word >> 16) & 31) } else { writeIdx = Int((word >> 11) & 31) }
+        readIdx0 = a
+        readIdx1 = Int((word >> 16) & 31)
+    }
+
+    var size: UInt8 { UInt8((word >> 26) & 3) }
+    var signExtend: Bool { word & (1 << 28) != 0 }
+    var logicOp: UInt8 { UInt8((word >> 26) & 15) }
+    var direction: Bool { word & (1 << 29) != 0 }
+    var condition: UInt8 { UInt8((word >> 26) & 7) }
+    var csr: Int { readIdx0 }
+}
