@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PCIe
 
@@ -231,5 +232,17 @@ extension RegisterDSLTests {
         let answer = try #require(handled)
         #expect(try TLPCodec.encode(answer) == bytes("4a000001 03000004 00000a00 00f0ffff"))
         #expect(cs.handle(TLP.msi(requester: rc, address: 0, data: 0)) == nil)
+    }
+}
+
+/// docs/tlp.md carries the configuration-space table generated from the declaration; this
+/// keeps the two in step (re-generate with `ConfigSpace().registers.map.markdown()`).
+@Suite struct ConfigSpaceDocsTests {
+    @Test func docsTableMatchesTheDeclaration() throws {
+        // Tests/PCIeTests/ConfigSpaceTests.swift -> the repository root.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/tlp.md"), encoding: .utf8)
+        #expect(doc.contains(ConfigSpace().registers.map.markdown()))
     }
 }
