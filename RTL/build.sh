@@ -95,7 +95,7 @@ build_profile() {
     stamp="$( {
         echo "$VERILATOR_VERSION"
         cat "$HERE/build.sh" "$HERE/tb/socsim_tb_top.v" "$HERE/bridge/bridge.h" "$HERE/bridge/bridge.cpp" \
-            "$HERE/bench/driver.cpp" "$cfgdir/lm32_config.v.new"
+            "$HERE/bridge/vl_printf.h" "$HERE/bench/driver.cpp" "$cfgdir/lm32_config.v.new"
         cat "$LM32_RTL"/*.v
     } | sha256sum | cut -d' ' -f1)"
     if [ "${SOCSIM_RTL_FORCE:-0}" != 1 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] \
@@ -120,7 +120,7 @@ build_profile() {
         -I"$cfgdir" -I"$LM32_RTL" -y "$LM32_RTL" \
         --x-assign 0 --x-initial unique --timescale 1ps/1ps \
         -Wno-fatal -Wno-lint -Wno-style \
-        -CFLAGS "-fPIC -fvisibility=hidden -I$HERE/bridge -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL -DSOCSIM_PROFILE=\\\"$profile\\\" -DSOCSIM_FEATURES=$features" \
+        -CFLAGS "-fPIC -fvisibility=hidden -I$HERE/bridge -include $HERE/bridge/vl_printf.h -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL -DSOCSIM_PROFILE=\\\"$profile\\\" -DSOCSIM_FEATURES=$features" \
         -LDFLAGS "-shared -Wl,--no-undefined" \
         -MAKEFLAGS "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2" \
         -o "$out/libsocsim_rtl.so" \
@@ -130,7 +130,7 @@ build_profile() {
     # The plain C++ driver: the same objects (model, runtime, bridge) linked
     # statically into an executable.
     local vinc=/usr/share/verilator/include
-    g++ -O2 -std=gnu++17 -DVM_TRACE=1 -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL \
+    g++ -O2 -std=gnu++17 -DVM_TRACE=1 -include "$HERE/bridge/vl_printf.h" -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL \
         -I"$obj" -I"$vinc" -I"$vinc/vltstd" -I"$HERE/bridge" \
         -o "$out/socsim_rtl_driver" "$HERE/bench/driver.cpp" \
         "$obj/bridge.o" "$obj/Vsocsim__ALL.a" "$obj/verilated.o" "$obj/verilated_vcd_c.o" "$obj/verilated_threads.o" \

@@ -21,7 +21,9 @@
 #include "verilated_vcd_c.h"
 #endif
 
+#include <cstdarg>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -37,6 +39,30 @@
 #define SOCSIM_EXPORT extern "C" __attribute__((visibility("default")))
 
 // ------------------------------------------------------------ Verilator hooks
+// Appends to the output of the model bound to this thread (defined below).
+void socsim_append_output(const std::string& text);
+
+extern "C" int socsim_vl_printf(const char* fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char small[512];
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = std::vsnprintf(small, sizeof small, fmt, ap2);
+    va_end(ap2);
+    std::string text;
+    if (n >= 0 && size_t(n) < sizeof small) {
+        text.assign(small, size_t(n));
+    } else if (n >= 0) {
+        text.resize(size_t(n) + 1);
+        std::vsnprintf(&text[0], text.size(), fmt, ap);
+        text.resize(size_t(n));
+    }
+    va_end(ap);
+    socsim_append_output(text);
+    return n;
+}
+
 void vl_finish(const char* /*filename*/, int /*linenum*/, const char* /*hier*/) VL_MT_UNSAFE {
     Verilated::threadContextp()->gotFinish(true);
 }
@@ -68,9 +94,16 @@ struct Model {
     uint64_t half_ps = 6250;
     uint8_t reset_level = 0;
     std::string err;
+    std::string output;  // what the RTL printed, until take_output()
 };
 
-inline void bind(Model* m) { Verilated::threadContextp(m->ctx.get()); }
+// The model whose call is running on this thread (for socsim_vl_printf).
+thread_local Model* t_current = nullptr;
+
+inline void bind(Model* m) {
+    Verilated::threadContextp(m->ctx.get());
+    t_current = m;
+}
 
 inline void apply_inputs(Model* m) {
     Vsocsim* t = m->top.get();
@@ -183,6 +216,16 @@ void do_reset(Model* m, uint32_t cycles) {
 // Verilator's inlining; a rename in another Verilator version fails to compile).
 inline uint32_t& ram_word(Model* m, uint32_t k) {
     return m->top->rootp->socsim_tb_top__DOT__mem[k];
+}
+
+size_t api_take_output(socsim_rtl_t* h, char* buf, size_t len) {
+    if (!h || !buf || len == 0) return 0;
+    Model* m = reinterpret_cast<Model*>(h);
+    size_t k = std::min(len - 1, m->output.size());
+    std::memcpy(buf, m->output.data(), k);
+    buf[k] = 0;
+    m->output.erase(0, k);
+    return k;
 }
 
 int32_t fail(Model* m, int32_t code, const std::string& msg) {
@@ -459,9 +502,19 @@ const socsim_bridge_api_t kApi = {
     api_trace_close,
     api_last_error,
     api_raw_run,
+    api_take_output,
 };
 
 }  // namespace
+
+// Text printed while no model is bound goes to stderr (should not happen).
+void socsim_append_output(const std::string& text) {
+    if (t_current) {
+        if (t_current->output.size() < (16u << 20)) t_current->output += text;  // bounded
+    } else {
+        std::fputs(text.c_str(), stderr);
+    }
+}
 
 SOCSIM_EXPORT uint32_t socsim_bridge_abi_version(void) { return SOCSIM_BRIDGE_ABI_VERSION; }
 SOCSIM_EXPORT const socsim_bridge_api_t* socsim_bridge_api(void) { return &kApi; }

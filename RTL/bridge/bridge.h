@@ -35,7 +35,7 @@ extern "C" {
 #define SOCSIM_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
 
-#define SOCSIM_BRIDGE_ABI_VERSION 1u
+#define SOCSIM_BRIDGE_ABI_VERSION 2u
 
 /* Return codes of the int32_t entry points. */
 enum {
@@ -185,6 +185,11 @@ typedef const char *(*socsim_rtl_last_error_fn)(const socsim_rtl_t *m);
 /* raw_run: n cycles with no observation and no stop check: the plain C++ loop
  * of the library, for measuring the bridge's overhead. */
 typedef int32_t (*socsim_rtl_raw_run_fn)(socsim_rtl_t *m, uint64_t n);
+/* take_output: text the RTL printed ($display, e.g. "Data bus error. Address:
+ * 00004000") and Verilator messages, kept per model instead of going to
+ * stdout. Moves up to len - 1 bytes into buf (NUL-terminated) and returns how
+ * many were moved; 0 when nothing is pending. */
+typedef size_t (*socsim_rtl_take_output_fn)(socsim_rtl_t *m, char *buf, size_t len);
 
 typedef struct socsim_bridge_api {
     uint32_t abi_version;          /* SOCSIM_BRIDGE_ABI_VERSION */
@@ -207,6 +212,7 @@ typedef struct socsim_bridge_api {
     socsim_rtl_trace_close_fn trace_close;
     socsim_rtl_last_error_fn last_error;
     socsim_rtl_raw_run_fn raw_run;
+    socsim_rtl_take_output_fn take_output;
 } socsim_bridge_api_t;
 
 /* The two symbols a library exports. */

@@ -158,7 +158,7 @@ public final class RTLLibrary: @unchecked Sendable {
         guard api.create != nil, api.destroy != nil, api.reset != nil, api.set_inputs != nil,
               api.get_inputs != nil, api.observe != nil, api.step != nil, api.step_obs != nil,
               api.mem_write != nil, api.mem_read != nil, api.trace_open != nil,
-              api.trace_close != nil, api.last_error != nil, api.raw_run != nil,
+              api.trace_close != nil, api.last_error != nil, api.raw_run != nil, api.take_output != nil,
               api.profile != nil, api.verilator_version != nil
         else {
             throw .missingSymbol(path: path, symbol: "a NULL entry in socsim_bridge_api_t")

@@ -152,6 +152,20 @@ public final class RTLModel {
         try check(api.raw_run!(handle, n), "raw_run")
     }
 
+    /// What the RTL printed since the last call ($display, e.g. the LM32's
+    /// "Data bus error. Address: ..." and "Warning: Non-aligned ..." lines),
+    /// kept by the bridge instead of going to standard output.
+    public func takeOutput() -> String {
+        var bytes: [UInt8] = []
+        var buf = [CChar](repeating: 0, count: 4096)
+        while true {
+            let n = buf.withUnsafeMutableBufferPointer { api.take_output!(handle, $0.baseAddress, $0.count) }
+            if n == 0 { break }
+            bytes += buf[0..<n].map { UInt8(bitPattern: $0) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Write bytes into the 64 KiB RAM (address order, i.e. big-endian words).
     public func writeMemory(_ bytes: [UInt8], at address: UInt32) throws(RTLError) {
         let code = bytes.withUnsafeBufferPointer { api.mem_write!(handle, address, $0.baseAddress, UInt32($0.count)) }

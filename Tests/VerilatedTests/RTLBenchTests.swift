@@ -211,6 +211,9 @@ func waits(i: UInt8, d: UInt8) -> RTLInputs {
             if obs.contains(where: { $0.exc_w != 0 }) { break }
         }
         #expect(sawErr)
+        // the LM32 RTL's own $display, captured by the bridge
+        #expect(m.takeOutput().contains("Data bus error. Address: 00004000"))
+        #expect(m.takeOutput() == "")
         try m.reset()
         try m.step(10_000, until: .exception)
         let o = try m.observe()
