@@ -38,7 +38,7 @@ public enum Assembler {
 enum Limits {
     static let includeDepth = 64
     static let macroDepth = 100
-    static let statements = 5_000_000
+    static let statements = 2_000_000
     static let sectionSize = 64 << 20
     static let alignment: Int64 = 1 << 24
 }
@@ -114,6 +114,8 @@ final class AssemblerState: ExpressionContext {
     var localLabelCounts: [Int: Int] = [:]
     var forwardLocalRefs: [(name: String, label: Int, location: SourceLocation)] = []
     var statementCount = 0
+    /// Statements allowed before giving up (tests lower it).
+    var statementLimit = Limits.statements
     var ended = false
     /// The statement being processed (for notes).
     var currentNotes: [AssemblerError.Note] = []
@@ -133,8 +135,8 @@ final class AssemblerState: ExpressionContext {
         frames.append(Frame(kind: .file(path: canonical(fileName), shown: fileName), statements: stmts, conditionDepth: 0))
         while !ended, let s = try nextStatement() {
             statementCount += 1
-            if statementCount > Limits.statements {
-                throw AssemblerError(s.location, "too many statements (over \(Limits.statements)); runaway .rept or macro recursion?")
+            if statementCount > statementLimit {
+                throw AssemblerError(s.location, "too many statements (over \(statementLimit)); runaway .rept or macro recursion?")
             }
             currentNotes = s.notes
             do {

@@ -5,25 +5,26 @@ extension AssemblerState {
     /// Handle a directive; false if `name` is not a directive (it may be a macro).
     func directive(_ name: String, rest: Substring, restLocation: SourceLocation, nameLocation: SourceLocation,
                    statement: Statement) throws(AssemblerError) -> Bool {
+        guard let d = Directive.table[name] else { return false }
         // Directives that read raw text.
-        switch name {
-        case ".macro": try defineMacro(rest, at: restLocation, directiveLocation: nameLocation); return true
-        case ".endm", ".endmacro": throw AssemblerError(nameLocation, "\(name) without .macro")
-        case ".exitm":
+        switch d {
+        case .macro: try defineMacro(rest, at: restLocation, directiveLocation: nameLocation); return true
+        case .endm, .endmacro: throw AssemblerError(nameLocation, "\(name) without .macro")
+        case .exitm:
             guard let i = frames.lastIndex(where: { if case .macro = $0.kind { return true }; return false }) else {
                 throw AssemblerError(nameLocation, ".exitm outside a macro")
             }
             frames[i].index = frames[i].statements.count
             frames.removeLast(frames.count - 1 - i)
             return true
-        case ".rept": try repeatBlock(rest, at: restLocation, directiveLocation: nameLocation); return true
-        case ".irp", ".irpc": try irp(rest, at: restLocation, directiveLocation: nameLocation, perCharacter: name == ".irpc"); return true
-        case ".endr": throw AssemblerError(nameLocation, ".endr without .rept")
-        case ".ifc", ".ifnc", ".ifeqs", ".ifnes":
+        case .rept: try repeatBlock(rest, at: restLocation, directiveLocation: nameLocation); return true
+        case .irp, .irpc: try irp(rest, at: restLocation, directiveLocation: nameLocation, perCharacter: name == ".irpc"); return true
+        case .endr: throw AssemblerError(nameLocation, ".endr without .rept")
+        case .ifc, .ifnc, .ifeqs, .ifnes:
             let eq = try compareStrings(rest, at: restLocation)
             pushConditional((name == ".ifc" || name == ".ifeqs") == eq, at: nameLocation)
             return true
-        case ".ifb", ".ifnb":
+        case .ifb, .ifnb:
             let blank = rest.allSatisfy { $0 == " " || $0 == "\t" }
             pushConditional((name == ".ifb") == blank, at: nameLocation)
             return true
@@ -34,24 +35,24 @@ extension AssemblerState {
         }
 
         var ts = try stream(rest, at: restLocation)
-        switch name {
-        case ".text": try ignoreSubsection(&ts); switchSection(sectionIndex(named: ".text", kind: .text))
-        case ".data": try ignoreSubsection(&ts); switchSection(sectionIndex(named: ".data", kind: .data))
-        case ".bss": try ignoreSubsection(&ts); switchSection(sectionIndex(named: ".bss", kind: .bss))
-        case ".rodata": try ts.expectEnd(); switchSection(sectionIndex(named: ".rodata", kind: .readOnlyData))
-        case ".section", ".pushsection":
+        switch d {
+        case .text: try ignoreSubsection(&ts); switchSection(sectionIndex(named: ".text", kind: .text))
+        case .data: try ignoreSubsection(&ts); switchSection(sectionIndex(named: ".data", kind: .data))
+        case .bss: try ignoreSubsection(&ts); switchSection(sectionIndex(named: ".bss", kind: .bss))
+        case .rodata: try ts.expectEnd(); switchSection(sectionIndex(named: ".rodata", kind: .readOnlyData))
+        case .section, .pushsection:
             let idx = try parseSectionDirective(&ts)
             if name == ".pushsection" { sectionStack.append(current) }
             switchSection(idx)
-        case ".popsection":
+        case .popsection:
             try ts.expectEnd()
             guard let s = sectionStack.popLast() else { throw AssemblerError(nameLocation, ".popsection without .pushsection") }
             switchSection(s)
-        case ".previous":
+        case .previous:
             try ts.expectEnd()
             let p = previousSection
             switchSection(p)
-        case ".global", ".globl", ".weak", ".extern", ".local":
+        case .global, .globl, .weak, .extern, .local:
             repeat {
                 let (sym, t) = try ts.identifier("a symbol name")
                 _ = t
@@ -62,7 +63,7 @@ extension AssemblerState {
                 symbols[sym] = e
             } while ts.accept(",")
             try ts.expectEnd()
-        case ".align", ".balign", ".p2align":
+        case .align, .balign, .p2align:
             var n: Int64 = 0
             var fill: UInt8? = nil
             var maxSkip: Int64? = nil
@@ -87,7 +88,7 @@ extension AssemblerState {
             }
             try ts.expectEnd()
             try align(n, fill: fill, max: maxSkip, at: restLocation)
-        case ".org":
+        case .org:
             let loc = ts.here()
             let e = try parseExpression(&ts)
             var fill: UInt8 = 0
@@ -97,15 +98,15 @@ extension AssemblerState {
             }
             try ts.expectEnd()
             try org(e, fill: fill, at: loc)
-        case ".word", ".long", ".int", ".4byte":
+        case .word, .long, .int, .n4byte:
             try dataValues(&ts, width: 4)
-        case ".half", ".hword", ".short", ".2byte":
+        case .half, .hword, .short, .n2byte:
             try dataValues(&ts, width: 2)
-        case ".byte":
+        case .byte:
             try dataValues(&ts, width: 1)
-        case ".dword", ".quad", ".8byte":
+        case .dword, .quad, .n8byte:
             try dataValues(&ts, width: 8)
-        case ".ascii", ".asciz", ".string":
+        case .ascii, .asciz, .string:
             repeat {
                 guard let t = ts.peek, case .string(let bytes) = t.kind else {
                     throw ts.error("expected a string")
@@ -114,7 +115,7 @@ extension AssemblerState {
                 try emit(bytes + (name == ".ascii" ? [] : [0]), at: statement.location)
             } while ts.accept(",")
             try ts.expectEnd()
-        case ".space", ".skip", ".zero":
+        case .space, .skip, .zero:
             let loc = ts.here()
             let n = try absolute(parseExpression(&ts), at: loc, what: name)
             var fill: UInt8 = 0
@@ -126,7 +127,7 @@ extension AssemblerState {
             guard n >= 0 else { throw AssemblerError(loc, "\(name) size \(n) is negative") }
             guard n <= Int64(Limits.sectionSize) else { throw AssemblerError(loc, "\(name) size \(n) is too large") }
             try emitZeros(Int(n), fill: fill, at: loc)
-        case ".fill":
+        case .fill:
             let loc = ts.here()
             let count = try absolute(parseExpression(&ts), at: loc, what: ".fill")
             var size: Int64 = 1, value: Int64 = 0
@@ -142,40 +143,38 @@ extension AssemblerState {
             guard count >= 0 else { throw AssemblerError(loc, ".fill count \(count) is negative") }
             guard size >= 0 else { throw AssemblerError(loc, ".fill size \(size) is negative") }
             let size8 = min(size, 8)
-            guard count * max(size, 1) <= Int64(Limits.sectionSize) else { throw AssemblerError(loc, ".fill is too large") }
+            let (total, overflow) = count.multipliedReportingOverflow(by: max(size8, 1))
+            guard !overflow, total <= Int64(Limits.sectionSize) else { throw AssemblerError(loc, ".fill is too large") }
             var unit: [UInt8] = []
             for k in 0..<Int(size8) {
                 let shift = 8 * (Int(size8) - 1 - k)
                 unit.append(shift >= 32 && size8 > 4 ? 0 : UInt8(truncatingIfNeeded: value >> shift))
             }
             for _ in 0..<count { try emit(unit, at: loc) }
-        case ".equ", ".set", ".equiv", ".eqv":
+        case .equ, .set, .equiv, .eqv:
             let (sym, t) = try ts.identifier("a symbol name")
             try ts.expect(",", "after the symbol name")
             let e = try parseExpression(&ts)
             try ts.expectEnd()
             var l = ts.location; l.column = t.column
             try setSymbol(sym, e, at: l, redefinable: name != ".equiv", equiv: name == ".equiv")
-        case ".include":
+        case .include:
             guard let t = ts.peek, case .string(let bytes) = t.kind else { throw ts.error("expected a file name in quotes") }
             ts.pos += 1
             try ts.expectEnd()
             var l = ts.location; l.column = t.column
             try include(String(decoding: bytes, as: UTF8.self), at: nameLocation)
-        case ".end":
+        case .end:
             ended = true
-        case ".error", ".err":
+        case .error, .err:
             var msg = "\(name) directive"
             if let t = ts.peek, case .string(let b) = t.kind { msg = String(decoding: b, as: UTF8.self) }
             throw AssemblerError(nameLocation, msg)
-        case ".warning":
+        case .warning:
             var msg = ".warning directive"
             if let t = ts.peek, case .string(let b) = t.kind { msg = String(decoding: b, as: UTF8.self) }
             warnings.append(AssemblerError(nameLocation, msg))
-        case ".type", ".size", ".file", ".ident", ".loc", ".nolist", ".list", ".title", ".sbttl", ".psize",
-             ".eject", ".version", ".weakref", ".hidden", ".protected", ".internal", ".cfi_startproc",
-             ".cfi_endproc", ".cfi_def_cfa", ".cfi_offset", ".cfi_def_cfa_offset", ".cfi_sections", ".frame",
-             ".ent", ".mask", ".fmask", ".stabs", ".stabn", ".stabd", ".arch", ".cpu":
+        case .type, .size, .file, .ident, .loc, .nolist, .list, .title, .sbttl, .psize, .eject, .version, .weakref, .hidden, .protected, .`internal`, .cfi_startproc, .cfi_endproc, .cfi_def_cfa, .cfi_offset, .cfi_def_cfa_offset, .cfi_sections, .frame, .ent, .mask, .fmask, .stabs, .stabn, .stabd, .arch, .cpu:
             break
         default:
             return false

@@ -35,6 +35,19 @@ protocol ExpressionContext {
 
 struct ExpressionParser<C: ExpressionContext> {
     var context: C
+    /// Nodes created and current nesting: both bounded, so that evaluation
+    /// (recursive over the tree) cannot exhaust the stack.
+    var nodes = 0
+    var depth = 0
+    static var maxNodes: Int { 256 }
+    static var maxDepth: Int { 100 }
+
+    init(context: C) { self.context = context }
+
+    mutating func count(_ ts: TokenStream) throws(AssemblerError) {
+        nodes += 1
+        if nodes > Self.maxNodes { throw ts.error("expression too complex (more than \(Self.maxNodes) terms)") }
+    }
 
     static func level(_ op: String) -> Int? {
         switch op {
@@ -63,6 +76,10 @@ struct ExpressionParser<C: ExpressionContext> {
 
     mutating func parseUnary(_ ts: inout TokenStream) throws(AssemblerError) -> Expr {
         guard let t = ts.peek else { throw ts.error("expected an expression at end of line") }
+        try count(ts)
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maxDepth { throw ts.error("expression nested too deeply (more than \(Self.maxDepth) levels)") }
         var loc = ts.location; loc.column = t.column
         switch t.kind {
         case .punct("-"), .punct("~"), .punct("!"), .punct("+"):

@@ -119,7 +119,7 @@ struct LinkerRun {
             }
             cursor = Self.align(cursor, UInt64(rule.alignEnd))
             for sym in rule.endSymbols { linkerSymbols[sym] = UInt32(truncatingIfNeeded: cursor) }
-            guard cursor <= 1 << 32 else {
+            guard cursor <= 1 << 32, cursor == start || start < 1 << 32 else {
                 throw AssemblerError(Self.nowhere, "section '\(rule.name)' extends past the end of the 32-bit address space")
             }
             var bytes: [UInt8] = []
@@ -127,7 +127,7 @@ struct LinkerRun {
                 bytes = Array(repeating: 0, count: Int(cursor - start))
                 for (addr, b) in pieces { bytes.replaceSubrange(Int(addr - start)..<Int(addr - start) + b.count, with: b) }
             }
-            out.append(LinkedImage.Section(name: rule.name, kind: rule.kind, address: UInt32(start),
+            out.append(LinkedImage.Section(name: rule.name, kind: rule.kind, address: UInt32(truncatingIfNeeded: start),
                                            bytes: bytes, size: UInt32(cursor - start)))
         }
         if layout.gpAlignment > 0 && linkerSymbols["_gp"] == nil { linkerSymbols["_gp"] = 0 }

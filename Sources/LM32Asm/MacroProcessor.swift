@@ -254,30 +254,31 @@ extension AssemblerState {
     /// Handle a conditional directive when assembling; nil if `name` is not one.
     func conditionalDirective(_ name: String, rest: Substring, restLocation: SourceLocation,
                               nameLocation: SourceLocation) throws(AssemblerError) -> Bool? {
-        switch name {
-        case ".if", ".ifne", ".ifeq", ".ifgt", ".ifge", ".iflt", ".ifle":
+        guard let d = Directive.table[name] else { return nil }
+        switch d {
+        case .`if`, .ifne, .ifeq, .ifgt, .ifge, .iflt, .ifle:
             var ts = try stream(rest, at: restLocation)
             let v = try absolute(parseExpression(&ts), at: restLocation, what: name)
             try ts.expectEnd()
             let c: Bool
-            switch name {
-            case ".ifeq": c = v == 0
-            case ".ifgt": c = v > 0
-            case ".ifge": c = v >= 0
-            case ".iflt": c = v < 0
-            case ".ifle": c = v <= 0
+            switch d {
+            case .ifeq: c = v == 0
+            case .ifgt: c = v > 0
+            case .ifge: c = v >= 0
+            case .iflt: c = v < 0
+            case .ifle: c = v <= 0
             default: c = v != 0
             }
             pushConditional(c, at: nameLocation)
             return true
-        case ".ifdef", ".ifndef", ".ifnotdef":
+        case .ifdef, .ifndef, .ifnotdef:
             var ts = try stream(rest, at: restLocation)
             let (sym, _) = try ts.identifier("a symbol name")
             try ts.expectEnd()
             let defined = symbols[sym]?.def != nil
             pushConditional(name == ".ifdef" ? defined : !defined, at: nameLocation)
             return true
-        case ".else", ".elseif", ".endif":
+        case .`else`, .elseif, .endif:
             try elseOrEndif(name, rest: rest, restLocation: restLocation, nameLocation: nameLocation)
             return true
         default:
@@ -289,10 +290,10 @@ extension AssemblerState {
         guard var top = conditionals.popLast() else {
             throw AssemblerError(nameLocation, "\(name) without .if")
         }
-        switch name {
-        case ".endif":
+        switch Directive.table[name] ?? .endif {
+        case .endif:
             return
-        case ".else":
+        case .`else`:
             if top.sawElse { throw AssemblerError(nameLocation, "duplicate .else", notes: [.init(location: top.location, message: "for this .if")]) }
             top.sawElse = true
             top.active = top.parentActive && !top.taken
