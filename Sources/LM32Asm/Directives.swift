@@ -239,6 +239,13 @@ extension AssemblerState {
             let e = try parseExpression(&ts)
             let at = offset
             if e.isConstant, case .absolute(let v)? = try evaluate(e) {
+                if width < 8 {
+                    let bits = Int64(8 * width)
+                    if v < -(1 << (bits - 1)) || v >= 1 << bits {
+                        let t = v & ((1 << bits) - 1)
+                        warnings.append(AssemblerError(loc, "value 0x\(String(UInt64(bitPattern: v), radix: 16)) truncated to 0x\(String(t, radix: 16))"))
+                    }
+                }
                 try emit(Self.bigEndian(v, width: width), at: loc)
             } else {
                 if sections[current].kind == .bss {

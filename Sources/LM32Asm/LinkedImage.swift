@@ -118,8 +118,7 @@ public struct LinkedImage: Sendable {
             secs.append(.init(name: s.name, kind: kind, address: s.address, bytes: s.bytes, size: s.size, alignment: 4))
         }
         let syms = symbols.map { s in
-            ELFExecutable.Symbol(name: s.name, value: s.address, isGlobal: s.isGlobal,
-                                 type: s.section == ".text" ? ELFConstants.sttNoType : ELFConstants.sttNoType, section: s.section)
+            ELFExecutable.Symbol(name: s.name, value: s.address, isGlobal: s.isGlobal, type: ELFConstants.sttNoType, section: s.section)
         }
         return ELFExecutable(entry: entry, sections: secs, symbols: syms).serialize()
     }

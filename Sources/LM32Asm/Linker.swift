@@ -49,6 +49,8 @@ struct LinkerRun {
     /// Final address of each input section: [object][section].
     var bases: [[UInt32?]]
     var linkerSymbols: [String: UInt32] = [:]
+    /// The output section each linker-defined symbol belongs to (nil: absolute).
+    var linkerSymbolSections: [String: String] = [:]
     var globals: [String: (object: Int, symbol: Int)] = [:]
     var resolving: Set<String> = []
 
@@ -98,12 +100,15 @@ struct LinkerRun {
             cursor = Self.align(cursor, UInt64(maxAlign))
             let start = cursor
             cursor = Self.align(cursor, UInt64(rule.alignStart))
-            if let sym = rule.startSymbol { linkerSymbols[sym] = UInt32(truncatingIfNeeded: cursor) }
+            if let sym = rule.startSymbol {
+                linkerSymbols[sym] = UInt32(truncatingIfNeeded: cursor); linkerSymbolSections[sym] = rule.name
+            }
             var pieces: [(UInt64, [UInt8])] = []
             for step in rule.steps {
                 switch step {
                 case .gp:
                     linkerSymbols["_gp"] = UInt32(truncatingIfNeeded: Self.align(cursor, UInt64(layout.gpAlignment)))
+                    linkerSymbolSections["_gp"] = rule.name
                 case .inputs(let patterns):
                     for (oi, o) in objects.enumerated() {
                         for (si, s) in o.sections.enumerated() where s.kind != .nonAllocated && !taken.contains("\(oi):\(si)")
@@ -118,7 +123,9 @@ struct LinkerRun {
                 }
             }
             cursor = Self.align(cursor, UInt64(rule.alignEnd))
-            for sym in rule.endSymbols { linkerSymbols[sym] = UInt32(truncatingIfNeeded: cursor) }
+            for sym in rule.endSymbols {
+                linkerSymbols[sym] = UInt32(truncatingIfNeeded: cursor); linkerSymbolSections[sym] = rule.name
+            }
             guard cursor <= 1 << 32, cursor == start || start < 1 << 32 else {
                 throw AssemblerError(Self.nowhere, "section '\(rule.name)' extends past the end of the 32-bit address space")
             }
@@ -175,8 +182,7 @@ struct LinkerRun {
             }
         }
         for (k, v) in linkerSymbols.sorted(by: { $0.key < $1.key }) where !defined.contains(k) {
-            let sec = out.first { $0.size > 0 && v >= $0.address && UInt64(v) <= UInt64($0.address) + UInt64($0.size) }?.name
-            syms.append(LinkedImage.Symbol(name: k, address: v, isGlobal: true, section: layout.absoluteSymbols[k] != nil || k == "_fstack" ? nil : sec))
+            syms.append(LinkedImage.Symbol(name: k, address: v, isGlobal: true, section: linkerSymbolSections[k]))
         }
 
         // Entry point.

@@ -151,6 +151,10 @@ import ELF
         #expect(f.symbol(named: "main")?.isGlobal == true)
         #expect(f.symbol(named: "msg")?.isGlobal == false)
         #expect(f.symbol(named: "_gp")?.value == 0x8010)
+        let dataIndex = UInt16(f.sections.firstIndex { $0.name == ".data" }!)
+        #expect(f.symbol(named: "_gp")?.sectionIndex == dataIndex)
+        #expect(f.symbol(named: "_fstack")?.sectionIndex == ELFConstants.shnAbs)
+        #expect(f.symbol(named: "_ebss")?.sectionIndex == UInt16(f.sections.firstIndex { $0.name == ".bss" }!))
         let segs = f.loadSegments
         #expect(segs.first { $0.vaddr == 0 }?.bytes == img.section(named: ".text")!.bytes)
         #expect(segs.first { $0.vaddr == 0x8014 }?.bytes == Array(repeating: 0, count: 12))

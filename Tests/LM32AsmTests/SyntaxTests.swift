@@ -145,6 +145,13 @@ import LM32
                                                         1, 2, 1, 2] + Array(repeating: 0, count: 0x30 - 34) + [9])
     }
 
+    @Test func truncatedDataValuesWarnAsGNUAsDoes() throws {
+        let obj = try TestSupport.assemble(".data\n.byte 256, -1, 255\n.half 0x12345")
+        #expect(obj.section(named: ".data")!.bytes == [0, 0xFF, 0xFF, 0x23, 0x45])
+        #expect(obj.warnings.map(\.location.line) == [2, 3])
+        #expect(obj.warnings.first?.message == "value 0x100 truncated to 0x0")
+    }
+
     @Test func sectionsAndBss() throws {
         let obj = try TestSupport.assemble("""
             .section .rodata
