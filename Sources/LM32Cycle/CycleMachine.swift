@@ -865,6 +865,21 @@ public final class LM32CycleMachine {
         cycle &+= 1
     }
 
+    /// Run `cycles` clock cycles.
+    public func run(cycles: UInt64) {
+        let end = cycle &+ cycles
+        while cycle < end { step() }
+    }
+
+    /// Run until the test device's end write or `maxCycles` more cycles.
+    /// Returns true when the program ended.
+    @discardableResult
+    public func runUntilEnd(maxCycles: UInt64) -> Bool {
+        let end = cycle &+ maxCycles
+        while !ended && cycle < end { step() }
+        return ended
+    }
+
     // MARK: helpers
 
     /// csr_read_data_x (absent and write-only CSRs read 0: --x-assign 0).

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import LM32
 import LM32Cycle
@@ -48,5 +49,47 @@ import LM32Cycle
         #expect(second.count == 2)
         let i = try #require(r.lastIndex { $0.pc == 4 })
         #expect((i + 1..<i + 7).map { r[$0].cycle - r[$0 - 1].cycle } == [1, 1, 1, 1, 1, 1])
+    }
+}
+
+extension TimingKernel {
+    /// The figure on the cycle model: the distance from the last retirement
+    /// of `a` that is directly followed by `b` to that retirement of `b`.
+    func measure(config: CoreConfig, waits: Int) throws -> Int? {
+        let img = try assemble(source)
+        let a = try #require(img.address(of: "a")), b = try #require(img.address(of: "b"))
+        let r = run(img, config: config, waits: waits).retired
+        var figure: Int?
+        for i in 1..<r.count where r[i - 1].pc == a && r[i].pc == b { figure = Int(r[i].cycle - r[i - 1].cycle) }
+        return figure
+    }
+}
+
+@Suite struct ReferenceFigureTests {
+    /// Warm caches, 0 wait states: the reference's figures, except where the
+    /// RTL differs (docs/lm32-timing.md).
+    @Test(arguments: TimingKernel.all.filter { $0.reference != nil }.map(\.name))
+    func cacheProfileMatchesTheReference(name: String) throws {
+        let k = try #require(TimingKernel.all.first { $0.name == name })
+        let expected = Self.rtlFigures[name] ?? k.reference!
+        #expect(try k.measure(config: .testbenchCache, waits: 0) == expected, "\(name)")
+    }
+
+    /// Figures where the RTL (verified in lock-step) differs from the reference.
+    static let rtlFigures: [String: Int] = [:]
+
+    /// Prints every figure for both profiles at 0..3 wait states
+    /// (LM32CYCLE_PRINT_FIGURES=1), the table of docs/lm32-timing.md.
+    @Test func printFigures() throws {
+        guard ProcessInfo.processInfo.environment["LM32CYCLE_PRINT_FIGURES"] != nil else { return }
+        var out = "| kernel | reference | cache w0 | cache w1 | cache w2 | cache w3 | nocache w0 | nocache w1 | nocache w2 | nocache w3 |\n|---|---|---|---|---|---|---|---|---|---|\n"
+        for k in TimingKernel.all {
+            var row = "| \(k.name) | \(k.reference.map(String.init) ?? "–") |"
+            for c in [CoreConfig.testbenchCache, .testbenchNoCache] {
+                for w in 0...3 { row += " \(try k.measure(config: c, waits: w).map(String.init) ?? "?") |" }
+            }
+            out += row + "\n"
+        }
+        print(out)
     }
 }
