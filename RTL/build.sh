@@ -144,3 +144,10 @@ build_profile() {
 PROFILES=("$@")
 [ ${#PROFILES[@]} -gt 0 ] || PROFILES=(testbench-nocache testbench-cache)
 for p in "${PROFILES[@]}"; do build_profile "$p"; done
+
+# Fixture for the loader's negative test: a library with another ABI version.
+mkdir -p "$REPO/RTL/build/fixtures"
+if [ ! -f "$REPO/RTL/build/fixtures/libsocsim_bad_abi.so" ] \
+    || [ "$HERE/bench/bad_abi.c" -nt "$REPO/RTL/build/fixtures/libsocsim_bad_abi.so" ]; then
+    ${CC:-cc} -shared -fPIC -o "$REPO/RTL/build/fixtures/libsocsim_bad_abi.so" "$HERE/bench/bad_abi.c"
+fi

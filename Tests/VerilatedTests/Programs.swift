@@ -71,6 +71,22 @@ enum Programs {
         ]),
     ]
 
+    /// Stores r0..r31 to 0x1000 + 4 * i (`sw (r0+0x1000+4i), ri`) before
+    /// writing any register, then ends.
+    static let dumpRegisters: [UInt32] = (0..<32).map { 0x5800_1000 | UInt32($0) << 16 | UInt32(4 * $0) } + [
+        0x780C_FFFF, // 80 orhi r12, r0, 0xffff
+        0x5980_0000, // 84 sw   (r12+0), r0        end
+        0xE000_0000, // 88 bi   0x88
+    ]
+
+    /// Sets r5 = 0x1234, then ends.
+    static let setR5: [UInt32] = [
+        0x3805_1234, // 00 ori  r5, r0, 0x1234
+        0x780C_FFFF, // 04 orhi r12, r0, 0xffff
+        0x5980_0000, // 08 sw   (r12+0), r0        end
+        0xE000_0000, // 0c bi   0x0c
+    ]
+
     /// `nop` (addi r0, r0, 0), for straight-line code.
     static let nop: UInt32 = 0x3400_0000
 

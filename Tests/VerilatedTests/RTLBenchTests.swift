@@ -4,6 +4,10 @@
 import Testing
 import Verilated
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A model of `profile` with `inputs` applied, the given memory contents, and
 /// a fresh reset, so that cycle 0 is the first cycle of the program.
 func makeModel(_ profile: RTLProfile, inputs: RTLInputs = .idle,
@@ -52,6 +56,19 @@ func waits(i: UInt8, d: UInt8) -> RTLInputs {
 
     @Test func notALibraryIsRejected() throws {
         #expect(throws: RTLError.self) { _ = try RTLLibrary.load(path: "/etc/hostname") }
+    }
+
+    /// RTL/build.sh also builds a library whose socsim_bridge_abi_version()
+    /// returns another version (RTL/bench/bad_abi.c): it must be rejected.
+    @Test func otherABIVersionIsRejected() throws {
+        let path = RTLLibrary.buildDirectory + "/fixtures/libsocsim_bad_abi.so"
+        #expect(access(path, R_OK) == 0, "\(path) missing: run RTL/build.sh")
+        #expect {
+            _ = try RTLLibrary.load(path: path)
+        } throws: { error in
+            guard let e = error as? RTLError, case let .abiMismatch(_, library, expected) = e else { return false }
+            return library == 0xBAD && expected == SOCSIM_BRIDGE_ABI_VERSION && e.description.contains("RTL/build.sh")
+        }
     }
 
     @Test func aProfileFolderNamedDirectlyIsCheckedForItsProfile() throws {
@@ -117,6 +134,37 @@ func waits(i: UInt8, d: UInt8) -> RTLInputs {
         #expect(lw.rf_we == 1 && lw.rf_idx == 5 && lw.rf_data == 12)
         // the cycle counter counts every cycle from reset release
         #expect(retired.allSatisfy { $0.cc == UInt32(truncatingIfNeeded: $0.cycle) })
+    }
+}
+
+/// What the register file holds when a program starts (docs/rtl.md, "X and
+/// initial values"): the Swift model must start from the same state.
+@Suite struct RegisterFileTests {
+    func dump(_ m: RTLModel) throws -> [UInt32] {
+        try (0..<32).map { try m.readWord(at: 0x1000 + 4 * UInt32($0)) }
+    }
+
+    @Test(arguments: RTLProfile.allCases)
+    func allRegistersAreZeroAtCreation(profile: RTLProfile) throws {
+        let m = try makeModel(profile, code: [(0, Programs.dumpRegisters)],
+                              data: [(0x1000, [UInt8](repeating: 0xFF, count: 128))])
+        let r = try m.runTestProgram(maxCycles: 10_000)
+        #expect(r.ended)
+        #expect(try dump(m) == [UInt32](repeating: 0, count: 32))
+    }
+
+    @Test(arguments: RTLProfile.allCases)
+    func resetKeepsTheRegisterFile(profile: RTLProfile) throws {
+        let m = try makeModel(profile, code: [(0, Programs.setR5)])
+        #expect(try m.runTestProgram(maxCycles: 10_000).ended)
+        try m.writeWords(Programs.dumpRegisters, at: 0)
+        try m.writeMemory([UInt8](repeating: 0xFF, count: 128), at: 0x1000)
+        try m.reset()
+        #expect(try m.runTestProgram(maxCycles: 10_000).ended)
+        var expected = [UInt32](repeating: 0, count: 32)
+        expected[5] = 0x1234
+        expected[12] = 0xFFFF_0000
+        #expect(try dump(m) == expected)
     }
 }
 
