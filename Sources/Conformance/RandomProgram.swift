@@ -1,0 +1,196 @@
+// Seeded random LM32 programs for lock-step conformance: ALU and immediates,
+// shifts, multiply, divide and modulo (also by zero), every load and store
+// size (cached, uncached, misaligned, inside a data-bus error window), compares,
+// forward and backward branches taken and not, bounded loops, calls and
+// returns, CSR reads and writes, scall/break, breakpoints and watchpoints,
+// cache flushes, and interrupt pulses. Each program ends through the test
+// device; its exception handlers return past the excepting instruction.
+import SimKernel
+import LM32Cycle
+
+public struct RandomProgram: Sendable {
+    public var seed: UInt64
+    /// GNU as source, linked at 0 (the reset vector).
+    public var source: String
+    public var interrupts: [(cycle: UInt64, lines: UInt32)]
+    public var dataErrorWindow: ClosedRange<UInt32>?
+
+    /// The data area used by loads and stores (r13 points at its start).
+    public static let dataBase: UInt32 = 0x8000
+    /// Part of the data area that answers with ERR when the window is on.
+    public static let errorWindow: ClosedRange<UInt32> = 0x8F00...0x8FFF
+
+    public static func generate(seed: UInt64, length: Int = 60) -> RandomProgram {
+        var g = Generator(rng: SplitMix64(seed: seed))
+        let src = g.program(length: length)
+        var irq: [(cycle: UInt64, lines: UInt32)] = []
+        if g.chance(3, in: 4) {
+            var c: UInt64 = 0
+            for _ in 0..<g.int(1...6) {
+                c += UInt64(g.int(200...3000))
+                let line = UInt32(1) << UInt32(g.int(0...3))
+                irq.append((c, line))
+                c += UInt64(g.int(1...5))
+                irq.append((c, 0))
+            }
+        }
+        return RandomProgram(seed: seed, source: src, interrupts: irq,
+                             dataErrorWindow: g.chance(1, in: 2) ? errorWindow : nil)
+    }
+}
+
+private struct Generator {
+    var rng: SplitMix64
+    var lines: [String] = []
+    var label = 0
+    var subroutines: [String] = []
+    var subCount = 0
+
+    mutating func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &rng) }
+    mutating func chance(_ n: Int, in d: Int) -> Bool { int(0...(d - 1)) < n }
+    mutating func reg() -> String { "r\(int(1...12))" }
+    mutating func newLabel() -> String { label += 1; return "L\(label)" }
+    mutating func pick<T>(_ a: [T]) -> T { a[int(0...(a.count - 1))] }
+
+    mutating func emit(_ s: String) { lines.append("    " + s) }
+
+    mutating func program(length: Int) -> String {
+        var out: [String] = []
+        // vectors: reset, then one 32-byte slot per EID (handlers use r25..r27)
+        out += ["    .text", "_start:", "    xor r0, r0, r0", "    bi main", "    .align 32",
+                // EID 1 breakpoint (break or BPn): skip the instruction
+                "    addi r25, r25, 1", "    addi ba, ba, 4", "    bret", "    .align 32",
+                // EID 2 instruction bus error: not generated
+                "    bi 9f", "    .align 32",
+                // EID 3 watchpoint: skip the access
+                "    addi r25, r25, 4", "    addi ba, ba, 4", "    bret", "    .align 32",
+                // EID 4 data bus error: ea is the last load/store that left M
+                // before the error was seen (not always the faulting one), so
+                // resuming after it may repeat the fault: give up after 20.
+                "    addi r24, r24, 1", "    cmpgui r26, r24, 20", "    bne r26, r0, done",
+                "    addi ea, ea, 4", "    eret", "    .align 32",
+                // EID 5 divide by zero
+                "    addi r25, r25, 16", "    addi ea, ea, 4", "    eret", "    .align 32",
+                // EID 6 interrupt: acknowledge everything pending, resume at ea
+                "    addi r27, r27, 1", "    rcsr r26, IP", "    wcsr IP, r26", "    eret", "    .align 32",
+                // EID 7 system call
+                "    addi r25, r25, 64", "    addi ea, ea, 4", "    eret", "    .align 32",
+                "main:"]
+        emit("mvhi r13, 0x0000")
+        emit("ori r13, r13, 0x8000")
+        for r in 1...12 { emit("mvi r\(r), \(int(-32768...32767))") }
+        emit("mvi r26, 15")
+        emit("wcsr IM, r26")
+        emit("mvi r26, 1")
+        emit("wcsr IE, r26")
+        for _ in 0..<length { block(depth: 0) }
+        lines.append("done:")
+        emit("mvhi r12, 0xffff")
+        emit("sw (r12+0), r0")
+        lines.append("9:  bi 9b")
+        return (out + lines + subroutines).joined(separator: "\n") + "\n"
+    }
+
+    mutating func alu() {
+        let rrr = ["add", "sub", "and", "or", "xor", "nor", "xnor", "sl", "sr", "sru", "mul",
+                   "cmpe", "cmpne", "cmpg", "cmpge", "cmpgu", "cmpgeu"]
+        let rriS = ["addi", "muli", "cmpei", "cmpnei", "cmpgi", "cmpgei"]
+        let rriU = ["andi", "ori", "xori", "nori", "xnori", "cmpgui", "cmpgeui"]
+        switch int(0...6) {
+        case 0, 1: emit("\(pick(rrr)) \(reg()), \(reg()), \(reg())")
+        case 2: emit("\(pick(rriS)) \(reg()), \(reg()), \(int(-32768...32767))")
+        case 3: emit("\(pick(rriU)) \(reg()), \(reg()), \(int(0...65535))")
+        case 4: emit("\(pick(["sli", "sri", "srui"])) \(reg()), \(reg()), \(int(0...31))")
+        case 5: emit("\(pick(["andhi", "orhi"])) \(reg()), \(reg()), \(int(0...65535))")
+        default: emit("\(pick(["sextb", "sexth"])) \(reg()), \(reg())")
+        }
+    }
+
+    mutating func memory() {
+        let base = chance(1, in: 6) ? "r11" : "r13"
+        if base == "r11" {
+            // an uncached alias (reads wrap into RAM; writes are dropped), or a plain RAM address
+            emit(chance(1, in: 2) ? "mvhi r11, 0x8000" : "mvhi r11, 0x0000")
+            emit("ori r11, r11, \(0x8000 + int(0...0x7F0))")
+        }
+        let off = chance(1, in: 8) ? 0xF00 + int(0...0xFF) : int(0...255)
+        let size = int(0...2)
+        let aligned = chance(7, in: 8) ? off & ~((1 << size) - 1) : off
+        if chance(1, in: 2) {
+            emit("\(pick([["lb", "lbu"], ["lh", "lhu"], ["lw"]][size])) \(reg()), (\(base)+\(aligned))")
+        } else {
+            emit("\(["sb", "sh", "sw"][size]) (\(base)+\(aligned)), \(reg())")
+        }
+    }
+
+    mutating func block(depth: Int) {
+        switch int(0...99) {
+        case 0..<35: alu()
+        case 35..<55: memory()
+        case 55..<58:
+            emit("\(pick(["divu", "modu"])) \(reg()), \(reg()), \(chance(1, in: 4) ? "r0" : reg())")
+        case 58..<66:   // forward branch over 1..3 instructions
+            let l = newLabel()
+            let cond = pick(["be", "bne", "bg", "bge", "bgu", "bgeu"])
+            emit("\(cond) \(reg()), \(reg()), \(l)")
+            for _ in 0..<int(1...3) { alu() }
+            lines.append("\(l):")
+        case 66..<72 where depth < 2:   // bounded backward loop
+            let l = newLabel()
+            let counter = depth == 0 ? "r14" : "r15"
+            emit("mvi \(counter), \(int(1...4))")
+            lines.append("\(l):")
+            for _ in 0..<int(1...4) { block(depth: depth + 1) }
+            emit("addi \(counter), \(counter), -1")
+            emit("bg \(counter), r0, \(l)")
+        case 72..<76 where depth == 0:  // call a leaf subroutine
+            subCount += 1
+            let name = "sub\(subCount)"
+            var body = ["\(name):"]
+            for _ in 0..<int(1...3) { body.append("    add \(reg()), \(reg()), \(reg())") }
+            body.append("    ret")
+            subroutines += body
+            if chance(1, in: 2) {
+                emit("calli \(name)")
+            } else {
+                emit("mvhi r16, hi(\(name))")
+                emit("ori r16, r16, lo(\(name))")
+                emit("call r16")
+            }
+        case 76..<80:
+            emit("rcsr \(reg()), \(pick(["IE", "IM", "IP", "CC", "CFG", "EBA", "DEBA"]))")
+        case 80..<82:
+            emit("mvi r26, \(int(0...15))")
+            emit("wcsr IM, r26")
+        case 82..<84:
+            emit(chance(1, in: 2) ? "scall" : "break")
+        case 84..<86:   // a breakpoint on the next-but-one instruction
+            let l = newLabel()
+            emit("mvhi r26, hi(\(l))")
+            emit("ori r26, r26, lo(\(l))")
+            emit("ori r26, r26, 1")
+            emit("wcsr BP\(int(0...3)), r26")
+            alu()
+            lines.append("\(l):")
+            alu()
+        case 86..<88:   // a watchpoint on a data word
+            emit("addi r26, r13, \(int(0...15) * 4)")
+            let n = int(0...3)
+            emit("wcsr WP\(n), r26")
+            emit("mvi r26, \(int(1...3) << (2 + 2 * n))")
+            emit("wcsr DC, r26")
+        case 88..<89:
+            emit("wcsr DCC, r0")
+        case 89..<90:
+            emit("wcsr ICC, r0")
+            for _ in 0..<4 { emit("nop") }
+        case 90..<93:   // unconditional forward jump
+            let l = newLabel()
+            emit("bi \(l)")
+            alu()
+            lines.append("\(l):")
+        default:
+            alu()
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import SimKernel
+import LM32
+import LM32Asm
+import LM32Cycle
+import Conformance
+import Verilated
+
+/// Seeded random programs (Conformance.RandomProgram) in lock-step with the
+/// RTL. CONFORMANCE_RANDOM=N changes the number of programs per profile
+/// (default 200), CONFORMANCE_SEED the first seed.
+@Suite struct RandomConformance {
+    @Test(arguments: [RTLProfile.testbenchNocache, .testbenchCache])
+    func randomProgramsInLockStep(profile: RTLProfile) throws {
+        let env = ProcessInfo.processInfo.environment
+        let count = UInt64(env["CONFORMANCE_RANDOM"] ?? "") ?? 200
+        let first = UInt64(env["CONFORMANCE_SEED"] ?? "") ?? 1
+        let lib = try RTLLibrary.load(profile)
+        var failures = 0
+        for seed in first..<first + count where failures < 3 {
+            let p = RandomProgram.generate(seed: seed)
+            let obj: ObjectFile
+            do { obj = try Assembler.assemble(source: p.source, fileName: "random-\(seed).S") } catch {
+                Issue.record("seed \(seed): does not assemble: \(error)\n\(p.source)")
+                failures += 1
+                continue
+            }
+            let img = try Linker.link([obj], layout: .unitTests)
+            var rng = SplitMix64(seed: seed ^ 0x5EED)
+            let bench = BenchConfig(instructionWaitStates: Int.random(in: 0...3, using: &rng),
+                                    dataWaitStates: Int.random(in: 0...3, using: &rng),
+                                    dataErrorWindow: p.dataErrorWindow)
+            let stim = Stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, bench: bench,
+                                interrupts: p.interrupts, maxCycles: 300_000)
+            let r = try LockStep.run(stim, config: profileConfig(profile), library: lib)
+            if let d = r.divergence {
+                failures += 1
+                Issue.record("seed \(seed) \(profile.rawValue) i\(bench.instructionWaitStates) d\(bench.dataWaitStates): \(d)")
+            } else if !r.ended {
+                failures += 1
+                Issue.record("seed \(seed) \(profile.rawValue): no end after \(r.cycles) cycles")
+            }
+        }
+    }
+}
