@@ -384,6 +384,23 @@ final class AssemblerState: ExpressionContext {
         try Evaluator.evaluate(e) { (n, l) throws(AssemblerError) in try self.resolve(n, l) }
     }
 
+    /// Replace `.set`/`.equ` symbols by their current values: GNU as uses the
+    /// value a redefinable symbol has where it is used (`.set i, i+1` in a `.rept`).
+    func freeze(_ e: Expr) -> Expr {
+        switch e {
+        case .number, .location: return e
+        case .symbol(let n, _):
+            guard let s = symbols[n], s.isSet, let d = s.def else { return e }
+            switch d {
+            case .absolute(let v): return .number(v)
+            case .label(let sec, let o): return .location(section: sec, offset: o)
+            case .expression: return e
+            }
+        case .unary(let op, let a, let l): return .unary(op, freeze(a), l)
+        case .binary(let op, let a, let b, let l): return .binary(op, freeze(a), freeze(b), l)
+        }
+    }
+
     func parseExpression(_ ts: inout TokenStream) throws(AssemblerError) -> Expr {
         var p = ExpressionParser(context: self)
         return try p.parse(&ts)

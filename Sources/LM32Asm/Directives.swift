@@ -107,6 +107,7 @@ extension AssemblerState {
         case .dword, .quad, .n8byte:
             try dataValues(&ts, width: 8)
         case .ascii, .asciz, .string:
+            if ts.atEnd { break }
             repeat {
                 guard let t = ts.peek, case .string(let bytes) = t.kind else {
                     throw ts.error("expected a string")
@@ -236,9 +237,9 @@ extension AssemblerState {
                 try emit(bytes, at: loc)
                 continue
             }
-            let e = try parseExpression(&ts)
+            let e = freeze(try parseExpression(&ts))
             let at = offset
-            if e.isConstant, case .absolute(let v)? = try evaluate(e) {
+            if case .absolute(let v)? = try evaluate(e) {
                 if width < 8 {
                     let bits = Int64(8 * width)
                     if v < -(1 << (bits - 1)) || v >= 1 << bits {

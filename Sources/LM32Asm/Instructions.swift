@@ -133,7 +133,8 @@ extension AssemblerState {
     func emitInstruction(_ spec: InstructionSpec, _ o: Operands, _ slot: ImmediateSlot, _ e: Expr,
                          _ eloc: SourceLocation, at loc: SourceLocation) throws(AssemblerError) {
         let pc = offset
-        if e.isConstant, case .absolute(let v)? = try evaluate(e) {
+        let e = freeze(e)
+        if case .absolute(let v)? = try evaluate(e) {
             let word = try encodeInstruction(spec, o, slot: slot, value: v, pc: UInt32(truncatingIfNeeded: pc), gpValue: nil, at: eloc)
             try emitWord(word, at: loc)
             return

@@ -103,6 +103,25 @@ import LM32
         #expect(Array(w.prefix(11)) == [12, 3, 0xFFFF_FFFA, 0xFFFF_FFFF, 3, 3, 4, 0xFFFF_FFFF, 6, 53, 7])
     }
 
+    /// A redefined symbol has, at each use, the value it had there.
+    @Test func setSymbolsUseTheirCurrentValue() throws {
+        let obj = try TestSupport.assemble("""
+            .data
+            .set i, 0
+            .rept 4
+            .byte i
+            .set i, i + 1
+            .endr
+            X = 7
+            .text
+            addi r1, r0, X
+            X = 8
+            addi r1, r0, X
+            """)
+        #expect(obj.section(named: ".data")!.bytes == [0, 1, 2, 3])
+        #expect(TestSupport.words(obj.section(named: ".text")!.bytes) == [0x3401_0007, 0x3401_0008])
+    }
+
     @Test func labelsAndLocalLabels() throws {
         let w = try words("""
             start:  bi 1f
