@@ -42,10 +42,25 @@ import LM32
         return try Linker.link([crt, obj], layout: .unitTests)
     }
 
+    /// The arguments of the `test_name` macro invocations, in order.
+    static func testNames(_ file: URL) throws -> [String] {
+        let text = try String(contentsOf: file, encoding: .utf8)
+        return text.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard words.count >= 2, words[0] == "test_name" else { return nil }
+            return String(words[1])
+        }
+    }
+
     @Test func allNonMMUTestsAssembleAndLink() throws {
         guard let dir = Self.locate() else {
             Issue.record(Comment(rawValue: Self.missingMessage))
             return
+        }
+        let started = Date()
+        defer {
+            // Well under a second in release; a generous bound for debug builds on a busy machine.
+            #expect(Date().timeIntervalSince(started) < 30)
         }
         let tests = try Self.testFiles(dir)
         #expect(tests.count == 62, "expected 62 non-MMU tests, found \(tests.count)")
@@ -65,10 +80,16 @@ import LM32
                 #expect(main == 0x180, "\(t): _main at 0x\(String(main, radix: 16))")
                 #expect(img.address(of: "_fstack") == 0xFFFC)
                 #expect(img.address(of: "_fdata") == 0x8000)
-                // The first test name string is at 0x8000 (.data of the test; crt has none).
-                let name = String(t.dropFirst(5).dropLast(2)).uppercased()
-                let head = img.bytes(at: 0x8000, count: name.count + 1)
-                #expect(String(decoding: head.prefix(name.count), as: UTF8.self).uppercased().hasPrefix(name.prefix(2)), "\(t): data at 0x8000 = \(head)")
+                // The first test name string is at 0x8000 (.data of the test; crt has none),
+                // followed by the next ones, each NUL-terminated.
+                let names = try Self.testNames(dir.appendingPathComponent(t))
+                #expect(!names.isEmpty, "\(t)")
+                var at: UInt32 = 0x8000
+                for n in names {
+                    #expect(img.address(of: "tn_\(n)") == at, "\(t): tn_\(n)")
+                    #expect(img.bytes(at: at, count: n.utf8.count + 1) == Array(n.utf8) + [0], "\(t): name \(n) at 0x\(String(at, radix: 16))")
+                    at += UInt32(n.utf8.count + 1)
+                }
                 // Every word of .text disassembles to a known instruction.
                 let text = try #require(img.section(named: ".text"))
                 for w in TestSupport.words(text.bytes) {
