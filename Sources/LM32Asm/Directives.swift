@@ -54,8 +54,7 @@ extension AssemblerState {
             switchSection(p)
         case .global, .globl, .weak, .extern, .local:
             repeat {
-                let (sym, t) = try ts.identifier("a symbol name")
-                _ = t
+                let (sym, _) = try ts.identifier("a symbol name")
                 if name == ".extern" { continue }
                 var e = symbols[sym] ?? SymbolEntry()
                 if symbols[sym] == nil { symbolOrder.append(sym) }
@@ -163,7 +162,6 @@ extension AssemblerState {
             guard let t = ts.peek, case .string(let bytes) = t.kind else { throw ts.error("expected a file name in quotes") }
             ts.pos += 1
             try ts.expectEnd()
-            var l = ts.location; l.column = t.column
             try include(String(decoding: bytes, as: UTF8.self), at: nameLocation)
         case .end:
             ended = true

@@ -212,9 +212,8 @@ struct TokenStream {
         }
     }
     mutating func expectEnd() throws(AssemblerError) {
-        if let t = peek {
+        if !atEnd {
             let rest = tokens[pos...].map(\.text).joined(separator: " ")
-            _ = t
             throw error("junk at end of line: '\(rest)'")
         }
     }
