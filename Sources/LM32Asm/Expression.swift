@@ -1,6 +1,7 @@
-/// Expressions as GNU as parses them, with its operator precedence:
-/// unary `- ~ ! +`; then `* / % << >>`; then `| & ^`; then
-/// `+ - == != <> < > <= >=`; lowest `&& ||`. Comparisons yield -1 (true) or 0.
+/// Expressions as GNU as parses them, with its operator precedence (gas/expr.c
+/// `op_rank`): unary `- ~ ! +`; then `* / % << >>`; then `| & ^ !`; then `+ -`;
+/// then `== != <> < > <= >=`; then `&&`; lowest `||`. Comparisons yield -1
+/// (true) or 0.
 
 public indirect enum Expr: Sendable, Equatable {
     case number(Int64)
@@ -49,18 +50,21 @@ struct ExpressionParser<C: ExpressionContext> {
         if nodes > Self.maxNodes { throw ts.error("expression too complex (more than \(Self.maxNodes) terms)") }
     }
 
+    /// Binary operator ranks as in gas/expr.c (`op_rank`): higher binds tighter.
     static func level(_ op: String) -> Int? {
         switch op {
-        case "*", "/", "%", "<<", ">>": return 3
-        case "|", "&", "^": return 2
-        case "+", "-", "==", "!=", "<>", "<", ">", "<=", ">=": return 1
-        case "&&", "||": return 0
+        case "*", "/", "%", "<<", ">>": return 6
+        case "|", "&", "^", "!": return 5      // binary `!` is or-not: a | ~b
+        case "+", "-": return 4
+        case "==", "!=", "<>", "<", ">", "<=", ">=": return 3
+        case "&&": return 2
+        case "||": return 1
         default: return nil
         }
     }
 
     mutating func parse(_ ts: inout TokenStream) throws(AssemblerError) -> Expr {
-        try parseBinary(&ts, minLevel: 0)
+        try parseBinary(&ts, minLevel: 1)
     }
 
     mutating func parseBinary(_ ts: inout TokenStream, minLevel: Int) throws(AssemblerError) -> Expr {
@@ -177,6 +181,7 @@ enum Evaluator {
         case "&": return x & y
         case "|": return x | y
         case "^": return x ^ y
+        case "!": return x | ~y
         case "==": return x == y ? -1 : 0
         case "!=", "<>": return x != y ? -1 : 0
         case "<": return x < y ? -1 : 0

@@ -96,11 +96,14 @@ import LM32
             .set B, A*2+1
             C = (B << 2) | 1
             .word A + 2 * 3, 1 + 2 & 3, -A, ~0, 7 / 2, 7 % 4, 1 << 4 >> 2, (1 == 1), 3 ^ 5, C, B - A
+            .word 1 + 1 == 2, 0 || 1 && 0, 1 || 0 && 0, 4 ! 0xfffffffe, 2 < 3
             .word . , 100f - 1f
             1: nop
             100: nop
             """)
         #expect(Array(w.prefix(11)) == [12, 3, 0xFFFF_FFFA, 0xFFFF_FFFF, 3, 3, 4, 0xFFFF_FFFF, 6, 53, 7])
+        // Comparisons rank below + and -; && above ||; binary ! is or-not.
+        #expect(Array(w[11..<16]) == [0xFFFF_FFFF, 0, 1, 5, 0xFFFF_FFFF])
     }
 
     /// A redefined symbol has, at each use, the value it had there.
