@@ -52,11 +52,16 @@ struct LinkerRun {
     /// The output section each linker-defined symbol belongs to (nil: absolute).
     var linkerSymbolSections: [String: String] = [:]
     var globals: [String: (object: Int, symbol: Int)] = [:]
+    /// Each object's symbols by name (first definition wins).
+    let symbolIndex: [[String: Int]]
     var resolving: Set<String> = []
 
     init(objects: [ObjectFile], layout: LinkLayout) {
         self.objects = objects; self.layout = layout
         bases = objects.map { Array(repeating: nil, count: $0.sections.count) }
+        symbolIndex = objects.map { o in
+            Dictionary(o.symbols.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        }
     }
 
     static let nowhere = SourceLocation(file: "<linker>", line: 1, column: 1)
@@ -285,7 +290,7 @@ struct LinkerRun {
     }
 
     mutating func symbolValue(_ name: String, object oi: Int, at loc: SourceLocation) throws(AssemblerError) -> Int64 {
-        if let s = objects[oi].symbols.first(where: { $0.name == name }) { return try value(of: s, object: oi, at: loc) }
+        if let i = symbolIndex[oi][name] { return try value(of: objects[oi].symbols[i], object: oi, at: loc) }
         if let g = globals[name] { return try value(of: objects[g.object].symbols[g.symbol], object: g.object, at: loc) }
         if let v = linkerSymbols[name] { return Int64(v) }
         throw AssemblerError(loc, "undefined reference to '\(name)'")
