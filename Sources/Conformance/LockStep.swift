@@ -94,13 +94,16 @@ public struct Stimulus: Sendable {
     public var bench: BenchConfig
     /// Interrupt lines from a cycle on (sorted by cycle; the lines hold until the next entry).
     public var interrupts: [(cycle: UInt64, lines: UInt32)]
+    /// Cycles in which the external break input is high (one cycle each).
+    public var externalBreaks: [UInt64]
     public var maxCycles: UInt64
     /// Cycles to keep comparing after the test device's end write.
     public var drainCycles: UInt64
 
     public init(memory: [(UInt32, [UInt8])], bench: BenchConfig = BenchConfig(),
-                interrupts: [(cycle: UInt64, lines: UInt32)] = [], maxCycles: UInt64 = 200_000, drainCycles: UInt64 = 16) {
-        self.memory = memory; self.bench = bench; self.interrupts = interrupts
+                interrupts: [(cycle: UInt64, lines: UInt32)] = [], externalBreaks: [UInt64] = [],
+                maxCycles: UInt64 = 200_000, drainCycles: UInt64 = 16) {
+        self.memory = memory; self.bench = bench; self.interrupts = interrupts; self.externalBreaks = externalBreaks
         self.maxCycles = maxCycles; self.drainCycles = drainCycles
     }
 }
@@ -139,8 +142,13 @@ public enum LockStep {
         model.observer = { modelObs = $0 }
         var mh: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
         var rh: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
-        var schedule = stimulus.interrupts[...]
+        // one schedule of input changes: (cycle, interrupt lines, ext_break)
+        var changes: [(cycle: UInt64, lines: UInt32?, brk: Bool?)] = stimulus.interrupts.map { ($0.cycle, $0.lines, nil) }
+        for c in stimulus.externalBreaks { changes += [(c, nil, true), (c + 1, nil, false)] }
+        changes.sort { $0.cycle < $1.cycle }
+        var schedule = changes[...]
         var lines: UInt32 = 0
+        var brk = false
         var endCycle: UInt64? = nil
         var retired: UInt64 = 0
         let chunk = 1024
@@ -152,9 +160,10 @@ public enum LockStep {
             var n = UInt64(chunk)
             if let next = schedule.first { n = min(n, next.cycle > k ? next.cycle - k : 0) }
             if n == 0, let next = schedule.first {
-                lines = next.lines
+                if let l = next.lines { lines = l }
+                if let b = next.brk { brk = b }
                 schedule = schedule.dropFirst()
-                try rtl.updateInputs { $0.interrupt = lines }
+                try rtl.updateInputs { $0.interrupt = lines; $0.ext_break = brk ? 1 : 0 }
                 rtlCurrent = try rtl.observe()
                 continue
             }
@@ -166,6 +175,7 @@ public enum LockStep {
             for i in 0..<count {
                 let r = CycleObservation(rtl: rtlCurrent)
                 model.interruptLines = lines
+                model.extBreak = brk
                 model.step()
                 var m = modelObs
                 mutate?(&m)

@@ -13,29 +13,38 @@ public struct RandomProgram: Sendable {
     /// GNU as source, linked at 0 (the reset vector).
     public var source: String
     public var interrupts: [(cycle: UInt64, lines: UInt32)]
+    /// External break requests (cycle of a one-cycle pulse).
+    public var externalBreaks: [UInt64]
     public var dataErrorWindow: ClosedRange<UInt32>?
+    /// Instruction fetches here get ERR (the program jumps into it on purpose).
+    public var instructionErrorWindow: ClosedRange<UInt32>?
 
     /// The data area used by loads and stores (r13 points at its start).
     public static let dataBase: UInt32 = 0x8000
     /// Part of the data area that answers with ERR when the window is on.
     public static let errorWindow: ClosedRange<UInt32> = 0x8F00...0x8FFF
+    /// Code addresses that answer with ERR; nothing is placed there.
+    public static let instructionErrorWindow: ClosedRange<UInt32> = 0x7000...0x70FF
 
     public static func generate(seed: UInt64, length: Int = 60) -> RandomProgram {
         var g = Generator(rng: SplitMix64(seed: seed))
         let src = g.program(length: length)
         var irq: [(cycle: UInt64, lines: UInt32)] = []
+        var extBreaks: [UInt64] = []
+        if g.chance(1, in: 4) { extBreaks = [UInt64(g.int(30...1500))] }
         if g.chance(3, in: 4) {
             var c: UInt64 = 0
             for _ in 0..<g.int(1...6) {
-                c += UInt64(g.int(200...3000))
+                c += UInt64(g.int(30...1200))
                 let line = UInt32(1) << UInt32(g.int(0...3))
                 irq.append((c, line))
                 c += UInt64(g.int(1...5))
                 irq.append((c, 0))
             }
         }
-        return RandomProgram(seed: seed, source: src, interrupts: irq,
-                             dataErrorWindow: g.chance(1, in: 2) ? errorWindow : nil)
+        return RandomProgram(seed: seed, source: src, interrupts: irq, externalBreaks: extBreaks,
+                             dataErrorWindow: g.chance(1, in: 2) ? errorWindow : nil,
+                             instructionErrorWindow: instructionErrorWindow)
     }
 }
 
@@ -60,8 +69,8 @@ private struct Generator {
         out += ["    .text", "_start:", "    xor r0, r0, r0", "    bi main", "    .align 32",
                 // EID 1 breakpoint (break or BPn): skip the instruction
                 "    addi r25, r25, 1", "    addi ba, ba, 4", "    bret", "    .align 32",
-                // EID 2 instruction bus error: not generated
-                "    bi 9f", "    .align 32",
+                // EID 2 instruction bus error: r17 holds where to resume
+                "    addi r25, r25, 2", "    mv ea, r17", "    eret", "    .align 32",
                 // EID 3 watchpoint: skip the access
                 "    addi r25, r25, 4", "    addi ba, ba, 4", "    bret", "    .align 32",
                 // EID 4 data bus error: ea is the last load/store that left M
@@ -87,7 +96,9 @@ private struct Generator {
         lines.append("done:")
         emit("mvhi r12, 0xffff")
         emit("sw (r12+0), r0")
-        lines.append("9:  bi 9b")
+        // an external break may skip the end store: store again while spinning
+        lines.append("9:  sw (r12+0), r0")
+        emit("bi 9b")
         return (out + lines + subroutines).joined(separator: "\n") + "\n"
     }
 
@@ -113,7 +124,7 @@ private struct Generator {
             emit(chance(1, in: 2) ? "mvhi r11, 0x8000" : "mvhi r11, 0x0000")
             emit("ori r11, r11, \(0x8000 + int(0...0x7F0))")
         }
-        let off = chance(1, in: 8) ? 0xF00 + int(0...0xFF) : int(0...255)
+        let off = chance(1, in: 8) ? 0xF00 + int(0...0xFF) : chance(1, in: 2) ? int(0...63) : int(0...255)
         let size = int(0...2)
         let aligned = chance(7, in: 8) ? off & ~((1 << size) - 1) : off
         if chance(1, in: 2) {
@@ -184,7 +195,23 @@ private struct Generator {
         case 89..<90:
             emit("wcsr ICC, r0")
             for _ in 0..<4 { emit("nop") }
-        case 90..<93:   // unconditional forward jump
+        case 90..<91:   // jump into the instruction-bus error window; EID 2 resumes at r17
+            let l = newLabel()
+            emit("mvhi r17, hi(\(l))")
+            emit("ori r17, r17, lo(\(l))")
+            emit("mvhi r16, 0")
+            emit("ori r16, r16, \(0x7000 + int(0...63) * 4)")
+            emit(chance(1, in: 2) ? "b r16" : "call r16")
+            lines.append("\(l):")
+        case 91..<92:   // an undefined opcode (0x27, 0x2a, 0x35) or `user` (disabled): executes as add
+            let op = pick([0x27, 0x2A, 0x35, 0x33])
+            let w = UInt32(op) << 26 | UInt32(int(1...12)) << 21 | UInt32(int(1...12)) << 16 | UInt32(int(1...12)) << 11
+            emit(".word 0x" + String(w, radix: 16))
+        case 92..<93:   // DC.RE (all exceptions to DEBA); single step is left out: with these
+                        // handlers it can spin in the break handler (the RTL does the same)
+            emit("mvi r26, 2")
+            emit("wcsr DC, r26")
+        case 93..<95:   // unconditional forward jump
             let l = newLabel()
             emit("bi \(l)")
             alu()
