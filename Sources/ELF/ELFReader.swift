@@ -49,7 +49,8 @@ public struct ELFFile: Equatable, Sendable {
     /// The raw file.
     public var bytes: [UInt8]
 
-    /// Largest memory image materialised for one segment (bss included).
+    /// Largest memory image materialised for one segment, and for all of them
+    /// together (bss included).
     public static let maxSegmentSize: UInt32 = 1 << 28
 
     /// Parse and validate. Throws `ELFError` naming the field at fault.
@@ -128,6 +129,10 @@ public struct ELFFile: Equatable, Sendable {
                     }
                 }
                 phdrs.append(ph)
+            }
+            let total = phdrs.filter { $0.type == ELFConstants.ptLoad }.reduce(UInt64(0)) { $0 + UInt64($1.memsz) }
+            guard total <= UInt64(ELFFile.maxSegmentSize) else {
+                throw .absurdValue(field: "p_memsz (all PT_LOAD segments)", value: total, reason: "more than \(ELFFile.maxSegmentSize) bytes in total")
             }
             // Loadable segments must not overlap in (physical) memory.
             let loads = phdrs.enumerated().filter { $0.element.type == ELFConstants.ptLoad && $0.element.memsz > 0 }
