@@ -93,3 +93,20 @@ extension TimingKernel {
         print(out)
     }
 }
+
+@Suite struct ResetTimingTests {
+    /// First retirement after reset release: the 256-cycle cache flushes, then
+    /// the miss of the first fetch (figures equal to the RTL's: the kernels run
+    /// in lock-step in ConformanceTests).
+    @Test func firstRetirement() throws {
+        let img = try assemble(TimingTests.straight)
+        var cache: [UInt64] = [], nocache: [UInt64] = []
+        for w in 0...3 {
+            cache.append(run(img, config: .testbenchCache, waits: w).retired[0].cycle)
+            nocache.append(run(img, config: .testbenchNoCache, waits: w).retired[0].cycle)
+        }
+        if ProcessInfo.processInfo.environment["LM32CYCLE_PRINT_FIGURES"] != nil { print("first retirement: cache \(cache), nocache \(nocache)") }
+        #expect(cache == [269, 273, 277, 281])   // reference §4.8: 269 (N = 1), 273 (N = 2)
+        #expect(nocache == [9, 13, 17, 21])
+    }
+}
