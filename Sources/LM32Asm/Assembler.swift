@@ -70,6 +70,7 @@ struct SymbolEntry {
     enum Def { case label(section: Int, offset: Int64), absolute(Int64), expression(Expr) }
     var def: Def?
     var isGlobal = false
+    var isWeak = false
     /// Defined by `.set`/`=`: may be redefined.
     var isSet = false
     var location: SourceLocation?
@@ -365,8 +366,13 @@ final class AssemblerState: ExpressionContext {
 
     var resolving: Set<String> = []
 
+    /// Set while resolving fixups at the end: references to weak symbols are
+    /// left to the linker (another object may override them).
+    var deferWeak = false
+
     func resolve(_ name: String, _ loc: SourceLocation) throws(AssemblerError) -> Value? {
         guard let e = symbols[name], let d = e.def else { return nil }
+        if deferWeak && e.isWeak { return nil }
         switch d {
         case .label(let s, let o): return .relative(section: s, offset: o)
         case .absolute(let v): return .absolute(v)
@@ -536,6 +542,7 @@ final class AssemblerState: ExpressionContext {
         }
         // Resolve what this object can resolve itself.
         var remaining: [Fixup] = []
+        deferWeak = true
         for f in fixups {
             guard let v = try evaluate(f.expr) else { remaining.append(f); continue }
             switch (f.kind, v) {
@@ -551,6 +558,7 @@ final class AssemblerState: ExpressionContext {
                 remaining.append(f)
             }
         }
+        deferWeak = false
         var syms: [ObjectSymbol] = []
         for name in symbolOrder {
             guard let e = symbols[name], let d = e.def else { continue }
@@ -565,11 +573,14 @@ final class AssemblerState: ExpressionContext {
                 case nil: def = .expression(x)
                 }
             }
-            syms.append(ObjectSymbol(name: name, definition: def, isGlobal: e.isGlobal, location: e.location ?? SourceLocation(file: fileName, line: 0, column: 0)))
+            syms.append(ObjectSymbol(name: name, definition: def, isGlobal: e.isGlobal, location: e.location ?? SourceLocation(file: fileName, line: 0, column: 0),
+                                     isWeak: e.isWeak))
         }
         // Globals declared but defined nowhere here are references, not definitions.
         let secs = sections.map { ObjectSection(name: $0.name, kind: $0.kind, bytes: $0.bytes, alignment: $0.alignment) }
-        return ObjectFile(fileName: fileName, sections: secs, symbols: syms, fixups: remaining, warnings: warnings)
+        let weak = Set(symbols.filter { $0.value.isWeak && $0.value.def == nil }.map(\.key))
+        return ObjectFile(fileName: fileName, sections: secs, symbols: syms, fixups: remaining, warnings: warnings,
+                          weakReferences: weak)
     }
 
     // MARK: Includes

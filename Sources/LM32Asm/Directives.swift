@@ -59,6 +59,7 @@ extension AssemblerState {
                 var e = symbols[sym] ?? SymbolEntry()
                 if symbols[sym] == nil { symbolOrder.append(sym) }
                 e.isGlobal = name != ".local"
+                if name == ".weak" { e.isWeak = true }
                 symbols[sym] = e
             } while ts.accept(",")
             try ts.expectEnd()

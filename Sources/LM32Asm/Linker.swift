@@ -171,7 +171,9 @@ struct LinkerRun {
         var syms: [LinkedImage.Symbol] = []
         var defined = Set<String>()
         for (oi, o) in objects.enumerated() {
-            for s in o.symbols where !s.name.hasPrefix(".L") {
+            for (si, s) in o.symbols.enumerated() where !s.name.hasPrefix(".L") {
+                // A global that lost to another definition (weak) is not in the output.
+                if s.isGlobal, let g = globals[s.name], g.object != oi || g.symbol != si { continue }
                 let v: Int64
                 var section: String? = nil
                 switch s.definition {
@@ -226,6 +228,9 @@ struct LinkerRun {
             for (si, s) in o.symbols.enumerated() where s.isGlobal {
                 if let prev = globals[s.name] {
                     let p = objects[prev.object].symbols[prev.symbol]
+                    // As ld: a weak definition yields to a strong one; two weak ones keep the first.
+                    if s.isWeak { continue }
+                    if p.isWeak { globals[s.name] = (oi, si); continue }
                     throw AssemblerError(s.location, "duplicate definition of global symbol '\(s.name)'",
                                          notes: [.init(location: p.location, message: "first defined here")])
                 }
@@ -290,9 +295,12 @@ struct LinkerRun {
     }
 
     mutating func symbolValue(_ name: String, object oi: Int, at loc: SourceLocation) throws(AssemblerError) -> Int64 {
-        if let i = symbolIndex[oi][name] { return try value(of: objects[oi].symbols[i], object: oi, at: loc) }
+        if let i = symbolIndex[oi][name], !objects[oi].symbols[i].isGlobal {
+            return try value(of: objects[oi].symbols[i], object: oi, at: loc)
+        }
         if let g = globals[name] { return try value(of: objects[g.object].symbols[g.symbol], object: g.object, at: loc) }
         if let v = linkerSymbols[name] { return Int64(v) }
+        if objects[oi].weakReferences.contains(name) { return 0 }
         throw AssemblerError(loc, "undefined reference to '\(name)'")
     }
 

@@ -10,6 +10,8 @@ public struct ObjectFile: Sendable {
     var fixups: [Fixup]
     /// Non-fatal diagnostics (GNU as warnings).
     public var warnings: [AssemblerError]
+    /// Symbols declared `.weak` but not defined here: 0 if no object defines them.
+    public var weakReferences: Set<String> = []
 
     /// The symbol named `name`, if this object defines it.
     public func symbol(named name: String) -> ObjectSymbol? { symbols.first { $0.name == name } }
@@ -45,6 +47,8 @@ public struct ObjectSymbol: Sendable {
     public var definition: Definition
     public var isGlobal: Bool
     public var location: SourceLocation
+    /// `.weak`: another object's global definition takes precedence.
+    public var isWeak = false
 }
 
 /// What the linker has to write at a fixup.

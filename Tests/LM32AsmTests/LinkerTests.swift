@@ -124,6 +124,14 @@ import ELF
         #expect(d.notes.first?.location == SourceLocation(file: "g1.S", line: 2, column: 1))
     }
 
+    @Test func weakSymbolsYieldToStrongOnes() throws {
+        let a = try TestSupport.assemble(".weak handler\nhandler: nop\ncalli handler\n.weak maybe\n.word maybe", file: "a.S")
+        let b = try TestSupport.assemble(".global handler\nnop\nhandler: ret", file: "b.S")
+        let img = try Linker.link([a, b], layout: .sequential)
+        #expect(img.address(of: "handler") == 16)
+        #expect(TestSupport.words(img.section(named: ".text")!.bytes) == [0x3400_0000, 0xF800_0003, 0, 0x3400_0000, 0xC3A0_0000])
+    }
+
     // MARK: Outputs
 
     @Test func flatBinaryStartsAtLowestAddressWithZeroGaps() throws {
