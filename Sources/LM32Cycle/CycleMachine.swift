@@ -1,42 +1,44 @@
 import LM32
 import SimBus
 
-/// The cycle-exact LM32 on the RTL test bench.
+/// The state and the clock cycle of the cycle-exact LM32 on the RTL test
+/// bench (wrapped by `LM32CycleMachine`). A value type so that the hot loop
+/// runs on a local copy without exclusivity checks; the memories live in
+/// storage owned by the machine and are reached through pointers.
 ///
-/// Each `step()` is one clock cycle: it evaluates the combinational logic of
+/// Each `step` is one clock cycle: it evaluates the combinational logic of
 /// `lm32_cpu.v` and its units from the registered state (as preprocessed with
 /// the profile's `lm32_config.v`), then commits every register at the rising
 /// edge. Names follow the RTL (camelCase) so that each equation can be checked
 /// against it; see docs/lm32-timing.md for the findings this model encodes.
-public final class LM32CycleMachine {
-    public let config: CoreConfig
-    public var bench: BenchConfig
+struct CycleCore {
+    let config: CoreConfig
+    var bench: BenchConfig
+    let cfgWord: UInt32
+    let iWait: Int, dWait: Int
+    let iErrLo: UInt32, iErrHi: UInt32, dErrLo: UInt32, dErrHi: UInt32
     let icacheOn: Bool
     let dcacheOn: Bool
 
     /// Interrupt lines as driven in the current cycle.
-    public var interruptLines: UInt32 = 0
+    var interruptLines: UInt32 = 0
     /// The CPU's external break input in the current cycle.
-    public var extBreak = false
+    var extBreak = false
     /// The bench RAM: 16 Ki big-endian words shared by both ports.
-    public var memory: [UInt32] = Array(repeating: 0, count: 16384)
+    let memory: UnsafeMutablePointer<UInt32>
     /// The current cycle k (cycle 0 = first cycle with reset low).
-    public private(set) var cycle: UInt64 = 0
-    /// Called with the observation of every cycle when set.
-    public var observer: ((CycleObservation) -> Void)?
-    /// Receives every retirement with its architectural effects when set.
-    public var trace: ((CycleRetirement) -> Void)?
+    var cycle: UInt64 = 0
     /// Test-device and character-port events so far.
-    public private(set) var benchEvents: [BenchEvent] = []
-    public private(set) var ended = false
-    public private(set) var retiredCount: UInt64 = 0
+    var benchEvents: [BenchEvent] = []
+    var ended = false
+    var retiredCount: UInt64 = 0
     var testNameAddress: UInt32 = 0
 
     // MARK: bench (socsim_tb_top.v)
     var iCnt = 0, dCnt = 0
 
     // MARK: register file
-    public internal(set) var regs = [UInt32](repeating: 0, count: 32)
+    let regs: UnsafeMutablePointer<UInt32>
 
     // MARK: instruction unit
     var pcF: UInt32 = 0, pcD: UInt32 = 0, pcX: UInt32 = 0, pcM: UInt32 = 0, pcW: UInt32 = 0
@@ -52,16 +54,16 @@ public final class LM32CycleMachine {
     // MARK: instruction cache (state one-hot: 1 flush, 2 flush (ICC), 4 check, 8 refill)
     var icState: UInt8 = 1, icFlushSet = 255, icRefillAddress: UInt32 = 0
     var icRestartRequest = false, icRefillOffset: UInt32 = 0, icRefilling = false
-    var icData = [UInt32](repeating: 0, count: 1024)
+    let icData: UnsafeMutablePointer<UInt32>
     /// tag << 1 | valid
-    var icTag = [UInt32](repeating: 0, count: 256)
+    let icTag: UnsafeMutablePointer<UInt32>
     var icDataRA = 0, icTagRA = 0
 
     // MARK: data cache (state: 1 flush, 2 check, 4 refill)
     var dcState: UInt8 = 1, dcFlushSet = 255, dcRefillRequest = false, dcRefillAddress: UInt32 = 0
     var dcRestartRequest = false, dcRefillOffset: UInt32 = 0, dcRefilling = false
-    var dcData = [UInt32](repeating: 0, count: 1024)
-    var dcTag = [UInt32](repeating: 0, count: 256)
+    let dcData: UnsafeMutablePointer<UInt32>
+    let dcTag: UnsafeMutablePointer<UInt32>
     var dcDataRA = 0, dcTagRA = 0
 
     // MARK: load/store unit
@@ -98,8 +100,11 @@ public final class LM32CycleMachine {
     var ie = false, eie = false, bie = false, ip: UInt32 = 0, im: UInt32 = 0
 
     // MARK: debug unit
-    var bpA: [UInt32] = [0, 0, 0, 0], bpE: [Bool] = [false, false, false, false]
-    var wpcC: [UInt8] = [0, 0, 0, 0], wp: [UInt32] = [0, 0, 0, 0]
+    /// bp_a (byte address) | bp_e in bit 0, per breakpoint.
+    let bp: UnsafeMutablePointer<UInt32>
+    /// wp[i] and wpc_c[i].
+    let wp: UnsafeMutablePointer<UInt32>
+    let wpcC: UnsafeMutablePointer<UInt8>
     var dcRe = false, dcSs = false, dbgState = 0
     /// The last value written to DC (not readable in the RTL; for trace effects).
     var dcWritten: UInt32 = 0
@@ -130,29 +135,35 @@ public final class LM32CycleMachine {
         var writeIdx: Int, branchTarget: UInt32, writeEnable: Bool, size: UInt8, storeOperand: UInt32, csr: Int
     }
 
-    public init(config: CoreConfig, bench: BenchConfig = BenchConfig()) {
-        precondition(config.debug && config.breakpoints == 4 && config.watchpoints == 4,
-                     "the cycle model implements the test-bench CPU options (debug, 4 BP, 4 WP)")
+    init(config: CoreConfig, bench: BenchConfig, storage: UnsafeMutablePointer<UInt32>, bytes: UnsafeMutablePointer<UInt8>) {
         self.config = config
         self.bench = bench
+        self.cfgWord = config.cfg
+        self.iWait = bench.instructionWaitStates
+        self.dWait = bench.dataWaitStates
+        // an empty window is lo > hi
+        iErrLo = bench.instructionErrorWindow?.lowerBound ?? 1; iErrHi = bench.instructionErrorWindow?.upperBound ?? 0
+        dErrLo = bench.dataErrorWindow?.lowerBound ?? 1; dErrHi = bench.dataErrorWindow?.upperBound ?? 0
         self.icacheOn = config.icache
         self.dcacheOn = config.dcache
+        memory = storage
+        regs = storage + 16384
+        icData = regs + 32
+        icTag = icData + 1024
+        dcData = icTag + 256
+        dcTag = dcData + 1024
+        bp = dcTag + 256
+        wp = bp + 4
+        wpcC = bytes
         applyReset()
     }
 
-    /// Load bytes into the bench RAM (address order, big-endian words).
-    public func load(_ bytes: [UInt8], at address: UInt32) {
-        for (k, b) in bytes.enumerated() {
-            let a = address &+ UInt32(k)
-            let i = Int((a >> 2) & 0x3FFF)
-            let shift = (3 - (a & 3)) * 8
-            memory[i] = (memory[i] & ~(0xFF << shift)) | UInt32(b) << shift
-        }
-    }
+    /// Words of storage `init` needs (RAM, register file, caches, BP/WP).
+    static let storageWords = 16384 + 32 + 1024 + 256 + 1024 + 256 + 4 + 4
 
     /// Hold reset (the RTL's reset values; RAMs and the register file keep
     /// their contents) and release it: the machine is in cycle 0.
-    public func reset() {
+    mutating func reset() {
         applyReset()
         cycle = 0
         ended = false
@@ -160,7 +171,7 @@ public final class LM32CycleMachine {
         retiredCount = 0
     }
 
-    private func applyReset() {
+    private mutating func applyReset() {
         iCnt = 0; dCnt = 0
         pcF = config.ebaReset &- 4; pcD = 0; pcX = 0; pcM = 0; pcW = 0
         restartAddress = 0
@@ -192,7 +203,7 @@ public final class LM32CycleMachine {
         eba = config.ebaReset & 0xFFFF_FE00; deba = config.debaReset & 0xFFFF_FE00; cc = 0
         dataBusErrorSeen = false; extBreakR = false
         ie = false; eie = false; bie = false; ip = 0; im = 0
-        bpA = [0, 0, 0, 0]; bpE = [false, false, false, false]; wpcC = [0, 0, 0, 0]; wp = [0, 0, 0, 0]
+        for i in 0..<4 { bp[i] = 0; wp[i] = 0; wpcC[i] = 0 }
         dcRe = false; dcSs = false; dbgState = 0; dcWritten = 0
         mcState = 0; mcCycles = 0; mcP = 0; mcA = 0; mcB = 0; divideByZeroX = false; mcResultX = 0
         multiplicand = 0; multiplier = 0; product = 0; mulResult = 0; shifterResultM = 0
@@ -203,14 +214,15 @@ public final class LM32CycleMachine {
     // MARK: the clock cycle
 
     /// One clock cycle: combinational evaluation, then the rising edge.
-    public func step() {
+    @inline(__always)
+    mutating func step(observer: ((CycleObservation) -> Void)?, trace: ((CycleRetirement) -> Void)?) {
         // ---------------------------------------------------------- bench
-        let iDone = iCyc && iCnt == bench.instructionWaitStates
-        let iInErr = bench.instructionErrorWindow.map { $0.contains(iAdr) } ?? false
+        let iDone = iCyc && iCnt == iWait
+        let iInErr = iAdr >= iErrLo && iAdr <= iErrHi
         let iAck = iDone && !iInErr, iErr = iDone && iInErr
         let iDatI = memory[Int((iAdr >> 2) & 0x3FFF)]
-        let dDone = dCyc && dCnt == bench.dataWaitStates
-        let dInErr = bench.dataErrorWindow.map { $0.contains(dAdr) } ?? false
+        let dDone = dCyc && dCnt == dWait
+        let dInErr = dAdr >= dErrLo && dAdr <= dErrHi
         let dAck = dDone && !dInErr, dErr = dDone && dInErr
         let dDatI = memory[Int((dAdr >> 2) & 0x3FFF)]
 
@@ -283,7 +295,7 @@ public final class LM32CycleMachine {
         // ---------------------------------------------------------- interrupts, debug
         let interruptException = ie && (ip & im) != 0
         var bpMatch = dbgState == 3
-        for i in 0..<4 where bpE[i] && bpA[i] == pcX { bpMatch = true }
+        for i in 0..<4 where bp[i] == pcX | 1 { bpMatch = true }
         var wpMatch = false
         for i in 0..<4 where wp[i] == adderResultX && ((loadX && wpcC[i] & 1 != 0) || (storeX && wpcC[i] & 2 != 0)) {
             wpMatch = true
@@ -491,12 +503,13 @@ public final class LM32CycleMachine {
         let debugExceptionM0 = debugExceptionM, nonDebugExceptionM0 = nonDebugExceptionM
         let vF = validF, vD = validD, vX = validX, vM = validM
         let insnX0 = insnX, insnM0 = insnM, eidM0 = eidM
-        let effM0 = effM, effWEid = effW.eid
+        let tracing = trace != nil
+        let effM0 = tracing ? effM : SlotEffects(), effWEid = effW.eid
         let byteEnableM0 = byteEnableM, storeDataM0 = storeDataM, dcacheSelectM0 = dcacheSelectM
         let wbSelectM0 = wbSelectM, wbLoadComplete0 = wbLoadComplete, dWe0 = dWe
         let signExtendM0 = signExtendM, sizeM0 = sizeM, busErrorF0 = busErrorF
         let instructionD0 = instructionD, busErrorD0 = busErrorD, dcRe0 = dcRe, eba0 = eba, deba0 = deba
-        let writeIdxW0 = writeIdxW, effW0 = effW, insnW0 = insnW
+        let writeIdxW0 = writeIdxW, effW0 = tracing ? effW : SlotEffects(), insnW0 = insnW
         let xs = XSnapshot(mSelCompare: mSelCompareX, mSelShift: mSelShiftX, wSelLoad: wSelLoadX, wSelMul: wSelMulX,
                            mBypassEnable: mBypassEnableX, load: loadX, store: storeX, branch: branchX,
                            branchPredict: branchPredictX, branchPredictTaken: branchPredictTakenX, writeIdx: writeIdxX,
@@ -573,7 +586,7 @@ public final class LM32CycleMachine {
 
         // debug unit (CSR writes with csr_write_enable_k_q_x, not gated by stall_x)
         if csrWriteEnableQX {
-            if (16...19).contains(csrX) { bpA[csrX - 16] = operand1X & ~3; bpE[csrX - 16] = operand1X & 1 != 0 }
+            if (16...19).contains(csrX) { bp[csrX - 16] = operand1X & ~2 }
             if csrX == 8 {
                 for i in 0..<4 { wpcC[i] = UInt8((operand1X >> UInt32(2 + 2 * i)) & 3) }
                 dcRe = operand1X & 2 != 0
@@ -865,21 +878,6 @@ public final class LM32CycleMachine {
         cycle &+= 1
     }
 
-    /// Run `cycles` clock cycles.
-    public func run(cycles: UInt64) {
-        let end = cycle &+ cycles
-        while cycle < end { step() }
-    }
-
-    /// Run until the test device's end write or `maxCycles` more cycles.
-    /// Returns true when the program ended.
-    @discardableResult
-    public func runUntilEnd(maxCycles: UInt64) -> Bool {
-        let end = cycle &+ maxCycles
-        while !ended && cycle < end { step() }
-        return ended
-    }
-
     // MARK: helpers
 
     /// csr_read_data_x (absent and write-only CSRs read 0: --x-assign 0).
@@ -889,7 +887,7 @@ public final class LM32CycleMachine {
         case 1: return im
         case 2: return ip
         case 5: return cc
-        case 6: return config.cfg
+        case 6: return cfgWord
         case 7: return eba
         case 9: return deba
         default: return 0
@@ -923,7 +921,7 @@ public final class LM32CycleMachine {
         return b
     }
 
-    func testDevice(address: UInt32, data: UInt32) {
+    mutating func testDevice(address: UInt32, data: UInt32) {
         let bits = testDeviceBits(ack: true)
         if bits & TestDeviceBits.name != 0 { testNameAddress = data & 0xFFFF }
         if bits & TestDeviceBits.result != 0 { benchEvents.append(.result(cycle: cycle, name: cString(at: testNameAddress), value: data)) }
@@ -932,7 +930,7 @@ public final class LM32CycleMachine {
     }
 
     /// A NUL-terminated string from the bench RAM (at most 64 bytes).
-    public func cString(at address: UInt32) -> String {
+    func cString(at address: UInt32) -> String {
         var bytes: [UInt8] = []
         var a = address
         while bytes.count < 64 {
@@ -943,4 +941,102 @@ public final class LM32CycleMachine {
         }
         return String(decoding: bytes, as: UTF8.self)
     }
+}
+
+/// The cycle-exact LM32 on the RTL test bench: `step()` is one clock cycle
+/// (see `CycleCore`). Observation, per-event view and trace are optional and
+/// cost nothing when unset.
+public final class LM32CycleMachine {
+    var core: CycleCore
+    private let storage: UnsafeMutablePointer<UInt32>
+    private let bytes: UnsafeMutablePointer<UInt8>
+
+    /// Called with the observation of every cycle when set.
+    public var observer: ((CycleObservation) -> Void)?
+    /// Receives every retirement with its architectural effects when set.
+    public var trace: ((CycleRetirement) -> Void)?
+
+    public init(config: CoreConfig, bench: BenchConfig = BenchConfig()) {
+        precondition(config.debug && config.breakpoints == 4 && config.watchpoints == 4,
+                     "the cycle model implements the test-bench CPU options (debug, 4 BP, 4 WP)")
+        storage = .allocate(capacity: CycleCore.storageWords)
+        storage.initialize(repeating: 0, count: CycleCore.storageWords)
+        bytes = .allocate(capacity: 4)
+        bytes.initialize(repeating: 0, count: 4)
+        core = CycleCore(config: config, bench: bench, storage: storage, bytes: bytes)
+    }
+
+    deinit {
+        storage.deallocate()
+        bytes.deallocate()
+    }
+
+    public var config: CoreConfig { core.config }
+    public var bench: BenchConfig { core.bench }
+    /// The current cycle k (cycle 0 = first cycle with reset low).
+    public var cycle: UInt64 { core.cycle }
+    /// Interrupt lines as driven in the current cycle.
+    public var interruptLines: UInt32 {
+        get { core.interruptLines }
+        set { core.interruptLines = newValue }
+    }
+    /// The CPU's external break input in the current cycle.
+    public var extBreak: Bool {
+        get { core.extBreak }
+        set { core.extBreak = newValue }
+    }
+    /// Test-device and character-port events so far.
+    public var benchEvents: [BenchEvent] { core.benchEvents }
+    /// Whether the program wrote the test device's end register.
+    public var ended: Bool { core.ended }
+    /// Instructions retired (valid_w & ~kill_w) since reset.
+    public var retiredCount: UInt64 { core.retiredCount }
+    /// The register file.
+    public var regs: [UInt32] { Array(UnsafeBufferPointer(start: core.regs, count: 32)) }
+
+    /// The bench RAM word holding `address`.
+    public func word(at address: UInt32) -> UInt32 { storage[Int((address >> 2) & 0x3FFF)] }
+
+    /// Load bytes into the bench RAM (address order, big-endian words).
+    public func load(_ bytes: [UInt8], at address: UInt32) {
+        for (k, b) in bytes.enumerated() {
+            let a = address &+ UInt32(k)
+            let i = Int((a >> 2) & 0x3FFF)
+            let shift = (3 - (a & 3)) * 8
+            storage[i] = (storage[i] & ~(0xFF << shift)) | UInt32(b) << shift
+        }
+    }
+
+    /// Hold reset (the RTL's reset values; RAMs and the register file keep
+    /// their contents) and release it: the machine is in cycle 0.
+    public func reset() { core.reset() }
+
+    /// One clock cycle.
+    public func step() { core.step(observer: observer, trace: trace) }
+
+    /// Run `cycles` clock cycles.
+    public func run(cycles: UInt64) {
+        var c = core
+        let end = c.cycle &+ cycles
+        if observer == nil && trace == nil {
+            while c.cycle < end { c.step(observer: nil, trace: nil) }
+        } else {
+            while c.cycle < end { c.step(observer: observer, trace: trace) }
+        }
+        core = c
+    }
+
+    /// Run until the test device's end write or `maxCycles` more cycles.
+    /// Returns true when the program ended.
+    @discardableResult
+    public func runUntilEnd(maxCycles: UInt64) -> Bool {
+        var c = core
+        let end = c.cycle &+ maxCycles
+        while !c.ended && c.cycle < end { c.step(observer: observer, trace: trace) }
+        core = c
+        return c.ended
+    }
+
+    /// A NUL-terminated string from the bench RAM (at most 64 bytes).
+    public func cString(at address: UInt32) -> String { core.cString(at: address) }
 }
