@@ -39,6 +39,11 @@ public final class RTLModel {
     public let library: RTLLibrary
     private let handle: OpaquePointer
     private let api: socsim_bridge_api_t
+    // The per-cycle entry points, unwrapped once (cheap calls in debug builds too).
+    private let stepFn: socsim_rtl_step_fn
+    private let stepObsFn: socsim_rtl_step_obs_fn
+    private let observeFn: socsim_rtl_observe_fn
+    private let setInputsFn: socsim_rtl_set_inputs_fn
 
     public struct Options: Sendable {
         /// Rising edges with reset high when the model is created.
@@ -61,6 +66,10 @@ public final class RTLModel {
     public init(library: RTLLibrary, options: Options = Options()) throws(RTLError) {
         self.library = library
         self.api = library.api
+        self.stepFn = library.api.step!
+        self.stepObsFn = library.api.step_obs!
+        self.observeFn = library.api.observe!
+        self.setInputsFn = library.api.set_inputs!
         var o = socsim_rtl_options_t()
         o.struct_size = UInt32(MemoryLayout<socsim_rtl_options_t>.size)
         o.reset_cycles = options.resetCycles
@@ -80,11 +89,14 @@ public final class RTLModel {
 
     public var profile: String { library.profile }
 
-    private func check(_ code: Int32, _ function: String) throws(RTLError) {
-        guard code == SOCSIM_OK else {
-            let msg = api.last_error!(handle).map { String(cString: $0) } ?? ""
-            throw .call(function: function, code: code, message: msg)
-        }
+    @inline(__always)
+    private func check(_ code: Int32, _ function: StaticString) throws(RTLError) {
+        if code != SOCSIM_OK { throw callError(code, function) }
+    }
+
+    private func callError(_ code: Int32, _ function: StaticString) -> RTLError {
+        let msg = api.last_error!(handle).map { String(cString: $0) } ?? ""
+        return .call(function: "\(function)", code: code, message: msg)
     }
 
     /// Hold reset for `cycles` rising edges, then release it (cycle 0 again).
@@ -103,7 +115,7 @@ public final class RTLModel {
 
     public func setInputs(_ inputs: RTLInputs) throws(RTLError) {
         var i = inputs
-        try check(api.set_inputs!(handle, &i), "set_inputs")
+        try check(setInputsFn(handle, &i), "set_inputs")
     }
 
     /// Change some inputs, keeping the others.
@@ -116,7 +128,7 @@ public final class RTLModel {
     /// The current cycle.
     public func observe() throws(RTLError) -> RTLObservation {
         var o = RTLObservation()
-        try check(api.observe!(handle, &o), "observe")
+        try check(observeFn(handle, &o), "observe")
         return o
     }
 
@@ -126,9 +138,9 @@ public final class RTLModel {
     /// Up to `n` rising edges; stops after the first cycle matching `until`
     /// (then `observe()` shows that cycle). Returns the edges made.
     @discardableResult
-    public func step(_ n: UInt64 = 1, until: RTLStop = []) throws(RTLError) -> UInt64 {
+    public func step(_ n: UInt64 = 1, until: RTLStop = RTLStop()) throws(RTLError) -> UInt64 {
         var done: UInt64 = 0
-        try check(api.step!(handle, n, until.rawValue, &done), "step")
+        try check(stepFn(handle, n, until.rawValue, &done), "step")
         return done
     }
 
@@ -136,14 +148,14 @@ public final class RTLModel {
     public func stepObserving(_ n: Int) throws(RTLError) -> [RTLObservation] {
         precondition(n >= 0)
         var out = [RTLObservation](repeating: RTLObservation(), count: n)
-        let code = out.withUnsafeMutableBufferPointer { api.step_obs!(handle, UInt64(n), $0.baseAddress) }
+        let code = out.withUnsafeMutableBufferPointer { stepObsFn(handle, UInt64(n), $0.baseAddress) }
         try check(code, "step_obs")
         return out
     }
 
     /// As `stepObserving`, into a caller-owned buffer (no allocation per call).
     public func stepObserving(into buffer: UnsafeMutableBufferPointer<RTLObservation>) throws(RTLError) {
-        try check(api.step_obs!(handle, UInt64(buffer.count), buffer.baseAddress), "step_obs")
+        try check(stepObsFn(handle, UInt64(buffer.count), buffer.baseAddress), "step_obs")
     }
 
     /// `n` cycles of the library's plain C++ loop (no observation, no stop
