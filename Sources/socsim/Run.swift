@@ -132,6 +132,12 @@ struct Run: ParsableCommand {
         sigintReceived = 0
         let previous = signal(SIGINT) { _ in sigintReceived = 1 }
         defer { signal(SIGINT, previous) }
+        // A parent may have started us with SIGINT blocked (the mask is
+        // inherited across exec); an interactive run must still stop on it.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         let started = DispatchTime.now().uptimeNanoseconds
         let reason = machine.run(maxCycles: maxCycles) { sigintReceived != 0 }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
