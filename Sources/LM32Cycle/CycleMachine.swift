@@ -11,7 +11,7 @@ import SimBus
 /// the profile's `lm32_config.v`), then commits every register at the rising
 /// edge. Names follow the RTL (camelCase) so that each equation can be checked
 /// against it; see docs/lm32-timing.md for the findings this model encodes.
-struct CycleCore {
+struct CycleCore: Equatable {
     let config: CoreConfig
     var bench: BenchConfig
     let cfgWord: UInt32
@@ -25,7 +25,7 @@ struct CycleCore {
     /// The CPU's external break input in the current cycle.
     var extBreak = false
     /// The bench RAM: 16 Ki big-endian words shared by both ports.
-    let memory: UnsafeMutablePointer<UInt32>
+    var memory: UnsafeMutablePointer<UInt32>
     /// The current cycle k (cycle 0 = first cycle with reset low).
     var cycle: UInt64 = 0
     /// Test-device and character-port events so far.
@@ -38,7 +38,7 @@ struct CycleCore {
     var iCnt = 0, dCnt = 0
 
     // MARK: register file
-    let regs: UnsafeMutablePointer<UInt32>
+    var regs: UnsafeMutablePointer<UInt32>
 
     // MARK: instruction unit
     var pcF: UInt32 = 0, pcD: UInt32 = 0, pcX: UInt32 = 0, pcM: UInt32 = 0, pcW: UInt32 = 0
@@ -54,16 +54,16 @@ struct CycleCore {
     // MARK: instruction cache (state one-hot: 1 flush, 2 flush (ICC), 4 check, 8 refill)
     var icState: UInt8 = 1, icFlushSet = 255, icRefillAddress: UInt32 = 0
     var icRestartRequest = false, icRefillOffset: UInt32 = 0, icRefilling = false
-    let icData: UnsafeMutablePointer<UInt32>
+    var icData: UnsafeMutablePointer<UInt32>
     /// tag << 1 | valid
-    let icTag: UnsafeMutablePointer<UInt32>
+    var icTag: UnsafeMutablePointer<UInt32>
     var icDataRA = 0, icTagRA = 0
 
     // MARK: data cache (state: 1 flush, 2 check, 4 refill)
     var dcState: UInt8 = 1, dcFlushSet = 255, dcRefillRequest = false, dcRefillAddress: UInt32 = 0
     var dcRestartRequest = false, dcRefillOffset: UInt32 = 0, dcRefilling = false
-    let dcData: UnsafeMutablePointer<UInt32>
-    let dcTag: UnsafeMutablePointer<UInt32>
+    var dcData: UnsafeMutablePointer<UInt32>
+    var dcTag: UnsafeMutablePointer<UInt32>
     var dcDataRA = 0, dcTagRA = 0
 
     // MARK: load/store unit
@@ -101,10 +101,10 @@ struct CycleCore {
 
     // MARK: debug unit
     /// bp_a (byte address) | bp_e in bit 0, per breakpoint.
-    let bp: UnsafeMutablePointer<UInt32>
+    var bp: UnsafeMutablePointer<UInt32>
     /// wp[i] and wpc_c[i].
-    let wp: UnsafeMutablePointer<UInt32>
-    let wpcC: UnsafeMutablePointer<UInt8>
+    var wp: UnsafeMutablePointer<UInt32>
+    var wpcC: UnsafeMutablePointer<UInt8>
     var dcRe = false, dcSs = false, dbgState = 0
     /// The last value written to DC (not readable in the RTL; for trace effects).
     var dcWritten: UInt32 = 0
@@ -122,11 +122,14 @@ struct CycleCore {
     var insnX: UInt32 = 0, insnM: UInt32 = 0, insnW: UInt32 = 0, eidM: UInt8 = 0, eidW: UInt8 = 0
 
     // MARK: architectural effects carried with the slots (trace only)
-    struct SlotEffects {
+    struct SlotEffects: Equatable {
         var effects: [Effect] = []
         var eid = 0
     }
     var effM = SlotEffects(), effW = SlotEffects()
+    /// Writes into the memories behind the pointers (RAM, register file,
+    /// caches, BP/WP registers): no writes and an equal state mean a repeat.
+    var arrayWrites: UInt64 = 0
 
     /// The X-stage registers the M stage copies at the edge.
     struct XSnapshot {
@@ -160,6 +163,61 @@ struct CycleCore {
 
     /// Words of storage `init` needs (RAM, register file, caches, BP/WP).
     static let storageWords = 16384 + 32 + 1024 + 256 + 1024 + 256 + 4 + 4
+
+    /// The whole state equals `o`'s except for the passage of time (cycle,
+    /// cycle counter, retirement and write counts).
+    func sameStateExceptTime(_ o: CycleCore) -> Bool {
+        var a = self
+        a.cycle = o.cycle; a.cc = o.cc; a.retiredCount = o.retiredCount; a.arrayWrites = o.arrayWrites
+        return a == o
+    }
+
+    /// Equal to the state of another machine: every field, and the contents
+    /// of the memories behind the pointers (tests).
+    func sameState(asMachineWith o: CycleCore) -> Bool {
+        var b = o
+        b.memory = memory; b.regs = regs; b.icData = icData; b.icTag = icTag; b.dcData = dcData; b.dcTag = dcTag
+        b.bp = bp; b.wp = wp; b.wpcC = wpcC
+        guard self == b else { return false }
+        let words = Self.storageWords - 4
+        for i in 0..<words where memory[i] != o.memory[i] { return false }
+        return (0..<4).allSatisfy { wpcC[$0] == o.wpcC[$0] }
+    }
+
+    /// Cycles between the states compared for idle skipping: a multiple of
+    /// every period up to 10 cycles (e.g. a branch-to-self at 0–3 wait states).
+    static let skipCheckInterval: UInt64 = 2520
+
+    /// Run to `end` (or the end write when `untilEnd`), skipping whole periods
+    /// of a provably idle machine: when the state at a checkpoint equals the
+    /// state one interval earlier except for time, and no memory was written
+    /// in between, the inputs being constant the machine repeats that interval
+    /// forever; advance the cycle, the cycle counter and the retirement count
+    /// by whole intervals. Only without observer and trace (their streams
+    /// would have to be replayed).
+    /// Returns the number of cycles skipped.
+    @discardableResult
+    mutating func runSkippingIdle(to end: UInt64, untilEnd: Bool) -> UInt64 {
+        var anchor: CycleCore? = nil
+        var skipped: UInt64 = 0
+        while cycle < end && !(untilEnd && ended) {
+            step(observer: nil, trace: nil)
+            if cycle % Self.skipCheckInterval == 0 {
+                if let a = anchor, a.arrayWrites == arrayWrites, sameStateExceptTime(a) {
+                    let p = cycle - a.cycle
+                    let k = (end - cycle) / p
+                    if k > 0 {
+                        cycle += k * p
+                        cc &+= UInt32(truncatingIfNeeded: k * p)
+                        retiredCount &+= k * (retiredCount - a.retiredCount)
+                        skipped += k * p
+                    }
+                }
+                anchor = self
+            }
+        }
+        return skipped
+    }
 
     /// Hold reset (the RTL's reset values; RAMs and the register file keep
     /// their contents) and release it: the machine is in cycle 0.
@@ -523,10 +581,11 @@ struct CycleCore {
             let i = Int((dAdr >> 2) & 0x3FFF)
             let m = laneMask(dSel)
             memory[i] = (memory[i] & ~m) | (dDatO & m)
+            arrayWrites &+= 1
         }
 
         // register file
-        if regWriteEnableQW { regs[writeIdxW] = wResult }
+        if regWriteEnableQW { regs[writeIdxW] = wResult; arrayWrites &+= 1 }
 
         // multiplier and shifter
         mulResult = product
@@ -586,6 +645,7 @@ struct CycleCore {
 
         // debug unit (CSR writes with csr_write_enable_k_q_x, not gated by stall_x)
         if csrWriteEnableQX {
+            arrayWrites &+= 1
             if (16...19).contains(csrX) { bp[csrX - 16] = operand1X & ~2 }
             if csrX == 8 {
                 for i in 0..<4 { wpcC[i] = UInt8((operand1X >> UInt32(2 + 2 * i)) & 3) }
@@ -627,8 +687,10 @@ struct CycleCore {
             let flushing = icState & 3 != 0
             if icRefillReady0 {
                 icData[Int((icRefillAddress0 >> 4) & 0xFF) << 2 | Int(icRefillOffset)] = icRefillData0
+                arrayWrites &+= 1
             }
             if icRefillReady0 || flushing {
+                arrayWrites &+= 1
                 icTag[flushing ? icFlushSet : Int((icRefillAddress0 >> 4) & 0xFF)] =
                     (icRefillAddress0 >> 12) << 1 | ((lastRefill && !flushing) ? 1 : 0)
             }
@@ -661,6 +723,7 @@ struct CycleCore {
             let validStore = storeQM && dcacheSelectM0 && dcState == 2
             let writePortEnable = dcRefillReady0 || !stallM
             if writePortEnable && (dcRefillReady0 || (validStore && dcMatch)) {
+                arrayWrites &+= 1
                 if refill {
                     dcData[Int((dcRefillAddress0 >> 4) & 0xFF) << 2 | Int(dcRefillOffset)] = wbDataM
                 } else {
@@ -669,6 +732,7 @@ struct CycleCore {
                 }
             }
             if dcRefillReady0 || flushing {
+                arrayWrites &+= 1
                 dcTag[flushing ? dcFlushSet : Int((dcRefillAddress0 >> 4) & 0xFF)] =
                     (dcRefillAddress0 >> 12) << 1 | (((lastRefill || validStore) && !flushing) ? 1 : 0)
             }
@@ -1014,12 +1078,20 @@ public final class LM32CycleMachine {
     /// One clock cycle.
     public func step() { core.step(observer: observer, trace: trace) }
 
+    /// Skip whole periods of a provably idle machine in `run` and
+    /// `runUntilEnd` when no observer and no trace are set (see
+    /// `CycleCore.runSkippingIdle`). The inputs are constant during a run.
+    public var idleSkipping = true
+    /// Cycles advanced by idle skipping so far.
+    public private(set) var skippedCycles: UInt64 = 0
+
     /// Run `cycles` clock cycles.
     public func run(cycles: UInt64) {
         var c = core
         let end = c.cycle &+ cycles
         if observer == nil && trace == nil {
-            while c.cycle < end { c.step(observer: nil, trace: nil) }
+            if idleSkipping { skippedCycles += c.runSkippingIdle(to: end, untilEnd: false) }
+            else { while c.cycle < end { c.step(observer: nil, trace: nil) } }
         } else {
             while c.cycle < end { c.step(observer: observer, trace: trace) }
         }
@@ -1032,7 +1104,11 @@ public final class LM32CycleMachine {
     public func runUntilEnd(maxCycles: UInt64) -> Bool {
         var c = core
         let end = c.cycle &+ maxCycles
-        while !c.ended && c.cycle < end { c.step(observer: observer, trace: trace) }
+        if observer == nil && trace == nil && idleSkipping {
+            skippedCycles += c.runSkippingIdle(to: end, untilEnd: true)
+        } else {
+            while !c.ended && c.cycle < end { c.step(observer: observer, trace: trace) }
+        }
         core = c
         return c.ended
     }

@@ -5,7 +5,7 @@ import LM32
 /// extension, multi-cycle divider, debug). Built once per primary opcode from
 /// the instruction table's `Op`; the few bits that depend on other fields
 /// (eret/bret, scall/break) are taken from the word by `DecodedInstruction`.
-struct OpControl: Sendable {
+struct OpControl: Sendable, Equatable {
     var dResultSel0Pc = false          // d_result_sel_0: call -> pc_f
     var dResultSel1: UInt8 = 0         // 0 zero, 1 register B, 2 immediate
     var xSelCSR = false, xSelMC = false, xSelSext = false, xSelLogic = false, xSelAdd = false
@@ -94,7 +94,7 @@ struct OpControl: Sendable {
 }
 
 /// The decoder outputs for one instruction word (the D stage).
-struct DecodedInstruction: Sendable {
+struct DecodedInstruction: Sendable, Equatable {
     var c: OpControl
     var word: UInt32
     var eret: Bool, bret: Bool, scall: Bool, breakOpcode: Bool
