@@ -28,75 +28,110 @@ public final class LM32Core {
     public let config: CoreConfig
     public let bus: any LM32Bus
 
-    public private(set) var pc: UInt32
-    public private(set) var gpr: [UInt32] = Array(repeating: 0, count: 32)
-    // CSRs
-    public private(set) var ie: UInt32 = 0
-    public private(set) var im: UInt32 = 0
-    public private(set) var ip: UInt32 = 0
-    public private(set) var eba: UInt32
-    public private(set) var deba: UInt32
-    public private(set) var dc: UInt32 = 0
-    public private(set) var bp: [UInt32] = [0, 0, 0, 0]
-    public private(set) var wp: [UInt32] = [0, 0, 0, 0]
-    /// Interrupt input lines; sampled into IP before every instruction.
-    public var interruptLines: UInt32 = 0
-    /// Retired instructions (exception entries count as retirements, as in the RTL).
-    public private(set) var retired: UInt64 = 0
+    /// Architectural state. It lives behind a pointer so that the hot loop
+    /// pays no dynamic exclusivity checks (class properties would).
+    struct State {
+        var pc: UInt32 = 0
+        var ie: UInt32 = 0
+        var im: UInt32 = 0
+        var ip: UInt32 = 0
+        var eba: UInt32 = 0
+        var deba: UInt32 = 0
+        var dc: UInt32 = 0
+        var interruptLines: UInt32 = 0
+        var retired: UInt64 = 0
+        var tracing = false
+        /// Any breakpoint enabled or any watchpoint armed in DC.
+        var debugArmed = false
+        // Sticky data bus error (reference §3.6) and the PC of the last load/store.
+        var dataBusErrorPending = false
+        var lastMemoryPC: UInt32 = 0
+    }
+    private let s: UnsafeMutablePointer<State>
+    /// r0…r31, then BP0…BP3, then WP0…WP3.
+    private let r: UnsafeMutablePointer<UInt32>
+    private static let bpBase = 32, wpBase = 36
 
-    public var trace: TraceSink?
+    public var pc: UInt32 { s.pointee.pc }
+    public var gpr: [UInt32] { (0..<32).map { r[$0] } }
+    public func register(_ n: Int) -> UInt32 { r[n & 31] }
+    public var ie: UInt32 { s.pointee.ie }
+    public var im: UInt32 { s.pointee.im }
+    public var ip: UInt32 { s.pointee.ip }
+    public var eba: UInt32 { s.pointee.eba }
+    public var deba: UInt32 { s.pointee.deba }
+    public var dc: UInt32 { s.pointee.dc }
+    /// Interrupt input lines; sampled into IP before every instruction.
+    public var interruptLines: UInt32 {
+        get { s.pointee.interruptLines }
+        set { s.pointee.interruptLines = newValue }
+    }
+    /// Retired instructions (exception entries count as retirements, as in the RTL).
+    public var retired: UInt64 { s.pointee.retired }
+
+    public var trace: TraceSink? {
+        didSet { s.pointee.tracing = trace != nil }
+    }
     private var effects: [Effect] = []
-    // Sticky data bus error (reference §3.6) and the PC of the last load/store.
-    private var dataBusErrorPending = false
-    private var lastMemoryPC: UInt32 = 0
 
     public init(config: CoreConfig, bus: any LM32Bus) {
         self.config = config
         self.bus = bus
-        self.pc = config.ebaReset
-        self.eba = config.ebaReset & 0xFFFF_FE00
-        self.deba = config.debaReset & 0xFFFF_FE00
+        s = .allocate(capacity: 1)
+        s.initialize(to: State())
+        r = .allocate(capacity: 40)
+        r.initialize(repeating: 0, count: 40)
         effects.reserveCapacity(4)
+        reset()
+    }
+
+    deinit {
+        s.deallocate()
+        r.deallocate()
     }
 
     /// Reset as the RTL does; registers keep their values (the RTL's register
     /// file is not reset), except that r0 starts at 0 as after power-up.
     public func reset() {
-        pc = config.ebaReset
-        ie = 0; im = 0; ip = 0; dc = 0
-        eba = config.ebaReset & 0xFFFF_FE00
-        deba = config.debaReset & 0xFFFF_FE00
-        bp = [0, 0, 0, 0]; wp = [0, 0, 0, 0]
-        dataBusErrorPending = false
-        retired = 0
+        let lines = s.pointee.interruptLines, tracing = s.pointee.tracing
+        s.pointee = State()
+        s.pointee.pc = config.ebaReset
+        s.pointee.eba = config.ebaReset & 0xFFFF_FE00
+        s.pointee.deba = config.debaReset & 0xFFFF_FE00
+        s.pointee.interruptLines = lines
+        s.pointee.tracing = tracing
+        for i in 32..<40 { r[i] = 0 }
     }
 
     /// Set a register without tracing (loader and tests only).
-    public func setRegister(_ n: Int, _ v: UInt32) { gpr[n] = v }
-    public func setPC(_ v: UInt32) { pc = v }
+    public func setRegister(_ n: Int, _ v: UInt32) { r[n & 31] = v }
+    public func setPC(_ v: UInt32) { s.pointee.pc = v }
 
     // MARK: chokepoints
 
     @inline(__always) private func writeGPR(_ n: Int, _ v: UInt32) {
-        gpr[n] = v
-        if trace != nil { effects.append(.reg(n, v)) }
+        r[n] = v
+        if s.pointee.tracing { effects.append(.reg(n, v)) }
     }
 
     private func writeCSR(_ n: Int, _ v: UInt32) {
         let csr = config.debug ? n & 31 : n & 7
         switch csr {
-        case CSR.ie.rawValue: ie = v & (config.debug ? 7 : 3)
-        case CSR.im.rawValue: im = v
-        case CSR.ip.rawValue: ip &= ~v
+        case CSR.ie.rawValue: s.pointee.ie = v & (config.debug ? 7 : 3)
+        case CSR.im.rawValue: s.pointee.im = v
+        case CSR.ip.rawValue: s.pointee.ip &= ~v
         case CSR.icc.rawValue, CSR.dcc.rawValue: break   // cache invalidation: no architectural effect
-        case CSR.eba.rawValue: eba = v & 0xFFFF_FE00
-        case CSR.dc.rawValue where config.debug: dc = v
-        case CSR.deba.rawValue where config.debug: deba = v & 0xFFFF_FE00
-        case 16...19 where config.debug && csr - 16 < config.breakpoints: bp[csr - 16] = v
-        case 24...27 where config.debug && csr - 24 < config.watchpoints: wp[csr - 24] = v
+        case CSR.eba.rawValue: s.pointee.eba = v & 0xFFFF_FE00
+        case CSR.dc.rawValue where config.debug: s.pointee.dc = v
+        case CSR.deba.rawValue where config.debug: s.pointee.deba = v & 0xFFFF_FE00
+        case 16...19 where config.debug && csr - 16 < config.breakpoints: r[Self.bpBase + csr - 16] = v
+        case 24...27 where config.debug && csr - 24 < config.watchpoints: r[Self.wpBase + csr - 24] = v
         default: break
         }
-        if trace != nil { effects.append(.csr(csr, readCSR(csr))) }
+        var armed = s.pointee.dc & 0xFC != 0
+        for i in 0..<4 where r[Self.bpBase + i] & 1 != 0 { armed = true }
+        s.pointee.debugArmed = config.debug && armed
+        if s.pointee.tracing { effects.append(.csr(csr, readCSR(csr))) }
     }
 
     /// CSR read. Write-only and absent CSRs read 0 (the RTL returns an
@@ -106,7 +141,7 @@ public final class LM32Core {
         case CSR.ie.rawValue: return ie
         case CSR.im.rawValue: return im
         case CSR.ip.rawValue: return ip
-        case CSR.cc.rawValue: return config.cycleCounter ? UInt32(truncatingIfNeeded: retired) : 0
+        case CSR.cc.rawValue: return config.cycleCounter ? UInt32(truncatingIfNeeded: s.pointee.retired) : 0
         case CSR.cfg.rawValue: return config.cfg
         case CSR.eba.rawValue: return eba
         case CSR.deba.rawValue where config.debug: return deba
@@ -120,21 +155,24 @@ public final class LM32Core {
     /// Execute one instruction or take one exception. Returns the retirement
     /// when tracing, for callers that want it.
     public func step() {
-        let pc = self.pc
-        ip |= interruptLines
-        if trace != nil { effects.removeAll(keepingCapacity: true) }
+        let pc = s.pointee.pc
+        s.pointee.ip |= s.pointee.interruptLines
+        if s.pointee.tracing { effects.removeAll(keepingCapacity: true) }
 
         // Older instruction's data bus error surfaces first (reference §3.4).
-        if dataBusErrorPending {
-            dataBusErrorPending = false
-            enter(.dataBusError, at: pc, word: 0, savedPC: lastMemoryPC)
+        if s.pointee.dataBusErrorPending {
+            s.pointee.dataBusErrorPending = false
+            enter(.dataBusError, at: pc, word: 0, savedPC: s.pointee.lastMemoryPC)
             return
         }
         // Breakpoint registers match the instruction reaching X.
-        if config.debug {
-            for i in 0..<config.breakpoints where bp[i] & 1 != 0 && (bp[i] & ~3) == pc {
-                enter(.breakpoint, at: pc, word: 0, savedPC: pc)
-                return
+        if s.pointee.debugArmed {
+            for i in 0..<config.breakpoints {
+                let bp = r[Self.bpBase + i]
+                if bp & 1 != 0 && (bp & ~3) == pc {
+                    enter(.breakpoint, at: pc, word: 0, savedPC: pc)
+                    return
+                }
             }
         }
         let word: UInt32
@@ -147,11 +185,12 @@ public final class LM32Core {
 
         let f = Fields(word)
         let op = Op.decode(word)
-        let ra = gpr[f.a], rb = gpr[f.b]
+        let ra = r[f.a], rb = r[f.b]
         var next = pc &+ 4
 
         // Exceptions of this instruction, in RTL priority order.
-        if op == .lb || op == .lbu || op == .lh || op == .lhu || op == .lw || op == .sb || op == .sh || op == .sw,
+        if s.pointee.debugArmed,
+           op == .lb || op == .lbu || op == .lh || op == .lhu || op == .lw || op == .sb || op == .sh || op == .sw,
            watchpointHit(address: ra &+ f.simm16, isStore: op == .sb || op == .sh || op == .sw) {
             enter(.watchpoint, at: pc, word: word, savedPC: pc)
             return
@@ -160,7 +199,7 @@ public final class LM32Core {
             enter(.divideByZero, at: pc, word: word, savedPC: pc)
             return
         }
-        if ie & 1 != 0 && ip & im != 0 {
+        if s.pointee.ie & 1 != 0 && s.pointee.ip & s.pointee.im != 0 {
             enter(.interrupt, at: pc, word: word, savedPC: pc)
             return
         }
@@ -225,6 +264,7 @@ public final class LM32Core {
         case .b:
             next = ra
             // `b ea` is eret, `b ba` is bret: only field A is examined.
+            let ie = s.pointee.ie
             if f.a == 30 { setIE(ie & ~1 | (ie >> 1) & 1) }
             else if f.a == 31 && config.debug { setIE(ie & ~1 | (ie >> 2) & 1) }
         case .rcsr: writeGPR(f.c, readCSR(f.a))
@@ -234,37 +274,39 @@ public final class LM32Core {
             if word & 4 != 0 { enter(.systemCall, at: pc, word: word, savedPC: pc); return }
             if config.debug { enter(.breakpoint, at: pc, word: word, savedPC: pc); return }
         }
-        self.pc = next & ~3
+        s.pointee.pc = next & ~3
         retire(pc: pc, word: word)
     }
 
     @inline(__always) private func retire(pc: UInt32, word: UInt32) {
-        retired &+= 1
-        if let t = trace { t.retire(Retirement(cycle: retired, pc: pc, word: word, effects: effects)) }
+        s.pointee.retired &+= 1
+        if s.pointee.tracing, let t = trace {
+            t.retire(Retirement(cycle: s.pointee.retired, pc: pc, word: word, effects: effects))
+        }
     }
 
     private func setIE(_ v: UInt32) {
-        ie = v
-        if trace != nil { effects.append(.csr(CSR.ie.rawValue, v)) }
+        s.pointee.ie = v
+        if s.pointee.tracing { effects.append(.csr(CSR.ie.rawValue, v)) }
     }
 
     private func watchpointHit(address: UInt32, isStore: Bool) -> Bool {
         guard config.debug else { return false }
         for i in 0..<config.watchpoints {
-            let ctl = (dc >> UInt32(2 * i + 2)) & 3
+            let ctl = (s.pointee.dc >> UInt32(2 * i + 2)) & 3
             let enabled = isStore ? ctl & 2 != 0 : ctl & 1 != 0
-            if enabled && wp[i] == address { return true }
+            if enabled && r[Self.wpBase + i] == address { return true }
         }
         return false
     }
 
     private func load(_ rd: Int, _ address: UInt32, _ size: AccessSize, signed: Bool, pc: UInt32) {
-        lastMemoryPC = pc
+        s.pointee.lastMemoryPC = pc
         let sel = size.select(at: address)
         var value: UInt32 = 0
         switch bus.read(address, sel: sel) {
         case .ok(let w): value = (w >> size.laneShift(at: address)) & size.mask
-        case .error: dataBusErrorPending = true   // the load still completes (garbage: 0 here)
+        case .error: s.pointee.dataBusErrorPending = true   // the load still completes (garbage: 0 here)
         }
         if signed {
             value = size == .byte ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: value)))
@@ -274,10 +316,10 @@ public final class LM32Core {
     }
 
     private func store(_ address: UInt32, _ size: AccessSize, _ value: UInt32, pc: UInt32) {
-        lastMemoryPC = pc
+        s.pointee.lastMemoryPC = pc
         let ok = bus.write(address, data: size.replicate(value), sel: size.select(at: address))
-        if !ok { dataBusErrorPending = true }
-        if trace != nil {
+        if !ok { s.pointee.dataBusErrorPending = true }
+        if s.pointee.tracing {
             let aligned = size == .word ? address & ~3 : size == .half ? address & ~1 : address
             effects.append(.mem(aligned, size, value & size.mask))
         }
@@ -287,6 +329,7 @@ public final class LM32Core {
     /// `savedPC` to ea (ba for debug exceptions); IE is saved into EIE (BIE).
     private func enter(_ eid: ExceptionID, at pc: UInt32, word: UInt32, savedPC: UInt32) {
         let debugException = eid.isDebug
+        let ie = s.pointee.ie
         if debugException {
             writeGPR(31, savedPC)
             setIE((ie & ~0b101) | (ie & 1) << 2)
@@ -294,9 +337,9 @@ public final class LM32Core {
             writeGPR(30, savedPC)
             setIE((ie & ~0b011) | (ie & 1) << 1)
         }
-        if trace != nil { effects.append(.exception(eid.rawValue)) }
-        let base = (debugException || dc & 2 != 0) ? deba : eba
-        self.pc = base | UInt32(eid.rawValue) << 5
+        if s.pointee.tracing { effects.append(.exception(eid.rawValue)) }
+        let base = (debugException || s.pointee.dc & 2 != 0) ? s.pointee.deba : s.pointee.eba
+        s.pointee.pc = base | UInt32(eid.rawValue) << 5
         retire(pc: pc, word: word)
     }
 }

@@ -54,41 +54,50 @@ public enum BusResult: Equatable, Sendable {
     case error
 }
 
-/// A flat big-endian memory with word storage.
-public struct WordMemory: Sendable {
-    public private(set) var words: [UInt32]
+/// A flat big-endian memory with word storage. A reference type whose words
+/// live behind a pointer: simulators read it on every fetch, and a pointer
+/// access costs no exclusivity check or copy-on-write test.
+public final class WordMemory: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<UInt32>
+    private let wordMask: UInt32
     public let base: UInt32
-    public var byteCount: Int { words.count * 4 }
+    public let byteCount: Int
 
+    /// `byteCount` must be a power of two (offsets wrap modulo the size).
     public init(base: UInt32, byteCount: Int) {
-        precondition(byteCount % 4 == 0 && byteCount > 0)
+        precondition(byteCount >= 4 && byteCount & (byteCount - 1) == 0, "memory size must be a power of two")
         self.base = base
-        self.words = Array(repeating: 0, count: byteCount / 4)
+        self.byteCount = byteCount
+        wordMask = UInt32(byteCount / 4 - 1)
+        storage = .allocate(capacity: byteCount / 4)
+        storage.initialize(repeating: 0, count: byteCount / 4)
     }
+
+    deinit { storage.deallocate() }
 
     @inline(__always) public func contains(_ address: UInt32) -> Bool {
         address &- base < UInt32(byteCount)
     }
 
+    @inline(__always) func index(_ address: UInt32) -> Int { Int(((address &- base) >> 2) & wordMask) }
+
     /// Read the aligned word holding `address` (offset wraps modulo the size).
-    @inline(__always) public func word(at address: UInt32) -> UInt32 {
-        words[Int(((address &- base) >> 2) % UInt32(words.count))]
-    }
+    @inline(__always) public func word(at address: UInt32) -> UInt32 { storage[index(address)] }
 
     /// Write the byte lanes selected by `sel` of the word holding `address`.
-    @inline(__always) public mutating func write(at address: UInt32, data: UInt32, sel: UInt8) {
-        let i = Int(((address &- base) >> 2) % UInt32(words.count))
-        if sel == 0b1111 { words[i] = data; return }
+    @inline(__always) public func write(at address: UInt32, data: UInt32, sel: UInt8) {
+        let i = index(address)
+        if sel == 0b1111 { storage[i] = data; return }
         var m: UInt32 = 0
         if sel & 8 != 0 { m |= 0xFF00_0000 }
         if sel & 4 != 0 { m |= 0x00FF_0000 }
         if sel & 2 != 0 { m |= 0x0000_FF00 }
         if sel & 1 != 0 { m |= 0x0000_00FF }
-        words[i] = (words[i] & ~m) | (data & m)
+        storage[i] = (storage[i] & ~m) | (data & m)
     }
 
     /// Load bytes at a byte address (big-endian), e.g. a program image.
-    public mutating func load(_ bytes: [UInt8], at address: UInt32) {
+    public func load(_ bytes: [UInt8], at address: UInt32) {
         for (k, byte) in bytes.enumerated() {
             let a = address &+ UInt32(k)
             let shift = (3 - (a & 3)) * 8
@@ -100,4 +109,7 @@ public struct WordMemory: Sendable {
     public func byte(at address: UInt32) -> UInt8 {
         UInt8(truncatingIfNeeded: word(at: address) >> ((3 - (address & 3)) * 8))
     }
+
+    /// All words, in address order.
+    public var words: [UInt32] { Array(UnsafeBufferPointer(start: storage, count: byteCount / 4)) }
 }

@@ -23,7 +23,7 @@ public final class TestbenchBus: LM32Bus {
     public static let characterPort: UInt32 = 0xFF00_0000
     public static let finishAddress: UInt32 = 0xDEAD_0000
 
-    public var ram = WordMemory(base: 0, byteCount: TestbenchBus.ramSize)
+    public let ram = WordMemory(base: 0, byteCount: TestbenchBus.ramSize)
     /// Accesses inside this range answer with ERR (instruction and data side).
     public var errorWindow: ClosedRange<UInt32>?
     public private(set) var events: [TestbenchEvent] = []
@@ -31,9 +31,14 @@ public final class TestbenchBus: LM32Bus {
     public var onEvent: ((TestbenchEvent) -> Void)?
     private var testNameAddress: UInt32 = 0
 
-    public init() {}
+    /// Set once the program ends itself; pointer-backed because the run
+    /// loop reads it after every instruction.
+    private let finishFlag = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
 
-    public var finished: Bool { events.last == .finish }
+    public init() { finishFlag.initialize(to: false) }
+    deinit { finishFlag.deallocate() }
+
+    public var finished: Bool { finishFlag.pointee }
 
     public func fetch(_ address: UInt32) -> BusResult {
         if let w = errorWindow, w.contains(address) { return .error }
@@ -69,6 +74,7 @@ public final class TestbenchBus: LM32Bus {
     }
 
     private func emit(_ e: TestbenchEvent) {
+        if e == .finish { finishFlag.pointee = true }
         events.append(e)
         onEvent?(e)
     }
@@ -116,10 +122,12 @@ public final class TestbenchMachine {
     /// `shouldStop` (polled every 4096 instructions) returns true.
     public func run(maxCycles: UInt64, shouldStop: (() -> Bool)? = nil) -> StopReason {
         let core = self.core, bus = self.bus
-        while core.retired < maxCycles {
+        var n: UInt64 = core.retired
+        while n < maxCycles {
             core.step()
+            n &+= 1
             if bus.finished { return .finished }
-            if let shouldStop, core.retired & 4095 == 0, shouldStop() { return .interrupted }
+            if n & 4095 == 0, let shouldStop, shouldStop() { return .interrupted }
         }
         return .cycleLimit
     }

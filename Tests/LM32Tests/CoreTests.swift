@@ -4,7 +4,7 @@ import SimBus
 
 /// A flat RAM bus for core tests; addresses at or above 0x8000_0000 answer ERR.
 final class FlatBus: LM32Bus {
-    var ram = WordMemory(base: 0, byteCount: 0x1_0000)
+    let ram = WordMemory(base: 0, byteCount: 0x1_0000)
     func fetch(_ a: UInt32) -> BusResult { a >= 0x8000_0000 ? .error : .ok(ram.word(at: a)) }
     func read(_ a: UInt32, sel: UInt8) -> BusResult { a >= 0x8000_0000 ? .error : .ok(ram.word(at: a)) }
     func write(_ a: UInt32, data: UInt32, sel: UInt8) -> Bool {
