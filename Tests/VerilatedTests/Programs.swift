@@ -87,6 +87,28 @@ enum Programs {
         0xE000_0000, // 0c bi   0x0c
     ]
 
+    /// Executes `raise` (`break` 0xAC000002 or `scall` 0xAC000007) at 0x08;
+    /// the handlers for EID 1 (0x20) and EID 7 (0xE0) report a pass.
+    static func raise(_ word: UInt32) -> [(UInt32, [UInt32])] {
+        let handler: [UInt32] = [
+            0x5980_0004, // sw   (r12+4), r0        pass
+            0x5980_0000, // sw   (r12+0), r0        end
+            0xE000_0000, // bi   .
+        ]
+        return [
+            (0x00, [
+                0x9800_0000, // 00 xor  r0, r0, r0
+                0x780C_FFFF, // 04 orhi r12, r0, 0xffff
+                word,        // 08 break / scall
+                0x598C_0004, // 0c sw   (r12+4), r12       fail: not reached
+                0x5980_0000, // 10 sw   (r12+0), r0        end
+                0xE000_0000, // 14 bi   0x14
+            ]),
+            (0x20, handler),
+            (0xE0, handler),
+        ]
+    }
+
     /// `nop` (addi r0, r0, 0), for straight-line code.
     static let nop: UInt32 = 0x3400_0000
 

@@ -274,6 +274,38 @@ func waits(i: UInt8, d: UInt8) -> RTLInputs {
         #expect(r.ended && r.results.count == 1 && r.failures.isEmpty)
     }
 
+    /// `break` is a debug exception (exc_w bit 1, EID 1, ba = r31 = its PC);
+    /// `scall` a non-debug one (bit 0, EID 7, ea = r30 = its PC).
+    @Test(arguments: RTLProfile.allCases)
+    func breakAndScallAreObservedAtW(profile: RTLProfile) throws {
+        for (word, exc, eid, reg): (UInt32, UInt8, UInt8, UInt8) in [(0xAC00_0002, 2, 1, 31), (0xAC00_0007, 1, 7, 30)] {
+            let m = try makeModel(profile, code: Programs.raise(word))
+            try m.step(10_000, until: .exception)
+            let o = try m.observe()
+            #expect(o.pc_w == 0x08 && o.insn_w == word)
+            #expect(o.exc_w == exc && o.eid_w == eid)
+            #expect(o.rf_we == 1 && o.rf_idx == reg && o.rf_data == 0x08)
+            let r = try m.runTestProgram(maxCycles: 10_000)
+            #expect(r.ended && r.results.count == 1 && r.failures.isEmpty)
+        }
+    }
+
+    /// The ext_break input raises a breakpoint (debug) exception, EID 1.
+    @Test(arguments: RTLProfile.allCases)
+    func externalBreakIsTaken(profile: RTLProfile) throws {
+        let m = try makeModel(profile, code: Programs.raise(0xE000_0000))  // spins at 0x08
+        try m.step(2_000)
+        try m.updateInputs { $0.ext_break = 1 }
+        #expect(try m.observe().ext_break == 1)
+        try m.step(1_000, until: .exception)
+        let o = try m.observe()
+        #expect(o.exc_w == 2 && o.eid_w == 1)
+        #expect(o.rf_idx == 31 && o.rf_data == 0x08)
+        try m.updateInputs { $0.ext_break = 0 }
+        let r = try m.runTestProgram(maxCycles: 10_000)
+        #expect(r.ended && r.results.count == 1 && r.failures.isEmpty)
+    }
+
     /// Interrupt line 0 raised while the program spins: EID 6 is taken.
     @Test(arguments: RTLProfile.allCases)
     func interruptLineIsTaken(profile: RTLProfile) throws {
