@@ -25,33 +25,50 @@ public final class TestbenchBus: LM32Bus {
 
     public let ram = WordMemory(base: 0, byteCount: TestbenchBus.ramSize)
     /// Accesses inside this range answer with ERR (instruction and data side).
-    public var errorWindow: ClosedRange<UInt32>?
+    public var errorWindow: ClosedRange<UInt32>? {
+        get { flags.pointee.hasErrorWindow ? flags.pointee.errorLow...flags.pointee.errorHigh : nil }
+        set {
+            flags.pointee.hasErrorWindow = newValue != nil
+            flags.pointee.errorLow = newValue?.lowerBound ?? 0
+            flags.pointee.errorHigh = newValue?.upperBound ?? 0
+        }
+    }
     public private(set) var events: [TestbenchEvent] = []
     /// Called for every event as it happens (the CLI streams output with it).
     public var onEvent: ((TestbenchEvent) -> Void)?
     private var testNameAddress: UInt32 = 0
 
-    /// Set once the program ends itself; pointer-backed because the run
-    /// loop reads it after every instruction.
-    private let finishFlag = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+    /// State read on every access, behind a pointer (no exclusivity checks).
+    private struct Flags {
+        var finished = false
+        var hasErrorWindow = false
+        var errorLow: UInt32 = 0
+        var errorHigh: UInt32 = 0
+    }
+    private let flags = UnsafeMutablePointer<Flags>.allocate(capacity: 1)
 
-    public init() { finishFlag.initialize(to: false) }
-    deinit { finishFlag.deallocate() }
+    public init() { flags.initialize(to: Flags()) }
+    deinit { flags.deallocate() }
 
-    public var finished: Bool { finishFlag.pointee }
+    /// Set once the program ends itself.
+    public var finished: Bool { flags.pointee.finished }
+
+    @inline(__always) private func inErrorWindow(_ a: UInt32) -> Bool {
+        flags.pointee.hasErrorWindow && a >= flags.pointee.errorLow && a <= flags.pointee.errorHigh
+    }
 
     public func fetch(_ address: UInt32) -> BusResult {
-        if let w = errorWindow, w.contains(address) { return .error }
+        if inErrorWindow(address) { return .error }
         return .ok(ram.word(at: address))
     }
 
     public func read(_ address: UInt32, sel: UInt8) -> BusResult {
-        if let w = errorWindow, w.contains(address) { return .error }
+        if inErrorWindow(address) { return .error }
         return .ok(ram.word(at: address))
     }
 
     public func write(_ address: UInt32, data: UInt32, sel: UInt8) -> Bool {
-        if let w = errorWindow, w.contains(address) { return false }
+        if inErrorWindow(address) { return false }
         if address >> 16 == 0 {
             ram.write(at: address, data: data, sel: sel)
             return true
@@ -74,7 +91,7 @@ public final class TestbenchBus: LM32Bus {
     }
 
     private func emit(_ e: TestbenchEvent) {
-        if e == .finish { finishFlag.pointee = true }
+        if e == .finish { flags.pointee.finished = true }
         events.append(e)
         onEvent?(e)
     }
