@@ -17,6 +17,7 @@ struct CycleCore: Equatable {
     let cfgWord: UInt32
     let iWait: Int, dWait: Int
     let iErrLo: UInt32, iErrHi: UInt32, dErrLo: UInt32, dErrHi: UInt32
+    let opTable = OpControl.tablePointer
     let icacheOn: Bool
     let dcacheOn: Bool
 
@@ -201,7 +202,8 @@ struct CycleCore: Equatable {
         var anchor: CycleCore? = nil
         var skipped: UInt64 = 0
         while cycle < end && !(untilEnd && ended) {
-            step(observer: nil, trace: nil)
+            let nextCheck = (cycle / Self.skipCheckInterval + 1) * Self.skipCheckInterval
+            stepMany(min(nextCheck, end) - cycle, untilEnd: untilEnd)
             if cycle % Self.skipCheckInterval == 0 {
                 if let a = anchor, a.arrayWrites == arrayWrites, sameStateExceptTime(a) {
                     let p = cycle - a.cycle
@@ -217,6 +219,18 @@ struct CycleCore: Equatable {
             }
         }
         return skipped
+    }
+
+    /// `n` cycles without observer or trace (stops early at the end write
+    /// when `untilEnd`). Kept out of line so that the loop runs on `self` in
+    /// place.
+    @inline(never)
+    mutating func stepMany(_ n: UInt64, untilEnd: Bool) {
+        var left = n
+        while left > 0 && !(untilEnd && ended) {
+            step(observer: nil, trace: nil)
+            left -= 1
+        }
     }
 
     /// Hold reset (the RTL's reset values; RAMs and the register file keep
@@ -908,7 +922,7 @@ struct CycleCore: Equatable {
         if !stallM { pcM = pcX0 }
         pcW = pcM0
 
-        if !stallD { decodedD = DecodedInstruction(instructionD) }
+        if !stallD { decodedD = DecodedInstruction(instructionD, table: opTable) }
 
         // architectural effects carried with the slots (trace only)
         if let t = trace {
@@ -1091,7 +1105,7 @@ public final class LM32CycleMachine {
         let end = c.cycle &+ cycles
         if observer == nil && trace == nil {
             if idleSkipping { skippedCycles += c.runSkippingIdle(to: end, untilEnd: false) }
-            else { while c.cycle < end { c.step(observer: nil, trace: nil) } }
+            else { c.stepMany(end - c.cycle, untilEnd: false) }
         } else {
             while c.cycle < end { c.step(observer: observer, trace: trace) }
         }

@@ -6,17 +6,133 @@ import LM32
 /// the instruction table's `Op`; the few bits that depend on other fields
 /// (eret/bret, scall/break) are taken from the word by `DecodedInstruction`.
 struct OpControl: Sendable, Equatable {
-    var dResultSel0Pc = false          // d_result_sel_0: call -> pc_f
-    var dResultSel1: UInt8 = 0         // 0 zero, 1 register B, 2 immediate
-    var xSelCSR = false, xSelMC = false, xSelSext = false, xSelLogic = false, xSelAdd = false
-    var mSelCompare = false, mSelShift = false
-    var wSelLoad = false, wSelMul = false
-    var xBypass = false, mBypass = false
-    var readEnable0 = false, readEnable1 = false, writeEnable = false
-    var load = false, store = false, adderOp = false
-    var branch = false, biUnconditional = false, biConditional = false, branchReg = false
-    var raise = false, opB = false, divide = false, modulus = false, wcsr = false, call = false
-    var signExtendImmediate = false, selectHighImmediate = false
+    /// One bit per control signal (see the accessors), plus d_result_sel_1 in bits 40-41.
+    private(set) var bits: UInt64 = 0
+    var dResultSel0Pc: Bool {
+        @inline(__always) get { bits & (1 << 0) != 0 }
+        set { if newValue { bits |= 1 << 0 } else { bits &= ~(1 << 0) } }
+    }
+    var xSelCSR: Bool {
+        @inline(__always) get { bits & (1 << 1) != 0 }
+        set { if newValue { bits |= 1 << 1 } else { bits &= ~(1 << 1) } }
+    }
+    var xSelMC: Bool {
+        @inline(__always) get { bits & (1 << 2) != 0 }
+        set { if newValue { bits |= 1 << 2 } else { bits &= ~(1 << 2) } }
+    }
+    var xSelSext: Bool {
+        @inline(__always) get { bits & (1 << 3) != 0 }
+        set { if newValue { bits |= 1 << 3 } else { bits &= ~(1 << 3) } }
+    }
+    var xSelLogic: Bool {
+        @inline(__always) get { bits & (1 << 4) != 0 }
+        set { if newValue { bits |= 1 << 4 } else { bits &= ~(1 << 4) } }
+    }
+    var xSelAdd: Bool {
+        @inline(__always) get { bits & (1 << 5) != 0 }
+        set { if newValue { bits |= 1 << 5 } else { bits &= ~(1 << 5) } }
+    }
+    var mSelCompare: Bool {
+        @inline(__always) get { bits & (1 << 6) != 0 }
+        set { if newValue { bits |= 1 << 6 } else { bits &= ~(1 << 6) } }
+    }
+    var mSelShift: Bool {
+        @inline(__always) get { bits & (1 << 7) != 0 }
+        set { if newValue { bits |= 1 << 7 } else { bits &= ~(1 << 7) } }
+    }
+    var wSelLoad: Bool {
+        @inline(__always) get { bits & (1 << 8) != 0 }
+        set { if newValue { bits |= 1 << 8 } else { bits &= ~(1 << 8) } }
+    }
+    var wSelMul: Bool {
+        @inline(__always) get { bits & (1 << 9) != 0 }
+        set { if newValue { bits |= 1 << 9 } else { bits &= ~(1 << 9) } }
+    }
+    var xBypass: Bool {
+        @inline(__always) get { bits & (1 << 10) != 0 }
+        set { if newValue { bits |= 1 << 10 } else { bits &= ~(1 << 10) } }
+    }
+    var mBypass: Bool {
+        @inline(__always) get { bits & (1 << 11) != 0 }
+        set { if newValue { bits |= 1 << 11 } else { bits &= ~(1 << 11) } }
+    }
+    var readEnable0: Bool {
+        @inline(__always) get { bits & (1 << 12) != 0 }
+        set { if newValue { bits |= 1 << 12 } else { bits &= ~(1 << 12) } }
+    }
+    var readEnable1: Bool {
+        @inline(__always) get { bits & (1 << 13) != 0 }
+        set { if newValue { bits |= 1 << 13 } else { bits &= ~(1 << 13) } }
+    }
+    var writeEnable: Bool {
+        @inline(__always) get { bits & (1 << 14) != 0 }
+        set { if newValue { bits |= 1 << 14 } else { bits &= ~(1 << 14) } }
+    }
+    var load: Bool {
+        @inline(__always) get { bits & (1 << 15) != 0 }
+        set { if newValue { bits |= 1 << 15 } else { bits &= ~(1 << 15) } }
+    }
+    var store: Bool {
+        @inline(__always) get { bits & (1 << 16) != 0 }
+        set { if newValue { bits |= 1 << 16 } else { bits &= ~(1 << 16) } }
+    }
+    var adderOp: Bool {
+        @inline(__always) get { bits & (1 << 17) != 0 }
+        set { if newValue { bits |= 1 << 17 } else { bits &= ~(1 << 17) } }
+    }
+    var branch: Bool {
+        @inline(__always) get { bits & (1 << 18) != 0 }
+        set { if newValue { bits |= 1 << 18 } else { bits &= ~(1 << 18) } }
+    }
+    var biUnconditional: Bool {
+        @inline(__always) get { bits & (1 << 19) != 0 }
+        set { if newValue { bits |= 1 << 19 } else { bits &= ~(1 << 19) } }
+    }
+    var biConditional: Bool {
+        @inline(__always) get { bits & (1 << 20) != 0 }
+        set { if newValue { bits |= 1 << 20 } else { bits &= ~(1 << 20) } }
+    }
+    var branchReg: Bool {
+        @inline(__always) get { bits & (1 << 21) != 0 }
+        set { if newValue { bits |= 1 << 21 } else { bits &= ~(1 << 21) } }
+    }
+    var raise: Bool {
+        @inline(__always) get { bits & (1 << 22) != 0 }
+        set { if newValue { bits |= 1 << 22 } else { bits &= ~(1 << 22) } }
+    }
+    var opB: Bool {
+        @inline(__always) get { bits & (1 << 23) != 0 }
+        set { if newValue { bits |= 1 << 23 } else { bits &= ~(1 << 23) } }
+    }
+    var divide: Bool {
+        @inline(__always) get { bits & (1 << 24) != 0 }
+        set { if newValue { bits |= 1 << 24 } else { bits &= ~(1 << 24) } }
+    }
+    var modulus: Bool {
+        @inline(__always) get { bits & (1 << 25) != 0 }
+        set { if newValue { bits |= 1 << 25 } else { bits &= ~(1 << 25) } }
+    }
+    var wcsr: Bool {
+        @inline(__always) get { bits & (1 << 26) != 0 }
+        set { if newValue { bits |= 1 << 26 } else { bits &= ~(1 << 26) } }
+    }
+    var call: Bool {
+        @inline(__always) get { bits & (1 << 27) != 0 }
+        set { if newValue { bits |= 1 << 27 } else { bits &= ~(1 << 27) } }
+    }
+    var signExtendImmediate: Bool {
+        @inline(__always) get { bits & (1 << 28) != 0 }
+        set { if newValue { bits |= 1 << 28 } else { bits &= ~(1 << 28) } }
+    }
+    var selectHighImmediate: Bool {
+        @inline(__always) get { bits & (1 << 29) != 0 }
+        set { if newValue { bits |= 1 << 29 } else { bits &= ~(1 << 29) } }
+    }
+    /// d_result_sel_1: 0 zero, 1 register B, 2 immediate.
+    var dResultSel1: UInt8 {
+        @inline(__always) get { UInt8((bits >> 40) & 3) }
+        set { bits = (bits & ~(3 << 40)) | UInt64(newValue & 3) << 40 }
+    }
 
     init(_ op: Op) {
         let arith = op == .add || op == .addi || op == .sub
@@ -91,6 +207,12 @@ struct OpControl: Sendable, Equatable {
 
     /// Indexed by the primary opcode (bits 31:26).
     static let table: [OpControl] = (0..<64).map { OpControl(Op.decode(UInt32($0) << 26)) }
+    /// The same table at a fixed address (never freed), for the cycle loop.
+    nonisolated(unsafe) static let tablePointer: UnsafePointer<OpControl> = {
+        let p = UnsafeMutablePointer<OpControl>.allocate(capacity: 64)
+        p.initialize(from: table, count: 64)
+        return UnsafePointer(p)
+    }()
 }
 
 /// The decoder outputs for one instruction word (the D stage).
@@ -104,8 +226,11 @@ struct DecodedInstruction: Sendable, Equatable {
     var writeIdx: Int
     var readIdx0: Int, readIdx1: Int
 
-    init(_ word: UInt32) {
-        let c = OpControl.table[Int(word >> 26)]
+    init(_ word: UInt32) { self.init(word, table: OpControl.tablePointer) }
+
+    @inline(__always)
+    init(_ word: UInt32, table: UnsafePointer<OpControl>) {
+        let c = table[Int(word >> 26)]
         self.c = c
         self.word = word
         let a = Int((word >> 21) & 31)
