@@ -92,7 +92,6 @@ struct Model {
     uint64_t cycle = 0;
     uint64_t time_ps = 0;  // start of the current cycle (clk low)
     uint64_t half_ps = 6250;
-    uint8_t reset_level = 0;
     std::string err;
     std::string output;  // what the RTL printed, until take_output()
 };
