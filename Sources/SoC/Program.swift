@@ -98,14 +98,15 @@ extension ProgramImage {
         var segments: [Segment] = []
         var current: Segment?
         var lineNo = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift: split on any newline character.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNo += 1
             var line = Substring(rawLine)
             if let c = line.indices.first(where: { line[$0] == "/" && line[line.index(after: $0)...].first == "/" }) {
                 line = line[..<c]
             }
             var col = 1
-            for token in line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }) {
+            for token in line.split(whereSeparator: \.isWhitespace) {
                 col = line.distance(from: line.startIndex, to: token.startIndex) + 1
                 if token.hasPrefix("@") {
                     guard let a = UInt32(token.dropFirst(), radix: 16) else {

@@ -157,4 +157,29 @@ struct CLI {
         #expect(b.status == 2)
         #expect(b.stderr.contains("error"))
     }
+
+    @Test func binaryAndHexRunAtTheirLoadAddress() throws {
+        let d = try CLI.tempDir()
+        // Position-independent: prints 'A' and ends, wherever it is loaded.
+        let src = try CLI.write("""
+            .text
+            .global _start
+            _start:
+                mvhi r1, 0xff00
+                mvi r2, 65
+                sw (r1+0), r2
+                mvhi r1, 0xffff
+                sw (r1+0), r0
+            """, to: d, name: "pic.S")
+        for (fmt, ext) in [("bin", "bin"), ("hex", "hex")] {
+            let out = d.appendingPathComponent("p.\(ext)").path
+            let a = try CLI.run(["asm", src, "-o", out, "-Ttext", "0x400", "--format", fmt])
+            #expect(a.status == 0, "\(a.stderr)")
+            let r = try CLI.run(["run", out, "--load-addr", ext == "bin" ? "0x400" : "0"])
+            #expect(r.status == 0, "\(fmt): \(r.stderr)")
+            #expect(r.stdout == "A", "\(fmt): \(r.stdout)")
+        }
+        // --load-addr makes no sense for assembly
+        #expect(try CLI.run(["run", src, "--load-addr", "0x400"]).status == 2)
+    }
 }
