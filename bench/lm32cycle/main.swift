@@ -30,3 +30,25 @@ for config in [CoreConfig.testbenchNoCache, .testbenchCache] {
     }
     print("\(config.name): \(String(format: "%.1f", Double(cycles) / best / 1e6)) Mcycles/s (best of \(repeats), \(cycles) cycles; \(check))")
 }
+
+// Idle: enable an interrupt line and spin on a branch-to-self (idle skipping).
+let idle: [UInt32] = [
+    0x9800_0000, // xor  r0, r0, r0
+    0x3401_0001, // addi r1, r0, 1
+    0xD021_0000, // wcsr IM, r1
+    0xD001_0000, // wcsr IE, r1
+    0xE000_0000, // bi   .
+]
+for config in [CoreConfig.testbenchNoCache, .testbenchCache] {
+    let m = LM32CycleMachine(config: config)
+    var bytes: [UInt8] = []
+    for w in idle { bytes += [UInt8(w >> 24), UInt8(truncatingIfNeeded: w >> 16), UInt8(truncatingIfNeeded: w >> 8), UInt8(truncatingIfNeeded: w)] }
+    m.load(bytes, at: 0)
+    let n: UInt64 = 1_000_000_000
+    var ts = timespec(), te = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    m.run(cycles: n)
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &te)
+    let s = Double(te.tv_sec - ts.tv_sec) + Double(te.tv_nsec - ts.tv_nsec) * 1e-9
+    print("\(config.name) idle: \(String(format: "%.0f", Double(n) / s / 1e6)) Mcycles/s (\(n) cycles in \(String(format: "%.3f", s)) s, \(m.skippedCycles) skipped)")
+}
