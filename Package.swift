@@ -39,21 +39,26 @@ let package = Package(
         .target(name: "Verilated", dependencies: ["CVerilatorBridge"]),
         // Lock-step comparison of LM32Cycle with the verilated RTL.
         .target(name: "Conformance", dependencies: ["LM32", "LM32Cycle", "Verilated"]),
+        // Streaming VCD writer, VCD reader, diff (no dependencies).
+        .target(name: "Waves"),
+        // The cycle model's observations as a VCD with the RTL test bench's names.
+        .target(name: "CycleWaves", dependencies: ["Waves", "LM32Cycle"]),
         .executableTarget(name: "socsim", dependencies: [
-            "SoC", "LM32", "LM32Asm", "ELF", "PCIe",
+            "SoC", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "LM32Tests", dependencies: ["LM32"]),
-        .testTarget(name: "LM32CycleTests", dependencies: ["LM32Cycle", "LM32", "LM32Asm", "SoC", "SoCSimTestSupport"]),
+        .testTarget(name: "LM32CycleTests", dependencies: ["LM32Cycle", "LM32", "SimBus", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoCSimTestSupport"]),
         .testTarget(name: "ELFTests", dependencies: ["ELF"]),
         .testTarget(name: "LM32AsmTests", dependencies: ["LM32Asm", "LM32", "ELF"],
                     resources: [.copy("Corpus")]),
-        .testTarget(name: "PCIeTests", dependencies: ["PCIe"]),
+        .testTarget(name: "PCIeTests", dependencies: ["PCIe", "SimBus"]),
         .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["socsim"]),
         .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm"]),
+        .testTarget(name: "WavesTests", dependencies: ["Waves", "CycleWaves", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"]),
     ]
 )

@@ -92,7 +92,10 @@ struct Run: ParsableCommand {
 
     @OptionGroup var link: LinkOptions
 
+    @OptionGroup var waves: CycleRunOptions
+
     func validate() throws {
+        try waves.validate()
         guard CoreConfig.profile(named: profile) != nil else {
             throw ValidationError("unknown profile '\(profile)' (known: \(CoreConfig.profiles.map(\.name).joined(separator: ", ")))")
         }
@@ -108,6 +111,18 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let image = try loadProgram()
+        if waves.usesCycleModel {
+            sigintReceived = 0
+            let previous = signal(SIGINT) { _ in sigintReceived = 1 }
+            defer { signal(SIGINT, previous) }
+            var unblock = sigset_t()
+            sigemptyset(&unblock)
+            sigaddset(&unblock, SIGINT)
+            sigprocmask(SIG_UNBLOCK, &unblock, nil)
+            try waves.run(image: image, profile: CoreConfig.profile(named: profile)!, maxCycles: maxCycles,
+                          trace: trace, stats: stats) { sigintReceived != 0 }
+            return
+        }
         let machine = TestbenchMachine(config: CoreConfig.profile(named: profile)!)
         machine.load(image)
 

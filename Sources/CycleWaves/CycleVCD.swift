@@ -1,0 +1,265 @@
+// The cycle model's per-cycle observations written as a VCD whose scopes,
+// names, widths and timing are those of a Verilator VCD of the RTL test bench
+// (RTL/tb/socsim_tb_top.v traced by the bridge), so that the two files of one
+// run diff clean and open with the same GTKWave save files (Waves/*.gtkw).
+//
+// Timing, as the bridge dumps the RTL (RTL/bridge/bridge.cpp, one_cycle):
+// with period P and `origin` the start of cycle 0 (the bench holds reset for
+// two cycles from time 0, so origin = 2P), cycle k spans
+// [origin + kP, origin + (k+1)P), the clock rises at origin + kP + P/2 and
+// falls at origin + (k+1)P. The values of cycle k (what the edge ending it
+// acts on) appear at the rising edge that starts it, origin + kP - P/2, and
+// at origin for cycle 0.
+//
+// Names: every port of socsim_tb_top under TOP and TOP.socsim_tb_top (as
+// Verilator writes them), the CPU's Wishbone and interrupt ports under
+// TOP.socsim_tb_top.lm32, and the pipeline signals the bench's outputs are
+// assigned from under lm32.cpu, lm32.cpu.instruction_unit and
+// lm32.cpu.interrupt_unit. Aliases share one identifier, as in Verilator's
+// files.
+
+import LM32Cycle
+import Waves
+
+public struct CycleVCDOptions: Sendable {
+    /// Clock period in ps (even). 12 500 = 80 MHz, the bridge's default.
+    public var clockPeriodPs: UInt64 = 12_500
+    /// Reset cycles before cycle 0 (the bridge's default is 2).
+    public var resetCycles: UInt64 = 2
+    /// Write cycles in [from, to] only.
+    public var fromCycle: UInt64 = 0
+    public var toCycle: UInt64 = .max
+    /// Keep only signals whose full name starts with one of these (all when empty).
+    public var scopes: [String] = []
+    public init() {}
+}
+
+/// The signals a cycle observation supplies, in one place: the name of each
+/// source under socsim_tb_top, its width and how to read it.
+public enum CycleSource: Int, CaseIterable, Sendable {
+    case clk, rst, irq, extBreak, iWait, dWait, iErrEn, iErrLo, iErrHi, dErrEn, dErrLo, dErrHi
+    case iAdr, iDatW, iDatR, iSel, iCti, iBte, iCyc, iStb, iWe, iAck, iErr
+    case dAdr, dDatW, dDatR, dSel, dCti, dBte, dCyc, dStb, dWe, dAck, dErr
+    case pcF, pcD, pcX, pcM, pcW, valid, stall, kill, retire, insnW, rfWe, rfIdx, rfData
+    case excW, eidW, ie, eie, bie, ip, im, cc
+    case tdevEnd, tdevResult, tdevName, tdevChar, tdevData
+
+    /// The port name in socsim_tb_top.
+    public var name: String {
+        switch self {
+        case .clk: "clk"; case .rst: "rst"; case .irq: "irq"; case .extBreak: "ext_break"
+        case .iWait: "i_wait"; case .dWait: "d_wait"; case .iErrEn: "i_err_en"; case .iErrLo: "i_err_lo"
+        case .iErrHi: "i_err_hi"; case .dErrEn: "d_err_en"; case .dErrLo: "d_err_lo"; case .dErrHi: "d_err_hi"
+        case .iAdr: "i_adr"; case .iDatW: "i_dat_w"; case .iDatR: "i_dat_r"; case .iSel: "i_sel"; case .iCti: "i_cti"
+        case .iBte: "i_bte"; case .iCyc: "i_cyc"; case .iStb: "i_stb"; case .iWe: "i_we"; case .iAck: "i_ack"; case .iErr: "i_err"
+        case .dAdr: "d_adr"; case .dDatW: "d_dat_w"; case .dDatR: "d_dat_r"; case .dSel: "d_sel"; case .dCti: "d_cti"
+        case .dBte: "d_bte"; case .dCyc: "d_cyc"; case .dStb: "d_stb"; case .dWe: "d_we"; case .dAck: "d_ack"; case .dErr: "d_err"
+        case .pcF: "pc_f"; case .pcD: "pc_d"; case .pcX: "pc_x"; case .pcM: "pc_m"; case .pcW: "pc_w"
+        case .valid: "valid"; case .stall: "stall"; case .kill: "kill"; case .retire: "retire"; case .insnW: "insn_w"
+        case .rfWe: "rf_we"; case .rfIdx: "rf_idx"; case .rfData: "rf_data"; case .excW: "exc_w"; case .eidW: "eid_w"
+        case .ie: "ie"; case .eie: "eie"; case .bie: "bie"; case .ip: "ip"; case .im: "im"; case .cc: "cc"
+        case .tdevEnd: "tdev_end"; case .tdevResult: "tdev_result"; case .tdevName: "tdev_name"
+        case .tdevChar: "tdev_char"; case .tdevData: "tdev_data"
+        }
+    }
+
+    public var width: Int {
+        switch self {
+        case .irq, .iErrLo, .iErrHi, .dErrLo, .dErrHi, .iAdr, .iDatW, .iDatR, .dAdr, .dDatW, .dDatR,
+             .pcF, .pcD, .pcX, .pcM, .pcW, .insnW, .rfData, .ip, .im, .cc, .tdevData: 32
+        case .iWait, .dWait: 8
+        case .iSel, .dSel: 4
+        case .iCti, .dCti, .eidW: 3
+        case .iBte, .dBte, .excW: 2
+        case .valid, .stall, .kill, .rfIdx: 5
+        default: 1
+        }
+    }
+}
+
+/// Writes observations to a `VCDWriter`.
+public final class CycleVCD {
+    public let writer: VCDWriter
+    public let options: CycleVCDOptions
+    private let bench: BenchConfig
+    /// Declared signal per source (nil: filtered out) and the derived ones.
+    private var signal: [VCDWriter.Signal?]
+    private var pc30: [VCDWriter.Signal?] = []
+    private var bits: [(VCDWriter.Signal, CycleSource, Int)] = []
+    private var started = false
+    private var lastCycle: UInt64? = nil
+    private let half: UInt64
+
+    public init(writer: VCDWriter, bench: BenchConfig, options: CycleVCDOptions = CycleVCDOptions()) {
+        precondition(options.clockPeriodPs >= 2 && options.clockPeriodPs % 2 == 0, "even clock period")
+        self.writer = writer
+        self.bench = bench
+        self.options = options
+        half = options.clockPeriodPs / 2
+        signal = Array(repeating: nil, count: CycleSource.allCases.count)
+
+        let top = ["TOP"], tb = ["TOP", "socsim_tb_top"], lm32 = tb + ["lm32"], cpu = lm32 + ["cpu"]
+        let iu = cpu + ["instruction_unit"], intu = cpu + ["interrupt_unit"]
+        func keep(_ scope: [String], _ name: String) -> Bool {
+            if options.scopes.isEmpty { return true }
+            let full = (scope + [name]).joined(separator: ".")
+            return options.scopes.contains { full == $0 || full.hasPrefix($0 + ".") }
+        }
+        // Every name of one source; the first kept one declares it, the rest alias it.
+        func names(_ s: CycleSource) -> [([String], String)] {
+            var n: [([String], String)] = [(top, s.name), (tb, s.name)]
+            let cpuPorts: [CycleSource: String] = [
+                .iAdr: "I_ADR_O", .iDatW: "I_DAT_O", .iDatR: "I_DAT_I", .iSel: "I_SEL_O", .iCti: "I_CTI_O", .iBte: "I_BTE_O",
+                .iCyc: "I_CYC_O", .iStb: "I_STB_O", .iWe: "I_WE_O", .iAck: "I_ACK_I", .iErr: "I_ERR_I",
+                .dAdr: "D_ADR_O", .dDatW: "D_DAT_O", .dDatR: "D_DAT_I", .dSel: "D_SEL_O", .dCti: "D_CTI_O", .dBte: "D_BTE_O",
+                .dCyc: "D_CYC_O", .dStb: "D_STB_O", .dWe: "D_WE_O", .dAck: "D_ACK_I", .dErr: "D_ERR_I",
+            ]
+            if let p = cpuPorts[s] { n += [(lm32, p), (cpu, p)] }
+            switch s {
+            case .clk: n += [(lm32, "clk_i"), (cpu, "clk_i"), (iu, "clk_i"), (intu, "clk_i")]
+            case .rst: n += [(lm32, "rst_i"), (cpu, "rst_i"), (iu, "rst_i"), (intu, "rst_i")]
+            case .irq: n += [(lm32, "interrupt"), (cpu, "interrupt"), (intu, "interrupt")]
+            case .extBreak: n += [(lm32, "ext_break"), (cpu, "ext_break")]
+            case .iAdr: n += [(iu, "i_adr_o")]
+            case .iDatR: n += [(iu, "i_dat_i")]
+            case .iCyc: n += [(iu, "i_cyc_o")]
+            case .iStb: n += [(iu, "i_stb_o")]
+            case .iAck: n += [(iu, "i_ack_i")]
+            case .iErr: n += [(iu, "i_err_i")]
+            case .iSel: n += [(iu, "i_sel_o")]
+            case .iCti: n += [(iu, "i_cti_o")]
+            case .cc: n += [(cpu, "cc")]
+            case .rfData: n += [(cpu, "w_result")]
+            case .rfIdx: n += [(cpu, "write_idx_w")]
+            case .rfWe: n += [(cpu, "reg_write_enable_q_w")]
+            case .ie: n += [(intu, "ie")]
+            case .eie: n += [(intu, "eie")]
+            case .bie: n += [(intu, "bie")]
+            case .ip: n += [(intu, "ip")]
+            case .im: n += [(intu, "im")]
+            default: break
+            }
+            return n.filter { keep($0.0, $0.1) }
+        }
+        for s in CycleSource.allCases {
+            let n = names(s)
+            guard let first = n.first else { continue }
+            let sig = writer.declare(scope: first.0, name: first.1, width: s.width)
+            for a in n.dropFirst() { writer.alias(sig, scope: a.0, name: a.1) }
+            signal[s.rawValue] = sig
+        }
+        // The instruction unit's word-address PCs ([31:2]).
+        for (s, name) in [(CycleSource.pcF, "pc_f"), (.pcD, "pc_d"), (.pcX, "pc_x"), (.pcM, "pc_m"), (.pcW, "pc_w")] {
+            pc30.append(keep(iu, name) ? writer.declare(scope: iu, name: name, width: 30, lsb: 2) : nil)
+            _ = s
+        }
+        // The CPU's one-bit pipeline signals behind valid/stall/kill/exc_w.
+        let stageBits: [(CycleSource, [String])] = [
+            (.valid, ["valid_f", "valid_d", "valid_x", "valid_m", "valid_w"]),
+            (.stall, ["stall_a", "stall_f", "stall_d", "stall_x", "stall_m"]),
+            (.kill, ["kill_f", "kill_d", "kill_x", "kill_m", "kill_w"]),
+            (.excW, ["non_debug_exception_q_w", "debug_exception_q_w"]),
+        ]
+        for (src, list) in stageBits {
+            for (bit, name) in list.enumerated() where keep(cpu, name) {
+                bits.append((writer.declare(scope: cpu, name: name, width: 1), src, bit))
+            }
+        }
+    }
+
+    /// Time (ps) at which cycle k's values appear.
+    public func valueTime(_ k: UInt64) -> UInt64 {
+        let origin = options.resetCycles * options.clockPeriodPs
+        return k == 0 ? origin : origin + k * options.clockPeriodPs - half
+    }
+
+    /// The values of one observation, indexed by `CycleSource.rawValue`.
+    @inline(__always)
+    func values(_ o: CycleObservation, into v: inout [UInt64]) {
+        func b(_ x: Bool) -> UInt64 { x ? 1 : 0 }
+        v[CycleSource.clk.rawValue] = 0
+        v[CycleSource.rst.rawValue] = 0
+        v[CycleSource.irq.rawValue] = UInt64(o.interrupt)
+        v[CycleSource.extBreak.rawValue] = 0
+        v[CycleSource.iWait.rawValue] = UInt64(bench.instructionWaitStates)
+        v[CycleSource.dWait.rawValue] = UInt64(bench.dataWaitStates)
+        v[CycleSource.iErrEn.rawValue] = b(bench.instructionErrorWindow != nil)
+        v[CycleSource.iErrLo.rawValue] = UInt64(bench.instructionErrorWindow?.lowerBound ?? 0)
+        v[CycleSource.iErrHi.rawValue] = UInt64(bench.instructionErrorWindow?.upperBound ?? 0)
+        v[CycleSource.dErrEn.rawValue] = b(bench.dataErrorWindow != nil)
+        v[CycleSource.dErrLo.rawValue] = UInt64(bench.dataErrorWindow?.lowerBound ?? 0)
+        v[CycleSource.dErrHi.rawValue] = UInt64(bench.dataErrorWindow?.upperBound ?? 0)
+        let i = o.ibus, d = o.dbus
+        v[CycleSource.iAdr.rawValue] = UInt64(i.adr); v[CycleSource.iDatW.rawValue] = UInt64(i.datW)
+        v[CycleSource.iDatR.rawValue] = UInt64(i.datR); v[CycleSource.iSel.rawValue] = UInt64(i.sel)
+        v[CycleSource.iCti.rawValue] = UInt64(i.cti); v[CycleSource.iBte.rawValue] = 0
+        v[CycleSource.iCyc.rawValue] = b(i.cyc); v[CycleSource.iStb.rawValue] = b(i.cyc)
+        v[CycleSource.iWe.rawValue] = b(i.we); v[CycleSource.iAck.rawValue] = b(i.ack); v[CycleSource.iErr.rawValue] = b(i.err)
+        v[CycleSource.dAdr.rawValue] = UInt64(d.adr); v[CycleSource.dDatW.rawValue] = UInt64(d.datW)
+        v[CycleSource.dDatR.rawValue] = UInt64(d.datR); v[CycleSource.dSel.rawValue] = UInt64(d.sel)
+        v[CycleSource.dCti.rawValue] = UInt64(d.cti); v[CycleSource.dBte.rawValue] = 0
+        v[CycleSource.dCyc.rawValue] = b(d.cyc); v[CycleSource.dStb.rawValue] = b(d.cyc)
+        v[CycleSource.dWe.rawValue] = b(d.we); v[CycleSource.dAck.rawValue] = b(d.ack); v[CycleSource.dErr.rawValue] = b(d.err)
+        v[CycleSource.pcF.rawValue] = UInt64(o.pcF); v[CycleSource.pcD.rawValue] = UInt64(o.pcD)
+        v[CycleSource.pcX.rawValue] = UInt64(o.pcX); v[CycleSource.pcM.rawValue] = UInt64(o.pcM)
+        v[CycleSource.pcW.rawValue] = UInt64(o.pcW)
+        v[CycleSource.valid.rawValue] = UInt64(o.valid); v[CycleSource.stall.rawValue] = UInt64(o.stall)
+        v[CycleSource.kill.rawValue] = UInt64(o.kill); v[CycleSource.retire.rawValue] = b(o.retire)
+        v[CycleSource.insnW.rawValue] = UInt64(o.insnW); v[CycleSource.rfWe.rawValue] = b(o.rfWe)
+        v[CycleSource.rfIdx.rawValue] = UInt64(o.rfIdx); v[CycleSource.rfData.rawValue] = UInt64(o.rfData)
+        v[CycleSource.excW.rawValue] = UInt64(o.excW); v[CycleSource.eidW.rawValue] = UInt64(o.eidW)
+        v[CycleSource.ie.rawValue] = b(o.ie); v[CycleSource.eie.rawValue] = b(o.eie); v[CycleSource.bie.rawValue] = b(o.bie)
+        v[CycleSource.ip.rawValue] = UInt64(o.ip); v[CycleSource.im.rawValue] = UInt64(o.im); v[CycleSource.cc.rawValue] = UInt64(o.cc)
+        v[CycleSource.tdevEnd.rawValue] = b(o.tdev & TestDeviceBits.end != 0)
+        v[CycleSource.tdevResult.rawValue] = b(o.tdev & TestDeviceBits.result != 0)
+        v[CycleSource.tdevName.rawValue] = b(o.tdev & TestDeviceBits.name != 0)
+        v[CycleSource.tdevChar.rawValue] = b(o.tdev & TestDeviceBits.character != 0)
+        v[CycleSource.tdevData.rawValue] = UInt64(o.tdevData)
+    }
+
+    private var scratch = [UInt64](repeating: 0, count: CycleSource.allCases.count)
+
+    /// Record the observation of one cycle (cycles in increasing order).
+    public func record(_ o: CycleObservation) throws {
+        let k = o.cycle
+        guard k >= options.fromCycle && k <= options.toCycle else { return }
+        values(o, into: &scratch)
+        let t = valueTime(k)
+        let clkHigh = k > 0
+        scratch[CycleSource.clk.rawValue] = clkHigh ? 1 : 0
+        if !started {
+            started = true
+            var initial: [UInt64] = []
+            // declaration order: sources, then pc30, then bits
+            for s in CycleSource.allCases where signal[s.rawValue] != nil { initial.append(scratch[s.rawValue]) }
+            for (n, s) in pc30.enumerated() where s != nil { initial.append(pcValue(n) >> 2) }
+            for (_, src, bit) in bits { initial.append((scratch[src.rawValue] >> UInt64(bit)) & 1) }
+            try writer.begin(at: t, initial: initial)
+        } else {
+            writer.advance(to: t)
+            for s in CycleSource.allCases {
+                if let sig = signal[s.rawValue] { try writer.set(sig, scratch[s.rawValue]) }
+            }
+            for (n, s) in pc30.enumerated() { if let s { try writer.set(s, pcValue(n) >> 2) } }
+            for (sig, src, bit) in bits { try writer.set(sig, (scratch[src.rawValue] >> UInt64(bit)) & 1) }
+        }
+        if clkHigh, let c = signal[CycleSource.clk.rawValue] {
+            // the falling edge in the middle of cycle k's record... is at the end of its first half
+            writer.advance(to: t + half)
+            try writer.set(c, 0)
+        }
+        lastCycle = k
+    }
+
+    @inline(__always)
+    private func pcValue(_ n: Int) -> UInt64 {
+        scratch[CycleSource.pcF.rawValue + n]
+    }
+
+    /// End the file at the falling edge after the last recorded cycle's
+    /// values (the next rising edge would show values not yet known) and flush.
+    public func finish() throws {
+        guard started, let k = lastCycle else { try writer.flush(); return }
+        try writer.finish(at: valueTime(k) + (k > 0 ? half : 0))
+    }
+}

@@ -1,0 +1,149 @@
+import ArgumentParser
+import CycleWaves
+import Foundation
+import LM32
+import LM32Cycle
+import SoC
+import Waves
+
+/// `socsim run` options of the cycle-exact model and its VCD.
+struct CycleRunOptions: ParsableArguments {
+    @Flag(name: .customLong("cycle"), help: "Run the cycle-exact LM32 model (implied by --vcd).")
+    var cycle = false
+
+    @Option(help: ArgumentHelp("Write a VCD of the cycle-exact model with the RTL test bench's names (implies --cycle).", valueName: "file"))
+    var vcd: String?
+
+    @Option(name: .customLong("vcd-from"), help: ArgumentHelp("First cycle written to the VCD.", valueName: "cycle"))
+    var vcdFrom: UInt64 = 0
+
+    @Option(name: .customLong("vcd-to"), help: ArgumentHelp("Last cycle written to the VCD.", valueName: "cycle"))
+    var vcdTo: UInt64?
+
+    @Option(name: .customLong("vcd-scope"), help: ArgumentHelp(
+        "Only signals under this scope or with this full name, e.g. TOP.socsim_tb_top.lm32 (repeatable, or comma-separated).",
+        valueName: "scope"))
+    var vcdScope: [String] = []
+
+    @Option(name: .customLong("wait-states"), help: ArgumentHelp("Bench wait states on both buses (cycle model).", valueName: "n"))
+    var waitStates: Int = 0
+
+    var usesCycleModel: Bool { cycle || vcd != nil }
+
+    var scopes: [String] { vcdScope.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty } }
+
+    func validate() throws {
+        if vcd == nil && (vcdFrom != 0 || vcdTo != nil || !vcdScope.isEmpty) {
+            throw ValidationError("--vcd-from, --vcd-to and --vcd-scope need --vcd")
+        }
+        if let vcdTo, vcdTo < vcdFrom { throw ValidationError("--vcd-to must not be before --vcd-from") }
+        if !(0...255).contains(waitStates) { throw ValidationError("--wait-states must be 0...255") }
+        if waitStates != 0 && !usesCycleModel { throw ValidationError("--wait-states applies to the cycle model (--cycle or --vcd)") }
+    }
+
+    /// Run `image` on the cycle model from reset (the RTL's reset PC, 0),
+    /// writing the VCD if asked. Exit codes as the functional run.
+    func run(image: ProgramImage, profile: CoreConfig, maxCycles: UInt64, trace: String?, stats: Bool,
+             interrupted: () -> Bool) throws {
+        if trace != nil { throw ValidationError("--trace is for the functional core; the cycle model writes --vcd") }
+        let bench = BenchConfig(waitStates: waitStates)
+        let machine = LM32CycleMachine(config: profile, bench: bench)
+        for s in image.segments { machine.load(s.bytes, at: s.address) }
+
+        var file: VCDFileOutput?
+        var waves: CycleVCD?
+        var writeError: Error?
+        if let vcd {
+            let f = try VCDFileOutput(path: vcd)
+            file = f
+            let writer = VCDWriter(version: "SoCSim cycle model (\(profile.name))") { try f.write($0) }
+            var o = CycleVCDOptions()
+            o.fromCycle = vcdFrom
+            o.toCycle = vcdTo ?? .max
+            o.scopes = scopes
+            let w = CycleVCD(writer: writer, bench: bench, options: o)
+            waves = w
+            machine.observer = { obs in
+                if writeError == nil {
+                    do { try w.record(obs) } catch { writeError = error }
+                }
+            }
+        }
+
+        let started = DispatchTime.now().uptimeNanoseconds
+        var wasInterrupted = false
+        // Chunks keep SIGINT latency low; after each one the VCD is flushed
+        // only when its buffer fills (the writer bounds its memory).
+        let chunk: UInt64 = 1 << 14
+        while !machine.ended && machine.cycle < maxCycles {
+            if interrupted() { wasInterrupted = true; break }
+            machine.runUntilEnd(maxCycles: min(chunk, maxCycles - machine.cycle))
+            if writeError != nil { break }
+            if let vcdTo, machine.cycle > vcdTo, let w = waves {
+                // past the window: finish the file and drop the observer
+                try w.finish()
+                machine.observer = nil
+                waves = nil
+            }
+        }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - started
+        if writeError == nil { do { try waves?.finish() } catch { writeError = error } }
+        file?.close()
+        if let writeError { throw InputError("cannot write '\(vcd ?? "")': \(writeError)") }
+
+        var failures = 0
+        var out = Data()
+        for e in machine.benchEvents {
+            switch e {
+            case .character(_, let c): out.append(c)
+            case let .result(_, name, value):
+                if value != 0 { failures += 1 }
+                out.append(Data("TC \(name) \(value == 0 ? "OK" : "FAILED")\n".utf8))
+            case .end: break
+            }
+        }
+        FileHandle.standardOutput.write(out)
+        let err = FileHandle.standardError
+        let cycles = machine.cycle
+        if stats {
+            let seconds = Double(elapsed) / 1e9
+            err.write(Data(String(format: "socsim: %llu cycles, %llu instructions in %.3f s host time: %.2f million cycles/s\n",
+                                  cycles, machine.retiredCount, seconds, Double(cycles) / max(seconds, 1e-9) / 1e6).utf8))
+        }
+        if wasInterrupted {
+            err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
+            throw ExitCode(Exit.interrupted)
+        }
+        if machine.ended {
+            err.write(Data("socsim: program ended after \(cycles) cycles\n".utf8))
+            if failures > 0 { throw ExitCode(Exit.simulationFailure) }
+        } else {
+            err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))
+            throw ExitCode(Exit.cycleLimit)
+        }
+    }
+}
+
+/// A file written with write(2) as the VCD writer hands over its buffer.
+final class VCDFileOutput {
+    private var fd: Int32
+    init(path: String) throws {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if fd < 0 { throw InputError("cannot create '\(path)': \(String(cString: strerror(errno)))") }
+    }
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = Foundation.write(fd, bytes.baseAddress! + off, bytes.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw InputError(String(cString: strerror(errno)))
+            }
+            off += n
+        }
+    }
+    func close() {
+        if fd >= 0 { _ = Foundation.close(fd); fd = -1 }
+    }
+    deinit { close() }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Waves
+
+/// `socsim wave`: inspect and compare VCD files (SoCSim's, Verilator's, Icarus Verilog's).
+struct WaveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wave",
+        abstract: "List, show and diff VCD files.",
+        discussion: """
+        Times are picoseconds (every $timescale is converted). A malformed VCD exits 2 with the line at fault.
+        """,
+        subcommands: [List.self, Show.self, Diff.self])
+
+    static func load(_ path: String) throws -> VCDFile {
+        let bytes = try readFile(path)
+        do { return try VCDReader.parse(bytes) } catch { throw InputError("\(path):\(error.line): \(error.message)") }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print every signal with its width.")
+        @Argument(help: "VCD file.") var file: String
+
+        func run() throws {
+            let f = try WaveCommand.load(file)
+            var out = ""
+            for s in f.signals {
+                out += "\(s.name) \(s.width)\(s.kind == "real" ? " real" : "")\n"
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a time window of some signals as a text table.",
+            discussion: """
+            A signal is named in full (TOP.socsim_tb_top.pc_w) or by a dotted suffix (pc_w, socsim_tb_top.pc_w); \
+            a suffix matching several signals shows them all. The first row holds the values at --from, then one \
+            row per change. With --clock-period, --from and --to are cycles (time / period) and a cycle column is added.
+            """)
+        @Argument(help: "VCD file.") var file: String
+        @Option(help: ArgumentHelp("Signals, comma-separated.", valueName: "a,b,...")) var signals: String
+        @Option(help: "Window start (ps, or cycles with --clock-period).") var from: UInt64 = 0
+        @Option(help: "Window end, inclusive (ps, or cycles with --clock-period).") var to: UInt64?
+        @Option(name: .customLong("clock-period"), help: ArgumentHelp("Clock period in ps; --from/--to are then cycles.", valueName: "ps"))
+        var clockPeriod: UInt64?
+
+        func validate() throws {
+            if clockPeriod == 0 { throw ValidationError("--clock-period must be positive") }
+            if let to, to < from { throw ValidationError("--to must not be before --from") }
+        }
+
+        func run() throws {
+            let f = try WaveCommand.load(file)
+            var chosen: [VCDSignal] = []
+            for name in signals.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+                let m = VCDDiff.match(f, name)
+                if m.isEmpty { throw InputError("\(file): no signal '\(name)' (see socsim wave list)") }
+                chosen += m
+            }
+            if chosen.isEmpty { throw InputError("no signals given") }
+            let scale = clockPeriod ?? 1
+            let (fromPs, o1) = from.multipliedReportingOverflow(by: scale)
+            let toPs = to.map { $0.multipliedReportingOverflow(by: scale) } ?? (f.endTime, false)
+            if o1 || toPs.1 { throw ValidationError("window out of range") }
+            let rows = VCDDiff.window(f, signals: chosen, from: fromPs, to: toPs.0)
+            var header = ["time_ps"]
+            if clockPeriod != nil { header.append("cycle") }
+            header += chosen.map(\.name)
+            var table: [[String]] = [header]
+            for r in rows {
+                var line = ["\(r.time)"]
+                if let p = clockPeriod {
+                    let whole = r.time / p, rest = r.time % p
+                    line.append(rest == 0 ? "\(whole)" : "\(whole)+\(rest)ps")
+                }
+                line += r.values.map { $0?.description ?? "-" }
+                table.append(line)
+            }
+            var widths = [Int](repeating: 0, count: header.count)
+            for row in table { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+            var out = ""
+            for row in table {
+                out += row.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+        }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare same-named signals of two VCDs.",
+            discussion: """
+            Signals with the same full name are compared over the time span both files cover. For each differing \
+            signal the first time it diverges is printed with both values and the number of change times that \
+            disagree, earliest first. Exit status: 0 equal, 1 different, 2 malformed input.
+            """)
+        @Argument(help: "First VCD (A).") var a: String
+        @Argument(help: "Second VCD (B).") var b: String
+        @Option(help: ArgumentHelp("Compare only signals under these scopes or with these names (comma-separated).", valueName: "scopes"))
+        var scope: String?
+        @Option(help: "Print at most this many differing signals.") var limit: Int = 50
+
+        func run() throws {
+            let fa = try WaveCommand.load(a), fb = try WaveCommand.load(b)
+            var ra = fa, rb = fb
+            if let scope {
+                let prefixes = scope.split(separator: ",").map(String.init)
+                func keep(_ s: VCDSignal) -> Bool { prefixes.contains { s.name == $0 || s.name.hasPrefix($0 + ".") } }
+                ra.signals = fa.signals.filter(keep)
+                rb.signals = fb.signals.filter(keep)
+            }
+            let r = VCDDiff.compare(ra, rb)
+            var out = "compared \(r.compared) signals from \(r.from) ps to \(r.to) ps (only in A: \(r.onlyInA.count), only in B: \(r.onlyInB.count))\n"
+            for w in r.widthMismatches { out += "width \(w.name): A \(w.a) bits, B \(w.b) bits\n" }
+            for d in r.divergences.prefix(max(0, limit)) {
+                out += "\(d.name): first differs at \(d.time) ps: A=\(d.a?.description ?? "-") B=\(d.b?.description ?? "-") (\(d.count) differing change\(d.count == 1 ? "" : "s"))\n"
+            }
+            if r.divergences.count > limit { out += "... \(r.divergences.count - limit) more\n" }
+            out += r.equal ? "no differences\n" : "\(r.divergences.count + r.widthMismatches.count) signals differ\n"
+            FileHandle.standardOutput.write(Data(out.utf8))
+            if !r.equal { throw ExitCode(Exit.simulationFailure) }
+        }
+    }
+}
