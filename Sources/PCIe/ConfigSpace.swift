@@ -1,3 +1,5 @@
+import SimBus
+
 /// The endpoint's type-0 configuration space, declared with the register DSL.
 ///
 /// Header: IDs, command/status (status error bits are write-one-to-clear), class code,

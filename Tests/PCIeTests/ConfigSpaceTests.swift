@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PCIe
+import SimBus
 
 @Suite struct RegisterDSLTests {
     @Test func accessModesAreImplementedOnce() throws {

@@ -2,8 +2,9 @@
 /// with access modes and reset values, validated when the map is built, and served by
 /// one engine that implements each access mode once.
 ///
-/// Written for PCI configuration space first but independent of PCIe, so it can move to
-/// SimBus for the SoC's CSR devices unchanged.
+/// Shared by PCI configuration space (PCIe) and the SoC's CSR devices (SoC): a device
+/// declares its registers once, and the model, `socsim map`, the Markdown tables and the
+/// firmware headers all come from that declaration.
 ///
 /// ```swift
 /// let map = try RegisterMap("uart", size: 0x1000) {
@@ -23,6 +24,10 @@ public enum AccessMode: String, Hashable, Sendable, CaseIterable {
     case readOnly = "RO"
     /// Reads return the value; writing 1 to a bit clears it, writing 0 leaves it.
     case writeOneToClear = "RW1C"
+    /// Reads return the value; a write leaves it unchanged but is an action the device
+    /// performs (e.g. the UART's RXTX: a write transmits, a read returns the last byte
+    /// received; sysctl's SYSTEM_ID: a write resets the system).
+    case readOnlyWriteAction = "RO/WA"
 }
 
 public struct Field: Hashable, Sendable {
@@ -64,18 +69,23 @@ public struct Register: Hashable, Sendable {
     /// Size in bytes, 1...8. Bytes are little-endian: byte `offset` holds bits 7:0.
     public let bytes: Int
     public let fields: [Field]
+    /// One line for the generated tables and headers.
+    public let summary: String
 
-    public init(_ name: String, at offset: Int, bytes: Int = 4, @FieldBuilder fields: () -> [Field] = { [] }) {
+    public init(_ name: String, at offset: Int, bytes: Int = 4, _ summary: String = "",
+                @FieldBuilder fields: () -> [Field] = { [] }) {
         self.name = name
         self.offset = offset
         self.bytes = bytes
+        self.summary = summary
         self.fields = fields()
     }
 
-    public init(_ name: String, at offset: Int, bytes: Int = 4, fields: [Field]) {
+    public init(_ name: String, at offset: Int, bytes: Int = 4, _ summary: String = "", fields: [Field]) {
         self.name = name
         self.offset = offset
         self.bytes = bytes
+        self.summary = summary
         self.fields = fields
     }
 
@@ -192,7 +202,7 @@ public struct RegisterMap: Hashable, Sendable {
         var lines = ["| offset | register | bits | field | access | reset | description |",
                      "|---|---|---|---|---|---|---|"]
         for r in registers {
-            let off = "0x" + hex(r.offset, width: 3)
+            let off = "0x" + offsetHex(r.offset)
             if r.fields.isEmpty {
                 lines.append("| \(off) | \(r.name) | | | | 0 | reserved |")
             }
@@ -215,7 +225,7 @@ public struct RegisterMap: Hashable, Sendable {
                      "#ifndef \(guardName)", "#define \(guardName)", ""]
         for r in registers {
             let base = ident(prefix) + "_" + ident(r.name)
-            lines.append("#define \(base) 0x\(hex(r.offset, width: 3))")
+            lines.append("#define \(base) 0x\(offsetHex(r.offset))")
             for f in r.fields {
                 lines.append("#define \(base)_\(ident(f.name))_SHIFT \(f.bits.lowerBound)")
                 lines.append("#define \(base)_\(ident(f.name))_MASK 0x\(String(f.mask, radix: 16))u")
@@ -223,6 +233,26 @@ public struct RegisterMap: Hashable, Sendable {
         }
         lines += ["", "#endif"]
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The same names as `cHeader` as GNU-as `.equ` lines, for firmware that
+    /// `.include`s them (no header guard: include it once).
+    public func asmEquates(prefix: String) -> String {
+        var lines = ["# \(name) register map"]
+        for r in registers {
+            let base = Self.identifier(prefix) + "_" + Self.identifier(r.name)
+            lines.append(".equ \(base), 0x\(offsetHex(r.offset))")
+            for f in r.fields {
+                lines.append(".equ \(base)_\(Self.identifier(f.name))_SHIFT, \(f.bits.lowerBound)")
+                lines.append(".equ \(base)_\(Self.identifier(f.name))_MASK, 0x\(String(f.mask, radix: 16))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// An identifier for generated headers: upper case, anything but letters and digits becomes `_`.
+    public static func identifier(_ s: String) -> String {
+        String(s.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 }
 
@@ -285,7 +315,7 @@ public struct RegisterFile: Hashable, Sendable {
                 }
                 switch f.access {
                 case .readWrite: v = (v & ~m) | (t.bits & m)
-                case .readOnly: break
+                case .readOnly, .readOnlyWriteAction: break
                 case .writeOneToClear: v &= ~(t.bits & m)
                 }
             }
@@ -324,4 +354,10 @@ public struct RegisterFile: Hashable, Sendable {
         guard let f = map.registers[i].field(field) else { preconditionFailure("no field \(register).\(field)") }
         return (i, f)
     }
+}
+
+/// An offset as at least three hexadecimal digits, lower case.
+private func offsetHex(_ v: Int) -> String {
+    let s = String(v, radix: 16)
+    return String(repeating: "0", count: max(0, 3 - s.count)) + s
 }
