@@ -49,4 +49,18 @@ func profileConfig(_ p: RTLProfile) -> CoreConfig {
             }
         }
     }
+
+    /// Different wait states on the two ports (beyond the acceptance set).
+    @Test(arguments: [RTLProfile.testbenchNocache, .testbenchCache], [(1, 3), (3, 0)])
+    func upstreamUnitTestsWithAsymmetricWaitStates(profile: RTLProfile, waits: (Int, Int)) throws {
+        let lib = try RTLLibrary.load(profile)
+        for t in try Upstream.nonMMUUnitTests() {
+            let image = try UnitTestImages.build(t)
+            let bench = BenchConfig(instructionWaitStates: waits.0, dataWaitStates: waits.1)
+            let r = try LockStep.run(Stimulus(memory: UnitTestImages.memory(image), bench: bench, maxCycles: 400_000),
+                                     config: profileConfig(profile), library: lib)
+            if let d = r.divergence { Issue.record("\(t) \(profile.rawValue) i\(waits.0) d\(waits.1): \(d)") }
+            #expect(r.ended, "\(t): no end")
+        }
+    }
 }
