@@ -18,6 +18,7 @@ struct CycleCore: Equatable {
     let iWait: Int, dWait: Int
     let iErrLo: UInt32, iErrHi: UInt32, dErrLo: UInt32, dErrHi: UInt32
     let opTable = OpControl.tablePointer
+    let cycleCounterOn: Bool
     let icacheOn: Bool
     let dcacheOn: Bool
 
@@ -143,6 +144,7 @@ struct CycleCore: Equatable {
         self.config = config
         self.bench = bench
         self.cfgWord = config.cfg
+        self.cycleCounterOn = config.cycleCounter
         self.iWait = bench.instructionWaitStates
         self.dWait = bench.dataWaitStates
         // an empty window is lo > hi
@@ -964,7 +966,7 @@ struct CycleCore: Equatable {
         case 0: return ieValue
         case 1: return im
         case 2: return ip
-        case 5: return cc
+        case 5: return cycleCounterOn ? cc : 0     // CC exists with CFG_CYCLE_COUNTER_ENABLED only
         case 6: return cfgWord
         case 7: return eba
         case 9: return deba
