@@ -122,9 +122,12 @@ public enum LockStep {
     /// profile and compare every cycle. `mutate` (test-only hook) may alter
     /// each model observation before the comparison, e.g. to prove that a
     /// wrong latency is reported.
-    public static func run(_ stimulus: Stimulus, config: CoreConfig, library: RTLLibrary,
+    /// `rtlVCD`: write the RTL's VCD of the whole run to this path (closed
+    /// when the run returns, also at a divergence).
+    public static func run(_ stimulus: Stimulus, config: CoreConfig, library: RTLLibrary, rtlVCD: String? = nil,
                            mutate: ((inout CycleObservation) -> Void)? = nil) throws -> LockStepResult {
         let rtl = try RTLModel(library: library)
+        defer { if rtlVCD != nil { try? rtl.stopVCD() } }
         var inputs = RTLInputs.idle
         inputs.i_wait = UInt8(stimulus.bench.instructionWaitStates)
         inputs.d_wait = UInt8(stimulus.bench.dataWaitStates)
@@ -137,6 +140,7 @@ public enum LockStep {
             model.load(bytes, at: a)
         }
         try rtl.reset()
+        if let path = rtlVCD { try rtl.startVCD(path: path) }
 
         var modelObs = CycleObservation()
         model.observer = { modelObs = $0 }

@@ -26,6 +26,19 @@ public struct RandomProgram: Sendable {
     /// Code addresses that answer with ERR; nothing is placed there.
     public static let instructionErrorWindow: ClosedRange<UInt32> = 0x7000...0x70FF
 
+    /// The lock-step stimulus for this program once assembled and linked
+    /// (`memory`): wait states 0–3 per bus drawn from the seed, its error
+    /// windows, interrupt pulses and external breaks.
+    public func stimulus(memory: [(UInt32, [UInt8])], maxCycles: UInt64 = 300_000) -> Stimulus {
+        var rng = SplitMix64(seed: seed ^ 0x5EED)
+        let bench = BenchConfig(instructionWaitStates: Int.random(in: 0...3, using: &rng),
+                                dataWaitStates: Int.random(in: 0...3, using: &rng),
+                                instructionErrorWindow: instructionErrorWindow,
+                                dataErrorWindow: dataErrorWindow)
+        return Stimulus(memory: memory, bench: bench, interrupts: interrupts, externalBreaks: externalBreaks,
+                        maxCycles: maxCycles)
+    }
+
     public static func generate(seed: UInt64, length: Int = 60) -> RandomProgram {
         var g = Generator(rng: SplitMix64(seed: seed))
         let src = g.program(length: length)

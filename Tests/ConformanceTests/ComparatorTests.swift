@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import LM32
 import LM32Asm
@@ -25,7 +26,9 @@ import Verilated
         m.runUntilEnd(maxCycles: 20_000)
         let c = try #require(divuCycle)
         // a model that retires the divide one cycle early (33 instead of 34)
-        let bad = try LockStep.run(stim, config: .testbenchCache, library: lib) { o in
+        let vcd = FileManager.default.temporaryDirectory.appendingPathComponent("lockstep-divergence-\(getpid()).vcd").path
+        defer { try? FileManager.default.removeItem(atPath: vcd) }
+        let bad = try LockStep.run(stim, config: .testbenchCache, library: lib, rtlVCD: vcd) { o in
             if o.cycle == c - 1 { o.retire = true; o.pcW = b }
         }
         let d = try #require(bad.divergence)
@@ -34,5 +37,8 @@ import Verilated
         #expect(d.model == 1 && d.rtl == 0)
         #expect(d.description.contains("divergence at cycle \(c - 1): retire"))
         #expect(d.rtlHistory.count <= 16 && !d.rtlHistory.isEmpty)
+        // the RTL's VCD of the run up to the divergence
+        let text = try String(contentsOfFile: vcd, encoding: .utf8)
+        #expect(text.contains("$timescale") && text.contains("#"))
     }
 }

@@ -28,13 +28,8 @@ import Verilated
                 continue
             }
             let img = try Linker.link([obj], layout: .unitTests)
-            var rng = SplitMix64(seed: seed ^ 0x5EED)
-            let bench = BenchConfig(instructionWaitStates: Int.random(in: 0...3, using: &rng),
-                                    dataWaitStates: Int.random(in: 0...3, using: &rng),
-                                    instructionErrorWindow: p.instructionErrorWindow,
-                                    dataErrorWindow: p.dataErrorWindow)
-            let stim = Stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, bench: bench,
-                                interrupts: p.interrupts, externalBreaks: p.externalBreaks, maxCycles: 300_000)
+            let stim = p.stimulus(memory: img.segments.map { ($0.address, $0.bytes) })
+            let bench = stim.bench
             let r = try LockStep.run(stim, config: profileConfig(profile), library: lib)
             if let d = r.divergence {
                 failures += 1
