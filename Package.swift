@@ -30,7 +30,9 @@ let package = Package(
         .target(name: "PCIe", dependencies: ["SimKernel", "SimBus"]),
         // Machines: the upstream unit-test bench, program loading.
         .target(name: "SoC", dependencies: ["LM32", "LM32Asm", "ELF", "SimBus"],
-                resources: [.embedInCode("Firmware/hello.S")]),
+                resources: [.embedInCode("Firmware/hello.S"), .embedInCode("Firmware/boot.S"),
+                            .embedInCode("Firmware/uart_hello.S"), .embedInCode("Firmware/timer_ticks.S"),
+                            .embedInCode("Firmware/gpio.S"), .embedInCode("Firmware/cache_flush.S")]),
         // Shared by the test targets: locating what the test command installs.
         .target(name: "SoCSimTestSupport"),
         // C ABI of the verilated RTL (RTL/bridge/bridge.h): types only, no Verilator needed.

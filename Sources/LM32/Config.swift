@@ -38,6 +38,11 @@ public struct CoreConfig: Sendable, Equatable {
     /// The same with 4 KiB direct-mapped I and D caches.
     public static let testbenchCache = CoreConfig(name: "testbench-cache", icache: true, dcache: true, cycleCounter: true)
 
-    public static let profiles: [CoreConfig] = [testbenchNoCache, testbenchCache]
+    /// Milkymist One's CPU (reference §4.2, §6.8: 4 KiB I/D caches, debug with
+    /// 4 BP / 4 WP, no cycle counter, no MMU), except that EBA and DEBA reset to
+    /// 0 because our device boots from BRAM (DESIGN.md §4).
+    public static let milkymist = CoreConfig(name: "milkymist", icache: true, dcache: true, cycleCounter: false)
+
+    public static let profiles: [CoreConfig] = [testbenchNoCache, testbenchCache, milkymist]
     public static func profile(named n: String) -> CoreConfig? { profiles.first { $0.name == n } }
 }

@@ -9,3 +9,39 @@ public enum Firmware {
         String(decoding: PackageResources.hello_S, as: UTF8.self)
     }
 }
+
+/// The firmware of the Milkymist-style SoC: a boot stub linked first with
+/// every program, and the programs. Sources `.include "soc.inc"`, the
+/// assembly include `socsim header --asm` prints, generated from the SoC
+/// description they are built for.
+public enum MilkymistFirmware: String, CaseIterable, Sendable {
+    case hello, timer, gpio, cacheFlush = "cache-flush"
+
+    /// The program `socsim run --soc milkymist` runs without PROGRAM.
+    public static let `default` = MilkymistFirmware.hello
+
+    public static let bootName = "<embedded>/boot.S"
+    public static var bootSource: String { String(decoding: PackageResources.boot_S, as: UTF8.self) }
+
+    public var fileName: String {
+        switch self {
+        case .hello: "uart_hello.S"
+        case .timer: "timer_ticks.S"
+        case .gpio: "gpio.S"
+        case .cacheFlush: "cache_flush.S"
+        }
+    }
+
+    public var source: String {
+        let bytes: [UInt8]
+        switch self {
+        case .hello: bytes = PackageResources.uart_hello_S
+        case .timer: bytes = PackageResources.timer_ticks_S
+        case .gpio: bytes = PackageResources.gpio_S
+        case .cacheFlush: bytes = PackageResources.cache_flush_S
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public var sourceFile: SourceFile { SourceFile(path: "<embedded>/" + fileName, text: source) }
+}

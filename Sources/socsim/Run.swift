@@ -94,8 +94,11 @@ struct Run: ParsableCommand {
 
     @OptionGroup var waves: CycleRunOptions
 
+    @OptionGroup var socOptions: SoCOptions
+
     func validate() throws {
         try waves.validate()
+        try socOptions.validate(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel)
         guard CoreConfig.profile(named: profile) != nil else {
             throw ValidationError("unknown profile '\(profile)' (known: \(CoreConfig.profiles.map(\.name).joined(separator: ", ")))")
         }
@@ -110,6 +113,9 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        if socOptions.usesMilkymist(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel) {
+            return try runMilkymist(socOptions) { soc in try milkymistImage(socOptions, soc: soc, other: loadProgram) }
+        }
         let image = try loadProgram()
         if waves.usesCycleModel {
             sigintReceived = 0
@@ -180,7 +186,7 @@ struct Run: ParsableCommand {
         }
     }
 
-    private func loadProgram() throws -> ProgramImage {
+    func loadProgram() throws -> ProgramImage {
         if program.isEmpty {
             return ProgramImage(try link.build([SourceFile(path: Firmware.defaultName, text: Firmware.defaultSource)]))
         }

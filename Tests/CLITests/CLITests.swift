@@ -57,11 +57,54 @@ struct CLI {
     }
 
     @Test func defaultRunPrintsGreetingAndPasses() throws {
+        // Without PROGRAM: the embedded firmware on the milkymist SoC, its UART output.
         let r = try CLI.run(["run"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stdout.contains("Hello from the LM32 on SoCSim."))
         #expect(r.stdout.contains("1 + 2 + ... + 100 = 5050"))
-        #expect(r.stdout.contains("TC SUM OK"))
+        #expect(r.stdout.contains("sysctl: system id 0x00015353, clock 80000000 Hz"))
+        #expect(r.stderr.contains("firmware halted"))
+        // The test bench's default program is still there.
+        let bench = try CLI.run(["run", "--soc", "testbench"])
+        #expect(bench.status == 0, "stderr: \(bench.stderr)")
+        #expect(bench.stdout.contains("TC SUM OK"))
+    }
+
+    @Test func milkymistFirmwareAndOptions() throws {
+        let timer = try CLI.run(["run", "--firmware", "timer"])
+        #expect(timer.status == 0, "stderr: \(timer.stderr)")
+        #expect(timer.stdout == "timer0: counting ticks\ntimer0: 10 ticks of 8000 cycles\n")
+        #expect(try CLI.run(["run", "--soc", "nonsense"]).status == 2)
+        #expect(try CLI.run(["run", "--firmware", "nonsense"]).status == 2)
+        #expect(try CLI.run(["run", "--soc", "testbench", "--firmware", "timer"]).status == 2)
+        #expect(try CLI.run(["run", "--firmware", "hello", "--max-cycles", "1000"]).status == 3)
+        // A user program on the SoC: linked after the boot stub, with the generated include.
+        let d = try CLI.tempDir()
+        let src = try CLI.write("""
+                    .include "soc.inc"
+                    .global main
+            main:   mvi r1, 0x4f
+                    addi sp, sp, -4
+                    sw (sp+4), ra
+                    calli uart_putc
+                    lw ra, (sp+4)
+                    addi sp, sp, 4
+                    ret
+            """, to: d, name: "mine.S")
+        let mine = try CLI.run(["run", "--soc", "milkymist", src])
+        #expect(mine.status == 0, "stderr: \(mine.stderr)")
+        #expect(mine.stdout == "O")
+    }
+
+    @Test func mapAndHeader() throws {
+        let map = try CLI.run(["map"])
+        #expect(map.status == 0)
+        #expect(map.stdout.contains("0xe0001000"))
+        let h = try CLI.run(["header"])
+        #expect(h.status == 0)
+        #expect(h.stdout.contains("#define UART_BASE 0xe0000000u"))
+        let asm = try CLI.run(["header", "--asm"])
+        #expect(asm.stdout.contains(".equ SYSCTL_TIMER0_CONTROL, 0x010"))
     }
 
     @Test func usageErrorsExitTwo() throws {

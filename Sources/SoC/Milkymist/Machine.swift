@@ -1,0 +1,201 @@
+import LM32
+import SimBus
+
+/// The SDRAM model: plain RAM whose every single access takes a fixed number
+/// of cycles (CYC held that long, ACK in the last cycle).
+public final class SDRAM {
+    public static let defaultLatency = 8
+    public let memory: WordMemory
+    public let latency: Int
+
+    public init(base: UInt32, byteCount: Int, latency: Int) {
+        precondition(latency >= 1, "an access takes at least one cycle")
+        memory = WordMemory(base: base, byteCount: byteCount)
+        self.latency = latency
+    }
+}
+
+/// The SoC's interconnect as the functional core sees it: BRAM, SDRAM and the
+/// CSR bridge decoded from the `SoCDescription` (bit 31 ignored), and a bus
+/// error for any address no region decodes. CSR accesses first bring the
+/// devices to the bus's current cycle (`cycle`), so a cycle-exact CPU model
+/// can drive the same bus by setting `cycle` to the cycle of each access.
+public final class MilkymistBus: LM32Bus {
+    public let soc: SoCDescription
+    public let bram: WordMemory
+    public let sdram: SDRAM
+    public var uart: UART
+    public var sysctl: Sysctl
+    /// The cycle of the access being made.
+    public var cycle: UInt64 = 0
+    private let bramRegion: MapEntry, sdramRegion: MapEntry, csrRegion: MapEntry
+    private let uartBank: Int, sysctlBank: Int
+
+    public init(soc: SoCDescription) {
+        self.soc = soc
+        guard let b = soc.region(.bram), let s = soc.region(.sdram), let c = soc.region(.csr),
+              let u = soc.bank(named: "uart"), let sc = soc.bank(named: "sysctl"),
+              let uirq = soc.interrupt(named: "uart"), let girq = soc.interrupt(named: "gpio"),
+              let t0 = soc.interrupt(named: "timer0"), let t1 = soc.interrupt(named: "timer1") else {
+            preconditionFailure("the SoC description lacks a region, device or line the machine needs")
+        }
+        bramRegion = b; sdramRegion = s; csrRegion = c
+        uartBank = u.bank; sysctlBank = sc.bank
+        bram = WordMemory(base: b.base, byteCount: Int(b.size))
+        sdram = SDRAM(base: s.base, byteCount: Int(s.size), latency: s.timing.readCycles)
+        uart = UART(line: uirq.number)
+        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: girq.number, timerLines: [t0.number, t1.number])
+    }
+
+    /// Reset the devices (a sysctl system reset); memories keep their contents.
+    public func resetDevices() {
+        let pins = sysctl.gpioPins
+        uart = UART(line: uart.line)
+        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: sysctl.gpioLine, timerLines: sysctl.timerLines)
+        sysctl.gpioPins = pins
+        advanceDevices(to: cycle)
+    }
+
+    /// Bring both devices to the start of `target` (their internal cycle
+    /// numbers follow the bus's from construction on).
+    public func advanceDevices(to target: UInt64) {
+        if uart.cycle < target { uart.advance(to: target) }
+        if sysctl.cycle < target { sysctl.advance(to: target) }
+    }
+
+    @inline(__always) private func csrBank(_ a: UInt32) -> (bank: Int, index: Int)? {
+        guard csrRegion.contains(a) else { return nil }
+        return CSRBridge.decode(offset: a - csrRegion.base)
+    }
+
+    public func fetch(_ address: UInt32) -> BusResult { read(address, sel: 0b1111) }
+
+    public func read(_ address: UInt32, sel: UInt8) -> BusResult {
+        let a = address & ~SoCDescription.uncachedAliasBit
+        if bramRegion.contains(a) { return .ok(bram.word(at: a)) }
+        if sdramRegion.contains(a) { return .ok(sdram.memory.word(at: a)) }
+        if let (bank, index) = csrBank(a) {
+            advanceDevices(to: cycle)
+            switch bank {
+            case uartBank: return .ok(uart.read(index: index))
+            case sysctlBank: return .ok(sysctl.read(index: index))
+            default: return .ok(0)          // unselected devices drive 0; the bridge still acknowledges
+            }
+        }
+        return .error
+    }
+
+    public func write(_ address: UInt32, data: UInt32, sel: UInt8) -> Bool {
+        let a = address & ~SoCDescription.uncachedAliasBit
+        if bramRegion.contains(a) { bram.write(at: a, data: data, sel: sel); return true }
+        if sdramRegion.contains(a) { sdram.memory.write(at: a, data: data, sel: sel); return true }
+        if let (bank, index) = csrBank(a) {
+            // Byte selects are ignored: the replicated store data is written as a word.
+            advanceDevices(to: cycle)
+            switch bank {
+            case uartBank: uart.write(index: index, value: data)
+            case sysctlBank: sysctl.write(index: index, value: data)
+            default: break
+            }
+            return true
+        }
+        return false
+    }
+
+    /// The interrupt lines to OR into IP for the cycle the devices are at:
+    /// levels now, plus pulses seen since the last advance.
+    public var interruptLines: UInt32 {
+        uart.interruptLines | sysctl.interruptLines | sysctl.linesSeen
+    }
+}
+
+/// Why a run of the SoC stopped.
+public enum MilkymistStop: Equatable, Sendable {
+    /// The CPU branched to itself with interrupts disabled and the UART was idle.
+    case halted
+    case cycleLimit
+    case interrupted
+}
+
+/// The functional LM32 core on the Milkymist-style SoC.
+///
+/// **Functional timing, not cycle-exact**: the devices advance by one cycle
+/// of the 80 MHz clock per retired instruction (exception entries included),
+/// and bus latencies (CSR bridge, SDRAM, caches) are not charged. Device
+/// timing is exact relative to that cycle count (a timer period of N is N
+/// retirements); the cycle-exact core will drive the same devices with the
+/// real cycle of each access.
+///
+/// A run ends when the CPU executes a branch to itself (`bi .`, 0xE0000000)
+/// with IE.IE = 0 and the UART transmitter is idle: the firmware's way to stop.
+public final class MilkymistMachine {
+    public let bus: MilkymistBus
+    public let core: LM32Core
+    public var soc: SoCDescription { bus.soc }
+    /// Cycles simulated so far.
+    public private(set) var cycle: UInt64 = 0
+    /// Called with each byte as the UART starts sending it.
+    public var onUARTByte: ((UART.Sent) -> Void)?
+    private var reported = 0
+
+    public init(soc: SoCDescription, config: CoreConfig = .milkymist) {
+        bus = MilkymistBus(soc: soc)
+        core = LM32Core(config: config, bus: bus)
+    }
+
+    public convenience init(sdramLatency: Int = SDRAM.defaultLatency, config: CoreConfig = .milkymist) throws(SoCDescriptionError) {
+        self.init(soc: try .milkymist(sdramLatency: sdramLatency), config: config)
+    }
+
+    /// Place bytes in BRAM or SDRAM (bit 31 ignored).
+    public func load(_ bytes: [UInt8], at address: UInt32) {
+        let a = address & ~SoCDescription.uncachedAliasBit
+        if bus.sdram.memory.contains(a) { bus.sdram.memory.load(bytes, at: a) } else { bus.bram.load(bytes, at: a) }
+    }
+
+    /// Load a program image and start at its entry point.
+    public func load(_ image: ProgramImage) {
+        for s in image.segments { load(s.bytes, at: s.address) }
+        core.setPC(image.entry)
+    }
+
+    /// The UART output so far, as bytes.
+    public var uartOutput: [UInt8] { bus.uart.sent.map(\.byte) }
+
+    /// True when the instruction at PC is a branch to itself and interrupts are off.
+    public var isHalted: Bool {
+        guard core.ie & 1 == 0, case .ok(0xE000_0000) = bus.fetch(core.pc) else { return false }
+        return bus.uart.transmitterIdle
+    }
+
+    public func run(maxCycles: UInt64, shouldStop: (() -> Bool)? = nil) -> MilkymistStop {
+        let core = self.core, bus = self.bus
+        while cycle < maxCycles {
+            if core.ie & 1 == 0, isHalted { return .halted }
+            bus.cycle = cycle
+            bus.advanceDevices(to: cycle)
+            core.interruptLines = bus.interruptLines
+            core.step()
+            cycle &+= 1
+            bus.cycle = cycle
+            bus.advanceDevices(to: cycle)
+            if bus.uart.sent.count > reported { reportUART() }
+            if bus.sysctl.resetRequested {
+                bus.sysctl.resetRequested = false
+                bus.resetDevices()
+                core.reset()
+                reported = 0
+            }
+            if cycle & 4095 == 0, let shouldStop, shouldStop() { return .interrupted }
+        }
+        return .cycleLimit
+    }
+
+    private func reportUART() {
+        let sent = bus.uart.sent
+        while reported < sent.count {
+            onUARTByte?(sent[reported])
+            reported += 1
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import LM32
+import SoC
+
+nonisolated(unsafe) private var milkymistSIGINT: sig_atomic_t = 0
+
+/// `socsim run --soc …`: which machine runs the program.
+struct SoCOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("""
+        Machine: testbench (the upstream unit-test bench) or milkymist (the device SoC: BRAM, SDRAM, \
+        CSR bridge, UART, sysctl). Default: milkymist without PROGRAM, testbench with one (or with the cycle model).
+        """, valueName: "soc"))
+    var soc: String?
+
+    @Option(help: ArgumentHelp("""
+        Embedded milkymist firmware to run without PROGRAM: \
+        \(MilkymistFirmware.allCases.map(\.rawValue).joined(separator: ", ")) (default \(MilkymistFirmware.default.rawValue)).
+        """, valueName: "name"))
+    var firmware: String?
+
+    @Option(name: .customLong("sdram-latency"), help: "milkymist: SDRAM access latency in cycles.")
+    var sdramLatency: Int = SDRAM.defaultLatency
+
+    /// Without --soc: the test bench for a PROGRAM or the cycle model, else milkymist.
+    func usesMilkymist(programGiven: Bool, cycleModel: Bool) -> Bool {
+        (soc ?? (programGiven || cycleModel ? "testbench" : "milkymist")) == "milkymist"
+    }
+
+    func validate(programGiven: Bool, cycleModel: Bool) throws {
+        if let soc, soc != "testbench", soc != "milkymist" {
+            throw ValidationError("unknown SoC '\(soc)' (known: testbench, milkymist)")
+        }
+        if let firmware {
+            guard MilkymistFirmware(rawValue: firmware) != nil else {
+                throw ValidationError("unknown firmware '\(firmware)' (known: \(MilkymistFirmware.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if programGiven { throw ValidationError("--firmware and PROGRAM exclude each other") }
+            if !usesMilkymist(programGiven: programGiven, cycleModel: cycleModel) { throw ValidationError("--firmware needs --soc milkymist") }
+        }
+        if sdramLatency < 1 { throw ValidationError("--sdram-latency must be at least 1") }
+        if cycleModel && usesMilkymist(programGiven: programGiven, cycleModel: cycleModel) {
+            throw ValidationError("the cycle model runs on the test bench only; use --soc testbench")
+        }
+    }
+}
+
+extension Run {
+    /// Run on the milkymist SoC (functional core: one device cycle per
+    /// retired instruction). UART bytes go to standard output as they are sent.
+    func runMilkymist(_ options: SoCOptions, buildImage: (SoCDescription) throws -> ProgramImage) throws {
+        let soc: SoCDescription
+        do { soc = try .milkymist(sdramLatency: options.sdramLatency) } catch { throw InputError(error.description) }
+        let image = try buildImage(soc)
+        // The SoC's own CPU unless --profile names another one.
+        let config = profile == CoreConfig.testbenchCache.name ? CoreConfig.milkymist : CoreConfig.profile(named: profile)!
+        let machine = MilkymistMachine(soc: soc, config: config)
+        machine.load(image)
+
+        var traceFile: TextFile?
+        if let trace {
+            let file = try TextFile(path: trace)
+            traceFile = file
+            machine.core.trace = TextTraceSink(symbol: image.label(for:)) { file.write($0) }
+        }
+        let out = FileHandle.standardOutput
+        machine.onUARTByte = { out.write(Data([$0.byte])) }
+
+        milkymistSIGINT = 0
+        let previous = signal(SIGINT) { _ in milkymistSIGINT = 1 }
+        defer { signal(SIGINT, previous) }
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let stop = machine.run(maxCycles: maxCycles) { milkymistSIGINT != 0 }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - started
+        traceFile?.close()
+
+        let err = FileHandle.standardError
+        for field in machine.bus.uart.unmodelledWrites.map({ "uart." + $0 })
+            + machine.bus.sysctl.unmodelledWrites.map({ "sysctl." + $0 }) {
+            err.write(Data("socsim: warning: the firmware wrote \(field), which is declared but not modelled\n".utf8))
+        }
+        if stats {
+            let seconds = Double(elapsed) / 1e9
+            err.write(Data(String(format: "socsim: %llu cycles in %.3f s host time: %.2f million cycles/s\n",
+                                  machine.cycle, seconds, Double(machine.cycle) / max(seconds, 1e-9) / 1e6).utf8))
+        }
+        let cycles = machine.cycle
+        switch stop {
+        case .halted:
+            err.write(Data("socsim: firmware halted after \(cycles) cycles (functional timing)\n".utf8))
+        case .cycleLimit:
+            err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))
+            throw ExitCode(Exit.cycleLimit)
+        case .interrupted:
+            err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
+            throw ExitCode(Exit.interrupted)
+        }
+    }
+
+    /// The program for the milkymist SoC: the embedded firmware without
+    /// PROGRAM; assembly sources linked after the boot stub (they define
+    /// `main` and may `.include "soc.inc"`); other formats loaded as they are.
+    func milkymistImage(_ options: SoCOptions, soc: SoCDescription, other: () throws -> ProgramImage) throws -> ProgramImage {
+        if program.isEmpty {
+            let fw = options.firmware.flatMap(MilkymistFirmware.init(rawValue:)) ?? .default
+            do { return ProgramImage(try Toolchain.firmware(fw, for: soc)) } catch { throw InputError(error.description) }
+        }
+        guard ProgramKind(path: program[0]) == .assembly else { return try other() }
+        let sources = try program.map { SourceFile(path: $0, text: String(decoding: try readFile($0), as: UTF8.self)) }
+        let layout = try link.layout()
+        do { return ProgramImage(try Toolchain.linkFirmware(sources, for: soc, includePaths: link.includes, layout: layout)) }
+        catch { throw InputError(error.description) }
+    }
+}

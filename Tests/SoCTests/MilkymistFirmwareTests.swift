@@ -1,0 +1,69 @@
+import LM32
+import SimBus
+import SoC
+import Testing
+
+/// The embedded firmware on the milkymist SoC (functional core, one cycle per
+/// retired instruction): each program prints its expected UART output and
+/// halts within its cycle budget.
+@Suite struct MilkymistFirmwareTests {
+    static func run(_ program: MilkymistFirmware, budget: UInt64,
+                    before: ((MilkymistMachine) -> Void)? = nil) throws -> (MilkymistMachine, MilkymistStop, String) {
+        let machine = try MilkymistMachine()
+        machine.load(ProgramImage(try Toolchain.firmware(program, for: machine.soc)))
+        before?(machine)
+        let stop = machine.run(maxCycles: budget)
+        return (machine, stop, String(decoding: machine.uartOutput, as: UTF8.self))
+    }
+
+    @Test func hello() throws {
+        let (m, stop, out) = try Self.run(.hello, budget: 1_500_000)
+        #expect(stop == .halted, "output so far: \(out)")
+        #expect(out == """
+            Hello from the LM32 on SoCSim.
+            1 + 2 + ... + 100 = 5050
+            sysctl: system id 0x00015353, clock 80000000 Hz
+
+            """)
+        // Every byte waits for the previous one: its 160th enable16 strobe (43 cycles
+        // apart, the first at the earliest one cycle after the write), THRE two cycles later.
+        let sent = m.bus.uart.sent
+        for (a, b) in zip(sent, sent.dropFirst()) { #expect(b.cycle - a.cycle >= 159 * 43 + 3) }
+        #expect(m.bus.uart.overruns == 0)
+    }
+
+    @Test func timerTicks() throws {
+        let (m, stop, out) = try Self.run(.timer, budget: 2_000_000)
+        #expect(stop == .halted, "output so far: \(out)")
+        #expect(out == "timer0: counting ticks\ntimer0: 10 ticks of 8000 cycles\n")
+        #expect(!m.bus.sysctl.timers[0].enable)
+    }
+
+    @Test func gpioTimesOutWithoutInput() throws {
+        let (m, stop, out) = try Self.run(.gpio, budget: 2_000_000) { $0.bus.sysctl.gpioPins = 0x40 }
+        #expect(stop == .halted, "output so far: \(out)")
+        #expect(out == "gpio: out 0x00000003, in 0x00000040\ngpio: no input change\n")
+        #expect(m.bus.sysctl.gpioOutputs == 0)
+    }
+
+    @Test func gpioSeesAButtonPress() throws {
+        let m = try MilkymistMachine()
+        m.load(ProgramImage(try Toolchain.firmware(.gpio, for: m.soc)))
+        // Press input 0 once the program has printed its first line and waits.
+        var stop = MilkymistStop.cycleLimit
+        while !m.uartOutput.contains(10) && stop == .cycleLimit {
+            stop = m.run(maxCycles: m.cycle + 1000)
+        }
+        m.bus.sysctl.gpioPins = 1
+        stop = m.run(maxCycles: m.cycle + 2_000_000)
+        #expect(stop == .halted)
+        #expect(String(decoding: m.uartOutput, as: UTF8.self)
+                == "gpio: out 0x00000003, in 0x00000000\ngpio: input changed, in 0x00000001\n")
+    }
+
+    @Test func cacheFlush() throws {
+        let (_, stop, out) = try Self.run(.cacheFlush, budget: 2_000_000)
+        #expect(stop == .halted, "output so far: \(out)")
+        #expect(out == "cache flush: code copied to SDRAM returned 0x600dc0de, data through the uncached alias ok\n")
+    }
+}
