@@ -108,6 +108,9 @@ struct CycleCore: Equatable {
     var wp: UnsafeMutablePointer<UInt32>
     var wpcC: UnsafeMutablePointer<UInt8>
     var dcRe = false, dcSs = false, dbgState = 0
+    /// Some breakpoint is enabled or some watchpoint control is non-zero
+    /// (the comparators can match); recomputed on debug-unit CSR writes.
+    var debugArmed = false
     /// The last value written to DC (not readable in the RTL; for trace effects).
     var dcWritten: UInt32 = 0
 
@@ -278,6 +281,7 @@ struct CycleCore: Equatable {
         dataBusErrorSeen = false; extBreakR = false
         ie = false; eie = false; bie = false; ip = 0; im = 0
         for i in 0..<4 { bp[i] = 0; wp[i] = 0; wpcC[i] = 0 }
+        debugArmed = false
         dcRe = false; dcSs = false; dbgState = 0; dcWritten = 0
         mcState = 0; mcCycles = 0; mcP = 0; mcA = 0; mcB = 0; divideByZeroX = false; mcResultX = 0
         multiplicand = 0; multiplier = 0; product = 0; mulResult = 0; shifterResultM = 0
@@ -369,10 +373,12 @@ struct CycleCore: Equatable {
         // ---------------------------------------------------------- interrupts, debug
         let interruptException = ie && (ip & im) != 0
         var bpMatch = dbgState == 3
-        for i in 0..<4 where bp[i] == pcX | 1 { bpMatch = true }
+        if debugArmed { for i in 0..<4 where bp[i] == pcX | 1 { bpMatch = true } }
         var wpMatch = false
-        for i in 0..<4 where wp[i] == adderResultX && ((loadX && wpcC[i] & 1 != 0) || (storeX && wpcC[i] & 2 != 0)) {
-            wpMatch = true
+        if debugArmed && (loadX || storeX) {
+            for i in 0..<4 where wp[i] == adderResultX && ((loadX && wpcC[i] & 1 != 0) || (storeX && wpcC[i] & 2 != 0)) {
+                wpMatch = true
+            }
         }
 
         // ---------------------------------------------------------- caches (combinational)
@@ -669,6 +675,7 @@ struct CycleCore: Equatable {
                 dcWritten = operand1X
             }
             if (24...27).contains(csrX) { wp[csrX - 24] = operand1X }
+            debugArmed = (0..<4).contains { bp[$0] & 1 != 0 || wpcC[$0] != 0 }
         }
         let dbgState0 = dbgState
         if csrWriteEnableQX && csrX == 8 {
@@ -924,7 +931,7 @@ struct CycleCore: Equatable {
         if !stallM { pcM = pcX0 }
         pcW = pcM0
 
-        if !stallD { decodedD = DecodedInstruction(instructionD, table: opTable) }
+        if !stallD && decodedD.word != instructionD { decodedD = DecodedInstruction(instructionD, table: opTable) }
 
         // architectural effects carried with the slots (trace only)
         if let t = trace {
