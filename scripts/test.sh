@@ -19,6 +19,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -c 'import pythondata_cpu_lm32' 2>/dev/null ||
     .venv/bin/pip install --disable-pip-version-check -q pythondata-cpu-lm32==0.0.post199
+# PyPI VCD reader the wave tests check our reader against (Tests/WavesTests).
+.venv/bin/python -c 'import vcd.reader' 2>/dev/null ||
+    .venv/bin/pip install --disable-pip-version-check -q pyvcd==0.5.1
 
 if [ -x RTL/build.sh ]; then
     RTL/build.sh

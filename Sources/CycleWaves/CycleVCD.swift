@@ -4,12 +4,14 @@
 // run diff clean and open with the same GTKWave save files (Waves/*.gtkw).
 //
 // Timing, as the bridge dumps the RTL (RTL/bridge/bridge.cpp, one_cycle):
-// with period P and `origin` the start of cycle 0 (the bench holds reset for
-// two cycles from time 0, so origin = 2P), cycle k spans
+// with period P and `origin` the start of cycle 0, cycle k spans
 // [origin + kP, origin + (k+1)P), the clock rises at origin + kP + P/2 and
 // falls at origin + (k+1)P. The values of cycle k (what the edge ending it
 // acts on) appear at the rising edge that starts it, origin + kP - P/2, and
-// at origin for cycle 0.
+// at origin for cycle 0. The origin is 4P = 50 000 ps by default, as in the
+// RTL harnesses (Conformance.LockStep, the tests): the bridge creates the bench
+// with two reset cycles, the program is loaded, and reset is applied for two
+// more (which also re-evaluates the RAM's read ports after the load).
 //
 // Names: every port of socsim_tb_top under TOP and TOP.socsim_tb_top (as
 // Verilator writes them), the CPU's Wishbone and interrupt ports under
@@ -24,8 +26,9 @@ import Waves
 public struct CycleVCDOptions: Sendable {
     /// Clock period in ps (even). 12 500 = 80 MHz, the bridge's default.
     public var clockPeriodPs: UInt64 = 12_500
-    /// Reset cycles before cycle 0 (the bridge's default is 2).
-    public var resetCycles: UInt64 = 2
+    /// Clock periods before cycle 0: 4 = the bridge's two reset cycles at
+    /// creation plus `RTLModel.reset()`'s two after loading the program.
+    public var resetCycles: UInt64 = 4
     /// Write cycles in [from, to] only.
     public var fromCycle: UInt64 = 0
     public var toCycle: UInt64 = .max
@@ -175,7 +178,7 @@ public final class CycleVCD {
 
     /// The values of one observation, indexed by `CycleSource.rawValue`.
     @inline(__always)
-    func values(_ o: CycleObservation, into v: inout [UInt64]) {
+    func values(_ o: CycleObservation, into v: UnsafeMutablePointer<UInt64>) {
         func b(_ x: Bool) -> UInt64 { x ? 1 : 0 }
         v[CycleSource.clk.rawValue] = 0
         v[CycleSource.rst.rawValue] = 0
@@ -217,13 +220,17 @@ public final class CycleVCD {
         v[CycleSource.tdevData.rawValue] = UInt64(o.tdevData)
     }
 
-    private var scratch = [UInt64](repeating: 0, count: CycleSource.allCases.count)
+    private let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: CycleSource.allCases.count)
+    /// (signal, source) for every declared source signal, in declaration order.
+    private var active: [(VCDWriter.Signal, Int)] = []
+
+    deinit { scratch.deallocate() }
 
     /// Record the observation of one cycle (cycles in increasing order).
     public func record(_ o: CycleObservation) throws {
         let k = o.cycle
         guard k >= options.fromCycle && k <= options.toCycle else { return }
-        values(o, into: &scratch)
+        values(o, into: scratch)
         let t = valueTime(k)
         let clkHigh = k > 0
         scratch[CycleSource.clk.rawValue] = clkHigh ? 1 : 0
@@ -231,15 +238,14 @@ public final class CycleVCD {
             started = true
             var initial: [UInt64] = []
             // declaration order: sources, then pc30, then bits
-            for s in CycleSource.allCases where signal[s.rawValue] != nil { initial.append(scratch[s.rawValue]) }
+            active = CycleSource.allCases.compactMap { s in signal[s.rawValue].map { ($0, s.rawValue) } }
+            for (_, src) in active { initial.append(scratch[src]) }
             for (n, s) in pc30.enumerated() where s != nil { initial.append(pcValue(n) >> 2) }
             for (_, src, bit) in bits { initial.append((scratch[src.rawValue] >> UInt64(bit)) & 1) }
             try writer.begin(at: t, initial: initial)
         } else {
             writer.advance(to: t)
-            for s in CycleSource.allCases {
-                if let sig = signal[s.rawValue] { try writer.set(sig, scratch[s.rawValue]) }
-            }
+            for (sig, src) in active { try writer.set(sig, scratch[src]) }
             for (n, s) in pc30.enumerated() { if let s { try writer.set(s, pcValue(n) >> 2) } }
             for (sig, src, bit) in bits { try writer.set(sig, (scratch[src.rawValue] >> UInt64(bit)) & 1) }
         }

@@ -136,10 +136,19 @@ private struct Parser {
         var out: [ArraySlice<UInt8>] = []
         while let t = token() {
             if t.elementsEqual("$end".utf8) { return out }
+            // a command inside another: the first one lacks its $end
+            // (identifier codes may start with '$' too, so only keywords count)
+            if t.first == UInt8(ascii: "$") && !["$comment", "$date", "$version"].contains(what)
+                && Parser.keywords.contains(Parser.str(t)) {
+                throw fail("\(what) without $end", line: startLine)
+            }
             out.append(t)
         }
         throw fail("\(what) without $end", line: startLine)
     }
+
+    static let keywords: Set<String> = ["$comment", "$date", "$version", "$timescale", "$scope", "$upscope", "$var",
+                                        "$enddefinitions", "$dumpvars", "$dumpall", "$dumpon", "$dumpoff"]
 
     static func str(_ t: ArraySlice<UInt8>) -> String { String(decoding: t, as: UTF8.self) }
 

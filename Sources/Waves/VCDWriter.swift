@@ -50,7 +50,9 @@ public final class VCDWriter {
     /// Last written value per signal and whether one was written.
     private var last: UnsafeMutablePointer<UInt64>
     private var widths: UnsafeMutablePointer<Int>
-    private var ids: [[UInt8]] = []
+    /// Identifier codes, flat: signal i's code is idBytes[idOffset[i] ..< idOffset[i + 1]].
+    private var idBytes: UnsafeMutablePointer<UInt8>
+    private var idOffset: UnsafeMutablePointer<Int>
     private var lastCapacity = 0
     private var time: UInt64 = 0
     private var timeWritten = false
@@ -68,12 +70,16 @@ public final class VCDWriter {
         buffer = .allocate(capacity: capacity)
         last = .allocate(capacity: 1)
         widths = .allocate(capacity: 1)
+        idBytes = .allocate(capacity: 1)
+        idOffset = .allocate(capacity: 1)
     }
 
     deinit {
         buffer.deallocate()
         last.deallocate()
         widths.deallocate()
+        idBytes.deallocate()
+        idOffset.deallocate()
     }
 
     /// Declare a signal of `width` bits (1...64) in `scope` (outermost first).
@@ -125,7 +131,15 @@ public final class VCDWriter {
             last[i] = d.width == 64 ? v : v & ((1 << UInt64(d.width)) - 1)
             widths[i] = d.width
         }
-        ids = declarations.map(\.id)
+        let flat = declarations.flatMap(\.id)
+        idBytes.deallocate()
+        idOffset.deallocate()
+        idBytes = .allocate(capacity: max(flat.count, 1))
+        idBytes.initialize(from: flat, count: flat.count)
+        idOffset = .allocate(capacity: n + 1)
+        var off = 0
+        for (i, d) in declarations.enumerated() { idOffset[i] = off; off += d.id.count }
+        idOffset[n] = off
         if let date { try text("$date\n\t\(date)\n$end\n") }
         try text("$version\n\t\(version)\n$end\n$timescale 1ps $end\n")
         var open: [String] = []
@@ -228,23 +242,24 @@ public final class VCDWriter {
 
     @inline(__always)
     private func value(_ i: Int, _ v: UInt64) throws {
-        let id = ids[i]
-        try reserve(67 + id.count)
+        let idStart = idOffset[i], idEnd = idOffset[i + 1]
+        try reserve(67 + idEnd - idStart)
         if widths[i] == 1 {
             buffer[used] = v != 0 ? UInt8(ascii: "1") : UInt8(ascii: "0"); used += 1
         } else {
             buffer[used] = UInt8(ascii: "b"); used += 1
             var bits = 64 - v.leadingZeroBitCount
             if bits == 0 { bits = 1 }
-            var k = bits - 1
-            while k >= 0 {
-                buffer[used] = (v >> UInt64(k)) & 1 != 0 ? UInt8(ascii: "1") : UInt8(ascii: "0")
+            var b = bits - 1
+            while b >= 0 {
+                buffer[used] = UInt8(truncatingIfNeeded: (v >> UInt64(b)) & 1) | 0x30
                 used += 1
-                k -= 1
+                b -= 1
             }
             buffer[used] = UInt8(ascii: " "); used += 1
         }
-        for c in id { buffer[used] = c; used += 1 }
+        var k = idStart
+        while k < idEnd { buffer[used] = idBytes[k]; used += 1; k += 1 }
         buffer[used] = 10; used += 1
     }
 
