@@ -59,12 +59,14 @@ func parseNumber(_ s: String, what: String) throws -> UInt32 {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a program on the functional LM32 core and the unit-test bench.",
+        abstract: "Run a program on the functional LM32 core: the unit-test bench or the milkymist SoC.",
         discussion: """
         PROGRAM is one or more assembly sources (.S/.s, assembled and linked on the fly, text at 0 and data \
         at 0x8000 unless placement flags say otherwise), an ELF executable (.elf or any file starting with \
         the ELF magic), a flat binary (.bin) or a Verilog hex file (.hex), the last two placed at --load-addr. \
-        Without PROGRAM the embedded default firmware runs.
+        Without PROGRAM the embedded default firmware runs on the milkymist SoC (--soc, --firmware) and its \
+        UART output goes to standard output; there, assembly sources are linked after the boot stub and may \
+        `.include "soc.inc"` (see `socsim header --asm`), and the run ends when the firmware halts.
 
         The program's writes to the character port (0xFF000000) go to standard output; test-device \
         verdicts (0xFFFF0000) print as `TC <name> OK` / `TC <name> FAILED`. Exit status: 0 when the program \

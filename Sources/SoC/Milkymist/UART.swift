@@ -49,6 +49,7 @@ public struct UART: CSRDevice, Sendable {
     public struct Sent: Equatable, Sendable {
         public var cycle: UInt64
         public var byte: UInt8
+        public init(cycle: UInt64, byte: UInt8) { self.cycle = cycle; self.byte = byte }
     }
 
     public private(set) var cycle: UInt64 = 0
