@@ -55,8 +55,9 @@ public struct SysctlTimer: Equatable, Sendable {
 /// is decoded, so the registers alias every 0x80 bytes of the bank.
 ///
 /// GPIO inputs pass a 2-flip-flop synchroniser (GPIO_IN shows a pin change
-/// two cycles later); the GPIO IRQ is high for the one cycle in which the
-/// synchronised value of an enabled input differs from the cycle before.
+/// two cycles later); the registered GPIO IRQ is high for one cycle, the cycle
+/// after the synchronised value of an enabled input differs from the one
+/// before (three cycles after the pin), as sysctl.v's `gpio_irq` register.
 /// A write to SYSTEM_ID requests a system reset (`resetRequested`).
 public struct Sysctl: CSRDevice, Sendable {
     /// Our device's ID: version 0x0001, "SS" (SoCSim). Milkymist One reads 0x13004D31.
@@ -126,7 +127,7 @@ public struct Sysctl: CSRDevice, Sendable {
 
     /// The input pins (set by the test or the board model).
     public var gpioPins: UInt32 = 0
-    private var gpioIn0: UInt32 = 0, gpioInSync: UInt32 = 0, gpioInBefore: UInt32 = 0
+    private var gpioIn0: UInt32 = 0, gpioInSync: UInt32 = 0, gpioInBefore: UInt32 = 0, gpioIRQ = false
     private var gpioOutValue: UInt32 = 0, gpioInten: UInt32 = 0
 
     public init(clockHertz: UInt64 = 80_000_000, gpioLine: Int = 1, timerLines: [Int] = [2, 3]) {
@@ -136,7 +137,6 @@ public struct Sysctl: CSRDevice, Sendable {
     }
 
     public var gpioOutputs: UInt32 { gpioOutValue }
-    private var gpioIRQ: Bool { (gpioInBefore ^ gpioInSync) & gpioInten != 0 }
 
     public var interruptLines: UInt32 {
         var l: UInt32 = gpioIRQ ? 1 << UInt32(gpioLine) : 0
@@ -152,8 +152,9 @@ public struct Sysctl: CSRDevice, Sendable {
         let n = target - cycle
         var seen: UInt32 = 0
         for i in 0..<2 where timers[i].advance(by: n) { seen |= 1 << UInt32(timerLines[i]) }
-        // The synchroniser settles within three edges.
-        for _ in 0..<min(n, 3) {
+        // The synchroniser and the IRQ register settle within four edges.
+        for _ in 0..<min(n, 4) {
+            gpioIRQ = (gpioInBefore ^ gpioInSync) & gpioInten != 0
             gpioInBefore = gpioInSync
             gpioInSync = gpioIn0
             gpioIn0 = gpioPins & 0xFF
