@@ -298,3 +298,61 @@ import Testing
         #expect(a.owner == nil)
     }
 }
+
+@Suite struct MilkymistIntegrationTests {
+    @Test func timerPulseSetsIPWithInterruptsOff() throws {
+        // IE = 0: the pulse is latched in IP (sticky) and nothing is taken.
+        let m = try MilkymistMachine()
+        let src = SourceFile(path: "t.S", text: """
+            .include "soc.inc"
+            .global main
+            main:   mvhi r1, hi(SYSCTL_BASE)
+                    ori r1, r1, lo(SYSCTL_BASE)
+                    mvi r2, 50
+                    sw (r1+SYSCTL_TIMER1_COMPARE), r2
+                    mvi r2, SYSCTL_TIMER1_CONTROL_ENABLE_MASK
+                    sw (r1+SYSCTL_TIMER1_CONTROL), r2
+            1:      lw r2, (r1+SYSCTL_TIMER1_CONTROL)
+                    bne r2, r0, 1b
+                    ret
+            """)
+        m.load(ProgramImage(try Toolchain.linkFirmware([src], for: m.soc)))
+        #expect(m.run(maxCycles: 10_000) == .halted)
+        #expect(m.core.ip == 1 << 3)
+        #expect(m.core.ie & 1 == 0)
+    }
+
+    @Test func headersComeFromTheDescription() throws {
+        let soc = try SoCDescription.milkymist()
+        let c = soc.cHeader()
+        #expect(c.contains("#define SYSCTL_BASE 0xe0001000u"))
+        #expect(c.contains("#define IRQ_TIMER0 2u"))
+        #expect(c.contains("#define UART_STAT_THRE_MASK 0x1u"))
+        #expect(c.contains("#define SYSCTL_TIMER1_COUNTER 0x028"))
+        let asm = soc.asmInclude()
+        #expect(asm.contains(".equ SDRAM_BASE, 0x40000000"))
+        #expect(asm.contains(".equ SYSCTL_SYSTEM_ID, 0x07c"))
+        // Every register of every device appears in the map listing, header and include.
+        for b in soc.csrBanks {
+            for r in b.registers?.registers ?? [] {
+                let name = RegisterMap.identifier(b.name) + "_" + RegisterMap.identifier(r.name)
+                #expect(c.contains("#define \(name) "))
+                #expect(asm.contains(".equ \(name), "))
+                #expect(soc.mapListing().contains("| \(r.name) |"))
+            }
+        }
+    }
+
+    @Test func systemResetRestartsTheDevicesAtTheCurrentCycle() {
+        var u = UART(cycle: 1000)
+        u.advance(to: 1010)
+        u.write(index: UART.rxtx, value: 0x41)
+        u.advance(to: 1042 + 159 * 43 + 2)
+        #expect(u.transmitterIdle)
+        var early = UART(cycle: 1000)
+        early.advance(to: 1010)
+        early.write(index: UART.rxtx, value: 0x41)
+        early.advance(to: 1042 + 159 * 43 + 1)
+        #expect(!early.transmitterIdle)
+    }
+}

@@ -50,10 +50,9 @@ public final class MilkymistBus: LM32Bus {
     /// Reset the devices (a sysctl system reset); memories keep their contents.
     public func resetDevices() {
         let pins = sysctl.gpioPins
-        uart = UART(line: uart.line)
-        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: sysctl.gpioLine, timerLines: sysctl.timerLines)
+        uart = UART(line: uart.line, cycle: cycle)
+        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: sysctl.gpioLine, timerLines: sysctl.timerLines, cycle: cycle)
         sysctl.gpioPins = pins
-        advanceDevices(to: cycle)
     }
 
     /// Bring both devices to the start of `target` (their internal cycle

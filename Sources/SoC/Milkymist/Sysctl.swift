@@ -130,7 +130,9 @@ public struct Sysctl: CSRDevice, Sendable {
     private var gpioIn0: UInt32 = 0, gpioInSync: UInt32 = 0, gpioInBefore: UInt32 = 0, gpioIRQ = false
     private var gpioOutValue: UInt32 = 0, gpioInten: UInt32 = 0
 
-    public init(clockHertz: UInt64 = 80_000_000, gpioLine: Int = 1, timerLines: [Int] = [2, 3]) {
+    /// A sysctl block coming out of reset at the start of `cycle`.
+    public init(clockHertz: UInt64 = 80_000_000, gpioLine: Int = 1, timerLines: [Int] = [2, 3], cycle: UInt64 = 0) {
+        self.cycle = cycle
         registers = RegisterFile(Sysctl.makeRegisterMap(clockHertz: clockHertz))
         self.gpioLine = gpioLine
         self.timerLines = timerLines

@@ -73,7 +73,11 @@ public struct UART: CSRDevice, Sendable {
     private var txEventAt: UInt64?
     private var rxData: UInt8 = 0
 
-    public init(line: Int = 0) { self.line = line }
+    /// A UART coming out of reset at the start of `cycle`.
+    public init(line: Int = 0, cycle: UInt64 = 0) {
+        self.line = line
+        self.cycle = cycle
+    }
 
     public var transmitterIdle: Bool { thre }
     public var interruptLines: UInt32 {
