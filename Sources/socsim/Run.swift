@@ -86,7 +86,7 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Write the instruction trace (docs/trace-format.md) to this file.", valueName: "file"))
     var trace: String?
 
-    @Option(help: "CPU profile: testbench-cache or testbench-nocache.")
+    @Option(help: "CPU profile: testbench-cache, testbench-nocache or milkymist.")
     var profile: String = CoreConfig.testbenchCache.name
 
     @Flag(help: "Print host time and simulation speed to standard error (for benchmarks).")
