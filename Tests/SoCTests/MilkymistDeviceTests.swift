@@ -356,3 +356,24 @@ import Testing
         #expect(!early.transmitterIdle)
     }
 }
+
+@Suite struct TimedAccessTests {
+    @Test func csrAccessesSampleAndLandAtTheBridgeCycles() throws {
+        let m = try MilkymistMachine(sdramLatency: 5)
+        let bus = m.bus
+        let t0 = 0xE000_1000 as UInt32
+        // Timer 0 free-running from cycle 10 (the write lands at the end of 11).
+        #expect(bus.access(t0 + 0x10, write: true, data: 1, start: 10) == (.ok(0), 11))
+        // ENABLE is 1 from cycle 12, so COUNTER during c is c - 12: a read starting at 100 samples cycle 101, ACK in 103.
+        #expect(bus.access(t0 + 0x18, write: false, start: 100) == (.ok(89), 103))
+        // A write of COUNTER starting at 200 lands at the end of 201: during 202 it reads 7.
+        _ = bus.access(t0 + 0x18, write: true, data: 7, start: 200)
+        #expect(bus.access(t0 + 0x18, write: false, start: 201) == (.ok(7), 204))
+        #expect(bus.access(t0 + 0x18, write: false, start: 209) == (.ok(15), 212))
+        // Memories: their slave timing; unmapped: ERR in the first cycle.
+        #expect(bus.access(0x4000_0000, write: true, data: 9, start: 300) == (.ok(0), 304))
+        #expect(bus.access(0xC000_0000, write: false, start: 310) == (.ok(9), 314))
+        #expect(bus.access(0x0000_0000, write: false, start: 320).ack == 321)
+        #expect(bus.access(0x1000_0000, write: false, start: 330) == (.error, 330))
+    }
+}

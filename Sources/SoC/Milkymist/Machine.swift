@@ -101,6 +101,25 @@ public final class MilkymistBus: LM32Bus {
         return false
     }
 
+    /// A Wishbone single access whose CYC rises in cycle `start`, with the
+    /// slave timing of its region (for the cycle-exact core): returns the
+    /// result and the cycle of ACK (or ERR). A CSR read samples the device
+    /// during `start + CSRBridge.readSampleCycle`; a CSR write lands at the
+    /// end of `start + CSRBridge.writeCommitCycle`. An unmapped address gets
+    /// ERR in the first cycle (a provisional choice until the RTL fixes it).
+    /// Devices only move forward: accesses must come in cycle order.
+    public func access(_ address: UInt32, write: Bool, data: UInt32 = 0, sel: UInt8 = 0b1111,
+                       start: UInt64) -> (result: BusResult, ack: UInt64) {
+        guard let region = soc.decode(address) else { return (.error, start) }
+        let cycles = UInt64(write ? region.timing.writeCycles : region.timing.readCycles)
+        let ack = start + cycles - 1
+        if region.kind == .csr {
+            cycle = start + UInt64(write ? CSRBridge.writeCommitCycle : CSRBridge.readSampleCycle)
+        }
+        if write { return (self.write(address, data: data, sel: sel) ? .ok(0) : .error, ack) }
+        return (read(address, sel: sel), ack)
+    }
+
     /// The interrupt lines to OR into IP for the cycle the devices are at:
     /// levels now, plus pulses seen since the last advance.
     public var interruptLines: UInt32 {
