@@ -250,17 +250,35 @@ public final class VCDWriter {
             buffer[used] = UInt8(ascii: "b"); used += 1
             var bits = 64 - v.leadingZeroBitCount
             if bits == 0 { bits = 1 }
+            // the bits above a whole byte one by one, then 8 characters per byte from a table
             var b = bits - 1
-            while b >= 0 {
+            while (b + 1) & 7 != 0 {
                 buffer[used] = UInt8(truncatingIfNeeded: (v >> UInt64(b)) & 1) | 0x30
                 used += 1
                 b -= 1
+            }
+            while b >= 7 {
+                let byte = Int(truncatingIfNeeded: (v >> UInt64(b - 7)) & 0xFF)
+                UnsafeMutableRawPointer(buffer + used).storeBytes(of: VCDWriter.byteChars[byte], as: UInt64.self)
+                used += 8
+                b -= 8
             }
             buffer[used] = UInt8(ascii: " "); used += 1
         }
         var k = idStart
         while k < idEnd { buffer[used] = idBytes[k]; used += 1; k += 1 }
         buffer[used] = 10; used += 1
+    }
+
+    /// The 8 characters '0'/'1' of each byte value, most significant bit
+    /// first in memory order.
+    private static let byteChars: [UInt64] = (0..<256).map { v in
+        var word: UInt64 = 0
+        for k in 0..<8 {
+            let bit = UInt64((v >> (7 - k)) & 1) | 0x30
+            word |= bit << UInt64(8 * k)
+        }
+        return word.littleEndian == word ? word : word.byteSwapped
     }
 
     private func writeDecimal(_ v: UInt64, to p: UnsafeMutablePointer<UInt8>) -> Int {

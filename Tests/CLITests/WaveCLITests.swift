@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// `socsim run --vcd` and `socsim wave` end to end.
+@Suite(.serialized) struct WaveCLITests {
+    static func vcd2fst() throws -> String {
+        for d in ["/usr/bin", "/usr/local/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: d + "/vcd2fst") {
+            return d + "/vcd2fst"
+        }
+        Issue.record("vcd2fst (Debian package gtkwave) is not installed; run ./scripts/test.sh, which installs it")
+        throw CancellationError()
+    }
+
+    static func status(_ exe: String, _ args: [String]) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// A run that would take minutes, stopped by SIGINT: exit 130, the
+    /// results so far printed, and a VCD that the reader and vcd2fst accept.
+    @Test func sigintLeavesAValidVCD() throws {
+        let d = try CLI.tempDir()
+        let src = try CLI.write("""
+            .text
+            .global _start
+        _start:
+            mvi r1, 0x41
+            mvhi r2, 0xff00
+            sw (r2+0), r1
+        1:  addi r3, r3, 1
+            sw (r0+0x4000), r3
+            bi 1b
+        """, to: d, name: "spin.S")
+        let vcd = d.appendingPathComponent("spin.vcd").path
+        // The bound keeps a lost signal from leaving a runaway process
+        // writing a huge file: at most 4 M cycles of two signals (about 40
+        // bytes a cycle), far more than a debug build runs in the 0.7 s.
+        let r = try CLI.run(["run", src, "--vcd", vcd, "--vcd-scope", "TOP.socsim_tb_top.cc,TOP.socsim_tb_top.pc_w",
+                             "--max-cycles", "4000000"], interruptAfter: 0.7)
+        #expect(r.status == 130, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("interrupted after"))
+        #expect(r.stdout == "A")
+        let list = try CLI.run(["wave", "list", vcd])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("TOP.socsim_tb_top.pc_w 32"))
+        #expect(try Self.status(try Self.vcd2fst(), [vcd, vcd + ".fst"]) == 0)
+        let size = (try FileManager.default.attributesOfItem(atPath: vcd)[.size] as? NSNumber)?.intValue ?? 0
+        #expect(size > 1_000)
+    }
+
+    @Test func runVCDListShowAndDiff() throws {
+        let d = try CLI.tempDir()
+        let a = d.appendingPathComponent("a.vcd").path, b = d.appendingPathComponent("b.vcd").path
+        let r = try CLI.run(["run", "--vcd", a, "--profile", "testbench-nocache", "--max-cycles", "100000"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("TC SUM OK"))
+        #expect(r.stderr.contains("program ended after"))
+        _ = try CLI.run(["run", "--vcd", b, "--profile", "testbench-nocache", "--max-cycles", "100000"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)))
+
+        let list = try CLI.run(["wave", "list", a])
+        #expect(list.stdout.contains("TOP.socsim_tb_top.lm32.I_ADR_O 32\n"))
+        #expect(list.stdout.contains("TOP.socsim_tb_top.lm32.cpu.instruction_unit.pc_w 30\n"))
+
+        let show = try CLI.run(["wave", "show", a, "--signals", "TOP.socsim_tb_top.pc_f,TOP.clk", "--from", "4", "--to", "6",
+                                "--clock-period", "12500"])
+        #expect(show.status == 0, "\(show.stderr)")
+        let lines = show.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "time_ps  cycle     TOP.socsim_tb_top.pc_f  TOP.clk")
+        #expect(lines.count == 6) // header, 50000, 56250, 62500, 68750, 75000
+        #expect(lines[1].hasPrefix("50000    4 "))
+        #expect(lines[2].hasPrefix("56250    4+6250ps"))
+        #expect(try CLI.run(["wave", "show", a, "--signals", "nonexistent"]).status == 2)
+
+        let same = try CLI.run(["wave", "diff", a, b])
+        #expect(same.status == 0)
+        #expect(same.stdout.hasSuffix("no differences\n"))
+        // a later window of the same run differs from the whole run nowhere
+        let c = d.appendingPathComponent("c.vcd").path
+        _ = try CLI.run(["run", "--vcd", c, "--vcd-from", "500", "--vcd-to", "900", "--profile", "testbench-nocache",
+                         "--max-cycles", "100000"])
+        #expect(try CLI.run(["wave", "diff", a, c]).status == 0)
+        // other wait states: the waves differ, first at the instruction bus's ack
+        _ = try CLI.run(["run", "--vcd", b, "--wait-states", "1", "--profile", "testbench-nocache", "--max-cycles", "100000"])
+        let diff = try CLI.run(["wave", "diff", a, b])
+        #expect(diff.status == 1)
+        #expect(diff.stdout.contains("TOP.i_wait: first differs at 50000 ps: A=0x0 B=0x1"), "\(diff.stdout)")
+        #expect(diff.stdout.contains("signals differ"))
+        #expect(try CLI.run(["wave", "list", d.appendingPathComponent("missing.vcd").path]).status == 2)
+        #expect(try CLI.run(["run", "--vcd-from", "5"]).status == 2)
+    }
+}
