@@ -1,9 +1,10 @@
 /// Disassembly in GNU objdump's LM32 syntax: `add r1,r2,r3`, `lw r1,(r2+4)`,
-/// `be r1,r2,0x88 <label>`, signed immediates in decimal, unsigned ones in hex,
+/// `be r1,r2,88 <label>`, signed immediates in decimal, unsigned ones in hex,
 /// register aliases gp/fp/sp/ra/ea/ba, CSR names.
 public enum Disassembler {
-    /// Disassemble one word at `pc`. `symbol` names an address for branch
-    /// targets (objdump appends `<name>` or `<name+0xoff>`).
+    /// Disassemble one word at `pc`. Branch targets print as objdump prints
+    /// them: `0x1b4` when there is no symbol table (`symbol` is nil), else
+    /// `1b4 <name+0x20>` with the label `symbol` gives (just `1b4` if none).
     public static func text(_ word: UInt32, pc: UInt32 = 0, symbol: ((UInt32) -> String?)? = nil) -> String {
         guard let spec = InstructionSpec.lookup(word) else {
             return ".word 0x" + hex(word, width: 8)
@@ -11,8 +12,9 @@ public enum Disassembler {
         let o = spec.operands(of: word, pc: pc)
         let r = Registers.printName
         func target(_ t: UInt32) -> String {
-            let base = "0x" + String(t, radix: 16)
-            if let s = symbol?(t) { return base + " <\(s)>" }
+            guard let symbol else { return "0x" + String(t, radix: 16) }
+            let base = String(t, radix: 16)
+            if let s = symbol(t) { return base + " <\(s)>" }
             return base
         }
         func imm(_ k: Imm) -> String { k == .signed ? String(o.imm) : "0x" + String(o.imm, radix: 16) }

@@ -278,9 +278,9 @@ public enum CSR: Int, CaseIterable, Sendable {
         return allCases.first { $0.name == u }?.rawValue
     }
 
-    /// The name objdump prints for a CSR number (mainline names only).
+    /// The name GNU objdump (binutils 2.40) prints for a CSR number: every
+    /// name above, `???` for a number it has no name for.
     public static func printName(_ n: Int) -> String {
-        if let c = CSR(rawValue: n), n < 28, c != .cfg2 { return c.name }
-        return "\(n)"
+        CSR(rawValue: n)?.name ?? "???"
     }
 }

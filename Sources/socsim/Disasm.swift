@@ -50,6 +50,13 @@ struct Disasm: ParsableCommand {
     /// objdump -d layout: a `<symbol>:` header where a symbol starts, then
     /// `address:<TAB>bytes <TAB>instruction`.
     static func listing(address: UInt32, bytes: [UInt8], image: ProgramImage) -> String {
+        // objdump's address column: as many hex digits as the section's end
+        // address needs, after dropping leading zeros in groups of four.
+        let end = String(address &+ UInt32(bytes.count), radix: 16)
+        let zeros = 8 - end.count
+        let width = 8 - (zeros == 0 ? 0 : (zeros - 1) & ~3)
+        var symbolizer: ((UInt32) -> String?)? = nil
+        if !image.symbols.isEmpty { symbolizer = { image.label(for: $0) } }
         var out = ""
         var offset = 0
         while offset + 4 <= bytes.count {
@@ -58,8 +65,9 @@ struct Disasm: ParsableCommand {
             let b = bytes[offset..<offset + 4]
             let word = b.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             let raw = b.map { hex(UInt32($0), 2) }.joined(separator: " ")
-            let text = Disassembler.text(word, pc: pc, symbol: image.label(for:))
-            out += "\(String(repeating: " ", count: max(0, 8 - String(pc, radix: 16).count)))\(String(pc, radix: 16)):\t\(raw) \t\(text)\n"
+            let text = Disassembler.text(word, pc: pc, symbol: symbolizer)
+            let a = String(pc, radix: 16)
+            out += String(repeating: " ", count: max(0, width - a.count)) + a + ":\t\(raw) \t\(text)\n"
             offset += 4
         }
         return out

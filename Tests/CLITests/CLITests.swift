@@ -187,7 +187,7 @@ struct CLI {
         #expect(r.status == 0)
         #expect(r.stdout.contains("00000000 <_start>:"))
         #expect(r.stdout.contains("add r1,r2,r3"))
-        #expect(r.stdout.contains("be r1,r2,0x4 <loop>"))
+        #expect(r.stdout.contains("be r1,r2,4 <loop>"))
         #expect(r.stdout.contains("lw r1,(r2+4)"))
         // the ELF runs too (it loops forever: the cycle limit ends it)
         #expect(try CLI.run(["run", elf, "--max-cycles", "100"]).status == 3)

@@ -75,7 +75,8 @@ import SimKernel
         #expect(Disassembler.text(0x4400_0000, pc: 0x88) == "be r0,r0,0x88")
         #expect(Disassembler.text(0x4400_FFFF, pc: 0x88) == "be r0,r0,0x84")
         #expect(Disassembler.text(0xE000_0000, pc: 0x7C) == "bi 0x7c")
-        #expect(Disassembler.text(0xFBFF_FFFF, pc: 0x100, symbol: { _ in "loop" }) == "calli 0xfc <loop>")
+        #expect(Disassembler.text(0xFBFF_FFFF, pc: 0x100, symbol: { _ in "loop" }) == "calli fc <loop>")
+        #expect(Disassembler.text(0xFBFF_FFFF, pc: 0x100, symbol: { _ in nil }) == "calli fc")
     }
 
     @Test func csrNames() {
