@@ -53,7 +53,7 @@ extension Run {
         do { soc = try .milkymist(sdramLatency: options.sdramLatency) } catch { throw InputError(error.description) }
         let image = try buildImage(soc)
         // The SoC's own CPU unless --profile names another one.
-        let config = profile == CoreConfig.testbenchCache.name ? CoreConfig.milkymist : CoreConfig.profile(named: profile)!
+        let config = profile == CoreConfig.testbenchCache.name ? soc.cpu : CoreConfig.profile(named: profile)!
         let machine = MilkymistMachine(soc: soc, config: config)
         machine.load(image)
 

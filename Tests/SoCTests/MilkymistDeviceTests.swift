@@ -16,6 +16,10 @@ import Testing
     @Test func milkymistIsValidAndAsDesigned() throws {
         let soc = try SoCDescription.milkymist()
         #expect(soc.clock.period == .ps(12_500))
+        // Milkymist One's CFG as read from the RTL (reference §2.1), with EBA/DEBA at 0.
+        #expect(soc.cpu == .milkymist)
+        #expect(soc.cpu.cfg == 0x0912_05CF)
+        #expect(soc.cpu.ebaReset == 0 && soc.cpu.debaReset == 0 && !soc.cpu.cycleCounter)
         #expect(soc.regions.map(\.base) == [0, 0x4000_0000, 0x6000_0000])
         #expect(soc.regions.map(\.size) == [0x1_0000, 0x100_0000, 0x1_0000])
         #expect(soc.csrBanks.map(\.name) == ["uart", "sysctl", "coprocessor", "pcie"])

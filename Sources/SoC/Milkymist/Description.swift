@@ -1,3 +1,4 @@
+import LM32
 import SimBus
 import SimKernel
 
@@ -114,12 +115,14 @@ public enum SoCDescriptionError: Error, Hashable, Sendable, CustomStringConverti
 }
 
 /// A checked SoC description.
-public struct SoCDescription: Hashable, Sendable {
+public struct SoCDescription: Equatable, Sendable {
     public static let csrBankSize: UInt32 = 0x1000
     /// Bit 31 of an address is ignored by decoding; software uses it to bypass the D-cache.
     public static let uncachedAliasBit: UInt32 = 0x8000_0000
 
     public let name: String
+    /// The CPU's configuration (its reset vectors, caches, CFG word).
+    public let cpu: CoreConfig
     public let clock: Clock
     public let clockHertz: UInt64
     /// In address order.
@@ -129,7 +132,7 @@ public struct SoCDescription: Hashable, Sendable {
     /// In line order.
     public let interrupts: [InterruptLine]
 
-    public init(name: String, clockHertz: UInt64, regions: [MapEntry], csrBanks: [CSRBank],
+    public init(name: String, cpu: CoreConfig = .milkymist, clockHertz: UInt64, regions: [MapEntry], csrBanks: [CSRBank],
                 interrupts: [InterruptLine]) throws(SoCDescriptionError) {
         guard let clock = Clock(name: "sys_clk", hertz: clockHertz) else { throw .badClock(hertz: clockHertz) }
         var names = Set<String>()
@@ -170,6 +173,7 @@ public struct SoCDescription: Hashable, Sendable {
             guard deviceNames.contains(l.source) else { throw .unknownInterruptSource(line: l.name, source: l.source) }
         }
         self.name = name
+        self.cpu = cpu
         self.clock = clock
         self.clockHertz = clockHertz
         self.regions = sorted
@@ -205,6 +209,7 @@ extension SoCDescription {
     public static func milkymist(sdramLatency: Int = SDRAM.defaultLatency) throws(SoCDescriptionError) -> SoCDescription {
         try SoCDescription(
             name: "milkymist",
+            cpu: .milkymist,
             clockHertz: 80_000_000,
             regions: [
                 MapEntry("bram", base: 0x0000_0000, size: 0x1_0000, kind: .bram,

@@ -1,3 +1,4 @@
+import LM32
 import SimBus
 
 /// Text generated from a `SoCDescription`: the map `socsim map` prints and the
@@ -12,6 +13,10 @@ extension SoCDescription {
         var out: [String] = []
         out.append("SoC \(name): clock \(clock.name) \(clockHertz) Hz (period \(clock.period.picoseconds) ps); "
                    + "device timing in cycles of this clock")
+        func h(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
+        out.append("CPU: LM32, \(cpu.name) profile: I-cache \(cpu.icache ? "4 KiB" : "off"), D-cache \(cpu.dcache ? "4 KiB" : "off"), "
+                   + "cycle counter \(cpu.cycleCounter ? "on" : "off"), EBA reset \(h(cpu.ebaReset)), "
+                   + "DEBA reset \(h(cpu.debaReset)), CFG \(hex32(cpu.cfg))")
         out.append("")
         out.append("Memory map (decoding ignores bit 31: address | 0x80000000 is the uncached alias; "
                    + "any other address is a bus error)")

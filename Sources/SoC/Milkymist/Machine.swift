@@ -156,12 +156,13 @@ public final class MilkymistMachine {
     public var onUARTByte: ((UART.Sent) -> Void)?
     private var reported = 0
 
-    public init(soc: SoCDescription, config: CoreConfig = .milkymist) {
+    /// The SoC with its own CPU profile, or `config` instead.
+    public init(soc: SoCDescription, config: CoreConfig? = nil) {
         bus = MilkymistBus(soc: soc)
-        core = LM32Core(config: config, bus: bus)
+        core = LM32Core(config: config ?? soc.cpu, bus: bus)
     }
 
-    public convenience init(sdramLatency: Int = SDRAM.defaultLatency, config: CoreConfig = .milkymist) throws(SoCDescriptionError) {
+    public convenience init(sdramLatency: Int = SDRAM.defaultLatency, config: CoreConfig? = nil) throws(SoCDescriptionError) {
         self.init(soc: try .milkymist(sdramLatency: sdramLatency), config: config)
     }
 
