@@ -4,6 +4,7 @@ import Foundation
 import LM32
 import LM32Cycle
 import SoC
+import Verilated
 import Waves
 
 /// `socsim run` options of the cycle-exact model and its VCD.
@@ -28,7 +29,11 @@ struct CycleRunOptions: ParsableArguments {
     @Option(name: .customLong("wait-states"), help: ArgumentHelp("Bench wait states on both buses (cycle model).", valueName: "n"))
     var waitStates: Int = 0
 
-    var usesCycleModel: Bool { cycle || vcd != nil }
+    @Flag(name: .customLong("rtl"), help: ArgumentHelp(
+        "Run the Verilator build of the RTL test bench instead (RTL/build/<profile>, see docs/rtl.md); --vcd is then Verilator's own VCD."))
+    var rtl = false
+
+    var usesCycleModel: Bool { cycle || vcd != nil || rtl }
 
     var scopes: [String] { vcdScope.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty } }
 
@@ -38,6 +43,10 @@ struct CycleRunOptions: ParsableArguments {
         }
         if let vcdTo, vcdTo < vcdFrom { throw ValidationError("--vcd-to must not be before --vcd-from") }
         if !(0...255).contains(waitStates) { throw ValidationError("--wait-states must be 0...255") }
+        if rtl && (vcdFrom != 0 || vcdTo != nil || !vcdScope.isEmpty) {
+            throw ValidationError("--vcd-from, --vcd-to and --vcd-scope apply to the model's VCD, not to --rtl")
+        }
+        if rtl && cycle { throw ValidationError("--rtl and --cycle exclude each other") }
         if waitStates != 0 && !usesCycleModel { throw ValidationError("--wait-states applies to the cycle model (--cycle or --vcd)") }
     }
 
@@ -46,6 +55,7 @@ struct CycleRunOptions: ParsableArguments {
     func run(image: ProgramImage, profile: CoreConfig, maxCycles: UInt64, trace: String?, stats: Bool,
              interrupted: () -> Bool) throws {
         if trace != nil { throw ValidationError("--trace is for the functional core; the cycle model writes --vcd") }
+        if rtl { return try runRTL(image: image, profile: profile, maxCycles: maxCycles, stats: stats, interrupted: interrupted) }
         let bench = BenchConfig(waitStates: waitStates)
         let machine = LM32CycleMachine(config: profile, bench: bench)
         for s in image.segments { machine.load(s.bytes, at: s.address) }
@@ -116,6 +126,69 @@ struct CycleRunOptions: ParsableArguments {
         }
         if machine.ended {
             err.write(Data("socsim: program ended after \(cycles) cycles\n".utf8))
+            if failures > 0 { throw ExitCode(Exit.simulationFailure) }
+        } else {
+            err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))
+            throw ExitCode(Exit.cycleLimit)
+        }
+    }
+}
+
+extension CycleRunOptions {
+    /// The same run on the verilated RTL: reset as the RTL harnesses do it
+    /// (two cycles at creation, load, two more), so cycle 0 starts at
+    /// 50 000 ps in its VCD as in the model's.
+    func runRTL(image: ProgramImage, profile: CoreConfig, maxCycles: UInt64, stats: Bool, interrupted: () -> Bool) throws {
+        guard let p = RTLProfile(rawValue: profile.name) else { throw InputError("no RTL build for profile \(profile.name)") }
+        let m: RTLModel
+        do {
+            m = try RTLModel(profile: p)
+            for s in image.segments { try m.writeMemory(s.bytes, at: s.address) }
+            var inputs = RTLInputs.idle
+            inputs.i_wait = UInt8(waitStates)
+            inputs.d_wait = UInt8(waitStates)
+            try m.setInputs(inputs)
+            try m.reset()
+            if let vcd { try m.startVCD(path: vcd) }
+        } catch {
+            throw InputError("\(error) (build the RTL with RTL/build.sh or ./scripts/test.sh)")
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        var out = Data()
+        var failures = 0
+        var nameAddress: UInt32 = 0
+        var cycles: UInt64 = 0
+        var ended = false, wasInterrupted = false
+        while cycles < maxCycles && !ended {
+            if interrupted() { wasInterrupted = true; break }
+            let n = try m.step(min(maxCycles - cycles, 1 << 14), until: .testDevice)
+            cycles += n
+            let o = try m.observe()
+            let ev = o.events
+            if ev.contains(.character) { out.append(UInt8(truncatingIfNeeded: o.tdev_data)) }
+            if ev.contains(.testName) { nameAddress = o.tdev_data }
+            if ev.contains(.testResult) {
+                if o.tdev_data != 0 { failures += 1 }
+                let name = (try? m.readCString(at: nameAddress)) ?? "?"
+                out.append(Data("TC \(name) \(o.tdev_data == 0 ? "OK" : "FAILED")\n".utf8))
+            }
+            if ev.contains(.testEnd) { ended = true }
+        }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - started
+        try m.stopVCD()
+        FileHandle.standardOutput.write(out)
+        let err = FileHandle.standardError
+        if stats {
+            let seconds = Double(elapsed) / 1e9
+            err.write(Data(String(format: "socsim: RTL %llu cycles in %.3f s host time: %.2f million cycles/s\n",
+                                  cycles, seconds, Double(cycles) / max(seconds, 1e-9) / 1e6).utf8))
+        }
+        if wasInterrupted {
+            err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
+            throw ExitCode(Exit.interrupted)
+        }
+        if ended {
+            err.write(Data("socsim: program ended after \(cycles + 1) cycles\n".utf8))
             if failures > 0 { throw ExitCode(Exit.simulationFailure) }
         } else {
             err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))

@@ -95,4 +95,47 @@ import Testing
         #expect(try CLI.run(["wave", "list", d.appendingPathComponent("missing.vcd").path]).status == 2)
         #expect(try CLI.run(["run", "--vcd-from", "5"]).status == 2)
     }
+
+    /// The model's and the RTL's VCDs of the default firmware, both written by
+    /// `socsim run`, diff clean; every signal of every GTKWave view in Waves/
+    /// is in both files with the width its name says.
+    @Test(arguments: ["testbench-nocache", "testbench-cache"])
+    func modelAndRTLRunsDiffCleanAndOpenWithTheViews(profile: String) throws {
+        let d = try CLI.tempDir()
+        let m = d.appendingPathComponent("model.vcd").path, r = d.appendingPathComponent("rtl.vcd").path
+        let rm = try CLI.run(["run", "--vcd", m, "--profile", profile, "--wait-states", "1", "--max-cycles", "200000"])
+        #expect(rm.status == 0, "\(rm.stderr)")
+        let rr = try CLI.run(["run", "--rtl", "--vcd", r, "--profile", profile, "--wait-states", "1", "--max-cycles", "200000"])
+        #expect(rr.status == 0, "the RTL run failed (run ./scripts/test.sh to build the RTL): \(rr.stderr)")
+        #expect(rr.stdout == rm.stdout)
+        #expect(rr.stderr == rm.stderr)
+        let diff = try CLI.run(["wave", "diff", m, r])
+        #expect(diff.status == 0, "\(diff.stdout)")
+
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let views = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Waves").path)
+            .filter { $0.hasSuffix(".gtkw") }.sorted()
+        #expect(views == ["cpu-pipeline.gtkw", "data-bus.gtkw", "devices-interrupts.gtkw", "instruction-bus.gtkw"])
+        let lists = try [m, r].map { path -> Set<String> in
+            Set(try CLI.run(["wave", "list", path]).stdout.split(separator: "\n").map(String.init))
+        }
+        for v in views {
+            let text = try String(contentsOf: root.appendingPathComponent("Waves").appendingPathComponent(v), encoding: .utf8)
+            var count = 0
+            for line in text.split(separator: "\n") where line.hasPrefix("TOP.") {
+                // "TOP.a.b[31:0]" is the 32-bit signal TOP.a.b
+                var name = String(line), width = 1
+                if let open = name.firstIndex(of: "["), name.hasSuffix("]") {
+                    let range = name[name.index(after: open)..<name.index(before: name.endIndex)].split(separator: ":")
+                    width = (Int(range.first ?? "") ?? 0) - (Int(range.last ?? "") ?? 0) + 1
+                    name = String(name[..<open])
+                }
+                for (i, list) in lists.enumerated() {
+                    #expect(list.contains("\(name) \(width)"), "\(v): \(line) not in the \(i == 0 ? "model's" : "RTL's") VCD")
+                }
+                count += 1
+            }
+            #expect(count >= 10, "\(v)")
+        }
+    }
 }
