@@ -13,8 +13,13 @@ import SimBus
 /// event register). There is no FIFO: writing while busy restarts the
 /// transmitter with the new byte (the old one is cut off and counted).
 ///
-/// Receive is not timed in this model: `receive(_:)` delivers a byte at once.
-/// THRU (loopback) and the break detector are declared but not modelled.
+/// Receive: `drive(rx:at:)` puts an 8N1 frame on the rx pin, and the
+/// transceiver's receiver runs on the same strobes: a 2-flip-flop
+/// synchroniser, start-bit detection on a strobe, samples every 16 strobes
+/// from the 10th; a good stop bit makes RXTX read the byte one cycle after
+/// that strobe and RX_EVT one cycle later. `receive(_:)` delivers a byte at
+/// once instead. THRU (loopback) and the break detector are declared but not
+/// modelled.
 public struct UART: CSRDevice, Sendable {
     /// 80 MHz / 115200 baud / 16, as Milkymist computes the reset value.
     public static let resetDivisor: UInt32 = 43
@@ -72,6 +77,10 @@ public struct UART: CSRDevice, Sendable {
     /// The cycle from which THRE and TX_EVT read 1, once the byte is done.
     private var txEventAt: UInt64?
     private var rxData: UInt8 = 0
+    // Receiver: frames on the pin, the transceiver's state, bytes on their way to RXTX/RX_EVT.
+    private var rxFrames: [(start: UInt64, byte: UInt8, bit: UInt64)] = []
+    private var rxBusy = false, rxCount16: UInt8 = 0, rxBitcount: UInt8 = 0, rxReg: UInt8 = 0
+    private var rxArriving: [(dataAt: UInt64, byte: UInt8)] = []
 
     /// A UART coming out of reset at the start of `cycle`.
     public init(line: Int = 0, cycle: UInt64 = 0) {
@@ -95,6 +104,13 @@ public struct UART: CSRDevice, Sendable {
         guard target > cycle else { return }
         let n = target - cycle
         let first = UInt64(enable16Counter)           // edges until the first strobe cycle
+        if first < n && (rxBusy || !rxFrames.isEmpty) {
+            var t = cycle + first
+            while t < target {
+                receiverStrobe(at: t)
+                t += period
+            }
+        }
         if first < n {
             let p = period
             let strobes = 1 + (n - 1 - first) / p
@@ -120,6 +136,56 @@ public struct UART: CSRDevice, Sendable {
             txEvent = true
             txEventAt = nil
         }
+        while let a = rxArriving.first, a.dataAt <= cycle {
+            rxData = a.byte
+            guard a.dataAt + 1 <= cycle else { break }
+            rxEvent = true
+            rxArriving.removeFirst()
+        }
+    }
+
+    /// Put an 8N1 frame on the rx pin: the start bit begins in cycle `start`,
+    /// each bit lasts `bitCycles` (default: 16 × DIVISOR, a sender at our baud
+    /// rate). Frames must not overlap.
+    public mutating func drive(rx byte: UInt8, at start: UInt64, bitCycles: UInt64? = nil) {
+        let bit = bitCycles ?? 16 * period
+        if let last = rxFrames.last { precondition(start >= last.start + 10 * last.bit, "rx frames overlap") }
+        rxFrames.append((start, byte, bit))
+    }
+
+    /// The rx pin during cycle `c` (idle high).
+    private func rxPin(_ c: UInt64) -> UInt8 {
+        for f in rxFrames where c >= f.start && c < f.start + 10 * f.bit {
+            let k = (c - f.start) / f.bit
+            return k == 0 ? 0 : k == 9 ? 1 : (f.byte >> UInt8(k - 1)) & 1
+        }
+        return 1
+    }
+
+    /// uart_transceiver.v's receiver at a strobe in cycle `t` (it sees the pin
+    /// through two flip-flops, i.e. as it was in `t − 2`).
+    private mutating func receiverStrobe(at t: UInt64) {
+        let rx2 = t >= 2 ? rxPin(t - 2) : 1
+        if !rxBusy {
+            if rx2 == 0 { rxBusy = true; rxCount16 = 7; rxBitcount = 0 }
+        } else {
+            let c16 = rxCount16
+            rxCount16 = (rxCount16 + 1) & 15
+            if c16 == 0 {
+                let bc = rxBitcount
+                rxBitcount = (rxBitcount + 1) & 15
+                if bc == 0 {
+                    if rx2 == 1 { rxBusy = false }               // not a start bit after all
+                } else if bc == 9 {
+                    rxBusy = false
+                    if rx2 == 1 { rxArriving.append((t + 1, rxReg)) }   // stop bit ok; errors are dropped
+                } else {
+                    rxReg = rx2 << 7 | rxReg >> 1
+                }
+            }
+        }
+        // Frames whose stop bit the synchroniser has passed are done.
+        while let f = rxFrames.first, t >= f.start + 10 * f.bit + 2, !rxBusy { rxFrames.removeFirst() }
     }
 
     public func read(index: Int) -> UInt32 {
