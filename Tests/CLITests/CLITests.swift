@@ -94,6 +94,20 @@ struct CLI {
         let mine = try CLI.run(["run", "--soc", "milkymist", src])
         #expect(mine.status == 0, "stderr: \(mine.stderr)")
         #expect(mine.stdout == "O")
+        // Writing a declared but unmodelled field is reported once, however often.
+        let thru = try CLI.write("""
+                    .include "soc.inc"
+                    .global main
+            main:   mvhi r1, hi(UART_BASE)
+                    ori r1, r1, lo(UART_BASE)
+                    mvi r2, UART_CTRL_THRU_MASK
+                    sw (r1+UART_CTRL), r2
+                    sw (r1+UART_CTRL), r2
+                    ret
+            """, to: d, name: "thru.S")
+        let warned = try CLI.run(["run", "--soc", "milkymist", thru])
+        #expect(warned.status == 0)
+        #expect(warned.stderr.components(separatedBy: "uart.CTRL.THRU").count == 2, "stderr: \(warned.stderr)")
     }
 
     @Test func mapAndHeader() throws {

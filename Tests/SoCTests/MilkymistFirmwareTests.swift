@@ -5,7 +5,8 @@ import Testing
 
 /// The embedded firmware on the milkymist SoC (functional core, one cycle per
 /// retired instruction): each program prints its expected UART output and
-/// halts within its cycle budget.
+/// halts within its cycle budget (about 5 % above what it takes today; the
+/// UART's 6 840+ cycles per byte dominate).
 @Suite struct MilkymistFirmwareTests {
     static func run(_ program: MilkymistFirmware, budget: UInt64,
                     before: ((MilkymistMachine) -> Void)? = nil) throws -> (MilkymistMachine, MilkymistStop, String) {
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func hello() throws {
-        let (m, stop, out) = try Self.run(.hello, budget: 1_500_000)
+        let (m, stop, out) = try Self.run(.hello, budget: 750_000)
         #expect(stop == .halted, "output so far: \(out)")
         #expect(out == """
             Hello from the LM32 on SoCSim.
@@ -33,14 +34,14 @@ import Testing
     }
 
     @Test func timerTicks() throws {
-        let (m, stop, out) = try Self.run(.timer, budget: 2_000_000)
+        let (m, stop, out) = try Self.run(.timer, budget: 480_000)
         #expect(stop == .halted, "output so far: \(out)")
         #expect(out == "timer0: counting ticks\ntimer0: 10 ticks of 8000 cycles\n")
         #expect(!m.bus.sysctl.timers[0].enable)
     }
 
     @Test func gpioTimesOutWithoutInput() throws {
-        let (m, stop, out) = try Self.run(.gpio, budget: 2_000_000) { $0.bus.sysctl.gpioPins = 0x40 }
+        let (m, stop, out) = try Self.run(.gpio, budget: 440_000) { $0.bus.sysctl.gpioPins = 0x40 }
         #expect(stop == .halted, "output so far: \(out)")
         #expect(out == "gpio: out 0x00000003, in 0x00000040\ngpio: no input change\n")
         #expect(m.bus.sysctl.gpioOutputs == 0)
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test func cacheFlush() throws {
-        let (_, stop, out) = try Self.run(.cacheFlush, budget: 2_000_000)
+        let (_, stop, out) = try Self.run(.cacheFlush, budget: 650_000)
         #expect(stop == .halted, "output so far: \(out)")
         #expect(out == "cache flush: code copied to SDRAM returned 0x600dc0de, data through the uncached alias ok\n")
     }
