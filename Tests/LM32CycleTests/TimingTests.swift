@@ -110,3 +110,27 @@ extension TimingKernel {
         #expect(nocache == [9, 13, 17, 21])
     }
 }
+
+@Suite struct ICacheMissTests {
+    /// Reference §4.8: an I-cache miss on the instruction in F at c0 re-fetches
+    /// it into F at c0 + B + 4, B = the cycles CYC is high for the 4-beat burst
+    /// (4 with an ACK every cycle).
+    @Test(arguments: [0, 1, 2, 3])
+    func missPenaltyIsBurstPlusFour(waits: Int) throws {
+        let img = try assemble(TimingTests.straight)   // 0x00..0x0c in line 0, 0x10.. in line 1
+        let m = LM32CycleMachine(config: .testbenchCache, bench: BenchConfig(waitStates: waits))
+        for s in img.segments { m.load(s.bytes, at: s.address) }
+        var inF: [UInt64] = []
+        var burst: [UInt64] = []
+        m.observer = { o in
+            if o.pcF == 0x10 && o.valid & 1 != 0 { inF.append(o.cycle) }
+            if o.ibus.cyc && o.ibus.adr & ~0xF == 0x10 { burst.append(o.cycle) }
+        }
+        m.runUntilEnd(maxCycles: 10_000)
+        let c0 = try #require(inF.first)
+        let again = try #require(inF.first { $0 > c0 + 1 })
+        let b = UInt64(burst.count)
+        #expect(b == UInt64(4 * (1 + waits)))
+        #expect(again - c0 == b + 4)
+    }
+}
