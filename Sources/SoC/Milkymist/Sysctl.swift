@@ -113,9 +113,12 @@ public struct Sysctl: CSRDevice, Sendable {
 
     public static let registerMap: RegisterMap = makeRegisterMap(clockHertz: 80_000_000)
 
-    public static let gpioIn = 0, gpioOut = 1, gpioInten = 2
-    public static let timerControl = [4, 8], timerCompare = [5, 9], timerCounter = [6, 10]
-    public static let systemIDIndex = 31
+    /// Register indices, from the declaration (so the model decodes what the map says).
+    public static let gpioIn = index("GPIO_IN"), gpioOut = index("GPIO_OUT"), gpioInten = index("GPIO_INTEN")
+    public static let timerControl = [index("TIMER0_CONTROL"), index("TIMER1_CONTROL")]
+    public static let timerCompare = [index("TIMER0_COMPARE"), index("TIMER1_COMPARE")]
+    public static let timerCounter = [index("TIMER0_COUNTER"), index("TIMER1_COUNTER")]
+    public static let systemIDIndex = index("SYSTEM_ID")
 
     public private(set) var cycle: UInt64 = 0
     public private(set) var registers: RegisterFile
@@ -172,11 +175,17 @@ public struct Sysctl: CSRDevice, Sendable {
         case Self.gpioIn: return gpioInSync
         case Self.gpioOut: return gpioOutValue
         case Self.gpioInten: return gpioInten
-        case 4, 8: let t = timers[i == 4 ? 0 : 1]; return (t.enable ? 1 : 0) | (t.autoRestart ? 2 : 0)
-        case 5, 9: return timers[i == 5 ? 0 : 1].compare
-        case 6, 10: return timers[i == 6 ? 0 : 1].counter
-        default: return UInt32(truncatingIfNeeded: registers.read(at: i * 4, count: 4))
+        default: break
         }
+        for t in 0..<2 {
+            switch i {
+            case Self.timerControl[t]: return (timers[t].enable ? 1 : 0) | (timers[t].autoRestart ? 2 : 0)
+            case Self.timerCompare[t]: return timers[t].compare
+            case Self.timerCounter[t]: return timers[t].counter
+            default: break
+            }
+        }
+        return UInt32(truncatingIfNeeded: registers.read(at: i * 4, count: 4))
     }
 
     public mutating func write(index: Int, value: UInt32) {

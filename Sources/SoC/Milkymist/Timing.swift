@@ -58,6 +58,11 @@ extension CSRDevice {
     public mutating func tick(cycles: UInt64) { advance(to: cycle + cycles) }
     /// The register index after the device's partial address decoding.
     public static func alias(_ index: Int) -> Int { index % (registerMap.size / 4) }
+    /// The index (offset / 4) of a declared register; a missing name is a programming error.
+    static func index(_ register: String) -> Int {
+        guard let r = registerMap.register(register) else { preconditionFailure("\(registerMap.name) declares no \(register)") }
+        return r.offset / 4
+    }
 }
 
 /// A fixed-priority arbiter for several Wishbone masters on one shared bus.

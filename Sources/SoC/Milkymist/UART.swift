@@ -48,7 +48,9 @@ public struct UART: CSRDevice, Sendable {
         }
     }
 
-    public static let rxtx = 0, divisor = 1, stat = 2, ctrl = 3, debug = 4
+    /// Register indices, from the declaration (so the model decodes what the map says).
+    public static let rxtx = index("RXTX"), divisor = index("DIVISOR"), stat = index("STAT"),
+                      ctrl = index("CTRL"), debug = index("DEBUG")
 
     /// A byte the transmitter started, with the cycle of the RXTX write.
     public struct Sent: Equatable, Sendable {
