@@ -17,11 +17,10 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-.venv/bin/python -c 'import pythondata_cpu_lm32' 2>/dev/null ||
-    .venv/bin/pip install --disable-pip-version-check -q pythondata-cpu-lm32==0.0.post199
-# PyPI VCD reader the wave tests check our reader against (Tests/WavesTests).
-.venv/bin/python -c 'import vcd.reader' 2>/dev/null ||
-    .venv/bin/pip install --disable-pip-version-check -q pyvcd==0.5.1
+# Pinned versions; pip does nothing (and needs no network) when they are there.
+# pythondata-cpu-lm32: the LM32 RTL and its unit tests, read in place.
+# pyvcd: the PyPI VCD reader the wave tests check our reader against (Tests/WavesTests).
+.venv/bin/pip install --disable-pip-version-check -q pythondata-cpu-lm32==0.0.post199 pyvcd==0.5.1
 
 if [ -x RTL/build.sh ]; then
     RTL/build.sh
