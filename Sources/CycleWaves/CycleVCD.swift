@@ -221,10 +221,40 @@ public final class CycleVCD {
     }
 
     private let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: CycleSource.allCases.count)
-    /// (signal, source) for every declared source signal, in declaration order.
-    private var active: [(VCDWriter.Signal, Int)] = []
+    /// Per declared signal, in declaration order: its value is
+    /// (scratch[source] >> shift) & mask.
+    private var planSource: UnsafeMutablePointer<Int> = .allocate(capacity: 1)
+    private var planShift: UnsafeMutablePointer<UInt64> = .allocate(capacity: 1)
+    private var planCount = 0
+    private var row: UnsafeMutablePointer<UInt64> = .allocate(capacity: 1)
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        planSource.deallocate()
+        planShift.deallocate()
+        row.deallocate()
+    }
+
+    /// The plan in declaration order: sources, the 30-bit PCs, the stage bits.
+    private func makePlan() {
+        var plan: [(Int, UInt64)] = []
+        for s in CycleSource.allCases where signal[s.rawValue] != nil { plan.append((s.rawValue, 0)) }
+        for (n, s) in pc30.enumerated() where s != nil { plan.append((CycleSource.pcF.rawValue + n, 2)) }
+        for (_, src, bit) in bits { plan.append((src.rawValue, UInt64(bit))) }
+        planSource.deallocate(); planShift.deallocate(); row.deallocate()
+        planCount = plan.count
+        planSource = .allocate(capacity: max(1, plan.count))
+        planShift = .allocate(capacity: max(1, plan.count))
+        row = .allocate(capacity: max(1, plan.count))
+        for (i, p) in plan.enumerated() { planSource[i] = p.0; planShift[i] = p.1 }
+    }
+
+    /// Values of all declared signals into `row` (the writer masks them to width).
+    @inline(__always)
+    private func fillRow() {
+        let src = planSource, shift = planShift, r = row, sc = scratch
+        for i in 0..<planCount { r[i] = sc[src[i]] >> shift[i] }
+    }
 
     /// Record the observation of one cycle (cycles in increasing order).
     public func record(_ o: CycleObservation) throws {
@@ -236,18 +266,13 @@ public final class CycleVCD {
         scratch[CycleSource.clk.rawValue] = clkHigh ? 1 : 0
         if !started {
             started = true
-            var initial: [UInt64] = []
-            // declaration order: sources, then pc30, then bits
-            active = CycleSource.allCases.compactMap { s in signal[s.rawValue].map { ($0, s.rawValue) } }
-            for (_, src) in active { initial.append(scratch[src]) }
-            for (n, s) in pc30.enumerated() where s != nil { initial.append(pcValue(n) >> 2) }
-            for (_, src, bit) in bits { initial.append((scratch[src.rawValue] >> UInt64(bit)) & 1) }
-            try writer.begin(at: t, initial: initial)
+            makePlan()
+            fillRow()
+            try writer.begin(at: t, initial: Array(UnsafeBufferPointer(start: row, count: planCount)))
         } else {
             writer.advance(to: t)
-            for (sig, src) in active { try writer.set(sig, scratch[src]) }
-            for (n, s) in pc30.enumerated() { if let s { try writer.set(s, pcValue(n) >> 2) } }
-            for (sig, src, bit) in bits { try writer.set(sig, (scratch[src.rawValue] >> UInt64(bit)) & 1) }
+            fillRow()
+            try writer.update(row)
         }
         if clkHigh, let c = signal[CycleSource.clk.rawValue] {
             // the falling edge in the middle of cycle k's record... is at the end of its first half

@@ -80,6 +80,7 @@ public final class VCDWriter {
         widths.deallocate()
         idBytes.deallocate()
         idOffset.deallocate()
+        byteTable.deallocate()
     }
 
     /// Declare a signal of `width` bits (1...64) in `scope` (outermost first).
@@ -235,43 +236,78 @@ public final class VCDWriter {
 
     private func timeLine(_ t: UInt64) throws {
         try reserve(22)
-        buffer[used] = UInt8(ascii: "#"); used += 1
-        used += writeDecimal(t, to: buffer + used)
-        buffer[used] = 10; used += 1
+        let p = buffer
+        var u = used
+        p[u] = UInt8(ascii: "#"); u += 1
+        u += writeDecimal(t, to: p + u)
+        p[u] = 10; u += 1
+        used = u
     }
 
     @inline(__always)
     private func value(_ i: Int, _ v: UInt64) throws {
-        let idStart = idOffset[i], idEnd = idOffset[i + 1]
+        let ids = idBytes, offsets = idOffset
+        let idStart = offsets[i], idEnd = offsets[i + 1]
         try reserve(67 + idEnd - idStart)
+        // locals, not stored properties, in the loops (no exclusivity checks per byte)
+        let p = buffer
+        var u = used
         if widths[i] == 1 {
-            buffer[used] = v != 0 ? UInt8(ascii: "1") : UInt8(ascii: "0"); used += 1
+            p[u] = v != 0 ? UInt8(ascii: "1") : UInt8(ascii: "0"); u += 1
         } else {
-            buffer[used] = UInt8(ascii: "b"); used += 1
+            p[u] = UInt8(ascii: "b"); u += 1
             var bits = 64 - v.leadingZeroBitCount
             if bits == 0 { bits = 1 }
             // the bits above a whole byte one by one, then 8 characters per byte from a table
             var b = bits - 1
             while (b + 1) & 7 != 0 {
-                buffer[used] = UInt8(truncatingIfNeeded: (v >> UInt64(b)) & 1) | 0x30
-                used += 1
+                p[u] = UInt8(truncatingIfNeeded: (v >> UInt64(b)) & 1) | 0x30
+                u += 1
                 b -= 1
             }
+            let table = byteTable
             while b >= 7 {
                 let byte = Int(truncatingIfNeeded: (v >> UInt64(b - 7)) & 0xFF)
-                UnsafeMutableRawPointer(buffer + used).storeBytes(of: VCDWriter.byteChars[byte], as: UInt64.self)
-                used += 8
+                UnsafeMutableRawPointer(p + u).storeBytes(of: table[byte], as: UInt64.self)
+                u += 8
                 b -= 8
             }
-            buffer[used] = UInt8(ascii: " "); used += 1
+            p[u] = UInt8(ascii: " "); u += 1
         }
         var k = idStart
-        while k < idEnd { buffer[used] = idBytes[k]; used += 1; k += 1 }
-        buffer[used] = 10; used += 1
+        while k < idEnd { p[u] = ids[k]; u += 1; k += 1 }
+        p[u] = 10; u += 1
+        used = u
+    }
+
+    /// Set every declared signal at the current time from `values`
+    /// (declaration order, one per signal): one call per time step instead
+    /// of one per signal. Only changed values are written.
+    public func update(_ values: UnsafePointer<UInt64>) throws {
+        precondition(headerWritten, "update after begin(at:)")
+        let n = declarations.count
+        let last = self.last, widths = self.widths
+        var i = 0
+        while i < n {
+            let w = widths[i]
+            let v = w == 64 ? values[i] : values[i] & ((1 << UInt64(w)) - 1)
+            if last[i] != v {
+                last[i] = v
+                if !timeWritten { try timeLine(time); timeWritten = true }
+                try value(i, v)
+            }
+            i += 1
+        }
     }
 
     /// The 8 characters '0'/'1' of each byte value, most significant bit
     /// first in memory order.
+    private let byteTable: UnsafeMutablePointer<UInt64> = {
+        let t = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        for (i, w) in VCDWriter.byteChars.enumerated() { t[i] = w }
+        return t
+    }()
+
     private static let byteChars: [UInt64] = (0..<256).map { v in
         var word: UInt64 = 0
         for k in 0..<8 {
