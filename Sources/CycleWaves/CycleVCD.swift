@@ -183,7 +183,7 @@ public final class CycleVCD {
         v[CycleSource.clk.rawValue] = 0
         v[CycleSource.rst.rawValue] = 0
         v[CycleSource.irq.rawValue] = UInt64(o.interrupt)
-        v[CycleSource.extBreak.rawValue] = 0
+        v[CycleSource.extBreak.rawValue] = extBreak ? 1 : 0
         v[CycleSource.iWait.rawValue] = UInt64(bench.instructionWaitStates)
         v[CycleSource.dWait.rawValue] = UInt64(bench.dataWaitStates)
         v[CycleSource.iErrEn.rawValue] = b(bench.instructionErrorWindow != nil)
@@ -235,6 +235,9 @@ public final class CycleVCD {
         row.deallocate()
     }
 
+    private var inputPlanIndex: (irq: Int?, brk: Int?) = (nil, nil)
+    private var lastInputs: (irq: UInt64, brk: UInt64) = (0, 0)
+
     /// The plan in declaration order: sources, the 30-bit PCs, the stage bits.
     private func makePlan() {
         var plan: [(Int, UInt64)] = []
@@ -247,6 +250,8 @@ public final class CycleVCD {
         planShift = .allocate(capacity: max(1, plan.count))
         row = .allocate(capacity: max(1, plan.count))
         for (i, p) in plan.enumerated() { planSource[i] = p.0; planShift[i] = p.1 }
+        inputPlanIndex = (plan.firstIndex { $0.0 == CycleSource.irq.rawValue },
+                          plan.firstIndex { $0.0 == CycleSource.extBreak.rawValue })
     }
 
     /// Values of all declared signals into `row` (the writer masks them to width).
@@ -255,6 +260,10 @@ public final class CycleVCD {
         let src = planSource, shift = planShift, r = row, sc = scratch
         for i in 0..<planCount { r[i] = sc[src[i]] >> shift[i] }
     }
+
+    /// The external break input in the cycle being recorded (the
+    /// observation does not carry it; set it with the machine's `extBreak`).
+    public var extBreak = false
 
     /// Record the observation of one cycle (cycles in increasing order).
     public func record(_ o: CycleObservation) throws {
@@ -272,10 +281,21 @@ public final class CycleVCD {
         } else {
             writer.advance(to: t)
             fillRow()
+            // The bench's inputs (interrupt lines, external break) change
+            // between cycles, where the bridge sets them: they show at the
+            // start of cycle k with the falling clock, not at the rising edge.
+            let irq = inputPlanIndex.irq.map { (i: $0, v: row[$0]) }
+            let brk = inputPlanIndex.brk.map { (i: $0, v: row[$0]) }
+            if let irq { row[irq.i] = lastInputs.irq }
+            if let brk { row[brk.i] = lastInputs.brk }
             try writer.update(row)
+            writer.advance(to: t + half)
+            if let irq, let sig = signal[CycleSource.irq.rawValue] { try writer.set(sig, irq.v) }
+            if let brk, let sig = signal[CycleSource.extBreak.rawValue] { try writer.set(sig, brk.v) }
         }
+        lastInputs = (scratch[CycleSource.irq.rawValue], scratch[CycleSource.extBreak.rawValue])
         if clkHigh, let c = signal[CycleSource.clk.rawValue] {
-            // the falling edge in the middle of cycle k's record... is at the end of its first half
+            // the falling edge that starts cycle k
             writer.advance(to: t + half)
             try writer.set(c, 0)
         }

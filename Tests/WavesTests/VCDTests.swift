@@ -329,6 +329,52 @@ func writeToMemory(_ build: (VCDWriter) throws -> Void, bufferSize: Int = 4096) 
         #expect(result.to > result.from + 1000 * 12_500 / 10)
     }
 
+    /// Interrupt lines changing during the run: they show at the start of
+    /// the cycle from which they are driven (the falling edge), as the
+    /// bridge applies inputs between cycles; ip follows at the next rising edge.
+    @Test func interruptLinesChangeAtTheSameTimesOnBothSides() throws {
+        let image = try BothSides.image(Self.program)
+        let schedule: [(cycle: UInt64, lines: UInt32)] = [(300, 0x5), (301, 0x7), (420, 0), (700, 0x8000_0001)]
+        let m = Tools.tempPath("irq-model.vcd"), r = Tools.tempPath("irq-rtl.vcd")
+        // model
+        let machine = LM32CycleMachine(config: .testbenchNoCache)
+        for s in image.segments { machine.load(s.bytes, at: s.address) }
+        var bytes: [UInt8] = []
+        let writer = VCDWriter { bytes += $0 }
+        let w = CycleVCD(writer: writer, bench: BenchConfig())
+        var failure: Error?
+        machine.observer = { o in do { try w.record(o) } catch { failure = error } }
+        var pending = schedule[...]
+        while machine.cycle < 1000 {
+            if let next = pending.first, next.cycle == machine.cycle { machine.interruptLines = next.lines; pending = pending.dropFirst() }
+            machine.step()
+        }
+        try w.finish()
+        if let failure { throw failure }
+        try Data(bytes).write(to: URL(fileURLWithPath: m))
+        // RTL
+        let rtl = try RTLModel(profile: .testbenchNocache)
+        for s in image.segments { try rtl.writeMemory(s.bytes, at: s.address) }
+        try rtl.setInputs(.idle)
+        try rtl.reset()
+        try rtl.startVCD(path: r)
+        pending = schedule[...]
+        var k: UInt64 = 0
+        while k < 999 {
+            if let next = pending.first, next.cycle == k { try rtl.updateInputs { $0.interrupt = next.lines }; pending = pending.dropFirst() }
+            try rtl.step(1)
+            k += 1
+        }
+        try rtl.stopVCD()
+        let fm = try VCDReader.parse(try Tools.read(m)), fr = try VCDReader.parse(try Tools.read(r))
+        let result = VCDDiff.compare(fm, fr)
+        #expect(result.equal, "\(result.divergences.prefix(5))")
+        let irq = try #require(fm.signal(named: "TOP.socsim_tb_top.irq"))
+        #expect(fm.changes[irq.idIndex].map(\.time) == [50_000] + schedule.map { 50_000 + $0.cycle * 12_500 })
+        let ip = try #require(fm.signal(named: "TOP.socsim_tb_top.ip"))
+        #expect(fm.changes[ip.idIndex].count > 1)
+    }
+
     /// One value changed in the model's file: diff names the signal, its time and both values.
     @Test func diffNamesAChangedValueAndItsTime() throws {
         let image = try BothSides.image(Self.program)
