@@ -61,6 +61,7 @@ let package = Package(
         .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport"]),
         .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm"]),
-        .testTarget(name: "WavesTests", dependencies: ["Waves", "CycleWaves", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"]),
+        .testTarget(name: "WavesTests", dependencies: ["Waves", "CycleWaves", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"],
+                    exclude: ["Snapshots"]),
     ]
 )

@@ -82,6 +82,15 @@ public enum CycleSource: Int, CaseIterable, Sendable {
 
 /// Writes observations to a `VCDWriter`.
 public final class CycleVCD {
+    /// Version of the names, widths and timing described in docs/waves.md;
+    /// bump it when they change.
+    public static let formatVersion = 1
+
+    /// The `$version` text of a model VCD.
+    public static func versionLine(profile: String) -> String {
+        "SoCSim cycle model, waves format \(formatVersion), profile \(profile)"
+    }
+
     public let writer: VCDWriter
     public let options: CycleVCDOptions
     private let bench: BenchConfig

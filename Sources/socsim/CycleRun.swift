@@ -66,7 +66,7 @@ struct CycleRunOptions: ParsableArguments {
         if let vcd {
             let f = try VCDFileOutput(path: vcd)
             file = f
-            let writer = VCDWriter(version: "SoCSim cycle model (\(profile.name))") { try f.write($0) }
+            let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile.name)) { try f.write($0) }
             var o = CycleVCDOptions()
             o.fromCycle = vcdFrom
             o.toCycle = vcdTo ?? .max

@@ -172,7 +172,7 @@ enum BothSides {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw Tools.Missing(description: "cannot create \(path)") }
         defer { close(fd) }
-        let writer = VCDWriter(version: "SoCSim cycle model (\(config.name))") { b in
+        let writer = VCDWriter(version: CycleVCD.versionLine(profile: config.name)) { b in
             var off = 0
             while off < b.count {
                 let n = write(fd, b.baseAddress! + off, b.count - off)
