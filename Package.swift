@@ -46,7 +46,7 @@ let package = Package(
         // The cycle model's observations as a VCD with the RTL test bench's names.
         .target(name: "CycleWaves", dependencies: ["Waves", "LM32Cycle"]),
         .executableTarget(name: "socsim", dependencies: [
-            "SoC", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated",
+            "SoC", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

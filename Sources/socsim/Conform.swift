@@ -1,0 +1,120 @@
+import ArgumentParser
+import Conformance
+import Foundation
+import LM32
+import LM32Asm
+import LM32Cycle
+import SoC
+import Verilated
+
+/// `socsim conform`: the cycle-exact model and the verilated RTL in lock-step.
+struct Conform: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run programs on the cycle-exact model and on the RTL in lock-step and compare every cycle.",
+        discussion: """
+        Both sides get identical stimuli (program, wait states, interrupt schedule). Every cycle the \
+        comparison covers retirements and instruction words, register writes, both Wishbone ports \
+        (address, data, select, CTI, WE, ACK/ERR), exception entries, stage PCs, valid/stall/kill, \
+        IE/IM/IP and the cycle counter. At the first divergence it prints the cycle, the field, both \
+        values and the last 16 retired instructions of each side, writes the RTL's VCD of the run \
+        (with --vcd-dir) and exits 1.
+
+        PROGRAM: assembly sources linked with the unit tests' layout (text at 0, data at 0x8000). \
+        --random N: N seeded random programs (seeds S … S+N−1; each program draws its own wait \
+        states, interrupt pulses, bus-error windows and breaks), on every profile unless --profile \
+        picks one. The RTL libraries come from RTL/build.sh (or $SOCSIM_RTL_LIB_DIR).
+        """)
+
+    @Argument(help: "Assembly sources to run (omit with --random).")
+    var program: [String] = []
+
+    @Option(help: "Run N random programs.")
+    var random: UInt64?
+
+    @Option(help: "First seed of --random.")
+    var seed: UInt64 = 1
+
+    @Option(help: "testbench-cache or testbench-nocache (default: the cache profile for a program, both for --random).")
+    var profile: String?
+
+    @Option(name: .customLong("wait-states"), help: "Wait states on both buses for PROGRAM (0–3).")
+    var waitStates: Int = 0
+
+    @Option(name: .customLong("max-cycles"), help: "Cycle budget per program.")
+    var maxCycles: UInt64 = 1_000_000
+
+    @Option(name: .customLong("vcd-dir"), help: "Write the RTL's VCD of a diverging run into this directory.")
+    var vcdDirectory: String?
+
+    @OptionGroup var link: LinkOptions
+
+    func validate() throws {
+        if (random == nil) == program.isEmpty { throw ValidationError("give assembly sources or --random N, not both") }
+        if let profile, RTLProfile(rawValue: profile) == nil {
+            throw ValidationError("unknown profile '\(profile)' (known: \(RTLProfile.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if !(0...3).contains(waitStates) { throw ValidationError("--wait-states must be 0…3") }
+    }
+
+    static func config(_ p: RTLProfile) -> CoreConfig { p == .testbenchCache ? .testbenchCache : .testbenchNoCache }
+
+    func library(_ p: RTLProfile) throws -> RTLLibrary {
+        do { return try RTLLibrary.load(p) } catch { throw InputError("\(error)") }
+    }
+
+    func run() throws {
+        if let random { try runRandom(count: random) } else { try runProgram() }
+    }
+
+    private func runProgram() throws {
+        let p = RTLProfile(rawValue: profile ?? RTLProfile.testbenchCache.rawValue)!
+        let sources = try program.map { SourceFile(path: $0, text: String(decoding: try readFile($0), as: UTF8.self)) }
+        let image = try link.build(sources)
+        let stimulus = Stimulus(memory: image.segments.map { ($0.address, $0.bytes) },
+                                bench: BenchConfig(waitStates: waitStates), maxCycles: maxCycles)
+        let r = try LockStep.run(stimulus, config: Self.config(p), library: library(p), rtlVCD: vcdPath("program"))
+        if let d = r.divergence {
+            print("DIVERGENCE (\(p.rawValue), wait states \(waitStates)):\n\(d)")
+            if let v = vcdPath("program") { print("RTL VCD: \(v)") }
+            throw ExitCode(Exit.simulationFailure)
+        }
+        print("\(p.rawValue), wait states \(waitStates): no divergence over \(r.cycles) cycles, \(r.retired) retirements\(r.ended ? "" : " (cycle budget reached before the program ended)")")
+    }
+
+    private func runRandom(count: UInt64) throws {
+        let profiles = profile.map { [RTLProfile(rawValue: $0)!] } ?? RTLProfile.allCases
+        var divergences = 0, cycles: UInt64 = 0, unfinished = 0
+        for p in profiles {
+            let lib = try library(p)
+            for s in seed..<seed + count {
+                let program = RandomProgram.generate(seed: s)
+                let image: LinkedImage
+                do {
+                    image = try Linker.link([try Assembler.assemble(source: program.source, fileName: "random-\(s).S")], layout: .unitTests)
+                } catch { throw InputError("random program \(s) does not assemble: \(error)") }
+                let stimulus = program.stimulus(memory: image.segments.map { ($0.address, $0.bytes) })
+                let vcd = vcdPath("random-\(p.rawValue)-\(s)")
+                let r = try LockStep.run(stimulus, config: Self.config(p), library: lib, rtlVCD: vcd)
+                cycles += r.cycles
+                if !r.ended { unfinished += 1 }
+                if let d = r.divergence {
+                    divergences += 1
+                    print("DIVERGENCE seed \(s) (\(p.rawValue), wait states i\(stimulus.bench.instructionWaitStates) d\(stimulus.bench.dataWaitStates)):\n\(d)")
+                    if let vcd { print("RTL VCD: \(vcd)") }
+                    print("program:\n\(program.source)")
+                } else if let vcd {
+                    try? FileManager.default.removeItem(atPath: vcd)   // keep only diverging runs' waves
+                }
+            }
+        }
+        print("\(count) random programs (seeds \(seed)…\(seed + count - 1)) × \(profiles.count) profile(s): "
+              + "\(divergences) divergences, \(cycles) cycles compared, \(unfinished) programs ran out their budget without ending")
+        if divergences > 0 { throw ExitCode(Exit.simulationFailure) }
+    }
+
+    private func vcdPath(_ name: String) -> String? {
+        guard let vcdDirectory else { return nil }
+        try? FileManager.default.createDirectory(atPath: vcdDirectory, withIntermediateDirectories: true)
+        return (vcdDirectory as NSString).appendingPathComponent(name + ".vcd")
+    }
+}
