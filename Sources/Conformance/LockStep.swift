@@ -123,9 +123,11 @@ public enum LockStep {
     /// each model observation before the comparison, e.g. to prove that a
     /// wrong latency is reported.
     /// `rtlVCD`: write the RTL's VCD of the whole run to this path (closed
-    /// when the run returns, also at a divergence).
+    /// when the run returns, also at a divergence). `observe` sees every
+    /// model observation before it is compared (e.g. to write the model's VCD).
     public static func run(_ stimulus: Stimulus, config: CoreConfig, library: RTLLibrary, rtlVCD: String? = nil,
-                           mutate: ((inout CycleObservation) -> Void)? = nil) throws -> LockStepResult {
+                           mutate: ((inout CycleObservation) -> Void)? = nil,
+                           observe: ((CycleObservation) -> Void)? = nil) throws -> LockStepResult {
         let rtl = try RTLModel(library: library)
         defer { if rtlVCD != nil { try? rtl.stopVCD() } }
         var inputs = RTLInputs.idle
@@ -183,6 +185,7 @@ public enum LockStep {
                 model.step()
                 var m = modelObs
                 mutate?(&m)
+                observe?(m)
                 if m.retire { mh.append((m.cycle, m.pcW, m.insnW)); if mh.count > 16 { mh.removeFirst() } }
                 if r.retire { rh.append((r.cycle, r.pcW, r.insnW)); if rh.count > 16 { rh.removeFirst() }; retired += 1 }
                 if m != r {

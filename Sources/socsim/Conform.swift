@@ -1,11 +1,13 @@
 import ArgumentParser
 import Conformance
+import CycleWaves
 import Foundation
 import LM32
 import LM32Asm
 import LM32Cycle
 import SoC
 import Verilated
+import Waves
 
 /// `socsim conform`: the cycle-exact model and the verilated RTL in lock-step.
 struct Conform: ParsableCommand {
@@ -16,8 +18,9 @@ struct Conform: ParsableCommand {
         comparison covers retirements and instruction words, register writes, both Wishbone ports \
         (address, data, select, CTI, WE, ACK/ERR), exception entries, stage PCs, valid/stall/kill, \
         IE/IM/IP and the cycle counter. At the first divergence it prints the cycle, the field, both \
-        values and the last 16 retired instructions of each side, writes the RTL's VCD of the run \
-        (with --vcd-dir) and exits 1.
+        values and the last 16 retired instructions of each side, writes both VCDs of the run (with \
+        --vcd-dir: NAME-rtl.vcd from Verilator, NAME-model.vcd from the model, same signal names and \
+        times, so `socsim wave diff` compares them) and exits 1.
 
         PROGRAM: assembly sources linked with the unit tests' layout (text at 0, data at 0x8000). \
         --random N: N seeded random programs (seeds S … S+N−1; each program draws its own wait \
@@ -72,10 +75,10 @@ struct Conform: ParsableCommand {
         let image = try link.build(sources)
         let stimulus = Stimulus(memory: image.segments.map { ($0.address, $0.bytes) },
                                 bench: BenchConfig(waitStates: waitStates), maxCycles: maxCycles)
-        let r = try LockStep.run(stimulus, config: Self.config(p), library: library(p), rtlVCD: vcdPath("program"))
+        let r = try lockStep(stimulus, profile: p, library: library(p), name: "program")
         if let d = r.divergence {
             print("DIVERGENCE (\(p.rawValue), wait states \(waitStates)):\n\(d)")
-            if let v = vcdPath("program") { print("RTL VCD: \(v)") }
+            if let v = vcdPath("program") { print("VCDs: \(v.rtl) \(v.model)") }
             throw ExitCode(Exit.simulationFailure)
         }
         print("\(p.rawValue), wait states \(waitStates): no divergence over \(r.cycles) cycles, \(r.retired) retirements\(r.ended ? "" : " (cycle budget reached before the program ended)")")
@@ -94,16 +97,18 @@ struct Conform: ParsableCommand {
                 } catch { throw InputError("random program \(s) does not assemble: \(error)") }
                 let stimulus = program.stimulus(memory: image.segments.map { ($0.address, $0.bytes) })
                 let vcd = vcdPath("random-\(p.rawValue)-\(s)")
-                let r = try LockStep.run(stimulus, config: Self.config(p), library: lib, rtlVCD: vcd)
+                let r = try lockStep(stimulus, profile: p, library: lib, name: "random-\(p.rawValue)-\(s)")
                 cycles += r.cycles
                 if !r.ended { unfinished += 1 }
                 if let d = r.divergence {
                     divergences += 1
                     print("DIVERGENCE seed \(s) (\(p.rawValue), wait states i\(stimulus.bench.instructionWaitStates) d\(stimulus.bench.dataWaitStates)):\n\(d)")
-                    if let vcd { print("RTL VCD: \(vcd)") }
+                    if let vcd { print("VCDs: \(vcd.rtl) \(vcd.model)") }
                     print("program:\n\(program.source)")
                 } else if let vcd {
-                    try? FileManager.default.removeItem(atPath: vcd)   // keep only diverging runs' waves
+                    // keep only diverging runs' waves
+                    try? FileManager.default.removeItem(atPath: vcd.rtl)
+                    try? FileManager.default.removeItem(atPath: vcd.model)
                 }
             }
         }
@@ -112,9 +117,28 @@ struct Conform: ParsableCommand {
         if divergences > 0 { throw ExitCode(Exit.simulationFailure) }
     }
 
-    private func vcdPath(_ name: String) -> String? {
+    private func vcdPath(_ name: String) -> (rtl: String, model: String)? {
         guard let vcdDirectory else { return nil }
         try? FileManager.default.createDirectory(atPath: vcdDirectory, withIntermediateDirectories: true)
-        return (vcdDirectory as NSString).appendingPathComponent(name + ".vcd")
+        let base = (vcdDirectory as NSString).appendingPathComponent(name)
+        return (base + "-rtl.vcd", base + "-model.vcd")
+    }
+
+    /// One lock-step run; with --vcd-dir, the RTL's and the model's VCDs of it.
+    private func lockStep(_ stimulus: Stimulus, profile p: RTLProfile, library: RTLLibrary, name: String) throws -> LockStepResult {
+        guard let paths = vcdPath(name) else {
+            return try LockStep.run(stimulus, config: Self.config(p), library: library)
+        }
+        let file = try VCDFileOutput(path: paths.model)
+        defer { file.close() }
+        let writer = VCDWriter(version: CycleVCD.versionLine(profile: p.rawValue)) { try file.write($0) }
+        let waves = CycleVCD(writer: writer, bench: stimulus.bench)
+        var writeError: Error?
+        let r = try LockStep.run(stimulus, config: Self.config(p), library: library, rtlVCD: paths.rtl) { o in
+            if writeError == nil { do { try waves.record(o) } catch { writeError = error } }
+        }
+        if writeError == nil { do { try waves.finish() } catch { writeError = error } }
+        if let writeError { throw InputError("cannot write \(paths.model): \(writeError)") }
+        return r
     }
 }

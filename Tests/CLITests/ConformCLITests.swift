@@ -15,6 +15,18 @@ import Testing
         }
     }
 
+    @Test func bothVCDsOfARunAgree() throws {
+        let dir = try Upstream.unitTestsDirectory()
+        let out = try CLI.tempDir()
+        let r = try CLI.run(["conform", "-I", dir.path, dir.appendingPathComponent("crt.S").path,
+                             dir.appendingPathComponent("test_lw.S").path, "--vcd-dir", out.path])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        let model = out.appendingPathComponent("program-model.vcd").path, rtl = out.appendingPathComponent("program-rtl.vcd").path
+        let d = try CLI.run(["wave", "diff", model, rtl])
+        #expect(d.status == 0, "\(d.stdout) \(d.stderr)")
+        #expect(d.stdout.contains("no differences"))
+    }
+
     @Test func randomProgramsHaveNoDivergence() throws {
         let r = try CLI.run(["conform", "--random", "20", "--seed", "77"])
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
