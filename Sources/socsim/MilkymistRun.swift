@@ -3,7 +3,6 @@ import Foundation
 import LM32
 import SoC
 
-nonisolated(unsafe) private var milkymistSIGINT: sig_atomic_t = 0
 
 /// `socsim run --soc …`: which machine runs the program.
 struct SoCOptions: ParsableArguments {
@@ -66,15 +65,8 @@ extension Run {
         let out = FileHandle.standardOutput
         machine.onUARTByte = { out.write(Data([$0.byte])) }
 
-        milkymistSIGINT = 0
-        let previous = signal(SIGINT) { _ in milkymistSIGINT = 1 }
-        defer { signal(SIGINT, previous) }
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         let started = DispatchTime.now().uptimeNanoseconds
-        let stop = machine.run(maxCycles: maxCycles) { milkymistSIGINT != 0 }
+        let stop = whileWatchingSIGINT { interrupted in machine.run(maxCycles: maxCycles, shouldStop: interrupted) }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         traceFile?.close()
 

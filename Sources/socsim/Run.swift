@@ -5,7 +5,6 @@ import LM32
 import LM32Asm
 import SoC
 
-nonisolated(unsafe) private var sigintReceived: sig_atomic_t = 0
 
 /// Linker placement flags shared by `run` and `asm` (GNU ld spelling).
 struct LinkOptions: ParsableArguments {
@@ -120,15 +119,10 @@ struct Run: ParsableCommand {
         }
         let image = try loadProgram()
         if waves.usesCycleModel {
-            sigintReceived = 0
-            let previous = signal(SIGINT) { _ in sigintReceived = 1 }
-            defer { signal(SIGINT, previous) }
-            var unblock = sigset_t()
-            sigemptyset(&unblock)
-            sigaddset(&unblock, SIGINT)
-            sigprocmask(SIG_UNBLOCK, &unblock, nil)
-            try waves.run(image: image, profile: CoreConfig.profile(named: profile)!, maxCycles: maxCycles,
-                          trace: trace, stats: stats) { sigintReceived != 0 }
+            try whileWatchingSIGINT { interrupted in
+                try waves.run(image: image, profile: CoreConfig.profile(named: profile)!, maxCycles: maxCycles,
+                              trace: trace, stats: stats, interrupted: interrupted)
+            }
             return
         }
         let machine = TestbenchMachine(config: CoreConfig.profile(named: profile)!)
@@ -152,17 +146,8 @@ struct Run: ParsableCommand {
             }
         }
 
-        sigintReceived = 0
-        let previous = signal(SIGINT) { _ in sigintReceived = 1 }
-        defer { signal(SIGINT, previous) }
-        // A parent may have started us with SIGINT blocked (the mask is
-        // inherited across exec); an interactive run must still stop on it.
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         let started = DispatchTime.now().uptimeNanoseconds
-        let reason = machine.run(maxCycles: maxCycles) { sigintReceived != 0 }
+        let reason = whileWatchingSIGINT { interrupted in machine.run(maxCycles: maxCycles, shouldStop: interrupted) }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         traceFile?.close()
         if stats {

@@ -58,6 +58,23 @@ struct SoCSim: ParsableCommand {
     }
 }
 
+nonisolated(unsafe) private var sigintReceived: sig_atomic_t = 0
+
+/// Runs `body` with SIGINT turned into a flag that the run loops poll
+/// (`interrupted()`), so an interrupted run can flush its trace or VCD and
+/// report its results so far. SIGINT is also unblocked: a parent may have
+/// started us with it blocked (the mask is inherited across exec).
+func whileWatchingSIGINT<T>(_ body: (_ interrupted: @escaping () -> Bool) throws -> T) rethrows -> T {
+    sigintReceived = 0
+    let previous = signal(SIGINT) { _ in sigintReceived = 1 }
+    defer { signal(SIGINT, previous) }
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGINT)
+    sigprocmask(SIG_UNBLOCK, &unblock, nil)
+    return try body { sigintReceived != 0 }
+}
+
 /// Read a whole file or fail with an input error naming it.
 func readFile(_ path: String) throws -> [UInt8] {
     guard let d = FileManager.default.contents(atPath: path) else {
