@@ -31,9 +31,13 @@ public enum Upstream {
             """)
     }
 
-    /// The upstream unit tests' folder (`test/unittests`).
+    /// The upstream unit tests' folder (`test/unittests`): `$LM32_UNITTESTS_DIR`,
+    /// else inside `lm32DataDirectory()`.
     public static func unitTestsDirectory() throws -> URL {
-        try lm32DataDirectory().appendingPathComponent("test/unittests")
+        if let env = ProcessInfo.processInfo.environment["LM32_UNITTESTS_DIR"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        return try lm32DataDirectory().appendingPathComponent("test/unittests")
     }
 
     /// The names of the upstream unit tests that do not need the MMU, sorted.

@@ -2,25 +2,14 @@ import Foundation
 import Testing
 @testable import LM32Asm
 import LM32
+import SoCSimTestSupport
 
 /// Assembles and links the upstream unit tests (PyPI pythondata-cpu-lm32,
 /// verilog/test/unittests) exactly as their Makefile does: crt.S first, then
 /// one test_*.S, with linker.ld's layout.
 @Suite struct UpstreamUnitTests {
-    /// The unittests directory: $LM32_UNITTESTS_DIR, else the package in <repo>/.venv.
-    static func locate() -> URL? {
-        let fm = FileManager.default
-        if let env = ProcessInfo.processInfo.environment["LM32_UNITTESTS_DIR"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        let lib = TestSupport.repositoryRoot.appendingPathComponent(".venv/lib")
-        guard let entries = try? fm.contentsOfDirectory(atPath: lib.path) else { return nil }
-        for e in entries.sorted() where e.hasPrefix("python3") {
-            let dir = lib.appendingPathComponent(e).appendingPathComponent("site-packages/pythondata_cpu_lm32/verilog/test/unittests")
-            if fm.fileExists(atPath: dir.appendingPathComponent("crt.S").path) { return dir }
-        }
-        return nil
-    }
+    /// The unittests directory (SoCSimTestSupport's `Upstream`), or nil.
+    static func locate() -> URL? { try? Upstream.unitTestsDirectory() }
 
     static let missingMessage = """
         The upstream LM32 unit tests (PyPI pythondata-cpu-lm32==0.0.post199) were not found in <repo>/.venv.

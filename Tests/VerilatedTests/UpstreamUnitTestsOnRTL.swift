@@ -5,6 +5,7 @@
 // reach its end write within the cycle budget.
 import Foundation
 import LM32Asm
+import SoCSimTestSupport
 import Testing
 import Verilated
 
@@ -17,26 +18,8 @@ import Verilated
         var segments: [(UInt32, [UInt8])]
     }
 
-    struct Missing: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// `verilog/test/unittests` of pythondata-cpu-lm32 in `<repo>/.venv`
-    /// (installed by the README's test command), or `$LM32_UNITTESTS_DIR`.
-    static func unitTestsDirectory() throws -> URL {
-        let fm = FileManager.default
-        if let env = ProcessInfo.processInfo.environment["LM32_UNITTESTS_DIR"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        let lib = URL(fileURLWithPath: RTLLibrary.repositoryRoot).appendingPathComponent(".venv/lib")
-        for p in ((try? fm.contentsOfDirectory(atPath: lib.path)) ?? []).sorted() where p.hasPrefix("python3") {
-            let d = lib.appendingPathComponent("\(p)/site-packages/pythondata_cpu_lm32/verilog/test/unittests")
-            if fm.fileExists(atPath: d.appendingPathComponent("crt.S").path) { return d }
-        }
-        throw Missing(description: "the upstream LM32 unit tests (pythondata-cpu-lm32==0.0.post199) are not "
-            + "installed in \(lib.path); run ./scripts/test.sh (the README's test command), or "
-            + "python3 -m venv .venv && .venv/bin/pip install pythondata-cpu-lm32==0.0.post199")
-    }
+    /// `verilog/test/unittests` of the installed PyPI package (SoCSimTestSupport).
+    static func unitTestsDirectory() throws -> URL { try Upstream.unitTestsDirectory() }
 
     /// Every test but test_mmu.S (our profiles have no MMU), assembled once.
     static let programs: Result<[Program], Error> = Result {
