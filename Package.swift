@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "LM32Tests", dependencies: ["LM32"]),
         .testTarget(name: "LM32CycleTests", dependencies: ["LM32Cycle", "LM32", "SimBus", "LM32Asm", "SoCSimTestSupport"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoCSimTestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"]),
         .testTarget(name: "ELFTests", dependencies: ["ELF"]),
         .testTarget(name: "LM32AsmTests", dependencies: ["LM32Asm", "LM32", "ELF", "SoCSimTestSupport"],
                     resources: [.copy("Corpus")]),

@@ -61,7 +61,9 @@ public struct RandomProgram: Sendable {
     }
 }
 
-private struct Generator {
+/// The instruction mix shared by the bench and the SoC generators (the
+/// SoC's adds devices and its own memories; see RandomSoCProgram).
+struct Generator {
     var rng: SplitMix64
     var lines: [String] = []
     var label = 0
@@ -151,71 +153,19 @@ private struct Generator {
         switch int(0...99) {
         case 0..<35: alu()
         case 35..<55: memory()
-        case 55..<58:
-            emit("\(pick(["divu", "modu"])) \(reg()), \(reg()), \(chance(1, in: 4) ? "r0" : reg())")
-        case 58..<66:   // forward branch over 1..3 instructions
-            let l = newLabel()
-            let cond = pick(["be", "bne", "bg", "bge", "bgu", "bgeu"])
-            emit("\(cond) \(reg()), \(reg()), \(l)")
-            for _ in 0..<int(1...3) { alu() }
-            lines.append("\(l):")
-        case 66..<72 where depth < 2:   // bounded backward loop
-            let l = newLabel()
-            let counter = depth == 0 ? "r14" : "r15"
-            emit("mvi \(counter), \(int(1...4))")
-            lines.append("\(l):")
-            for _ in 0..<int(1...4) { block(depth: depth + 1) }
-            emit("addi \(counter), \(counter), -1")
-            emit("bg \(counter), r0, \(l)")
-        case 72..<76 where depth == 0:  // call a leaf subroutine
-            subCount += 1
-            let name = "sub\(subCount)"
-            var body = ["\(name):"]
-            for _ in 0..<int(1...3) { body.append("    add \(reg()), \(reg()), \(reg())") }
-            body.append("    ret")
-            subroutines += body
-            if chance(1, in: 2) {
-                emit("calli \(name)")
-            } else {
-                emit("mvhi r16, hi(\(name))")
-                emit("ori r16, r16, lo(\(name))")
-                emit("call r16")
-            }
-        case 76..<80:
-            emit("rcsr \(reg()), \(pick(["IE", "IM", "IP", "CC", "CFG", "EBA", "DEBA"]))")
-        case 80..<82:
-            emit("mvi r26, \(int(0...15))")
-            emit("wcsr IM, r26")
-        case 82..<84:
-            emit(chance(1, in: 2) ? "scall" : "break")
-        case 84..<86:   // a breakpoint on the next-but-one instruction
-            let l = newLabel()
-            emit("mvhi r26, hi(\(l))")
-            emit("ori r26, r26, lo(\(l))")
-            emit("ori r26, r26, 1")
-            emit("wcsr BP\(int(0...3)), r26")
-            alu()
-            lines.append("\(l):")
-            alu()
-        case 86..<88:   // a watchpoint on a data word
-            emit("addi r26, r13, \(int(0...15) * 4)")
-            let n = int(0...3)
-            emit("wcsr WP\(n), r26")
-            emit("mvi r26, \(int(1...3) << (2 + 2 * n))")
-            emit("wcsr DC, r26")
-        case 88..<89:
-            emit("wcsr DCC, r0")
-        case 89..<90:
-            emit("wcsr ICC, r0")
-            for _ in 0..<4 { emit("nop") }
+        case 55..<58: divide()
+        case 58..<66: forwardBranch()
+        case 66..<72 where depth < 2: loop(depth: depth) { $0.block(depth: depth + 1) }
+        case 72..<76 where depth == 0: call()
+        case 76..<80: emit("rcsr \(reg()), \(pick(["IE", "IM", "IP", "CC", "CFG", "EBA", "DEBA"]))")
+        case 80..<82: setIM()
+        case 82..<84: scallOrBreak()
+        case 84..<86: breakpoint()
+        case 86..<88: watchpoint()
+        case 88..<89: emit("wcsr DCC, r0")
+        case 89..<90: flushICache()
         case 90..<91:   // jump into the instruction-bus error window; EID 2 resumes at r17
-            let l = newLabel()
-            emit("mvhi r17, hi(\(l))")
-            emit("ori r17, r17, lo(\(l))")
-            emit("mvhi r16, 0")
-            emit("ori r16, r16, \(0x7000 + int(0...63) * 4)")
-            emit(chance(1, in: 2) ? "b r16" : "call r16")
-            lines.append("\(l):")
+            jumpToErrorCode(0x7000 + UInt32(int(0...63) * 4))
         case 91..<92:   // an undefined opcode (0x27, 0x2a, 0x35) or `user` (disabled): executes as add
             let op = pick([0x27, 0x2A, 0x35, 0x33])
             let w = UInt32(op) << 26 | UInt32(int(1...12)) << 21 | UInt32(int(1...12)) << 16 | UInt32(int(1...12)) << 11
@@ -224,13 +174,102 @@ private struct Generator {
                         // handlers it can spin in the break handler (the RTL does the same)
             emit("mvi r26, 2")
             emit("wcsr DC, r26")
-        case 93..<95:   // unconditional forward jump
-            let l = newLabel()
-            emit("bi \(l)")
-            alu()
-            lines.append("\(l):")
+        case 93..<95: forwardJump()
         default:
             alu()
         }
+    }
+
+    mutating func divide() {
+        emit("\(pick(["divu", "modu"])) \(reg()), \(reg()), \(chance(1, in: 4) ? "r0" : reg())")
+    }
+
+    /// A forward branch over 1..3 instructions.
+    mutating func forwardBranch() {
+        let l = newLabel()
+        let cond = pick(["be", "bne", "bg", "bge", "bgu", "bgeu"])
+        emit("\(cond) \(reg()), \(reg()), \(l)")
+        for _ in 0..<int(1...3) { alu() }
+        lines.append("\(l):")
+    }
+
+    /// A bounded backward loop of 1..4 bodies.
+    mutating func loop(depth: Int, body: (inout Generator) -> Void) {
+        let l = newLabel()
+        let counter = depth == 0 ? "r14" : "r15"
+        emit("mvi \(counter), \(int(1...4))")
+        lines.append("\(l):")
+        for _ in 0..<int(1...4) { body(&self) }
+        emit("addi \(counter), \(counter), -1")
+        emit("bg \(counter), r0, \(l)")
+    }
+
+    /// A call of a new leaf subroutine, direct or through a register.
+    mutating func call() {
+        subCount += 1
+        let name = "sub\(subCount)"
+        var body = ["\(name):"]
+        for _ in 0..<int(1...3) { body.append("    add \(reg()), \(reg()), \(reg())") }
+        body.append("    ret")
+        subroutines += body
+        if chance(1, in: 2) {
+            emit("calli \(name)")
+        } else {
+            emit("mvhi r16, hi(\(name))")
+            emit("ori r16, r16, lo(\(name))")
+            emit("call r16")
+        }
+    }
+
+    mutating func setIM() {
+        emit("mvi r26, \(int(0...15))")
+        emit("wcsr IM, r26")
+    }
+
+    mutating func scallOrBreak() { emit(chance(1, in: 2) ? "scall" : "break") }
+
+    /// A breakpoint on the next-but-one instruction.
+    mutating func breakpoint() {
+        let l = newLabel()
+        emit("mvhi r26, hi(\(l))")
+        emit("ori r26, r26, lo(\(l))")
+        emit("ori r26, r26, 1")
+        emit("wcsr BP\(int(0...3)), r26")
+        alu()
+        lines.append("\(l):")
+        alu()
+    }
+
+    /// A watchpoint on a data word at r13.
+    mutating func watchpoint() {
+        emit("addi r26, r13, \(int(0...15) * 4)")
+        let n = int(0...3)
+        emit("wcsr WP\(n), r26")
+        emit("mvi r26, \(int(1...3) << (2 + 2 * n))")
+        emit("wcsr DC, r26")
+    }
+
+    mutating func flushICache() {
+        emit("wcsr ICC, r0")
+        for _ in 0..<4 { emit("nop") }
+    }
+
+    /// Jump or call to `target`, where fetches get ERR; EID 2 resumes at r17.
+    mutating func jumpToErrorCode(_ target: UInt32) {
+        let l = newLabel()
+        emit("mvhi r17, hi(\(l))")
+        emit("ori r17, r17, lo(\(l))")
+        emit("mvhi r16, \(target >> 16)")
+        emit("ori r16, r16, \(target & 0xFFFF)")
+        emit(chance(1, in: 2) ? "b r16" : "call r16")
+        lines.append("\(l):")
+    }
+
+    /// An unconditional forward jump over one instruction.
+    mutating func forwardJump() {
+        let l = newLabel()
+        emit("bi \(l)")
+        alu()
+        lines.append("\(l):")
     }
 }

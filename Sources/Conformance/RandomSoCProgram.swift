@@ -1,0 +1,193 @@
+// Seeded random programs for the milkymist SoC in lock-step (model vs RTL
+// SoC): the core mix of `RandomProgram` (ALU, immediates, shifts, multiply,
+// divide and modulo also by zero, loads and stores of every size, branches,
+// loops, calls, CSRs, scall/break, breakpoints, watchpoints, cache flushes)
+// over the SoC's memories (BRAM and SDRAM, cached and through the bit-31
+// uncached alias), plus device traffic through the CSR bridge: both sysctl
+// timers (one-shot and auto-restart, with interrupts), GPIO out / in /
+// interrupt enables, the scratch register, the UART (bytes sent, divisor,
+// status, interrupt enables), reads of the read-only registers and of the
+// empty banks, byte and half-word stores to CSRs (the bridge ignores SEL),
+// and accesses and jumps to unmapped addresses (bus errors). Input pins
+// change on a seeded schedule. Each program ends with `bi .` and IE = 0.
+import SimKernel
+
+public struct RandomSoCProgram: Sendable {
+    public var seed: UInt64
+    /// GNU as source, linked at 0 (the milkymist reset vector, in BRAM).
+    public var source: String
+    /// GPIO input pin changes: (cycle, pins).
+    public var gpio: [(cycle: UInt64, pins: UInt32)]
+
+    /// Data area in BRAM (r13), in SDRAM (r22); CSR banks through the
+    /// uncached alias: UART (r23), sysctl (r21).
+    public static let bramData: UInt32 = 0x8000
+    public static let sdramData: UInt32 = 0x4000_1000
+    public static let uartBase: UInt32 = 0xE000_0000
+    public static let sysctlBase: UInt32 = 0xE000_1000
+    /// No region decodes these: data accesses and fetches get ERR.
+    public static let unmappedData: UInt32 = 0x2000_0000
+    public static let unmappedCode: UInt32 = 0x1000_0000
+
+    public static func generate(seed: UInt64, length: Int = 60) -> RandomSoCProgram {
+        var g = Generator(rng: SplitMix64(seed: seed))
+        let src = g.socProgram(length: length)
+        var gpio: [(cycle: UInt64, pins: UInt32)] = []
+        var c: UInt64 = 0
+        for _ in 0..<g.int(0...5) {
+            c += UInt64(g.int(20...1500))
+            gpio.append((c, UInt32(g.int(0...255))))
+        }
+        return RandomSoCProgram(seed: seed, source: src, gpio: gpio)
+    }
+}
+
+extension Generator {
+    func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
+
+    mutating func socProgram(length: Int) -> String {
+        var out: [String] = []
+        // vectors at EBA = 0: reset, then one 32-byte slot per EID (handlers use r24..r27)
+        out += ["    .text", "_start:", "    xor r0, r0, r0", "    bi main", "    .align 32",
+                // EID 1 breakpoint (break or BPn): skip the instruction
+                "    addi r25, r25, 1", "    addi ba, ba, 4", "    bret", "    .align 32",
+                // EID 2 instruction bus error (a jump to unmapped code): resume at r17
+                "    addi r25, r25, 2", "    mv ea, r17", "    eret", "    .align 32",
+                // EID 3 watchpoint: skip the access
+                "    addi r25, r25, 4", "    addi ba, ba, 4", "    bret", "    .align 32",
+                // EID 4 data bus error (unmapped data): ea is imprecise (see
+                // RandomProgram), so give up after 20
+                "    addi r24, r24, 1", "    cmpgui r26, r24, 20", "    bne r26, r0, done",
+                "    addi ea, ea, 4", "    eret", "    .align 32",
+                // EID 5 divide by zero
+                "    addi r25, r25, 16", "    addi ea, ea, 4", "    eret", "    .align 32",
+                // EID 6 interrupt: clear the UART events (level interrupt), then
+                // acknowledge everything pending and resume at ea
+                "    addi r27, r27, 1", "    mvi r26, 6", "    sw (r23+8), r26", "    rcsr r26, IP",
+                "    wcsr IP, r26", "    eret", "    .align 32",
+                // EID 7 system call
+                "    addi r25, r25, 64", "    addi ea, ea, 4", "    eret", "    .align 32",
+                "main:"]
+        emit("ori r13, r0, \(hex(RandomSoCProgram.bramData))")
+        emit("mvhi r22, \(hex(RandomSoCProgram.sdramData >> 16))")
+        emit("ori r22, r22, \(hex(RandomSoCProgram.sdramData & 0xFFFF))")
+        emit("mvhi r23, \(hex(RandomSoCProgram.uartBase >> 16))")
+        emit("mvhi r21, \(hex(RandomSoCProgram.sysctlBase >> 16))")
+        emit("ori r21, r21, \(hex(RandomSoCProgram.sysctlBase & 0xFFFF))")
+        for r in 1...12 { emit("mvi r\(r), \(int(-32768...32767))") }
+        // a fast UART (a byte takes 160 x DIVISOR cycles) most of the time
+        if chance(3, in: 4) {
+            emit("mvi r26, \(int(1...4))")
+            emit("sw (r23+4), r26")
+        }
+        emit("mvi r26, 15")
+        emit("wcsr IM, r26")
+        emit("mvi r26, 1")
+        emit("wcsr IE, r26")
+        for _ in 0..<length { socBlock(depth: 0) }
+        lines.append("done:")
+        emit("wcsr IE, r0")
+        emit("sw (r21+0x10), r0")
+        emit("sw (r21+0x20), r0")
+        lines.append("9:  bi 9b")
+        return (out + lines + subroutines).joined(separator: "\n") + "\n"
+    }
+
+    /// A load or store in BRAM or SDRAM, cached or through the uncached alias.
+    mutating func socMemory() {
+        var base = pick(["r13", "r13", "r22", "r11"])
+        if base == "r11" {
+            let region: UInt32 = pick([0x8000_0000 | RandomSoCProgram.bramData, 0x8000_0000 | RandomSoCProgram.sdramData,
+                                       RandomSoCProgram.bramData, RandomSoCProgram.sdramData])
+            emit("mvhi r11, \(hex(region >> 16))")
+            emit("ori r11, r11, \(hex((region & 0xFFFF) + UInt32(int(0...0x3F)) * 16))")
+        } else if chance(1, in: 8) {
+            base = base == "r13" ? "r22" : "r13"
+        }
+        let off = chance(1, in: 2) ? int(0...63) : int(0...1023)
+        let size = int(0...2)
+        let aligned = chance(7, in: 8) ? off & ~((1 << size) - 1) : off
+        if chance(1, in: 2) {
+            emit("\(pick([["lb", "lbu"], ["lh", "lhu"], ["lw"]][size])) \(reg()), (\(base)+\(aligned))")
+        } else {
+            emit("\(["sb", "sh", "sw"][size]) (\(base)+\(aligned)), \(reg())")
+        }
+    }
+
+    /// Device traffic through the CSR bridge.
+    mutating func device() {
+        let t = int(0...1) == 0 ? 0x10 : 0x20      // timer 0 or 1
+        switch int(0...15) {
+        case 0, 1:      // start a timer: period, counter, one-shot or auto-restart
+            emit("mvi r26, \(chance(3, in: 4) ? int(20...400) : int(400...3000))")
+            emit("sw (r21+\(t + 4)), r26")
+            emit("sw (r21+\(t + 8)), r0")
+            emit("mvi r26, \(pick([1, 3, 3]))")
+            emit("sw (r21+\(t)), r26")
+        case 2: emit("lw \(reg()), (r21+\(t + 8))")                 // counter
+        case 3: emit("lw \(reg()), (r21+\(t + pick([0, 4])))")      // control, compare
+        case 4: emit("sw (r21+\(t)), r0")                            // stop
+        case 5:         // GPIO out, interrupt enables
+            emit("mvi r26, \(int(0...255))")
+            emit("sw (r21+\(pick([4, 8]))), r26")
+        case 6: emit("lw \(reg()), (r21+\(pick([0, 4, 8])))")       // GPIO in/out/inten
+        case 7:         // send a byte
+            emit("mvi r26, \(int(32...126))")
+            emit("sw (r23+0), r26")
+        case 8: emit("lw \(reg()), (r23+\(pick([0, 4, 8, 12, 16])))")
+        case 9:         // UART interrupt enables (TX_IRQ_EN / RX_IRQ_EN)
+            emit("mvi r26, \(int(0...3))")
+            emit("sw (r23+12), r26")
+        case 10:        // clear UART events (write one to clear)
+            emit("mvi r26, \(int(0...7))")
+            emit("sw (r23+8), r26")
+        case 11:        // scratch register, byte and half stores (SEL ignored)
+            emit("\(pick(["sb", "sh", "sw"])) (r21+0x50), \(reg())")
+            emit("lw \(reg()), (r21+0x50)")
+        case 12: emit("lw \(reg()), (r21+\(pick([0x74, 0x78, 0x7C, 0x40, 0x54])))")   // read-only registers
+        case 13:        // the empty banks 2 and 3 read 0 and ignore writes
+            let bank = pick([0x2000, 0x3000])
+            emit("ori r26, r23, \(hex(UInt32(bank + int(0...15) * 4)))")
+            emit(chance(1, in: 2) ? "lw \(reg()), (r26+0)" : "sw (r26+0), \(reg())")
+        case 14:        // a divisor change (takes effect at the next reload)
+            emit("mvi r26, \(int(1...6))")
+            emit("sw (r23+4), r26")
+        default:        // a cached CSR access (no bit 31): goes through the D cache
+            emit("mvhi r26, 0x6000")
+            emit("lw \(reg()), (r26+\(pick([0x1000 + t + 8, 0x1074, 0x8])))")
+        }
+    }
+
+    mutating func socBlock(depth: Int) {
+        switch int(0...99) {
+        case 0..<30: alu()
+        case 30..<44: socMemory()
+        case 44..<62: device()
+        case 62..<64: divide()
+        case 64..<70: forwardBranch()
+        case 70..<76 where depth < 2: loop(depth: depth) { $0.socBlock(depth: depth + 1) }
+        case 76..<79 where depth == 0: call()
+        case 79..<82: emit("rcsr \(reg()), \(pick(["IE", "IM", "IP", "CFG", "EBA", "DEBA"]))")
+        case 82..<83: setIM()
+        case 83..<85: scallOrBreak()
+        case 85..<86: breakpoint()
+        case 86..<87: watchpoint()
+        case 87..<88: emit("wcsr DCC, r0")
+        case 88..<89: flushICache()
+        case 89..<91:   // an unmapped data access: ERR, EID 4
+            emit("mvhi r26, \(hex(RandomSoCProgram.unmappedData >> 16))")
+            emit(chance(1, in: 2) ? "lw \(reg()), (r26+\(int(0...255) * 4))" : "sw (r26+\(int(0...255) * 4)), \(reg())")
+        case 91..<92:   // a jump to unmapped code: ERR on the I bus, EID 2 resumes at r17
+            jumpToErrorCode(RandomSoCProgram.unmappedCode + UInt32(int(0...63) * 4))
+        case 92..<94: forwardJump()
+        case 94..<96:   // wait a little for interrupts
+            emit("mvi r18, \(int(5...150))")
+            let l = newLabel()
+            lines.append("\(l):")
+            emit("addi r18, r18, -1")
+            emit("bg r18, r0, \(l)")
+        default:
+            alu()
+        }
+    }
+}
