@@ -1,43 +1,34 @@
 import LM32
 import SimBus
 
-/// The state and the clock cycle of the cycle-exact LM32 on the RTL test
-/// bench (wrapped by `LM32CycleMachine`). A value type so that the hot loop
-/// runs on a local copy without exclusivity checks; the memories live in
-/// storage owned by the machine and are reached through pointers.
+/// The state and the clock cycle of the cycle-exact LM32 on a bus `Bus`
+/// (the RTL test bench, `BenchBus`, wrapped by `LM32CycleMachine`; the
+/// shared SoC bus, `SharedBus`, wrapped by `SharedBusMachine`). A value
+/// type so that the hot loop runs on a local copy without exclusivity
+/// checks; the memories live in storage owned by the machine and are reached
+/// through pointers. The bus is a generic parameter, so each machine's step
+/// is specialised for its bus and the bus code inlined.
 ///
 /// Each `step` is one clock cycle: it evaluates the combinational logic of
 /// `lm32_cpu.v` and its units from the registered state (as preprocessed with
 /// the profile's `lm32_config.v`), then commits every register at the rising
 /// edge. Names follow the RTL (camelCase) so that each equation can be checked
 /// against it; see docs/lm32-timing.md for the findings this model encodes.
-struct CycleCore: Equatable {
+struct CycleCore<Bus: CycleBus>: Equatable {
     let config: CoreConfig
-    var bench: BenchConfig
+    /// The slaves, the interconnect and the interrupt sources.
+    var bus: Bus
     let cfgWord: UInt32
-    let iWait: Int, dWait: Int
-    let iErrLo: UInt32, iErrHi: UInt32, dErrLo: UInt32, dErrHi: UInt32
     let opTable = OpControl.tablePointer
     let cycleCounterOn: Bool
     let icacheOn: Bool
     let dcacheOn: Bool
 
-    /// Interrupt lines as driven in the current cycle.
-    var interruptLines: UInt32 = 0
     /// The CPU's external break input in the current cycle.
     var extBreak = false
-    /// The bench RAM: 16 Ki big-endian words shared by both ports.
-    var memory: UnsafeMutablePointer<UInt32>
     /// The current cycle k (cycle 0 = first cycle with reset low).
     var cycle: UInt64 = 0
-    /// Test-device and character-port events so far.
-    var benchEvents: [BenchEvent] = []
-    var ended = false
     var retiredCount: UInt64 = 0
-    var testNameAddress: UInt32 = 0
-
-    // MARK: bench (socsim_tb_top.v)
-    var iCnt = 0, dCnt = 0
 
     // MARK: register file
     var regs: UnsafeMutablePointer<UInt32>
@@ -143,20 +134,14 @@ struct CycleCore: Equatable {
         var writeIdx: Int, branchTarget: UInt32, writeEnable: Bool, size: UInt8, storeOperand: UInt32, csr: Int
     }
 
-    init(config: CoreConfig, bench: BenchConfig, storage: UnsafeMutablePointer<UInt32>, bytes: UnsafeMutablePointer<UInt8>) {
+    init(config: CoreConfig, bus: Bus, storage: UnsafeMutablePointer<UInt32>, bytes: UnsafeMutablePointer<UInt8>) {
         self.config = config
-        self.bench = bench
+        self.bus = bus
         self.cfgWord = config.cfg
         self.cycleCounterOn = config.cycleCounter
-        self.iWait = bench.instructionWaitStates
-        self.dWait = bench.dataWaitStates
-        // an empty window is lo > hi
-        iErrLo = bench.instructionErrorWindow?.lowerBound ?? 1; iErrHi = bench.instructionErrorWindow?.upperBound ?? 0
-        dErrLo = bench.dataErrorWindow?.lowerBound ?? 1; dErrHi = bench.dataErrorWindow?.upperBound ?? 0
         self.icacheOn = config.icache
         self.dcacheOn = config.dcache
-        memory = storage
-        regs = storage + 16384
+        regs = storage
         icData = regs + 32
         icTag = icData + 1024
         dcData = icTag + 256
@@ -167,8 +152,8 @@ struct CycleCore: Equatable {
         applyReset()
     }
 
-    /// Words of storage `init` needs (RAM, register file, caches, BP/WP).
-    static let storageWords = 16384 + 32 + 1024 + 256 + 1024 + 256 + 4 + 4
+    /// Words of storage `init` needs (register file, caches, BP/WP).
+    static var storageWords: Int { 32 + 1024 + 256 + 1024 + 256 + 4 + 4 }
 
     /// The whole state equals `o`'s except for the passage of time (cycle,
     /// cycle counter, retirement and write counts).
@@ -182,17 +167,17 @@ struct CycleCore: Equatable {
     /// of the memories behind the pointers (tests).
     func sameState(asMachineWith o: CycleCore) -> Bool {
         var b = o
-        b.memory = memory; b.regs = regs; b.icData = icData; b.icTag = icTag; b.dcData = dcData; b.dcTag = dcTag
+        b.bus = bus; b.regs = regs; b.icData = icData; b.icTag = icTag; b.dcData = dcData; b.dcTag = dcTag
         b.bp = bp; b.wp = wp; b.wpcC = wpcC
-        guard self == b else { return false }
+        guard self == b, bus.sameContents(as: o.bus) else { return false }
         let words = Self.storageWords - 4
-        for i in 0..<words where memory[i] != o.memory[i] { return false }
+        for i in 0..<words where regs[i] != o.regs[i] { return false }
         return (0..<4).allSatisfy { wpcC[$0] == o.wpcC[$0] }
     }
 
     /// Cycles between the states compared for idle skipping: a multiple of
     /// every period up to 10 cycles (e.g. a branch-to-self at 0–3 wait states).
-    static let skipCheckInterval: UInt64 = 2520
+    static var skipCheckInterval: UInt64 { 2520 }
 
     /// Run to `end` (or the end write when `untilEnd`), skipping whole periods
     /// of a provably idle machine: when the state at a checkpoint equals the
@@ -206,11 +191,11 @@ struct CycleCore: Equatable {
     mutating func runSkippingIdle(to end: UInt64, untilEnd: Bool) -> UInt64 {
         var anchor: CycleCore? = nil
         var skipped: UInt64 = 0
-        while cycle < end && !(untilEnd && ended) {
+        while cycle < end && !(untilEnd && bus.stopRequested) {
             let nextCheck = (cycle / Self.skipCheckInterval + 1) * Self.skipCheckInterval
             stepMany(min(nextCheck, end) - cycle, untilEnd: untilEnd)
             if cycle % Self.skipCheckInterval == 0 {
-                if let a = anchor, a.arrayWrites == arrayWrites, sameStateExceptTime(a) {
+                if Bus.allowsIdleSkipping, let a = anchor, a.arrayWrites == arrayWrites, sameStateExceptTime(a) {
                     let p = cycle - a.cycle
                     let k = (end - cycle) / p
                     if k > 0 {
@@ -226,13 +211,13 @@ struct CycleCore: Equatable {
         return skipped
     }
 
-    /// `n` cycles without observer or trace (stops early at the end write
-    /// when `untilEnd`). Kept out of line so that the loop runs on `self` in
-    /// place.
+    /// `n` cycles without observer or trace (stops early when the bus
+    /// requests a stop, e.g. the test device's end write, when `untilEnd`).
+    /// Kept out of line so that the loop runs on `self` in place.
     @inline(never)
     mutating func stepMany(_ n: UInt64, untilEnd: Bool) {
         var left = n
-        while left > 0 && !(untilEnd && ended) {
+        while left > 0 && !(untilEnd && bus.stopRequested) {
             step(observer: nil, trace: nil)
             left -= 1
         }
@@ -243,13 +228,14 @@ struct CycleCore: Equatable {
     mutating func reset() {
         applyReset()
         cycle = 0
-        ended = false
-        benchEvents = []
+        bus.reset()
         retiredCount = 0
     }
 
-    private mutating func applyReset() {
-        iCnt = 0; dCnt = 0
+    /// The CPU's reset values (synchronous reset: what every register holds
+    /// after an edge with reset high); RAMs and the register file keep their
+    /// contents, the cycle number keeps running.
+    mutating func applyReset() {
         pcF = config.ebaReset &- 4; pcD = 0; pcX = 0; pcM = 0; pcW = 0
         restartAddress = 0
         iCyc = false; iAdr = 0; iCti = 7; icacheRefillData = 0; icacheRefillReady = false; wbDataF = 0; busErrorF = false
@@ -294,15 +280,14 @@ struct CycleCore: Equatable {
     /// One clock cycle: combinational evaluation, then the rising edge.
     @inline(__always)
     mutating func step(observer: ((CycleObservation) -> Void)?, trace: ((CycleRetirement) -> Void)?) {
-        // ---------------------------------------------------------- bench
-        let iDone = iCyc && iCnt == iWait
-        let iInErr = iAdr >= iErrLo && iAdr <= iErrHi
-        let iAck = iDone && !iInErr, iErr = iDone && iInErr
-        let iDatI = memory[Int((iAdr >> 2) & 0x3FFF)]
-        let dDone = dCyc && dCnt == dWait
-        let dInErr = dAdr >= dErrLo && dAdr <= dErrHi
-        let dAck = dDone && !dInErr, dErr = dDone && dInErr
-        let dDatI = memory[Int((dAdr >> 2) & 0x3FFF)]
+        // ---------------------------------------------------------- bus
+        // The CPU's Wishbone outputs are registers: the slaves answer them
+        // first (and do what they do at this cycle's edge).
+        let r = bus.cycle(cycle, CycleBusRequest(iCyc: iCyc, iAdr: iAdr, iCti: iCti, dCyc: dCyc, dAdr: dAdr,
+                                                 dDatO: dDatO, dSel: dSel, dWe: dWe, dCti: dCti))
+        let iAck = r.iAck, iErr = r.iErr, iDatI = r.iDat
+        let dAck = r.dAck, dErr = r.dErr, dDatI = r.dDat
+        let interruptLines = r.interrupts
 
         // ---------------------------------------------------------- decode (D)
         let dec = decodedD
@@ -561,16 +546,15 @@ struct CycleCore: Equatable {
             o.excW = (nonDebugExceptionQW ? 1 : 0) | (debugExceptionQW ? 2 : 0)
             o.eidW = eidW
             o.ie = ie; o.eie = eie; o.bie = bie
-            o.tdev = testDeviceBits(ack: dAck)
-            o.tdevData = dDatO
+            bus.annotate(&o)
             observer(o)
         }
 
         let retiring = validW && !killW
-        if retiring { retiredCount &+= 1 }
-
-        // ---------------------------------------------------------- test device (ACK cycle of a write)
-        if dAck && dWe { testDevice(address: dAdr, data: dDatO) }
+        if retiring {
+            retiredCount &+= 1
+            if Bus.watchesRetirements { bus.retired(word: insnW, ie: ie, cycle: cycle) }
+        }
 
         // ================================================================= rising edge
         // Every update below reads only the combinational values computed
@@ -595,16 +579,6 @@ struct CycleCore: Equatable {
                            branchPredict: branchPredictX, branchPredictTaken: branchPredictTakenX, writeIdx: writeIdxX,
                            branchTarget: branchTargetX, writeEnable: writeEnableX, size: sizeX,
                            storeOperand: storeOperandX, csr: csrX)
-
-        // bench
-        iCnt = (iCyc && !iDone) ? iCnt + 1 : 0
-        dCnt = (dCyc && !dDone) ? dCnt + 1 : 0
-        if dAck && dWe && dAdr >> 16 == 0 {
-            let i = Int((dAdr >> 2) & 0x3FFF)
-            let m = laneMask(dSel)
-            memory[i] = (memory[i] & ~m) | (dDatO & m)
-            arrayWrites &+= 1
-        }
 
         // register file
         if regWriteEnableQW { regs[writeIdxW] = wResult; arrayWrites &+= 1 }
@@ -962,6 +936,12 @@ struct CycleCore: Equatable {
                 t(CycleRetirement(cycle: cycle, pc: pcW0, word: insnW0, effects: effects))
             }
         }
+        if Bus.canResetCPU && bus.resetsCPU {
+            // The SoC reset was high in this cycle: every register takes its
+            // reset value at this edge (the LM32's reset is synchronous).
+            applyReset()
+            bus.cpuReset()
+        }
         cycle &+= 1
     }
 
@@ -997,45 +977,15 @@ struct CycleCore: Equatable {
         (sel & 8 != 0 ? 0xFF00_0000 : 0) | (sel & 4 != 0 ? 0x00FF_0000 : 0)
             | (sel & 2 != 0 ? 0x0000_FF00 : 0) | (sel & 1 != 0 ? 0x0000_00FF : 0)
     }
-
-    func testDeviceBits(ack: Bool) -> UInt8 {
-        guard ack && dWe else { return 0 }
-        var b: UInt8 = 0
-        if dAdr == 0xFFFF_0000 || (dAdr == 0xDEAD_0000 && dDatO == 0x0000_BEEF) { b |= TestDeviceBits.end }
-        if dAdr == 0xFFFF_0004 { b |= TestDeviceBits.result }
-        if dAdr == 0xFFFF_0008 { b |= TestDeviceBits.name }
-        if dAdr == 0xFF00_0000 { b |= TestDeviceBits.character }
-        return b
-    }
-
-    mutating func testDevice(address: UInt32, data: UInt32) {
-        let bits = testDeviceBits(ack: true)
-        if bits & TestDeviceBits.name != 0 { testNameAddress = data & 0xFFFF }
-        if bits & TestDeviceBits.result != 0 { benchEvents.append(.result(cycle: cycle, name: cString(at: testNameAddress), value: data)) }
-        if bits & TestDeviceBits.character != 0 { benchEvents.append(.character(cycle: cycle, UInt8(truncatingIfNeeded: data))) }
-        if bits & TestDeviceBits.end != 0 { benchEvents.append(.end(cycle: cycle)); ended = true }
-    }
-
-    /// A NUL-terminated string from the bench RAM (at most 64 bytes).
-    func cString(at address: UInt32) -> String {
-        var bytes: [UInt8] = []
-        var a = address
-        while bytes.count < 64 {
-            let b = UInt8(truncatingIfNeeded: memory[Int((a >> 2) & 0x3FFF)] >> ((3 - (a & 3)) * 8))
-            if b == 0 { break }
-            bytes.append(b)
-            a &+= 1
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 }
 
 /// The cycle-exact LM32 on the RTL test bench: `step()` is one clock cycle
 /// (see `CycleCore`). Observation, per-event view and trace are optional and
 /// cost nothing when unset.
 public final class LM32CycleMachine {
-    var core: CycleCore
+    var core: CycleCore<BenchBus>
     private let storage: UnsafeMutablePointer<UInt32>
+    private let ram: UnsafeMutablePointer<UInt32>
     private let bytes: UnsafeMutablePointer<UInt8>
 
     /// Called with the observation of every cycle when set.
@@ -1046,26 +996,29 @@ public final class LM32CycleMachine {
     public init(config: CoreConfig, bench: BenchConfig = BenchConfig()) {
         precondition(config.debug && config.breakpoints == 4 && config.watchpoints == 4,
                      "the cycle model implements the test-bench CPU options (debug, 4 BP, 4 WP)")
-        storage = .allocate(capacity: CycleCore.storageWords)
-        storage.initialize(repeating: 0, count: CycleCore.storageWords)
+        storage = .allocate(capacity: CycleCore<BenchBus>.storageWords)
+        storage.initialize(repeating: 0, count: CycleCore<BenchBus>.storageWords)
+        ram = .allocate(capacity: BenchBus.ramWords)
+        ram.initialize(repeating: 0, count: BenchBus.ramWords)
         bytes = .allocate(capacity: 4)
         bytes.initialize(repeating: 0, count: 4)
-        core = CycleCore(config: config, bench: bench, storage: storage, bytes: bytes)
+        core = CycleCore(config: config, bus: BenchBus(config: bench, memory: ram), storage: storage, bytes: bytes)
     }
 
     deinit {
         storage.deallocate()
+        ram.deallocate()
         bytes.deallocate()
     }
 
     public var config: CoreConfig { core.config }
-    public var bench: BenchConfig { core.bench }
+    public var bench: BenchConfig { core.bus.config }
     /// The current cycle k (cycle 0 = first cycle with reset low).
     public var cycle: UInt64 { core.cycle }
     /// Interrupt lines as driven in the current cycle.
     public var interruptLines: UInt32 {
-        get { core.interruptLines }
-        set { core.interruptLines = newValue }
+        get { core.bus.interruptLines }
+        set { core.bus.interruptLines = newValue }
     }
     /// The CPU's external break input in the current cycle.
     public var extBreak: Bool {
@@ -1073,16 +1026,16 @@ public final class LM32CycleMachine {
         set { core.extBreak = newValue }
     }
     /// Test-device and character-port events so far.
-    public var benchEvents: [BenchEvent] { core.benchEvents }
+    public var benchEvents: [BenchEvent] { core.bus.events }
     /// Whether the program wrote the test device's end register.
-    public var ended: Bool { core.ended }
+    public var ended: Bool { core.bus.ended }
     /// Instructions retired (valid_w & ~kill_w) since reset.
     public var retiredCount: UInt64 { core.retiredCount }
     /// The register file.
     public var regs: [UInt32] { Array(UnsafeBufferPointer(start: core.regs, count: 32)) }
 
     /// The bench RAM word holding `address`.
-    public func word(at address: UInt32) -> UInt32 { storage[Int((address >> 2) & 0x3FFF)] }
+    public func word(at address: UInt32) -> UInt32 { ram[Int((address >> 2) & 0x3FFF)] }
 
     /// Load bytes into the bench RAM (address order, big-endian words).
     public func load(_ bytes: [UInt8], at address: UInt32) {
@@ -1090,7 +1043,7 @@ public final class LM32CycleMachine {
             let a = address &+ UInt32(k)
             let i = Int((a >> 2) & 0x3FFF)
             let shift = (3 - (a & 3)) * 8
-            storage[i] = (storage[i] & ~(0xFF << shift)) | UInt32(b) << shift
+            ram[i] = (ram[i] & ~(0xFF << shift)) | UInt32(b) << shift
         }
     }
 
@@ -1130,12 +1083,12 @@ public final class LM32CycleMachine {
         if observer == nil && trace == nil && idleSkipping {
             skippedCycles += c.runSkippingIdle(to: end, untilEnd: true)
         } else {
-            while !c.ended && c.cycle < end { c.step(observer: observer, trace: trace) }
+            while !c.bus.ended && c.cycle < end { c.step(observer: observer, trace: trace) }
         }
         core = c
-        return c.ended
+        return c.bus.ended
     }
 
     /// A NUL-terminated string from the bench RAM (at most 64 bytes).
-    public func cString(at address: UInt32) -> String { core.cString(at: address) }
+    public func cString(at address: UInt32) -> String { core.bus.cString(at: address) }
 }

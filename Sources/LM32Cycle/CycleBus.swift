@@ -1,0 +1,178 @@
+/// The CPU's two Wishbone master ports during one cycle. They are registers
+/// of the LM32 (`lm32_instruction_unit.v`, `lm32_load_store_unit.v`), so they
+/// are known at the start of the cycle, before the CPU's combinational logic.
+struct CycleBusRequest {
+    var iCyc: Bool, iAdr: UInt32, iCti: UInt8
+    var dCyc: Bool, dAdr: UInt32, dDatO: UInt32, dSel: UInt8, dWe: Bool, dCti: UInt8
+}
+
+/// What the slaves answer the two ports during one cycle, and the CPU's
+/// interrupt inputs during that cycle. DAT_I is only looked at with ACK/ERR.
+struct CycleBusResponse {
+    var iAck = false, iErr = false, iDat: UInt32 = 0
+    var dAck = false, dErr = false, dDat: UInt32 = 0
+    var interrupts: UInt32 = 0
+}
+
+/// The world around the cycle-exact CPU: slaves, interconnect and interrupt
+/// sources, evaluated once per clock cycle by `CycleCore.step`. Conformers
+/// are structs in this module so that `CycleCore<Bus>` is specialised and
+/// `cycle` inlined: the bench path costs what it did when the bench was
+/// written into the core.
+protocol CycleBus: Equatable {
+    /// The slaves during `cycle`: answer the CPU's master outputs and give
+    /// the interrupt lines. Also performs what the slaves do at the edge
+    /// ending `cycle` (a write landing, beat counters), since nothing else
+    /// looks at them before that edge.
+    mutating func cycle(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse
+    /// Fill the bus-specific fields of an observation (its bus fields are set).
+    func annotate(_ o: inout CycleObservation)
+    /// `retired` is called for every retirement (compiled out when false).
+    static var watchesRetirements: Bool { get }
+    mutating func retired(word: UInt32, ie: Bool, cycle: UInt64)
+    /// The run should stop (test-device end write, firmware halt).
+    var stopRequested: Bool { get }
+    /// `resetsCPU` is looked at after every edge (compiled out when false).
+    static var canResetCPU: Bool { get }
+    /// The CPU's reset input was high during the cycle just stepped.
+    var resetsCPU: Bool { get }
+    /// The CPU took its reset values at that edge.
+    mutating func cpuReset()
+    /// Idle skipping is exact for this bus: its whole state is in the value
+    /// (no devices moving on their own behind it).
+    static var allowsIdleSkipping: Bool { get }
+    /// Back to the state at construction (the machine's `reset()`).
+    mutating func reset()
+    /// Equal including the memories behind pointers (tests).
+    func sameContents(as other: Self) -> Bool
+}
+
+extension CycleBus {
+    static var allowsIdleSkipping: Bool { false }
+    static var watchesRetirements: Bool { false }
+    mutating func retired(word: UInt32, ie: Bool, cycle: UInt64) {}
+    static var canResetCPU: Bool { false }
+    var resetsCPU: Bool { false }
+    mutating func cpuReset() {}
+    func annotate(_ o: inout CycleObservation) {}
+}
+
+/// Wishbone SEL as a mask of the big-endian byte lanes.
+@inline(__always) func wishboneLaneMask(_ sel: UInt8) -> UInt32 {
+    (sel & 8 != 0 ? 0xFF00_0000 : 0) | (sel & 4 != 0 ? 0x00FF_0000 : 0)
+        | (sel & 2 != 0 ? 0x0000_FF00 : 0) | (sel & 1 != 0 ? 0x0000_00FF : 0)
+}
+
+/// The RTL test bench (RTL/tb/socsim_tb_top.v) as the cycle model's bus:
+/// one 64 KiB RAM shared by both ports (each port its own wait states, so
+/// no arbitration), bus-error windows, the unit-test device and the
+/// character port; interrupt lines are inputs set by the harness.
+struct BenchBus: CycleBus {
+    static let ramWords = 16384
+    let config: BenchConfig
+    let iWait: Int, dWait: Int
+    let iErrLo: UInt32, iErrHi: UInt32, dErrLo: UInt32, dErrHi: UInt32
+    /// The bench RAM: 16 Ki big-endian words shared by both ports.
+    var memory: UnsafeMutablePointer<UInt32>
+    /// Interrupt lines as driven in the current cycle.
+    var interruptLines: UInt32 = 0
+    /// Wait-state counters (socsim_tb_top.v).
+    var iCnt = 0, dCnt = 0
+    /// RAM writes so far (idle skipping needs none between checkpoints).
+    var writes: UInt64 = 0
+    /// Test-device and character-port events so far.
+    var events: [BenchEvent] = []
+    var ended = false
+    var testNameAddress: UInt32 = 0
+
+    init(config: BenchConfig, memory: UnsafeMutablePointer<UInt32>) {
+        self.config = config
+        iWait = config.instructionWaitStates
+        dWait = config.dataWaitStates
+        // an empty window is lo > hi
+        iErrLo = config.instructionErrorWindow?.lowerBound ?? 1; iErrHi = config.instructionErrorWindow?.upperBound ?? 0
+        dErrLo = config.dataErrorWindow?.lowerBound ?? 1; dErrHi = config.dataErrorWindow?.upperBound ?? 0
+        self.memory = memory
+    }
+
+    @inline(__always)
+    mutating func cycle(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse {
+        var o = CycleBusResponse()
+        let iDone = r.iCyc && iCnt == iWait
+        let iInErr = r.iAdr >= iErrLo && r.iAdr <= iErrHi
+        o.iAck = iDone && !iInErr; o.iErr = iDone && iInErr
+        o.iDat = memory[Int((r.iAdr >> 2) & 0x3FFF)]
+        let dDone = r.dCyc && dCnt == dWait
+        let dInErr = r.dAdr >= dErrLo && r.dAdr <= dErrHi
+        o.dAck = dDone && !dInErr; o.dErr = dDone && dInErr
+        o.dDat = memory[Int((r.dAdr >> 2) & 0x3FFF)]
+        o.interrupts = interruptLines
+        // the edge
+        iCnt = (r.iCyc && !iDone) ? iCnt + 1 : 0
+        dCnt = (r.dCyc && !dDone) ? dCnt + 1 : 0
+        if o.dAck && r.dWe {
+            testDevice(cycle: cycle, address: r.dAdr, data: r.dDatO)
+            if r.dAdr >> 16 == 0 {
+                let i = Int((r.dAdr >> 2) & 0x3FFF)
+                let m = wishboneLaneMask(r.dSel)
+                memory[i] = (memory[i] & ~m) | (r.dDatO & m)
+                writes &+= 1
+            }
+        }
+        return o
+    }
+
+    func annotate(_ o: inout CycleObservation) {
+        o.tdev = Self.testDeviceBits(ack: o.dbus.ack, we: o.dbus.we, address: o.dbus.adr, data: o.dbus.datW)
+        o.tdevData = o.dbus.datW
+    }
+
+    var stopRequested: Bool { ended }
+    static var allowsIdleSkipping: Bool { true }
+
+    mutating func reset() {
+        iCnt = 0; dCnt = 0
+        ended = false
+        events = []
+    }
+
+    func sameContents(as other: BenchBus) -> Bool {
+        var b = other
+        b.memory = memory
+        guard self == b else { return false }
+        return (0..<Self.ramWords).allSatisfy { memory[$0] == other.memory[$0] }
+    }
+
+    static func testDeviceBits(ack: Bool, we: Bool, address: UInt32, data: UInt32) -> UInt8 {
+        guard ack && we else { return 0 }
+        var b: UInt8 = 0
+        if address == 0xFFFF_0000 || (address == 0xDEAD_0000 && data == 0x0000_BEEF) { b |= TestDeviceBits.end }
+        if address == 0xFFFF_0004 { b |= TestDeviceBits.result }
+        if address == 0xFFFF_0008 { b |= TestDeviceBits.name }
+        if address == 0xFF00_0000 { b |= TestDeviceBits.character }
+        return b
+    }
+
+    /// A data-bus write in its ACK cycle.
+    mutating func testDevice(cycle: UInt64, address: UInt32, data: UInt32) {
+        let bits = Self.testDeviceBits(ack: true, we: true, address: address, data: data)
+        guard bits != 0 else { return }
+        if bits & TestDeviceBits.name != 0 { testNameAddress = data & 0xFFFF }
+        if bits & TestDeviceBits.result != 0 { events.append(.result(cycle: cycle, name: cString(at: testNameAddress), value: data)) }
+        if bits & TestDeviceBits.character != 0 { events.append(.character(cycle: cycle, UInt8(truncatingIfNeeded: data))) }
+        if bits & TestDeviceBits.end != 0 { events.append(.end(cycle: cycle)); ended = true }
+    }
+
+    /// A NUL-terminated string from the bench RAM (at most 64 bytes).
+    func cString(at address: UInt32) -> String {
+        var bytes: [UInt8] = []
+        var a = address
+        while bytes.count < 64 {
+            let b = UInt8(truncatingIfNeeded: memory[Int((a >> 2) & 0x3FFF)] >> ((3 - (a & 3)) * 8))
+            if b == 0 { break }
+            bytes.append(b)
+            a &+= 1
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
