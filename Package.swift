@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "SimBus", dependencies: ["SimKernel"]),
         // LM32 instruction table, decoder, disassembler, functional core, trace.
         .target(name: "LM32", dependencies: ["SimBus"]),
-        // Cycle-exact LM32 (pipeline, caches, Wishbone ports) on the RTL test bench.
+        // Cycle-exact LM32 (pipeline, caches, Wishbone ports) on the RTL test bench or a shared SoC bus.
         .target(name: "LM32Cycle", dependencies: ["LM32", "SimBus"]),
         // ELF32 reader and writer.
         .target(name: "ELF"),
@@ -33,6 +33,8 @@ let package = Package(
                 resources: [.embedInCode("Firmware/hello.S"), .embedInCode("Firmware/boot.S"),
                             .embedInCode("Firmware/uart_hello.S"), .embedInCode("Firmware/timer_ticks.S"),
                             .embedInCode("Firmware/gpio.S"), .embedInCode("Firmware/cache_flush.S")]),
+        // The cycle-exact LM32 on the milkymist SoC (docs/soc.md, cycle contract).
+        .target(name: "SoCCycle", dependencies: ["LM32", "LM32Cycle", "SoC"]),
         // Shared by the test targets: locating what the test command installs.
         .target(name: "SoCSimTestSupport"),
         // C ABI of the verilated RTL (RTL/bridge/bridge.h): types only, no Verilator needed.
@@ -46,7 +48,7 @@ let package = Package(
         // The cycle model's observations as a VCD with the RTL test bench's names.
         .target(name: "CycleWaves", dependencies: ["Waves", "LM32Cycle"]),
         .executableTarget(name: "socsim", dependencies: [
-            "SoC", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance",
+            "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -59,6 +61,7 @@ let package = Package(
                     resources: [.copy("Corpus")]),
         .testTarget(name: "PCIeTests", dependencies: ["PCIe", "SimBus"]),
         .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport"]),
+        .testTarget(name: "SoCCycleTests", dependencies: ["SoCCycle", "SoC", "LM32Cycle", "LM32", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport"]),
         .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "WavesTests", dependencies: ["Waves", "CycleWaves", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"],

@@ -149,6 +149,22 @@ public struct Sysctl: CSRDevice, Sendable {
         return l
     }
 
+    /// The first cycle after `cycle` in which `interruptLines` may differ
+    /// without a bus write (an earlier one when unsure), nil when never as
+    /// things stand (the pins being constant). Lets a cycle-exact bus
+    /// advance the block lazily.
+    public var nextInterruptChange: UInt64? {
+        if gpioIRQ || gpioIn0 != gpioPins & 0xFF || gpioInSync != gpioIn0 || gpioInBefore != gpioInSync {
+            return cycle + 1
+        }
+        var next: UInt64?
+        for t in timers {
+            let c = t.irq ? cycle + 1 : t.edgesToIRQ.map { cycle + $0 }
+            if let c { next = min(next ?? c, c) }
+        }
+        return next
+    }
+
     /// Lines that were high in any cycle entered by the last `advance`.
     public private(set) var linesSeen: UInt32 = 0
 

@@ -98,6 +98,18 @@ public struct UART: CSRDevice, Sendable {
     /// The cycle from which THRE will read 1 again (nil when idle or done).
     public var transmitDoneCycle: UInt64? { txEventAt }
 
+    /// The first cycle after `cycle` in which `interruptLines` may differ
+    /// without a bus write (an earlier one when unsure), nil when never as
+    /// things stand. Lets a cycle-exact bus advance the UART lazily.
+    public var nextInterruptChange: UInt64? {
+        if rxBusy || !rxFrames.isEmpty || !rxArriving.isEmpty { return cycle + 1 }
+        if let at = txEventAt { return max(at, cycle + 1) }
+        guard txBusy else { return nil }
+        // TX_EVT reads 1 two cycles after the 160th strobe since the write.
+        let needed = Self.strobesPerByte - txStrobes
+        return cycle + UInt64(enable16Counter) + (needed - 1) * period + 2
+    }
+
     /// The enable16 period in cycles after the next reload (DIVISOR−1 is
     /// 16 bits wide, so DIVISOR 0 gives 65536).
     private var period: UInt64 { UInt64((divisorValue &- 1) & 0xFFFF) + 1 }

@@ -1,0 +1,321 @@
+import LM32
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A RAM slave on the shared bus: every beat takes a fixed number of cycles
+/// (ACK in the last one); a write lands at the edge ending its ACK cycle and
+/// honours SEL.
+public struct SharedBusMemory: Sendable, Equatable {
+    public var name: String
+    public var base: UInt32
+    /// A power of two; `base` is aligned to it.
+    public var size: UInt32
+    public var readCycles: Int
+    public var writeCycles: Int
+    public init(name: String, base: UInt32, size: UInt32, readCycles: Int, writeCycles: Int) {
+        precondition(size >= 4 && size & (size - 1) == 0 && base & (size - 1) == 0, "\(name): size a power of two, base aligned")
+        precondition(readCycles >= 1 && writeCycles >= 1, "\(name): a beat takes at least one cycle")
+        self.name = name; self.base = base; self.size = size; self.readCycles = readCycles; self.writeCycles = writeCycles
+    }
+}
+
+/// The slaves of a shared Wishbone bus (docs/soc.md, "Cycle contract"):
+/// memories, one CSR window whose beats go to the devices (a read samples
+/// the device during the beat's 2nd cycle, a write is presented during its
+/// ACK cycle), and ERR in the first cycle for any other address. Decoding
+/// ignores bit 31.
+public struct SharedBusMap: Sendable, Equatable {
+    public var memories: [SharedBusMemory]
+    public var csrBase: UInt32, csrSize: UInt32
+    /// CYC cycles of a CSR read (ACK in the last; the device is sampled in the 2nd).
+    public var csrReadCycles: Int
+    /// CYC cycles of a CSR write (ACK in the last, when the device sees the write).
+    public var csrWriteCycles: Int
+    public init(memories: [SharedBusMemory], csrBase: UInt32, csrSize: UInt32, csrReadCycles: Int, csrWriteCycles: Int) {
+        precondition(csrReadCycles >= 2, "a CSR read samples the device in its 2nd cycle")
+        precondition(csrWriteCycles >= 1)
+        self.memories = memories; self.csrBase = csrBase; self.csrSize = csrSize
+        self.csrReadCycles = csrReadCycles; self.csrWriteCycles = csrWriteCycles
+    }
+}
+
+/// The devices behind the CSR window of a `SharedBusMachine`, and the
+/// interrupt lines. Called only when the bus needs them (a CSR beat, or a
+/// cycle in which the lines may change), always with non-decreasing cycles:
+/// the devices bring themselves to the cycle asked (closed form).
+public protocol CycleDevices: AnyObject {
+    /// The interrupt lines during `cycle`, and the first later cycle in which
+    /// they may change without a CSR write (an earlier one is always safe).
+    func interrupts(at cycle: UInt64) -> (lines: UInt32, until: UInt64)
+    /// A CSR read sampling the register at `offset` (from the window's base)
+    /// during `cycle`.
+    func read(offset: UInt32, at cycle: UInt64) -> UInt32
+    /// A CSR write presented during `cycle` (lands at its ending edge).
+    /// Returns true when it requests a system reset.
+    func write(offset: UInt32, data: UInt32, sel: UInt8, at cycle: UInt64) -> Bool
+    /// The SoC reset was high during `cycle - 1`: the devices hold their
+    /// reset values during `cycle`.
+    func reset(at cycle: UInt64)
+    /// Nothing in flight that the firmware waits for (the halt condition).
+    func idle(at cycle: UInt64) -> Bool
+}
+
+/// The shared Wishbone bus of the SoC as the cycle model's bus (docs/soc.md,
+/// "Cycle contract"): the LM32's data port (master 0) and instruction port
+/// (master 1) behind a combinational fixed-priority arbiter, per-beat slave
+/// timing by region, lazily advanced devices, system reset, and the halt
+/// condition of the functional machine (`bi .` retiring with IE = 0 while the
+/// devices are idle).
+struct SharedBus: CycleBus {
+    struct Slot: Equatable {
+        var base: UInt32, size: UInt32, readCycles: Int, writeCycles: Int
+        var words: UnsafeMutablePointer<UInt32>
+    }
+    struct Devices: Equatable {
+        let object: any CycleDevices
+        static func == (a: Devices, b: Devices) -> Bool { a.object === b.object }
+    }
+
+    let slots: UnsafeMutablePointer<Slot>
+    let slotCount: Int
+    let csrBase: UInt32, csrSize: UInt32, csrReadCycles: Int, csrWriteCycles: Int
+    let devices: Devices
+
+    /// The master granted during the previous cycle (-1 none, 0 data, 1 instruction).
+    var owner: Int8 = -1
+    /// Cycles the current beat of `owner` has been granted, minus one.
+    var beatCycle = 0
+    /// The previous cycle ended a beat (ACK or ERR).
+    var beatEnded = false
+    /// A CSR read's value, sampled in its 2nd cycle.
+    var csrSample: UInt32 = 0
+    /// Interrupt lines, valid until `wakeAt`.
+    var lines: UInt32 = 0
+    var wakeAt: UInt64 = 0
+    /// The cycle in which the SoC reset is high (after a reset request).
+    var resetCycle = UInt64.max
+    var resetHigh = false
+    var halted = false
+    /// Ask the devices for the lines every cycle (checks the laziness).
+    var wakeEveryCycle = false
+
+    init(slots: UnsafeMutablePointer<Slot>, count: Int, map: SharedBusMap, devices: any CycleDevices) {
+        self.slots = slots; slotCount = count
+        csrBase = map.csrBase; csrSize = map.csrSize
+        csrReadCycles = map.csrReadCycles; csrWriteCycles = map.csrWriteCycles
+        self.devices = Devices(object: devices)
+    }
+
+    @inline(__always)
+    mutating func cycle(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse {
+        var o = CycleBusResponse()
+        if cycle >= wakeAt {
+            let w = devices.object.interrupts(at: cycle)
+            lines = w.lines
+            wakeAt = wakeEveryCycle ? cycle + 1 : max(w.until, cycle + 1)
+        }
+        o.interrupts = lines
+        if cycle == resetCycle {
+            // The interconnect is in reset: no beat completes.
+            resetHigh = true
+            owner = -1; beatEnded = false
+            return o
+        }
+        // Arbitration: the owner keeps the bus while it holds CYC; a free bus
+        // goes to the lowest-numbered requester in the same cycle.
+        let g: Int8
+        if (owner == 0 && r.dCyc) || (owner == 1 && r.iCyc) { g = owner }
+        else if r.dCyc { g = 0 }
+        else if r.iCyc { g = 1 }
+        else { owner = -1; beatEnded = false; return o }
+        beatCycle = (g == owner && !beatEnded) ? beatCycle + 1 : 0
+        owner = g
+        let adr = g == 0 ? r.dAdr : r.iAdr
+        let we = g == 0 && r.dWe
+        let a = adr & 0x7FFF_FFFF
+        var ack = false, err = false, dat: UInt32 = 0
+        var decoded = false
+        for s in 0..<slotCount {
+            let m = slots[s]
+            if a &- m.base < m.size {
+                decoded = true
+                if beatCycle == (we ? m.writeCycles : m.readCycles) - 1 {
+                    ack = true
+                    let i = Int((a &- m.base) >> 2)
+                    if we {
+                        let mask = wishboneLaneMask(r.dSel)
+                        m.words[i] = (m.words[i] & ~mask) | (r.dDatO & mask)
+                    } else {
+                        dat = m.words[i]
+                    }
+                }
+                break
+            }
+        }
+        if !decoded {
+            if a &- csrBase < csrSize {
+                if we {
+                    if beatCycle == csrWriteCycles - 1 {
+                        ack = true
+                        if devices.object.write(offset: a &- csrBase, data: r.dDatO, sel: r.dSel, at: cycle) {
+                            resetCycle = cycle + 1
+                        }
+                        wakeAt = cycle + 1
+                    }
+                } else {
+                    if beatCycle == 1 { csrSample = devices.object.read(offset: a &- csrBase, at: cycle) }
+                    if beatCycle == csrReadCycles - 1 { ack = true; dat = csrSample }
+                }
+            } else {
+                err = true          // unmapped: ERR in the first cycle, a write does nothing
+            }
+        }
+        beatEnded = ack || err
+        if g == 0 { o.dAck = ack; o.dErr = err; o.dDat = dat } else { o.iAck = ack; o.iErr = err; o.iDat = dat }
+        return o
+    }
+
+    static var watchesRetirements: Bool { true }
+    mutating func retired(word: UInt32, ie: Bool, cycle: UInt64) {
+        if word == 0xE000_0000 && !ie && !halted && devices.object.idle(at: cycle) { halted = true }
+    }
+    var stopRequested: Bool { halted }
+
+    static var canResetCPU: Bool { true }
+    var resetsCPU: Bool { resetHigh }
+    mutating func cpuReset() {
+        let next = resetCycle + 1
+        resetHigh = false
+        resetCycle = .max
+        owner = -1; beatCycle = 0; beatEnded = false; csrSample = 0
+        devices.object.reset(at: next)
+        wakeAt = next
+    }
+
+    mutating func reset() {
+        owner = -1; beatCycle = 0; beatEnded = false; csrSample = 0
+        lines = 0; wakeAt = 0; resetCycle = .max; resetHigh = false; halted = false
+        devices.object.reset(at: 0)
+    }
+
+    func sameContents(as other: SharedBus) -> Bool {
+        guard self == other else { return false }
+        return true
+    }
+}
+
+/// The cycle-exact LM32 on a shared Wishbone bus (`SharedBus`): the SoC
+/// model of docs/soc.md's cycle contract. Memories are owned here; the
+/// devices are the caller's (`CycleDevices`). `step()` is one clock cycle.
+public final class SharedBusMachine {
+    var core: CycleCore<SharedBus>
+    public let map: SharedBusMap
+    private let storage: UnsafeMutablePointer<UInt32>
+    private let bytes: UnsafeMutablePointer<UInt8>
+    private let slots: UnsafeMutablePointer<SharedBus.Slot>
+
+    /// Called with the observation of every cycle when set (the bus as the
+    /// CPU sees it: ACK, ERR and DAT_R only for the granted master).
+    public var observer: ((CycleObservation) -> Void)?
+    /// Receives every retirement with its architectural effects when set.
+    public var trace: ((CycleRetirement) -> Void)?
+
+    public init(config: CoreConfig, map: SharedBusMap, devices: any CycleDevices) {
+        precondition(config.debug && config.breakpoints == 4 && config.watchpoints == 4,
+                     "the cycle model implements the test-bench CPU options (debug, 4 BP, 4 WP)")
+        self.map = map
+        let words = CycleCore<SharedBus>.storageWords
+        storage = .allocate(capacity: words)
+        storage.initialize(repeating: 0, count: words)
+        bytes = .allocate(capacity: 4)
+        bytes.initialize(repeating: 0, count: 4)
+        slots = .allocate(capacity: map.memories.count)
+        for (k, m) in map.memories.enumerated() {
+            // calloc: untouched pages of a large SDRAM cost nothing
+            let w = calloc(Int(m.size / 4), 4)!.bindMemory(to: UInt32.self, capacity: Int(m.size / 4))
+            (slots + k).initialize(to: SharedBus.Slot(base: m.base, size: m.size, readCycles: m.readCycles,
+                                                      writeCycles: m.writeCycles, words: w))
+        }
+        let bus = SharedBus(slots: slots, count: map.memories.count, map: map, devices: devices)
+        core = CycleCore(config: config, bus: bus, storage: storage, bytes: bytes)
+    }
+
+    deinit {
+        for k in 0..<map.memories.count { free(slots[k].words) }
+        slots.deinitialize(count: map.memories.count)
+        slots.deallocate()
+        storage.deallocate()
+        bytes.deallocate()
+    }
+
+    public var config: CoreConfig { core.config }
+    /// The current cycle (cycle 0 = the first with reset low; a system reset
+    /// does not restart it).
+    public var cycle: UInt64 { core.cycle }
+    /// Instructions retired (valid_w & ~kill_w) so far.
+    public var retiredCount: UInt64 { core.retiredCount }
+    /// The register file.
+    public var regs: [UInt32] { Array(UnsafeBufferPointer(start: core.regs, count: 32)) }
+    /// IE.IE.
+    public var interruptsEnabled: Bool { core.ie }
+    /// A `bi .` retired with IE = 0 while the devices were idle.
+    public var halted: Bool { core.bus.halted }
+    /// The CPU's external break input in the current cycle.
+    public var extBreak: Bool {
+        get { core.extBreak }
+        set { core.extBreak = newValue }
+    }
+    /// Bring the devices to every cycle instead of only to those in which an
+    /// interrupt line may change (slower; the two must agree exactly).
+    public var advancesDevicesEveryCycle: Bool {
+        get { core.bus.wakeEveryCycle }
+        set { core.bus.wakeEveryCycle = newValue }
+    }
+
+    @inline(__always) private func slot(for address: UInt32) -> SharedBus.Slot? {
+        let a = address & 0x7FFF_FFFF
+        for k in 0..<map.memories.count where a &- slots[k].base < slots[k].size { return slots[k] }
+        return nil
+    }
+
+    /// The memory word holding `address` (bit 31 ignored), nil outside the memories.
+    public func word(at address: UInt32) -> UInt32? {
+        guard let s = slot(for: address) else { return nil }
+        return s.words[Int(((address & 0x7FFF_FFFF) &- s.base) >> 2)]
+    }
+
+    /// Load bytes into the memories (address order, big-endian words; bit 31
+    /// ignored). Returns false when a byte falls outside every memory.
+    @discardableResult
+    public func load(_ bytes: [UInt8], at address: UInt32) -> Bool {
+        for (k, b) in bytes.enumerated() {
+            let a = (address &+ UInt32(k)) & 0x7FFF_FFFF
+            guard let s = slot(for: a) else { return false }
+            let i = Int((a &- s.base) >> 2)
+            let shift = (3 - (a & 3)) * 8
+            s.words[i] = (s.words[i] & ~(0xFF << shift)) | UInt32(b) << shift
+        }
+        return true
+    }
+
+    /// One clock cycle.
+    public func step() { core.step(observer: observer, trace: trace) }
+
+    /// Run `cycles` clock cycles (or until the halt when `untilHalt`).
+    /// Returns whether the machine halted.
+    @discardableResult
+    public func run(cycles: UInt64, untilHalt: Bool = true) -> Bool {
+        var c = core
+        let end = c.cycle &+ cycles
+        if observer == nil && trace == nil {
+            c.stepMany(end - c.cycle, untilEnd: untilHalt)
+        } else {
+            while c.cycle < end && !(untilHalt && c.bus.halted) { c.step(observer: observer, trace: trace) }
+        }
+        core = c
+        return c.bus.halted
+    }
+}

@@ -1,0 +1,220 @@
+import LM32
+import LM32Cycle
+import SoC
+
+/// The milkymist SoC's CSR devices (UART, sysctl) behind the cycle-exact
+/// core's shared bus, advanced lazily: only to the cycles of CSR beats and
+/// to the cycles in which an interrupt line may change (docs/soc.md, "Cycle
+/// contract"). Keeps the UART stream across system resets and drives the
+/// GPIO input pins from a schedule.
+public final class MilkymistCycleDevices: CycleDevices {
+    public let soc: SoCDescription
+    public private(set) var uart: UART
+    public private(set) var sysctl: Sysctl
+    /// Every byte written to RXTX, stamped with the cycle of the write (its
+    /// ACK cycle), across system resets.
+    public private(set) var uartStream: [UART.Sent] = []
+    /// Called with each byte as the UART starts sending it.
+    public var onUARTByte: ((UART.Sent) -> Void)?
+    /// Cycles in which a system reset was high.
+    public private(set) var systemResets: [UInt64] = []
+    private let uartBank: Int, sysctlBank: Int
+    private var pinSchedule: [(cycle: UInt64, pins: UInt32)] = []
+    private var nextPin = 0
+
+    public init(soc: SoCDescription) {
+        guard let u = soc.bank(named: "uart"), let sc = soc.bank(named: "sysctl"),
+              let uirq = soc.interrupt(named: "uart"), let girq = soc.interrupt(named: "gpio"),
+              let t0 = soc.interrupt(named: "timer0"), let t1 = soc.interrupt(named: "timer1") else {
+            preconditionFailure("the SoC description lacks a device or line the machine needs")
+        }
+        self.soc = soc
+        uartBank = u.bank; sysctlBank = sc.bank
+        uart = UART(line: uirq.number)
+        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: girq.number, timerLines: [t0.number, t1.number])
+    }
+
+    /// Drive the GPIO input pins with `pins` from cycle `cycle` on (not
+    /// before a cycle the devices have already reached).
+    public func drive(pins: UInt32, at cycle: UInt64) {
+        precondition(cycle >= sysctl.cycle && (pinSchedule.last.map { $0.cycle <= cycle } ?? true),
+                     "pin changes in cycle order, not in the past")
+        pinSchedule.append((cycle, pins))
+    }
+
+    private func bring(to c: UInt64) {
+        while nextPin < pinSchedule.count, pinSchedule[nextPin].cycle <= c {
+            sysctl.advance(to: pinSchedule[nextPin].cycle)
+            sysctl.gpioPins = pinSchedule[nextPin].pins
+            nextPin += 1
+        }
+        uart.advance(to: c)
+        sysctl.advance(to: c)
+    }
+
+    public func interrupts(at cycle: UInt64) -> (lines: UInt32, until: UInt64) {
+        bring(to: cycle)
+        var until = UInt64.max
+        if let u = uart.nextInterruptChange { until = min(until, u) }
+        if let s = sysctl.nextInterruptChange { until = min(until, s) }
+        if nextPin < pinSchedule.count { until = min(until, pinSchedule[nextPin].cycle) }
+        return (uart.interruptLines | sysctl.interruptLines, until)
+    }
+
+    public func read(offset: UInt32, at cycle: UInt64) -> UInt32 {
+        bring(to: cycle)
+        let (bank, index) = CSRBridge.decode(offset: offset)
+        switch bank {
+        case uartBank: return uart.read(index: index)
+        case sysctlBank: return sysctl.read(index: index)
+        default: return 0           // a bank without a device reads 0
+        }
+    }
+
+    public func write(offset: UInt32, data: UInt32, sel: UInt8, at cycle: UInt64) -> Bool {
+        bring(to: cycle)
+        let (bank, index) = CSRBridge.decode(offset: offset)
+        switch bank {
+        case uartBank:
+            let n = uart.sent.count
+            uart.write(index: index, value: data)       // SEL ignored: the word as stored
+            if uart.sent.count > n, let s = uart.sent.last {
+                uartStream.append(s)
+                onUARTByte?(s)
+            }
+        case sysctlBank:
+            sysctl.write(index: index, value: data)
+            if sysctl.resetRequested {
+                sysctl.resetRequested = false
+                systemResets.append(cycle + 1)
+                return true
+            }
+        default: break
+        }
+        return false
+    }
+
+    public func reset(at cycle: UInt64) {
+        while nextPin < pinSchedule.count, pinSchedule[nextPin].cycle <= cycle {
+            sysctl.gpioPins = pinSchedule[nextPin].pins
+            nextPin += 1
+        }
+        let pins = sysctl.gpioPins
+        uart = UART(line: uart.line, cycle: cycle)
+        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: sysctl.gpioLine, timerLines: sysctl.timerLines, cycle: cycle)
+        sysctl.gpioPins = pins
+    }
+
+    public func idle(at cycle: UInt64) -> Bool {
+        bring(to: cycle)
+        return uart.transmitterIdle
+    }
+}
+
+/// The cycle-exact LM32 (`LM32Cycle`) on the milkymist SoC, per the cycle
+/// contract of docs/soc.md: one shared Wishbone bus (data port over
+/// instruction port), BRAM 2 cycles a beat, SDRAM the configured latency,
+/// the CSR bridge (read 4, write 2), ERR in the first cycle for an unmapped
+/// address, UART and sysctl with their exact timing, interrupt lines 0–3,
+/// system reset on a SYSTEM_ID write.
+///
+/// The CPU starts from reset at its reset vector (EBA reset, 0 for the
+/// milkymist profile), as the RTL does; a program's entry point is not used.
+/// A run ends, as on the functional `MilkymistMachine`, when a `bi .`
+/// retires with IE.IE = 0 while the UART transmitter is idle.
+public final class MilkymistCycleMachine {
+    public let soc: SoCDescription
+    public let devices: MilkymistCycleDevices
+    private let machine: SharedBusMachine
+
+    /// The SoC with its own CPU profile, or `config` instead.
+    public init(soc: SoCDescription, config: CoreConfig? = nil) {
+        self.soc = soc
+        var memories: [SharedBusMemory] = []
+        for r in soc.regions where r.kind != .csr {
+            memories.append(SharedBusMemory(name: r.name, base: r.base, size: r.size,
+                                            readCycles: r.timing.readCycles, writeCycles: r.timing.writeCycles))
+        }
+        guard let csr = soc.region(.csr) else { preconditionFailure("the SoC description has no CSR region") }
+        let map = SharedBusMap(memories: memories, csrBase: csr.base, csrSize: csr.size,
+                               csrReadCycles: csr.timing.readCycles, csrWriteCycles: csr.timing.writeCycles)
+        devices = MilkymistCycleDevices(soc: soc)
+        machine = SharedBusMachine(config: config ?? soc.cpu, map: map, devices: devices)
+    }
+
+    public convenience init(sdramLatency: Int = SDRAM.defaultLatency, config: CoreConfig? = nil) throws(SoCDescriptionError) {
+        self.init(soc: try .milkymist(sdramLatency: sdramLatency), config: config)
+    }
+
+    public var config: CoreConfig { machine.config }
+    /// Called with the observation of every cycle when set.
+    public var observer: ((CycleObservation) -> Void)? {
+        get { machine.observer }
+        set { machine.observer = newValue }
+    }
+    /// Receives every retirement with its architectural effects when set.
+    public var trace: ((CycleRetirement) -> Void)? {
+        get { machine.trace }
+        set { machine.trace = newValue }
+    }
+    /// Called with each byte as the UART starts sending it (stamped with the
+    /// cycle of its RXTX write).
+    public var onUARTByte: ((UART.Sent) -> Void)? {
+        get { devices.onUARTByte }
+        set { devices.onUARTByte = newValue }
+    }
+
+    /// The current cycle (cycle 0 = the first with reset low; system resets
+    /// do not restart it).
+    public var cycle: UInt64 { machine.cycle }
+    public var retiredCount: UInt64 { machine.retiredCount }
+    public var regs: [UInt32] { machine.regs }
+    public var halted: Bool { machine.halted }
+    /// The UART stream: every byte with the cycle of its RXTX write.
+    public var uartStream: [UART.Sent] { devices.uartStream }
+    /// The UART output so far, as bytes.
+    public var uartOutput: [UInt8] { devices.uartStream.map(\.byte) }
+    /// GPIO_OUT as the devices last were (they advance lazily; the value
+    /// changes only by CSR writes, so it is exact after any run).
+    public var gpioOutputs: UInt32 { devices.sysctl.gpioOutputs }
+    /// Drive the GPIO input pins with `pins` from `cycle` on.
+    public func drive(gpioPins pins: UInt32, at cycle: UInt64) { devices.drive(pins: pins, at: cycle) }
+    /// The CPU's external break input in the current cycle.
+    public var extBreak: Bool {
+        get { machine.extBreak }
+        set { machine.extBreak = newValue }
+    }
+
+    /// Bring the devices to every cycle instead of only to those in which an
+    /// interrupt line may change (slower; the two must agree exactly).
+    public var advancesDevicesEveryCycle: Bool {
+        get { machine.advancesDevicesEveryCycle }
+        set { machine.advancesDevicesEveryCycle = newValue }
+    }
+
+    /// Place bytes in BRAM or SDRAM (bit 31 ignored).
+    public func load(_ bytes: [UInt8], at address: UInt32) {
+        precondition(machine.load(bytes, at: address), "load outside BRAM and SDRAM")
+    }
+
+    /// Load a program image's segments (the CPU starts at its reset vector).
+    public func load(_ image: ProgramImage) {
+        for s in image.segments { load(s.bytes, at: s.address) }
+    }
+
+    /// The memory word holding `address` (bit 31 ignored), nil outside BRAM and SDRAM.
+    public func word(at address: UInt32) -> UInt32? { machine.word(at: address) }
+
+    /// One clock cycle.
+    public func step() { machine.step() }
+
+    /// Run until the firmware halts, `maxCycles` (an absolute cycle number,
+    /// as `MilkymistMachine.run`) or `shouldStop` (asked between chunks).
+    public func run(maxCycles: UInt64, shouldStop: (() -> Bool)? = nil) -> MilkymistStop {
+        while !machine.halted && machine.cycle < maxCycles {
+            machine.run(cycles: min(maxCycles - machine.cycle, 1 << 16))
+            if !machine.halted, let shouldStop, shouldStop() { return .interrupted }
+        }
+        return machine.halted ? .halted : .cycleLimit
+    }
+}
