@@ -3,7 +3,11 @@
 #   RTL/build/<profile>/libsocsim_rtl.so   (model + Verilator runtime + C bridge)
 #   RTL/build/<profile>/socsim_rtl_driver  (plain C++ driver, for benchmarks)
 #
-# Usage: RTL/build.sh [profile ...]        default: testbench-nocache testbench-cache
+# Usage: RTL/build.sh [profile ...]        default: testbench-nocache testbench-cache milkymist
+#
+# Profiles: testbench-nocache and testbench-cache build the test bench
+# RTL/tb/socsim_tb_top.v; milkymist builds the SoC RTL/soc/socsim_soc_top.v
+# (its CPU as CoreConfig.milkymist: caches, no cycle counter).
 # Environment:
 #   SOCSIM_PYTHON     Python with pythondata-cpu-lm32 installed
 #                     (default: <repo>/.venv/bin/python, else python3)
@@ -35,7 +39,7 @@ VERILATOR_VERSION="$(verilator --version)"
 
 # ---------------------------------------------------------------- profiles
 # The CPU options of the package's test/lm32_config.v without the MMU, plus the
-# cycle counter; EBA/DEBA reset to 0; caches per profile.
+# cycle counter (not in milkymist); EBA/DEBA reset to 0; caches per profile.
 write_config() {  # profile file
     local profile="$1" out="$2"
     {
@@ -50,9 +54,11 @@ write_config() {  # profile file
         echo '`define CFG_SIGN_EXTEND_ENABLED'
         echo '`define CFG_MC_DIVIDE_ENABLED'
         echo '`define CFG_EBR_POSEDGE_REGISTER_FILE'
-        echo '`define CFG_CYCLE_COUNTER_ENABLED'
         case "$profile" in
-        testbench-cache)
+        testbench-*) echo '`define CFG_CYCLE_COUNTER_ENABLED' ;;
+        esac
+        case "$profile" in
+        testbench-cache|milkymist)
             for c in ICACHE DCACHE; do
                 echo "\`define CFG_${c}_ENABLED"
                 echo "\`define CFG_${c}_ASSOCIATIVITY   1"
@@ -76,10 +82,13 @@ write_config() {  # profile file
 }
 
 features_of() {  # profile -> SOCSIM_FEATURE_* bit mask (see bridge.h)
-    # PL_MULTIPLY 4 | PL_BARREL_SHIFT 8 | SIGN_EXTEND 16 | MC_DIVIDE 32 | CYCLE_COUNTER 64 | DEBUG 128 | TRACE 256
-    local base=$((4 | 8 | 16 | 32 | 64 | 128 | 256))
+    # ICACHE 1 | DCACHE 2 | PL_MULTIPLY 4 | PL_BARREL_SHIFT 8 | SIGN_EXTEND 16 | MC_DIVIDE 32
+    # | CYCLE_COUNTER 64 | DEBUG 128 | TRACE 256 | SOC 512
+    local base=$((4 | 8 | 16 | 32 | 128 | 256))
     case "$1" in
-    testbench-cache) echo $((base | 1 | 2)) ;;
+    testbench-cache) echo $((base | 64 | 1 | 2)) ;;
+    milkymist) echo $((base | 1 | 2 | 512)) ;;
+    testbench-nocache) echo $((base | 64)) ;;
     *) echo $base ;;
     esac
 }
@@ -90,11 +99,22 @@ build_profile() {
     local cfgdir="$out/config"
     mkdir -p "$cfgdir"
     write_config "$profile" "$cfgdir/lm32_config.v.new"
+    local top sources soc_flag
+    case "$profile" in
+    milkymist)
+        top=socsim_soc_top
+        sources=("$HERE/soc/socsim_soc_top.v" "$HERE/soc/socsim_uart.v" "$HERE/soc/socsim_sysctl.v")
+        soc_flag=-DSOCSIM_SOC=1 ;;
+    *)
+        top=socsim_tb_top
+        sources=("$HERE/tb/socsim_tb_top.v")
+        soc_flag= ;;
+    esac
 
     local stamp
     stamp="$( {
         echo "$VERILATOR_VERSION"
-        cat "$HERE/build.sh" "$HERE/tb/socsim_tb_top.v" "$HERE/bridge/bridge.h" "$HERE/bridge/bridge.cpp" \
+        cat "$HERE/build.sh" "${sources[@]}" "$HERE"/common/*.vh "$HERE/bridge/bridge.h" "$HERE/bridge/bridge.cpp" \
             "$HERE/bridge/vl_printf.h" "$HERE/bench/driver.cpp" "$cfgdir/lm32_config.v.new"
         cat "$LM32_RTL"/*.v
     } | sha256sum | cut -d' ' -f1)"
@@ -116,21 +136,21 @@ build_profile() {
     # --x-assign 0 / --x-initial unique + randReset(0) in the bridge: every X
     # and every uninitialised register is 0, deterministically (see docs/rtl.md).
     verilator --cc --exe --build -j "$JOBS" --trace \
-        --top-module socsim_tb_top --prefix Vsocsim --Mdir "$obj" \
-        -I"$cfgdir" -I"$LM32_RTL" -y "$LM32_RTL" \
+        --top-module "$top" --prefix Vsocsim --Mdir "$obj" \
+        -I"$cfgdir" -I"$HERE/common" -I"$LM32_RTL" -y "$LM32_RTL" \
         --x-assign 0 --x-initial unique --timescale 1ps/1ps \
         -Wno-fatal -Wno-lint -Wno-style \
-        -CFLAGS "-fPIC -fvisibility=hidden -I$HERE/bridge -include $HERE/bridge/vl_printf.h -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL -DSOCSIM_PROFILE=\\\"$profile\\\" -DSOCSIM_FEATURES=$features" \
+        -CFLAGS "-fPIC -fvisibility=hidden -I$HERE/bridge -include $HERE/bridge/vl_printf.h -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL $soc_flag -DSOCSIM_PROFILE=\\\"$profile\\\" -DSOCSIM_FEATURES=$features" \
         -LDFLAGS "-shared -Wl,--no-undefined" \
         -MAKEFLAGS "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2" \
         -o "$out/libsocsim_rtl.so" \
-        "$HERE/tb/socsim_tb_top.v" "$HERE/bridge/bridge.cpp" > "$out/verilator.log" 2>&1 \
+        "${sources[@]}" "$HERE/bridge/bridge.cpp" > "$out/verilator.log" 2>&1 \
         || { tail -40 "$out/verilator.log" >&2; echo "error: verilator build of $profile failed (log: $out/verilator.log)" >&2; return 1; }
 
     # The plain C++ driver: the same objects (model, runtime, bridge) linked
     # statically into an executable.
     local vinc=/usr/share/verilator/include
-    g++ -O2 -std=gnu++17 -DVM_TRACE=1 -include "$HERE/bridge/vl_printf.h" -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL \
+    g++ -O2 -std=gnu++17 -DVM_TRACE=1 $soc_flag -include "$HERE/bridge/vl_printf.h" -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL \
         -I"$obj" -I"$vinc" -I"$vinc/vltstd" -I"$HERE/bridge" \
         -o "$out/socsim_rtl_driver" "$HERE/bench/driver.cpp" \
         "$obj/bridge.o" "$obj/Vsocsim__ALL.a" "$obj/verilated.o" "$obj/verilated_vcd_c.o" "$obj/verilated_threads.o" \
@@ -142,7 +162,7 @@ build_profile() {
 }
 
 PROFILES=("$@")
-[ ${#PROFILES[@]} -gt 0 ] || PROFILES=(testbench-nocache testbench-cache)
+[ ${#PROFILES[@]} -gt 0 ] || PROFILES=(testbench-nocache testbench-cache milkymist)
 for p in "${PROFILES[@]}"; do build_profile "$p"; done
 
 # Fixture for the loader's negative test: a library with another ABI version.

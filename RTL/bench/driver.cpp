@@ -4,6 +4,9 @@
 //   socsim_rtl_driver raw    CYCLES [REPEATS]       Vsocsim driven directly (clk=1 eval clk=0 eval)
 //   socsim_rtl_driver bridge CYCLES [REPEATS]       the C ABI, statically linked: api->step(n, 0)
 //   socsim_rtl_driver so     CYCLES [REPEATS] LIB   the C ABI of LIB loaded with dlopen
+//   socsim_rtl_driver image  BIN CYCLES             SoC profile: run the flat binary BIN
+//                                                   (loaded at 0) through the C ABI and
+//                                                   print its UART bytes and the speed
 //
 // Every mode runs the same CPU-bound loop (bench_program below) from reset and
 // prints the best of REPEATS runs, plus the CPU's cycle counter CSR and r2 as
@@ -66,7 +69,13 @@ static double run_raw(uint64_t cycles, uint32_t* cc) {
     Verilated::threadContextp(&ctx);
     Vsocsim top(&ctx, "TOP");
     size_t n = sizeof bench_program / sizeof bench_program[0];
+#ifdef SOCSIM_SOC
+    for (size_t i = 0; i < n; ++i) top.rootp->socsim_soc_top__DOT__bram[i] = bench_program[i];
+    top.sdram_latency = 8;
+    top.uart_rx = 1;
+#else
     for (size_t i = 0; i < n; ++i) top.rootp->socsim_tb_top__DOT__mem[i] = bench_program[i];
+#endif
     top.clk = 0;
     top.rst = 1;
     top.eval();
@@ -91,7 +100,10 @@ static double run_raw(uint64_t cycles, uint32_t* cc) {
     return t;
 }
 
-static double run_api(const socsim_bridge_api_t* api, uint64_t cycles, uint32_t* cc) {
+// A model with `len` bytes at 0, freshly reset; run `cycles` cycles through
+// step() and return the CPU time they took. Exits on failure.
+static double timed_run(const socsim_bridge_api_t* api, const uint8_t* bytes, size_t len, uint64_t cycles,
+                        socsim_rtl_t** out) {
     char err[256] = {0};
     socsim_rtl_options_t o;
     std::memset(&o, 0, sizeof o);
@@ -101,9 +113,6 @@ static double run_api(const socsim_bridge_api_t* api, uint64_t cycles, uint32_t*
         std::fprintf(stderr, "create failed: %s\n", err);
         std::exit(1);
     }
-    uint8_t bytes[256];
-    size_t len = 0;
-    program_bytes(bytes, &len);
     api->mem_write(m, 0, bytes, uint32_t(len));
     api->reset(m, 2);
     double t0 = now_s();
@@ -111,7 +120,16 @@ static double run_api(const socsim_bridge_api_t* api, uint64_t cycles, uint32_t*
         std::fprintf(stderr, "step failed: %s\n", api->last_error(m));
         std::exit(1);
     }
-    double t = now_s() - t0;
+    *out = m;
+    return now_s() - t0;
+}
+
+static double run_api(const socsim_bridge_api_t* api, uint64_t cycles, uint32_t* cc) {
+    uint8_t bytes[256];
+    size_t len = 0;
+    program_bytes(bytes, &len);
+    socsim_rtl_t* m = nullptr;
+    double t = timed_run(api, bytes, len, cycles, &m);
     socsim_rtl_obs_t obs;
     api->observe(m, &obs);
     *cc = obs.cc;
@@ -119,7 +137,33 @@ static double run_api(const socsim_bridge_api_t* api, uint64_t cycles, uint32_t*
     return t;
 }
 
+// Run a flat binary on the SoC through the statically linked C ABI.
+static int run_image(const char* path, uint64_t cycles) {
+    const socsim_bridge_api_t* api = socsim_bridge_api();
+    FILE* f = std::fopen(path, "rb");
+    if (!f) {
+        std::fprintf(stderr, "cannot open %s\n", path);
+        return 1;
+    }
+    static uint8_t image[65536];
+    size_t len = std::fread(image, 1, sizeof image, f);
+    std::fclose(f);
+    socsim_rtl_t* m = nullptr;
+    double t = timed_run(api, image, len, cycles, &m);
+    socsim_uart_event_t ev[256];
+    size_t k, total = 0;
+    while ((k = api->uart_take(m, ev, 256)) > 0) {
+        for (size_t i = 0; i < k; ++i) std::putchar(ev[i].byte);
+        total += k;
+    }
+    std::printf("\nmode=image profile=%s cycles=%llu %.3f s CPU %.3f Mcycles/s uart_bytes=%zu\n", api->profile,
+                (unsigned long long)cycles, t, cycles / t / 1e6, total);
+    api->destroy(m);
+    return 0;
+}
+
 int main(int argc, char** argv) {
+    if (argc >= 4 && std::string(argv[1]) == "image") return run_image(argv[2], std::strtoull(argv[3], nullptr, 0));
     if (argc < 3) {
         std::fprintf(stderr, "usage: %s raw|bridge|so CYCLES [REPEATS] [LIB]\n", argv[0]);
         return 2;

@@ -1,5 +1,6 @@
 // SoCSim Verilator bridge: implementation of RTL/bridge/bridge.h around the
-// verilated socsim_tb_top (prefix Vsocsim). Compiled by RTL/build.sh into
+// verilated socsim_tb_top, or socsim_soc_top when built with SOCSIM_SOC
+// (prefix Vsocsim either way). Compiled by RTL/build.sh into
 // RTL/build/<profile>/libsocsim_rtl.so together with the model and the
 // Verilator runtime.
 //
@@ -28,6 +29,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #ifndef SOCSIM_PROFILE
 #error "SOCSIM_PROFILE must be defined by the build"
@@ -81,6 +83,14 @@ void vl_fatal(const char* filename, int linenum, const char* hier, const char* m
 namespace {
 
 constexpr uint32_t kRamBytes = 65536;
+#ifdef SOCSIM_SOC
+constexpr uint32_t kSdramBase = 0x40000000u;
+constexpr uint32_t kSdramBytes = 16u << 20;
+constexpr uint8_t kSdramDefaultLatency = 8;
+#else
+constexpr uint32_t kSdramBase = 0;
+constexpr uint32_t kSdramBytes = 0;
+#endif
 
 struct Model {
     std::unique_ptr<VerilatedContext> ctx;
@@ -94,6 +104,7 @@ struct Model {
     uint64_t half_ps = 6250;
     std::string err;
     std::string output;  // what the RTL printed, until take_output()
+    std::vector<socsim_uart_event_t> uart;  // SoC: UART events, until uart_take()
 };
 
 // The model whose call is running on this thread (for socsim_vl_printf).
@@ -107,8 +118,13 @@ inline void bind(Model* m) {
 inline void apply_inputs(Model* m) {
     Vsocsim* t = m->top.get();
     const socsim_rtl_inputs_t& in = m->in;
-    t->irq = in.interrupt;
     t->ext_break = in.ext_break & 1;
+#ifdef SOCSIM_SOC
+    t->gpio_in = uint8_t(in.gpio_in);
+    t->uart_rx = in.uart_rx_n ? 0 : 1;
+    t->sdram_latency = in.sdram_latency ? in.sdram_latency : kSdramDefaultLatency;
+#else
+    t->irq = in.interrupt;
     t->i_wait = in.i_wait;
     t->d_wait = in.d_wait;
     t->i_err_en = in.i_err_en & 1;
@@ -117,6 +133,7 @@ inline void apply_inputs(Model* m) {
     t->d_err_en = in.d_err_en & 1;
     t->d_err_lo = in.d_err_lo;
     t->d_err_hi = in.d_err_hi;
+#endif
 }
 
 // One clock period: the low phase is dumped at time_ps, the rising edge at
@@ -136,6 +153,15 @@ inline void one_cycle(Model* m) {
     t->eval();
     m->time_ps += 2 * m->half_ps;
     m->ctx->time(m->time_ps);
+#ifdef SOCSIM_SOC
+    // The cycle just entered (the caller counts it after this returns).
+    if (t->uart_tx_wr) {
+        socsim_uart_event_t e{};
+        e.cycle = m->cycle + 1;
+        e.byte = t->uart_tx_data;
+        if (m->uart.size() < (1u << 24)) m->uart.push_back(e);  // bounded
+    }
+#endif
 }
 
 inline uint32_t tdev_bits(const Vsocsim* t) {
@@ -144,7 +170,11 @@ inline uint32_t tdev_bits(const Vsocsim* t) {
 }
 
 inline uint32_t stop_bits(const Vsocsim* t) {
-    return tdev_bits(t) | (t->retire ? SOCSIM_STOP_RETIRE : 0u) | (t->exc_w ? SOCSIM_STOP_EXCEPTION : 0u);
+    uint32_t b = tdev_bits(t) | (t->retire ? SOCSIM_STOP_RETIRE : 0u) | (t->exc_w ? SOCSIM_STOP_EXCEPTION : 0u);
+#ifdef SOCSIM_SOC
+    if (t->uart_tx_wr) b |= SOCSIM_STOP_UART;
+#endif
+    return b;
 }
 
 inline void fill_obs(const Model* m, socsim_rtl_obs_t* o) {
@@ -197,8 +227,19 @@ inline void fill_obs(const Model* m, socsim_rtl_obs_t* o) {
     o->bie = t->bie;
     o->tdev = static_cast<uint8_t>(tdev_bits(t));
     o->ext_break = t->ext_break;
-    o->reset = t->rst;
     o->pad_[0] = o->pad_[1] = 0;
+#ifdef SOCSIM_SOC
+    o->reset = t->soc_rst;
+    o->gpio_out = t->gpio_out;
+    o->uart_tx_wr = t->uart_tx_wr;
+    o->uart_tx_data = t->uart_tx_data;
+    o->uart_tx = t->uart_tx;
+    o->uart_thre = t->uart_thre;
+#else
+    o->reset = t->rst;
+    o->gpio_out = 0;
+    o->uart_tx_wr = o->uart_tx_data = o->uart_tx = o->uart_thre = 0;
+#endif
 }
 
 void do_reset(Model* m, uint32_t cycles) {
@@ -211,10 +252,43 @@ void do_reset(Model* m, uint32_t cycles) {
     m->cycle = 0;
 }
 
-// Word k of the RAM array socsim_tb_top.mem (flattened into the root by
-// Verilator's inlining; a rename in another Verilator version fails to compile).
-inline uint32_t& ram_word(Model* m, uint32_t k) {
-    return m->top->rootp->socsim_tb_top__DOT__mem[k];
+// The word holding byte address a (already checked by mem_range): the RAM
+// array socsim_tb_top.mem, or the SoC's socsim_soc_top.bram / .sdram
+// (flattened into the root by Verilator's inlining; a rename in another
+// Verilator version fails to compile).
+inline uint32_t& mem_word(Model* m, uint32_t a) {
+#ifdef SOCSIM_SOC
+    a &= 0x7FFFFFFFu;
+    if (a >= kSdramBase) return m->top->rootp->socsim_soc_top__DOT__sdram[(a - kSdramBase) >> 2];
+    return m->top->rootp->socsim_soc_top__DOT__bram[a >> 2];
+#else
+    return m->top->rootp->socsim_tb_top__DOT__mem[a >> 2];
+#endif
+}
+
+// Whether [addr, addr + len) lies in one memory (SoC: bit 31 ignored).
+inline bool mem_range(uint32_t addr, uint32_t len) {
+#ifdef SOCSIM_SOC
+    addr &= 0x7FFFFFFFu;
+    if (addr >= kSdramBase && addr - kSdramBase <= kSdramBytes && len <= kSdramBytes - (addr - kSdramBase))
+        return true;
+#endif
+    return addr <= kRamBytes && len <= kRamBytes - addr;
+}
+
+#ifdef SOCSIM_SOC
+#define MEM_RANGE_TEXT "memory access outside BRAM 0x0..0xFFFF and SDRAM 0x40000000..0x40FFFFFF"
+#else
+#define MEM_RANGE_TEXT "RAM access outside 0x0000..0xFFFF"
+#endif
+
+size_t api_uart_take(socsim_rtl_t* h, socsim_uart_event_t* out, size_t max) {
+    if (!h || !out || max == 0) return 0;
+    Model* m = reinterpret_cast<Model*>(h);
+    size_t k = std::min(max, m->uart.size());
+    std::copy(m->uart.begin(), m->uart.begin() + ptrdiff_t(k), out);
+    m->uart.erase(m->uart.begin(), m->uart.begin() + ptrdiff_t(k));
+    return k;
 }
 
 size_t api_take_output(socsim_rtl_t* h, char* buf, size_t len) {
@@ -397,13 +471,12 @@ int32_t api_step_obs(socsim_rtl_t* h, uint64_t n, socsim_rtl_obs_t* out) {
 int32_t api_mem_write(socsim_rtl_t* h, uint32_t addr, const uint8_t* src, uint32_t len) {
     GUARD_BEGIN
     if (!src && len) return fail(m, SOCSIM_ERR_ARGUMENT, "src is NULL");
-    if (addr > kRamBytes || len > kRamBytes - addr)
-        return fail(m, SOCSIM_ERR_ARGUMENT, "RAM access outside 0x0000..0xFFFF");
+    if (!mem_range(addr, len)) return fail(m, SOCSIM_ERR_ARGUMENT, MEM_RANGE_TEXT);
     bind(m);
     for (uint32_t i = 0; i < len; ++i) {
         uint32_t a = addr + i;
         uint32_t shift = 8 * (3 - (a & 3));
-        uint32_t& w = ram_word(m, a >> 2);
+        uint32_t& w = mem_word(m, a);
         w = (w & ~(0xFFu << shift)) | (uint32_t(src[i]) << shift);
     }
     m->top->eval();  // combinational read data follows the new contents
@@ -414,11 +487,10 @@ int32_t api_mem_write(socsim_rtl_t* h, uint32_t addr, const uint8_t* src, uint32
 int32_t api_mem_read(socsim_rtl_t* h, uint32_t addr, uint8_t* dst, uint32_t len) {
     GUARD_BEGIN
     if (!dst && len) return fail(m, SOCSIM_ERR_ARGUMENT, "dst is NULL");
-    if (addr > kRamBytes || len > kRamBytes - addr)
-        return fail(m, SOCSIM_ERR_ARGUMENT, "RAM access outside 0x0000..0xFFFF");
+    if (!mem_range(addr, len)) return fail(m, SOCSIM_ERR_ARGUMENT, MEM_RANGE_TEXT);
     for (uint32_t i = 0; i < len; ++i) {
         uint32_t a = addr + i;
-        dst[i] = uint8_t(ram_word(m, a >> 2) >> (8 * (3 - (a & 3))));
+        dst[i] = uint8_t(mem_word(m, a) >> (8 * (3 - (a & 3))));
     }
     return SOCSIM_OK;
     GUARD_END
@@ -502,6 +574,9 @@ const socsim_bridge_api_t kApi = {
     api_last_error,
     api_raw_run,
     api_take_output,
+    api_uart_take,
+    kSdramBase,
+    kSdramBytes,
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 /*
- * SoCSim Verilator bridge: the C ABI of the verilated LM32 test bench.
+ * SoCSim Verilator bridge: the C ABI of the verilated LM32 test bench and of
+ * the verilated SoC (profile "milkymist", SOCSIM_FEATURE_SOC).
  *
  * This header is the single description of the ABI. It is included by the C++
  * implementation (RTL/bridge/bridge.cpp, compiled into
@@ -35,7 +36,7 @@ extern "C" {
 #define SOCSIM_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
 
-#define SOCSIM_BRIDGE_ABI_VERSION 2u
+#define SOCSIM_BRIDGE_ABI_VERSION 3u
 
 /* Return codes of the int32_t entry points. */
 enum {
@@ -55,7 +56,14 @@ enum {
     SOCSIM_FEATURE_MC_DIVIDE = 1u << 5,
     SOCSIM_FEATURE_CYCLE_COUNTER = 1u << 6,
     SOCSIM_FEATURE_DEBUG = 1u << 7, /* 4 breakpoints, 4 watchpoints, ext_break */
-    SOCSIM_FEATURE_TRACE = 1u << 8  /* built with --trace: VCD available */
+    SOCSIM_FEATURE_TRACE = 1u << 8, /* built with --trace: VCD available */
+    /* The Milkymist-style SoC (RTL/soc/socsim_soc_top.v) instead of the test
+     * bench: BRAM + SDRAM + CSR devices on one arbitrated bus (docs/soc.md,
+     * "Cycle contract"); no test device, no wait states or error windows
+     * (those inputs are ignored), the interrupt lines are driven by the
+     * devices, the UART stream is collected (uart_take), GPIO pins are
+     * inputs.gpio_in / obs.gpio_out. */
+    SOCSIM_FEATURE_SOC = 1u << 9
 };
 
 /* Test-device events (socsim_rtl_obs_t.tdev and the stop mask of step()). */
@@ -69,7 +77,8 @@ enum {
 /* Extra stop conditions of step(); may be or-ed with the SOCSIM_TDEV_* bits. */
 enum {
     SOCSIM_STOP_RETIRE = 1u << 8,   /* an instruction retires (obs.retire) */
-    SOCSIM_STOP_EXCEPTION = 1u << 9 /* an exception is taken in W (obs.exc_w) */
+    SOCSIM_STOP_EXCEPTION = 1u << 9, /* an exception is taken in W (obs.exc_w) */
+    SOCSIM_STOP_UART = 1u << 10      /* SoC: an RXTX write lands in this cycle (obs.uart_tx_wr) */
 };
 
 /* Pipeline bit masks (socsim_rtl_obs_t.valid / .kill: bit 0 F, 1 D, 2 X, 3 M,
@@ -79,7 +88,8 @@ enum {
 typedef struct socsim_wb {
     uint32_t adr;   /* ADR_O */
     uint32_t dat_w; /* DAT_O (master to slave) */
-    uint32_t dat_r; /* DAT_I (slave to master; the RAM word at adr[15:2]) */
+    uint32_t dat_r; /* DAT_I (slave to master; test bench: the RAM word at adr[15:2];
+                       SoC: the beat's data in its ACK cycle, else 0) */
     uint8_t sel;    /* SEL_O[3:0] */
     uint8_t cti;    /* CTI_O[2:0] */
     uint8_t bte;    /* BTE_O[1:0] */
@@ -90,7 +100,7 @@ typedef struct socsim_wb {
     uint8_t err;    /* ERR_I */
 } socsim_wb_t;
 
-/* Everything observed in one cycle. 112 bytes, no implicit padding. */
+/* Everything observed in one cycle. 120 bytes, no implicit padding. */
 typedef struct socsim_rtl_obs {
     uint64_t cycle;     /* k, counted from reset release */
     uint32_t pc_f, pc_d, pc_x, pc_m, pc_w; /* byte addresses of the stage PCs */
@@ -98,8 +108,8 @@ typedef struct socsim_rtl_obs {
     uint32_t rf_data;   /* register-file write port: data */
     uint32_t ip;        /* interrupt pending CSR */
     uint32_t im;        /* interrupt mask CSR */
-    uint32_t cc;        /* cycle counter CSR */
-    uint32_t interrupt; /* interrupt lines as driven */
+    uint32_t cc;        /* cycle counter CSR (0 without SOCSIM_FEATURE_CYCLE_COUNTER) */
+    uint32_t interrupt; /* interrupt lines as driven (SoC: by the devices) */
     uint32_t tdev_data; /* data of the test-device event (DAT_O of the write) */
     socsim_wb_t ibus;
     socsim_wb_t dbus;
@@ -114,12 +124,19 @@ typedef struct socsim_rtl_obs {
     uint8_t ie, eie, bie; /* IE CSR bits */
     uint8_t tdev;       /* SOCSIM_TDEV_* events in this cycle */
     uint8_t ext_break;  /* ext_break input as driven */
-    uint8_t reset;      /* reset input as driven */
+    uint8_t reset;      /* reset input as driven (SoC: or the sysctl system reset) */
     uint8_t pad_[2];
+    /* SoC only (0 in the test bench): */
+    uint32_t gpio_out;    /* sysctl GPIO_OUT pins */
+    uint8_t uart_tx_wr;   /* an RXTX write is presented this cycle (the byte's stamp) */
+    uint8_t uart_tx_data; /* its byte */
+    uint8_t uart_tx;      /* the UART's serial output pin */
+    uint8_t uart_thre;    /* STAT.THRE: the transmitter is idle */
 } socsim_rtl_obs_t;
 
 /* The test bench's inputs. Applied by set_inputs() at once (combinational
- * outputs such as ack are re-evaluated) and held until changed. 28 bytes. */
+ * outputs such as ack are re-evaluated) and held until changed. 32 bytes.
+ * The SoC ignores interrupt, the wait states and the error windows. */
 typedef struct socsim_rtl_inputs {
     uint32_t interrupt; /* the 32 interrupt lines */
     uint32_t i_err_lo, i_err_hi; /* instruction-bus error window, inclusive */
@@ -129,8 +146,19 @@ typedef struct socsim_rtl_inputs {
     uint8_t i_err_en;   /* 1: beats in [i_err_lo, i_err_hi] get ERR instead of ACK */
     uint8_t d_err_en;
     uint8_t ext_break;  /* the CPU's external break request */
-    uint8_t pad_[3];
+    uint8_t uart_rx_n;  /* SoC: the UART rx pin, inverted (0 = idle line, high) */
+    uint8_t sdram_latency; /* SoC: cycles per SDRAM beat; 0 = the default, 8 */
+    uint8_t pad_;
+    uint32_t gpio_in;   /* SoC: GPIO input pins [7:0] */
 } socsim_rtl_inputs_t;
+
+/* A byte the SoC's UART started sending: the cycle of its RXTX write (the
+ * write's ACK cycle) and the byte. 16 bytes. */
+typedef struct socsim_uart_event {
+    uint64_t cycle;
+    uint8_t byte;
+    uint8_t pad_[7];
+} socsim_uart_event_t;
 
 /* Options for create(). Zero-initialise, then set struct_size. */
 typedef struct socsim_rtl_options {
@@ -140,10 +168,12 @@ typedef struct socsim_rtl_options {
 } socsim_rtl_options_t;
 
 SOCSIM_STATIC_ASSERT(sizeof(socsim_wb_t) == 20, "socsim_wb_t layout");
-SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_obs_t) == 112, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_obs_t) == 120, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, gpio_out) == 112, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ibus) == 56, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, valid) == 96, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_inputs_t) == 28, "socsim_rtl_inputs_t layout");
+SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_inputs_t) == 32, "socsim_rtl_inputs_t layout");
+SOCSIM_STATIC_ASSERT(sizeof(socsim_uart_event_t) == 16, "socsim_uart_event_t layout");
 SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_options_t) == 16, "socsim_rtl_options_t layout");
 
 /* An instance of the verilated test bench (its own VerilatedContext). Use it
@@ -171,8 +201,10 @@ typedef int32_t (*socsim_rtl_step_fn)(socsim_rtl_t *m, uint64_t n, uint32_t stop
 /* step_obs: exactly n rising edges; out[i] = observation of the cycle after
  * edge i + 1 (out must hold n records). */
 typedef int32_t (*socsim_rtl_step_obs_fn)(socsim_rtl_t *m, uint64_t n, socsim_rtl_obs_t *out);
-/* mem_write / mem_read: the 64 KiB RAM, bytes in address order (big-endian
- * words). addr + len must not exceed 0x10000. Takes effect immediately. */
+/* mem_write / mem_read: memory, bytes in address order (big-endian words),
+ * taking effect immediately. Test bench: the 64 KiB RAM, addr + len <=
+ * 0x10000. SoC: BRAM [0, ram_bytes) or SDRAM [sdram_base, sdram_base +
+ * sdram_bytes), bit 31 of addr ignored; the range must lie in one of them. */
 typedef int32_t (*socsim_rtl_mem_write_fn)(socsim_rtl_t *m, uint32_t addr, const uint8_t *src, uint32_t len);
 typedef int32_t (*socsim_rtl_mem_read_fn)(socsim_rtl_t *m, uint32_t addr, uint8_t *dst, uint32_t len);
 /* trace_open: start a VCD ($timescale 1ps; clk rises at k*P + P/2) of the
@@ -190,14 +222,19 @@ typedef int32_t (*socsim_rtl_raw_run_fn)(socsim_rtl_t *m, uint64_t n);
  * stdout. Moves up to len - 1 bytes into buf (NUL-terminated) and returns how
  * many were moved; 0 when nothing is pending. */
 typedef size_t (*socsim_rtl_take_output_fn)(socsim_rtl_t *m, char *buf, size_t len);
+/* uart_take: SoC: moves up to max UART events, oldest first, into out and
+ * returns how many were moved. An event is recorded when step()/step_obs()
+ * enters the cycle whose obs.uart_tx_wr is 1 (raw_run records none). Test
+ * bench: always 0. */
+typedef size_t (*socsim_rtl_uart_take_fn)(socsim_rtl_t *m, socsim_uart_event_t *out, size_t max);
 
 typedef struct socsim_bridge_api {
     uint32_t abi_version;          /* SOCSIM_BRIDGE_ABI_VERSION */
     uint32_t struct_size;          /* sizeof(socsim_bridge_api_t) */
-    const char *profile;           /* "testbench-nocache", "testbench-cache" */
+    const char *profile;           /* "testbench-nocache", "testbench-cache", "milkymist" */
     const char *verilator_version; /* e.g. "5.006 2023-01-22" */
     uint32_t features;             /* SOCSIM_FEATURE_* */
-    uint32_t ram_bytes;            /* 65536 */
+    uint32_t ram_bytes;            /* 65536 (SoC: BRAM at 0) */
     socsim_rtl_create_fn create;
     socsim_rtl_destroy_fn destroy;
     socsim_rtl_reset_fn reset;
@@ -213,6 +250,9 @@ typedef struct socsim_bridge_api {
     socsim_rtl_last_error_fn last_error;
     socsim_rtl_raw_run_fn raw_run;
     socsim_rtl_take_output_fn take_output;
+    socsim_rtl_uart_take_fn uart_take;
+    uint32_t sdram_base;           /* SoC: 0x40000000; test bench: 0 */
+    uint32_t sdram_bytes;          /* SoC: 16 MiB; test bench: 0 */
 } socsim_bridge_api_t;
 
 /* The two symbols a library exports. */

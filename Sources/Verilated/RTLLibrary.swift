@@ -44,7 +44,7 @@ public enum RTLError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .libraryNotFound(profile, searched):
             return "Verilated RTL library for profile \(profile) not found (looked for "
-                + searched.joined(separator: ", ") + "). " + Self.buildHint
+                + searched.joined(separator: ", ") + "). Build it with `RTL/build.sh \(profile)`. " + Self.buildHint
         case let .loadFailed(path, message):
             return "cannot load \(path): \(message). " + Self.buildHint
         case let .missingSymbol(path, symbol):
@@ -82,6 +82,13 @@ public final class RTLLibrary: @unchecked Sendable {
     }
 
     public var hasCaches: Bool { features & UInt32(SOCSIM_FEATURE_ICACHE) != 0 }
+    /// The library holds the SoC (`RTL/soc/`), not the test bench: see `RTLSoC`.
+    public var isSoC: Bool { features & UInt32(SOCSIM_FEATURE_SOC) != 0 }
+    /// The SoC's SDRAM window (0 and 0 for the test bench).
+    public var sdramBase: UInt32 { api.sdram_base }
+    public var sdramBytes: UInt32 { api.sdram_bytes }
+    /// BRAM (SoC) or RAM (test bench) bytes, at address 0.
+    public var ramBytes: UInt32 { api.ram_bytes }
 
     /// The repository root, derived from this source file's location
     /// (Sources/Verilated/RTLLibrary.swift).
@@ -159,6 +166,7 @@ public final class RTLLibrary: @unchecked Sendable {
               api.get_inputs != nil, api.observe != nil, api.step != nil, api.step_obs != nil,
               api.mem_write != nil, api.mem_read != nil, api.trace_open != nil,
               api.trace_close != nil, api.last_error != nil, api.raw_run != nil, api.take_output != nil,
+              api.uart_take != nil,
               api.profile != nil, api.verilator_version != nil
         else {
             throw .missingSymbol(path: path, symbol: "a NULL entry in socsim_bridge_api_t")

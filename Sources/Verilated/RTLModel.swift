@@ -19,6 +19,8 @@ public struct RTLStop: OptionSet, Sendable {
     public static let character = RTLStop(rawValue: UInt32(SOCSIM_TDEV_CHAR))
     public static let retire = RTLStop(rawValue: UInt32(SOCSIM_STOP_RETIRE))
     public static let exception = RTLStop(rawValue: UInt32(SOCSIM_STOP_EXCEPTION))
+    /// SoC: a UART RXTX write is presented (`obs.uart_tx_wr`).
+    public static let uartByte = RTLStop(rawValue: UInt32(SOCSIM_STOP_UART))
     /// Every test-device event.
     public static let testDevice: RTLStop = [.testEnd, .testResult, .testName, .character]
 }
@@ -37,8 +39,8 @@ extension socsim_rtl_obs_t {
 /// at a time (models of their own are independent).
 public final class RTLModel {
     public let library: RTLLibrary
-    private let handle: OpaquePointer
-    private let api: socsim_bridge_api_t
+    let handle: OpaquePointer
+    let api: socsim_bridge_api_t
     // The per-cycle entry points, unwrapped once (cheap calls in debug builds too).
     private let stepFn: socsim_rtl_step_fn
     private let stepObsFn: socsim_rtl_step_obs_fn
@@ -90,7 +92,7 @@ public final class RTLModel {
     public var profile: String { library.profile }
 
     @inline(__always)
-    private func check(_ code: Int32, _ function: StaticString) throws(RTLError) {
+    func check(_ code: Int32, _ function: StaticString) throws(RTLError) {
         if code != SOCSIM_OK { throw callError(code, function) }
     }
 
@@ -178,7 +180,8 @@ public final class RTLModel {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Write bytes into the 64 KiB RAM (address order, i.e. big-endian words).
+    /// Write bytes into the 64 KiB RAM (address order, i.e. big-endian words);
+    /// for the SoC, into BRAM or SDRAM by address (bit 31 ignored).
     public func writeMemory(_ bytes: [UInt8], at address: UInt32) throws(RTLError) {
         let code = bytes.withUnsafeBufferPointer { api.mem_write!(handle, address, $0.baseAddress, UInt32($0.count)) }
         try check(code, "mem_write")
