@@ -42,7 +42,7 @@ let package = Package(
         // Loads RTL/build/<profile>/libsocsim_rtl.so at run time (dlopen); see docs/rtl.md.
         .target(name: "Verilated", dependencies: ["CVerilatorBridge"]),
         // Lock-step comparison of LM32Cycle with the verilated RTL.
-        .target(name: "Conformance", dependencies: ["LM32", "LM32Cycle", "Verilated"]),
+        .target(name: "Conformance", dependencies: ["LM32", "LM32Cycle", "SoC", "SoCCycle", "Verilated"]),
         // Streaming VCD writer, VCD reader, diff (no dependencies).
         .target(name: "Waves"),
         // The cycle model's observations as a VCD with the RTL test bench's names.
@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "SoCCycleTests", dependencies: ["SoCCycle", "SoC", "LM32Cycle", "LM32", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport"]),
-        .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm", "SoCSimTestSupport"]),
+        .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm", "SoC", "SoCSimTestSupport"]),
         .testTarget(name: "WavesTests", dependencies: ["Waves", "CycleWaves", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"],
                     exclude: ["Snapshots"]),
     ]
