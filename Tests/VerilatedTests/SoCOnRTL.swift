@@ -311,3 +311,53 @@ func beats(_ obs: [RTLObservation]) -> [Beat] {
         #expect(soc.uart.last!.cycle > w.end + 2)
     }
 }
+
+/// Device timing of docs/soc.md, hand-computed and read from observe().
+@Suite struct SoCDeviceTimingOnRTL {
+    /// THRE reads 1 again from T + 2, T = the 160th enable16 strobe after the
+    /// RXTX write; with the reset divisor 43 the strobes come in cycles
+    /// 42 + 43k (the counter starts at 42 in cycle 0).
+    @Test func uartTHREReturnsTwoCyclesAfterThe160thStrobe() throws {
+        let soc = try makeSoC(try socImage(.hello))
+        var obs: [RTLObservation] = []
+        for _ in 0..<5 { obs += try soc.stepObserving(6000) }
+        let events = soc.takeUART()
+        try #require(events.count >= 3)
+        for e in events.dropLast() {
+            let w = e.cycle
+            let first = w < 42 ? 42 : 42 + ((w - 42) / 43 + 1) * 43      // first strobe after w
+            let t = first + 159 * 43
+            let idx = try #require(obs.firstIndex { $0.cycle == w })
+            let back = try #require(obs[(idx + 1)...].first { $0.uart_thre != 0 })
+            #expect(back.cycle == t + 2, "byte \(e.byte) written in \(w)")
+            #expect(obs[idx + 1].uart_thre == 0)
+        }
+    }
+
+    /// The GPIO interrupt line is high for exactly one cycle, 3 cycles after
+    /// the pin changes (two flip-flops, then the IRQ register); GPIO_IN shows
+    /// the pin after 2.
+    @Test func gpioInterruptThreeCyclesAfterThePin() throws {
+        let soc = try makeSoC(try socImage(.gpio))
+        while !soc.uartText.contains("\n") && soc.cycle < 2_000_000 { try soc.step(1000) }
+        try soc.step(200)                     // GPIO_INTEN and IM are set by now
+        let c = soc.cycle
+        try soc.setGPIOInputs(1)              // the pin is 1 from cycle c
+        let obs = try soc.stepObserving(8)
+        let high = obs.filter { $0.interrupt & 2 != 0 }.map(\.cycle)
+        #expect(high == [c + 3])
+    }
+
+    /// Timer 0 in auto-restart with COMPARE 8000: one-cycle pulses on line 2,
+    /// 8000 cycles apart.
+    @Test func timerPulsesEveryCOMPARECycles() throws {
+        let soc = try makeSoC(try socImage(.timer))
+        var pulses: [UInt64] = []
+        while pulses.count < 4 && soc.cycle < 200_000 {
+            let obs = try soc.stepObserving(4000)
+            pulses += obs.filter { $0.interrupt & 4 != 0 }.map(\.cycle)
+        }
+        try #require(pulses.count >= 4)
+        for (a, b) in zip(pulses, pulses.dropFirst()) { #expect(b - a == 8000) }
+    }
+}
