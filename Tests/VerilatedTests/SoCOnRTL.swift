@@ -361,3 +361,46 @@ func beats(_ obs: [RTLObservation]) -> [Beat] {
         for (a, b) in zip(pulses, pulses.dropFirst()) { #expect(b - a == 8000) }
     }
 }
+
+@Suite struct SoCUARTReceiveOnRTL {
+    /// An 8N1 frame on the rx pin at our baud rate: RX_EVT (seen as the UART
+    /// interrupt line with RX_IRQ_EN) rises in the same cycle as in the Swift
+    /// UART model driven with the same frame, and RXTX holds the byte.
+    @Test(arguments: [(UInt8(0x5A), UInt64(5000)), (0xA5, 5017), (0x00, 6001)])
+    func receivedByteRaisesRXEventWhenTheModelDoes(byte: UInt8, start: UInt64) throws {
+        let image = try socImage(main: """
+                    .include "soc.inc"
+                    .text
+                    .global main
+            main:   mvhi    r1, hi(UART_BASE)
+                    ori     r1, r1, lo(UART_BASE)
+                    mvi     r2, UART_CTRL_RX_IRQ_EN_MASK
+                    sw      (r1+UART_CTRL), r2
+            1:      lw      r3, (r1+UART_STAT)
+                    andi    r3, r3, UART_STAT_RX_EVT_MASK
+                    be      r3, r0, 1b
+                    lw      r3, (r1+UART_RXTX)
+                    sw      (r1+UART_RXTX), r3          # echo
+                    ret
+            """)
+        let soc = try makeSoC(image)
+        try soc.step(start - soc.cycle)
+        let bit = 16 * UInt64(UART.resetDivisor)
+        var obs: [RTLObservation] = []
+        for k in 0..<10 {
+            try soc.setUARTRx(k == 0 ? false : k == 9 ? true : (byte >> UInt8(k - 1)) & 1 != 0)
+            obs += try soc.stepObserving(Int(bit))
+        }
+        obs += try soc.stepObserving(200)
+        let rtl = try #require(obs.first { $0.interrupt & 1 != 0 }).cycle
+
+        var model = UART()
+        model.write(index: UART.ctrl, value: 1)
+        model.drive(rx: byte, at: start)
+        while model.interruptLines & 1 == 0 && model.cycle < start + 20 * bit { model.advance(to: model.cycle + 1) }
+        #expect(rtl == model.cycle)
+        #expect(model.read(index: UART.rxtx) == UInt32(byte))
+        #expect(try soc.run(maxCycles: soc.cycle + 100_000) == .halted)
+        #expect(soc.uart.map(\.byte) == [byte])
+    }
+}
