@@ -27,7 +27,8 @@ protocol CycleBus: Equatable {
     mutating func cycle(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse
     /// Fill the bus-specific fields of an observation (its bus fields are set).
     func annotate(_ o: inout CycleObservation)
-    /// `retired` is called for every retirement (compiled out when false).
+    /// `retired` is called for every retirement that does not take an
+    /// exception (compiled out when false).
     static var watchesRetirements: Bool { get }
     mutating func retired(word: UInt32, ie: Bool, cycle: UInt64)
     /// The run should stop (test-device end write, firmware halt).

@@ -534,7 +534,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             o.pcF = pcF; o.pcD = pcD; o.pcX = pcX; o.pcM = pcM; o.pcW = pcW
             o.insnW = insnW
             o.rfWe = regWriteEnableQW; o.rfIdx = UInt8(writeIdxW); o.rfData = wResult
-            o.ip = ip; o.im = im; o.cc = cc; o.interrupt = interruptLines
+            o.ip = ip; o.im = im; o.cc = cycleCounterOn ? cc : 0; o.interrupt = interruptLines
             o.ibus.adr = iAdr; o.ibus.datW = 0; o.ibus.datR = iDatI; o.ibus.sel = 15; o.ibus.cti = iCti
             o.ibus.cyc = iCyc; o.ibus.we = false; o.ibus.ack = iAck; o.ibus.err = iErr
             o.dbus.adr = dAdr; o.dbus.datW = dDatO; o.dbus.datR = dDatI; o.dbus.sel = dSel; o.dbus.cti = dCti
@@ -553,7 +553,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let retiring = validW && !killW
         if retiring {
             retiredCount &+= 1
-            if Bus.watchesRetirements { bus.retired(word: insnW, ie: ie, cycle: cycle) }
+            if Bus.watchesRetirements && !nonDebugExceptionQW && !debugExceptionQW {
+                bus.retired(word: insnW, ie: ie, cycle: cycle)
+            }
         }
 
         // ================================================================= rising edge

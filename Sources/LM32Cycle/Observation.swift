@@ -53,6 +53,9 @@ public struct CycleObservation: Equatable, Sendable {
     /// Test-device events (bit 0 end, 1 result, 2 name, 3 character).
     public var tdev: UInt8 = 0
     public var tdevData: UInt32 = 0
+    /// The SoC reset is high in this cycle (the cycle after a system-reset
+    /// write, docs/soc.md cycle contract; never on the test bench).
+    public var reset = false
 
     public init() {}
 }

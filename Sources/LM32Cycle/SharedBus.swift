@@ -178,6 +178,8 @@ struct SharedBus: CycleBus {
         return o
     }
 
+    func annotate(_ o: inout CycleObservation) { o.reset = resetHigh }
+
     static var watchesRetirements: Bool { true }
     mutating func retired(word: UInt32, ie: Bool, cycle: UInt64) {
         if word == 0xE000_0000 && !ie && !halted && devices.object.idle(at: cycle) { halted = true }
