@@ -22,6 +22,7 @@ extension CycleObservation {
         excW = o.exc_w; eidW = o.eid_w
         ie = o.ie != 0; eie = o.eie != 0; bie = o.bie != 0
         tdev = o.tdev; tdevData = o.tdev_data
+        reset = o.reset != 0
     }
 }
 
@@ -56,7 +57,8 @@ public func observationFields(_ o: CycleObservation) -> [(String, UInt64)] {
     f += [("pc_f", UInt64(o.pcF)), ("pc_d", UInt64(o.pcD)), ("pc_x", UInt64(o.pcX)), ("pc_m", UInt64(o.pcM)),
           ("valid", UInt64(o.valid)), ("stall", UInt64(o.stall)), ("kill", UInt64(o.kill)),
           ("ie", o.ie ? 1 : 0), ("eie", o.eie ? 1 : 0), ("bie", o.bie ? 1 : 0),
-          ("ip", UInt64(o.ip)), ("im", UInt64(o.im)), ("cc", UInt64(o.cc)), ("tdev", UInt64(o.tdev))]
+          ("ip", UInt64(o.ip)), ("im", UInt64(o.im)), ("cc", UInt64(o.cc)), ("tdev", UInt64(o.tdev)),
+          ("reset", o.reset ? 1 : 0)]
     return f
 }
 
@@ -188,20 +190,8 @@ public enum LockStep {
                 observe?(m)
                 if m.retire { mh.append((m.cycle, m.pcW, m.insnW)); if mh.count > 16 { mh.removeFirst() } }
                 if r.retire { rh.append((r.cycle, r.pcW, r.insnW)); if rh.count > 16 { rh.removeFirst() }; retired += 1 }
-                if m != r {
-                    let mf = observationFields(m), rf = observationFields(r)
-                    var field = "(bus idle lines)", mv: UInt64 = 0, rv: UInt64 = 0
-                    for (a, b) in zip(mf, rf) where a != b {
-                        field = a.0 == b.0 ? a.0 : "\(a.0)/\(b.0)"; mv = a.1; rv = b.1
-                        break
-                    }
-                    if field != "(bus idle lines)" || mf.count != rf.count {
-                        return LockStepResult(cycles: k, ended: false, retired: retired,
-                                              divergence: Divergence(cycle: k, field: field, model: mv, rtl: rv,
-                                                                     modelHistory: mh, rtlHistory: rh,
-                                                                     modelObservation: m, rtlObservation: r),
-                                              results: model.benchEvents)
-                    }
+                if let d = compare(m, r, cycle: k, modelHistory: mh, rtlHistory: rh) {
+                    return LockStepResult(cycles: k, ended: false, retired: retired, divergence: d, results: model.benchEvents)
                 }
                 if endCycle == nil && r.tdev & TestDeviceBits.end != 0 { endCycle = k }
                 rtlCurrent = buffer[i]
@@ -212,5 +202,23 @@ public enum LockStep {
             }
         }
         return LockStepResult(cycles: k, ended: endCycle != nil, retired: retired, divergence: nil, results: model.benchEvents)
+    }
+
+    /// The first field in which the model's and the RTL's observation of
+    /// one cycle differ (nil when only lines outside the contract differ).
+    static func compare(_ m: CycleObservation, _ r: CycleObservation, cycle k: UInt64,
+                        modelHistory mh: [(cycle: UInt64, pc: UInt32, word: UInt32)],
+                        rtlHistory rh: [(cycle: UInt64, pc: UInt32, word: UInt32)]) -> Divergence? {
+        guard m != r else { return nil }
+        let mf = observationFields(m), rf = observationFields(r)
+        for (a, b) in zip(mf, rf) where a != b {
+            return Divergence(cycle: k, field: a.0 == b.0 ? a.0 : "\(a.0)/\(b.0)", model: a.1, rtl: b.1,
+                              modelHistory: mh, rtlHistory: rh, modelObservation: m, rtlObservation: r)
+        }
+        if mf.count != rf.count {
+            return Divergence(cycle: k, field: "(fields)", model: UInt64(mf.count), rtl: UInt64(rf.count),
+                              modelHistory: mh, rtlHistory: rh, modelObservation: m, rtlObservation: r)
+        }
+        return nil
     }
 }

@@ -1,0 +1,149 @@
+// Lock-step comparison of the cycle-exact LM32 on the milkymist SoC
+// (SoCCycle.MilkymistCycleMachine) with the verilated SoC (Verilated.RTLSoC):
+// identical memory images, GPIO input schedule and SDRAM latency; the
+// per-cycle observations (pipeline, both Wishbone ports as the CPU sees
+// them, register writes, interrupt CSRs) are compared field by field as in
+// `LockStep`, and at the end the two UART streams, byte and cycle stamp, and
+// the GPIO outputs. Both sides follow docs/soc.md, "Cycle contract".
+import LM32
+import LM32Cycle
+import SoC
+import SoCCycle
+import Verilated
+
+/// What both SoCs are given.
+public struct SoCStimulus: Sendable {
+    /// Memory contents (address, bytes) in BRAM or SDRAM, loaded before reset.
+    public var memory: [(UInt32, [UInt8])]
+    /// GPIO input pins from a cycle on (sorted by cycle; held until the next entry).
+    public var gpio: [(cycle: UInt64, pins: UInt32)]
+    /// SDRAM cycles per beat.
+    public var sdramLatency: Int
+    public var maxCycles: UInt64
+    /// Cycles to keep comparing after the model's firmware halted.
+    public var drainCycles: UInt64
+
+    public init(memory: [(UInt32, [UInt8])], gpio: [(cycle: UInt64, pins: UInt32)] = [],
+                sdramLatency: Int = SDRAM.defaultLatency, maxCycles: UInt64 = 400_000, drainCycles: UInt64 = 16) {
+        self.memory = memory; self.gpio = gpio; self.sdramLatency = sdramLatency
+        self.maxCycles = maxCycles; self.drainCycles = drainCycles
+    }
+}
+
+/// Where the two UART streams first differ.
+public struct UARTMismatch: Error, CustomStringConvertible, Sendable {
+    /// Index of the first differing byte.
+    public var index: Int
+    public var model: UART.Sent?
+    public var rtl: RTLUARTByte?
+    public var description: String {
+        func s(_ c: UInt64?, _ b: UInt8?) -> String {
+            guard let c, let b else { return "nothing" }
+            return "0x" + String(b, radix: 16) + " at cycle \(c)"
+        }
+        return "UART byte \(index): model \(s(model?.cycle, model?.byte)), RTL \(s(rtl?.cycle, rtl?.byte))"
+    }
+}
+
+public struct SoCLockStepResult: Sendable {
+    /// Cycles compared.
+    public var cycles: UInt64
+    /// The model's firmware halted (`bi .` with IE = 0, UART idle).
+    public var halted: Bool
+    public var retired: UInt64
+    public var divergence: Divergence?
+    /// Set when the observations agreed but the UART streams do not.
+    public var uartMismatch: UARTMismatch?
+    /// GPIO_OUT at the end, (model, RTL), when they differ.
+    public var gpioMismatch: (model: UInt32, rtl: UInt32)?
+    /// The model's UART stream (equal to the RTL's when there is no mismatch).
+    public var uart: [UART.Sent]
+    public var agrees: Bool { divergence == nil && uartMismatch == nil && gpioMismatch == nil }
+}
+
+public enum SoCLockStep {
+    /// Run `stimulus` on a fresh cycle-exact SoC model and a fresh verilated
+    /// SoC and compare every cycle. `mutate` (test-only hook) may alter each
+    /// model observation before the comparison; `observe` sees each one (e.g.
+    /// for the model's VCD); `rtlVCD` writes the RTL's VCD of the run.
+    public static func run(_ stimulus: SoCStimulus, library: RTLLibrary, rtlVCD: String? = nil,
+                           mutate: ((inout CycleObservation) -> Void)? = nil,
+                           observe: ((CycleObservation) -> Void)? = nil) throws -> SoCLockStepResult {
+        let rtl = try RTLSoC(library: library)
+        defer { if rtlVCD != nil { try? rtl.model.stopVCD() } }
+        try rtl.setSDRAMLatency(UInt8(stimulus.sdramLatency))
+        let model = try MilkymistCycleMachine(sdramLatency: stimulus.sdramLatency)
+        for (a, bytes) in stimulus.memory {
+            try rtl.load(bytes, at: a)
+            model.load(bytes, at: a)
+        }
+        try rtl.reset()
+        if let path = rtlVCD { try rtl.model.startVCD(path: path) }
+
+        var modelObs = CycleObservation()
+        model.observer = { modelObs = $0 }
+        var mh: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
+        var rh: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
+        var schedule = stimulus.gpio.sorted { $0.cycle < $1.cycle }[...]
+        // the model takes the whole pin schedule up front (its devices advance lazily)
+        for g in schedule { model.drive(gpioPins: g.pins, at: g.cycle) }
+        var haltCycle: UInt64? = nil
+        var retired: UInt64 = 0
+        let chunk = 1024
+        var buffer = [RTLObservation](repeating: RTLObservation(), count: chunk)
+        var rtlCurrent = try rtl.observe()
+        var k: UInt64 = 0
+
+        func finish(_ divergence: Divergence?) throws -> SoCLockStepResult {
+            rtl.takeUART()
+            var r = SoCLockStepResult(cycles: k, halted: haltCycle != nil, retired: retired, divergence: divergence,
+                                      uartMismatch: nil, gpioMismatch: nil, uart: model.uartStream)
+            guard divergence == nil else { return r }
+            let m = model.uartStream, t = rtl.uart
+            if let i = (0..<max(m.count, t.count)).first(where: { i in
+                i >= m.count || i >= t.count || m[i].cycle != t[i].cycle || m[i].byte != t[i].byte
+            }) {
+                r.uartMismatch = UARTMismatch(index: i, model: i < m.count ? m[i] : nil, rtl: i < t.count ? t[i] : nil)
+            }
+            let gm = model.gpioOutputs, gr = rtlCurrent.gpio_out
+            if gm != gr { r.gpioMismatch = (gm, gr) }
+            return r
+        }
+
+        while k < stimulus.maxCycles {
+            var n = UInt64(chunk)
+            if let next = schedule.first { n = min(n, next.cycle > k ? next.cycle - k : 0) }
+            if n == 0, let next = schedule.first {
+                schedule = schedule.dropFirst()
+                try rtl.setGPIOInputs(UInt8(truncatingIfNeeded: next.pins))
+                rtlCurrent = try rtl.observe()
+                continue
+            }
+            n = min(n, stimulus.maxCycles - k)
+            if let h = haltCycle { n = min(n, h + stimulus.drainCycles + 1 - k) }
+            let count = Int(n)
+            try buffer.withUnsafeMutableBufferPointer { p in
+                try rtl.model.stepObserving(into: UnsafeMutableBufferPointer(rebasing: p[0..<count]))
+            }
+            for i in 0..<count {
+                let r = CycleObservation(rtl: rtlCurrent)
+                model.step()
+                var m = modelObs
+                mutate?(&m)
+                observe?(m)
+                if m.retire { mh.append((m.cycle, m.pcW, m.insnW)); if mh.count > 16 { mh.removeFirst() } }
+                if r.retire { rh.append((r.cycle, r.pcW, r.insnW)); if rh.count > 16 { rh.removeFirst() }; retired += 1 }
+                if let d = LockStep.compare(m, r, cycle: k, modelHistory: mh, rtlHistory: rh) {
+                    rtlCurrent = buffer[i]
+                    return try finish(d)
+                }
+                rtlCurrent = buffer[i]
+                k += 1
+                if haltCycle == nil && model.halted { haltCycle = k }
+                if let h = haltCycle, k > h + stimulus.drainCycles { return try finish(nil) }
+            }
+        }
+        return try finish(nil)
+    }
+
+}
