@@ -9,7 +9,10 @@ import Waves
 
 /// `socsim run` options of the cycle-exact model and its VCD.
 struct CycleRunOptions: ParsableArguments {
-    @Flag(name: .customLong("cycle"), help: "Run the cycle-exact LM32 model (implied by --vcd).")
+    @Flag(name: .customLong("cycle"), help: """
+        Run the cycle-exact LM32 model (implied by --vcd); with --soc milkymist on the SoC, \
+        cycle-exact per docs/soc.md (default firmware without PROGRAM).
+        """)
     var cycle = false
 
     @Option(help: ArgumentHelp("Write a VCD of the cycle-exact model with the RTL test bench's names (implies --cycle).", valueName: "file"))

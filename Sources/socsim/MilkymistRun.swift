@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LM32
 import SoC
+import SoCCycle
 
 
 /// `socsim run --soc …`: which machine runs the program.
@@ -38,9 +39,6 @@ struct SoCOptions: ParsableArguments {
             if !usesMilkymist(programGiven: programGiven, cycleModel: cycleModel) { throw ValidationError("--firmware needs --soc milkymist") }
         }
         if sdramLatency < 1 { throw ValidationError("--sdram-latency must be at least 1") }
-        if cycleModel && usesMilkymist(programGiven: programGiven, cycleModel: cycleModel) {
-            throw ValidationError("the cycle model runs on the test bench only; use --soc testbench")
-        }
     }
 }
 
@@ -53,6 +51,7 @@ extension Run {
         let image = try buildImage(soc)
         // The SoC's own CPU unless --profile names another one.
         let config = profile == CoreConfig.testbenchCache.name ? soc.cpu : CoreConfig.profile(named: profile)!
+        if waves.cycle { return try runMilkymistCycle(soc: soc, config: config, image: image) }
         let machine = MilkymistMachine(soc: soc, config: config)
         machine.load(image)
 
@@ -69,21 +68,44 @@ extension Run {
         let stop = whileWatchingSIGINT { interrupted in machine.run(maxCycles: maxCycles, shouldStop: interrupted) }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         traceFile?.close()
+        try finishMilkymist(stop, cycles: machine.cycle, instructions: nil, elapsed: elapsed, timing: "functional timing",
+                            uart: machine.bus.uart, sysctl: machine.bus.sysctl)
+    }
 
+    /// Run on the milkymist SoC with the cycle-exact core (`--cycle`): the
+    /// cycle contract of docs/soc.md, from reset at the CPU's reset vector.
+    /// UART bytes go to standard output as they are sent.
+    func runMilkymistCycle(soc: SoCDescription, config: CoreConfig, image: ProgramImage) throws {
+        if trace != nil { throw ValidationError("--trace is for the functional core") }
+        let machine = MilkymistCycleMachine(soc: soc, config: config)
+        machine.load(image)
+        let out = FileHandle.standardOutput
+        machine.onUARTByte = { out.write(Data([$0.byte])) }
+
+        let started = DispatchTime.now().uptimeNanoseconds
+        let stop = whileWatchingSIGINT { interrupted in machine.run(maxCycles: maxCycles, shouldStop: interrupted) }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - started
+
+        try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
+                            timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl)
+    }
+
+    /// Warnings, --stats and the stop line of a milkymist run; the exit code.
+    private func finishMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
+                                 timing: String, uart: UART, sysctl: Sysctl) throws {
         let err = FileHandle.standardError
-        for field in machine.bus.uart.unmodelledWrites.map({ "uart." + $0 })
-            + machine.bus.sysctl.unmodelledWrites.map({ "sysctl." + $0 }) {
+        for field in uart.unmodelledWrites.map({ "uart." + $0 }) + sysctl.unmodelledWrites.map({ "sysctl." + $0 }) {
             err.write(Data("socsim: warning: the firmware wrote \(field), which is declared but not modelled\n".utf8))
         }
         if stats {
             let seconds = Double(elapsed) / 1e9
-            err.write(Data(String(format: "socsim: %llu cycles in %.3f s host time: %.2f million cycles/s\n",
-                                  machine.cycle, seconds, Double(machine.cycle) / max(seconds, 1e-9) / 1e6).utf8))
+            let what = instructions.map { String(cycles) + " cycles, \($0) instructions" } ?? "\(cycles) cycles"
+            err.write(Data(String(format: "socsim: %@ in %.3f s host time: %.2f million cycles/s\n",
+                                  what, seconds, Double(cycles) / max(seconds, 1e-9) / 1e6).utf8))
         }
-        let cycles = machine.cycle
         switch stop {
         case .halted:
-            err.write(Data("socsim: firmware halted after \(cycles) cycles (functional timing)\n".utf8))
+            err.write(Data("socsim: firmware halted after \(cycles) cycles (\(timing))\n".utf8))
         case .cycleLimit:
             err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))
             throw ExitCode(Exit.cycleLimit)

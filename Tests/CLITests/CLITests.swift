@@ -110,6 +110,19 @@ struct CLI {
         #expect(warned.stderr.components(separatedBy: "uart.CTRL.THRU").count == 2, "stderr: \(warned.stderr)")
     }
 
+    @Test func milkymistOnTheCycleExactCore() throws {
+        // --soc milkymist --cycle: the firmware on the cycle-exact core, the same text.
+        let r = try CLI.run(["run", "--soc", "milkymist", "--cycle", "--firmware", "timer", "--stats"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout == "timer0: counting ticks\ntimer0: 10 ticks of 8000 cycles\n")
+        #expect(r.stderr.contains("firmware halted after 452147 cycles (cycle-exact)"), "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("million cycles/s"))
+        #expect(try CLI.run(["run", "--soc", "milkymist", "--cycle", "--max-cycles", "1000"]).status == 3)
+        #expect(try CLI.run(["run", "--soc", "milkymist", "--cycle", "--wait-states", "1"]).status == 2)
+        #expect(try CLI.run(["run", "--soc", "milkymist", "--vcd", "/dev/null"]).status == 2)
+        #expect(try CLI.run(["run", "--soc", "milkymist", "--rtl"]).status == 2)
+    }
+
     @Test func mapAndHeader() throws {
         let map = try CLI.run(["map"])
         #expect(map.status == 0)
