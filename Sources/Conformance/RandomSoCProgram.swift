@@ -119,7 +119,7 @@ extension Generator {
         let t = int(0...1) == 0 ? 0x10 : 0x20      // timer 0 or 1
         switch int(0...15) {
         case 0, 1:      // start a timer: period, counter, one-shot or auto-restart
-            emit("mvi r26, \(chance(3, in: 4) ? int(20...400) : int(400...3000))")
+            emit("mvi r26, \(chance(3, in: 4) ? int(100...400) : int(400...3000))")
             emit("sw (r21+\(t + 4)), r26")
             emit("sw (r21+\(t + 8)), r0")
             emit("mvi r26, \(pick([1, 3, 3]))")
