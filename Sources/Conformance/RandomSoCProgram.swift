@@ -29,6 +29,13 @@ public struct RandomSoCProgram: Sendable {
     public static let unmappedData: UInt32 = 0x2000_0000
     public static let unmappedCode: UInt32 = 0x1000_0000
 
+    /// The lock-step stimulus for this program once assembled and linked
+    /// (`memory`): its GPIO schedule and an SDRAM latency drawn from the seed
+    /// (8, 8, 3 or 1 cycles a beat).
+    public func stimulus(memory: [(UInt32, [UInt8])], maxCycles: UInt64 = 300_000) -> SoCStimulus {
+        SoCStimulus(memory: memory, gpio: gpio, sdramLatency: [8, 8, 3, 1][Int(seed % 4)], maxCycles: maxCycles)
+    }
+
     public static func generate(seed: UInt64, length: Int = 60) -> RandomSoCProgram {
         var g = Generator(rng: SplitMix64(seed: seed))
         let src = g.socProgram(length: length)

@@ -26,10 +26,22 @@ struct Conform: ParsableCommand {
         --random N: N seeded random programs (seeds S … S+N−1; each program draws its own wait \
         states, interrupt pulses, bus-error windows and breaks), on every profile unless --profile \
         picks one. The RTL libraries come from RTL/build.sh (or $SOCSIM_RTL_LIB_DIR).
+
+        --profile milkymist: the cycle-exact core on the milkymist SoC against the verilated SoC \
+        (RTL/soc/): PROGRAM is firmware linked after the boot stub as `socsim run` links it \
+        (without PROGRAM or with --firmware: the embedded firmware), random programs also drive \
+        the UART, timers, GPIO, SDRAM and unmapped addresses (Conformance.RandomSoCProgram), and \
+        after the cycles the UART streams (bytes and cycle stamps) and GPIO outputs must agree too.
         """)
 
     @Argument(help: "Assembly sources to run (omit with --random).")
     var program: [String] = []
+
+    @Option(help: "With --profile milkymist: an embedded firmware (hello, timer, gpio, cache-flush) instead of PROGRAM.")
+    var firmware: String?
+
+    @Option(name: .customLong("sdram-latency"), help: "With --profile milkymist: SDRAM cycles per beat for PROGRAM.")
+    var sdramLatency: Int = SDRAM.defaultLatency
 
     @Option(help: "Run N random programs.")
     var random: UInt64?
@@ -37,7 +49,7 @@ struct Conform: ParsableCommand {
     @Option(help: "First seed of --random.")
     var seed: UInt64 = 1
 
-    @Option(help: "testbench-cache or testbench-nocache (default: the cache profile for a program, both for --random).")
+    @Option(help: "testbench-cache, testbench-nocache or milkymist (default: the cache profile for a program, all three for --random).")
     var profile: String?
 
     @Option(name: .customLong("wait-states"), help: "Wait states on both buses for PROGRAM (0–3).")
@@ -51,10 +63,23 @@ struct Conform: ParsableCommand {
 
     @OptionGroup var link: LinkOptions
 
+    var onSoC: Bool { profile == RTLSoCProfile.milkymist.rawValue }
+
     func validate() throws {
-        if (random == nil) == program.isEmpty { throw ValidationError("give assembly sources or --random N, not both") }
-        if let profile, RTLProfile(rawValue: profile) == nil {
-            throw ValidationError("unknown profile '\(profile)' (known: \(RTLProfile.allCases.map(\.rawValue).joined(separator: ", ")))")
+        if let profile, RTLProfile(rawValue: profile) == nil && RTLSoCProfile(rawValue: profile) == nil {
+            let known = RTLProfile.allCases.map(\.rawValue) + RTLSoCProfile.allCases.map(\.rawValue)
+            throw ValidationError("unknown profile '\(profile)' (known: \(known.joined(separator: ", ")))")
+        }
+        if onSoC {
+            if random != nil && (!program.isEmpty || firmware != nil) { throw ValidationError("give PROGRAM, --firmware or --random N, not two") }
+            if !program.isEmpty && firmware != nil { throw ValidationError("give PROGRAM or --firmware, not both") }
+            if let f = firmware, MilkymistFirmware(rawValue: f) == nil {
+                throw ValidationError("unknown firmware '\(f)' (known: \(MilkymistFirmware.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if !(1...255).contains(sdramLatency) { throw ValidationError("--sdram-latency must be 1…255") }
+        } else {
+            if (random == nil) == program.isEmpty { throw ValidationError("give assembly sources or --random N, not both") }
+            if firmware != nil { throw ValidationError("--firmware needs --profile milkymist") }
         }
         if !(0...3).contains(waitStates) { throw ValidationError("--wait-states must be 0…3") }
     }
@@ -66,7 +91,9 @@ struct Conform: ParsableCommand {
     }
 
     func run() throws {
-        if let random { try runRandom(count: random) } else { try runProgram() }
+        if onSoC {
+            if let random { try runRandomSoC(count: random) } else { try runSoCProgram() }
+        } else if let random { try runRandom(count: random) } else { try runProgram() }
     }
 
     private func runProgram() throws {
@@ -114,7 +141,83 @@ struct Conform: ParsableCommand {
         }
         print("\(count) random programs (seeds \(seed)…\(seed + count - 1)) × \(profiles.count) profile(s): "
               + "\(divergences) divergences, \(cycles) cycles compared, \(unfinished) programs ran out their budget without ending")
+        if profile == nil { try runRandomSoC(count: count, failAtEnd: divergences > 0) }
         if divergences > 0 { throw ExitCode(Exit.simulationFailure) }
+    }
+
+    // MARK: the milkymist SoC
+
+    private func socLibrary() throws -> RTLLibrary {
+        do { return try RTLLibrary.load(RTLSoCProfile.milkymist) } catch { throw InputError("\(error)") }
+    }
+
+    private func runSoCProgram() throws {
+        let soc = try SoCDescription.milkymist(sdramLatency: sdramLatency)
+        let image: LinkedImage
+        if program.isEmpty {
+            let fw = firmware.flatMap(MilkymistFirmware.init(rawValue:)) ?? .default
+            do { image = try Toolchain.firmware(fw, for: soc) } catch { throw InputError(error.description) }
+        } else {
+            let sources = try program.map { SourceFile(path: $0, text: String(decoding: try readFile($0), as: UTF8.self)) }
+            do { image = try Toolchain.linkFirmware(sources, for: soc, includePaths: link.includes, layout: try link.layout()) }
+            catch let e as InputError { throw e } catch { throw InputError("\(error)") }
+        }
+        let stimulus = SoCStimulus(memory: image.segments.map { ($0.address, $0.bytes) }, sdramLatency: sdramLatency,
+                                   maxCycles: maxCycles)
+        let r = try socLockStep(stimulus, library: socLibrary(), name: "program")
+        if !r.agrees {
+            print("DIVERGENCE (milkymist, SDRAM latency \(sdramLatency)):\n\(Self.describe(r))")
+            if let v = vcdPath("program") { print("RTL VCD: \(v.rtl)") }
+            throw ExitCode(Exit.simulationFailure)
+        }
+        let text = String(decoding: r.uart.map(\.byte), as: UTF8.self)
+        print("milkymist, SDRAM latency \(sdramLatency): no divergence over \(r.cycles) cycles, \(r.retired) retirements, "
+              + "\(r.uart.count) UART bytes with equal stamps\(r.halted ? "" : " (cycle budget reached before the firmware halted)")")
+        if !text.isEmpty { print("UART: \(text.debugDescription)") }
+    }
+
+    /// Random SoC programs; `failAtEnd` carries an earlier failure of the bench profiles.
+    private func runRandomSoC(count: UInt64, failAtEnd: Bool = false) throws {
+        let lib = try socLibrary()
+        var divergences = 0, cycles: UInt64 = 0, unfinished = 0
+        for s in seed..<seed + count {
+            let program = RandomSoCProgram.generate(seed: s)
+            let image: LinkedImage
+            do { image = try Linker.link([try Assembler.assemble(source: program.source, fileName: "random-soc-\(s).S")]) }
+            catch { throw InputError("random SoC program \(s) does not assemble: \(error)") }
+            let stimulus = program.stimulus(memory: image.segments.map { ($0.address, $0.bytes) }, maxCycles: min(maxCycles, 300_000))
+            let latency = stimulus.sdramLatency
+            let name = "random-milkymist-\(s)"
+            let r = try socLockStep(stimulus, library: lib, name: name)
+            cycles += r.cycles
+            if !r.halted { unfinished += 1 }
+            if !r.agrees {
+                divergences += 1
+                print("DIVERGENCE seed \(s) (milkymist, SDRAM latency \(latency)):\n\(Self.describe(r))")
+                if let v = vcdPath(name) { print("RTL VCD: \(v.rtl)") }
+                print("program:\n\(program.source)")
+            } else if let v = vcdPath(name) {
+                try? FileManager.default.removeItem(atPath: v.rtl)     // keep only diverging runs' waves
+            }
+        }
+        print("\(count) random SoC programs (seeds \(seed)…\(seed + count - 1)) on milkymist: \(divergences) divergences, "
+              + "\(cycles) cycles compared, \(unfinished) programs ran out their budget without halting")
+        if divergences > 0 || failAtEnd { throw ExitCode(Exit.simulationFailure) }
+    }
+
+    static func describe(_ r: SoCLockStepResult) -> String {
+        if let d = r.divergence { return "\(d)" }
+        if let u = r.uartMismatch { return "\(u)" }
+        if let g = r.gpioMismatch {
+            return "GPIO_OUT at the end: model 0x\(String(g.model, radix: 16)), RTL 0x\(String(g.rtl, radix: 16))"
+        }
+        return "no divergence"
+    }
+
+    /// One SoC lock-step run; with --vcd-dir, the RTL's VCD of it (the
+    /// model's VCD uses the test bench's names and is not written for the SoC yet).
+    private func socLockStep(_ stimulus: SoCStimulus, library: RTLLibrary, name: String) throws -> SoCLockStepResult {
+        try SoCLockStep.run(stimulus, library: library, rtlVCD: vcdPath(name)?.rtl)
     }
 
     private func vcdPath(_ name: String) -> (rtl: String, model: String)? {

@@ -41,8 +41,7 @@ import Verilated
         for seed in first..<first + count where failures < 3 {
             let p = RandomSoCProgram.generate(seed: seed)
             let img = try Linker.link([try Assembler.assemble(source: p.source, fileName: "random-soc-\(seed).S")])
-            let stim = SoCStimulus(memory: img.segments.map { ($0.address, $0.bytes) }, gpio: p.gpio,
-                                   sdramLatency: [8, 8, 3, 1][Int(seed % 4)], maxCycles: 300_000)
+            let stim = p.stimulus(memory: img.segments.map { ($0.address, $0.bytes) })
             let r = try SoCLockStep.run(stim, library: lib, observe: { o in
                 if o.excW != 0 && o.eidW == 6 { interrupts += 1 }
                 if o.dbus.err { busErrors += 1 }
