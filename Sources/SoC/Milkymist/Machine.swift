@@ -102,11 +102,13 @@ public final class MilkymistBus: LM32Bus {
     }
 
     /// A Wishbone single access whose CYC rises in cycle `start`, with the
-    /// slave timing of its region (for the cycle-exact core): returns the
+    /// slave timing of its region (a transaction-level view of the cycle
+    /// contract; the cycle-exact core runs on `SharedBus`, see
+    /// `SoCCycle.MilkymistCycleMachine`): returns the
     /// result and the cycle of ACK (or ERR). A CSR read samples the device
     /// during `start + CSRBridge.readSampleCycle`; a CSR write lands at the
     /// end of `start + CSRBridge.writeCommitCycle`. An unmapped address gets
-    /// ERR in the first cycle (a provisional choice until the RTL fixes it).
+    /// ERR in the first cycle (docs/soc.md, cycle contract).
     /// Devices only move forward: accesses must come in cycle order.
     public func access(_ address: UInt32, write: Bool, data: UInt32 = 0, sel: UInt8 = 0b1111,
                        start: UInt64) -> (result: BusResult, ack: UInt64) {
@@ -141,8 +143,8 @@ public enum MilkymistStop: Equatable, Sendable {
 /// of the 80 MHz clock per retired instruction (exception entries included),
 /// and bus latencies (CSR bridge, SDRAM, caches) are not charged. Device
 /// timing is exact relative to that cycle count (a timer period of N is N
-/// retirements); the cycle-exact core will drive the same devices with the
-/// real cycle of each access.
+/// retirements); `SoCCycle.MilkymistCycleMachine` runs the cycle-exact
+/// core on the same device models with the real cycle of each access.
 ///
 /// A run ends when the CPU executes a branch to itself (`bi .`, 0xE0000000)
 /// with IE.IE = 0 and the UART transmitter is idle: the firmware's way to stop.
