@@ -270,6 +270,10 @@ public final class SharedBusMachine {
         get { core.extBreak }
         set { core.extBreak = newValue }
     }
+    /// The devices' inputs changed from outside the bus (e.g. a new GPIO pin
+    /// schedule entry): ask them for the interrupt lines again in the next
+    /// cycle stepped.
+    public func devicesChanged() { core.bus.wakeAt = 0 }
     /// Bring the devices to every cycle instead of only to those in which an
     /// interrupt line may change (slower; the two must agree exactly).
     public var advancesDevicesEveryCycle: Bool {

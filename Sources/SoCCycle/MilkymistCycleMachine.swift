@@ -178,7 +178,10 @@ public final class MilkymistCycleMachine {
     /// changes only by CSR writes, so it is exact after any run).
     public var gpioOutputs: UInt32 { devices.sysctl.gpioOutputs }
     /// Drive the GPIO input pins with `pins` from `cycle` on.
-    public func drive(gpioPins pins: UInt32, at cycle: UInt64) { devices.drive(pins: pins, at: cycle) }
+    public func drive(gpioPins pins: UInt32, at cycle: UInt64) {
+        devices.drive(pins: pins, at: cycle)
+        machine.devicesChanged()
+    }
     /// The CPU's external break input in the current cycle.
     public var extBreak: Bool {
         get { machine.extBreak }

@@ -61,3 +61,28 @@ import Testing
         #expect(first == nil, "first difference in cycle \(first?.0.cycle ?? 0)")
     }
 }
+
+extension LazyDeviceTests {
+    /// A pin change scheduled while the machine runs (as a harness does) is
+    /// seen in its cycle: the GPIO firmware reports the press, and lazily
+    /// advanced devices agree with devices advanced every cycle.
+    @Test func pinChangeScheduledMidRun() throws {
+        func run(eager: Bool) throws -> (obs: [CycleObservation], out: String) {
+            let m = try MilkymistCycleMachine()
+            m.load(ProgramImage(try Toolchain.firmware(.gpio, for: m.soc)))
+            m.advancesDevicesEveryCycle = eager
+            var obs: [CycleObservation] = []
+            m.observer = { obs.append($0) }
+            // Press input 0 once the first line is out and the program waits.
+            while !m.uartOutput.contains(10) && m.cycle < 1_000_000 { _ = m.run(maxCycles: m.cycle + 1000) }
+            m.drive(gpioPins: 1, at: m.cycle)
+            #expect(m.run(maxCycles: m.cycle + 2_000_000) == .halted)
+            return (obs, String(decoding: m.uartOutput, as: UTF8.self))
+        }
+        let lazy = try run(eager: false), eager = try run(eager: true)
+        #expect(lazy.out == "gpio: out 0x00000003, in 0x00000000\ngpio: input changed, in 0x00000001\n")
+        #expect(lazy.obs.count == eager.obs.count)
+        let first = zip(lazy.obs, eager.obs).first { $0 != $1 }
+        #expect(first == nil, "first difference in cycle \(first?.0.cycle ?? 0)")
+    }
+}
