@@ -42,6 +42,9 @@ protocol CycleBus: Equatable {
     /// Idle skipping is exact for this bus: its whole state is in the value
     /// (no devices moving on their own behind it).
     static var allowsIdleSkipping: Bool { get }
+    /// Idle skipping may not pass this cycle: the bus's own inputs (e.g.
+    /// devices' interrupt lines) may change in it.
+    var quietUntil: UInt64 { get }
     /// Back to the state at construction (the machine's `reset()`).
     mutating func reset()
     /// Equal including the memories behind pointers (tests).
@@ -50,6 +53,7 @@ protocol CycleBus: Equatable {
 
 extension CycleBus {
     static var allowsIdleSkipping: Bool { false }
+    var quietUntil: UInt64 { .max }
     static var watchesRetirements: Bool { false }
     mutating func retired(word: UInt32, ie: Bool, cycle: UInt64) {}
     static var canResetCPU: Bool { false }

@@ -185,7 +185,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// in between, the inputs being constant the machine repeats that interval
     /// forever; advance the cycle, the cycle counter and the retirement count
     /// by whole intervals. Only without observer and trace (their streams
-    /// would have to be replayed).
+    /// would have to be replayed). The bus bounds a skip by the first cycle
+    /// in which its inputs may change (`quietUntil`).
     /// Returns the number of cycles skipped.
     @discardableResult
     mutating func runSkippingIdle(to end: UInt64, untilEnd: Bool) -> UInt64 {
@@ -197,7 +198,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             if cycle % Self.skipCheckInterval == 0 {
                 if Bus.allowsIdleSkipping, let a = anchor, a.arrayWrites == arrayWrites, sameStateExceptTime(a) {
                     let p = cycle - a.cycle
-                    let k = (end - cycle) / p
+                    let k = (min(end, max(bus.quietUntil, cycle)) - cycle) / p
                     if k > 0 {
                         cycle += k * p
                         cc &+= UInt32(truncatingIfNeeded: k * p)

@@ -101,6 +101,9 @@ struct SharedBus: CycleBus {
     var halted = false
     /// Ask the devices for the lines every cycle (checks the laziness).
     var wakeEveryCycle = false
+    /// CSR beats that reached the devices and memory writes so far: an idle
+    /// period has none (device reads depend on time).
+    var accesses: UInt64 = 0
 
     init(slots: UnsafeMutablePointer<Slot>, count: Int, map: SharedBusMap, devices: any CycleDevices) {
         self.slots = slots; slotCount = count
@@ -148,6 +151,7 @@ struct SharedBus: CycleBus {
                     if we {
                         let mask = wishboneLaneMask(r.dSel)
                         m.words[i] = (m.words[i] & ~mask) | (r.dDatO & mask)
+                        accesses &+= 1
                     } else {
                         dat = m.words[i]
                     }
@@ -157,6 +161,7 @@ struct SharedBus: CycleBus {
         }
         if !decoded {
             if a &- csrBase < csrSize {
+                if beatCycle == 1 || we { accesses &+= 1 }
                 if we {
                     if beatCycle == csrWriteCycles - 1 {
                         ack = true
@@ -179,6 +184,12 @@ struct SharedBus: CycleBus {
     }
 
     func annotate(_ o: inout CycleObservation) { o.reset = resetHigh }
+
+    /// Skipping is exact between device wake-ups when no CSR beat or memory
+    /// write happened in the compared interval (`accesses`): the devices
+    /// are not consulted then, and the lines are constant until `wakeAt`.
+    static var allowsIdleSkipping: Bool { true }
+    var quietUntil: UInt64 { wakeEveryCycle ? 0 : wakeAt }
 
     static var watchesRetirements: Bool { true }
     mutating func retired(word: UInt32, ie: Bool, cycle: UInt64) {
@@ -310,6 +321,13 @@ public final class SharedBusMachine {
     /// One clock cycle.
     public func step() { core.step(observer: observer, trace: trace) }
 
+    /// Skip whole periods of a provably idle machine in `run` when no
+    /// observer and no trace are set (`CycleCore.runSkippingIdle`, bounded by
+    /// the next cycle in which an interrupt line may change).
+    public var idleSkipping = true
+    /// Cycles advanced by idle skipping so far.
+    public private(set) var skippedCycles: UInt64 = 0
+
     /// Run `cycles` clock cycles (or until the halt when `untilHalt`).
     /// Returns whether the machine halted.
     @discardableResult
@@ -317,7 +335,8 @@ public final class SharedBusMachine {
         var c = core
         let end = c.cycle &+ cycles
         if observer == nil && trace == nil {
-            c.stepMany(end - c.cycle, untilEnd: untilHalt)
+            if idleSkipping { skippedCycles += c.runSkippingIdle(to: end, untilEnd: untilHalt) }
+            else { c.stepMany(end - c.cycle, untilEnd: untilHalt) }
         } else {
             while c.cycle < end && !(untilHalt && c.bus.halted) { c.step(observer: observer, trace: trace) }
         }

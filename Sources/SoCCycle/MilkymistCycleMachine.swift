@@ -195,6 +195,14 @@ public final class MilkymistCycleMachine {
         set { machine.advancesDevicesEveryCycle = newValue }
     }
 
+    /// Skip whole periods of a provably idle CPU between device events when
+    /// no observer and no trace are set (exact; see `SharedBusMachine`).
+    public var idleSkipping: Bool {
+        get { machine.idleSkipping }
+        set { machine.idleSkipping = newValue }
+    }
+    public var skippedCycles: UInt64 { machine.skippedCycles }
+
     /// Place bytes in BRAM or SDRAM (bit 31 ignored).
     public func load(_ bytes: [UInt8], at address: UInt32) {
         precondition(machine.load(bytes, at: address), "load outside BRAM and SDRAM")
