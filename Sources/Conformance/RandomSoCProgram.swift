@@ -8,7 +8,8 @@
 // interrupt enables, the scratch register, the UART (bytes sent, divisor,
 // status, interrupt enables), reads of the read-only registers and of the
 // empty banks, byte and half-word stores to CSRs (the bridge ignores SEL),
-// and accesses and jumps to unmapped addresses (bus errors). Input pins
+// accesses and jumps to unmapped addresses (bus errors), and a system reset
+// (a SYSTEM_ID write, at most once per run). Input pins
 // change on a seeded schedule. Each program ends with `bi .` and IE = 0.
 import SimKernel
 
@@ -28,6 +29,8 @@ public struct RandomSoCProgram: Sendable {
     /// No region decodes these: data accesses and fetches get ERR.
     public static let unmappedData: UInt32 = 0x2000_0000
     public static let unmappedCode: UInt32 = 0x1000_0000
+    /// Offset from `bramData` of the word that lets a program reset the SoC once.
+    public static let resetFlagOffset = 0xFF0
 
     /// The lock-step stimulus for this program once assembled and linked
     /// (`memory`): its GPIO schedule and an SDRAM latency drawn from the seed
@@ -187,6 +190,15 @@ extension Generator {
         case 91..<92:   // a jump to unmapped code: ERR on the I bus, EID 2 resumes at r17
             jumpToErrorCode(RandomSoCProgram.unmappedCode + UInt32(int(0...63) * 4))
         case 92..<94: forwardJump()
+        case 96..<97:   // a system reset (SYSTEM_ID write), once per run: a flag in BRAM
+                        // survives it, and the program starts over from the reset vector
+            let l = newLabel()
+            emit("lw r26, (r13+\(RandomSoCProgram.resetFlagOffset))")
+            emit("bne r26, r0, \(l)")
+            emit("mvi r26, 1")
+            emit("sw (r13+\(RandomSoCProgram.resetFlagOffset)), r26")
+            emit("sw (r21+0x7c), r0")
+            lines.append("\(l):")
         case 94..<96:   // wait a little for interrupts
             emit("mvi r18, \(int(5...150))")
             let l = newLabel()

@@ -36,7 +36,7 @@ import Verilated
         let count = UInt64(env["SOC_CONFORMANCE_RANDOM"] ?? "") ?? 200
         let first = UInt64(env["SOC_CONFORMANCE_SEED"] ?? "") ?? 1
         let lib = try RTLLibrary.load(RTLSoCProfile.milkymist)
-        var failures = 0, halted = 0, uartBytes = 0, cycles: UInt64 = 0, interrupts = 0, busErrors = 0
+        var failures = 0, halted = 0, uartBytes = 0, cycles: UInt64 = 0, interrupts = 0, busErrors = 0, resets = 0
         var unhalted: [UInt64] = []
         for seed in first..<first + count where failures < 3 {
             let p = RandomSoCProgram.generate(seed: seed)
@@ -45,6 +45,7 @@ import Verilated
             let r = try SoCLockStep.run(stim, library: lib, observe: { o in
                 if o.excW != 0 && o.eidW == 6 { interrupts += 1 }
                 if o.dbus.err { busErrors += 1 }
+                if o.reset { resets += 1 }
             })
             cycles += r.cycles
             if !r.agrees {
@@ -54,10 +55,10 @@ import Verilated
             if r.halted { halted += 1 } else { unhalted.append(seed) }
             uartBytes += r.uart.count
         }
-        print("SoC lock-step: \(count) random programs, \(cycles) cycles, \(halted) halted, \(uartBytes) UART bytes, \(interrupts) interrupts, \(busErrors) data-bus errors; not halted within the budget: \(unhalted)")
+        print("SoC lock-step: \(count) random programs, \(cycles) cycles, \(halted) halted, \(uartBytes) UART bytes, \(interrupts) interrupts, \(busErrors) data-bus errors, \(resets) system resets; not halted within the budget: \(unhalted)")
         #expect(halted * 10 >= Int(count) * 9, "most programs reach their end (\(halted) of \(count))")
-        #expect(uartBytes > Int(count) / 2 && interrupts > Int(count) && busErrors > Int(count) / 4,
-                "the programs send bytes, take interrupts and get bus errors")
+        #expect(uartBytes > Int(count) / 2 && interrupts > Int(count) && busErrors > Int(count) / 4 && resets > Int(count) / 10,
+                "the programs send bytes, take interrupts, get bus errors and reset the SoC")
     }
 
     /// The comparison can fail: a model observation with one wrong D-bus
