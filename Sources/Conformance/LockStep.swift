@@ -23,6 +23,9 @@ extension CycleObservation {
         ie = o.ie != 0; eie = o.eie != 0; bie = o.bie != 0
         tdev = o.tdev; tdevData = o.tdev_data
         reset = o.reset != 0
+        gpioOut = UInt8(truncatingIfNeeded: o.gpio_out)
+        uartTxWr = o.uart_tx_wr != 0; uartTxData = o.uart_tx_data; uartThre = o.uart_thre != 0
+        // gpioIn: an input the bridge does not report; the harness sets it
     }
 }
 
@@ -58,7 +61,10 @@ public func observationFields(_ o: CycleObservation) -> [(String, UInt64)] {
           ("valid", UInt64(o.valid)), ("stall", UInt64(o.stall)), ("kill", UInt64(o.kill)),
           ("ie", o.ie ? 1 : 0), ("eie", o.eie ? 1 : 0), ("bie", o.bie ? 1 : 0),
           ("ip", UInt64(o.ip)), ("im", UInt64(o.im)), ("cc", UInt64(o.cc)), ("tdev", UInt64(o.tdev)),
-          ("reset", o.reset ? 1 : 0)]
+          ("reset", o.reset ? 1 : 0),
+          ("gpio_in", UInt64(o.gpioIn)), ("gpio_out", UInt64(o.gpioOut)), ("uart_tx_wr", o.uartTxWr ? 1 : 0)]
+    if o.uartTxWr { f.append(("uart_tx_data", UInt64(o.uartTxData))) }
+    f.append(("uart_thre", o.uartThre ? 1 : 0))
     return f
 }
 
@@ -117,6 +123,9 @@ public struct LockStepResult: Sendable {
     public var divergence: Divergence?
     /// Test results reported by the program (model side).
     public var results: [BenchEvent]
+    /// The model's observation of the cycle the run stopped in (not
+    /// stepped): the last values of its VCD, as the RTL's VCD ends with them.
+    public var nextObservation: CycleObservation
 }
 
 public enum LockStep {
@@ -159,7 +168,9 @@ public enum LockStep {
         var brk = false
         var endCycle: UInt64? = nil
         var retired: UInt64 = 0
-        let chunk = 1024
+        // With a VCD the RTL steps no further than the model (both files end
+        // at the same edge).
+        let chunk = rtlVCD == nil ? 1024 : 1
         var buffer = [RTLObservation](repeating: RTLObservation(), count: chunk)
         var rtlCurrent = try rtl.observe()
         var k: UInt64 = 0
@@ -191,17 +202,20 @@ public enum LockStep {
                 if m.retire { mh.append((m.cycle, m.pcW, m.insnW)); if mh.count > 16 { mh.removeFirst() } }
                 if r.retire { rh.append((r.cycle, r.pcW, r.insnW)); if rh.count > 16 { rh.removeFirst() }; retired += 1 }
                 if let d = compare(m, r, cycle: k, modelHistory: mh, rtlHistory: rh) {
-                    return LockStepResult(cycles: k, ended: false, retired: retired, divergence: d, results: model.benchEvents)
+                    return LockStepResult(cycles: k, ended: false, retired: retired, divergence: d, results: model.benchEvents,
+                                          nextObservation: model.peekObservation())
                 }
                 if endCycle == nil && r.tdev & TestDeviceBits.end != 0 { endCycle = k }
                 rtlCurrent = buffer[i]
                 k += 1
                 if let e = endCycle, k > e + stimulus.drainCycles {
-                    return LockStepResult(cycles: k, ended: true, retired: retired, divergence: nil, results: model.benchEvents)
+                    return LockStepResult(cycles: k, ended: true, retired: retired, divergence: nil, results: model.benchEvents,
+                                          nextObservation: model.peekObservation())
                 }
             }
         }
-        return LockStepResult(cycles: k, ended: endCycle != nil, retired: retired, divergence: nil, results: model.benchEvents)
+        return LockStepResult(cycles: k, ended: endCycle != nil, retired: retired, divergence: nil, results: model.benchEvents,
+                                          nextObservation: model.peekObservation())
     }
 
     /// The first field in which the model's and the RTL's observation of

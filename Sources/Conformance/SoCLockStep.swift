@@ -58,6 +58,9 @@ public struct SoCLockStepResult: Sendable {
     public var gpioMismatch: (model: UInt32, rtl: UInt32)?
     /// The model's UART stream (equal to the RTL's when there is no mismatch).
     public var uart: [UART.Sent]
+    /// The model's observation of the cycle the run stopped in (not
+    /// stepped): the last values of its VCD, as the RTL's VCD ends with them.
+    public var nextObservation: CycleObservation
     public var agrees: Bool { divergence == nil && uartMismatch == nil && gpioMismatch == nil }
 }
 
@@ -89,15 +92,19 @@ public enum SoCLockStep {
         for g in schedule { model.drive(gpioPins: g.pins, at: g.cycle) }
         var haltCycle: UInt64? = nil
         var retired: UInt64 = 0
-        let chunk = 1024
+        // With a VCD the RTL steps no further than the model (both files end
+        // at the same edge).
+        let chunk = rtlVCD == nil ? 1024 : 1
         var buffer = [RTLObservation](repeating: RTLObservation(), count: chunk)
         var rtlCurrent = try rtl.observe()
         var k: UInt64 = 0
+        var pins: UInt8 = 0     // the GPIO inputs as driven (the bridge does not report them)
 
         func finish(_ divergence: Divergence?) throws -> SoCLockStepResult {
             rtl.takeUART()
             var r = SoCLockStepResult(cycles: k, halted: haltCycle != nil, retired: retired, divergence: divergence,
-                                      uartMismatch: nil, gpioMismatch: nil, uart: model.uartStream)
+                                      uartMismatch: nil, gpioMismatch: nil, uart: model.uartStream,
+                                      nextObservation: model.peekObservation())
             guard divergence == nil else { return r }
             let m = model.uartStream, t = rtl.uart
             if let i = (0..<max(m.count, t.count)).first(where: { i in
@@ -116,6 +123,7 @@ public enum SoCLockStep {
             if n == 0, let next = schedule.first {
                 schedule = schedule.dropFirst()
                 try rtl.setGPIOInputs(UInt8(truncatingIfNeeded: next.pins))
+                pins = UInt8(truncatingIfNeeded: next.pins)
                 rtlCurrent = try rtl.observe()
                 continue
             }
@@ -126,7 +134,8 @@ public enum SoCLockStep {
                 try rtl.model.stepObserving(into: UnsafeMutableBufferPointer(rebasing: p[0..<count]))
             }
             for i in 0..<count {
-                let r = CycleObservation(rtl: rtlCurrent)
+                var r = CycleObservation(rtl: rtlCurrent)
+                r.gpioIn = pins
                 model.step()
                 var m = modelObs
                 mutate?(&m)

@@ -25,6 +25,10 @@ protocol CycleBus: Equatable {
     /// ending `cycle` (a write landing, beat counters), since nothing else
     /// looks at them before that edge.
     mutating func cycle(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse
+    /// The answer `cycle` would give, without the edge's actions: nothing is
+    /// written through pointers or to devices (a `CycleCore.peek` of the
+    /// current cycle runs on a copy of the bus).
+    mutating func peek(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse
     /// Fill the bus-specific fields of an observation (its bus fields are set).
     func annotate(_ o: inout CycleObservation)
     /// `retired` is called for every retirement that does not take an
@@ -102,6 +106,16 @@ struct BenchBus: CycleBus {
 
     @inline(__always)
     mutating func cycle(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse {
+        evaluate(cycle, r, commit: true)
+    }
+
+    mutating func peek(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse {
+        evaluate(cycle, r, commit: false)
+    }
+
+    /// The answer and, when `commit`, the edge (counters, RAM write, test device).
+    @inline(__always)
+    mutating func evaluate(_ cycle: UInt64, _ r: CycleBusRequest, commit: Bool) -> CycleBusResponse {
         var o = CycleBusResponse()
         let iDone = r.iCyc && iCnt == iWait
         let iInErr = r.iAdr >= iErrLo && r.iAdr <= iErrHi
@@ -112,6 +126,7 @@ struct BenchBus: CycleBus {
         o.dAck = dDone && !dInErr; o.dErr = dDone && dInErr
         o.dDat = memory[Int((r.dAdr >> 2) & 0x3FFF)]
         o.interrupts = interruptLines
+        guard commit else { return o }
         // the edge
         iCnt = (r.iCyc && !iDone) ? iCnt + 1 : 0
         dCnt = (r.dCyc && !dDone) ? dCnt + 1 : 0

@@ -278,14 +278,28 @@ struct CycleCore<Bus: CycleBus>: Equatable {
 
     // MARK: the clock cycle
 
-    /// One clock cycle: combinational evaluation, then the rising edge.
+    /// The observation of the current cycle without stepping: what the next
+    /// `step` will show. Runs on a copy that returns before the edge, and its
+    /// bus answers without the edge's actions (`CycleBus.peek`): nothing
+    /// behind the pointers (memories, register file, caches) or in the
+    /// devices changes.
+    func peekObservation() -> CycleObservation {
+        var c = self
+        var out = CycleObservation()
+        c.step(observer: { out = $0 }, trace: nil, peek: true)
+        return out
+    }
+
+    /// One clock cycle: combinational evaluation, then the rising edge
+    /// (`peek`: only the evaluation, for `peekObservation`).
     @inline(__always)
-    mutating func step(observer: ((CycleObservation) -> Void)?, trace: ((CycleRetirement) -> Void)?) {
+    mutating func step(observer: ((CycleObservation) -> Void)?, trace: ((CycleRetirement) -> Void)?, peek: Bool = false) {
         // ---------------------------------------------------------- bus
         // The CPU's Wishbone outputs are registers: the slaves answer them
         // first (and do what they do at this cycle's edge).
-        let r = bus.cycle(cycle, CycleBusRequest(iCyc: iCyc, iAdr: iAdr, iCti: iCti, dCyc: dCyc, dAdr: dAdr,
-                                                 dDatO: dDatO, dSel: dSel, dWe: dWe, dCti: dCti))
+        let request = CycleBusRequest(iCyc: iCyc, iAdr: iAdr, iCti: iCti, dCyc: dCyc, dAdr: dAdr,
+                                      dDatO: dDatO, dSel: dSel, dWe: dWe, dCti: dCti)
+        let r = peek ? bus.peek(cycle, request) : bus.cycle(cycle, request)
         let iAck = r.iAck, iErr = r.iErr, iDatI = r.iDat
         let dAck = r.dAck, dErr = r.dErr, dDatI = r.dDat
         let interruptLines = r.interrupts
@@ -550,6 +564,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             bus.annotate(&o)
             observer(o)
         }
+        if peek { return }
 
         let retiring = validW && !killW
         if retiring {
@@ -1056,6 +1071,11 @@ public final class LM32CycleMachine {
 
     /// One clock cycle.
     public func step() { core.step(observer: observer, trace: trace) }
+
+    /// The observation of the current cycle, without stepping (what the next
+    /// `step` shows; nothing changes). A VCD ends with it, as the RTL's file
+    /// ends with the values of the cycle its last edge entered.
+    public func peekObservation() -> CycleObservation { core.peekObservation() }
 
     /// Skip whole periods of a provably idle machine in `run` and
     /// `runUntilEnd` when no observer and no trace are set (see

@@ -56,6 +56,16 @@ public struct CycleObservation: Equatable, Sendable {
     /// The SoC reset is high in this cycle (the cycle after a system-reset
     /// write, docs/soc.md cycle contract; never on the test bench).
     public var reset = false
+    /// The milkymist SoC's pins (socsim_soc_top's ports; 0 on the test
+    /// bench, as the bridge reports them there): the GPIO inputs and
+    /// outputs, an RXTX write presented to the UART in this cycle (the byte's
+    /// stamp) with `uartTxData` the granted master's DAT_O[7:0] (as the RTL's
+    /// uart_tx_data, in every cycle), and STAT.THRE.
+    public var gpioIn: UInt8 = 0
+    public var gpioOut: UInt8 = 0
+    public var uartTxWr = false
+    public var uartTxData: UInt8 = 0
+    public var uartThre = false
 
     public init() {}
 }

@@ -61,6 +61,17 @@ public protocol CycleDevices: AnyObject {
     func reset(at cycle: UInt64)
     /// Nothing in flight that the firmware waits for (the halt condition).
     func idle(at cycle: UInt64) -> Bool
+    /// Fill the devices' pins of an observation of `cycle` (`gpioIn`,
+    /// `gpioOut`, `uartTxWr`, `uartThre`) with their values during that
+    /// cycle. `csrWrite`: the offset of a CSR write presented in the cycle
+    /// (already passed to `write`, unless the bus only peeked); what it
+    /// changes shows from the next cycle on. Called only while observing,
+    /// after the bus's answer for `cycle`.
+    func annotate(_ o: inout CycleObservation, at cycle: UInt64, csrWrite: UInt32?)
+}
+
+extension CycleDevices {
+    public func annotate(_ o: inout CycleObservation, at cycle: UInt64, csrWrite: UInt32?) {}
 }
 
 /// The shared Wishbone bus of the SoC as the cycle model's bus (docs/soc.md,
@@ -104,6 +115,11 @@ struct SharedBus: CycleBus {
     /// CSR beats that reached the devices and memory writes so far: an idle
     /// period has none (device reads depend on time).
     var accesses: UInt64 = 0
+    /// The arbiter grants the data port in this cycle (the RTL's gnt = 0,
+    /// also while the SoC reset is high): DAT_O of the bus is the data port's.
+    var grantD = false
+    /// The last CSR write presented to the devices: its cycle and offset.
+    var csrWriteCycle = UInt64.max, csrWriteOffset: UInt32 = 0
 
     init(slots: UnsafeMutablePointer<Slot>, count: Int, map: SharedBusMap, devices: any CycleDevices) {
         self.slots = slots; slotCount = count
@@ -114,6 +130,18 @@ struct SharedBus: CycleBus {
 
     @inline(__always)
     mutating func cycle(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse {
+        evaluate(cycle, r, commit: true)
+    }
+
+    mutating func peek(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse {
+        evaluate(cycle, r, commit: false)
+    }
+
+    /// The answer and, when `commit`, what lands at the edge (memory and CSR
+    /// writes). Without `commit` the devices are only brought to `cycle` and
+    /// read, which the next committed cycle would do as well.
+    @inline(__always)
+    mutating func evaluate(_ cycle: UInt64, _ r: CycleBusRequest, commit: Bool) -> CycleBusResponse {
         var o = CycleBusResponse()
         if cycle >= wakeAt {
             let w = devices.object.interrupts(at: cycle)
@@ -121,6 +149,9 @@ struct SharedBus: CycleBus {
             wakeAt = wakeEveryCycle ? cycle + 1 : max(w.until, cycle + 1)
         }
         o.interrupts = lines
+        // The RTL's gnt: the owner keeps the bus while it holds CYC, else the
+        // data port when it asks (also computed while in reset).
+        grantD = r.dCyc && !(owner == 1 && r.iCyc)
         if cycle == resetCycle {
             // The interconnect is in reset: no beat completes.
             resetHigh = true
@@ -148,12 +179,12 @@ struct SharedBus: CycleBus {
                 if beatCycle == (we ? m.writeCycles : m.readCycles) - 1 {
                     ack = true
                     let i = Int((a &- m.base) >> 2)
-                    if we {
+                    // DAT_I is the addressed word also in a write's ACK cycle (before it lands)
+                    dat = m.words[i]
+                    if we && commit {
                         let mask = wishboneLaneMask(r.dSel)
                         m.words[i] = (m.words[i] & ~mask) | (r.dDatO & mask)
                         accesses &+= 1
-                    } else {
-                        dat = m.words[i]
                     }
                 }
                 break
@@ -165,7 +196,9 @@ struct SharedBus: CycleBus {
                 if we {
                     if beatCycle == csrWriteCycles - 1 {
                         ack = true
-                        if devices.object.write(offset: a &- csrBase, data: r.dDatO, sel: r.dSel, at: cycle) {
+                        dat = csrSample     // DAT_I: the CSR read register, also for a write
+                        csrWriteCycle = cycle; csrWriteOffset = a &- csrBase
+                        if commit, devices.object.write(offset: a &- csrBase, data: r.dDatO, sel: r.dSel, at: cycle) {
                             resetCycle = cycle + 1
                         }
                         wakeAt = cycle + 1
@@ -183,7 +216,11 @@ struct SharedBus: CycleBus {
         return o
     }
 
-    func annotate(_ o: inout CycleObservation) { o.reset = resetHigh }
+    func annotate(_ o: inout CycleObservation) {
+        o.reset = resetHigh
+        o.uartTxData = grantD ? UInt8(truncatingIfNeeded: o.dbus.datW) : 0
+        devices.object.annotate(&o, at: o.cycle, csrWrite: csrWriteCycle == o.cycle ? csrWriteOffset : nil)
+    }
 
     /// Skipping is exact between device wake-ups when no CSR beat or memory
     /// write happened in the compared interval (`accesses`): the devices
@@ -320,6 +357,11 @@ public final class SharedBusMachine {
 
     /// One clock cycle.
     public func step() { core.step(observer: observer, trace: trace) }
+
+    /// The observation of the current cycle, without stepping (what the next
+    /// `step` shows; nothing changes). A VCD ends with it, as the RTL's file
+    /// ends with the values of the cycle its last edge entered.
+    public func peekObservation() -> CycleObservation { core.peekObservation() }
 
     /// Skip whole periods of a provably idle machine in `run` when no
     /// observer and no trace are set (`CycleCore.runSkippingIdle`, bounded by

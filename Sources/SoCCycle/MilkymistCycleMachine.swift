@@ -73,6 +73,8 @@ public final class MilkymistCycleDevices: CycleDevices {
 
     public func write(offset: UInt32, data: UInt32, sel: UInt8, at cycle: UInt64) -> Bool {
         bring(to: cycle)
+        // what the write changes shows from the next cycle on (annotate)
+        beforeWrite = (cycle, UInt8(truncatingIfNeeded: sysctl.gpioOutputs), uart.transmitterIdle)
         let (bank, index) = CSRBridge.decode(offset: offset)
         switch bank {
         case uartBank:
@@ -108,6 +110,28 @@ public final class MilkymistCycleDevices: CycleDevices {
     public func idle(at cycle: UInt64) -> Bool {
         bring(to: cycle)
         return uart.transmitterIdle
+    }
+
+    /// GPIO_OUT and THRE just before the last CSR write, and its cycle.
+    private var beforeWrite: (cycle: UInt64, gpioOut: UInt8, thre: Bool) = (.max, 0, true)
+
+    /// The pins of socsim_soc_top during `cycle`: GPIO inputs and outputs,
+    /// the UART's RXTX write strobe and STAT.THRE (a write presented in this
+    /// cycle changes GPIO_OUT and THRE from the next one).
+    public func annotate(_ o: inout CycleObservation, at cycle: UInt64, csrWrite: UInt32?) {
+        bring(to: cycle)
+        o.gpioIn = UInt8(truncatingIfNeeded: sysctl.gpioPins)
+        if beforeWrite.cycle == cycle {
+            o.gpioOut = beforeWrite.gpioOut
+            o.uartThre = beforeWrite.thre
+        } else {
+            o.gpioOut = UInt8(truncatingIfNeeded: sysctl.gpioOutputs)
+            o.uartThre = uart.transmitterIdle
+        }
+        if let offset = csrWrite {
+            let (bank, index) = CSRBridge.decode(offset: offset)
+            o.uartTxWr = bank == uartBank && UART.alias(index) == UART.rxtx
+        }
     }
 }
 
@@ -218,6 +242,10 @@ public final class MilkymistCycleMachine {
 
     /// One clock cycle.
     public func step() { machine.step() }
+
+    /// The observation of the current cycle, without stepping (what the next
+    /// `step` shows; nothing changes but the devices' lazy catching up).
+    public func peekObservation() -> CycleObservation { machine.peekObservation() }
 
     /// Run until the firmware halts, `maxCycles` (an absolute cycle number,
     /// as `MilkymistMachine.run`) or `shouldStop` (asked between chunks).

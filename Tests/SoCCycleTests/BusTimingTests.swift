@@ -97,9 +97,12 @@ func runRaw(_ source: String, cycles: UInt64 = 3000, sdramLatency: Int = 8,
         #expect(d[3].datR == 5 && d[5].datR == Sysctl.systemID)
         #expect(m.regs[2] == Sysctl.systemID && m.regs[5] == 5 && m.regs[7] == Sysctl.systemID)
         #expect(m.gpioOutputs == 5)
-        // DAT_R is 0 outside the ACK cycle of a read.
-        #expect(obs.allSatisfy { ($0.dbus.ack && !$0.dbus.we) || $0.dbus.datR == 0 })
-        #expect(obs.allSatisfy { ($0.ibus.ack && !$0.ibus.we) || $0.ibus.datR == 0 })
+        // DAT_R is 0 outside ACK cycles; in a write's ACK cycle it is what the
+        // RTL's interconnect drives: the CSR read register (the last CSR read,
+        // SYSTEM_ID), the BRAM or SDRAM word before the write lands.
+        #expect(obs.allSatisfy { $0.dbus.ack || $0.dbus.datR == 0 })
+        #expect(obs.allSatisfy { $0.ibus.ack || $0.ibus.datR == 0 })
+        #expect(d[1].datR == Sysctl.systemID && d[2].datR == 0 && d[4].datR == 0)
     }
 
     /// The I-cache refill from BRAM at reset: bursts of 4 beats, 2 cycles each.
