@@ -1,7 +1,8 @@
 // The cycle model's per-cycle observations written as a VCD whose scopes,
-// names, widths and timing are those of a Verilator VCD of the RTL test bench
-// (RTL/tb/socsim_tb_top.v traced by the bridge), so that the two files of one
-// run diff clean and open with the same GTKWave save files (Waves/*.gtkw).
+// names, widths and timing are those of a Verilator VCD of the RTL top the
+// model runs on, traced by the bridge: the test bench (RTL/tb/socsim_tb_top.v)
+// or the milkymist SoC (RTL/soc/socsim_soc_top.v), so that the two files of
+// one run diff clean and open with the same GTKWave save files (Waves/*.gtkw).
 //
 // Timing, as the bridge dumps the RTL (RTL/bridge/bridge.cpp, one_cycle):
 // with period P and `origin` the start of cycle 0, cycle k spans
@@ -13,12 +14,16 @@
 // with two reset cycles, the program is loaded, and reset is applied for two
 // more (which also re-evaluates the RAM's read ports after the load).
 //
-// Names: every port of socsim_tb_top under TOP and TOP.socsim_tb_top (as
-// Verilator writes them), the CPU's Wishbone and interrupt ports under
-// TOP.socsim_tb_top.lm32, and the pipeline signals the bench's outputs are
-// assigned from under lm32.cpu, lm32.cpu.instruction_unit and
-// lm32.cpu.interrupt_unit. Aliases share one identifier, as in Verilator's
-// files.
+// Names: every port of the top (socsim_tb_top, or socsim_soc_top but for the
+// UART's serial pins) under TOP and TOP.<top> (as Verilator writes them), the
+// CPU's Wishbone and interrupt ports under TOP.<top>.lm32, and the pipeline
+// signals the observation outputs are assigned from under lm32.cpu,
+// lm32.cpu.instruction_unit and lm32.cpu.interrupt_unit. Aliases share one
+// identifier, as in Verilator's files.
+//
+// The file ends at the falling edge after the values of the cycle the run
+// stopped in (`finish(next:)`), where the bridge's file ends after as many
+// edges.
 
 import LM32Cycle
 import Waves
@@ -37,8 +42,28 @@ public struct CycleVCDOptions: Sendable {
     public init() {}
 }
 
+/// The RTL top a model VCD mirrors.
+public enum CycleVCDTop: Sendable, Equatable {
+    /// RTL/tb/socsim_tb_top.v with this configuration (wait states, error windows).
+    case bench(BenchConfig)
+    /// RTL/soc/socsim_soc_top.v, the milkymist SoC, with its SDRAM latency
+    /// input; `cycleCounter`: the CPU has one (lm32.cpu.cc exists; not in the
+    /// milkymist profile).
+    case soc(sdramLatency: Int, cycleCounter: Bool = false)
+
+    /// The top module's name (the scope under TOP).
+    public var module: String {
+        switch self {
+        case .bench: "socsim_tb_top"
+        case .soc: "socsim_soc_top"
+        }
+    }
+
+    var isSoC: Bool { if case .soc = self { true } else { false } }
+}
+
 /// The signals a cycle observation supplies, in one place: the name of each
-/// source under socsim_tb_top, its width and how to read it.
+/// source under the top, its width and how to read it.
 public enum CycleSource: Int, CaseIterable, Sendable {
     case clk, rst, irq, extBreak, iWait, dWait, iErrEn, iErrLo, iErrHi, dErrEn, dErrLo, dErrHi
     case iAdr, iDatW, iDatR, iSel, iCti, iBte, iCyc, iStb, iWe, iAck, iErr
@@ -46,6 +71,13 @@ public enum CycleSource: Int, CaseIterable, Sendable {
     case pcF, pcD, pcX, pcM, pcW, valid, stall, kill, retire, insnW, rfWe, rfIdx, rfData
     case excW, eidW, ie, eie, bie, ip, im, cc
     case tdevEnd, tdevResult, tdevName, tdevChar, tdevData
+    // socsim_soc_top only
+    case socRst, sdramLatency, gpioIn, gpioOut, uartTxWr, uartTxData, uartThre
+
+    /// A port of the test bench only (its configuration inputs).
+    var benchOnly: Bool { (CycleSource.iWait.rawValue...CycleSource.dErrHi.rawValue).contains(rawValue) }
+    /// A port of the SoC top only.
+    var socOnly: Bool { rawValue >= CycleSource.socRst.rawValue }
 
     /// The port name in socsim_tb_top.
     public var name: String {
@@ -63,6 +95,8 @@ public enum CycleSource: Int, CaseIterable, Sendable {
         case .ie: "ie"; case .eie: "eie"; case .bie: "bie"; case .ip: "ip"; case .im: "im"; case .cc: "cc"
         case .tdevEnd: "tdev_end"; case .tdevResult: "tdev_result"; case .tdevName: "tdev_name"
         case .tdevChar: "tdev_char"; case .tdevData: "tdev_data"
+        case .socRst: "soc_rst"; case .sdramLatency: "sdram_latency"; case .gpioIn: "gpio_in"; case .gpioOut: "gpio_out"
+        case .uartTxWr: "uart_tx_wr"; case .uartTxData: "uart_tx_data"; case .uartThre: "uart_thre"
         }
     }
 
@@ -70,7 +104,7 @@ public enum CycleSource: Int, CaseIterable, Sendable {
         switch self {
         case .irq, .iErrLo, .iErrHi, .dErrLo, .dErrHi, .iAdr, .iDatW, .iDatR, .dAdr, .dDatW, .dDatR,
              .pcF, .pcD, .pcX, .pcM, .pcW, .insnW, .rfData, .ip, .im, .cc, .tdevData: 32
-        case .iWait, .dWait: 8
+        case .iWait, .dWait, .sdramLatency, .gpioIn, .gpioOut, .uartTxData: 8
         case .iSel, .dSel: 4
         case .iCti, .dCti, .eidW: 3
         case .iBte, .dBte, .excW: 2
@@ -84,16 +118,18 @@ public enum CycleSource: Int, CaseIterable, Sendable {
 public final class CycleVCD {
     /// Version of the names, widths and timing described in docs/waves.md;
     /// bump it when they change.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// The `$version` text of a model VCD.
-    public static func versionLine(profile: String) -> String {
-        "SoCSim cycle model, waves format \(formatVersion), profile \(profile)"
+    public static func versionLine(profile: String, top: CycleVCDTop? = nil) -> String {
+        "SoCSim cycle model, waves format \(formatVersion), profile \(profile)" + (top?.isSoC == true ? ", top socsim_soc_top" : "")
     }
 
     public let writer: VCDWriter
     public let options: CycleVCDOptions
+    public let top: CycleVCDTop
     private let bench: BenchConfig
+    private let sdramLatency: UInt64
     /// Declared signal per source (nil: filtered out) and the derived ones.
     private var signal: [VCDWriter.Signal?]
     private var pc30: [VCDWriter.Signal?] = []
@@ -102,15 +138,29 @@ public final class CycleVCD {
     private var lastCycle: UInt64? = nil
     private let half: UInt64
 
-    public init(writer: VCDWriter, bench: BenchConfig, options: CycleVCDOptions = CycleVCDOptions()) {
+    /// A VCD with the test bench's names.
+    public convenience init(writer: VCDWriter, bench: BenchConfig, options: CycleVCDOptions = CycleVCDOptions()) {
+        self.init(writer: writer, top: .bench(bench), options: options)
+    }
+
+    public init(writer: VCDWriter, top flavour: CycleVCDTop, options: CycleVCDOptions = CycleVCDOptions()) {
         precondition(options.clockPeriodPs >= 2 && options.clockPeriodPs % 2 == 0, "even clock period")
         self.writer = writer
-        self.bench = bench
+        self.top = flavour
+        var cycleCounter = true
+        switch flavour {
+        case .bench(let b):
+            bench = b; sdramLatency = 0
+            inputSources = [.irq, .extBreak]
+        case .soc(let latency, let cc):
+            bench = BenchConfig(); sdramLatency = UInt64(max(0, latency)); cycleCounter = cc
+            inputSources = [.extBreak, .gpioIn]
+        }
         self.options = options
         half = options.clockPeriodPs / 2
         signal = Array(repeating: nil, count: CycleSource.allCases.count)
 
-        let top = ["TOP"], tb = ["TOP", "socsim_tb_top"], lm32 = tb + ["lm32"], cpu = lm32 + ["cpu"]
+        let top = ["TOP"], tb = ["TOP", flavour.module], lm32 = tb + ["lm32"], cpu = lm32 + ["cpu"]
         let iu = cpu + ["instruction_unit"], intu = cpu + ["interrupt_unit"]
         func keep(_ scope: [String], _ name: String) -> Bool {
             if options.scopes.isEmpty { return true }
@@ -118,7 +168,11 @@ public final class CycleVCD {
             return options.scopes.contains { full == $0 || full.hasPrefix($0 + ".") }
         }
         // Every name of one source; the first kept one declares it, the rest alias it.
+        let soc = flavour.isSoC
+        // the CPU's reset: the bench's rst, the SoC's soc_rst
+        let cpuReset: CycleSource = soc ? .socRst : .rst
         func names(_ s: CycleSource) -> [([String], String)] {
+            if soc ? s.benchOnly : s.socOnly { return [] }
             var n: [([String], String)] = [(top, s.name), (tb, s.name)]
             let cpuPorts: [CycleSource: String] = [
                 .iAdr: "I_ADR_O", .iDatW: "I_DAT_O", .iDatR: "I_DAT_I", .iSel: "I_SEL_O", .iCti: "I_CTI_O", .iBte: "I_BTE_O",
@@ -127,9 +181,9 @@ public final class CycleVCD {
                 .dCyc: "D_CYC_O", .dStb: "D_STB_O", .dWe: "D_WE_O", .dAck: "D_ACK_I", .dErr: "D_ERR_I",
             ]
             if let p = cpuPorts[s] { n += [(lm32, p), (cpu, p)] }
+            if s == cpuReset { n += [(lm32, "rst_i"), (cpu, "rst_i"), (iu, "rst_i"), (intu, "rst_i")] }
             switch s {
             case .clk: n += [(lm32, "clk_i"), (cpu, "clk_i"), (iu, "clk_i"), (intu, "clk_i")]
-            case .rst: n += [(lm32, "rst_i"), (cpu, "rst_i"), (iu, "rst_i"), (intu, "rst_i")]
             case .irq: n += [(lm32, "interrupt"), (cpu, "interrupt"), (intu, "interrupt")]
             case .extBreak: n += [(lm32, "ext_break"), (cpu, "ext_break")]
             case .iAdr: n += [(iu, "i_adr_o")]
@@ -140,7 +194,7 @@ public final class CycleVCD {
             case .iErr: n += [(iu, "i_err_i")]
             case .iSel: n += [(iu, "i_sel_o")]
             case .iCti: n += [(iu, "i_cti_o")]
-            case .cc: n += [(cpu, "cc")]
+            case .cc: if cycleCounter { n += [(cpu, "cc")] }
             case .rfData: n += [(cpu, "w_result")]
             case .rfIdx: n += [(cpu, "write_idx_w")]
             case .rfWe: n += [(cpu, "reg_write_enable_q_w")]
@@ -227,6 +281,13 @@ public final class CycleVCD {
         v[CycleSource.tdevName.rawValue] = b(o.tdev & TestDeviceBits.name != 0)
         v[CycleSource.tdevChar.rawValue] = b(o.tdev & TestDeviceBits.character != 0)
         v[CycleSource.tdevData.rawValue] = UInt64(o.tdevData)
+        v[CycleSource.socRst.rawValue] = b(o.reset)
+        v[CycleSource.sdramLatency.rawValue] = sdramLatency
+        v[CycleSource.gpioIn.rawValue] = UInt64(o.gpioIn)
+        v[CycleSource.gpioOut.rawValue] = UInt64(o.gpioOut)
+        v[CycleSource.uartTxWr.rawValue] = b(o.uartTxWr)
+        v[CycleSource.uartTxData.rawValue] = UInt64(o.uartTxData)
+        v[CycleSource.uartThre.rawValue] = b(o.uartThre)
     }
 
     private let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: CycleSource.allCases.count)
@@ -244,8 +305,13 @@ public final class CycleVCD {
         row.deallocate()
     }
 
-    private var inputPlanIndex: (irq: Int?, brk: Int?) = (nil, nil)
-    private var lastInputs: (irq: UInt64, brk: UInt64) = (0, 0)
+    /// The top's inputs among the sources (bench: interrupt lines and
+    /// external break; SoC: external break and GPIO pins): driven between
+    /// cycles, they change with the falling clock.
+    private let inputSources: [CycleSource]
+    /// Per input source: its plan index (nil: filtered out) and last value.
+    private var inputPlanIndex: [Int?] = []
+    private var lastInputs: [UInt64] = []
 
     /// The plan in declaration order: sources, the 30-bit PCs, the stage bits.
     private func makePlan() {
@@ -259,8 +325,8 @@ public final class CycleVCD {
         planShift = .allocate(capacity: max(1, plan.count))
         row = .allocate(capacity: max(1, plan.count))
         for (i, p) in plan.enumerated() { planSource[i] = p.0; planShift[i] = p.1 }
-        inputPlanIndex = (plan.firstIndex { $0.0 == CycleSource.irq.rawValue },
-                          plan.firstIndex { $0.0 == CycleSource.extBreak.rawValue })
+        inputPlanIndex = inputSources.map { s in plan.firstIndex { $0.0 == s.rawValue } }
+        lastInputs = Array(repeating: 0, count: inputSources.count)
     }
 
     /// Values of all declared signals into `row` (the writer masks them to width).
@@ -290,19 +356,20 @@ public final class CycleVCD {
         } else {
             writer.advance(to: t)
             fillRow()
-            // The bench's inputs (interrupt lines, external break) change
-            // between cycles, where the bridge sets them: they show at the
-            // start of cycle k with the falling clock, not at the rising edge.
-            let irq = inputPlanIndex.irq.map { (i: $0, v: row[$0]) }
-            let brk = inputPlanIndex.brk.map { (i: $0, v: row[$0]) }
-            if let irq { row[irq.i] = lastInputs.irq }
-            if let brk { row[brk.i] = lastInputs.brk }
+            // The top's inputs (bench: interrupt lines, external break; SoC:
+            // external break, GPIO pins) change between cycles, where the
+            // bridge sets them: they show at the start of cycle k with the
+            // falling clock, not at the rising edge.
+            for (n, index) in inputPlanIndex.enumerated() {
+                if let i = index { row[i] = lastInputs[n] }
+            }
             try writer.update(row)
             writer.advance(to: t + half)
-            if let irq, let sig = signal[CycleSource.irq.rawValue] { try writer.set(sig, irq.v) }
-            if let brk, let sig = signal[CycleSource.extBreak.rawValue] { try writer.set(sig, brk.v) }
+            for (n, s) in inputSources.enumerated() where inputPlanIndex[n] != nil {
+                if let sig = signal[s.rawValue] { try writer.set(sig, scratch[s.rawValue]) }
+            }
         }
-        lastInputs = (scratch[CycleSource.irq.rawValue], scratch[CycleSource.extBreak.rawValue])
+        for (n, s) in inputSources.enumerated() { lastInputs[n] = scratch[s.rawValue] }
         if clkHigh, let c = signal[CycleSource.clk.rawValue] {
             // the falling edge that starts cycle k
             writer.advance(to: t + half)
@@ -317,8 +384,15 @@ public final class CycleVCD {
     }
 
     /// End the file at the falling edge after the last recorded cycle's
-    /// values (the next rising edge would show values not yet known) and flush.
-    public func finish() throws {
+    /// values and flush. `next`: the observation of the cycle the run stopped
+    /// in, not stepped (the machine's `peekObservation()`); recorded first
+    /// when it follows the last recorded cycle inside the window, so that the
+    /// file ends where the RTL's does after as many edges (its last rising
+    /// edge shows that cycle's values).
+    public func finish(next: CycleObservation? = nil) throws {
+        if let n = next, n.cycle == (lastCycle.map { $0 + 1 } ?? options.fromCycle) {
+            try record(n)
+        }
         guard started, let k = lastCycle else { try writer.flush(); return }
         try writer.finish(at: valueTime(k) + (k > 0 ? half : 0))
     }

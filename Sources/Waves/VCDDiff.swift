@@ -25,13 +25,21 @@ public struct VCDDiffResult: Sendable {
     /// The compared time window (ps): both files' common span.
     public var from: UInt64
     public var to: UInt64
-    public var equal: Bool { divergences.isEmpty && widthMismatches.isEmpty }
+    /// Each file's span (ps): its first and last time.
+    public var spanA: ClosedRange<UInt64>
+    public var spanB: ClosedRange<UInt64>
+    /// The spans differ and the comparison asked for the whole span.
+    public var spanMismatch: Bool
+    public var equal: Bool { divergences.isEmpty && widthMismatches.isEmpty && !spanMismatch }
 }
 
 public enum VCDDiff {
     /// Compare every signal name present in both files over the time span
     /// both files cover. Several vars of one name (rare) use the first.
-    public static func compare(_ a: VCDFile, _ b: VCDFile) -> VCDDiffResult {
+    /// Unless `commonSpan`, the two files must also start and end at the
+    /// same times (`spanMismatch` otherwise): equal files of one run cover
+    /// the same span; `commonSpan` compares a window with a whole run.
+    public static func compare(_ a: VCDFile, _ b: VCDFile, commonSpan: Bool = false) -> VCDDiffResult {
         var byNameA: [String: VCDSignal] = [:]
         for s in a.signals where byNameA[s.name] == nil { byNameA[s.name] = s }
         var byNameB: [String: VCDSignal] = [:]
@@ -40,7 +48,9 @@ public enum VCDDiff {
         var result = VCDDiffResult(compared: 0, divergences: [], widthMismatches: [],
                                    onlyInA: byNameA.keys.filter { byNameB[$0] == nil }.sorted(),
                                    onlyInB: byNameB.keys.filter { byNameA[$0] == nil }.sorted(),
-                                   from: from, to: to)
+                                   from: from, to: to,
+                                   spanA: a.startTime...max(a.startTime, a.endTime), spanB: b.startTime...max(b.startTime, b.endTime),
+                                   spanMismatch: !commonSpan && (a.startTime != b.startTime || a.endTime != b.endTime))
         for name in byNameA.keys.sorted() {
             guard let sa = byNameA[name], let sb = byNameB[name] else { continue }
             if sa.width != sb.width { result.widthMismatches.append((name, sa.width, sb.width)); continue }

@@ -58,7 +58,7 @@ struct Conform: ParsableCommand {
     @Option(name: .customLong("max-cycles"), help: "Cycle budget per program.")
     var maxCycles: UInt64 = 1_000_000
 
-    @Option(name: .customLong("vcd-dir"), help: "Write the RTL's VCD of a diverging run into this directory.")
+    @Option(name: .customLong("vcd-dir"), help: "Write both VCDs of a run (NAME-rtl.vcd, NAME-model.vcd) into this directory (for --random: of diverging runs only).")
     var vcdDirectory: String?
 
     @OptionGroup var link: LinkOptions
@@ -167,7 +167,7 @@ struct Conform: ParsableCommand {
         let r = try socLockStep(stimulus, library: socLibrary(), name: "program")
         if !r.agrees {
             print("DIVERGENCE (milkymist, SDRAM latency \(sdramLatency)):\n\(Self.describe(r))")
-            if let v = vcdPath("program") { print("RTL VCD: \(v.rtl)") }
+            if let v = vcdPath("program") { print("VCDs: \(v.rtl) \(v.model)") }
             throw ExitCode(Exit.simulationFailure)
         }
         let text = String(decoding: r.uart.map(\.byte), as: UTF8.self)
@@ -194,10 +194,12 @@ struct Conform: ParsableCommand {
             if !r.agrees {
                 divergences += 1
                 print("DIVERGENCE seed \(s) (milkymist, SDRAM latency \(latency)):\n\(Self.describe(r))")
-                if let v = vcdPath(name) { print("RTL VCD: \(v.rtl)") }
+                if let v = vcdPath(name) { print("VCDs: \(v.rtl) \(v.model)") }
                 print("program:\n\(program.source)")
             } else if let v = vcdPath(name) {
-                try? FileManager.default.removeItem(atPath: v.rtl)     // keep only diverging runs' waves
+                // keep only diverging runs' waves
+                try? FileManager.default.removeItem(atPath: v.rtl)
+                try? FileManager.default.removeItem(atPath: v.model)
             }
         }
         print("\(count) random SoC programs (seeds \(seed)…\(seed + count - 1)) on milkymist: \(divergences) divergences, "
@@ -214,10 +216,32 @@ struct Conform: ParsableCommand {
         return "no divergence"
     }
 
-    /// One SoC lock-step run; with --vcd-dir, the RTL's VCD of it (the
-    /// model's VCD uses the test bench's names and is not written for the SoC yet).
+    /// One SoC lock-step run; with --vcd-dir, the RTL's and the model's VCDs
+    /// of it (the model's with socsim_soc_top's names).
     private func socLockStep(_ stimulus: SoCStimulus, library: RTLLibrary, name: String) throws -> SoCLockStepResult {
-        try SoCLockStep.run(stimulus, library: library, rtlVCD: vcdPath(name)?.rtl)
+        guard let paths = vcdPath(name) else { return try SoCLockStep.run(stimulus, library: library) }
+        let top = CycleVCDTop.soc(sdramLatency: stimulus.sdramLatency)
+        return try withModelVCD(paths.model, top: top, profile: RTLSoCProfile.milkymist.rawValue) { record in
+            let r = try SoCLockStep.run(stimulus, library: library, rtlVCD: paths.rtl, observe: record)
+            return (r, r.nextObservation)
+        }
+    }
+
+    /// Run `body` with an observer that writes the model's VCD to `path`;
+    /// the file ends with the observation `body` returns beside its result.
+    private func withModelVCD<R>(_ path: String, top: CycleVCDTop, profile: String,
+                                 _ body: (@escaping (CycleObservation) -> Void) throws -> (R, CycleObservation)) throws -> R {
+        let file = try VCDFileOutput(path: path)
+        defer { file.close() }
+        let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile, top: top)) { try file.write($0) }
+        let waves = CycleVCD(writer: writer, top: top)
+        var writeError: Error?
+        let (result, next) = try body { o in
+            if writeError == nil { do { try waves.record(o) } catch { writeError = error } }
+        }
+        if writeError == nil { do { try waves.finish(next: next) } catch { writeError = error } }
+        if let writeError { throw InputError("cannot write \(path): \(writeError)") }
+        return result
     }
 
     private func vcdPath(_ name: String) -> (rtl: String, model: String)? {
@@ -232,16 +256,9 @@ struct Conform: ParsableCommand {
         guard let paths = vcdPath(name) else {
             return try LockStep.run(stimulus, config: Self.config(p), library: library)
         }
-        let file = try VCDFileOutput(path: paths.model)
-        defer { file.close() }
-        let writer = VCDWriter(version: CycleVCD.versionLine(profile: p.rawValue)) { try file.write($0) }
-        let waves = CycleVCD(writer: writer, bench: stimulus.bench)
-        var writeError: Error?
-        let r = try LockStep.run(stimulus, config: Self.config(p), library: library, rtlVCD: paths.rtl) { o in
-            if writeError == nil { do { try waves.record(o) } catch { writeError = error } }
+        return try withModelVCD(paths.model, top: .bench(stimulus.bench), profile: p.rawValue) { record in
+            let r = try LockStep.run(stimulus, config: Self.config(p), library: library, rtlVCD: paths.rtl, observe: record)
+            return (r, r.nextObservation)
         }
-        if writeError == nil { do { try waves.finish() } catch { writeError = error } }
-        if let writeError { throw InputError("cannot write \(paths.model): \(writeError)") }
-        return r
     }
 }

@@ -15,7 +15,7 @@ struct CycleRunOptions: ParsableArguments {
         """)
     var cycle = false
 
-    @Option(help: ArgumentHelp("Write a VCD of the cycle-exact model with the RTL test bench's names (implies --cycle).", valueName: "file"))
+    @Option(help: ArgumentHelp("Write a VCD of the cycle-exact model with the names of its RTL top: the test bench, or with --soc milkymist the SoC (implies --cycle).", valueName: "file"))
     var vcd: String?
 
     @Option(name: .customLong("vcd-from"), help: ArgumentHelp("First cycle written to the VCD.", valueName: "cycle"))
@@ -100,7 +100,8 @@ struct CycleRunOptions: ParsableArguments {
             }
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
-        if writeError == nil { do { try waves?.finish() } catch { writeError = error } }
+        // the file ends with the values of the cycle the run stopped in, as the RTL's
+        if writeError == nil { do { try waves?.finish(next: machine.peekObservation()) } catch { writeError = error } }
         file?.close()
         if let writeError { throw InputError("cannot write '\(vcd ?? "")': \(writeError)") }
 
@@ -177,6 +178,12 @@ extension CycleRunOptions {
             }
             if ev.contains(.testEnd) { ended = true }
         }
+        if ended {
+            // The model's run steps through the end write's cycle: one more
+            // edge, so both runs make as many and their VCDs end alike.
+            try m.step(1)
+            cycles += 1
+        }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         try m.stopVCD()
         FileHandle.standardOutput.write(out)
@@ -191,7 +198,7 @@ extension CycleRunOptions {
             throw ExitCode(Exit.interrupted)
         }
         if ended {
-            err.write(Data("socsim: program ended after \(cycles + 1) cycles\n".utf8))
+            err.write(Data("socsim: program ended after \(cycles) cycles\n".utf8))
             if failures > 0 { throw ExitCode(Exit.simulationFailure) }
         } else {
             err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))

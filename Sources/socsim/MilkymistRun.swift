@@ -1,8 +1,10 @@
 import ArgumentParser
+import CycleWaves
 import Foundation
 import LM32
 import SoC
 import SoCCycle
+import Waves
 
 
 /// `socsim run --soc …`: which machine runs the program.
@@ -51,7 +53,7 @@ extension Run {
         let image = try buildImage(soc)
         // The SoC's own CPU unless --profile names another one.
         let config = profile == CoreConfig.testbenchCache.name ? soc.cpu : CoreConfig.profile(named: profile)!
-        if waves.cycle { return try runMilkymistCycle(soc: soc, config: config, image: image) }
+        if waves.cycle || waves.vcd != nil { return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency) }
         let machine = MilkymistMachine(soc: soc, config: config)
         machine.load(image)
 
@@ -75,16 +77,51 @@ extension Run {
     /// Run on the milkymist SoC with the cycle-exact core (`--cycle`): the
     /// cycle contract of docs/soc.md, from reset at the CPU's reset vector.
     /// UART bytes go to standard output as they are sent.
-    func runMilkymistCycle(soc: SoCDescription, config: CoreConfig, image: ProgramImage) throws {
+    func runMilkymistCycle(soc: SoCDescription, config: CoreConfig, image: ProgramImage, sdramLatency: Int) throws {
         if trace != nil { throw ValidationError("--trace is for the functional core") }
         let machine = MilkymistCycleMachine(soc: soc, config: config)
         machine.load(image)
         let out = FileHandle.standardOutput
         machine.onUARTByte = { out.write(Data([$0.byte])) }
 
+        // --vcd: socsim_soc_top's names (CycleVCD's SoC top), the window and scopes of the bench's
+        var file: VCDFileOutput?
+        var vcd: CycleVCD?
+        var writeError: Error?
+        if let path = waves.vcd {
+            let f = try VCDFileOutput(path: path)
+            file = f
+            let top = CycleVCDTop.soc(sdramLatency: sdramLatency, cycleCounter: config.cycleCounter)
+            let writer = VCDWriter(version: CycleVCD.versionLine(profile: config.name, top: top)) { try f.write($0) }
+            var o = CycleVCDOptions()
+            o.fromCycle = waves.vcdFrom
+            o.toCycle = waves.vcdTo ?? .max
+            o.scopes = waves.scopes
+            let w = CycleVCD(writer: writer, top: top, options: o)
+            vcd = w
+            machine.observer = { obs in
+                if writeError == nil { do { try w.record(obs) } catch { writeError = error } }
+            }
+        }
+
         let started = DispatchTime.now().uptimeNanoseconds
-        let stop = whileWatchingSIGINT { interrupted in machine.run(maxCycles: maxCycles, shouldStop: interrupted) }
+        let stop = whileWatchingSIGINT { interrupted in
+            // past the window the observer is dropped (the run goes on at full speed)
+            let limit = vcd == nil ? maxCycles : min(maxCycles, waves.vcdTo.map { $0 + 1 } ?? .max)
+            var s = machine.run(maxCycles: limit, shouldStop: { interrupted() || writeError != nil })
+            if s == .cycleLimit && limit < maxCycles && writeError == nil {
+                do { try vcd?.finish() } catch { writeError = error }
+                machine.observer = nil
+                vcd = nil
+                s = machine.run(maxCycles: maxCycles, shouldStop: interrupted)
+            }
+            return s
+        }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
+        // the file ends with the values of the cycle the run stopped in, as the RTL's
+        if writeError == nil { do { try vcd?.finish(next: machine.peekObservation()) } catch { writeError = error } }
+        file?.close()
+        if let writeError { throw InputError("cannot write '\(waves.vcd ?? "")': \(writeError)") }
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
                             timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl)

@@ -67,7 +67,8 @@ struct Run: ParsableCommand {
         UART output goes to standard output; there, assembly sources are linked after the boot stub and may \
         `.include "soc.inc"` (see `socsim header --asm`), and the run ends when the firmware halts. \
         `--soc milkymist --cycle` runs it on the cycle-exact core instead (bus, CSR and device timing \
-        of docs/soc.md, "Cycle contract"; the CPU starts at its reset vector).
+        of docs/soc.md, "Cycle contract"; the CPU starts at its reset vector); `--vcd FILE` there writes its \
+        VCD with the SoC top's names (docs/waves.md).
 
         The program's writes to the character port (0xFF000000) go to standard output; test-device \
         verdicts (0xFFFF0000) print as `TC <name> OK` / `TC <name> FAILED`. Exit status: 0 when the program \
@@ -103,8 +104,8 @@ struct Run: ParsableCommand {
         try waves.validate()
         try socOptions.validate(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel)
         if socOptions.usesMilkymist(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel)
-            && (waves.rtl || waves.vcd != nil || waves.waitStates != 0) {
-            throw ValidationError("on the milkymist SoC the cycle-exact core runs with --cycle alone (no --rtl, --vcd or --wait-states)")
+            && (waves.rtl || waves.waitStates != 0) {
+            throw ValidationError("on the milkymist SoC the cycle-exact core runs with --cycle or --vcd (no --rtl or --wait-states)")
         }
         guard CoreConfig.profile(named: profile) != nil else {
             throw ValidationError("unknown profile '\(profile)' (known: \(CoreConfig.profiles.map(\.name).joined(separator: ", ")))")

@@ -93,15 +93,19 @@ struct WaveCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare same-named signals of two VCDs.",
             discussion: """
-            Signals with the same full name are compared over the time span both files cover. For each differing \
-            signal the first time it diverges is printed with both values and the number of change times that \
-            disagree, earliest first. Exit status: 0 equal, 1 different, 2 malformed input.
+            Signals with the same full name are compared over the time span both files cover, and the files \
+            must start and end at the same times (the model's and the RTL's VCDs of one run do); \
+            --common-span compares a window with a longer file. For each differing signal the first time it \
+            diverges is printed with both values and the number of change times that disagree, earliest first. \
+            Exit status: 0 equal, 1 different, 2 malformed input.
             """)
         @Argument(help: "First VCD (A).") var a: String
         @Argument(help: "Second VCD (B).") var b: String
         @Option(help: ArgumentHelp("Compare only signals under these scopes or with these names (comma-separated).", valueName: "scopes"))
         var scope: String?
         @Option(help: "Print at most this many differing signals.") var limit: Int = 50
+        @Flag(name: .customLong("common-span"), help: "Compare only the time both files cover; their spans may differ.")
+        var commonSpan = false
 
         func run() throws {
             let fa = try WaveCommand.load(a), fb = try WaveCommand.load(b)
@@ -112,14 +116,18 @@ struct WaveCommand: ParsableCommand {
                 ra.signals = fa.signals.filter(keep)
                 rb.signals = fb.signals.filter(keep)
             }
-            let r = VCDDiff.compare(ra, rb)
+            let r = VCDDiff.compare(ra, rb, commonSpan: commonSpan)
             var out = "compared \(r.compared) signals from \(r.from) ps to \(r.to) ps (only in A: \(r.onlyInA.count), only in B: \(r.onlyInB.count))\n"
+            if r.spanMismatch {
+                out += "spans differ: A \(r.spanA.lowerBound)–\(r.spanA.upperBound) ps, B \(r.spanB.lowerBound)–\(r.spanB.upperBound) ps\n"
+            }
             for w in r.widthMismatches { out += "width \(w.name): A \(w.a) bits, B \(w.b) bits\n" }
             for d in r.divergences.prefix(max(0, limit)) {
                 out += "\(d.name): first differs at \(d.time) ps: A=\(d.a?.description ?? "-") B=\(d.b?.description ?? "-") (\(d.count) differing change\(d.count == 1 ? "" : "s"))\n"
             }
             if r.divergences.count > limit { out += "... \(r.divergences.count - limit) more\n" }
-            out += r.equal ? "no differences\n" : "\(r.divergences.count + r.widthMismatches.count) signals differ\n"
+            let n = r.divergences.count + r.widthMismatches.count
+            out += r.equal ? "no differences\n" : n > 0 ? "\(n) signals differ\n" : "the spans differ\n"
             FileHandle.standardOutput.write(Data(out.utf8))
             if !r.equal { throw ExitCode(Exit.simulationFailure) }
         }

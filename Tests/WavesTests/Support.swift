@@ -184,12 +184,14 @@ enum BothSides {
         var failure: Error?
         m.observer = { o in do { try w.record(o) } catch { failure = error } }
         m.runUntilEnd(maxCycles: maxCycles)
-        try w.finish()
+        try w.finish(next: m.peekObservation())
         if let failure { throw failure }
         return m.cycle
     }
 
-    /// The RTL's own (Verilator) VCD of the same run.
+    /// The RTL's own (Verilator) VCD of the same run: to the cycle of the
+    /// end write and through it (the model steps through it too); returns
+    /// the edges made.
     @discardableResult
     static func rtl(_ image: ProgramImage, profile: RTLProfile, inputs: RTLInputs = .idle, path: String,
                     maxCycles: UInt64 = 200_000) throws -> UInt64 {
@@ -198,7 +200,8 @@ enum BothSides {
         try m.setInputs(inputs)
         try m.reset() // as LockStep: the RAM's read ports are evaluated again after the load
         try m.startVCD(path: path)
-        let n = try m.step(maxCycles, until: .testEnd)
+        var n = try m.step(maxCycles, until: .testEnd)
+        if n < maxCycles { n += try m.step(1) }
         try m.stopVCD()
         return n
     }
