@@ -69,6 +69,37 @@ import Testing
         #expect(written > 100_000)
     }
 
+    /// The same on the milkymist SoC (`run --soc milkymist --vcd`): the
+    /// firmware's UART text so far, exit 130, a VCD the reader and vcd2fst accept.
+    @Test func sigintLeavesAValidSoCVCD() throws {
+        let d = try CLI.tempDir()
+        let vcd = d.appendingPathComponent("soc.vcd").path
+        let p = Process()
+        p.executableURL = CLI.executable
+        p.arguments = ["run", "--soc", "milkymist", "--firmware", "timer", "--vcd", vcd,
+                       "--vcd-scope", "TOP.socsim_soc_top.pc_w,TOP.socsim_soc_top.irq,TOP.socsim_soc_top.uart_thre",
+                       "--max-cycles", "400000000"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        func size() -> Int { (try? FileManager.default.attributesOfItem(atPath: vcd)[.size] as? NSNumber)?.intValue ?? 0 }
+        while size() == 0 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        p.interrupt()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let stderr = String(decoding: e, as: UTF8.self)
+        #expect(p.terminationStatus == 130, "stderr: \(stderr)")
+        #expect(stderr.contains("interrupted after"))
+        #expect("timer0: counting ticks\n".hasPrefix(String(decoding: o, as: UTF8.self).prefix(23)))
+        let list = try CLI.run(["wave", "list", vcd])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("TOP.socsim_soc_top.uart_thre 1"))
+        #expect(try Self.status(try Self.vcd2fst(), [vcd, vcd + ".fst"]) == 0)
+    }
+
     @Test func runVCDListShowAndDiff() throws {
         let d = try CLI.tempDir()
         let a = d.appendingPathComponent("a.vcd").path, b = d.appendingPathComponent("b.vcd").path
