@@ -22,6 +22,26 @@ import Testing
         return p.terminationStatus
     }
 
+    /// `socsim ARGS`, interrupted once the run is under way (the first
+    /// 256 KiB of the VCD at `vcd` are out).
+    static func interruptedRun(_ args: [String], vcd: String) throws -> CLI.Result {
+        let p = Process()
+        p.executableURL = CLI.executable
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        func size() -> Int { (try? FileManager.default.attributesOfItem(atPath: vcd)[.size] as? NSNumber)?.intValue ?? 0 }
+        while size() == 0 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        p.interrupt()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return CLI.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
     /// A run that would take minutes, stopped by SIGINT: exit 130, the
     /// results so far printed, and a VCD that the reader and vcd2fst accept.
     @Test func sigintLeavesAValidVCD() throws {
@@ -41,23 +61,8 @@ import Testing
         // The bound keeps a lost signal from leaving a runaway process
         // writing a huge file: at most 4 M cycles of two signals (about 40
         // bytes a cycle).
-        let p = Process()
-        p.executableURL = CLI.executable
-        p.arguments = ["run", src, "--vcd", vcd, "--vcd-scope", "TOP.socsim_tb_top.cc,TOP.socsim_tb_top.pc_w",
-                       "--max-cycles", "4000000"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // interrupt once the run is under way: the first 256 KiB of VCD are out
-        let deadline = Date().addingTimeInterval(60)
-        func size() -> Int { (try? FileManager.default.attributesOfItem(atPath: vcd)[.size] as? NSNumber)?.intValue ?? 0 }
-        while size() == 0 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        p.interrupt()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let r = CLI.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let r = try Self.interruptedRun(["run", src, "--vcd", vcd, "--vcd-scope", "TOP.socsim_tb_top.cc,TOP.socsim_tb_top.pc_w",
+                                         "--max-cycles", "4000000"], vcd: vcd)
         #expect(r.status == 130, "stderr: \(r.stderr)")
         #expect(r.stderr.contains("interrupted after"))
         #expect(r.stdout == "A")
@@ -74,26 +79,12 @@ import Testing
     @Test func sigintLeavesAValidSoCVCD() throws {
         let d = try CLI.tempDir()
         let vcd = d.appendingPathComponent("soc.vcd").path
-        let p = Process()
-        p.executableURL = CLI.executable
-        p.arguments = ["run", "--soc", "milkymist", "--firmware", "timer", "--vcd", vcd,
-                       "--vcd-scope", "TOP.socsim_soc_top.pc_w,TOP.socsim_soc_top.irq,TOP.socsim_soc_top.uart_thre",
-                       "--max-cycles", "400000000"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let deadline = Date().addingTimeInterval(60)
-        func size() -> Int { (try? FileManager.default.attributesOfItem(atPath: vcd)[.size] as? NSNumber)?.intValue ?? 0 }
-        while size() == 0 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        p.interrupt()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let stderr = String(decoding: e, as: UTF8.self)
-        #expect(p.terminationStatus == 130, "stderr: \(stderr)")
-        #expect(stderr.contains("interrupted after"))
-        #expect("timer0: counting ticks\n".hasPrefix(String(decoding: o, as: UTF8.self).prefix(23)))
+        let r = try Self.interruptedRun(["run", "--soc", "milkymist", "--firmware", "timer", "--vcd", vcd, "--vcd-scope",
+                                         "TOP.socsim_soc_top.pc_w,TOP.socsim_soc_top.irq,TOP.socsim_soc_top.uart_thre",
+                                         "--max-cycles", "400000000"], vcd: vcd)
+        #expect(r.status == 130, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("interrupted after"))
+        #expect("timer0: counting ticks\n".hasPrefix(r.stdout.prefix(23)))
         let list = try CLI.run(["wave", "list", vcd])
         #expect(list.status == 0, "\(list.stderr)")
         #expect(list.stdout.contains("TOP.socsim_soc_top.uart_thre 1"))
