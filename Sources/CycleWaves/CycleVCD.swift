@@ -151,10 +151,10 @@ public final class CycleVCD {
         switch flavour {
         case .bench(let b):
             bench = b; sdramLatency = 0
-            inputSources = [.irq, .extBreak]
+            inputs = (.irq, .extBreak)
         case .soc(let latency, let cc):
             bench = BenchConfig(); sdramLatency = UInt64(max(0, latency)); cycleCounter = cc
-            inputSources = [.extBreak, .gpioIn]
+            inputs = (.extBreak, .gpioIn)
         }
         self.options = options
         half = options.clockPeriodPs / 2
@@ -308,10 +308,11 @@ public final class CycleVCD {
     /// The top's inputs among the sources (bench: interrupt lines and
     /// external break; SoC: external break and GPIO pins): driven between
     /// cycles, they change with the falling clock.
-    private let inputSources: [CycleSource]
-    /// Per input source: its plan index (nil: filtered out) and last value.
-    private var inputPlanIndex: [Int?] = []
-    private var lastInputs: [UInt64] = []
+    private let inputs: (CycleSource, CycleSource)
+    /// Per input: its plan index (nil: filtered out), signal and last value.
+    private var inputPlanIndex: (Int?, Int?) = (nil, nil)
+    private var inputSignal: (VCDWriter.Signal?, VCDWriter.Signal?) = (nil, nil)
+    private var lastInputs: (UInt64, UInt64) = (0, 0)
 
     /// The plan in declaration order: sources, the 30-bit PCs, the stage bits.
     private func makePlan() {
@@ -325,8 +326,9 @@ public final class CycleVCD {
         planShift = .allocate(capacity: max(1, plan.count))
         row = .allocate(capacity: max(1, plan.count))
         for (i, p) in plan.enumerated() { planSource[i] = p.0; planShift[i] = p.1 }
-        inputPlanIndex = inputSources.map { s in plan.firstIndex { $0.0 == s.rawValue } }
-        lastInputs = Array(repeating: 0, count: inputSources.count)
+        inputPlanIndex = (plan.firstIndex { $0.0 == inputs.0.rawValue }, plan.firstIndex { $0.0 == inputs.1.rawValue })
+        inputSignal = (inputPlanIndex.0 == nil ? nil : signal[inputs.0.rawValue],
+                       inputPlanIndex.1 == nil ? nil : signal[inputs.1.rawValue])
     }
 
     /// Values of all declared signals into `row` (the writer masks them to width).
@@ -360,16 +362,14 @@ public final class CycleVCD {
             // external break, GPIO pins) change between cycles, where the
             // bridge sets them: they show at the start of cycle k with the
             // falling clock, not at the rising edge.
-            for (n, index) in inputPlanIndex.enumerated() {
-                if let i = index { row[i] = lastInputs[n] }
-            }
+            if let i = inputPlanIndex.0 { row[i] = lastInputs.0 }
+            if let i = inputPlanIndex.1 { row[i] = lastInputs.1 }
             try writer.update(row)
             writer.advance(to: t + half)
-            for (n, s) in inputSources.enumerated() where inputPlanIndex[n] != nil {
-                if let sig = signal[s.rawValue] { try writer.set(sig, scratch[s.rawValue]) }
-            }
+            if let sig = inputSignal.0 { try writer.set(sig, scratch[inputs.0.rawValue]) }
+            if let sig = inputSignal.1 { try writer.set(sig, scratch[inputs.1.rawValue]) }
         }
-        for (n, s) in inputSources.enumerated() { lastInputs[n] = scratch[s.rawValue] }
+        lastInputs = (scratch[inputs.0.rawValue], scratch[inputs.1.rawValue])
         if clkHigh, let c = signal[CycleSource.clk.rawValue] {
             // the falling edge that starts cycle k
             writer.advance(to: t + half)
