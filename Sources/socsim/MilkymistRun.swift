@@ -4,6 +4,7 @@ import Foundation
 import LM32
 import SoC
 import SoCCycle
+import Verilated
 import Waves
 
 
@@ -53,6 +54,7 @@ extension Run {
         let image = try buildImage(soc)
         // The SoC's own CPU unless --profile names another one.
         let config = profile == CoreConfig.testbenchCache.name ? soc.cpu : CoreConfig.profile(named: profile)!
+        if waves.rtl { return try runMilkymistRTL(image: image, sdramLatency: options.sdramLatency) }
         if waves.cycle || waves.vcd != nil { return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency) }
         let machine = MilkymistMachine(soc: soc, config: config)
         machine.load(image)
@@ -125,6 +127,63 @@ extension Run {
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
                             timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl)
+    }
+
+    /// Run on the verilated SoC (`--rtl`, RTL/build/milkymist): from reset at
+    /// the reset vector, until the same halt as the cycle-exact machine's (a
+    /// `bi .` retires in cycle h without an exception, IE.IE = 0 and THRE = 1
+    /// during h; the run stops after h), so both make as many edges and their
+    /// VCDs (`--vcd`: Verilator's own) end alike. UART bytes go to standard output.
+    func runMilkymistRTL(image: ProgramImage, sdramLatency: Int) throws {
+        if trace != nil { throw ValidationError("--trace is for the functional core") }
+        if profile != CoreConfig.testbenchCache.name && profile != CoreConfig.milkymist.name {
+            throw ValidationError("the RTL SoC has the milkymist CPU (no --profile \(profile))")
+        }
+        guard sdramLatency <= 255 else { throw ValidationError("--sdram-latency must be at most 255 for the RTL") }
+        let soc: RTLSoC
+        do {
+            soc = try RTLSoC()
+            try soc.setSDRAMLatency(UInt8(sdramLatency))
+            for s in image.segments { try soc.load(s.bytes, at: s.address) }
+            try soc.reset()
+            if let vcd = waves.vcd { try soc.model.startVCD(path: vcd) }
+        } catch {
+            throw InputError("\(error) (build the RTL with RTL/build.sh milkymist or ./scripts/test.sh)")
+        }
+        let out = FileHandle.standardOutput
+        let started = DispatchTime.now().uptimeNanoseconds
+        var cycles: UInt64 = 0
+        let stop: MilkymistStop = try whileWatchingSIGINT { interrupted in
+            while cycles < maxCycles {
+                if interrupted() { return .interrupted }
+                cycles += try soc.step(maxCycles - cycles, until: .retire)
+                let bytes = soc.takeUART()
+                if !bytes.isEmpty { out.write(Data(bytes.map(\.byte))) }
+                let o = try soc.observe()
+                if o.retire != 0 && o.insn_w == 0xE000_0000 && o.exc_w == 0 && o.ie & 1 == 0 && o.uart_thre != 0 {
+                    cycles += try soc.step(1)      // through the halting cycle, as the model
+                    return .halted
+                }
+            }
+            return .cycleLimit
+        }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - started
+        try soc.model.stopVCD()
+        let err = FileHandle.standardError
+        if stats {
+            let seconds = Double(elapsed) / 1e9
+            err.write(Data(String(format: "socsim: RTL %llu cycles in %.3f s host time: %.2f million cycles/s\n",
+                                  cycles, seconds, Double(cycles) / max(seconds, 1e-9) / 1e6).utf8))
+        }
+        switch stop {
+        case .halted: err.write(Data("socsim: firmware halted after \(cycles) cycles (RTL)\n".utf8))
+        case .cycleLimit:
+            err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))
+            throw ExitCode(Exit.cycleLimit)
+        case .interrupted:
+            err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
+            throw ExitCode(Exit.interrupted)
+        }
     }
 
     /// Warnings, --stats and the stop line of a milkymist run; the exit code.

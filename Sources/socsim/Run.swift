@@ -103,9 +103,8 @@ struct Run: ParsableCommand {
     func validate() throws {
         try waves.validate()
         try socOptions.validate(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel)
-        if socOptions.usesMilkymist(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel)
-            && (waves.rtl || waves.waitStates != 0) {
-            throw ValidationError("on the milkymist SoC the cycle-exact core runs with --cycle or --vcd (no --rtl or --wait-states)")
+        if socOptions.usesMilkymist(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel) && waves.waitStates != 0 {
+            throw ValidationError("--wait-states is for the test bench (the milkymist SoC's beats take their regions' cycles)")
         }
         guard CoreConfig.profile(named: profile) != nil else {
             throw ValidationError("unknown profile '\(profile)' (known: \(CoreConfig.profiles.map(\.name).joined(separator: ", ")))")

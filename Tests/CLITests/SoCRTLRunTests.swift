@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// `socsim run --soc milkymist --rtl`: the verilated SoC from the command
+/// line, stopping at the same halt cycle as the cycle-exact core, printing
+/// the same UART text, and writing a VCD that diffs clean against the
+/// model's over the whole span.
+@Suite(.serialized) struct SoCRTLRunTests {
+    @Test func timerFirmwareOnTheRTLMatchesTheCycleModel() throws {
+        let rtl = try CLI.run(["run", "--soc", "milkymist", "--rtl", "--firmware", "timer"])
+        let model = try CLI.run(["run", "--soc", "milkymist", "--cycle", "--firmware", "timer"])
+        #expect(rtl.status == 0, "\(rtl.stderr)")
+        #expect(model.status == 0, "\(model.stderr)")
+        #expect(rtl.stdout == model.stdout)
+        #expect(rtl.stdout.contains("10 ticks of 8000 cycles"))
+        #expect(rtl.stderr.contains("firmware halted after 452147 cycles (RTL)"))
+        #expect(model.stderr.contains("firmware halted after 452147 cycles (cycle-exact)"))
+    }
+
+    @Test func bothVCDsOfAFirmwareRunAgree() throws {
+        let dir = try CLI.tempDir()
+        let src = dir.appendingPathComponent("main.S")
+        try """
+                .text
+                .global main
+        main:   mvhi    r1, 0x4000          # an SDRAM store and load through the D cache
+                sw      (r1+0), r1
+                lw      r2, (r1+0)
+                ret
+        """.write(to: src, atomically: true, encoding: .utf8)
+        let r = dir.appendingPathComponent("rtl.vcd").path, m = dir.appendingPathComponent("model.vcd").path
+        let a = try CLI.run(["run", "--soc", "milkymist", "--rtl", src.path, "--vcd", r])
+        let b = try CLI.run(["run", "--soc", "milkymist", "--cycle", src.path, "--vcd", m])
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+        #expect(a.stderr.contains("halted after 435 cycles") && b.stderr.contains("halted after 435 cycles"))
+        let d = try CLI.run(["wave", "diff", m, r])
+        #expect(d.status == 0, "\(d.stdout) \(d.stderr)")
+        #expect(d.stdout.contains("no differences"))
+    }
+
+    @Test func usage() throws {
+        #expect(try CLI.run(["run", "--soc", "milkymist", "--rtl", "--wait-states", "1"]).status == 2)
+        #expect(try CLI.run(["run", "--soc", "milkymist", "--rtl", "--vcd-from", "10", "--vcd", "/dev/null"]).status == 2)
+        #expect(try CLI.run(["run", "--soc", "milkymist", "--rtl", "--profile", "testbench-nocache"]).status == 2)
+        #expect(try CLI.run(["run", "--soc", "milkymist", "--rtl", "--max-cycles", "100"]).status == 3)
+    }
+}
