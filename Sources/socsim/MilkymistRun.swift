@@ -169,21 +169,7 @@ extension Run {
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         try soc.model.stopVCD()
-        let err = FileHandle.standardError
-        if stats {
-            let seconds = Double(elapsed) / 1e9
-            err.write(Data(String(format: "socsim: RTL %llu cycles in %.3f s host time: %.2f million cycles/s\n",
-                                  cycles, seconds, Double(cycles) / max(seconds, 1e-9) / 1e6).utf8))
-        }
-        switch stop {
-        case .halted: err.write(Data("socsim: firmware halted after \(cycles) cycles (RTL)\n".utf8))
-        case .cycleLimit:
-            err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))
-            throw ExitCode(Exit.cycleLimit)
-        case .interrupted:
-            err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
-            throw ExitCode(Exit.interrupted)
-        }
+        try reportMilkymist(stop, cycles: cycles, instructions: nil, elapsed: elapsed, timing: "RTL")
     }
 
     /// Warnings, --stats and the stop line of a milkymist run; the exit code.
@@ -193,6 +179,13 @@ extension Run {
         for field in uart.unmodelledWrites.map({ "uart." + $0 }) + sysctl.unmodelledWrites.map({ "sysctl." + $0 }) {
             err.write(Data("socsim: warning: the firmware wrote \(field), which is declared but not modelled\n".utf8))
         }
+        try reportMilkymist(stop, cycles: cycles, instructions: instructions, elapsed: elapsed, timing: timing)
+    }
+
+    /// --stats and the stop line of a milkymist run; the exit code.
+    private func reportMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
+                                 timing: String) throws {
+        let err = FileHandle.standardError
         if stats {
             let seconds = Double(elapsed) / 1e9
             let what = instructions.map { String(cycles) + " cycles, \($0) instructions" } ?? "\(cycles) cycles"
