@@ -38,6 +38,20 @@ import Testing
         #expect(d.stdout.contains("no differences"))
     }
 
+    /// The same SoC run twice: byte-identical VCDs (with timer interrupts and
+    /// idle skipping in between) and the same output.
+    @Test func identicalSoCRunsGiveByteIdenticalVCDs() throws {
+        let dir = try CLI.tempDir()
+        let a = dir.appendingPathComponent("a.vcd"), b = dir.appendingPathComponent("b.vcd")
+        let ra = try CLI.run(["run", "--soc", "milkymist", "--vcd", a.path, "--firmware", "timer", "--max-cycles", "60000"])
+        let rb = try CLI.run(["run", "--soc", "milkymist", "--vcd", b.path, "--firmware", "timer", "--max-cycles", "60000"])
+        #expect(ra.status == 3 && rb.status == 3, "\(ra.stderr) \(rb.stderr)")
+        #expect(ra.stdout == rb.stdout && !ra.stdout.isEmpty)
+        let da = try Data(contentsOf: a), db = try Data(contentsOf: b)
+        #expect(da.count > 100_000)
+        #expect(da == db)
+    }
+
     @Test func usage() throws {
         #expect(try CLI.run(["run", "--soc", "milkymist", "--rtl", "--wait-states", "1"]).status == 2)
         #expect(try CLI.run(["run", "--soc", "milkymist", "--rtl", "--vcd-from", "10", "--vcd", "/dev/null"]).status == 2)
