@@ -157,8 +157,7 @@ public enum LockStep {
 
         var modelObs = CycleObservation()
         model.observer = { modelObs = $0 }
-        var mh: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
-        var rh: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
+        var comparison = CycleComparison()
         // one schedule of input changes: (cycle, interrupt lines, ext_break)
         var changes: [(cycle: UInt64, lines: UInt32?, brk: Bool?)] = stimulus.interrupts.map { ($0.cycle, $0.lines, nil) }
         for c in stimulus.externalBreaks { changes += [(c, nil, true), (c + 1, nil, false)] }
@@ -167,7 +166,6 @@ public enum LockStep {
         var lines: UInt32 = 0
         var brk = false
         var endCycle: UInt64? = nil
-        var retired: UInt64 = 0
         // With a VCD the RTL steps no further than the model (both files end
         // at the same edge).
         let chunk = rtlVCD == nil ? 1024 : 1
@@ -199,22 +197,20 @@ public enum LockStep {
                 var m = modelObs
                 mutate?(&m)
                 observe?(m)
-                if m.retire { mh.append((m.cycle, m.pcW, m.insnW)); if mh.count > 16 { mh.removeFirst() } }
-                if r.retire { rh.append((r.cycle, r.pcW, r.insnW)); if rh.count > 16 { rh.removeFirst() }; retired += 1 }
-                if let d = compare(m, r, cycle: k, modelHistory: mh, rtlHistory: rh) {
-                    return LockStepResult(cycles: k, ended: false, retired: retired, divergence: d, results: model.benchEvents,
+                if let d = comparison.check(m, r, cycle: k) {
+                    return LockStepResult(cycles: k, ended: false, retired: comparison.retired, divergence: d, results: model.benchEvents,
                                           nextObservation: model.peekObservation())
                 }
                 if endCycle == nil && r.tdev & TestDeviceBits.end != 0 { endCycle = k }
                 rtlCurrent = buffer[i]
                 k += 1
                 if let e = endCycle, k > e + stimulus.drainCycles {
-                    return LockStepResult(cycles: k, ended: true, retired: retired, divergence: nil, results: model.benchEvents,
+                    return LockStepResult(cycles: k, ended: true, retired: comparison.retired, divergence: nil, results: model.benchEvents,
                                           nextObservation: model.peekObservation())
                 }
             }
         }
-        return LockStepResult(cycles: k, ended: endCycle != nil, retired: retired, divergence: nil, results: model.benchEvents,
+        return LockStepResult(cycles: k, ended: endCycle != nil, retired: comparison.retired, divergence: nil, results: model.benchEvents,
                                           nextObservation: model.peekObservation())
     }
 
@@ -234,5 +230,20 @@ public enum LockStep {
                               modelHistory: mh, rtlHistory: rh, modelObservation: m, rtlObservation: r)
         }
         return nil
+    }
+}
+
+/// The per-cycle comparison both harnesses share (`LockStep`,
+/// `SoCLockStep`): the last 16 retirements of each side, the RTL's
+/// retirement count, and the first differing field of a cycle.
+struct CycleComparison {
+    private(set) var modelHistory: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
+    private(set) var rtlHistory: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
+    private(set) var retired: UInt64 = 0
+
+    mutating func check(_ m: CycleObservation, _ r: CycleObservation, cycle k: UInt64) -> Divergence? {
+        if m.retire { modelHistory.append((m.cycle, m.pcW, m.insnW)); if modelHistory.count > 16 { modelHistory.removeFirst() } }
+        if r.retire { rtlHistory.append((r.cycle, r.pcW, r.insnW)); if rtlHistory.count > 16 { rtlHistory.removeFirst() }; retired += 1 }
+        return LockStep.compare(m, r, cycle: k, modelHistory: modelHistory, rtlHistory: rtlHistory)
     }
 }

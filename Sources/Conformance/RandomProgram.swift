@@ -79,27 +79,7 @@ struct Generator {
     mutating func emit(_ s: String) { lines.append("    " + s) }
 
     mutating func program(length: Int) -> String {
-        var out: [String] = []
-        // vectors: reset, then one 32-byte slot per EID (handlers use r25..r27)
-        out += ["    .text", "_start:", "    xor r0, r0, r0", "    bi main", "    .align 32",
-                // EID 1 breakpoint (break or BPn): skip the instruction
-                "    addi r25, r25, 1", "    addi ba, ba, 4", "    bret", "    .align 32",
-                // EID 2 instruction bus error: r17 holds where to resume
-                "    addi r25, r25, 2", "    mv ea, r17", "    eret", "    .align 32",
-                // EID 3 watchpoint: skip the access
-                "    addi r25, r25, 4", "    addi ba, ba, 4", "    bret", "    .align 32",
-                // EID 4 data bus error: ea is the last load/store that left M
-                // before the error was seen (not always the faulting one), so
-                // resuming after it may repeat the fault: give up after 20.
-                "    addi r24, r24, 1", "    cmpgui r26, r24, 20", "    bne r26, r0, done",
-                "    addi ea, ea, 4", "    eret", "    .align 32",
-                // EID 5 divide by zero
-                "    addi r25, r25, 16", "    addi ea, ea, 4", "    eret", "    .align 32",
-                // EID 6 interrupt: acknowledge everything pending, resume at ea
-                "    addi r27, r27, 1", "    rcsr r26, IP", "    wcsr IP, r26", "    eret", "    .align 32",
-                // EID 7 system call
-                "    addi r25, r25, 64", "    addi ea, ea, 4", "    eret", "    .align 32",
-                "main:"]
+        let out = Self.vectors(interrupt: ["rcsr r26, IP", "wcsr IP, r26"])
         emit("mvhi r13, 0x0000")
         emit("ori r13, r13, 0x8000")
         for r in 1...12 { emit("mvi r\(r), \(int(-32768...32767))") }
@@ -115,6 +95,32 @@ struct Generator {
         lines.append("9:  sw (r12+0), r0")
         emit("bi 9b")
         return (out + lines + subroutines).joined(separator: "\n") + "\n"
+    }
+
+    /// The vector table at 0 up to `main:`: reset, then one 32-byte slot per
+    /// EID (handlers use r24..r27). `interrupt`: what the EID 6 handler does
+    /// between counting in r27 and `eret` (at most 5 instructions).
+    static func vectors(interrupt: [String]) -> [String] {
+        precondition(interrupt.count <= 5, "the EID 6 handler fits its 32-byte slot")
+        return ["    .text", "_start:", "    xor r0, r0, r0", "    bi main", "    .align 32",
+                // EID 1 breakpoint (break or BPn): skip the instruction
+                "    addi r25, r25, 1", "    addi ba, ba, 4", "    bret", "    .align 32",
+                // EID 2 instruction bus error: r17 holds where to resume
+                "    addi r25, r25, 2", "    mv ea, r17", "    eret", "    .align 32",
+                // EID 3 watchpoint: skip the access
+                "    addi r25, r25, 4", "    addi ba, ba, 4", "    bret", "    .align 32",
+                // EID 4 data bus error: ea is the last load/store that left M
+                // before the error was seen (not always the faulting one), so
+                // resuming after it may repeat the fault: give up after 20.
+                "    addi r24, r24, 1", "    cmpgui r26, r24, 20", "    bne r26, r0, done",
+                "    addi ea, ea, 4", "    eret", "    .align 32",
+                // EID 5 divide by zero
+                "    addi r25, r25, 16", "    addi ea, ea, 4", "    eret", "    .align 32",
+                // EID 6 interrupt: count, the caller's acknowledgement, resume at ea
+                "    addi r27, r27, 1"] + interrupt.map { "    " + $0 } + ["    eret", "    .align 32",
+                // EID 7 system call
+                "    addi r25, r25, 64", "    addi ea, ea, 4", "    eret", "    .align 32",
+                "main:"]
     }
 
     mutating func alu() {

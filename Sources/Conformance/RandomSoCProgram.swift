@@ -56,28 +56,9 @@ extension Generator {
     func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
 
     mutating func socProgram(length: Int) -> String {
-        var out: [String] = []
-        // vectors at EBA = 0: reset, then one 32-byte slot per EID (handlers use r24..r27)
-        out += ["    .text", "_start:", "    xor r0, r0, r0", "    bi main", "    .align 32",
-                // EID 1 breakpoint (break or BPn): skip the instruction
-                "    addi r25, r25, 1", "    addi ba, ba, 4", "    bret", "    .align 32",
-                // EID 2 instruction bus error (a jump to unmapped code): resume at r17
-                "    addi r25, r25, 2", "    mv ea, r17", "    eret", "    .align 32",
-                // EID 3 watchpoint: skip the access
-                "    addi r25, r25, 4", "    addi ba, ba, 4", "    bret", "    .align 32",
-                // EID 4 data bus error (unmapped data): ea is imprecise (see
-                // RandomProgram), so give up after 20
-                "    addi r24, r24, 1", "    cmpgui r26, r24, 20", "    bne r26, r0, done",
-                "    addi ea, ea, 4", "    eret", "    .align 32",
-                // EID 5 divide by zero
-                "    addi r25, r25, 16", "    addi ea, ea, 4", "    eret", "    .align 32",
-                // EID 6 interrupt: clear the UART events (level interrupt), then
-                // acknowledge everything pending and resume at ea
-                "    addi r27, r27, 1", "    mvi r26, 6", "    sw (r23+8), r26", "    rcsr r26, IP",
-                "    wcsr IP, r26", "    eret", "    .align 32",
-                // EID 7 system call
-                "    addi r25, r25, 64", "    addi ea, ea, 4", "    eret", "    .align 32",
-                "main:"]
+        // the bench's vectors; EID 6 first clears the UART events (a level
+        // interrupt), then acknowledges everything pending
+        let out = Self.vectors(interrupt: ["mvi r26, 6", "sw (r23+8), r26", "rcsr r26, IP", "wcsr IP, r26"])
         emit("ori r13, r0, \(hex(RandomSoCProgram.bramData))")
         emit("mvhi r22, \(hex(RandomSoCProgram.sdramData >> 16))")
         emit("ori r22, r22, \(hex(RandomSoCProgram.sdramData & 0xFFFF))")

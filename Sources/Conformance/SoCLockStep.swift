@@ -85,13 +85,11 @@ public enum SoCLockStep {
 
         var modelObs = CycleObservation()
         model.observer = { modelObs = $0 }
-        var mh: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
-        var rh: [(cycle: UInt64, pc: UInt32, word: UInt32)] = []
+        var comparison = CycleComparison()
         var schedule = stimulus.gpio.sorted { $0.cycle < $1.cycle }[...]
         // the model takes the whole pin schedule up front (its devices advance lazily)
         for g in schedule { model.drive(gpioPins: g.pins, at: g.cycle) }
         var haltCycle: UInt64? = nil
-        var retired: UInt64 = 0
         // With a VCD the RTL steps no further than the model (both files end
         // at the same edge).
         let chunk = rtlVCD == nil ? 1024 : 1
@@ -102,7 +100,7 @@ public enum SoCLockStep {
 
         func finish(_ divergence: Divergence?) throws -> SoCLockStepResult {
             rtl.takeUART()
-            var r = SoCLockStepResult(cycles: k, halted: haltCycle != nil, retired: retired, divergence: divergence,
+            var r = SoCLockStepResult(cycles: k, halted: haltCycle != nil, retired: comparison.retired, divergence: divergence,
                                       uartMismatch: nil, gpioMismatch: nil, uart: model.uartStream,
                                       nextObservation: model.peekObservation())
             guard divergence == nil else { return r }
@@ -140,9 +138,7 @@ public enum SoCLockStep {
                 var m = modelObs
                 mutate?(&m)
                 observe?(m)
-                if m.retire { mh.append((m.cycle, m.pcW, m.insnW)); if mh.count > 16 { mh.removeFirst() } }
-                if r.retire { rh.append((r.cycle, r.pcW, r.insnW)); if rh.count > 16 { rh.removeFirst() }; retired += 1 }
-                if let d = LockStep.compare(m, r, cycle: k, modelHistory: mh, rtlHistory: rh) {
+                if let d = comparison.check(m, r, cycle: k) {
                     rtlCurrent = buffer[i]
                     return try finish(d)
                 }

@@ -17,18 +17,16 @@ struct CycleBusResponse {
 /// The world around the cycle-exact CPU: slaves, interconnect and interrupt
 /// sources, evaluated once per clock cycle by `CycleCore.step`. Conformers
 /// are structs in this module so that `CycleCore<Bus>` is specialised and
-/// `cycle` inlined: the bench path costs what it did when the bench was
+/// `evaluate` inlined: the bench path costs what it did when the bench was
 /// written into the core.
 protocol CycleBus: Equatable {
     /// The slaves during `cycle`: answer the CPU's master outputs and give
-    /// the interrupt lines. Also performs what the slaves do at the edge
-    /// ending `cycle` (a write landing, beat counters), since nothing else
-    /// looks at them before that edge.
-    mutating func cycle(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse
-    /// The answer `cycle` would give, without the edge's actions: nothing is
-    /// written through pointers or to devices (a `CycleCore.peek` of the
-    /// current cycle runs on a copy of the bus).
-    mutating func peek(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse
+    /// the interrupt lines. With `commit`, also perform what the slaves do at
+    /// the edge ending `cycle` (a write landing, beat counters), since
+    /// nothing else looks at them before that edge; without it (a
+    /// `CycleCore.peek` of the current cycle, on a copy of the bus) nothing
+    /// is written through pointers or to devices.
+    mutating func evaluate(_ cycle: UInt64, _ r: CycleBusRequest, commit: Bool) -> CycleBusResponse
     /// Fill the bus-specific fields of an observation (its bus fields are set).
     func annotate(_ o: inout CycleObservation)
     /// `retired` is called for every retirement that does not take an
@@ -102,15 +100,6 @@ struct BenchBus: CycleBus {
         iErrLo = config.instructionErrorWindow?.lowerBound ?? 1; iErrHi = config.instructionErrorWindow?.upperBound ?? 0
         dErrLo = config.dataErrorWindow?.lowerBound ?? 1; dErrHi = config.dataErrorWindow?.upperBound ?? 0
         self.memory = memory
-    }
-
-    @inline(__always)
-    mutating func cycle(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse {
-        evaluate(cycle, r, commit: true)
-    }
-
-    mutating func peek(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse {
-        evaluate(cycle, r, commit: false)
     }
 
     /// The answer and, when `commit`, the edge (counters, RAM write, test device).

@@ -280,7 +280,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
 
     /// The observation of the current cycle without stepping: what the next
     /// `step` will show. Runs on a copy that returns before the edge, and its
-    /// bus answers without the edge's actions (`CycleBus.peek`): nothing
+    /// bus answers without the edge's actions (`CycleBus.evaluate` without `commit`): nothing
     /// behind the pointers (memories, register file, caches) or in the
     /// devices changes.
     func peekObservation() -> CycleObservation {
@@ -299,7 +299,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         // first (and do what they do at this cycle's edge).
         let request = CycleBusRequest(iCyc: iCyc, iAdr: iAdr, iCti: iCti, dCyc: dCyc, dAdr: dAdr,
                                       dDatO: dDatO, dSel: dSel, dWe: dWe, dCti: dCti)
-        let r = peek ? bus.peek(cycle, request) : bus.cycle(cycle, request)
+        let r = bus.evaluate(cycle, request, commit: !peek)
         let iAck = r.iAck, iErr = r.iErr, iDatI = r.iDat
         let dAck = r.dAck, dErr = r.dErr, dDatI = r.dDat
         let interruptLines = r.interrupts

@@ -128,15 +128,6 @@ struct SharedBus: CycleBus {
         self.devices = Devices(object: devices)
     }
 
-    @inline(__always)
-    mutating func cycle(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse {
-        evaluate(cycle, r, commit: true)
-    }
-
-    mutating func peek(_ cycle: UInt64, _ r: CycleBusRequest) -> CycleBusResponse {
-        evaluate(cycle, r, commit: false)
-    }
-
     /// The answer and, when `commit`, what lands at the edge (memory and CSR
     /// writes). Without `commit` the devices are only brought to `cycle` and
     /// read, which the next committed cycle would do as well.
