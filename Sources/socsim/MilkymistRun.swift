@@ -59,12 +59,7 @@ extension Run {
         let machine = MilkymistMachine(soc: soc, config: config)
         machine.load(image)
 
-        var traceFile: TextFile?
-        if let trace {
-            let file = try TextFile(path: trace)
-            traceFile = file
-            machine.core.trace = TextTraceSink(symbol: image.label(for:)) { file.write($0) }
-        }
+        let traceFile = try attachTrace(to: machine.core, image: image)
         let out = FileHandle.standardOutput
         machine.onUARTByte = { out.write(Data([$0.byte])) }
 

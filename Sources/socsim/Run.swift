@@ -134,12 +134,7 @@ struct Run: ParsableCommand {
         let machine = TestbenchMachine(config: CoreConfig.profile(named: profile)!)
         machine.load(image)
 
-        var traceFile: TextFile?
-        if let trace {
-            let file = try TextFile(path: trace)
-            traceFile = file
-            machine.core.trace = TextTraceSink(symbol: image.label(for:)) { file.write($0) }
-        }
+        let traceFile = try attachTrace(to: machine.core, image: image)
         var failures = 0
         let out = FileHandle.standardOutput
         machine.bus.onEvent = { event in
@@ -177,6 +172,15 @@ struct Run: ParsableCommand {
             err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
             throw ExitCode(Exit.interrupted)
         }
+    }
+
+    /// --trace FILE: the functional core's instruction trace
+    /// (docs/trace-format.md) into FILE; nil without --trace.
+    func attachTrace(to core: LM32Core, image: ProgramImage) throws -> TextFile? {
+        guard let trace else { return nil }
+        let file = try TextFile(path: trace)
+        core.trace = TextTraceSink(symbol: image.label(for:)) { file.write($0) }
+        return file
     }
 
     func loadProgram() throws -> ProgramImage {
