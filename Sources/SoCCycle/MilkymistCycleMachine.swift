@@ -149,7 +149,7 @@ public final class MilkymistCycleDevices: CycleDevices {
 public final class MilkymistCycleMachine {
     public let soc: SoCDescription
     public let devices: MilkymistCycleDevices
-    private let machine: SharedBusMachine
+    let machine: SharedBusMachine
 
     /// The SoC with its own CPU profile, or `config` instead.
     public init(soc: SoCDescription, config: CoreConfig? = nil) {
@@ -205,6 +205,13 @@ public final class MilkymistCycleMachine {
     public func drive(gpioPins pins: UInt32, at cycle: UInt64) {
         devices.drive(pins: pins, at: cycle)
         machine.devicesChanged()
+    }
+    /// Evaluate cycles in which the whole pipeline is held with the cheap
+    /// `stalledStep` (default); false evaluates every cycle in full. Both give
+    /// the same state in every cycle (tests compare them).
+    public var stallFastPath: Bool {
+        get { machine.stallFastPath }
+        set { machine.stallFastPath = newValue }
     }
     /// The CPU's external break input in the current cycle.
     public var extBreak: Bool {
