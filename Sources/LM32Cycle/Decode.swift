@@ -255,10 +255,10 @@ struct DecodedInstruction: Sendable, Equatable {
         readIdx1 = Int((word >> 16) & 31)
     }
 
-    var size: UInt8 { UInt8((word >> 26) & 3) }
-    var signExtend: Bool { word & (1 << 28) != 0 }
-    var logicOp: UInt8 { UInt8((word >> 26) & 15) }
-    var direction: Bool { word & (1 << 29) != 0 }
-    var condition: UInt8 { UInt8((word >> 26) & 7) }
-    var csr: Int { readIdx0 }
+    @inline(__always) var size: UInt8 { UInt8((word >> 26) & 3) }
+    @inline(__always) var signExtend: Bool { word & (1 << 28) != 0 }
+    @inline(__always) var logicOp: UInt8 { UInt8((word >> 26) & 15) }
+    @inline(__always) var direction: Bool { word & (1 << 29) != 0 }
+    @inline(__always) var condition: UInt8 { UInt8((word >> 26) & 7) }
+    @inline(__always) var csr: Int { readIdx0 }
 }
