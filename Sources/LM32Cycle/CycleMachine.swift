@@ -312,15 +312,15 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let dErr = r.dErr
         let interruptLines = r.interrupts
 
-        if stallFastPath && trace == nil && !peek && heldPipelineEligible {
-            let interruptException = ie && (ip & im) != 0
-            var stallM = stallWbLoad || (dCyc && (storeM || (storeX && interruptException) || loadM || loadX))
+        if stallFastPath && trace == nil && !peek {
+            // stall_m as below when both caches are steady (checked after it: it is mostly low)
+            var stallM = stallWbLoad || (dCyc && (storeM || loadM || loadX || (storeX && ie && (ip & im) != 0)))
             if icacheOn {
                 if iCyc && (branchM || exceptionM) { stallM = true }
             } else if iCyc {
                 stallM = true
             }
-            if stallM {
+            if stallM && heldPipelineEligible {
                 stalledStep(r, observer: observer)
                 return
             }
