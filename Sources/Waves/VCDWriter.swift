@@ -14,6 +14,15 @@
 // Memory is bounded: bytes go to a fixed buffer that is handed to `output`
 // when full and on `flush()`. The buffer only ever holds whole lines, so the
 // bytes delivered so far always form a valid VCD once the header is out.
+//
+// Cost: `update` reserves the worst case of a whole row (a time line and
+// every signal's longest value line) once, so its loop has no flush checks;
+// a time line is the text of the previous one plus the time step in
+// decimal; value lines are stored eight bytes at a time (the characters of
+// a byte from a table, the identifier with its separator and newline as one
+// word). The state that changes per value sits behind `let` pointers: a
+// class's stored `var` is checked for exclusive access at run time on every
+// access.
 
 /// Where a VCD writer's bytes go (e.g. a file descriptor). It must take all
 /// the bytes or throw.
@@ -36,30 +45,67 @@ public final class VCDWriter {
         var width: Int
         var lsb: Int
         var id: [UInt8]
+        var gather = (offset: 0, shift: 0)
     }
+
+    /// One declared signal's last written value and how its lines are made.
+    private struct Slot {
+        var last: UInt64
+        var mask: UInt64
+        /// The bytes after the value ("<space>id\n" for a vector, "id\n" for
+        /// a scalar), character k in bits 8k...8k+7.
+        var suffix: UInt64
+        /// Where `update(gathering:)` reads the value.
+        var offset: Int32
+        var suffixCount: UInt8
+        var shift: UInt8
+        var vector: Bool
+    }
+
+    /// What changes as lines are written.
+    private struct State {
+        var used = 0
+        var time: UInt64 = 0
+        var timeWritten = false
+        var headerWritten = false
+        var bytesWritten: UInt64 = 0
+        /// The time whose digits are in `timeText`, and how many are significant.
+        var textTime: UInt64 = 0
+        var textDigits = 1
+        /// The last time step, and its low 8 digits, one a byte (least
+        /// significant in the low byte; valid when the step is under 10^8).
+        var step: UInt64 = 0
+        var stepDigits: UInt64 = 0
+        var slots: UnsafeMutablePointer<Slot>
+        var count = 0
+        /// Longest value line of one signal, and of a time line plus every signal's.
+        var valueBound = 0
+        var rowBound = 0
+    }
+
+    /// Longest time line: '#', 20 digits, newline.
+    private static let timeBound = 22
+    /// Bytes past `capacity` that the 8-byte stores may touch (never handed out).
+    private static let overhang = 32
 
     private let output: VCDOutput
     private var declarations: [Declaration] = []
     /// Further names of declared signals (same identifier, as Verilator
     /// writes a port seen at several levels of the hierarchy).
     private var aliases: [Declaration] = []
-    private var headerWritten = false
     private let capacity: Int
     private let buffer: UnsafeMutablePointer<UInt8>
-    private var used = 0
-    /// Last written value per signal and whether one was written.
-    private var last: UnsafeMutablePointer<UInt64>
-    private var widths: UnsafeMutablePointer<Int>
-    /// Identifier codes, flat: signal i's code is idBytes[idOffset[i] ..< idOffset[i + 1]].
-    private var idBytes: UnsafeMutablePointer<UInt8>
-    private var idOffset: UnsafeMutablePointer<Int>
-    private var lastCapacity = 0
-    private var time: UInt64 = 0
-    private var timeWritten = false
+    private let st: UnsafeMutablePointer<State>
+    /// The 20 decimal digits of `State.textTime` (leading zeros included)
+    /// at `timeText + 8` and a newline after them (64 bytes allocated).
+    private let timeText: UnsafeMutablePointer<UInt8>
+    /// The 8 characters '0'/'1' of each byte value, most significant bit
+    /// first: character k in bits 8k...8k+7.
+    private let byteTable: UnsafeMutablePointer<UInt64>
     private let version: String
     private let date: String?
     /// Bytes handed to `output` so far.
-    public private(set) var bytesWritten: UInt64 = 0
+    public var bytesWritten: UInt64 { st.pointee.bytesWritten }
 
     /// `bufferSize` bounds the memory the writer holds (at least 4 KiB).
     public init(version: String = "SoCSim", date: String? = nil, bufferSize: Int = 1 << 18, output: @escaping VCDOutput) {
@@ -67,19 +113,25 @@ public final class VCDWriter {
         self.version = version
         self.date = date
         capacity = max(bufferSize, 4096)
-        buffer = .allocate(capacity: capacity)
-        last = .allocate(capacity: 1)
-        widths = .allocate(capacity: 1)
-        idBytes = .allocate(capacity: 1)
-        idOffset = .allocate(capacity: 1)
+        buffer = .allocate(capacity: capacity + Self.overhang)
+        st = .allocate(capacity: 1)
+        st.initialize(to: State(slots: .allocate(capacity: 1)))
+        timeText = .allocate(capacity: 64)
+        timeText.initialize(repeating: UInt8(ascii: "0"), count: 64)
+        timeText[28] = 10
+        byteTable = .allocate(capacity: 256)
+        for v in 0..<256 {
+            var word: UInt64 = 0
+            for k in 0..<8 { word |= UInt64((v >> (7 - k)) & 1 | 0x30) << UInt64(8 * k) }
+            byteTable[v] = word
+        }
     }
 
     deinit {
         buffer.deallocate()
-        last.deallocate()
-        widths.deallocate()
-        idBytes.deallocate()
-        idOffset.deallocate()
+        st.pointee.slots.deallocate()
+        st.deallocate()
+        timeText.deallocate()
         byteTable.deallocate()
     }
 
@@ -88,20 +140,30 @@ public final class VCDWriter {
     /// `lsb` is the index of the least significant bit in the declared
     /// range (`pc_f [31:2]` has width 30 and lsb 2).
     public func declare(scope: [String], name: String, width: Int, lsb: Int = 0) -> Signal {
-        precondition(!headerWritten, "declare before begin(at:)")
+        precondition(!st.pointee.headerWritten, "declare before begin(at:)")
         precondition((1...64).contains(width), "width 1...64")
         let s = Signal(index: declarations.count)
-        declarations.append(Declaration(scope: scope, name: name, width: width, lsb: lsb, id: VCDWriter.identifier(s.index)))
+        let id = VCDWriter.identifier(s.index)
+        precondition(id.count <= 6, "at most 94^6 signals")
+        declarations.append(Declaration(scope: scope, name: name, width: width, lsb: lsb, id: id))
         return s
     }
 
     /// Another name for a declared signal (written with its identifier).
     public func alias(_ s: Signal, scope: [String], name: String) {
-        precondition(!headerWritten, "declare before begin(at:)")
+        precondition(!st.pointee.headerWritten, "declare before begin(at:)")
         var d = declarations[s.index]
         d.scope = scope
         d.name = name
         aliases.append(d)
+    }
+
+    /// Where `update(gathering:)` reads a declared signal: the 8 bytes at
+    /// `offset` (little-endian, any alignment) shifted right by `shift`.
+    public func gather(_ s: Signal, offset: Int, shift: Int = 0) {
+        precondition(!st.pointee.headerWritten, "gather before begin(at:)")
+        precondition(Int32(exactly: offset) != nil && (0..<64).contains(shift))
+        declarations[s.index].gather = (offset, shift)
     }
 
     /// The identifier code of the n-th declared signal.
@@ -120,27 +182,28 @@ public final class VCDWriter {
     /// Write the header and the initial values (all `initial`, in declaration
     /// order) at time `t`. Signals not given start at 0.
     public func begin(at t: UInt64, initial: [UInt64] = []) throws {
-        precondition(!headerWritten)
-        headerWritten = true
+        precondition(!st.pointee.headerWritten)
+        st.pointee.headerWritten = true
         let n = declarations.count
-        last.deallocate()
-        widths.deallocate()
-        last = .allocate(capacity: max(n, 1))
-        widths = .allocate(capacity: max(n, 1))
+        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: max(n, 1))
+        var rowBound = Self.timeBound, valueBound = 0
         for (i, d) in declarations.enumerated() {
-            let v = i < initial.count ? initial[i] : 0
-            last[i] = d.width == 64 ? v : v & ((1 << UInt64(d.width)) - 1)
-            widths[i] = d.width
+            let mask: UInt64 = d.width == 64 ? .max : (1 << UInt64(d.width)) - 1
+            let after = (d.width > 1 ? [UInt8(ascii: " ")] : []) + d.id + [10]
+            var suffix: UInt64 = 0
+            for (k, c) in after.enumerated() { suffix |= UInt64(c) << UInt64(8 * k) }
+            slots.advanced(by: i).initialize(to: Slot(last: (i < initial.count ? initial[i] : 0) & mask, mask: mask, suffix: suffix,
+                                                      offset: Int32(d.gather.offset), suffixCount: UInt8(after.count),
+                                                      shift: UInt8(d.gather.shift), vector: d.width > 1))
+            let bound = (d.width > 1 ? 1 + d.width : 1) + after.count
+            rowBound += bound
+            valueBound = max(valueBound, bound)
         }
-        let flat = declarations.flatMap(\.id)
-        idBytes.deallocate()
-        idOffset.deallocate()
-        idBytes = .allocate(capacity: max(flat.count, 1))
-        idBytes.initialize(from: flat, count: flat.count)
-        idOffset = .allocate(capacity: n + 1)
-        var off = 0
-        for (i, d) in declarations.enumerated() { idOffset[i] = off; off += d.id.count }
-        idOffset[n] = off
+        st.pointee.slots.deallocate()
+        st.pointee.slots = slots
+        st.pointee.count = n
+        st.pointee.rowBound = rowBound
+        st.pointee.valueBound = valueBound
         if let date { try text("$date\n\t\(date)\n$end\n") }
         try text("$version\n\t\(version)\n$end\n$timescale 1ps $end\n")
         var open: [String] = []
@@ -160,11 +223,10 @@ public final class VCDWriter {
         }
         while !open.isEmpty { try text("$upscope $end\n"); open.removeLast() }
         try text("$enddefinitions $end\n")
-        time = t
-        try timeLine(t)
-        timeWritten = true
+        st.pointee.time = t
+        try timeLine()
         try text("$dumpvars\n")
-        for i in 0..<n { try value(i, last[i]) }
+        for i in 0..<n { try value(i, slots[i].last) }
         try text("$end\n")
     }
 
@@ -172,43 +234,88 @@ public final class VCDWriter {
     /// written lazily with the first change at `t`.
     @inline(__always)
     public func advance(to t: UInt64) {
-        precondition(t >= time, "VCD time must not go backwards")
-        if t != time { time = t; timeWritten = false }
+        let s = st
+        precondition(t >= s.pointee.time, "VCD time must not go backwards")
+        if t != s.pointee.time { s.pointee.time = t; s.pointee.timeWritten = false }
     }
 
     /// Set a signal's value at the current time; written only if it changed.
     @inline(__always)
     public func set(_ s: Signal, _ v: UInt64) throws {
-        let i = s.index
-        let w = widths[i]
-        let v = w == 64 ? v : v & ((1 << UInt64(w)) - 1)
-        if last[i] == v { return }
-        last[i] = v
-        if !timeWritten { try timeLine(time); timeWritten = true }
-        try value(i, v)
+        let slot = st.pointee.slots + s.index
+        let v = v & slot.pointee.mask
+        if slot.pointee.last == v { return }
+        slot.pointee.last = v
+        if !st.pointee.timeWritten { try timeLine() }
+        try value(s.index, v)
     }
 
     @inline(__always)
     public func set(_ s: Signal, _ b: Bool) throws { try set(s, b ? 1 : 0) }
 
+    /// Set every declared signal at the current time from `values`
+    /// (declaration order, one per signal): one call per time step instead
+    /// of one per signal. Only changed values are written.
+    public func update(_ values: UnsafePointer<UInt64>) throws {
+        try update { i, _ in values[i] }
+    }
+
+    /// Set every declared signal at the current time from the bytes at
+    /// `base`, where `gather` says (8 bytes readable at every offset given).
+    public func update(gathering base: UnsafeRawPointer) throws {
+        try update { _, slot in
+            UInt64(littleEndian: base.loadUnaligned(fromByteOffset: Int(slot.pointee.offset), as: UInt64.self)) &>> UInt64(slot.pointee.shift)
+        }
+    }
+
+    @inline(__always)
+    private func update(_ value: (Int, UnsafeMutablePointer<Slot>) -> UInt64) throws {
+        let s = st
+        precondition(s.pointee.headerWritten, "update after begin(at:)")
+        let n = s.pointee.count
+        let slots = s.pointee.slots
+        // a buffer too small for a whole row: one signal at a time
+        if s.pointee.rowBound > capacity {
+            for i in 0..<n { try set(Signal(index: i), value(i, slots + i)) }
+            return
+        }
+        if s.pointee.used + s.pointee.rowBound > capacity { try flush() }
+        let p = buffer
+        var u = s.pointee.used
+        var timeWritten = s.pointee.timeWritten
+        var i = 0
+        while i < n {
+            let slot = slots + i
+            let v = value(i, slot) & slot.pointee.mask
+            if slot.pointee.last != v {
+                slot.pointee.last = v
+                if !timeWritten { u &+= putTimeLine(p + u); timeWritten = true }
+                u &+= putValue(slot, v, p + u)
+            }
+            i &+= 1
+        }
+        s.pointee.used = u
+        s.pointee.timeWritten = timeWritten
+    }
+
     /// Hand everything buffered to the output. The bytes written so far are
     /// then a valid VCD (the header is complete, every line is whole).
     public func flush() throws {
-        if used > 0 {
-            let n = used
-            used = 0
+        let s = st
+        if s.pointee.used > 0 {
+            let n = s.pointee.used
+            s.pointee.used = 0
             try output(UnsafeRawBufferPointer(start: buffer, count: n))
-            bytesWritten += UInt64(n)
+            s.pointee.bytesWritten += UInt64(n)
         }
     }
 
     /// Write the closing time (so viewers show the last values' duration)
     /// and flush.
     public func finish(at t: UInt64) throws {
-        if headerWritten && t > time {
-            time = t
-            try timeLine(t)
-            timeWritten = true
+        if st.pointee.headerWritten && t > st.pointee.time {
+            st.pointee.time = t
+            try timeLine()
         }
         try flush()
     }
@@ -217,7 +324,7 @@ public final class VCDWriter {
 
     @inline(__always)
     private func reserve(_ n: Int) throws {
-        if used + n > capacity { try flush() }
+        if st.pointee.used + n > capacity { try flush() }
     }
 
     private func text(_ s: String) throws {
@@ -225,106 +332,109 @@ public final class VCDWriter {
         try s.withUTF8 { u in
             var off = 0
             while off < u.count {
-                if used == capacity { try flush() }
-                let k = min(capacity - used, u.count - off)
-                (buffer + used).update(from: u.baseAddress! + off, count: k)
-                used += k
+                if st.pointee.used == capacity { try flush() }
+                let k = min(capacity - st.pointee.used, u.count - off)
+                (buffer + st.pointee.used).update(from: u.baseAddress! + off, count: k)
+                st.pointee.used += k
                 off += k
             }
         }
     }
 
-    private func timeLine(_ t: UInt64) throws {
-        try reserve(22)
-        let p = buffer
-        var u = used
-        p[u] = UInt8(ascii: "#"); u += 1
-        u += writeDecimal(t, to: p + u)
-        p[u] = 10; u += 1
-        used = u
+    /// The line of the current time (marks it written).
+    private func timeLine() throws {
+        try reserve(Self.timeBound)
+        st.pointee.used += putTimeLine(buffer + st.pointee.used)
+        st.pointee.timeWritten = true
     }
 
-    @inline(__always)
+    /// One value line of signal i.
     private func value(_ i: Int, _ v: UInt64) throws {
-        let ids = idBytes, offsets = idOffset
-        let idStart = offsets[i], idEnd = offsets[i + 1]
-        try reserve(67 + idEnd - idStart)
-        // locals, not stored properties, in the loops (no exclusivity checks per byte)
-        let p = buffer
-        var u = used
-        if widths[i] == 1 {
-            p[u] = v != 0 ? UInt8(ascii: "1") : UInt8(ascii: "0"); u += 1
-        } else {
-            p[u] = UInt8(ascii: "b"); u += 1
-            var bits = 64 - v.leadingZeroBitCount
-            if bits == 0 { bits = 1 }
-            // the bits above a whole byte one by one, then 8 characters per byte from a table
-            var b = bits - 1
-            while (b + 1) & 7 != 0 {
-                p[u] = UInt8(truncatingIfNeeded: (v >> UInt64(b)) & 1) | 0x30
-                u += 1
-                b -= 1
-            }
-            let table = byteTable
-            while b >= 7 {
-                let byte = Int(truncatingIfNeeded: (v >> UInt64(b - 7)) & 0xFF)
-                UnsafeMutableRawPointer(p + u).storeBytes(of: table[byte], as: UInt64.self)
-                u += 8
-                b -= 8
-            }
-            p[u] = UInt8(ascii: " "); u += 1
-        }
-        var k = idStart
-        while k < idEnd { p[u] = ids[k]; u += 1; k += 1 }
-        p[u] = 10; u += 1
-        used = u
+        try reserve(st.pointee.valueBound)
+        st.pointee.used += putValue(st.pointee.slots + i, v, buffer + st.pointee.used)
     }
 
-    /// Set every declared signal at the current time from `values`
-    /// (declaration order, one per signal): one call per time step instead
-    /// of one per signal. Only changed values are written.
-    public func update(_ values: UnsafePointer<UInt64>) throws {
-        precondition(headerWritten, "update after begin(at:)")
-        let n = declarations.count
-        let last = self.last, widths = self.widths
-        var i = 0
-        while i < n {
-            let w = widths[i]
-            let v = w == 64 ? values[i] : values[i] & ((1 << UInt64(w)) - 1)
-            if last[i] != v {
-                last[i] = v
-                if !timeWritten { try timeLine(time); timeWritten = true }
-                try value(i, v)
+    /// Store a little-endian word at p (any alignment).
+    @inline(__always)
+    private static func store(_ w: UInt64, _ p: UnsafeMutablePointer<UInt8>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: w.littleEndian, as: UInt64.self)
+    }
+
+    /// Writes the current time's line at p (25 bytes stored); returns its length.
+    @inline(__always)
+    private func putTimeLine(_ p: UnsafeMutablePointer<UInt8>) -> Int {
+        let s = st
+        if s.pointee.time != s.pointee.textTime { setTimeText(s.pointee.time) }
+        let n = s.pointee.textDigits
+        p[0] = UInt8(ascii: "#")
+        // the significant digits and the newline
+        let w = UnsafeRawPointer(timeText + 28 - n)
+        for k in 0..<3 { Self.store(UInt64(littleEndian: w.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self)), p + 1 + 8 * k) }
+        return n + 2
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+
+    /// `timeText` := the digits of t (not before the text's time): the
+    /// step added to the low 8 digits in one word, each byte a digit, a
+    /// decimal carry made a binary one by adding 246 to every byte; all
+    /// digits anew when the carry leaves the low 8 or the step is 10^8 or more.
+    @inline(__always)
+    private func setTimeText(_ t: UInt64) {
+        let s = st
+        precondition(t >= s.pointee.textTime)
+        let step = t - s.pointee.textTime
+        if step != s.pointee.step {
+            s.pointee.step = step
+            var d: UInt64 = 0, x = step
+            for k in 0..<8 { d |= (x % 10) << UInt64(8 * k); x /= 10 }
+            s.pointee.stepDigits = d
+        }
+        let low = UnsafeMutableRawPointer(timeText + 20)
+        if step < 100_000_000 {
+            let digits = UInt64(littleEndian: low.loadUnaligned(as: UInt64.self)).byteSwapped &- 0x30 &* Self.ones
+            let (y, carryOut) = (digits &+ s.pointee.stepDigits).addingReportingOverflow(0xF6 &* Self.ones)
+            if !carryOut {
+                // bytes that did not carry are still 246 too high (and have bit 7 set)
+                let z = y &- ((y >> 7) & Self.ones) &* 0xF6
+                low.storeBytes(of: (z &+ 0x30 &* Self.ones).byteSwapped.littleEndian, as: UInt64.self)
+                s.pointee.textDigits = max(s.pointee.textDigits, 8 - z.leadingZeroBitCount >> 3)
+                s.pointee.textTime = t
+                return
             }
-            i += 1
         }
+        var x = t, n = 0
+        for k in stride(from: 27, through: 8, by: -1) {
+            timeText[k] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: x % 10)
+            x /= 10
+            if timeText[k] != UInt8(ascii: "0") { n = 28 - k }
+        }
+        s.pointee.textDigits = max(n, 1)
+        s.pointee.textTime = t
     }
 
-    /// The 8 characters '0'/'1' of each byte value, most significant bit
-    /// first in memory order.
-    private let byteTable: UnsafeMutablePointer<UInt64> = {
-        let t = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
-        for (i, w) in VCDWriter.byteChars.enumerated() { t[i] = w }
-        return t
-    }()
-
-    private static let byteChars: [UInt64] = (0..<256).map { v in
-        var word: UInt64 = 0
-        for k in 0..<8 {
-            let bit = UInt64((v >> (7 - k)) & 1) | 0x30
-            word |= bit << UInt64(8 * k)
+    /// Writes one value line at p (up to 8 bytes past it stored); returns its length.
+    @inline(__always)
+    private func putValue(_ slot: UnsafeMutablePointer<Slot>, _ v: UInt64, _ p: UnsafeMutablePointer<UInt8>) -> Int {
+        if !slot.pointee.vector {
+            p[0] = UInt8(truncatingIfNeeded: v) | 0x30
+            Self.store(slot.pointee.suffix, p + 1)
+            return 1 &+ Int(slot.pointee.suffixCount)
         }
-        return word.littleEndian == word ? word : word.byteSwapped
-    }
-
-    private func writeDecimal(_ v: UInt64, to p: UnsafeMutablePointer<UInt8>) -> Int {
-        if v == 0 { p[0] = UInt8(ascii: "0"); return 1 }
-        var digits = 0
-        var x = v
-        while x > 0 { digits += 1; x /= 10 }
-        x = v
-        var k = digits - 1
-        while x > 0 { p[k] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10; k -= 1 }
-        return digits
+        p[0] = UInt8(ascii: "b")
+        // leading zeros dropped: the top byte's last r characters, then 8 per byte
+        let bits = max(1, 64 - v.leadingZeroBitCount)
+        var j = (bits - 1) >> 3
+        let r = bits - j << 3
+        let table = byteTable
+        Self.store(table[Int(truncatingIfNeeded: v >> UInt64(j << 3))] >> UInt64((8 - r) << 3), p + 1)
+        var u = 1 &+ r
+        while j > 0 {
+            j -= 1
+            Self.store(table[Int(truncatingIfNeeded: (v >> UInt64(j << 3)) & 0xFF)], p + u)
+            u &+= 8
+        }
+        Self.store(slot.pointee.suffix, p + u)
+        return u &+ Int(slot.pointee.suffixCount)
     }
 }

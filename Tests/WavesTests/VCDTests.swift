@@ -71,6 +71,86 @@ func writeToMemory(_ build: (VCDWriter) throws -> Void, bufferSize: Int = 4096) 
         }
     }
 
+    /// The writer's exact bytes for a small hand-made sequence: header,
+    /// initial values, scalars, vectors with their leading zeros dropped (a
+    /// 64-bit one, a 30-bit one with lsb 2), masking to the width, no line
+    /// for an unchanged value, a flush mid-stream, rows by `update` from
+    /// values and by gathering, and time lines whose step carries past the
+    /// low 8 digits, is 10^8 or more, or reaches 20 digits.
+    @Test func pinsTheBytes() throws {
+        var chunks: [[UInt8]] = []
+        let w = VCDWriter(version: "pin", bufferSize: 4096) { chunks.append(Array($0)) }
+        let a = w.declare(scope: ["t"], name: "a", width: 1)
+        let b = w.declare(scope: ["t"], name: "b", width: 8)
+        let c = w.declare(scope: ["t", "u"], name: "c", width: 64)
+        let d = w.declare(scope: ["t", "u"], name: "d", width: 30, lsb: 2)
+        w.gather(a, offset: 0, shift: 3)
+        w.gather(b, offset: 1)
+        w.gather(c, offset: 8)
+        w.gather(d, offset: 16, shift: 2)
+        try w.begin(at: 5, initial: [1, 0x05, 0, 0x3FFF_FFFF])
+        w.advance(to: 9); try w.set(a, 0); try w.set(b, 0x1FF)
+        try w.flush()
+        w.advance(to: 10); try w.set(b, 0xFF)
+        w.advance(to: 99_999_999)
+        try [0, 0x80, 0x8000_0000_0000_0001, 1].withUnsafeBufferPointer { try w.update($0.baseAddress!) }
+        w.advance(to: 100_000_005)
+        try [1, 0x80, 0, 1].withUnsafeBufferPointer { try w.update($0.baseAddress!) }
+        w.advance(to: 100_000_010)
+        let bytes: [UInt8] = [0, 0x0F, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x13, 0, 0, 0, 0, 0, 0, 0]
+        try bytes.withUnsafeBytes { try w.update(gathering: $0.baseAddress!) }
+        w.advance(to: 300_000_010); try w.set(c, .max)
+        try w.finish(at: .max)
+        let first = """
+        $version
+        \tpin
+        $end
+        $timescale 1ps $end
+        $scope module t $end
+        $var wire 1 ! a $end
+        $var wire 8 " b [7:0] $end
+        $scope module u $end
+        $var wire 64 # c [63:0] $end
+        $var wire 30 $ d [31:2] $end
+        $upscope $end
+        $upscope $end
+        $enddefinitions $end
+        #5
+        $dumpvars
+        1!
+        b101 "
+        b0 #
+        b111111111111111111111111111111 $
+        $end
+        #9
+        0!
+        b11111111 "
+
+        """
+        let rest = """
+        #99999999
+        b10000000 "
+        b1000000000000000000000000000000000000000000000000000000000000001 #
+        b1 $
+        #100000005
+        1!
+        b0 #
+        #100000010
+        0!
+        b1111 "
+        b100000000 #
+        b100 $
+        #300000010
+        b1111111111111111111111111111111111111111111111111111111111111111 #
+        #18446744073709551615
+
+        """
+        #expect(chunks.count == 2)
+        #expect(String(decoding: chunks.first ?? [], as: UTF8.self) == first)
+        #expect(String(decoding: chunks.dropFirst().joined(), as: UTF8.self) == rest)
+        #expect(w.bytesWritten == UInt64(first.utf8.count + rest.utf8.count))
+    }
+
     @Test func headerIsDeterministicAndHasNoDate() throws {
         let make = { () throws -> [UInt8] in
             try writeToMemory { w in
