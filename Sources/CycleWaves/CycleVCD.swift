@@ -28,6 +28,11 @@
 import LM32Cycle
 import Waves
 
+// `scratch` holds a CycleObservation's bytes, read as little-endian words.
+#if _endian(big)
+#error("CycleVCD reads the observation's fields as little-endian words")
+#endif
+
 public struct CycleVCDOptions: Sendable {
     /// Clock period in ps (even). 12 500 = 80 MHz, the bridge's default.
     public var clockPeriodPs: UInt64 = 12_500
@@ -130,13 +135,23 @@ public final class CycleVCD {
     public let top: CycleVCDTop
     private let bench: BenchConfig
     private let sdramLatency: UInt64
-    /// Declared signal per source (nil: filtered out) and the derived ones.
-    private var signal: [VCDWriter.Signal?]
-    private var pc30: [VCDWriter.Signal?] = []
-    private var bits: [(VCDWriter.Signal, CycleSource, Int)] = []
-    private var started = false
-    private var lastCycle: UInt64? = nil
     private let half: UInt64
+
+    /// What changes from cycle to cycle, behind a pointer (a class's stored
+    /// `var` is checked for exclusive access at run time on every access).
+    private struct State {
+        var started = false
+        var failed = false
+        var extBreak = false
+        var lastCycle: UInt64? = nil
+    }
+    private let st: UnsafeMutablePointer<State> = {
+        let p = UnsafeMutablePointer<State>.allocate(capacity: 1)
+        p.initialize(to: State())
+        return p
+    }()
+    /// The first error `observe` met (recording stopped there).
+    public private(set) var error: Error?
 
     /// A VCD with the test bench's names.
     public convenience init(writer: VCDWriter, bench: BenchConfig, options: CycleVCDOptions = CycleVCDOptions()) {
@@ -158,7 +173,10 @@ public final class CycleVCD {
         }
         self.options = options
         half = options.clockPeriodPs / 2
-        signal = Array(repeating: nil, count: CycleSource.allCases.count)
+        // declared signal per source (nil: filtered out) and the derived ones
+        var signal = [VCDWriter.Signal?](repeating: nil, count: CycleSource.allCases.count)
+        var pc30: [VCDWriter.Signal?] = []
+        var bits: [(VCDWriter.Signal, CycleSource, Int)] = []
 
         let top = ["TOP"], tb = ["TOP", flavour.module], lm32 = tb + ["lm32"], cpu = lm32 + ["cpu"]
         let iu = cpu + ["instruction_unit"], intu = cpu + ["interrupt_unit"]
@@ -231,6 +249,40 @@ public final class CycleVCD {
                 bits.append((writer.declare(scope: cpu, name: name, width: 1), src, bit))
             }
         }
+
+        // Where each declared signal's value is read (declaration order:
+        // sources, the 30-bit PCs, the stage bits): from the observation
+        // stored at the start of `scratch`, or from the words after it.
+        let inputs = self.inputs
+        var now: [(Int, Int)] = []
+        func read(_ sig: VCDWriter.Signal, _ src: CycleSource, _ shift: Int) {
+            var (offset, s) = Self.location(src)
+            s += shift
+            now.append((offset, s))
+            // the top's inputs show last cycle's values at the rising edge
+            if src == inputs.0 { offset = Self.side(.lastInput0) }
+            if src == inputs.1 { offset = Self.side(.lastInput1) }
+            writer.gather(sig, offset: offset, shift: s)
+        }
+        for s in CycleSource.allCases { if let sig = signal[s.rawValue] { read(sig, s, 0) } }
+        for (n, s) in pc30.enumerated() { if let s { read(s, CycleSource(rawValue: CycleSource.pcF.rawValue + n)!, 2) } }
+        for (sig, src, bit) in bits { read(sig, src, bit) }
+        initialPlan = now
+        inputSignal = (signal[inputs.0.rawValue], signal[inputs.1.rawValue])
+        inputOffset = (Self.location(inputs.0).0, Self.location(inputs.1).0)
+        clock = signal[CycleSource.clk.rawValue]
+        scratch = .allocate(byteCount: Self.side(.count), alignment: 16)
+        scratch.initializeMemory(as: UInt8.self, repeating: 0, count: Self.side(.count))
+        let word = { (w: Side, v: UInt64) in self.scratch.storeBytes(of: v, toByteOffset: Self.side(w), as: UInt64.self) }
+        word(.iWait, UInt64(bench.instructionWaitStates))
+        word(.dWait, UInt64(bench.dataWaitStates))
+        word(.iErrEn, bench.instructionErrorWindow != nil ? 1 : 0)
+        word(.iErrLo, UInt64(bench.instructionErrorWindow?.lowerBound ?? 0))
+        word(.iErrHi, UInt64(bench.instructionErrorWindow?.upperBound ?? 0))
+        word(.dErrEn, bench.dataErrorWindow != nil ? 1 : 0)
+        word(.dErrLo, UInt64(bench.dataErrorWindow?.lowerBound ?? 0))
+        word(.dErrHi, UInt64(bench.dataErrorWindow?.upperBound ?? 0))
+        word(.sdramLatency, sdramLatency)
     }
 
     /// Time (ps) at which cycle k's values appear.
@@ -239,148 +291,138 @@ public final class CycleVCD {
         return k == 0 ? origin : origin + k * options.clockPeriodPs - half
     }
 
-    /// The values of one observation, indexed by `CycleSource.rawValue`.
-    @inline(__always)
-    func values(_ o: CycleObservation, into v: UnsafeMutablePointer<UInt64>) {
-        func b(_ x: Bool) -> UInt64 { x ? 1 : 0 }
-        v[CycleSource.clk.rawValue] = 0
-        v[CycleSource.rst.rawValue] = 0
-        v[CycleSource.irq.rawValue] = UInt64(o.interrupt)
-        v[CycleSource.extBreak.rawValue] = extBreak ? 1 : 0
-        v[CycleSource.iWait.rawValue] = UInt64(bench.instructionWaitStates)
-        v[CycleSource.dWait.rawValue] = UInt64(bench.dataWaitStates)
-        v[CycleSource.iErrEn.rawValue] = b(bench.instructionErrorWindow != nil)
-        v[CycleSource.iErrLo.rawValue] = UInt64(bench.instructionErrorWindow?.lowerBound ?? 0)
-        v[CycleSource.iErrHi.rawValue] = UInt64(bench.instructionErrorWindow?.upperBound ?? 0)
-        v[CycleSource.dErrEn.rawValue] = b(bench.dataErrorWindow != nil)
-        v[CycleSource.dErrLo.rawValue] = UInt64(bench.dataErrorWindow?.lowerBound ?? 0)
-        v[CycleSource.dErrHi.rawValue] = UInt64(bench.dataErrorWindow?.upperBound ?? 0)
-        let i = o.ibus, d = o.dbus
-        v[CycleSource.iAdr.rawValue] = UInt64(i.adr); v[CycleSource.iDatW.rawValue] = UInt64(i.datW)
-        v[CycleSource.iDatR.rawValue] = UInt64(i.datR); v[CycleSource.iSel.rawValue] = UInt64(i.sel)
-        v[CycleSource.iCti.rawValue] = UInt64(i.cti); v[CycleSource.iBte.rawValue] = 0
-        v[CycleSource.iCyc.rawValue] = b(i.cyc); v[CycleSource.iStb.rawValue] = b(i.cyc)
-        v[CycleSource.iWe.rawValue] = b(i.we); v[CycleSource.iAck.rawValue] = b(i.ack); v[CycleSource.iErr.rawValue] = b(i.err)
-        v[CycleSource.dAdr.rawValue] = UInt64(d.adr); v[CycleSource.dDatW.rawValue] = UInt64(d.datW)
-        v[CycleSource.dDatR.rawValue] = UInt64(d.datR); v[CycleSource.dSel.rawValue] = UInt64(d.sel)
-        v[CycleSource.dCti.rawValue] = UInt64(d.cti); v[CycleSource.dBte.rawValue] = 0
-        v[CycleSource.dCyc.rawValue] = b(d.cyc); v[CycleSource.dStb.rawValue] = b(d.cyc)
-        v[CycleSource.dWe.rawValue] = b(d.we); v[CycleSource.dAck.rawValue] = b(d.ack); v[CycleSource.dErr.rawValue] = b(d.err)
-        v[CycleSource.pcF.rawValue] = UInt64(o.pcF); v[CycleSource.pcD.rawValue] = UInt64(o.pcD)
-        v[CycleSource.pcX.rawValue] = UInt64(o.pcX); v[CycleSource.pcM.rawValue] = UInt64(o.pcM)
-        v[CycleSource.pcW.rawValue] = UInt64(o.pcW)
-        v[CycleSource.valid.rawValue] = UInt64(o.valid); v[CycleSource.stall.rawValue] = UInt64(o.stall)
-        v[CycleSource.kill.rawValue] = UInt64(o.kill); v[CycleSource.retire.rawValue] = b(o.retire)
-        v[CycleSource.insnW.rawValue] = UInt64(o.insnW); v[CycleSource.rfWe.rawValue] = b(o.rfWe)
-        v[CycleSource.rfIdx.rawValue] = UInt64(o.rfIdx); v[CycleSource.rfData.rawValue] = UInt64(o.rfData)
-        v[CycleSource.excW.rawValue] = UInt64(o.excW); v[CycleSource.eidW.rawValue] = UInt64(o.eidW)
-        v[CycleSource.ie.rawValue] = b(o.ie); v[CycleSource.eie.rawValue] = b(o.eie); v[CycleSource.bie.rawValue] = b(o.bie)
-        v[CycleSource.ip.rawValue] = UInt64(o.ip); v[CycleSource.im.rawValue] = UInt64(o.im); v[CycleSource.cc.rawValue] = UInt64(o.cc)
-        v[CycleSource.tdevEnd.rawValue] = b(o.tdev & TestDeviceBits.end != 0)
-        v[CycleSource.tdevResult.rawValue] = b(o.tdev & TestDeviceBits.result != 0)
-        v[CycleSource.tdevName.rawValue] = b(o.tdev & TestDeviceBits.name != 0)
-        v[CycleSource.tdevChar.rawValue] = b(o.tdev & TestDeviceBits.character != 0)
-        v[CycleSource.tdevData.rawValue] = UInt64(o.tdevData)
-        v[CycleSource.socRst.rawValue] = b(o.reset)
-        v[CycleSource.sdramLatency.rawValue] = sdramLatency
-        v[CycleSource.gpioIn.rawValue] = UInt64(o.gpioIn)
-        v[CycleSource.gpioOut.rawValue] = UInt64(o.gpioOut)
-        v[CycleSource.uartTxWr.rawValue] = b(o.uartTxWr)
-        v[CycleSource.uartTxData.rawValue] = UInt64(o.uartTxData)
-        v[CycleSource.uartThre.rawValue] = b(o.uartThre)
+    /// The words after the observation in `scratch`: what the observation
+    /// does not carry (constant inputs, the clock, the external break, the
+    /// inputs' values of the last cycle); `zero` for ports tied to 0.
+    private enum Side: Int {
+        case zero, clk, extBreak, lastInput0, lastInput1
+        case iWait, dWait, iErrEn, iErrLo, iErrHi, dErrEn, dErrLo, dErrHi, sdramLatency
+        case count
     }
 
-    private let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: CycleSource.allCases.count)
-    /// Per declared signal, in declaration order: its value is
-    /// (scratch[source] >> shift) & mask.
-    private var planSource: UnsafeMutablePointer<Int> = .allocate(capacity: 1)
-    private var planShift: UnsafeMutablePointer<UInt64> = .allocate(capacity: 1)
-    private var planCount = 0
-    private var row: UnsafeMutablePointer<UInt64> = .allocate(capacity: 1)
+    /// The byte offset of a side word in `scratch` (`.count`: the size of
+    /// `scratch`, 8 bytes readable past every offset).
+    private static func side(_ w: Side) -> Int {
+        (MemoryLayout<CycleObservation>.size + 7) / 8 * 8 + 8 * w.rawValue
+    }
+
+    /// Where a source's value is in `scratch`: byte offset and right shift
+    /// (the observation's fields are read 8 bytes at a time, little-endian,
+    /// and masked to the signal's width by the writer).
+    private static func location(_ s: CycleSource) -> (Int, Int) {
+        let sides: [CycleSource: Side] = [
+            .clk: .clk, .rst: .zero, .iBte: .zero, .dBte: .zero, .extBreak: .extBreak, .sdramLatency: .sdramLatency,
+            .iWait: .iWait, .dWait: .dWait, .iErrEn: .iErrEn, .iErrLo: .iErrLo, .iErrHi: .iErrHi,
+            .dErrEn: .dErrEn, .dErrLo: .dErrLo, .dErrHi: .dErrHi,
+        ]
+        if let w = sides[s] { return (side(w), 0) }
+        let tdev: [CycleSource: UInt8] = [
+            .tdevEnd: TestDeviceBits.end, .tdevResult: TestDeviceBits.result,
+            .tdevName: TestDeviceBits.name, .tdevChar: TestDeviceBits.character,
+        ]
+        if let bit = tdev[s] { return (MemoryLayout<CycleObservation>.offset(of: \.tdev)!, bit.trailingZeroBitCount) }
+        let fields: [CycleSource: PartialKeyPath<CycleObservation>] = [
+            .irq: \.interrupt,
+            .iAdr: \.ibus.adr, .iDatW: \.ibus.datW, .iDatR: \.ibus.datR, .iSel: \.ibus.sel, .iCti: \.ibus.cti,
+            .iCyc: \.ibus.cyc, .iStb: \.ibus.cyc, .iWe: \.ibus.we, .iAck: \.ibus.ack, .iErr: \.ibus.err,
+            .dAdr: \.dbus.adr, .dDatW: \.dbus.datW, .dDatR: \.dbus.datR, .dSel: \.dbus.sel, .dCti: \.dbus.cti,
+            .dCyc: \.dbus.cyc, .dStb: \.dbus.cyc, .dWe: \.dbus.we, .dAck: \.dbus.ack, .dErr: \.dbus.err,
+            .pcF: \.pcF, .pcD: \.pcD, .pcX: \.pcX, .pcM: \.pcM, .pcW: \.pcW,
+            .valid: \.valid, .stall: \.stall, .kill: \.kill, .retire: \.retire, .insnW: \.insnW,
+            .rfWe: \.rfWe, .rfIdx: \.rfIdx, .rfData: \.rfData, .excW: \.excW, .eidW: \.eidW,
+            .ie: \.ie, .eie: \.eie, .bie: \.bie, .ip: \.ip, .im: \.im, .cc: \.cc, .tdevData: \.tdevData,
+            .socRst: \.reset, .gpioIn: \.gpioIn, .gpioOut: \.gpioOut,
+            .uartTxWr: \.uartTxWr, .uartTxData: \.uartTxData, .uartThre: \.uartThre,
+        ]
+        return (MemoryLayout<CycleObservation>.offset(of: fields[s]!)!, 0)
+    }
+
+    /// The observation being recorded, then the `Side` words.
+    private let scratch: UnsafeMutableRawPointer
+    /// Per declared signal: where its value in the current cycle is (the
+    /// writer reads the inputs' last values instead; `begin` takes these).
+    private let initialPlan: [(Int, Int)]
+    private let clock: VCDWriter.Signal?
 
     deinit {
         scratch.deallocate()
-        planSource.deallocate()
-        planShift.deallocate()
-        row.deallocate()
+        st.deinitialize(count: 1)
+        st.deallocate()
     }
 
     /// The top's inputs among the sources (bench: interrupt lines and
     /// external break; SoC: external break and GPIO pins): driven between
     /// cycles, they change with the falling clock.
     private let inputs: (CycleSource, CycleSource)
-    /// Per input: its plan index (nil: filtered out), signal and last value.
-    private var inputPlanIndex: (Int?, Int?) = (nil, nil)
-    private var inputSignal: (VCDWriter.Signal?, VCDWriter.Signal?) = (nil, nil)
-    private var lastInputs: (UInt64, UInt64) = (0, 0)
+    /// Their signals (nil: filtered out) and where their values are.
+    private let inputSignal: (VCDWriter.Signal?, VCDWriter.Signal?)
+    private let inputOffset: (Int, Int)
 
-    /// The plan in declaration order: sources, the 30-bit PCs, the stage bits.
-    private func makePlan() {
-        var plan: [(Int, UInt64)] = []
-        for s in CycleSource.allCases where signal[s.rawValue] != nil { plan.append((s.rawValue, 0)) }
-        for (n, s) in pc30.enumerated() where s != nil { plan.append((CycleSource.pcF.rawValue + n, 2)) }
-        for (_, src, bit) in bits { plan.append((src.rawValue, UInt64(bit))) }
-        planSource.deallocate(); planShift.deallocate(); row.deallocate()
-        planCount = plan.count
-        planSource = .allocate(capacity: max(1, plan.count))
-        planShift = .allocate(capacity: max(1, plan.count))
-        row = .allocate(capacity: max(1, plan.count))
-        for (i, p) in plan.enumerated() { planSource[i] = p.0; planShift[i] = p.1 }
-        inputPlanIndex = (plan.firstIndex { $0.0 == inputs.0.rawValue }, plan.firstIndex { $0.0 == inputs.1.rawValue })
-        inputSignal = (inputPlanIndex.0 == nil ? nil : signal[inputs.0.rawValue],
-                       inputPlanIndex.1 == nil ? nil : signal[inputs.1.rawValue])
-    }
-
-    /// Values of all declared signals into `row` (the writer masks them to width).
     @inline(__always)
-    private func fillRow() {
-        let src = planSource, shift = planShift, r = row, sc = scratch
-        for i in 0..<planCount { r[i] = sc[src[i]] >> shift[i] }
+    private func word(_ offset: Int) -> UInt64 {
+        UInt64(littleEndian: scratch.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
     /// The external break input in the cycle being recorded (the
     /// observation does not carry it; set it with the machine's `extBreak`).
-    public var extBreak = false
+    public var extBreak: Bool {
+        get { st.pointee.extBreak }
+        set { st.pointee.extBreak = newValue }
+    }
+
+    /// `record` for a machine's observer: the first error is kept in
+    /// `error` and recording stops there.
+    public func observe(_ o: CycleObservation) {
+        if st.pointee.failed { return }
+        do { try record(o) } catch {
+            self.error = error
+            st.pointee.failed = true
+        }
+    }
+
+    /// After `observe`: `finish(next:)` unless recording failed; the first
+    /// error of either.
+    public func finishObserving(next: CycleObservation? = nil) -> Error? {
+        if error == nil {
+            do { try finish(next: next) } catch { self.error = error; st.pointee.failed = true }
+        }
+        return error
+    }
 
     /// Record the observation of one cycle (cycles in increasing order).
     public func record(_ o: CycleObservation) throws {
         let k = o.cycle
         guard k >= options.fromCycle && k <= options.toCycle else { return }
-        values(o, into: scratch)
+        let sc = scratch, s = st
+        sc.storeBytes(of: o, as: CycleObservation.self)
         let t = valueTime(k)
         let clkHigh = k > 0
-        scratch[CycleSource.clk.rawValue] = clkHigh ? 1 : 0
-        if !started {
-            started = true
-            makePlan()
-            fillRow()
-            try writer.begin(at: t, initial: Array(UnsafeBufferPointer(start: row, count: planCount)))
+        sc.storeBytes(of: clkHigh ? 1 : 0, toByteOffset: Self.side(.clk), as: UInt64.self)
+        sc.storeBytes(of: s.pointee.extBreak ? 1 : 0, toByteOffset: Self.side(.extBreak), as: UInt64.self)
+        let in0 = word(inputOffset.0), in1 = word(inputOffset.1)
+        if !s.pointee.started {
+            s.pointee.started = true
+            try writer.begin(at: t, initial: initialPlan.map { word($0.0) >> UInt64($0.1) })
         } else {
-            writer.advance(to: t)
-            fillRow()
             // The top's inputs (bench: interrupt lines, external break; SoC:
             // external break, GPIO pins) change between cycles, where the
             // bridge sets them: they show at the start of cycle k with the
-            // falling clock, not at the rising edge.
-            if let i = inputPlanIndex.0 { row[i] = lastInputs.0 }
-            if let i = inputPlanIndex.1 { row[i] = lastInputs.1 }
-            try writer.update(row)
+            // falling clock, not at the rising edge (the writer reads their
+            // last values there).
+            writer.advance(to: t)
+            try writer.update(gathering: sc)
             writer.advance(to: t + half)
-            if let sig = inputSignal.0 { try writer.set(sig, scratch[inputs.0.rawValue]) }
-            if let sig = inputSignal.1 { try writer.set(sig, scratch[inputs.1.rawValue]) }
+            if let sig = inputSignal.0 { try writer.set(sig, in0) }
+            if let sig = inputSignal.1 { try writer.set(sig, in1) }
         }
-        lastInputs = (scratch[inputs.0.rawValue], scratch[inputs.1.rawValue])
-        if clkHigh, let c = signal[CycleSource.clk.rawValue] {
+        sc.storeBytes(of: in0, toByteOffset: Self.side(.lastInput0), as: UInt64.self)
+        sc.storeBytes(of: in1, toByteOffset: Self.side(.lastInput1), as: UInt64.self)
+        if clkHigh, let c = clock {
             // the falling edge that starts cycle k
             writer.advance(to: t + half)
             try writer.set(c, 0)
         }
-        lastCycle = k
-    }
-
-    @inline(__always)
-    private func pcValue(_ n: Int) -> UInt64 {
-        scratch[CycleSource.pcF.rawValue + n]
+        s.pointee.lastCycle = k
     }
 
     /// End the file at the falling edge after the last recorded cycle's
@@ -390,10 +432,10 @@ public final class CycleVCD {
     /// file ends where the RTL's does after as many edges (its last rising
     /// edge shows that cycle's values).
     public func finish(next: CycleObservation? = nil) throws {
-        if let n = next, n.cycle == (lastCycle.map { $0 + 1 } ?? options.fromCycle) {
+        if let n = next, n.cycle == (st.pointee.lastCycle.map { $0 + 1 } ?? options.fromCycle) {
             try record(n)
         }
-        guard started, let k = lastCycle else { try writer.flush(); return }
+        guard st.pointee.started, let k = st.pointee.lastCycle else { try writer.flush(); return }
         try writer.finish(at: valueTime(k) + (k > 0 ? half : 0))
     }
 }

@@ -235,12 +235,8 @@ struct Conform: ParsableCommand {
         defer { file.close() }
         let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile, top: top)) { try file.write($0) }
         let waves = CycleVCD(writer: writer, top: top)
-        var writeError: Error?
-        let (result, next) = try body { o in
-            if writeError == nil { do { try waves.record(o) } catch { writeError = error } }
-        }
-        if writeError == nil { do { try waves.finish(next: next) } catch { writeError = error } }
-        if let writeError { throw InputError("cannot write \(path): \(writeError)") }
+        let (result, next) = try body { waves.observe($0) }
+        if let writeError = waves.finishObserving(next: next) { throw InputError("cannot write \(path): \(writeError)") }
         return result
     }
 

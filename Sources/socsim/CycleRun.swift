@@ -65,7 +65,6 @@ struct CycleRunOptions: ParsableArguments {
 
         var file: VCDFileOutput?
         var waves: CycleVCD?
-        var writeError: Error?
         if let vcd {
             let f = try VCDFileOutput(path: vcd)
             file = f
@@ -76,11 +75,7 @@ struct CycleRunOptions: ParsableArguments {
             o.scopes = scopes
             let w = CycleVCD(writer: writer, bench: bench, options: o)
             waves = w
-            machine.observer = { obs in
-                if writeError == nil {
-                    do { try w.record(obs) } catch { writeError = error }
-                }
-            }
+            machine.observer = { w.observe($0) }
         }
 
         let started = DispatchTime.now().uptimeNanoseconds
@@ -91,7 +86,7 @@ struct CycleRunOptions: ParsableArguments {
         while !machine.ended && machine.cycle < maxCycles {
             if interrupted() { wasInterrupted = true; break }
             machine.runUntilEnd(maxCycles: min(chunk, maxCycles - machine.cycle))
-            if writeError != nil { break }
+            if waves?.error != nil { break }
             if let vcdTo, machine.cycle > vcdTo, let w = waves {
                 // past the window: finish the file and drop the observer
                 try w.finish()
@@ -101,7 +96,7 @@ struct CycleRunOptions: ParsableArguments {
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         // the file ends with the values of the cycle the run stopped in, as the RTL's
-        if writeError == nil { do { try waves?.finish(next: machine.peekObservation()) } catch { writeError = error } }
+        let writeError = waves?.finishObserving(next: machine.peekObservation())
         file?.close()
         if let writeError { throw InputError("cannot write '\(vcd ?? "")': \(writeError)") }
 

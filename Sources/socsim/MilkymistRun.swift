@@ -84,7 +84,6 @@ extension Run {
         // --vcd: socsim_soc_top's names (CycleVCD's SoC top), the window and scopes of the bench's
         var file: VCDFileOutput?
         var vcd: CycleVCD?
-        var writeError: Error?
         if let path = waves.vcd {
             let f = try VCDFileOutput(path: path)
             file = f
@@ -96,18 +95,18 @@ extension Run {
             o.scopes = waves.scopes
             let w = CycleVCD(writer: writer, top: top, options: o)
             vcd = w
-            machine.observer = { obs in
-                if writeError == nil { do { try w.record(obs) } catch { writeError = error } }
-            }
+            machine.observer = { w.observe($0) }
         }
 
+        var writeError: Error?
         let started = DispatchTime.now().uptimeNanoseconds
         let stop = whileWatchingSIGINT { interrupted in
             // past the window the observer is dropped (the run goes on at full speed)
             let limit = vcd == nil ? maxCycles : min(maxCycles, waves.vcdTo.map { $0 + 1 } ?? .max)
-            var s = machine.run(maxCycles: limit, shouldStop: { interrupted() || writeError != nil })
-            if s == .cycleLimit && limit < maxCycles && writeError == nil {
-                do { try vcd?.finish() } catch { writeError = error }
+            let w = vcd
+            var s = machine.run(maxCycles: limit, shouldStop: { interrupted() || w?.error != nil })
+            if s == .cycleLimit && limit < maxCycles && w?.error == nil {
+                writeError = w?.finishObserving()
                 machine.observer = nil
                 vcd = nil
                 s = machine.run(maxCycles: maxCycles, shouldStop: interrupted)
@@ -116,7 +115,7 @@ extension Run {
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         // the file ends with the values of the cycle the run stopped in, as the RTL's
-        if writeError == nil { do { try vcd?.finish(next: machine.peekObservation()) } catch { writeError = error } }
+        if writeError == nil { writeError = vcd?.finishObserving(next: machine.peekObservation()) }
         file?.close()
         if let writeError { throw InputError("cannot write '\(waves.vcd ?? "")': \(writeError)") }
 
