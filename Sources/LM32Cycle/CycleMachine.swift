@@ -233,6 +233,15 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         }
     }
 
+    /// Step to `end` with an observer and/or a trace (stops early when the
+    /// bus requests a stop and `untilEnd`). Out of line, with the closures
+    /// as parameters, so that the loop reads no class property per cycle.
+    @inline(never)
+    mutating func stepObserved(to end: UInt64, untilEnd: Bool, observer: ((CycleObservation) -> Void)?,
+                               trace: ((CycleRetirement) -> Void)?) {
+        while cycle < end && !(untilEnd && bus.stopRequested) { step(observer: observer, trace: trace) }
+    }
+
     /// Hold reset (the RTL's reset values; RAMs and the register file keep
     /// their contents) and release it: the machine is in cycle 0.
     mutating func reset() {
@@ -1256,7 +1265,7 @@ public final class LM32CycleMachine {
             if idleSkipping { skippedCycles += c.runSkippingIdle(to: end, untilEnd: false) }
             else { c.stepMany(end - c.cycle, untilEnd: false) }
         } else {
-            while c.cycle < end { c.step(observer: observer, trace: trace) }
+            c.stepObserved(to: end, untilEnd: false, observer: observer, trace: trace)
         }
         core = c
     }
@@ -1270,7 +1279,7 @@ public final class LM32CycleMachine {
         if observer == nil && trace == nil && idleSkipping {
             skippedCycles += c.runSkippingIdle(to: end, untilEnd: true)
         } else {
-            while !c.bus.ended && c.cycle < end { c.step(observer: observer, trace: trace) }
+            c.stepObserved(to: end, untilEnd: true, observer: observer, trace: trace)
         }
         core = c
         return c.bus.ended

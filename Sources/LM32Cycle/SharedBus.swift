@@ -391,7 +391,7 @@ public final class SharedBusMachine {
             if idleSkipping { skippedCycles += c.runSkippingIdle(to: end, untilEnd: untilHalt) }
             else { c.stepMany(end - c.cycle, untilEnd: untilHalt) }
         } else {
-            while c.cycle < end && !(untilHalt && c.bus.halted) { c.step(observer: observer, trace: trace) }
+            c.stepObserved(to: end, untilEnd: untilHalt, observer: observer, trace: trace)
         }
         core = c
         return c.bus.halted
