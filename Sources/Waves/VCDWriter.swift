@@ -52,6 +52,13 @@ public final class VCDWriter {
     private struct Slot {
         var last: UInt64
         var mask: UInt64
+        /// `mask` shifted to where `update(gathering:)` reads the value
+        /// (bits past 64 dropped), and `last` so shifted: the bytes read,
+        /// masked with `field`, equal `lastRaw` when the value is unchanged.
+        /// (When `last` has bits the read cannot see, `lastRaw` is `~field`,
+        /// which no masked read equals.)
+        var field: UInt64
+        var lastRaw: UInt64
         /// The bytes after the value ("<space>id\n" for a vector, "id\n" for
         /// a scalar), character k in bits 8k...8k+7.
         var suffix: UInt64
@@ -192,9 +199,10 @@ public final class VCDWriter {
             let after = (d.width > 1 ? [UInt8(ascii: " ")] : []) + d.id + [10]
             var suffix: UInt64 = 0
             for (k, c) in after.enumerated() { suffix |= UInt64(c) << UInt64(8 * k) }
-            slots.advanced(by: i).initialize(to: Slot(last: (i < initial.count ? initial[i] : 0) & mask, mask: mask, suffix: suffix,
+            slots.advanced(by: i).initialize(to: Slot(last: 0, mask: mask, field: mask &<< UInt64(d.gather.shift), lastRaw: 0, suffix: suffix,
                                                       offset: Int32(d.gather.offset), suffixCount: UInt8(after.count),
                                                       shift: UInt8(d.gather.shift), vector: d.width > 1))
+            Self.setLast(slots + i, (i < initial.count ? initial[i] : 0) & mask)
             let bound = (d.width > 1 ? 1 + d.width : 1) + after.count
             rowBound += bound
             valueBound = max(valueBound, bound)
@@ -242,12 +250,27 @@ public final class VCDWriter {
     /// Set a signal's value at the current time; written only if it changed.
     @inline(__always)
     public func set(_ s: Signal, _ v: UInt64) throws {
+        let st = self.st
         let slot = st.pointee.slots + s.index
         let v = v & slot.pointee.mask
         if slot.pointee.last == v { return }
+        Self.setLast(slot, v)
+        // room for the time line and the value line at once
+        if st.pointee.used &+ Self.timeBound &+ st.pointee.valueBound > capacity { try flush() }
+        let p = buffer
+        var u = st.pointee.used
+        if !st.pointee.timeWritten { u &+= putTimeLine(p + u); st.pointee.timeWritten = true }
+        u &+= putValue(slot, v, p + u)
+        st.pointee.used = u
+    }
+
+    /// `last` := v, and `lastRaw` with it.
+    @inline(__always)
+    private static func setLast(_ slot: UnsafeMutablePointer<Slot>, _ v: UInt64) {
         slot.pointee.last = v
-        if !st.pointee.timeWritten { try timeLine() }
-        try value(s.index, v)
+        let shift = UInt64(slot.pointee.shift)
+        let raw = v &<< shift
+        slot.pointee.lastRaw = raw &>> shift == v ? raw : ~slot.pointee.field
     }
 
     @inline(__always)
@@ -262,10 +285,36 @@ public final class VCDWriter {
 
     /// Set every declared signal at the current time from the bytes at
     /// `base`, where `gather` says (8 bytes readable at every offset given).
+    /// (Each signal's bytes are compared, masked, with its last value as
+    /// they lie there, the value shifted down only when it changed.)
     public func update(gathering base: UnsafeRawPointer) throws {
-        try update { _, slot in
-            UInt64(littleEndian: base.loadUnaligned(fromByteOffset: Int(slot.pointee.offset), as: UInt64.self)) &>> UInt64(slot.pointee.shift)
+        let s = st
+        precondition(s.pointee.headerWritten, "update after begin(at:)")
+        if s.pointee.rowBound > capacity {
+            try update { _, slot in
+                UInt64(littleEndian: base.loadUnaligned(fromByteOffset: Int(slot.pointee.offset), as: UInt64.self)) &>> UInt64(slot.pointee.shift)
+            }
+            return
         }
+        if s.pointee.used + s.pointee.rowBound > capacity { try flush() }
+        let p = buffer
+        var u = s.pointee.used
+        var timeWritten = s.pointee.timeWritten
+        var slot = s.pointee.slots
+        let end = slot + s.pointee.count
+        while slot < end {
+            let x = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: Int(slot.pointee.offset), as: UInt64.self)) & slot.pointee.field
+            if x != slot.pointee.lastRaw {
+                slot.pointee.lastRaw = x
+                let v = x &>> UInt64(slot.pointee.shift)
+                slot.pointee.last = v
+                if !timeWritten { u &+= putTimeLine(p + u); timeWritten = true }
+                u &+= putValue(slot, v, p + u)
+            }
+            slot += 1
+        }
+        s.pointee.used = u
+        s.pointee.timeWritten = timeWritten
     }
 
     @inline(__always)
@@ -288,7 +337,7 @@ public final class VCDWriter {
             let slot = slots + i
             let v = value(i, slot) & slot.pointee.mask
             if slot.pointee.last != v {
-                slot.pointee.last = v
+                Self.setLast(slot, v)
                 if !timeWritten { u &+= putTimeLine(p + u); timeWritten = true }
                 u &+= putValue(slot, v, p + u)
             }
@@ -423,15 +472,15 @@ public final class VCDWriter {
         }
         p[0] = UInt8(ascii: "b")
         // leading zeros dropped: the top byte's last r characters, then 8 per byte
-        let bits = max(1, 64 - v.leadingZeroBitCount)
-        var j = (bits - 1) >> 3
-        let r = bits - j << 3
+        let bits = 64 &- (v | 1).leadingZeroBitCount
+        var j = (bits &- 1) &>> 3
+        let r = bits &- j &<< 3
         let table = byteTable
-        Self.store(table[Int(truncatingIfNeeded: v >> UInt64(j << 3))] >> UInt64((8 - r) << 3), p + 1)
+        Self.store(table[Int(truncatingIfNeeded: v &>> UInt64(j &<< 3))] &>> UInt64((8 &- r) &<< 3), p + 1)
         var u = 1 &+ r
         while j > 0 {
-            j -= 1
-            Self.store(table[Int(truncatingIfNeeded: (v >> UInt64(j << 3)) & 0xFF)], p + u)
+            j &-= 1
+            Self.store(table[Int(truncatingIfNeeded: (v &>> UInt64(j &<< 3)) & 0xFF)], p + u)
             u &+= 8
         }
         Self.store(slot.pointee.suffix, p + u)
