@@ -409,18 +409,15 @@ public final class CycleVCD {
             // bridge sets them: they show at the start of cycle k with the
             // falling clock, not at the rising edge (the writer reads their
             // last values there).
-            writer.advance(to: t)
-            try writer.update(gathering: sc)
-            writer.advance(to: t + half)
-            if let sig = inputSignal.0 { try writer.set(sig, in0) }
-            if let sig = inputSignal.1 { try writer.set(sig, in1) }
+            try writer.update(gathering: sc, at: t)
+            if let sig = inputSignal.0 { try writer.set(sig, in0, at: t + half) }
+            if let sig = inputSignal.1 { try writer.set(sig, in1, at: t + half) }
         }
         sc.storeBytes(of: in0, toByteOffset: Self.side(.lastInput0), as: UInt64.self)
         sc.storeBytes(of: in1, toByteOffset: Self.side(.lastInput1), as: UInt64.self)
         if clkHigh, let c = clock {
             // the falling edge that starts cycle k
-            writer.advance(to: t + half)
-            try writer.set(c, 0)
+            try writer.set(c, 0, at: t + half)
         }
         s.pointee.lastCycle = k
     }

@@ -59,8 +59,9 @@ public final class VCDWriter {
         /// which no masked read equals.)
         var field: UInt64
         var lastRaw: UInt64
-        /// The bytes after the value ("<space>id\n" for a vector, "id\n" for
-        /// a scalar), character k in bits 8k...8k+7.
+        /// The bytes after the value of a vector ("<space>id\n"); a scalar's
+        /// whole line with the value 0 ("0id\n", at most 8 bytes); character
+        /// k in bits 8k...8k+7.
         var suffix: UInt64
         /// Where `update(gathering:)` reads the value.
         var offset: Int32
@@ -196,14 +197,14 @@ public final class VCDWriter {
         var rowBound = Self.timeBound, valueBound = 0
         for (i, d) in declarations.enumerated() {
             let mask: UInt64 = d.width == 64 ? .max : (1 << UInt64(d.width)) - 1
-            let after = (d.width > 1 ? [UInt8(ascii: " ")] : []) + d.id + [10]
+            let after = (d.width > 1 ? [UInt8(ascii: " ")] : [UInt8(ascii: "0")]) + d.id + [10]
             var suffix: UInt64 = 0
             for (k, c) in after.enumerated() { suffix |= UInt64(c) << UInt64(8 * k) }
             slots.advanced(by: i).initialize(to: Slot(last: 0, mask: mask, field: mask &<< UInt64(d.gather.shift), lastRaw: 0, suffix: suffix,
                                                       offset: Int32(d.gather.offset), suffixCount: UInt8(after.count),
                                                       shift: UInt8(d.gather.shift), vector: d.width > 1))
             Self.setLast(slots + i, (i < initial.count ? initial[i] : 0) & mask)
-            let bound = (d.width > 1 ? 1 + d.width : 1) + after.count
+            let bound = (d.width > 1 ? 1 + d.width : 0) + after.count
             rowBound += bound
             valueBound = max(valueBound, bound)
         }
@@ -288,6 +289,23 @@ public final class VCDWriter {
     /// (Each signal's bytes are compared, masked, with its last value as
     /// they lie there, the value shifted down only when it changed.)
     public func update(gathering base: UnsafeRawPointer) throws {
+        try updateGathering(base)
+    }
+
+    /// `advance(to: t)`, then `update(gathering: base)`.
+    public func update(gathering base: UnsafeRawPointer, at t: UInt64) throws {
+        advance(to: t)
+        try updateGathering(base)
+    }
+
+    /// `advance(to: t)`, then `set(s, v)`.
+    public func set(_ s: Signal, _ v: UInt64, at t: UInt64) throws {
+        advance(to: t)
+        try set(s, v)
+    }
+
+    @inline(__always)
+    private func updateGathering(_ base: UnsafeRawPointer) throws {
         let s = st
         precondition(s.pointee.headerWritten, "update after begin(at:)")
         if s.pointee.rowBound > capacity {
@@ -466,9 +484,8 @@ public final class VCDWriter {
     @inline(__always)
     private func putValue(_ slot: UnsafeMutablePointer<Slot>, _ v: UInt64, _ p: UnsafeMutablePointer<UInt8>) -> Int {
         if !slot.pointee.vector {
-            p[0] = UInt8(truncatingIfNeeded: v) | 0x30
-            Self.store(slot.pointee.suffix, p + 1)
-            return 1 &+ Int(slot.pointee.suffixCount)
+            Self.store(slot.pointee.suffix | v, p)
+            return Int(slot.pointee.suffixCount)
         }
         p[0] = UInt8(ascii: "b")
         // leading zeros dropped: the top byte's last r characters, then 8 per byte
