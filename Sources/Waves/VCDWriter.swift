@@ -193,7 +193,8 @@ public final class VCDWriter {
         precondition(!st.pointee.headerWritten)
         st.pointee.headerWritten = true
         let n = declarations.count
-        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: max(n, 1))
+        // the declared signals' slots and a sentinel after them (see `updateGathering`)
+        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: n + 1)
         var rowBound = Self.timeBound, valueBound = 0
         for (i, d) in declarations.enumerated() {
             let mask: UInt64 = d.width == 64 ? .max : (1 << UInt64(d.width)) - 1
@@ -208,6 +209,8 @@ public final class VCDWriter {
             rowBound += bound
             valueBound = max(valueBound, bound)
         }
+        (slots + n).initialize(to: Slot(last: 0, mask: 0, field: 0, lastRaw: 1, suffix: 0, offset: n > 0 ? slots[0].offset : 0,
+                                        suffixCount: 0, shift: 0, vector: false))
         st.pointee.slots.deallocate()
         st.pointee.slots = slots
         st.pointee.count = n
@@ -308,7 +311,7 @@ public final class VCDWriter {
     private func updateGathering(_ base: UnsafeRawPointer) throws {
         let s = st
         precondition(s.pointee.headerWritten, "update after begin(at:)")
-        if s.pointee.rowBound > capacity {
+        if s.pointee.rowBound > capacity || s.pointee.count == 0 {
             try update { _, slot in
                 UInt64(littleEndian: base.loadUnaligned(fromByteOffset: Int(slot.pointee.offset), as: UInt64.self)) &>> UInt64(slot.pointee.shift)
             }
@@ -318,11 +321,15 @@ public final class VCDWriter {
         let p = buffer
         var u = s.pointee.used
         var timeWritten = s.pointee.timeWritten
+        // the sentinel after the last slot reads like the first signal, and
+        // its masked bytes (0) always differ from its `lastRaw` (1): the end
+        // is tested only when a value changed
         var slot = s.pointee.slots
         let end = slot + s.pointee.count
-        while slot < end {
+        while true {
             let x = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: Int(slot.pointee.offset), as: UInt64.self)) & slot.pointee.field
             if x != slot.pointee.lastRaw {
+                if slot == end { break }
                 slot.pointee.lastRaw = x
                 let v = x &>> UInt64(slot.pointee.shift)
                 slot.pointee.last = v
