@@ -495,13 +495,13 @@ public final class VCDWriter {
             return Int(slot.pointee.suffixCount)
         }
         p[0] = UInt8(ascii: "b")
-        // leading zeros dropped: the top byte's last r characters, then 8 per byte
-        let bits = 64 &- (v | 1).leadingZeroBitCount
-        var j = (bits &- 1) &>> 3
-        let r = bits &- j &<< 3
+        // leading zeros dropped: the top byte j's last 8 - lz % 8 characters
+        // (lz leading zero bits, at least one character), then 8 per byte
+        let lz = (v | 1).leadingZeroBitCount
+        var j = 7 &- lz &>> 3
         let table = byteTable
-        Self.store(table[Int(truncatingIfNeeded: v &>> UInt64(j &<< 3))] &>> UInt64((8 &- r) &<< 3), p + 1)
-        var u = 1 &+ r
+        Self.store(table[Int(truncatingIfNeeded: v &>> UInt64(j &<< 3))] &>> UInt64((lz & 7) &<< 3), p + 1)
+        var u = 9 &- lz & 7
         while j > 0 {
             j &-= 1
             Self.store(table[Int(truncatingIfNeeded: (v &>> UInt64(j &<< 3)) & 0xFF)], p + u)
