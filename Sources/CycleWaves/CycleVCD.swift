@@ -380,6 +380,19 @@ public final class CycleVCD {
         }
     }
 
+    /// `observe` for a machine's batch observer (`batchObserver`): the
+    /// observations of consecutive cycles.
+    public func observe(batch: UnsafeBufferPointer<CycleObservation>) {
+        guard let base = batch.baseAddress else { return }
+        for i in 0..<batch.count {
+            if st.pointee.failed { return }
+            do { try record(at: base + i) } catch {
+                self.error = error
+                st.pointee.failed = true
+            }
+        }
+    }
+
     /// After `observe`: `finish(next:)` unless recording failed; the first
     /// error of either.
     public func finishObserving(next: CycleObservation? = nil) -> Error? {
@@ -391,10 +404,16 @@ public final class CycleVCD {
 
     /// Record the observation of one cycle (cycles in increasing order).
     public func record(_ o: CycleObservation) throws {
-        let k = o.cycle
+        var o = o
+        try record(at: &o)
+    }
+
+    /// `record` of the observation at `o` (a batch element, not copied twice).
+    func record(at o: UnsafePointer<CycleObservation>) throws {
+        let k = o.pointee.cycle
         guard k >= options.fromCycle && k <= options.toCycle else { return }
         let sc = scratch, s = st
-        sc.storeBytes(of: o, as: CycleObservation.self)
+        sc.copyMemory(from: o, byteCount: MemoryLayout<CycleObservation>.size)
         let t = valueTime(k)
         let clkHigh = k > 0
         sc.storeBytes(of: clkHigh ? 1 : 0, toByteOffset: Self.side(.clk), as: UInt64.self)

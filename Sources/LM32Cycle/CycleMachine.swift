@@ -242,6 +242,30 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         while cycle < end && !(untilEnd && bus.stopRequested) { step(observer: observer, trace: trace) }
     }
 
+    /// Step to `end` (stops early when the bus requests a stop and
+    /// `untilEnd`) or until `capacity` cycles were stepped, writing each
+    /// cycle's observation into `buffer`. Returns the cycles stepped.
+    @inline(never)
+    mutating func stepRecording(to end: UInt64, untilEnd: Bool, into buffer: UnsafeMutablePointer<CycleObservation>,
+                                capacity: Int) -> Int {
+        var n = 0
+        while n < capacity && cycle < end && !(untilEnd && bus.stopRequested) {
+            step(observer: nil, trace: nil, record: buffer + n)
+            n += 1
+        }
+        return n
+    }
+
+    /// Step to `end` (or the bus's stop when `untilEnd`), handing the
+    /// observations to `deliver` in batches of `batch`'s capacity.
+    mutating func runBatched(to end: UInt64, untilEnd: Bool, batch: ObservationBatch,
+                             deliver: (UnsafeBufferPointer<CycleObservation>) -> Void) {
+        while cycle < end && !(untilEnd && bus.stopRequested) {
+            let n = stepRecording(to: end, untilEnd: untilEnd, into: batch.buffer, capacity: ObservationBatch.capacity)
+            deliver(UnsafeBufferPointer(start: batch.buffer, count: n))
+        }
+    }
+
     /// Hold reset (the RTL's reset values; RAMs and the register file keep
     /// their contents) and release it: the machine is in cycle 0.
     mutating func reset() {
@@ -311,7 +335,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// One clock cycle: combinational evaluation, then the rising edge
     /// (`peek`: only the evaluation, for `peekObservation`).
     @inline(__always)
-    mutating func step(observer: ((CycleObservation) -> Void)?, trace: ((CycleRetirement) -> Void)?, peek: Bool = false) {
+    mutating func step(observer: ((CycleObservation) -> Void)?, trace: ((CycleRetirement) -> Void)?, peek: Bool = false,
+                       record: UnsafeMutablePointer<CycleObservation>? = nil) {
         // ---------------------------------------------------------- bus
         // The CPU's Wishbone outputs are registers: the slaves answer them
         // first (and do what they do at this cycle's edge).
@@ -330,7 +355,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
                 stallM = true
             }
             if stallM && heldPipelineEligible {
-                stalledStep(r, observer: observer)
+                stalledStep(r, observer: observer, record: record)
                 return
             }
         }
@@ -562,11 +587,17 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let dataM = (!dcacheOn || wbSelectM) ? wbDataM : dcacheDataM
 
         // ---------------------------------------------------------- observation
-        if let observer {
+        if observer != nil || record != nil {
             let stall: UInt8 = (stallA ? 1 : 0) | (stallF ? 2 : 0) | (stallD ? 4 : 0) | (stallX ? 8 : 0) | (stallM ? 16 : 0)
             let kill: UInt8 = (killF ? 1 : 0) | (killD ? 2 : 0) | (killX ? 4 : 0) | (killM ? 8 : 0) | (killW ? 16 : 0)
-            observer(observation(r, rfWe: regWriteEnableQW, wResult: wResult, stall: stall, kill: kill,
-                                 retire: validW && !killW, excW: (nonDebugExceptionQW ? 1 : 0) | (debugExceptionQW ? 2 : 0)))
+            let retire = validW && !killW, excW: UInt8 = (nonDebugExceptionQW ? 1 : 0) | (debugExceptionQW ? 2 : 0)
+            if let record {
+                observe(into: record, r, rfWe: regWriteEnableQW, wResult: wResult, stall: stall, kill: kill, retire: retire, excW: excW)
+            } else if let observer {
+                var o = CycleObservation()
+                observe(into: &o, r, rfWe: regWriteEnableQW, wResult: wResult, stall: stall, kill: kill, retire: retire, excW: excW)
+                observer(o)
+            }
         }
         if peek { return }
 
@@ -972,29 +1003,33 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     }
 
     /// The observation of the current cycle from the registers, the bus's
-    /// answer and the combinational values the caller computed.
+    /// answer and the combinational values the caller computed, written into
+    /// `o` (an element of a batch buffer is filled in place, without a copy).
     @inline(__always)
-    func observation(_ r: CycleBusResponse, rfWe: Bool, wResult: UInt32, stall: UInt8, kill: UInt8, retire: Bool,
-                     excW: UInt8) -> CycleObservation {
-        var o = CycleObservation()
-        o.cycle = cycle
-        o.pcF = pcF; o.pcD = pcD; o.pcX = pcX; o.pcM = pcM; o.pcW = pcW
-        o.insnW = insnW
-        o.rfWe = rfWe; o.rfIdx = UInt8(writeIdxW); o.rfData = wResult
-        o.ip = ip; o.im = im; o.cc = cycleCounterOn ? cc : 0; o.interrupt = r.interrupts
-        o.ibus.adr = iAdr; o.ibus.datW = 0; o.ibus.datR = r.iDat; o.ibus.sel = 15; o.ibus.cti = iCti
-        o.ibus.cyc = iCyc; o.ibus.we = false; o.ibus.ack = r.iAck; o.ibus.err = r.iErr
-        o.dbus.adr = dAdr; o.dbus.datW = dDatO; o.dbus.datR = r.dDat; o.dbus.sel = dSel; o.dbus.cti = dCti
-        o.dbus.cyc = dCyc; o.dbus.we = dWe; o.dbus.ack = r.dAck; o.dbus.err = r.dErr
-        o.valid = (validF ? 1 : 0) | (validD ? 2 : 0) | (validX ? 4 : 0) | (validM ? 8 : 0) | (validW ? 16 : 0)
-        o.stall = stall
-        o.kill = kill
-        o.retire = retire
-        o.excW = excW
-        o.eidW = eidW
-        o.ie = ie; o.eie = eie; o.bie = bie
-        bus.annotate(&o)
-        return o
+    func observe(into o: UnsafeMutablePointer<CycleObservation>, _ r: CycleBusResponse, rfWe: Bool, wResult: UInt32,
+                 stall: UInt8, kill: UInt8, retire: Bool, excW: UInt8) {
+        // fields a bus leaves alone are 0, as in a fresh observation (a batch
+        // element still holds an earlier cycle's)
+        o.pointee = CycleObservation()
+        o.pointee.cycle = cycle
+        o.pointee.pcF = pcF; o.pointee.pcD = pcD; o.pointee.pcX = pcX; o.pointee.pcM = pcM; o.pointee.pcW = pcW
+        o.pointee.insnW = insnW
+        o.pointee.rfWe = rfWe; o.pointee.rfIdx = UInt8(writeIdxW); o.pointee.rfData = wResult
+        o.pointee.ip = ip; o.pointee.im = im; o.pointee.cc = cycleCounterOn ? cc : 0; o.pointee.interrupt = r.interrupts
+        o.pointee.ibus.adr = iAdr; o.pointee.ibus.datW = 0; o.pointee.ibus.datR = r.iDat; o.pointee.ibus.sel = 15
+        o.pointee.ibus.cti = iCti; o.pointee.ibus.cyc = iCyc; o.pointee.ibus.we = false; o.pointee.ibus.ack = r.iAck
+        o.pointee.ibus.err = r.iErr
+        o.pointee.dbus.adr = dAdr; o.pointee.dbus.datW = dDatO; o.pointee.dbus.datR = r.dDat; o.pointee.dbus.sel = dSel
+        o.pointee.dbus.cti = dCti; o.pointee.dbus.cyc = dCyc; o.pointee.dbus.we = dWe; o.pointee.dbus.ack = r.dAck
+        o.pointee.dbus.err = r.dErr
+        o.pointee.valid = (validF ? 1 : 0) | (validD ? 2 : 0) | (validX ? 4 : 0) | (validM ? 8 : 0) | (validW ? 16 : 0)
+        o.pointee.stall = stall
+        o.pointee.kill = kill
+        o.pointee.retire = retire
+        o.pointee.excW = excW
+        o.pointee.eidW = eidW
+        o.pointee.ie = ie; o.pointee.eie = eie; o.pointee.bie = bie
+        bus.annotate(&o.pointee)
     }
 
     /// The instruction port's registers at an edge with I_CYC_O high: a
@@ -1059,7 +1094,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// false` evaluates such cycles in full; tests compare the two states
     /// every cycle.
     @inline(__always)
-    mutating func stalledStep(_ r: CycleBusResponse, observer: ((CycleObservation) -> Void)?) {
+    mutating func stalledStep(_ r: CycleBusResponse, observer: ((CycleObservation) -> Void)?,
+                              record: UnsafeMutablePointer<CycleObservation>?) {
         let dec = decodedD, c = dec.c
         let branchPredictTakenD = c.biUnconditional || (c.biConditional && dec.word & 0x8000 != 0)
         let killF = validD && branchPredictTakenD
@@ -1067,9 +1103,13 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let debugExceptionQW = debugExceptionW && validW
         let regWriteEnableQW = writeEnableW && validW
         let wResult = wResultNow
-        if let observer {
-            observer(observation(r, rfWe: regWriteEnableQW, wResult: wResult, stall: 31, kill: killF ? 1 : 0,
-                                 retire: validW, excW: (nonDebugExceptionQW ? 1 : 0) | (debugExceptionQW ? 2 : 0)))
+        let excW: UInt8 = (nonDebugExceptionQW ? 1 : 0) | (debugExceptionQW ? 2 : 0)
+        if let record {
+            observe(into: record, r, rfWe: regWriteEnableQW, wResult: wResult, stall: 31, kill: killF ? 1 : 0, retire: validW, excW: excW)
+        } else if let observer {
+            var o = CycleObservation()
+            observe(into: &o, r, rfWe: regWriteEnableQW, wResult: wResult, stall: 31, kill: killF ? 1 : 0, retire: validW, excW: excW)
+            observer(o)
         }
         if validW {
             retiredCount &+= 1
@@ -1176,6 +1216,14 @@ public final class LM32CycleMachine {
     public var observer: ((CycleObservation) -> Void)?
     /// Receives every retirement with its architectural effects when set.
     public var trace: ((CycleRetirement) -> Void)?
+    /// Called with the observations of the cycles stepped, in cycle order,
+    /// in batches of up to 1 024 (each `step` and `run` delivers its cycles
+    /// before it returns), when set and `observer` and `trace` are not: no
+    /// call per cycle, the observations written in place (a VCD).
+    public var batchObserver: ((UnsafeBufferPointer<CycleObservation>) -> Void)? {
+        didSet { if batchObserver != nil && batch == nil { batch = ObservationBatch() } }
+    }
+    private var batch: ObservationBatch?
 
     public init(config: CoreConfig, bench: BenchConfig = BenchConfig()) {
         precondition(config.debug && config.breakpoints == 4 && config.watchpoints == 4,
@@ -1243,7 +1291,13 @@ public final class LM32CycleMachine {
     public func reset() { core.reset() }
 
     /// One clock cycle.
-    public func step() { core.step(observer: observer, trace: trace) }
+    public func step() {
+        if observer == nil && trace == nil, let deliver = batchObserver, let b = batch {
+            core.runBatched(to: core.cycle &+ 1, untilEnd: false, batch: b, deliver: deliver)
+        } else {
+            core.step(observer: observer, trace: trace)
+        }
+    }
 
     /// The observation of the current cycle, without stepping (what the next
     /// `step` shows; nothing changes). A VCD ends with it, as the RTL's file
@@ -1251,7 +1305,7 @@ public final class LM32CycleMachine {
     public func peekObservation() -> CycleObservation { core.peekObservation() }
 
     /// Skip whole periods of a provably idle machine in `run` and
-    /// `runUntilEnd` when no observer and no trace are set (see
+    /// `runUntilEnd` when no observer, batch observer and trace are set (see
     /// `CycleCore.runSkippingIdle`). The inputs are constant during a run.
     public var idleSkipping = true
     /// Cycles advanced by idle skipping so far.
@@ -1261,7 +1315,9 @@ public final class LM32CycleMachine {
     public func run(cycles: UInt64) {
         var c = core
         let end = c.cycle &+ cycles
-        if observer == nil && trace == nil {
+        if observer == nil && trace == nil, let deliver = batchObserver, let b = batch {
+            c.runBatched(to: end, untilEnd: false, batch: b, deliver: deliver)
+        } else if observer == nil && trace == nil {
             if idleSkipping { skippedCycles += c.runSkippingIdle(to: end, untilEnd: false) }
             else { c.stepMany(end - c.cycle, untilEnd: false) }
         } else {
@@ -1276,7 +1332,9 @@ public final class LM32CycleMachine {
     public func runUntilEnd(maxCycles: UInt64) -> Bool {
         var c = core
         let end = c.cycle &+ maxCycles
-        if observer == nil && trace == nil && idleSkipping {
+        if observer == nil && trace == nil, let deliver = batchObserver, let b = batch {
+            c.runBatched(to: end, untilEnd: true, batch: b, deliver: deliver)
+        } else if observer == nil && trace == nil && idleSkipping {
             skippedCycles += c.runSkippingIdle(to: end, untilEnd: true)
         } else {
             c.stepObserved(to: end, untilEnd: true, observer: observer, trace: trace)
@@ -1287,4 +1345,21 @@ public final class LM32CycleMachine {
 
     /// A NUL-terminated string from the bench RAM (at most 64 bytes).
     public func cString(at address: UInt32) -> String { core.bus.cString(at: address) }
+}
+
+/// The buffer a machine fills for its batch observer: the observations of
+/// consecutive cycles, each written in place by the step.
+final class ObservationBatch {
+    static let capacity = 1024
+    let buffer: UnsafeMutablePointer<CycleObservation>
+
+    init() {
+        buffer = .allocate(capacity: Self.capacity)
+        buffer.initialize(repeating: CycleObservation(), count: Self.capacity)
+    }
+
+    deinit {
+        buffer.deinitialize(count: Self.capacity)
+        buffer.deallocate()
+    }
 }

@@ -276,6 +276,12 @@ public final class SharedBusMachine {
     public var observer: ((CycleObservation) -> Void)?
     /// Receives every retirement with its architectural effects when set.
     public var trace: ((CycleRetirement) -> Void)?
+    /// Called with the observations of the cycles stepped in batches, as
+    /// `LM32CycleMachine.batchObserver`.
+    public var batchObserver: ((UnsafeBufferPointer<CycleObservation>) -> Void)? {
+        didSet { if batchObserver != nil && batch == nil { batch = ObservationBatch() } }
+    }
+    private var batch: ObservationBatch?
 
     public init(config: CoreConfig, map: SharedBusMap, devices: any CycleDevices) {
         precondition(config.debug && config.breakpoints == 4 && config.watchpoints == 4,
@@ -367,7 +373,13 @@ public final class SharedBusMachine {
     }
 
     /// One clock cycle.
-    public func step() { core.step(observer: observer, trace: trace) }
+    public func step() {
+        if observer == nil && trace == nil, let deliver = batchObserver, let b = batch {
+            core.runBatched(to: core.cycle &+ 1, untilEnd: false, batch: b, deliver: deliver)
+        } else {
+            core.step(observer: observer, trace: trace)
+        }
+    }
 
     /// The observation of the current cycle, without stepping (what the next
     /// `step` shows; nothing changes). A VCD ends with it, as the RTL's file
@@ -387,7 +399,9 @@ public final class SharedBusMachine {
     public func run(cycles: UInt64, untilHalt: Bool = true) -> Bool {
         var c = core
         let end = c.cycle &+ cycles
-        if observer == nil && trace == nil {
+        if observer == nil && trace == nil, let deliver = batchObserver, let b = batch {
+            c.runBatched(to: end, untilEnd: untilHalt, batch: b, deliver: deliver)
+        } else if observer == nil && trace == nil {
             if idleSkipping { skippedCycles += c.runSkippingIdle(to: end, untilEnd: untilHalt) }
             else { c.stepMany(end - c.cycle, untilEnd: untilHalt) }
         } else {

@@ -181,6 +181,11 @@ public final class MilkymistCycleMachine {
         get { machine.trace }
         set { machine.trace = newValue }
     }
+    /// Observations in batches (`SharedBusMachine.batchObserver`).
+    public var batchObserver: ((UnsafeBufferPointer<CycleObservation>) -> Void)? {
+        get { machine.batchObserver }
+        set { machine.batchObserver = newValue }
+    }
     /// Called with each byte as the UART starts sending it (stamped with the
     /// cycle of its RXTX write).
     public var onUARTByte: ((UART.Sent) -> Void)? {

@@ -75,7 +75,7 @@ struct CycleRunOptions: ParsableArguments {
             o.scopes = scopes
             let w = CycleVCD(writer: writer, bench: bench, options: o)
             waves = w
-            machine.observer = { w.observe($0) }
+            machine.batchObserver = { w.observe(batch: $0) }
         }
 
         let started = DispatchTime.now().uptimeNanoseconds
@@ -90,7 +90,7 @@ struct CycleRunOptions: ParsableArguments {
             if let vcdTo, machine.cycle > vcdTo, let w = waves {
                 // past the window: finish the file and drop the observer
                 try w.finish()
-                machine.observer = nil
+                machine.batchObserver = nil
                 waves = nil
             }
         }

@@ -95,7 +95,7 @@ extension Run {
             o.scopes = waves.scopes
             let w = CycleVCD(writer: writer, top: top, options: o)
             vcd = w
-            machine.observer = { w.observe($0) }
+            machine.batchObserver = { w.observe(batch: $0) }
         }
 
         var writeError: Error?
@@ -107,7 +107,7 @@ extension Run {
             var s = machine.run(maxCycles: limit, shouldStop: { interrupted() || w?.error != nil })
             if s == .cycleLimit && limit < maxCycles && w?.error == nil {
                 writeError = w?.finishObserving()
-                machine.observer = nil
+                machine.batchObserver = nil
                 vcd = nil
                 s = machine.run(maxCycles: maxCycles, shouldStop: interrupted)
             }
