@@ -39,8 +39,9 @@ struct TLPCommand: ParsableCommand {
             do {
                 let tlp = try TLPFormatter.decode(hexArguments: hex)
                 print(json ? TLPFormatter.json(tlp) : TLPFormatter.text(tlp))
-            } catch let e as TLPInputError {
-                try TLPCommand.fail(e, json: json)
+            } catch {
+                // typed throws: `error` is a TLPInputError
+                try TLPCommand.fail(error, json: json)
             }
         }
     }
@@ -94,8 +95,9 @@ struct TLPCommand: ParsableCommand {
             do {
                 let tlp = try spec.build()
                 print(json ? try TLPFormatter.encodedJSON(tlp) : try TLPFormatter.encodedText(tlp))
-            } catch let e as TLPInputError {
-                try TLPCommand.fail(e, json: json)
+            } catch {
+                // typed throws: `error` is a TLPInputError
+                try TLPCommand.fail(error, json: json)
             }
         }
     }
