@@ -373,8 +373,13 @@ public final class CycleVCD {
     /// `record` for a machine's observer: the first error is kept in
     /// `error` and recording stops there.
     public func observe(_ o: CycleObservation) {
+        var o = o
+        observe(at: &o)
+    }
+
+    private func observe(at o: UnsafePointer<CycleObservation>) {
         if st.pointee.failed { return }
-        do { try record(o) } catch {
+        do { try record(at: o) } catch {
             self.error = error
             st.pointee.failed = true
         }
@@ -384,13 +389,7 @@ public final class CycleVCD {
     /// observations of consecutive cycles.
     public func observe(batch: UnsafeBufferPointer<CycleObservation>) {
         guard let base = batch.baseAddress else { return }
-        for i in 0..<batch.count {
-            if st.pointee.failed { return }
-            do { try record(at: base + i) } catch {
-                self.error = error
-                st.pointee.failed = true
-            }
-        }
+        for i in 0..<batch.count { observe(at: base + i) }
     }
 
     /// After `observe`: `finish(next:)` unless recording failed; the first

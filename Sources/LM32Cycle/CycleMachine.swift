@@ -257,12 +257,39 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     }
 
     /// Step to `end` (or the bus's stop when `untilEnd`), handing the
-    /// observations to `deliver` in batches of `batch`'s capacity.
-    mutating func runBatched(to end: UInt64, untilEnd: Bool, batch: ObservationBatch,
-                             deliver: (UnsafeBufferPointer<CycleObservation>) -> Void) {
+    /// observations to the batch's observer a buffer at a time.
+    mutating func runBatched(to end: UInt64, untilEnd: Bool, batch: ObservationBatch) {
         while cycle < end && !(untilEnd && bus.stopRequested) {
             let n = stepRecording(to: end, untilEnd: untilEnd, into: batch.buffer, capacity: ObservationBatch.capacity)
-            deliver(UnsafeBufferPointer(start: batch.buffer, count: n))
+            batch.deliver(UnsafeBufferPointer(start: batch.buffer, count: n))
+        }
+    }
+
+    /// A machine's run to `end` (or the bus's stop when `untilEnd`), the
+    /// cheapest exact way for what watches it: per-cycle observer or trace,
+    /// else the batch observer, else nothing (idle skipping when allowed).
+    /// Returns the cycles skipped.
+    mutating func run(to end: UInt64, untilEnd: Bool, observer: ((CycleObservation) -> Void)?,
+                      trace: ((CycleRetirement) -> Void)?, batch: ObservationBatch?, idleSkipping: Bool) -> UInt64 {
+        if observer != nil || trace != nil {
+            stepObserved(to: end, untilEnd: untilEnd, observer: observer, trace: trace)
+        } else if let batch {
+            runBatched(to: end, untilEnd: untilEnd, batch: batch)
+        } else if idleSkipping {
+            return runSkippingIdle(to: end, untilEnd: untilEnd)
+        } else {
+            stepMany(end - cycle, untilEnd: untilEnd)
+        }
+        return 0
+    }
+
+    /// A machine's single `step()` with the same choice (no skipping).
+    mutating func step(observer: ((CycleObservation) -> Void)?, trace: ((CycleRetirement) -> Void)?,
+                       batch: ObservationBatch?) {
+        if observer == nil && trace == nil, let batch {
+            runBatched(to: cycle &+ 1, untilEnd: false, batch: batch)
+        } else {
+            step(observer: observer, trace: trace)
         }
     }
 
@@ -1221,7 +1248,7 @@ public final class LM32CycleMachine {
     /// before it returns), when set and `observer` and `trace` are not: no
     /// call per cycle, the observations written in place (a VCD).
     public var batchObserver: ((UnsafeBufferPointer<CycleObservation>) -> Void)? {
-        didSet { if batchObserver != nil && batch == nil { batch = ObservationBatch() } }
+        didSet { batch = batchObserver.map(ObservationBatch.init) }
     }
     private var batch: ObservationBatch?
 
@@ -1291,13 +1318,7 @@ public final class LM32CycleMachine {
     public func reset() { core.reset() }
 
     /// One clock cycle.
-    public func step() {
-        if observer == nil && trace == nil, let deliver = batchObserver, let b = batch {
-            core.runBatched(to: core.cycle &+ 1, untilEnd: false, batch: b, deliver: deliver)
-        } else {
-            core.step(observer: observer, trace: trace)
-        }
-    }
+    public func step() { core.step(observer: observer, trace: trace, batch: batch) }
 
     /// The observation of the current cycle, without stepping (what the next
     /// `step` shows; nothing changes). A VCD ends with it, as the RTL's file
@@ -1315,14 +1336,8 @@ public final class LM32CycleMachine {
     public func run(cycles: UInt64) {
         var c = core
         let end = c.cycle &+ cycles
-        if observer == nil && trace == nil, let deliver = batchObserver, let b = batch {
-            c.runBatched(to: end, untilEnd: false, batch: b, deliver: deliver)
-        } else if observer == nil && trace == nil {
-            if idleSkipping { skippedCycles += c.runSkippingIdle(to: end, untilEnd: false) }
-            else { c.stepMany(end - c.cycle, untilEnd: false) }
-        } else {
-            c.stepObserved(to: end, untilEnd: false, observer: observer, trace: trace)
-        }
+        skippedCycles += c.run(to: end, untilEnd: false, observer: observer, trace: trace, batch: batch,
+                               idleSkipping: idleSkipping)
         core = c
     }
 
@@ -1332,13 +1347,8 @@ public final class LM32CycleMachine {
     public func runUntilEnd(maxCycles: UInt64) -> Bool {
         var c = core
         let end = c.cycle &+ maxCycles
-        if observer == nil && trace == nil, let deliver = batchObserver, let b = batch {
-            c.runBatched(to: end, untilEnd: true, batch: b, deliver: deliver)
-        } else if observer == nil && trace == nil && idleSkipping {
-            skippedCycles += c.runSkippingIdle(to: end, untilEnd: true)
-        } else {
-            c.stepObserved(to: end, untilEnd: true, observer: observer, trace: trace)
-        }
+        skippedCycles += c.run(to: end, untilEnd: true, observer: observer, trace: trace, batch: batch,
+                               idleSkipping: idleSkipping)
         core = c
         return c.bus.ended
     }
@@ -1352,8 +1362,11 @@ public final class LM32CycleMachine {
 final class ObservationBatch {
     static let capacity = 1024
     let buffer: UnsafeMutablePointer<CycleObservation>
+    /// The batch observer.
+    let deliver: (UnsafeBufferPointer<CycleObservation>) -> Void
 
-    init() {
+    init(_ deliver: @escaping (UnsafeBufferPointer<CycleObservation>) -> Void) {
+        self.deliver = deliver
         buffer = .allocate(capacity: Self.capacity)
         buffer.initialize(repeating: CycleObservation(), count: Self.capacity)
     }

@@ -279,7 +279,7 @@ public final class SharedBusMachine {
     /// Called with the observations of the cycles stepped in batches, as
     /// `LM32CycleMachine.batchObserver`.
     public var batchObserver: ((UnsafeBufferPointer<CycleObservation>) -> Void)? {
-        didSet { if batchObserver != nil && batch == nil { batch = ObservationBatch() } }
+        didSet { batch = batchObserver.map(ObservationBatch.init) }
     }
     private var batch: ObservationBatch?
 
@@ -373,13 +373,7 @@ public final class SharedBusMachine {
     }
 
     /// One clock cycle.
-    public func step() {
-        if observer == nil && trace == nil, let deliver = batchObserver, let b = batch {
-            core.runBatched(to: core.cycle &+ 1, untilEnd: false, batch: b, deliver: deliver)
-        } else {
-            core.step(observer: observer, trace: trace)
-        }
-    }
+    public func step() { core.step(observer: observer, trace: trace, batch: batch) }
 
     /// The observation of the current cycle, without stepping (what the next
     /// `step` shows; nothing changes). A VCD ends with it, as the RTL's file
@@ -387,7 +381,7 @@ public final class SharedBusMachine {
     public func peekObservation() -> CycleObservation { core.peekObservation() }
 
     /// Skip whole periods of a provably idle machine in `run` when no
-    /// observer and no trace are set (`CycleCore.runSkippingIdle`, bounded by
+    /// observer, batch observer and trace are set (`CycleCore.runSkippingIdle`, bounded by
     /// the next cycle in which an interrupt line may change).
     public var idleSkipping = true
     /// Cycles advanced by idle skipping so far.
@@ -399,14 +393,8 @@ public final class SharedBusMachine {
     public func run(cycles: UInt64, untilHalt: Bool = true) -> Bool {
         var c = core
         let end = c.cycle &+ cycles
-        if observer == nil && trace == nil, let deliver = batchObserver, let b = batch {
-            c.runBatched(to: end, untilEnd: untilHalt, batch: b, deliver: deliver)
-        } else if observer == nil && trace == nil {
-            if idleSkipping { skippedCycles += c.runSkippingIdle(to: end, untilEnd: untilHalt) }
-            else { c.stepMany(end - c.cycle, untilEnd: untilHalt) }
-        } else {
-            c.stepObserved(to: end, untilEnd: untilHalt, observer: observer, trace: trace)
-        }
+        skippedCycles += c.run(to: end, untilEnd: untilHalt, observer: observer, trace: trace, batch: batch,
+                               idleSkipping: idleSkipping)
         core = c
         return c.bus.halted
     }
