@@ -1032,12 +1032,19 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// The observation of the current cycle from the registers, the bus's
     /// answer and the combinational values the caller computed, written into
     /// `o` (an element of a batch buffer is filled in place, without a copy).
+    /// `mutating` although it changes nothing: called from the mutating step
+    /// when not inlined, a non-mutating method gets a copy of the whole core
+    /// (840 bytes, a memcpy call per cycle).
     @inline(__always)
-    func observe(into o: UnsafeMutablePointer<CycleObservation>, _ r: CycleBusResponse, rfWe: Bool, wResult: UInt32,
+    mutating func observe(into o: UnsafeMutablePointer<CycleObservation>, _ r: CycleBusResponse, rfWe: Bool, wResult: UInt32,
                  stall: UInt8, kill: UInt8, retire: Bool, excW: UInt8) {
         // fields a bus leaves alone are 0, as in a fresh observation (a batch
-        // element still holds an earlier cycle's)
-        o.pointee = CycleObservation()
+        // element still holds an earlier cycle's); zeroed word by word (an
+        // assignment of `CycleObservation()` is a memcpy call, ~110
+        // instructions)
+        let raw = UnsafeMutableRawPointer(o), size = MemoryLayout<CycleObservation>.size
+        for k in 0..<size / 8 { raw.storeBytes(of: 0, toByteOffset: 8 * k, as: UInt64.self) }
+        for k in size / 8 * 8..<size { raw.storeBytes(of: 0, toByteOffset: k, as: UInt8.self) }
         o.pointee.cycle = cycle
         o.pointee.pcF = pcF; o.pointee.pcD = pcD; o.pointee.pcX = pcX; o.pointee.pcM = pcM; o.pointee.pcW = pcW
         o.pointee.insnW = insnW
