@@ -252,24 +252,35 @@ public final class CycleVCD {
 
         // Where each declared signal's value is read (declaration order:
         // sources, the 30-bit PCs, the stage bits): from the observation
-        // stored at the start of `scratch`, or from the words after it.
+        // stored at the start of `scratch`, or from the words after it
+        // (`begin` takes them all). At the rising edges the writer gathers
+        // the observation's fields but the inputs from the recorded
+        // observation itself; the clock, the inputs (set at the falling
+        // edges) and the side words (constant) are not gathered.
         let inputs = self.inputs
         var now: [(Int, Int)] = []
         func read(_ sig: VCDWriter.Signal, _ src: CycleSource, _ shift: Int) {
-            var (offset, s) = Self.location(src)
-            s += shift
-            now.append((offset, s))
-            // the top's inputs show last cycle's values at the rising edge
-            if src == inputs.0 { offset = Self.side(.lastInput0) }
-            if src == inputs.1 { offset = Self.side(.lastInput1) }
-            writer.gather(sig, offset: offset, shift: s)
+            let (offset, s) = Self.location(src)
+            now.append((offset, s + shift))
+            if src == inputs.0 || src == inputs.1 || offset >= MemoryLayout<CycleObservation>.size { return }
+            // 8 bytes inside the observation (a batch's last element has
+            // nothing after it): a field near the end is read with the bytes
+            // before it
+            let inside = min(offset, MemoryLayout<CycleObservation>.size - 8)
+            writer.gather(sig, offset: inside, shift: s + shift + 8 * (offset - inside))
         }
         for s in CycleSource.allCases { if let sig = signal[s.rawValue] { read(sig, s, 0) } }
         for (n, s) in pc30.enumerated() { if let s { read(s, CycleSource(rawValue: CycleSource.pcF.rawValue + n)!, 2) } }
         for (sig, src, bit) in bits { read(sig, src, bit) }
         initialPlan = now
         inputSignal = (signal[inputs.0.rawValue], signal[inputs.1.rawValue])
-        inputOffset = (Self.location(inputs.0).0, Self.location(inputs.1).0)
+        // an input outside the observation is the external break
+        let observed = { (s: CycleSource) -> Int? in
+            let offset = Self.location(s).0
+            return offset < MemoryLayout<CycleObservation>.size ? min(offset, MemoryLayout<CycleObservation>.size - 8) : nil
+        }
+        inputOffset = (observed(inputs.0), observed(inputs.1))
+        inputShift = (8 * (Self.location(inputs.0).0 - (inputOffset.0 ?? 0)), 8 * (Self.location(inputs.1).0 - (inputOffset.1 ?? 0)))
         clock = signal[CycleSource.clk.rawValue]
         scratch = .allocate(byteCount: Self.side(.count), alignment: 16)
         scratch.initializeMemory(as: UInt8.self, repeating: 0, count: Self.side(.count))
@@ -287,15 +298,17 @@ public final class CycleVCD {
 
     /// Time (ps) at which cycle k's values appear.
     public func valueTime(_ k: UInt64) -> UInt64 {
-        let origin = options.resetCycles * options.clockPeriodPs
-        return k == 0 ? origin : origin + k * options.clockPeriodPs - half
+        k == 0 ? origin : origin + k * options.clockPeriodPs - half
     }
 
+    /// The start of cycle 0 (ps).
+    private var origin: UInt64 { options.resetCycles * options.clockPeriodPs }
+
     /// The words after the observation in `scratch`: what the observation
-    /// does not carry (constant inputs, the clock, the external break, the
-    /// inputs' values of the last cycle); `zero` for ports tied to 0.
+    /// does not carry (constant inputs, the clock, the external break);
+    /// `zero` for ports tied to 0.
     private enum Side: Int {
-        case zero, clk, extBreak, lastInput0, lastInput1
+        case zero, clk, extBreak
         case iWait, dWait, iErrEn, iErrLo, iErrHi, dErrEn, dErrLo, dErrHi, sdramLatency
         case count
     }
@@ -337,10 +350,9 @@ public final class CycleVCD {
         return (MemoryLayout<CycleObservation>.offset(of: fields[s]!)!, 0)
     }
 
-    /// The observation being recorded, then the `Side` words.
+    /// The first recorded observation, then the `Side` words (`begin`).
     private let scratch: UnsafeMutableRawPointer
-    /// Per declared signal: where its value in the current cycle is (the
-    /// writer reads the inputs' last values instead; `begin` takes these).
+    /// Per declared signal: where its value is in `scratch`.
     private let initialPlan: [(Int, Int)]
     private let clock: VCDWriter.Signal?
 
@@ -354,13 +366,22 @@ public final class CycleVCD {
     /// external break; SoC: external break and GPIO pins): driven between
     /// cycles, they change with the falling clock.
     private let inputs: (CycleSource, CycleSource)
-    /// Their signals (nil: filtered out) and where their values are.
+    /// Their signals (nil: filtered out) and where their values are in an
+    /// observation: byte offset (nil: the external break) and right shift.
     private let inputSignal: (VCDWriter.Signal?, VCDWriter.Signal?)
-    private let inputOffset: (Int, Int)
+    private let inputOffset: (Int?, Int?)
+    private let inputShift: (Int, Int)
 
     @inline(__always)
     private func word(_ offset: Int) -> UInt64 {
         UInt64(littleEndian: scratch.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// An input's value in the observation at `o`.
+    @inline(__always)
+    private func input(_ o: UnsafeRawPointer, _ offset: Int?, _ shift: Int) -> UInt64 {
+        guard let offset else { return st.pointee.extBreak ? 1 : 0 }
+        return UInt64(littleEndian: o.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &>> UInt64(shift)
     }
 
     /// The external break input in the cycle being recorded (the
@@ -379,17 +400,31 @@ public final class CycleVCD {
 
     private func observe(at o: UnsafePointer<CycleObservation>) {
         if st.pointee.failed { return }
-        do { try record(at: o) } catch {
-            self.error = error
-            st.pointee.failed = true
-        }
+        do { try record(at: o) } catch { fail(error) }
+    }
+
+    private func fail(_ e: Error) {
+        error = e
+        st.pointee.failed = true
     }
 
     /// `observe` for a machine's batch observer (`batchObserver`): the
     /// observations of consecutive cycles.
     public func observe(batch: UnsafeBufferPointer<CycleObservation>) {
         guard let base = batch.baseAddress else { return }
-        for i in 0..<batch.count { observe(at: base + i) }
+        let s = st, from = options.fromCycle, to = options.toCycle
+        for i in 0..<batch.count {
+            let o = base + i
+            let k = o.pointee.cycle
+            // after the first recorded cycle, a cycle in the window is one
+            // clock period (`record` without its checks)
+            if s.pointee.started && !s.pointee.failed && k >= from && k <= to {
+                do { try period(o, k) } catch { fail(error); return }
+                s.pointee.lastCycle = k
+            } else {
+                observe(at: o)
+            }
+        }
     }
 
     /// After `observe`: `finish(next:)` unless recording failed; the first
@@ -411,33 +446,37 @@ public final class CycleVCD {
     func record(at o: UnsafePointer<CycleObservation>) throws {
         let k = o.pointee.cycle
         guard k >= options.fromCycle && k <= options.toCycle else { return }
-        let sc = scratch, s = st
-        sc.copyMemory(from: o, byteCount: MemoryLayout<CycleObservation>.size)
+        let s = st
         let t = valueTime(k)
         let clkHigh = k > 0
-        sc.storeBytes(of: clkHigh ? 1 : 0, toByteOffset: Self.side(.clk), as: UInt64.self)
-        sc.storeBytes(of: s.pointee.extBreak ? 1 : 0, toByteOffset: Self.side(.extBreak), as: UInt64.self)
-        let in0 = word(inputOffset.0), in1 = word(inputOffset.1)
         if !s.pointee.started {
             s.pointee.started = true
+            let sc = scratch
+            sc.copyMemory(from: o, byteCount: MemoryLayout<CycleObservation>.size)
+            sc.storeBytes(of: clkHigh ? 1 : 0, toByteOffset: Self.side(.clk), as: UInt64.self)
+            sc.storeBytes(of: s.pointee.extBreak ? 1 : 0, toByteOffset: Self.side(.extBreak), as: UInt64.self)
             try writer.begin(at: t, initial: initialPlan.map { word($0.0) >> UInt64($0.1) })
+            // the falling edge that starts cycle k (the inputs as at the start)
+            if clkHigh, let c = clock { try writer.set(c, 0, at: t + half) }
         } else {
-            // The top's inputs (bench: interrupt lines, external break; SoC:
-            // external break, GPIO pins) change between cycles, where the
-            // bridge sets them: they show at the start of cycle k with the
-            // falling clock, not at the rising edge (the writer reads their
-            // last values there).
-            try writer.update(gathering: sc, at: t)
-            if let sig = inputSignal.0 { try writer.set(sig, in0, at: t + half) }
-            if let sig = inputSignal.1 { try writer.set(sig, in1, at: t + half) }
-        }
-        sc.storeBytes(of: in0, toByteOffset: Self.side(.lastInput0), as: UInt64.self)
-        sc.storeBytes(of: in1, toByteOffset: Self.side(.lastInput1), as: UInt64.self)
-        if clkHigh, let c = clock {
-            // the falling edge that starts cycle k
-            try writer.set(c, 0, at: t + half)
+            try period(o, k)
         }
         s.pointee.lastCycle = k
+    }
+
+    /// A recorded cycle k after the first: the rising edge with cycle k's
+    /// values (the clock rises in every cycle after the first recorded
+    /// one), then the falling edge that starts cycle k. The top's inputs
+    /// (bench: interrupt lines, external break; SoC: external break, GPIO
+    /// pins) change between cycles, where the bridge sets them: they show at
+    /// the start of cycle k with the falling clock, not at the rising edge.
+    @inline(__always)
+    private func period(_ o: UnsafePointer<CycleObservation>, _ k: UInt64) throws {
+        let raw = UnsafeRawPointer(o)
+        let t = origin &+ k &* options.clockPeriodPs &- half
+        try writer.clockPeriod(rising: t, clock: clock, gathering: raw, falling: t &+ half,
+                               inputSignal.0, input(raw, inputOffset.0, inputShift.0),
+                               inputSignal.1, input(raw, inputOffset.1, inputShift.1))
     }
 
     /// End the file at the falling edge after the last recorded cycle's

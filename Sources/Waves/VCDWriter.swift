@@ -46,6 +46,8 @@ public final class VCDWriter {
         var lsb: Int
         var id: [UInt8]
         var gather = (offset: 0, shift: 0)
+        /// `gather` was called: `update(gathering:)` reads it.
+        var gathered = false
     }
 
     /// One declared signal's last written value and how its lines are made.
@@ -84,8 +86,12 @@ public final class VCDWriter {
         /// significant in the low byte; valid when the step is under 10^8).
         var step: UInt64 = 0
         var stepDigits: UInt64 = 0
+        /// The slots: the gathered signals' in declaration order, a
+        /// sentinel, the other signals' (`position`: a signal's slot).
         var slots: UnsafeMutablePointer<Slot>
+        var position: UnsafeMutablePointer<Int32>
         var count = 0
+        var gatheredCount = 0
         /// Longest value line of one signal, and of a time line plus every signal's.
         var valueBound = 0
         var rowBound = 0
@@ -123,7 +129,7 @@ public final class VCDWriter {
         capacity = max(bufferSize, 4096)
         buffer = .allocate(capacity: capacity + Self.overhang)
         st = .allocate(capacity: 1)
-        st.initialize(to: State(slots: .allocate(capacity: 1)))
+        st.initialize(to: State(slots: .allocate(capacity: 1), position: .allocate(capacity: 1)))
         timeText = .allocate(capacity: 64)
         timeText.initialize(repeating: UInt8(ascii: "0"), count: 64)
         timeText[28] = 10
@@ -138,6 +144,7 @@ public final class VCDWriter {
     deinit {
         buffer.deallocate()
         st.pointee.slots.deallocate()
+        st.pointee.position.deallocate()
         st.deallocate()
         timeText.deallocate()
         byteTable.deallocate()
@@ -168,10 +175,13 @@ public final class VCDWriter {
 
     /// Where `update(gathering:)` reads a declared signal: the 8 bytes at
     /// `offset` (little-endian, any alignment) shifted right by `shift`.
+    /// Signals not gathered keep their values through `update(gathering:)`
+    /// (set them with `set`).
     public func gather(_ s: Signal, offset: Int, shift: Int = 0) {
         precondition(!st.pointee.headerWritten, "gather before begin(at:)")
         precondition(Int32(exactly: offset) != nil && (0..<64).contains(shift))
         declarations[s.index].gather = (offset, shift)
+        declarations[s.index].gathered = true
     }
 
     /// The identifier code of the n-th declared signal.
@@ -193,27 +203,37 @@ public final class VCDWriter {
         precondition(!st.pointee.headerWritten)
         st.pointee.headerWritten = true
         let n = declarations.count
-        // the declared signals' slots and a sentinel after them (see `updateGathering`)
+        // the gathered signals' slots, a sentinel after them (see
+        // `updateGathering`), the other signals' slots
+        let gathered = declarations.indices.filter { declarations[$0].gathered }
+        let g = gathered.count
+        let position = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
+        for (k, i) in gathered.enumerated() { position[i] = Int32(k) }
+        for (k, i) in declarations.indices.filter({ !declarations[$0].gathered }).enumerated() { position[i] = Int32(g + 1 + k) }
         let slots = UnsafeMutablePointer<Slot>.allocate(capacity: n + 1)
         var rowBound = Self.timeBound, valueBound = 0
         for (i, d) in declarations.enumerated() {
+            let slot = slots + Int(position[i])
             let mask: UInt64 = d.width == 64 ? .max : (1 << UInt64(d.width)) - 1
             let after = (d.width > 1 ? [UInt8(ascii: " ")] : [UInt8(ascii: "0")]) + d.id + [10]
             var suffix: UInt64 = 0
             for (k, c) in after.enumerated() { suffix |= UInt64(c) << UInt64(8 * k) }
-            slots.advanced(by: i).initialize(to: Slot(last: 0, mask: mask, field: mask &<< UInt64(d.gather.shift), lastRaw: 0, suffix: suffix,
+            slot.initialize(to: Slot(last: 0, mask: mask, field: mask &<< UInt64(d.gather.shift), lastRaw: 0, suffix: suffix,
                                                       offset: Int32(d.gather.offset), suffixCount: UInt8(after.count),
                                                       shift: UInt8(d.gather.shift), vector: d.width > 1))
-            Self.setLast(slots + i, (i < initial.count ? initial[i] : 0) & mask)
+            Self.setLast(slot, (i < initial.count ? initial[i] : 0) & mask)
             let bound = (d.width > 1 ? 1 + d.width : 0) + after.count
             rowBound += bound
             valueBound = max(valueBound, bound)
         }
-        (slots + n).initialize(to: Slot(last: 0, mask: 0, field: 0, lastRaw: 1, suffix: 0, offset: n > 0 ? slots[0].offset : 0,
+        (slots + g).initialize(to: Slot(last: 0, mask: 0, field: 0, lastRaw: 1, suffix: 0, offset: g > 0 ? slots[0].offset : 0,
                                         suffixCount: 0, shift: 0, vector: false))
         st.pointee.slots.deallocate()
         st.pointee.slots = slots
+        st.pointee.position.deallocate()
+        st.pointee.position = position
         st.pointee.count = n
+        st.pointee.gatheredCount = g
         st.pointee.rowBound = rowBound
         st.pointee.valueBound = valueBound
         if let date { try text("$date\n\t\(date)\n$end\n") }
@@ -238,7 +258,7 @@ public final class VCDWriter {
         st.pointee.time = t
         try timeLine()
         try text("$dumpvars\n")
-        for i in 0..<n { try value(i, slots[i].last) }
+        for i in 0..<n { try value(i, slots[Int(position[i])].last) }
         try text("$end\n")
     }
 
@@ -254,8 +274,12 @@ public final class VCDWriter {
     /// Set a signal's value at the current time; written only if it changed.
     @inline(__always)
     public func set(_ s: Signal, _ v: UInt64) throws {
+        try set(slot: slot(s), v)
+    }
+
+    @inline(__always)
+    private func set(slot: UnsafeMutablePointer<Slot>, _ v: UInt64) throws {
         let st = self.st
-        let slot = st.pointee.slots + s.index
         let v = v & slot.pointee.mask
         if slot.pointee.last == v { return }
         Self.setLast(slot, v)
@@ -266,6 +290,12 @@ public final class VCDWriter {
         if !st.pointee.timeWritten { u &+= putTimeLine(p + u); st.pointee.timeWritten = true }
         u &+= putValue(slot, v, p + u)
         st.pointee.used = u
+    }
+
+    /// The slot of a declared signal.
+    @inline(__always)
+    private func slot(_ s: Signal) -> UnsafeMutablePointer<Slot> {
+        st.pointee.slots + Int(st.pointee.position[s.index])
     }
 
     /// `last` := v, and `lastRaw` with it.
@@ -292,13 +322,13 @@ public final class VCDWriter {
     /// (Each signal's bytes are compared, masked, with its last value as
     /// they lie there, the value shifted down only when it changed.)
     public func update(gathering base: UnsafeRawPointer) throws {
-        try updateGathering(base)
+        try updateGathering(base, first: nil, 0)
     }
 
     /// `advance(to: t)`, then `update(gathering: base)`.
     public func update(gathering base: UnsafeRawPointer, at t: UInt64) throws {
         advance(to: t)
-        try updateGathering(base)
+        try updateGathering(base, first: nil, 0)
     }
 
     /// `advance(to: t)`, then `set(s, v)`.
@@ -307,13 +337,54 @@ public final class VCDWriter {
         try set(s, v)
     }
 
+    /// One period of a clocked design in one call. At `t`: `clock` := 1
+    /// (when given), then the gathered signals from `base` (as
+    /// `update(gathering:)`). At `falling` (after `t`): `a` := va and `b` :=
+    /// vb (when given: inputs driven at the falling edge), then `clock` := 0.
+    /// Lines only for changes, as always.
+    public func clockPeriod(rising t: UInt64, clock: Signal?, gathering base: UnsafeRawPointer,
+                            falling: UInt64, _ a: Signal?, _ va: UInt64, _ b: Signal?, _ vb: UInt64) throws {
+        advance(to: t)
+        let clockSlot = clock.map { slot($0) }
+        try updateGathering(base, first: clockSlot, 1)
+        advance(to: falling)
+        let s = st
+        if s.pointee.rowBound > capacity {
+            if let a { try set(a, va) }
+            if let b { try set(b, vb) }
+            if let clockSlot { try set(slot: clockSlot, 0) }
+            return
+        }
+        if s.pointee.used + s.pointee.rowBound > capacity { try flush() }
+        let p = buffer
+        var u = s.pointee.used, timeWritten = s.pointee.timeWritten
+        // the falling edge's three signals through one copy of the code
+        for k in 0..<3 {
+            guard let slot = k == 0 ? a.map({ slot($0) }) : k == 1 ? b.map({ slot($0) }) : clockSlot else { continue }
+            let v = (k == 0 ? va : k == 1 ? vb : 0) & slot.pointee.mask
+            if slot.pointee.last != v {
+                Self.setLast(slot, v)
+                if !timeWritten { u &+= putTimeLine(p + u); timeWritten = true }
+                u &+= putValue(slot, v, p + u)
+            }
+        }
+        s.pointee.used = u
+        s.pointee.timeWritten = timeWritten
+    }
+
+    /// `first` := v (when given), then the gathered signals from `base`.
     @inline(__always)
-    private func updateGathering(_ base: UnsafeRawPointer) throws {
+    private func updateGathering(_ base: UnsafeRawPointer, first: UnsafeMutablePointer<Slot>?, _ v: UInt64) throws {
         let s = st
         precondition(s.pointee.headerWritten, "update after begin(at:)")
-        if s.pointee.rowBound > capacity || s.pointee.count == 0 {
-            try update { _, slot in
-                UInt64(littleEndian: base.loadUnaligned(fromByteOffset: Int(slot.pointee.offset), as: UInt64.self)) &>> UInt64(slot.pointee.shift)
+        let g = s.pointee.gatheredCount
+        if s.pointee.rowBound > capacity {
+            // a buffer too small for a whole row: one signal at a time
+            if let first { try set(slot: first, v) }
+            for k in 0..<g {
+                let slot = s.pointee.slots + k
+                try set(slot: slot, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: Int(slot.pointee.offset), as: UInt64.self))
+                    &>> UInt64(slot.pointee.shift))
             }
             return
         }
@@ -321,11 +392,19 @@ public final class VCDWriter {
         let p = buffer
         var u = s.pointee.used
         var timeWritten = s.pointee.timeWritten
+        if let first {
+            let v = v & first.pointee.mask
+            if first.pointee.last != v {
+                Self.setLast(first, v)
+                if !timeWritten { u &+= putTimeLine(p + u); timeWritten = true }
+                u &+= putValue(first, v, p + u)
+            }
+        }
         // the sentinel after the last slot reads like the first signal, and
         // its masked bytes (0) always differ from its `lastRaw` (1): the end
         // is tested only when a value changed
         var slot = s.pointee.slots
-        let end = slot + s.pointee.count
+        let end = slot + g
         while true {
             let x = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: Int(slot.pointee.offset), as: UInt64.self)) & slot.pointee.field
             if x != slot.pointee.lastRaw {
@@ -347,10 +426,10 @@ public final class VCDWriter {
         let s = st
         precondition(s.pointee.headerWritten, "update after begin(at:)")
         let n = s.pointee.count
-        let slots = s.pointee.slots
+        let slots = s.pointee.slots, position = s.pointee.position
         // a buffer too small for a whole row: one signal at a time
         if s.pointee.rowBound > capacity {
-            for i in 0..<n { try set(Signal(index: i), value(i, slots + i)) }
+            for i in 0..<n { try set(Signal(index: i), value(i, slots + Int(position[i]))) }
             return
         }
         if s.pointee.used + s.pointee.rowBound > capacity { try flush() }
@@ -359,7 +438,7 @@ public final class VCDWriter {
         var timeWritten = s.pointee.timeWritten
         var i = 0
         while i < n {
-            let slot = slots + i
+            let slot = slots + Int(position[i])
             let v = value(i, slot) & slot.pointee.mask
             if slot.pointee.last != v {
                 Self.setLast(slot, v)
@@ -425,7 +504,7 @@ public final class VCDWriter {
     /// One value line of signal i.
     private func value(_ i: Int, _ v: UInt64) throws {
         try reserve(st.pointee.valueBound)
-        st.pointee.used += putValue(st.pointee.slots + i, v, buffer + st.pointee.used)
+        st.pointee.used += putValue(st.pointee.slots + Int(st.pointee.position[i]), v, buffer + st.pointee.used)
     }
 
     /// Store a little-endian word at p (any alignment).
