@@ -86,6 +86,21 @@ public final class VCDWriter {
         /// significant in the low byte; valid when the step is under 10^8).
         var step: UInt64 = 0
         var stepDigits: UInt64 = 0
+        /// Periodic time lines (`setTimeText`): when the step divides 10^j
+        /// (j ≤ 7, `periodDigits`, 0 when none), the low j digits of the
+        /// times run through `phases` = 10^j / step values; while `periodic`,
+        /// a time line is `head` ('#' and the digits of `high` = t / 10^j)
+        /// and `lowTable[phase]` (the low j digits and the newline), and
+        /// `timeText` is not kept up to date.
+        var periodDigits = 0
+        var periodic = false
+        var phases = 0
+        var phase = 0
+        var high: UInt64 = 0
+        var headLength = 0
+        /// The step and the residue (low digits modulo the step) `lowTable` holds.
+        var tableStep: UInt64 = 0
+        var tableResidue: UInt64 = .max
         /// The slots: the gathered signals' in declaration order, a
         /// sentinel, the other signals' (`position`: a signal's slot).
         var slots: UnsafeMutablePointer<Slot>
@@ -113,6 +128,11 @@ public final class VCDWriter {
     /// The 20 decimal digits of `State.textTime` (leading zeros included)
     /// at `timeText + 8` and a newline after them (64 bytes allocated).
     private let timeText: UnsafeMutablePointer<UInt8>
+    /// Periodic time lines (`State.periodic`): the head (32 bytes) and the
+    /// low digits of each phase (at most `maxPhases`).
+    private let head: UnsafeMutablePointer<UInt8>
+    private let lowTable: UnsafeMutablePointer<UInt64>
+    private static let maxPhases = 1024
     /// The 8 characters '0'/'1' of each byte value, most significant bit
     /// first: character k in bits 8k...8k+7.
     private let byteTable: UnsafeMutablePointer<UInt64>
@@ -133,6 +153,10 @@ public final class VCDWriter {
         timeText = .allocate(capacity: 64)
         timeText.initialize(repeating: UInt8(ascii: "0"), count: 64)
         timeText[28] = 10
+        head = .allocate(capacity: 32)
+        head.initialize(repeating: 0, count: 32)
+        lowTable = .allocate(capacity: Self.maxPhases)
+        lowTable.initialize(repeating: 0, count: Self.maxPhases)
         byteTable = .allocate(capacity: 256)
         for v in 0..<256 {
             var word: UInt64 = 0
@@ -147,6 +171,8 @@ public final class VCDWriter {
         st.pointee.position.deallocate()
         st.deallocate()
         timeText.deallocate()
+        head.deallocate()
+        lowTable.deallocate()
         byteTable.deallocate()
     }
 
@@ -513,11 +539,19 @@ public final class VCDWriter {
         UnsafeMutableRawPointer(p).storeBytes(of: w.littleEndian, as: UInt64.self)
     }
 
-    /// Writes the current time's line at p (25 bytes stored); returns its length.
+    /// Writes the current time's line at p (28 bytes stored); returns its length.
     @inline(__always)
     private func putTimeLine(_ p: UnsafeMutablePointer<UInt8>) -> Int {
         let s = st
         if s.pointee.time != s.pointee.textTime { setTimeText(s.pointee.time) }
+        if s.pointee.periodic {
+            // '#', the high digits (at most 20 bytes), the low digits and the newline
+            let h = UnsafeRawPointer(head)
+            for k in 0..<3 { Self.store(UInt64(littleEndian: h.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self)), p + 8 * k) }
+            let n = s.pointee.headLength
+            Self.store(lowTable[s.pointee.phase], p + n)
+            return n &+ s.pointee.periodDigits &+ 1
+        }
         let n = s.pointee.textDigits
         p[0] = UInt8(ascii: "#")
         // the significant digits and the newline
@@ -528,21 +562,44 @@ public final class VCDWriter {
 
     private static let ones: UInt64 = 0x0101_0101_0101_0101
 
-    /// `timeText` := the digits of t (not before the text's time): the
-    /// step added to the low 8 digits in one word, each byte a digit, a
-    /// decimal carry made a binary one by adding 246 to every byte; all
-    /// digits anew when the carry leaves the low 8 or the step is 10^8 or more.
+    /// The text of time t (not before the text's time). Periodic: the next
+    /// phase, `high` and the head moving on when the phases wrap around.
+    /// Otherwise `timeText` := the digits of t: the step added to the low 8
+    /// digits in one word, each byte a digit, a decimal carry made a binary
+    /// one by adding 246 to every byte; all digits anew when the carry
+    /// leaves the low 8 or the step is 10^8 or more.
     @inline(__always)
     private func setTimeText(_ t: UInt64) {
         let s = st
         precondition(t >= s.pointee.textTime)
         let step = t - s.pointee.textTime
-        if step != s.pointee.step {
-            s.pointee.step = step
-            var d: UInt64 = 0, x = step
-            for k in 0..<8 { d |= (x % 10) << UInt64(8 * k); x /= 10 }
-            s.pointee.stepDigits = d
+        if s.pointee.periodic {
+            if step == s.pointee.step {
+                var m = s.pointee.phase &+ 1
+                if m == s.pointee.phases {
+                    m = 0
+                    s.pointee.high &+= 1
+                    incrementHead()
+                }
+                s.pointee.phase = m
+                s.pointee.textTime = t
+                return
+            }
+            // `timeText` was not kept
+            s.pointee.periodic = false
+            stepChanged(step)
+            allDigits(t)
+        } else {
+            if step != s.pointee.step { stepChanged(step) }
+            textDigits(t, step)
         }
+        if s.pointee.periodDigits > 0 { enterPeriodic(t) }
+    }
+
+    /// `timeText` := the digits of t, from those of t - step.
+    @inline(__always)
+    private func textDigits(_ t: UInt64, _ step: UInt64) {
+        let s = st
         let low = UnsafeMutableRawPointer(timeText + 20)
         if step < 100_000_000 {
             let digits = UInt64(littleEndian: low.loadUnaligned(as: UInt64.self)).byteSwapped &- 0x30 &* Self.ones
@@ -556,14 +613,95 @@ public final class VCDWriter {
                 return
             }
         }
+        allDigits(t)
+    }
+
+    /// `timeText` := all digits of t.
+    private func allDigits(_ t: UInt64) {
         var x = t, n = 0
         for k in stride(from: 27, through: 8, by: -1) {
             timeText[k] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: x % 10)
             x /= 10
             if timeText[k] != UInt8(ascii: "0") { n = 28 - k }
         }
-        s.pointee.textDigits = max(n, 1)
-        s.pointee.textTime = t
+        st.pointee.textDigits = max(n, 1)
+        st.pointee.textTime = t
+    }
+
+    /// A new time step: its low 8 digits, and whether it divides a power of 10.
+    private func stepChanged(_ step: UInt64) {
+        let s = st
+        s.pointee.step = step
+        var d: UInt64 = 0, x = step
+        for k in 0..<8 { d |= (x % 10) << UInt64(8 * k); x /= 10 }
+        s.pointee.stepDigits = d
+        s.pointee.periodDigits = 0
+        var power: UInt64 = 1
+        for j in 1...7 {
+            power *= 10
+            if power % step == 0 && power / step <= UInt64(Self.maxPhases) {
+                s.pointee.periodDigits = j
+                break
+            }
+        }
+    }
+
+    /// Periodic time lines from t on (its text is in `timeText`), once t
+    /// has more digits than the low part.
+    @inline(never)
+    private func enterPeriodic(_ t: UInt64) {
+        let s = st
+        let j = s.pointee.periodDigits, step = s.pointee.step
+        var power: UInt64 = 1
+        for _ in 0..<j { power *= 10 }
+        guard t >= power else { return }
+        let low = t % power, residue = low % step
+        s.pointee.phases = Int(power / step)
+        if s.pointee.tableStep != step || s.pointee.tableResidue != residue {
+            s.pointee.tableStep = step
+            s.pointee.tableResidue = residue
+            for m in 0..<s.pointee.phases {
+                // the j digits of residue + m * step, the newline after them
+                var x = residue + UInt64(m) * step, w: UInt64 = 10 << UInt64(8 * j)
+                for k in stride(from: j - 1, through: 0, by: -1) {
+                    w |= (0x30 + x % 10) << UInt64(8 * k)
+                    x /= 10
+                }
+                lowTable[m] = w
+            }
+        }
+        s.pointee.phase = Int((low - residue) / step)
+        s.pointee.high = t / power
+        setHead()
+        s.pointee.periodic = true
+    }
+
+    /// `head` := '#' and the digits of `high`, one more than they were:
+    /// a decimal increment of the text.
+    @inline(__always)
+    private func incrementHead() {
+        let s = st
+        var k = s.pointee.headLength - 1
+        while k > 0 && head[k] == UInt8(ascii: "9") {
+            head[k] = UInt8(ascii: "0")
+            k -= 1
+        }
+        if k > 0 { head[k] += 1 } else { setHead() }
+    }
+
+    /// `head` := '#' and the digits of `high`.
+    private func setHead() {
+        let s = st
+        let high = s.pointee.high
+        var n = 1, x = high
+        while x >= 10 { x /= 10; n += 1 }
+        head[0] = UInt8(ascii: "#")
+        x = high
+        for k in stride(from: n, through: 1, by: -1) {
+            head[k] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: x % 10)
+            x /= 10
+        }
+        s.pointee.headLength = 1 + n
     }
 
     /// Writes one value line at p (up to 8 bytes past it stored); returns its length.

@@ -71,6 +71,34 @@ func writeToMemory(_ build: (VCDWriter) throws -> Void, bufferSize: Int = 4096) 
         }
     }
 
+    /// Time lines under every kind of step: a regular step dividing a power
+    /// of 10 (the writer's periodic time lines) across the wrap of its low
+    /// digits and growth of the high ones, steps that divide none, a step
+    /// change in the middle of a period, and back: each line's text is the
+    /// time's decimal digits.
+    @Test func timeLinesUnderEveryStep() throws {
+        var times: [UInt64] = []
+        var t: UInt64 = 0
+        func run(_ step: UInt64, _ count: Int) { for _ in 0..<count { t += step; times.append(t) } }
+        run(6250, 200)              // through 10^5 and 10^6 (head grows)
+        run(3, 40)                  // divides no power of 10
+        run(6250, 20)               // periodic again, another residue
+        run(1, 30); run(5, 30)      // 10 and 2 phases
+        run(12_500, 900)            // past 10^7
+        run(100_000_007, 3)         // 10^8 and more
+        run(6250, 40)
+        t = 9_999_999_999_999_993_750; times.append(t)
+        run(6250, 3)                // to 20 digits
+        let bytes = try writeToMemory({ w in
+            let a = w.declare(scope: ["t"], name: "a", width: 1)
+            try w.begin(at: 0)
+            for (i, time) in times.enumerated() { w.advance(to: time); try w.set(a, UInt64(i & 1 ^ 1)) }
+            try w.finish(at: t)
+        }, bufferSize: 4096)
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("#") }
+        #expect(lines.map { String($0.dropFirst()) } == (["0"] + times.map { String($0) }))
+    }
+
     /// The writer's exact bytes for a small hand-made sequence: header,
     /// initial values, scalars, vectors with their leading zeros dropped (a
     /// 64-bit one, a 30-bit one with lsb 2), masking to the width, no line
