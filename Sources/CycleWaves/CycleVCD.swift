@@ -25,6 +25,7 @@
 // stopped in (`finish(next:)`), where the bridge's file ends after as many
 // edges.
 
+import Foundation
 import LM32Cycle
 import Waves
 
@@ -151,7 +152,14 @@ public final class CycleVCD {
         return p
     }()
     /// The first error `observe` met (recording stopped there).
-    public private(set) var error: Error?
+    public var error: Error? {
+        // the writer thread sets it before it marks itself failed (under its lock)
+        if let thread, !thread.failedSoFar { return nil }
+        return storedError
+    }
+    private var storedError: Error?
+    /// Formats batches while the model runs (`startWriterThread`).
+    private var thread: WriterThread?
 
     /// A VCD with the test bench's names.
     public convenience init(writer: VCDWriter, bench: BenchConfig, options: CycleVCDOptions = CycleVCDOptions()) {
@@ -357,6 +365,7 @@ public final class CycleVCD {
     private let clock: VCDWriter.Signal?
 
     deinit {
+        thread?.stop()
         scratch.deallocate()
         st.deinitialize(count: 1)
         st.deallocate()
@@ -387,8 +396,37 @@ public final class CycleVCD {
     /// The external break input in the cycle being recorded (the
     /// observation does not carry it; set it with the machine's `extBreak`).
     public var extBreak: Bool {
-        get { st.pointee.extBreak }
-        set { st.pointee.extBreak = newValue }
+        get { thread?.extBreak ?? st.pointee.extBreak }
+        set { if let thread { thread.extBreak = newValue } else { st.pointee.extBreak = newValue } }
+    }
+
+    /// From now on `observe(batch:)` copies each batch and returns, and a
+    /// thread of its own formats and writes it (the same bytes as without:
+    /// the batches are recorded in order, by one thread at a time). The
+    /// simulation and the VCD then share two cores. `error` is the thread's
+    /// first error; `finish` and `finishObserving` wait for every batch
+    /// handed over and end the thread (call one of them: the thread keeps
+    /// this object until then). Call before the first observation.
+    public func startWriterThread() {
+        precondition(thread == nil && !st.pointee.started, "startWriterThread before the first observation")
+        // (self is kept until `stop`, which `finish` and `finishObserving` call)
+        let t = WriterThread(extBreak: st.pointee.extBreak) { batch, extBreak in
+            // on the writer thread; the caller's thread touches nothing of this until `stop`
+            self.st.pointee.extBreak = extBreak
+            self.observeHere(batch: batch)
+            return self.storedError == nil
+        }
+        thread = t
+        t.start()
+    }
+
+    /// Wait for the writer thread to record every batch handed to it, and
+    /// end it; recording goes on on the caller's thread.
+    private func joinWriterThread() {
+        guard let t = thread else { return }
+        t.stop()
+        st.pointee.extBreak = t.extBreak
+        thread = nil
     }
 
     /// `record` for a machine's observer: the first error is kept in
@@ -404,13 +442,18 @@ public final class CycleVCD {
     }
 
     private func fail(_ e: Error) {
-        error = e
+        storedError = e
         st.pointee.failed = true
     }
 
     /// `observe` for a machine's batch observer (`batchObserver`): the
     /// observations of consecutive cycles.
     public func observe(batch: UnsafeBufferPointer<CycleObservation>) {
+        if let thread { thread.submit(batch); return }
+        observeHere(batch: batch)
+    }
+
+    private func observeHere(batch: UnsafeBufferPointer<CycleObservation>) {
         guard let base = batch.baseAddress else { return }
         let s = st, from = options.fromCycle, to = options.toCycle
         for i in 0..<batch.count {
@@ -430,10 +473,11 @@ public final class CycleVCD {
     /// After `observe`: `finish(next:)` unless recording failed; the first
     /// error of either.
     public func finishObserving(next: CycleObservation? = nil) -> Error? {
-        if error == nil {
-            do { try finish(next: next) } catch { self.error = error; st.pointee.failed = true }
+        joinWriterThread()
+        if storedError == nil {
+            do { try finish(next: next) } catch { fail(error) }
         }
-        return error
+        return storedError
     }
 
     /// Record the observation of one cycle (cycles in increasing order).
@@ -486,10 +530,110 @@ public final class CycleVCD {
     /// file ends where the RTL's does after as many edges (its last rising
     /// edge shows that cycle's values).
     public func finish(next: CycleObservation? = nil) throws {
+        joinWriterThread()
+        if let e = storedError { throw e }
         if let n = next, n.cycle == (st.pointee.lastCycle.map { $0 + 1 } ?? options.fromCycle) {
             try record(n)
         }
         guard st.pointee.started, let k = st.pointee.lastCycle else { try writer.flush(); return }
         try writer.finish(at: valueTime(k) + (k > 0 ? half : 0))
+    }
+}
+
+/// The thread of `CycleVCD.startWriterThread`: batches are copied into one
+/// of a few buffers (the caller waits while all are taken) and recorded in
+/// order by `record`, which returns false once recording failed (later
+/// batches are then dropped). All shared state is under `condition`.
+private final class WriterThread: @unchecked Sendable {
+    private static let buffers = 4, capacity = 1024
+    private let condition = NSCondition()
+    /// Dropped when the thread ends (it holds the `CycleVCD`).
+    private var record: ((UnsafeBufferPointer<CycleObservation>, Bool) -> Bool)?
+    /// Copied batches waiting, oldest first (buffer, count, external break).
+    private var pending: [(UnsafeMutablePointer<CycleObservation>, Int, Bool)] = []
+    private var free: [UnsafeMutablePointer<CycleObservation>] = []
+    private var all: [UnsafeMutablePointer<CycleObservation>] = []
+    private var failed = false, stopping = false, exited = false, started = false
+    /// The external break as the caller last set it (the caller's thread only).
+    var extBreak: Bool
+
+    init(extBreak: Bool, record: @escaping (UnsafeBufferPointer<CycleObservation>, Bool) -> Bool) {
+        self.extBreak = extBreak
+        self.record = record
+        for _ in 0..<Self.buffers {
+            let b = UnsafeMutablePointer<CycleObservation>.allocate(capacity: Self.capacity)
+            b.initialize(repeating: CycleObservation(), count: Self.capacity)
+            all.append(b)
+        }
+        free = all
+    }
+
+    deinit {
+        for b in all { b.deallocate() }
+    }
+
+    /// Recording failed (no batch is recorded after that).
+    var failedSoFar: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return failed
+    }
+
+    func start() {
+        started = true
+        let t = Thread { [self] in run() }
+        t.name = "socsim VCD writer"
+        t.start()
+    }
+
+    /// Copy a batch for the thread (in pieces of at most `capacity`).
+    func submit(_ batch: UnsafeBufferPointer<CycleObservation>) {
+        guard let base = batch.baseAddress else { return }
+        var done = 0
+        while done < batch.count {
+            let n = min(Self.capacity, batch.count - done)
+            condition.lock()
+            while free.isEmpty && !failed { condition.wait() }
+            if failed { condition.unlock(); return }
+            let b = free.removeLast()
+            condition.unlock()
+            b.update(from: base + done, count: n)
+            condition.lock()
+            pending.append((b, n, extBreak))
+            condition.broadcast()
+            condition.unlock()
+            done += n
+        }
+    }
+
+    private func run() {
+        condition.lock()
+        while true {
+            while pending.isEmpty && !stopping { condition.wait() }
+            if pending.isEmpty { break }
+            let (b, n, extBreak) = pending.removeFirst()
+            let skip = failed
+            condition.unlock()
+            let ok = !skip && record!(UnsafeBufferPointer(start: b, count: n), extBreak)
+            condition.lock()
+            if !ok { failed = true }
+            free.append(b)
+            condition.broadcast()
+        }
+        exited = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Wait until every batch handed over is recorded, and end the thread.
+    func stop() {
+        guard started else { return }
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !exited { condition.wait() }
+        condition.unlock()
+        started = false
+        record = nil
     }
 }

@@ -29,6 +29,10 @@ struct CycleRunOptions: ParsableArguments {
         valueName: "scope"))
     var vcdScope: [String] = []
 
+    @Flag(name: .customLong("vcd-thread"), inversion: .prefixedNo, help: ArgumentHelp(
+        "Format the model's VCD on a thread of its own while the model runs (the same bytes either way)."))
+    var vcdThread = true
+
     @Option(name: .customLong("wait-states"), help: ArgumentHelp("Bench wait states on both buses (cycle model).", valueName: "n"))
     var waitStates: Int = 0
 
@@ -74,6 +78,7 @@ struct CycleRunOptions: ParsableArguments {
             o.toCycle = vcdTo ?? .max
             o.scopes = scopes
             let w = CycleVCD(writer: writer, bench: bench, options: o)
+            if vcdThread { w.startWriterThread() }
             waves = w
             machine.batchObserver = { w.observe(batch: $0) }
         }

@@ -94,6 +94,7 @@ extension Run {
             o.toCycle = waves.vcdTo ?? .max
             o.scopes = waves.scopes
             let w = CycleVCD(writer: writer, top: top, options: o)
+            if waves.vcdThread { w.startWriterThread() }
             vcd = w
             machine.batchObserver = { w.observe(batch: $0) }
         }
