@@ -130,13 +130,6 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// caches, BP/WP registers): no writes and an equal state mean a repeat.
     var arrayWrites: UInt64 = 0
 
-    /// The X-stage registers the M stage copies at the edge.
-    struct XSnapshot {
-        var mSelCompare: Bool, mSelShift: Bool, wSelLoad: Bool, wSelMul: Bool, mBypassEnable: Bool
-        var load: Bool, store: Bool, branch: Bool, branchPredict: Bool, branchPredictTaken: Bool
-        var writeIdx: Int, branchTarget: UInt32, writeEnable: Bool, size: UInt8, storeOperand: UInt32, csr: Int
-    }
-
     init(config: CoreConfig, bus: Bus, storage: UnsafeMutablePointer<UInt32>, bytes: UnsafeMutablePointer<UInt8>) {
         self.config = config
         self.bus = bus
@@ -373,18 +366,19 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let dErr = r.dErr
         let interruptLines = r.interrupts
 
-        if stallFastPath && trace == nil && !peek {
-            // stall_m as below when both caches are steady (checked after it: it is mostly low)
-            var stallM = stallWbLoad || (dCyc && (storeM || loadM || loadX || (storeX && ie && (ip & im) != 0)))
-            if icacheOn {
-                if iCyc && (branchM || exceptionM) { stallM = true }
-            } else if iCyc {
-                stallM = true
-            }
-            if stallM && heldPipelineEligible {
-                stalledStep(r, observer: observer, record: record)
-                return
-            }
+        // stall_m without the caches' stall requests (all of it when both
+        // caches are steady; computed once for the test below and the full
+        // evaluation)
+        var stallMBus = stallWbLoad || (dCyc && (storeM || loadM || loadX || (storeX && ie && (ip & im) != 0)))
+        if icacheOn {
+            if iCyc && (branchM || exceptionM) { stallMBus = true }
+        } else if iCyc {
+            stallMBus = true
+        }
+        // (the eligibility test after stall_m: stall_m is mostly low)
+        if stallFastPath && trace == nil && !peek && stallMBus && heldPipelineEligible {
+            stalledStep(r, observer: observer, record: record)
+            return
         }
 
         // ---------------------------------------------------------- decode (D)
@@ -484,14 +478,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let loadQM = loadM && qM
         let storeQM = storeM && qM
 
-        var stallM = stallWbLoad
-            || (dCyc && (storeM || (storeX && interruptException) || loadM || loadX))
-            || dcStallRequest || icStallRequest
-        if icacheOn {
-            if iCyc && (branchM || exceptionM) { stallM = true }
-        } else if iCyc {
-            stallM = true
-        }
+        let stallM = stallMBus || dcStallRequest || icStallRequest
 
         let mispredictCondition = !conditionMetM && branchPredictM && branchPredictTakenM
         let branchTakenM = !stallM && ((branchM && validM && ((conditionMetM && !branchPredictTakenM) || mispredictCondition)) || exceptionM)
@@ -638,27 +625,13 @@ struct CycleCore<Bus: CycleBus>: Equatable {
 
         // ================================================================= rising edge
         // Every update below reads only the combinational values computed
-        // above or these snapshots of the registers before the edge.
-        let icRefillAddress0 = icRefillAddress, icRefillReady0 = icacheRefillReady, icRefillData0 = icacheRefillData
-        let dcRefillAddress0 = dcRefillAddress, dcRefilling0 = dcRefilling, dcRefillReady0 = dcacheRefillReady
-        let operandM0 = operandM, pcF0 = pcF, pcD0 = pcD, pcX0 = pcX, pcM0 = pcM, pcW0 = pcW
-        let exceptionM0 = exceptionM, dataBusErrorExceptionM0 = dataBusErrorExceptionM
-        let wSelLoadM0 = wSelLoadM, wSelMulM0 = wSelMulM, writeIdxM0 = writeIdxM, writeEnableM0 = writeEnableM
-        let debugExceptionM0 = debugExceptionM, nonDebugExceptionM0 = nonDebugExceptionM
-        let vF = validF, vD = validD, vX = validX, vM = validM
-        let insnX0 = insnX, insnM0 = insnM, eidM0 = eidM
-        let tracing = trace != nil
-        let effM0 = tracing ? effM : SlotEffects(), effWEid = effW.eid
-        let byteEnableM0 = byteEnableM, storeDataM0 = storeDataM, dcacheSelectM0 = dcacheSelectM
-        let wbSelectM0 = wbSelectM, wbLoadComplete0 = wbLoadComplete
-        let signExtendM0 = signExtendM, sizeM0 = sizeM, busErrorF0 = busErrorF
-        let instructionD0 = instructionD, busErrorD0 = busErrorD, dcRe0 = dcRe, eba0 = eba, deba0 = deba
-        let writeIdxW0 = writeIdxW, effW0 = tracing ? effW : SlotEffects(), insnW0 = insnW
-        let xs = XSnapshot(mSelCompare: mSelCompareX, mSelShift: mSelShiftX, wSelLoad: wSelLoadX, wSelMul: wSelMulX,
-                           mBypassEnable: mBypassEnableX, load: loadX, store: storeX, branch: branchX,
-                           branchPredict: branchPredictX, branchPredictTaken: branchPredictTakenX, writeIdx: writeIdxX,
-                           branchTarget: branchTargetX, writeEnable: writeEnableX, size: sizeX,
-                           storeOperand: storeOperandX, csr: csrX)
+        // above and registers before the edge: the blocks are ordered so
+        // that each register is read before it is written (the pipeline from
+        // W back to F), and the few registers read after their update are
+        // kept in snapshots. (Snapshots of every register cost a load, a
+        // spill and a reload each per cycle.)
+        // exception_handler_address for the M stage (DC.RE, EBA and DEBA before the edge)
+        let exceptionBaseX = (dcRe || (debugExceptionX && !nonDebugExceptionX)) ? deba : eba
 
         // register file
         if regWriteEnableQW { regs[writeIdxW] = wResult; arrayWrites &+= 1 }
@@ -754,16 +727,53 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         if csrWriteEnableQX && csrX == 9 && !stallX { deba = operand1X & 0xFFFF_FE00 }
         cc &+= 1
         if dErr && dCyc { dataBusErrorSeen = true }
-        if exceptionM0 && !killM { dataBusErrorSeen = false }
+        if exceptionM && !killM { dataBusErrorSeen = false }
         if extBreak { extBreakR = true }
         if debugExceptionQW { extBreakR = false }
 
+        // architectural effects carried with the slots (trace only); here,
+        // after the CSR updates (the effects report the CSRs after the
+        // edge) and before the pipeline registers move (W's and X's
+        // registers before the edge)
+        if let t = trace {
+            let effM0 = effM, effW0 = effW
+            if !stallM {
+                var e = SlotEffects()
+                if !stallX && qX && !exceptionX {
+                    if storeQX {
+                        let size: AccessSize = sizeX == 0 ? .byte : sizeX == 3 ? .half : .word
+                        let a = size == .word ? loadStoreAddressX & ~3 : size == .half ? loadStoreAddressX & ~1 : loadStoreAddressX
+                        e.effects.append(.mem(a, size, storeOperandX & size.mask))
+                    }
+                    if csrWriteEnableQX { e.effects.append(.csr(csrX, csrEffectValue(csrX))) }
+                    if eretQX || bretQX { e.effects.append(.csr(0, ieValue)) }
+                }
+                if exceptionX && qX && !stallX { e.eid = Int(eidX) }
+                effM = e
+            }
+            effW = effM0
+            if retiring {
+                var effects: [Effect] = []
+                if regWriteEnableQW { effects.append(.reg(writeIdxW, wResult)) }
+                if nonDebugExceptionQW || debugExceptionQW {
+                    effects.append(.csr(0, ieValue))
+                    effects.append(.exception(effW0.eid))
+                } else {
+                    effects += effW0.effects
+                }
+                t(CycleRetirement(cycle: cycle, pc: pcW, word: insnW, effects: effects))
+            }
+        }
+
         // instruction cache: memories, FSM, registered read addresses
+        // (the refill registers before the edge are read again by the
+        // instruction unit below)
+        let icRefillAddress0 = icRefillAddress, icRefillReady0 = icacheRefillReady
         if icacheOn {
             let lastRefill = icRefillOffset == 3
             let flushing = icState & 3 != 0
             if icRefillReady0 {
-                icData[Int((icRefillAddress0 >> 4) & 0xFF) << 2 | Int(icRefillOffset)] = icRefillData0
+                icData[Int((icRefillAddress0 >> 4) & 0xFF) << 2 | Int(icRefillOffset)] = icacheRefillData
                 arrayWrites &+= 1
             }
             if icRefillReady0 || flushing {
@@ -778,9 +788,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             case 4:
                 if !stallA { icRestartRequest = false }
                 if iflush {
-                    icRefillAddress = pcF0; icState = 2; icRefillOffset = 0
+                    icRefillAddress = pcF; icState = 2; icRefillOffset = 0
                 } else if icMiss {
-                    icRefillAddress = pcF0; icState = 8; icRefillOffset = 0
+                    icRefillAddress = pcF; icState = 8; icRefillOffset = 0
                 }
             default:
                 if icRefillReady0 {
@@ -792,20 +802,23 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             if !stallA { icDataRA = Int((pcA >> 2) & 0x3FF); icTagRA = Int((pcA >> 4) & 0xFF) }
         }
 
-        // data cache: memories, FSM, registered read addresses
+        // data cache: memories, FSM, registered read addresses (the refill
+        // registers before the edge are read again by the units below)
+        let dcRefillAddress0 = dcRefillAddress, dcRefilling0 = dcRefilling
         if dcacheOn {
             let lastRefill = dcRefillOffset == 3
             let flushing = dcState == 1
             let refill = dcState == 4
-            let validStore = storeQM && dcacheSelectM0 && dcState == 2
+            let dcRefillReady0 = dcacheRefillReady
+            let validStore = storeQM && dcacheSelectM && dcState == 2
             let writePortEnable = dcRefillReady0 || !stallM
             if writePortEnable && (dcRefillReady0 || (validStore && dcMatch)) {
                 arrayWrites &+= 1
                 if refill {
                     dcData[Int((dcRefillAddress0 >> 4) & 0xFF) << 2 | Int(dcRefillOffset)] = wbDataM
                 } else {
-                    let m = laneMask(byteEnableM0)
-                    dcData[Int((operandM0 >> 2) & 0x3FF)] = (storeDataM0 & m) | (dcacheDataM & ~m)
+                    let m = laneMask(byteEnableM)
+                    dcData[Int((operandM >> 2) & 0x3FF)] = (storeDataM & m) | (dcacheDataM & ~m)
                 }
             }
             if dcRefillReady0 || flushing {
@@ -820,7 +833,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             case 2:
                 if !stallA { dcRestartRequest = false }
                 if dcMiss {
-                    dcRefillRequest = true; dcRefillAddress = operandM0; dcState = 4; dcRefillOffset = 0
+                    dcRefillRequest = true; dcRefillAddress = operandM; dcState = 4; dcRefillOffset = 0
                 } else if dflushM {
                     dcState = 1
                 }
@@ -835,9 +848,11 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             if !stallX { dcDataRA = Int((loadStoreAddressX >> 2) & 0x3FF); dcTagRA = Int((loadStoreAddressX >> 4) & 0xFF) }
         }
 
-        // instruction unit: restart address, I-bus master, D-stage registers
+        // instruction unit: restart address, I-bus master (the D-stage
+        // registers take bus_error_f before this edge, below)
+        let busErrorF0 = busErrorF
         if icacheOn {
-            if dcRefillReq { restartAddress = pcW0 }
+            if dcRefillReq { restartAddress = pcW }
             else if icRefillRequest && !(dcacheOn && dcRefilling0) && !dcRestartReq { restartAddress = icRefillAddress0 }
             icacheRefillReady = false
             if iCyc {
@@ -860,10 +875,6 @@ struct CycleCore<Bus: CycleBus>: Equatable {
                 busErrorF = false
             }
         }
-        if !stallD {
-            instructionD = instructionF
-            busErrorD = busErrorF0
-        }
 
         // load/store unit: D-bus master
         dcacheRefillReady = false
@@ -874,42 +885,46 @@ struct CycleCore<Bus: CycleBus>: Equatable {
                 dAdr = dcRefillAddress0 & ~0xF
                 dCyc = true; dSel = 15; dWe = false; dCti = 2
             } else if storeQM && !stallM {
-                dDatO = storeDataM0; dAdr = operandM0; dCyc = true; dSel = byteEnableM0; dWe = true; dCti = 7
-            } else if loadQM && wbSelectM0 && !wbLoadComplete0 {
+                dDatO = storeDataM; dAdr = operandM; dCyc = true; dSel = byteEnableM; dWe = true; dCti = 7
+            } else if loadQM && wbSelectM && !wbLoadComplete {
                 stallWbLoad = false
-                dAdr = operandM0; dCyc = true; dSel = byteEnableM0; dWe = false; dCti = 7
+                dAdr = operandM; dCyc = true; dSel = byteEnableM; dWe = false; dCti = 7
             }
         }
         if !stallM { wbLoadComplete = false }
         if loadQX && wbSelectX && !stallX { stallWbLoad = true }
-        if killM || exceptionM0 { stallWbLoad = false }
+        if killM || exceptionM { stallWbLoad = false }
+
+        // pipeline registers W (from M before the edge)
+        operandW = exceptionM ? (dataBusErrorExceptionM ? memopPcW : pcM) : mResult
+        wSelLoadW = wSelLoadM; wSelMulW = wSelMulM
+        writeIdxW = writeIdxM; writeEnableW = writeEnableM
+        debugExceptionW = debugExceptionM; nonDebugExceptionW = nonDebugExceptionM
+        if !stallM && !dataBusErrorException && (loadQM || storeQM) { memopPcW = pcM }
+        sizeW = sizeM; dataW = dataM; signExtendW = signExtendM
+        insnW = insnM
+        eidW = eidM
+        // pipeline registers M (from X before the edge)
         if !stallM {
+            operandM = xResult
+            mSelCompareM = mSelCompareX; mSelShiftM = mSelShiftX
+            if exceptionX { wSelLoadM = false; wSelMulM = false } else { wSelLoadM = wSelLoadX; wSelMulM = wSelMulX }
+            mBypassEnableM = mBypassEnableX
+            loadM = loadX; storeM = storeX; branchM = branchX
+            branchPredictM = branchPredictX; branchPredictTakenM = branchPredictTakenX
+            writeIdxM = nonDebugExceptionX ? 30 : debugExceptionX ? 31 : writeIdxX
+            conditionMetM = conditionMetX
+            branchTargetM = exceptionX ? exceptionBaseX | eidX << 5 : branchTargetX
+            dflushM = dflushX
+            writeEnableM = exceptionX ? true : writeEnableX
+            debugExceptionM = debugExceptionX; nonDebugExceptionM = nonDebugExceptionX
+            exceptionM = exceptionX && qX && !stallX
+            dataBusErrorExceptionM = dataBusErrorException
             signExtendM = signExtendX; sizeM = sizeX; byteEnableM = byteEnableX; storeDataM = storeDataX
             dcacheSelectM = dcacheSelectX; wbSelectM = wbSelectX
+            insnM = insnX; eidM = UInt8(eidX & 7)
         }
-        sizeW = sizeM0; dataW = dataM; signExtendW = signExtendM0
-
-        // valid bits
-        if killF || !stallA { validF = (icacheOn || dcacheOn) ? validA : true }
-        else if !stallF { validF = false }
-        if killD { validD = false }
-        else if !stallF { validD = vF && !killF }
-        else if !stallD { validD = false }
-        if !stallD { validX = vD && !killD }
-        else if killX { validX = false }
-        else if !stallX { validX = false }
-        if killM { validM = false }
-        else if !stallX { validM = vX && !killX }
-        else if !stallM { validM = false }
-        validW = !stallM ? vM && !killM : false
-
-        // the bench's shadow pipeline (insn_x/m/w, eid_m/w)
-        if !stallX { insnX = instructionD0 }
-        if !stallM { insnM = insnX0; eidM = UInt8(eidX & 7) }
-        insnW = insnM0
-        eidW = eidM0
-
-        // pipeline registers X
+        // pipeline registers X (from D before the edge)
         if !stallX {
             operand0X = dResult0
             operand1X = dResult1
@@ -923,77 +938,39 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             writeIdxX = dec.writeIdx; csrX = dec.csr; sizeX = dec.size; signExtendX = dec.signExtend
             adderOpX = c.adderOp; adderOpXN = !c.adderOp; logicOpX = dec.logicOp; directionX = dec.direction
             conditionX = dec.condition; csrWriteEnableX = c.wcsr
-            breakX = dec.breakOpcode; scallX = dec.scall; busErrorX = busErrorD0; eretX = dec.eret; bretX = dec.bret
+            breakX = dec.breakOpcode; scallX = dec.scall; busErrorX = busErrorD; eretX = dec.eret; bretX = dec.bret
             writeEnableX = c.writeEnable
+            insnX = instructionD
         }
-        // pipeline registers M (old X values: the X block above only ran if !stallX,
-        // and its inputs were snapshotted as xSnapshot)
-        if !stallM {
-            operandM = xResult
-            mSelCompareM = xs.mSelCompare; mSelShiftM = xs.mSelShift
-            if exceptionX { wSelLoadM = false; wSelMulM = false } else { wSelLoadM = xs.wSelLoad; wSelMulM = xs.wSelMul }
-            mBypassEnableM = xs.mBypassEnable
-            loadM = xs.load; storeM = xs.store; branchM = xs.branch
-            branchPredictM = xs.branchPredict; branchPredictTakenM = xs.branchPredictTaken
-            writeIdxM = nonDebugExceptionX ? 30 : debugExceptionX ? 31 : xs.writeIdx
-            conditionMetM = conditionMetX
-            if exceptionX {
-                let base = (dcRe0 || (debugExceptionX && !nonDebugExceptionX)) ? deba0 : eba0
-                branchTargetM = base | eidX << 5
-            } else {
-                branchTargetM = xs.branchTarget
-            }
-            dflushM = dflushX
-            writeEnableM = exceptionX ? true : xs.writeEnable
-            debugExceptionM = debugExceptionX; nonDebugExceptionM = nonDebugExceptionX
-            exceptionM = exceptionX && qX && !stallX
-            dataBusErrorExceptionM = dataBusErrorException
+        // D-stage registers (from F before the edge)
+        if !stallD {
+            instructionD = instructionF
+            busErrorD = busErrorF0
         }
-        // pipeline registers W
-        operandW = exceptionM0 ? (dataBusErrorExceptionM0 ? memopPcW : pcM0) : mResult
-        wSelLoadW = wSelLoadM0; wSelMulW = wSelMulM0
-        writeIdxW = writeIdxM0; writeEnableW = writeEnableM0
-        debugExceptionW = debugExceptionM0; nonDebugExceptionW = nonDebugExceptionM0
-        if !stallM && !dataBusErrorException && (loadQM || storeQM) { memopPcW = pcM0 }
 
-        // program counters
+        // valid bits (W back to F)
+        validW = !stallM ? validM && !killM : false
+        if killM { validM = false }
+        else if !stallX { validM = validX && !killX }
+        else if !stallM { validM = false }
+        if !stallD { validX = validD && !killD }
+        else if killX { validX = false }
+        else if !stallX { validX = false }
+        if killD { validD = false }
+        else if !stallF { validD = validF && !killF }
+        else if !stallD { validD = false }
+        if killF || !stallA { validF = (icacheOn || dcacheOn) ? validA : true }
+        else if !stallF { validF = false }
+
+        // program counters (W back to F)
+        pcW = pcM
+        if !stallM { pcM = pcX }
+        if !stallX { pcX = pcD }
+        if !stallD { pcD = pcF }
         if !stallF { pcF = pcA }
-        if !stallD { pcD = pcF0 }
-        if !stallX { pcX = pcD0 }
-        if !stallM { pcM = pcX0 }
-        pcW = pcM0
 
         if !stallD && decodedD.word != instructionD { decodedD = DecodedInstruction(instructionD, table: opTable) }
 
-        // architectural effects carried with the slots (trace only)
-        if let t = trace {
-            if !stallM {
-                var e = SlotEffects()
-                if !stallX && qX && !exceptionX {
-                    if storeQX {
-                        let size: AccessSize = xs.size == 0 ? .byte : xs.size == 3 ? .half : .word
-                        let a = size == .word ? loadStoreAddressX & ~3 : size == .half ? loadStoreAddressX & ~1 : loadStoreAddressX
-                        e.effects.append(.mem(a, size, xs.storeOperand & size.mask))
-                    }
-                    if csrWriteEnableQX { e.effects.append(.csr(xs.csr, csrEffectValue(xs.csr))) }
-                    if eretQX || bretQX { e.effects.append(.csr(0, ieValue)) }
-                }
-                if exceptionX && qX && !stallX { e.eid = Int(eidX) }
-                effM = e
-            }
-            effW = effM0
-            if retiring {
-                var effects: [Effect] = []
-                if regWriteEnableQW { effects.append(.reg(writeIdxW0, wResult)) }
-                if nonDebugExceptionQW || debugExceptionQW {
-                    effects.append(.csr(0, ieValue))
-                    effects.append(.exception(effWEid))
-                } else {
-                    effects += effW0.effects
-                }
-                t(CycleRetirement(cycle: cycle, pc: pcW0, word: insnW0, effects: effects))
-            }
-        }
         if Bus.canResetCPU && bus.resetsCPU {
             // The SoC reset was high in this cycle: every register takes its
             // reset value at this edge (the LM32's reset is synchronous).
@@ -1038,13 +1015,13 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     @inline(__always)
     mutating func observe(into o: UnsafeMutablePointer<CycleObservation>, _ r: CycleBusResponse, rfWe: Bool, wResult: UInt32,
                  stall: UInt8, kill: UInt8, retire: Bool, excW: UInt8) {
-        // fields a bus leaves alone are 0, as in a fresh observation (a batch
-        // element still holds an earlier cycle's); zeroed word by word (an
-        // assignment of `CycleObservation()` is a memcpy call, ~110
-        // instructions)
-        let raw = UnsafeMutableRawPointer(o), size = MemoryLayout<CycleObservation>.size
-        for k in 0..<size / 8 { raw.storeBytes(of: 0, toByteOffset: 8 * k, as: UInt64.self) }
-        for k in size / 8 * 8..<size { raw.storeBytes(of: 0, toByteOffset: k, as: UInt8.self) }
+        // every field is stored below; the bus-specific ones are 0 unless the
+        // bus sets them, as in a fresh observation (a batch element still
+        // holds an earlier cycle's). Field by field: an assignment of
+        // `CycleObservation()` is a memcpy call (~110 instructions).
+        o.pointee.tdev = 0; o.pointee.tdevData = 0; o.pointee.reset = false
+        o.pointee.gpioIn = 0; o.pointee.gpioOut = 0; o.pointee.uartTxWr = false; o.pointee.uartTxData = 0
+        o.pointee.uartThre = false
         o.pointee.cycle = cycle
         o.pointee.pcF = pcF; o.pointee.pcD = pcD; o.pointee.pcX = pcX; o.pointee.pcM = pcM; o.pointee.pcW = pcW
         o.pointee.insnW = insnW
