@@ -433,6 +433,7 @@ public final class CycleVCD {
     /// `error` and recording stops there.
     public func observe(_ o: CycleObservation) {
         var o = o
+        if let thread { withUnsafePointer(to: &o) { thread.submit(UnsafeBufferPointer(start: $0, count: 1)) }; return }
         observe(at: &o)
     }
 
@@ -482,6 +483,7 @@ public final class CycleVCD {
 
     /// Record the observation of one cycle (cycles in increasing order).
     public func record(_ o: CycleObservation) throws {
+        precondition(thread == nil, "record writes on the caller's thread: observe with a writer thread")
         var o = o
         try record(at: &o)
     }
