@@ -72,13 +72,12 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     // MARK: pipeline registers (lm32_cpu.v)
     var validF = false, validD = false, validX = false, validM = false, validW = false
     var operand0X: UInt32 = 0, operand1X: UInt32 = 0, storeOperandX: UInt32 = 0, branchTargetX: UInt32 = 0
-    var xSelCSRX = false, xSelMCX = false, xSelSextX = false, xSelLogicX = false, xSelAddX = false
-    var mSelCompareX = false, mSelShiftX = false, wSelLoadX = false, wSelMulX = false
-    var xBypassEnableX = false, mBypassEnableX = false, writeEnableX = false, writeIdxX = 0, csrX = 0
-    var loadX = false, storeX = false, sizeX: UInt8 = 0, signExtendX = false
-    var adderOpX = false, adderOpXN = false, logicOpX: UInt8 = 0, directionX = false
-    var branchX = false, branchPredictX = false, branchPredictTakenX = false, conditionX: UInt8 = 0
-    var breakX = false, scallX = false, eretX = false, bretX = false, busErrorX = false, csrWriteEnableX = false
+    /// The X stage's decode registers (x_result_sel_*_x, load_x, store_x,
+    /// size_x, csr_x, condition_x, write_idx_x, branch_predict_x, ...): D's
+    /// decoder outputs, copied whole at an edge with stall_x low (all zero
+    /// after reset).
+    var decX = DecodedInstruction.zero
+    var adderOpXN = false, busErrorX = false
 
     var operandM: UInt32 = 0, branchTargetM: UInt32 = 0
     var mSelCompareM = false, mSelShiftM = false, wSelLoadM = false, wSelMulM = false, mBypassEnableM = false
@@ -312,13 +311,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         dcacheSelectM = false; wbSelectM = false; dataW = 0
         validF = false; validD = false; validX = false; validM = false; validW = false
         operand0X = 0; operand1X = 0; storeOperandX = 0; branchTargetX = 0
-        xSelCSRX = false; xSelMCX = false; xSelSextX = false; xSelLogicX = false; xSelAddX = false
-        mSelCompareX = false; mSelShiftX = false; wSelLoadX = false; wSelMulX = false
-        xBypassEnableX = false; mBypassEnableX = false; writeEnableX = false; writeIdxX = 0; csrX = 0
-        loadX = false; storeX = false; sizeX = 0; signExtendX = false; adderOpX = false; adderOpXN = false
-        logicOpX = 0; directionX = false; branchX = false; branchPredictX = false; branchPredictTakenX = false
-        conditionX = 0; breakX = false; scallX = false; eretX = false; bretX = false; busErrorX = false
-        csrWriteEnableX = false
+        decX = .zero; adderOpXN = false; busErrorX = false
         operandM = 0; branchTargetM = 0; mSelCompareM = false; mSelShiftM = false; wSelLoadM = false
         wSelMulM = false; mBypassEnableM = false; branchM = false; branchPredictM = false
         branchPredictTakenM = false; exceptionM = false; loadM = false; storeM = false; writeEnableM = false
@@ -369,7 +362,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         // stall_m without the caches' stall requests (all of it when both
         // caches are steady; computed once for the test below and the full
         // evaluation)
-        var stallMBus = stallWbLoad || (dCyc && (storeM || loadM || loadX || (storeX && ie && (ip & im) != 0)))
+        var stallMBus = stallWbLoad || (dCyc && (storeM || loadM || decX.c.load || (decX.c.store && ie && (ip & im) != 0)))
         if icacheOn {
             if iCyc && (branchM || exceptionM) { stallMBus = true }
         } else if iCyc {
@@ -389,19 +382,19 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let adderResultX: UInt32, adderCarryNX: Bool
         if adderOpXN {
             let (s1, o1) = operand0X.addingReportingOverflow(operand1X)
-            let (s2, o2) = s1.addingReportingOverflow(adderOpX ? 1 : 0)
+            let (s2, o2) = s1.addingReportingOverflow(decX.c.adderOp ? 1 : 0)
             adderResultX = s2; adderCarryNX = o1 || o2
         } else {
             // DataA - DataB - !Cin, 33 bits; Cout = !bit32
             let (d1, b1) = operand0X.subtractingReportingOverflow(operand1X)
-            let (d2, b2) = d1.subtractingReportingOverflow(adderOpX ? 0 : 1)
+            let (d2, b2) = d1.subtractingReportingOverflow(decX.c.adderOp ? 0 : 1)
             adderResultX = d2; adderCarryNX = !(b1 || b2)
         }
         let aSign = operand0X >> 31 != 0, bSign = operand1X >> 31 != 0, rSign = adderResultX >> 31 != 0
         let adderOverflowX = (!aSign && bSign && rSign) || (aSign && !bSign && !rSign)
         let cmpZero = operand0X == operand1X
         let conditionMetX: Bool
-        switch conditionX {
+        switch decX.condition {
         case 0, 6: conditionMetX = true
         case 1: conditionMetX = cmpZero
         case 7: conditionMetX = !cmpZero
@@ -411,17 +404,17 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         default: conditionMetX = adderCarryNX
         }
         let xResult: UInt32
-        if xSelAddX {
+        if decX.c.xSelAdd {
             xResult = adderResultX
-        } else if xSelCSRX {
-            xResult = csrReadData(csrX)
-        } else if xSelSextX {
-            xResult = sizeX == 0 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: operand0X)))
+        } else if decX.c.xSelCSR {
+            xResult = csrReadData(decX.csr)
+        } else if decX.c.xSelSext {
+            xResult = decX.size == 0 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: operand0X)))
                                  : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: operand0X)))
-        } else if xSelMCX {
+        } else if decX.c.xSelMC {
             xResult = mcResultX
         } else {
-            let f = UInt32(logicOpX)
+            let f = UInt32(decX.logicOp)
             let o0 = operand0X, o1 = operand1X
             var r: UInt32 = 0
             if f & 1 != 0 { r |= ~o1 & ~o0 }
@@ -440,8 +433,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         var bpMatch = dbgState == 3
         if debugArmed { for i in 0..<4 where bp[i] == pcX | 1 { bpMatch = true } }
         var wpMatch = false
-        if debugArmed && (loadX || storeX) {
-            for i in 0..<4 where wp[i] == adderResultX && ((loadX && wpcC[i] & 1 != 0) || (storeX && wpcC[i] & 2 != 0)) {
+        if debugArmed && (decX.c.load || decX.c.store) {
+            for i in 0..<4 where wp[i] == adderResultX && ((decX.c.load && wpcC[i] & 1 != 0) || (decX.c.store && wpcC[i] & 2 != 0)) {
                 wpMatch = true
             }
         }
@@ -485,8 +478,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let branchMispredictTakenM = mispredictCondition
         let branchFlushXM = !stallM && ((branchM && validM && (conditionMetM || mispredictCondition)) || exceptionM)
 
-        let branchPredictD = c.biUnconditional || c.biConditional
-        let branchPredictTakenD = c.biUnconditional ? true : (c.biConditional ? dec.word & 0x8000 != 0 : false)
+        let branchPredictTakenD = dec.branchPredictTaken
         let branchTargetD = pcD &+ dec.branchOffset
 
         let killF = (validD && branchPredictTakenD) || branchTakenM || icRefillRequest || dcRefillReq
@@ -498,14 +490,14 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let qX = validX && !killX
 
         // exceptions (X)
-        let storeQX = storeX && qX && !bpMatch
-        let loadQX = loadX && qX && !bpMatch
-        let breakpointException = ((breakX || bpMatch) && validX) || extBreakR
+        let storeQX = decX.c.store && qX && !bpMatch
+        let loadQX = decX.c.load && qX && !bpMatch
+        let breakpointException = ((decX.breakOpcode || bpMatch) && validX) || extBreakR
         let watchpointException = wpMatch
         let instructionBusErrorException = busErrorX && validX
         let dataBusErrorException = dataBusErrorSeen
         let divideByZeroException = divideByZeroX
-        let systemCallException = scallX && validX
+        let systemCallException = decX.scall && validX
         let debugExceptionX = breakpointException || watchpointException
         let nonDebugExceptionX = systemCallException || instructionBusErrorException || dataBusErrorException
             || divideByZeroException || (interruptException && !dcSs && !storeQM && !dCyc)
@@ -520,16 +512,16 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         else { eidX = 7 }
 
         // interlock and bypass (D)
-        let writeEnableQX = writeEnableX && validX && !branchFlushXM
+        let writeEnableQX = decX.c.writeEnable && validX && !branchFlushXM
         let writeEnableQM = writeEnableM && validM
         let writeEnableQW = writeEnableW && validW
-        let rawX0 = writeIdxX == dec.readIdx0 && writeEnableQX
+        let rawX0 = decX.writeIdx == dec.readIdx0 && writeEnableQX
         let rawM0 = writeIdxM == dec.readIdx0 && writeEnableQM
         let rawW0 = writeIdxW == dec.readIdx0 && writeEnableQW
-        let rawX1 = writeIdxX == dec.readIdx1 && writeEnableQX
+        let rawX1 = decX.writeIdx == dec.readIdx1 && writeEnableQX
         let rawM1 = writeIdxM == dec.readIdx1 && writeEnableQM
         let rawW1 = writeIdxW == dec.readIdx1 && writeEnableQW
-        let interlock = (!xBypassEnableX && ((c.readEnable0 && rawX0) || (c.readEnable1 && rawX1)))
+        let interlock = (!decX.c.xBypass && ((c.readEnable0 && rawX0) || (c.readEnable1 && rawX1)))
             || (!mBypassEnableM && ((c.readEnable0 && rawM0) || (c.readEnable1 && rawM1)))
         let bypassData0 = rawX0 ? xResult : rawM0 ? mResult : rawW0 ? wResult : regs[dec.readIdx0]
         let bypassData1 = rawX1 ? xResult : rawM1 ? mResult : rawW1 ? wResult : regs[dec.readIdx1]
@@ -572,10 +564,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let icReadEnableF = validF && !killF && !dcRestartReq
         let icMiss = icacheOn && !icMatch && icReadEnableF && !stallF && !(validD && branchPredictTakenD)
         let dcMiss = dcacheOn && !dcMatch && loadQM && dcacheSelectM && !stallM
-        let csrWriteEnableQX = csrWriteEnableX && qX
-        let dflushX = csrWriteEnableQX && csrX == 4
-        let eretQX = eretX && qX
-        let bretQX = bretX && qX
+        let csrWriteEnableQX = decX.c.wcsr && qX
+        let dflushX = csrWriteEnableQX && decX.csr == 4
+        let eretQX = decX.eret && qX
+        let bretQX = decX.bret && qX
         let debugExceptionQW = debugExceptionW && validW
         let nonDebugExceptionQW = nonDebugExceptionW && validW
         let regWriteEnableQW = writeEnableW && !killW && validW
@@ -585,14 +577,14 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let dcacheSelectX = dcacheOn && loadStoreAddressX <= 0x7FFF_FFFF
         let wbSelectX = !dcacheSelectX
         let storeDataX: UInt32
-        switch sizeX {
+        switch decX.size {
         case 0: let b = storeOperandX & 0xFF; storeDataX = b | b << 8 | b << 16 | b << 24
         case 3: let h = storeOperandX & 0xFFFF; storeDataX = h | h << 16
         case 2: storeDataX = storeOperandX
         default: storeDataX = 0
         }
         let byteEnableX: UInt8
-        switch sizeX {
+        switch decX.size {
         case 0: byteEnableX = 8 >> UInt8(loadStoreAddressX & 3)
         case 3: byteEnableX = loadStoreAddressX & 2 != 0 ? 3 : 12
         case 2: byteEnableX = 15
@@ -642,9 +634,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         if !stallX {
             multiplicand = dResult0; multiplier = dResult1
             let n = operand1X & 31
-            if directionX {
+            if decX.direction {
                 shifterResultM = operand0X << n
-            } else if signExtendX {
+            } else if decX.signExtend {
                 shifterResultM = UInt32(bitPattern: Int32(bitPattern: operand0X) >> Int32(n))
             } else {
                 shifterResultM = operand0X >> n
@@ -686,26 +678,26 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             if eretQX { ie = eie }
             else if bretQX { ie = bie }
             else if csrWriteEnableQX {
-                if csrX == 0 { ie = operand1X & 1 != 0; eie = operand1X & 2 != 0; bie = operand1X & 4 != 0 }
-                if csrX == 1 { im = operand1X }
-                if csrX == 2 { ip = asserted & ~operand1X }
+                if decX.csr == 0 { ie = operand1X & 1 != 0; eie = operand1X & 2 != 0; bie = operand1X & 4 != 0 }
+                if decX.csr == 1 { im = operand1X }
+                if decX.csr == 2 { ip = asserted & ~operand1X }
             }
         }
 
         // debug unit (CSR writes with csr_write_enable_k_q_x, not gated by stall_x)
         if csrWriteEnableQX {
             arrayWrites &+= 1
-            if (16...19).contains(csrX) { bp[csrX - 16] = operand1X & ~2 }
-            if csrX == 8 {
+            if (16...19).contains(decX.csr) { bp[decX.csr - 16] = operand1X & ~2 }
+            if decX.csr == 8 {
                 for i in 0..<4 { wpcC[i] = UInt8((operand1X >> UInt32(2 + 2 * i)) & 3) }
                 dcRe = operand1X & 2 != 0
                 dcWritten = operand1X
             }
-            if (24...27).contains(csrX) { wp[csrX - 24] = operand1X }
+            if (24...27).contains(decX.csr) { wp[decX.csr - 24] = operand1X }
             debugArmed = (0..<4).contains { bp[$0] & 1 != 0 || wpcC[$0] != 0 }
         }
         let dbgState0 = dbgState
-        if csrWriteEnableQX && csrX == 8 {
+        if csrWriteEnableQX && decX.csr == 8 {
             dcSs = operand1X & 1 != 0
             dbgState = operand1X & 1 == 0 ? 0 : 1
         }
@@ -723,8 +715,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         }
 
         // eba, deba, cc, sticky flags
-        if csrWriteEnableQX && csrX == 7 && !stallX { eba = operand1X & 0xFFFF_FE00 }
-        if csrWriteEnableQX && csrX == 9 && !stallX { deba = operand1X & 0xFFFF_FE00 }
+        if csrWriteEnableQX && decX.csr == 7 && !stallX { eba = operand1X & 0xFFFF_FE00 }
+        if csrWriteEnableQX && decX.csr == 9 && !stallX { deba = operand1X & 0xFFFF_FE00 }
         cc &+= 1
         if dErr && dCyc { dataBusErrorSeen = true }
         if exceptionM && !killM { dataBusErrorSeen = false }
@@ -741,11 +733,11 @@ struct CycleCore<Bus: CycleBus>: Equatable {
                 var e = SlotEffects()
                 if !stallX && qX && !exceptionX {
                     if storeQX {
-                        let size: AccessSize = sizeX == 0 ? .byte : sizeX == 3 ? .half : .word
+                        let size: AccessSize = decX.size == 0 ? .byte : decX.size == 3 ? .half : .word
                         let a = size == .word ? loadStoreAddressX & ~3 : size == .half ? loadStoreAddressX & ~1 : loadStoreAddressX
                         e.effects.append(.mem(a, size, storeOperandX & size.mask))
                     }
-                    if csrWriteEnableQX { e.effects.append(.csr(csrX, csrEffectValue(csrX))) }
+                    if csrWriteEnableQX { e.effects.append(.csr(decX.csr, csrEffectValue(decX.csr))) }
                     if eretQX || bretQX { e.effects.append(.csr(0, ieValue)) }
                 }
                 if exceptionX && qX && !stallX { e.eid = Int(eidX) }
@@ -907,20 +899,20 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         // pipeline registers M (from X before the edge)
         if !stallM {
             operandM = xResult
-            mSelCompareM = mSelCompareX; mSelShiftM = mSelShiftX
-            if exceptionX { wSelLoadM = false; wSelMulM = false } else { wSelLoadM = wSelLoadX; wSelMulM = wSelMulX }
-            mBypassEnableM = mBypassEnableX
-            loadM = loadX; storeM = storeX; branchM = branchX
-            branchPredictM = branchPredictX; branchPredictTakenM = branchPredictTakenX
-            writeIdxM = nonDebugExceptionX ? 30 : debugExceptionX ? 31 : writeIdxX
+            mSelCompareM = decX.c.mSelCompare; mSelShiftM = decX.c.mSelShift
+            if exceptionX { wSelLoadM = false; wSelMulM = false } else { wSelLoadM = decX.c.wSelLoad; wSelMulM = decX.c.wSelMul }
+            mBypassEnableM = decX.c.mBypass
+            loadM = decX.c.load; storeM = decX.c.store; branchM = decX.c.branch
+            branchPredictM = decX.branchPredict; branchPredictTakenM = decX.branchPredictTaken
+            writeIdxM = nonDebugExceptionX ? 30 : debugExceptionX ? 31 : decX.writeIdx
             conditionMetM = conditionMetX
             branchTargetM = exceptionX ? exceptionBaseX | eidX << 5 : branchTargetX
             dflushM = dflushX
-            writeEnableM = exceptionX ? true : writeEnableX
+            writeEnableM = exceptionX ? true : decX.c.writeEnable
             debugExceptionM = debugExceptionX; nonDebugExceptionM = nonDebugExceptionX
             exceptionM = exceptionX && qX && !stallX
             dataBusErrorExceptionM = dataBusErrorException
-            signExtendM = signExtendX; sizeM = sizeX; byteEnableM = byteEnableX; storeDataM = storeDataX
+            signExtendM = decX.signExtend; sizeM = decX.size; byteEnableM = byteEnableX; storeDataM = storeDataX
             dcacheSelectM = dcacheSelectX; wbSelectM = wbSelectX
             insnM = insnX; eidM = UInt8(eidX & 7)
         }
@@ -930,16 +922,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             operand1X = dResult1
             storeOperandX = bypassData1
             branchTargetX = c.branchReg ? bypassData0 & ~3 : branchTargetD
-            xSelCSRX = c.xSelCSR; xSelMCX = c.xSelMC; xSelSextX = c.xSelSext; xSelLogicX = c.xSelLogic; xSelAddX = c.xSelAdd
-            mSelCompareX = c.mSelCompare; mSelShiftX = c.mSelShift; wSelLoadX = c.wSelLoad; wSelMulX = c.wSelMul
-            xBypassEnableX = c.xBypass; mBypassEnableX = c.mBypass
-            loadX = c.load; storeX = c.store; branchX = c.branch
-            branchPredictX = branchPredictD; branchPredictTakenX = branchPredictTakenD
-            writeIdxX = dec.writeIdx; csrX = dec.csr; sizeX = dec.size; signExtendX = dec.signExtend
-            adderOpX = c.adderOp; adderOpXN = !c.adderOp; logicOpX = dec.logicOp; directionX = dec.direction
-            conditionX = dec.condition; csrWriteEnableX = c.wcsr
-            breakX = dec.breakOpcode; scallX = dec.scall; busErrorX = busErrorD; eretX = dec.eret; bretX = dec.bret
-            writeEnableX = c.writeEnable
+            decX = dec
+            adderOpXN = !c.adderOp; busErrorX = busErrorD
             insnX = instructionD
         }
         // D-stage registers (from F before the edge)
@@ -1089,7 +1073,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// gated by stall_x), both caches in their steady state (checking, no
     /// refill word pending, no D-cache flush in M).
     @inline(__always) var heldPipelineEligible: Bool {
-        mcState == 0 && dbgState == 0 && !(csrWriteEnableX && validX)
+        mcState == 0 && dbgState == 0 && !(decX.c.wcsr && validX)
             && (!icacheOn || (icState == 4 && !icacheRefillReady))
             && (!dcacheOn || (dcState == 2 && !dcacheRefillReady && !dflushM && !dcRefillRequest))
     }
@@ -1107,9 +1091,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     @inline(__always)
     mutating func stalledStep(_ r: CycleBusResponse, observer: ((CycleObservation) -> Void)?,
                               record: UnsafeMutablePointer<CycleObservation>?) {
-        let dec = decodedD, c = dec.c
-        let branchPredictTakenD = c.biUnconditional || (c.biConditional && dec.word & 0x8000 != 0)
-        let killF = validD && branchPredictTakenD
+        let killF = validD && decodedD.branchPredictTaken
         let nonDebugExceptionQW = nonDebugExceptionW && validW
         let debugExceptionQW = debugExceptionW && validW
         let regWriteEnableQW = writeEnableW && validW

@@ -134,6 +134,9 @@ struct OpControl: Sendable, Equatable {
         set { bits = (bits & ~(3 << 40)) | UInt64(newValue & 3) << 40 }
     }
 
+    /// No control signal set.
+    init() {}
+
     init(_ op: Op) {
         let arith = op == .add || op == .addi || op == .sub
         let logical: Bool
@@ -228,6 +231,18 @@ struct DecodedInstruction: Sendable, Equatable {
 
     init(_ word: UInt32) { self.init(word, table: OpControl.tablePointer) }
 
+    /// Every field zero (the X stage's decode registers after reset; not
+    /// the decoding of any word).
+    static let zero = DecodedInstruction(c: OpControl(), word: 0, eret: false, bret: false, scall: false, breakOpcode: false,
+                                         immediate: 0, branchOffset: 0, writeIdx: 0, readIdx0: 0, readIdx1: 0)
+
+    private init(c: OpControl, word: UInt32, eret: Bool, bret: Bool, scall: Bool, breakOpcode: Bool, immediate: UInt32,
+                 branchOffset: UInt32, writeIdx: Int, readIdx0: Int, readIdx1: Int) {
+        self.c = c; self.word = word; self.eret = eret; self.bret = bret; self.scall = scall
+        self.breakOpcode = breakOpcode; self.immediate = immediate; self.branchOffset = branchOffset
+        self.writeIdx = writeIdx; self.readIdx0 = readIdx0; self.readIdx1 = readIdx1
+    }
+
     @inline(__always)
     init(_ word: UInt32, table: UnsafePointer<OpControl>) {
         let c = table[Int(word >> 26)]
@@ -261,4 +276,8 @@ struct DecodedInstruction: Sendable, Equatable {
     @inline(__always) var direction: Bool { word & (1 << 29) != 0 }
     @inline(__always) var condition: UInt8 { UInt8((word >> 26) & 7) }
     @inline(__always) var csr: Int { readIdx0 }
+    /// branch_predict: an immediate branch (bi or a conditional one).
+    @inline(__always) var branchPredict: Bool { c.biUnconditional || c.biConditional }
+    /// branch_predict_taken: bi, or a conditional branch backwards.
+    @inline(__always) var branchPredictTaken: Bool { c.biUnconditional || (c.biConditional && word & 0x8000 != 0) }
 }
