@@ -71,6 +71,44 @@ func writeToMemory(_ build: (VCDWriter) throws -> Void, bufferSize: Int = 4096) 
         }
     }
 
+    /// `clockPeriod` writes what its parts written one by one write (rising
+    /// clock, gathered signals, falling inputs and clock), with rows that
+    /// fit the buffer and with rows larger than it (one signal at a time).
+    @Test(arguments: [8, 150])
+    func clockPeriodAsItsParts(vectors: Int) throws {
+        func run(_ whole: Bool) throws -> [UInt8] {
+            var gen = Mix(s: UInt64(vectors))
+            var records = [UInt64](repeating: 0, count: vectors + 1)
+            return try writeToMemory { w in
+                let clk = w.declare(scope: ["t"], name: "clk", width: 1)
+                let a = w.declare(scope: ["t"], name: "a", width: 1)
+                let b = w.declare(scope: ["t"], name: "b", width: 8)
+                for i in 0..<vectors { w.gather(w.declare(scope: ["t"], name: "v\(i)", width: 32), offset: 8 * i) }
+                try w.begin(at: 10)
+                for k in 0..<200 as Range<UInt64> {
+                    for i in 0..<vectors where gen.next() % 3 == 0 { records[i] = gen.next() }
+                    let va = gen.next() % 7 == 0 ? 1 : 0 as UInt64, vb = gen.next() % 5 == 0 ? gen.next() : 3
+                    let t = 20 + 100 * k
+                    try records.withUnsafeBytes { r in
+                        if whole {
+                            try w.clockPeriod(rising: t, clock: clk, gathering: r.baseAddress!, falling: t + 50, a, va, b, vb)
+                        } else {
+                            try w.set(clk, 1, at: t)
+                            try w.update(gathering: r.baseAddress!)
+                            try w.set(a, va, at: t + 50)
+                            try w.set(b, vb)
+                            try w.set(clk, 0)
+                        }
+                    }
+                }
+                try w.finish(at: 30_000)
+            }
+        }
+        let parts = try run(false)
+        #expect(try run(true) == parts)
+        #expect(parts.count > 10_000)
+    }
+
     /// Time lines under every kind of step: a regular step dividing a power
     /// of 10 (the writer's periodic time lines) across the wrap of its low
     /// digits and growth of the high ones, steps that divide none, a step
