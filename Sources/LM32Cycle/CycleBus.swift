@@ -131,6 +131,7 @@ struct BenchBus: CycleBus {
         return o
     }
 
+    @inline(__always)
     func annotate(_ o: inout CycleObservation) {
         o.tdev = Self.testDeviceBits(ack: o.dbus.ack, we: o.dbus.we, address: o.dbus.adr, data: o.dbus.datW)
         o.tdevData = o.dbus.datW

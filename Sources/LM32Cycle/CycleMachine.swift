@@ -80,9 +80,12 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     var adderOpXN = false, busErrorX = false
 
     var operandM: UInt32 = 0, branchTargetM: UInt32 = 0
-    var mSelCompareM = false, mSelShiftM = false, wSelLoadM = false, wSelMulM = false, mBypassEnableM = false
-    var branchM = false, branchPredictM = false, branchPredictTakenM = false, exceptionM = false
-    var loadM = false, storeM = false, writeEnableM = false, writeIdxM = 0, conditionMetM = false
+    /// The M stage's decode registers (m_result_sel_*_m, w_result_sel_*_m,
+    /// m_bypass_enable_m, load_m, store_m, branch_m, branch_predict_m,
+    /// write_enable_m): `decX`'s control bits with `OpControl.mStageMask`,
+    /// moved whole at an edge with stall_m low.
+    var ctlM = OpControl()
+    var branchPredictTakenM = false, exceptionM = false, writeIdxM = 0, conditionMetM = false
     var dflushM = false, debugExceptionM = false, nonDebugExceptionM = false, dataBusErrorExceptionM = false
 
     var operandW: UInt32 = 0, wSelLoadW = false, wSelMulW = false, writeIdxW = 0, writeEnableW = false
@@ -312,9 +315,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         validF = false; validD = false; validX = false; validM = false; validW = false
         operand0X = 0; operand1X = 0; storeOperandX = 0; branchTargetX = 0
         decX = .zero; adderOpXN = false; busErrorX = false
-        operandM = 0; branchTargetM = 0; mSelCompareM = false; mSelShiftM = false; wSelLoadM = false
-        wSelMulM = false; mBypassEnableM = false; branchM = false; branchPredictM = false
-        branchPredictTakenM = false; exceptionM = false; loadM = false; storeM = false; writeEnableM = false
+        operandM = 0; branchTargetM = 0; ctlM = OpControl()
+        branchPredictTakenM = false; exceptionM = false
         writeIdxM = 0; conditionMetM = false; dflushM = false; debugExceptionM = false; nonDebugExceptionM = false
         dataBusErrorExceptionM = false
         operandW = 0; wSelLoadW = false; wSelMulW = false; writeIdxW = 0; writeEnableW = false
@@ -362,9 +364,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         // stall_m without the caches' stall requests (all of it when both
         // caches are steady; computed once for the test below and the full
         // evaluation)
-        var stallMBus = stallWbLoad || (dCyc && (storeM || loadM || decX.c.load || (decX.c.store && ie && (ip & im) != 0)))
+        var stallMBus = stallWbLoad || (dCyc && (ctlM.store || ctlM.load || decX.c.load || (decX.c.store && ie && (ip & im) != 0)))
         if icacheOn {
-            if iCyc && (branchM || exceptionM) { stallMBus = true }
+            if iCyc && (ctlM.branch || exceptionM) { stallMBus = true }
         } else if iCyc {
             stallMBus = true
         }
@@ -468,15 +470,15 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let killM = dcRefillReq
         let killW = dcRefillReq
         let qM = validM && !killM && !exceptionM
-        let loadQM = loadM && qM
-        let storeQM = storeM && qM
+        let loadQM = ctlM.load && qM
+        let storeQM = ctlM.store && qM
 
         let stallM = stallMBus || dcStallRequest || icStallRequest
 
-        let mispredictCondition = !conditionMetM && branchPredictM && branchPredictTakenM
-        let branchTakenM = !stallM && ((branchM && validM && ((conditionMetM && !branchPredictTakenM) || mispredictCondition)) || exceptionM)
+        let mispredictCondition = !conditionMetM && ctlM.branchPredict && branchPredictTakenM
+        let branchTakenM = !stallM && ((ctlM.branch && validM && ((conditionMetM && !branchPredictTakenM) || mispredictCondition)) || exceptionM)
         let branchMispredictTakenM = mispredictCondition
-        let branchFlushXM = !stallM && ((branchM && validM && (conditionMetM || mispredictCondition)) || exceptionM)
+        let branchFlushXM = !stallM && ((ctlM.branch && validM && (conditionMetM || mispredictCondition)) || exceptionM)
 
         let branchPredictTakenD = dec.branchPredictTaken
         let branchTargetD = pcD &+ dec.branchOffset
@@ -513,7 +515,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
 
         // interlock and bypass (D)
         let writeEnableQX = decX.c.writeEnable && validX && !branchFlushXM
-        let writeEnableQM = writeEnableM && validM
+        let writeEnableQM = ctlM.writeEnable && validM
         let writeEnableQW = writeEnableW && validW
         let rawX0 = decX.writeIdx == dec.readIdx0 && writeEnableQX
         let rawM0 = writeIdxM == dec.readIdx0 && writeEnableQM
@@ -522,7 +524,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let rawM1 = writeIdxM == dec.readIdx1 && writeEnableQM
         let rawW1 = writeIdxW == dec.readIdx1 && writeEnableQW
         let interlock = (!decX.c.xBypass && ((c.readEnable0 && rawX0) || (c.readEnable1 && rawX1)))
-            || (!mBypassEnableM && ((c.readEnable0 && rawM0) || (c.readEnable1 && rawM1)))
+            || (!ctlM.mBypass && ((c.readEnable0 && rawM0) || (c.readEnable1 && rawM1)))
         let bypassData0 = rawX0 ? xResult : rawM0 ? mResult : rawW0 ? wResult : regs[dec.readIdx0]
         let bypassData1 = rawX1 ? xResult : rawM1 ? mResult : rawW1 ? wResult : regs[dec.readIdx1]
 
@@ -889,8 +891,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
 
         // pipeline registers W (from M before the edge)
         operandW = exceptionM ? (dataBusErrorExceptionM ? memopPcW : pcM) : mResult
-        wSelLoadW = wSelLoadM; wSelMulW = wSelMulM
-        writeIdxW = writeIdxM; writeEnableW = writeEnableM
+        wSelLoadW = ctlM.wSelLoad; wSelMulW = ctlM.wSelMul
+        writeIdxW = writeIdxM; writeEnableW = ctlM.writeEnable
         debugExceptionW = debugExceptionM; nonDebugExceptionW = nonDebugExceptionM
         if !stallM && !dataBusErrorException && (loadQM || storeQM) { memopPcW = pcM }
         sizeW = sizeM; dataW = dataM; signExtendW = signExtendM
@@ -899,16 +901,12 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         // pipeline registers M (from X before the edge)
         if !stallM {
             operandM = xResult
-            mSelCompareM = decX.c.mSelCompare; mSelShiftM = decX.c.mSelShift
-            if exceptionX { wSelLoadM = false; wSelMulM = false } else { wSelLoadM = decX.c.wSelLoad; wSelMulM = decX.c.wSelMul }
-            mBypassEnableM = decX.c.mBypass
-            loadM = decX.c.load; storeM = decX.c.store; branchM = decX.c.branch
-            branchPredictM = decX.branchPredict; branchPredictTakenM = decX.branchPredictTaken
+            ctlM = decX.c.mStage(exception: exceptionX)
+            branchPredictTakenM = decX.branchPredictTaken
             writeIdxM = nonDebugExceptionX ? 30 : debugExceptionX ? 31 : decX.writeIdx
             conditionMetM = conditionMetX
             branchTargetM = exceptionX ? exceptionBaseX | eidX << 5 : branchTargetX
             dflushM = dflushX
-            writeEnableM = exceptionX ? true : decX.c.writeEnable
             debugExceptionM = debugExceptionX; nonDebugExceptionM = nonDebugExceptionX
             exceptionM = exceptionX && qX && !stallX
             dataBusErrorExceptionM = dataBusErrorException
@@ -968,7 +966,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
 
     /// m_result (the M stage's result as bypassed to D and written to W).
     @inline(__always) var mResultNow: UInt32 {
-        mSelCompareM ? (conditionMetM ? 1 : 0) : mSelShiftM ? shifterResultM : operandM
+        ctlM.mSelCompare ? (conditionMetM ? 1 : 0) : ctlM.mSelShift ? shifterResultM : operandM
     }
 
     /// w_result (the register-file write data), with the load unit's
@@ -1144,7 +1142,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         dcacheRefillReady = false
         if dCyc {
             dataBusAnswer(r, dcRefilling0: dcRefilling0)
-        } else if loadM && validM && !exceptionM && wbSelectM && !wbLoadComplete {
+        } else if ctlM.load && validM && !exceptionM && wbSelectM && !wbLoadComplete {
             stallWbLoad = false
             dAdr = operandM; dCyc = true; dSel = byteEnableM; dWe = false; dCti = 7
         }
@@ -1154,7 +1152,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         insnW = insnM
         eidW = eidM
         operandW = exceptionM ? (dataBusErrorExceptionM ? memopPcW : pcM) : mResultNow
-        wSelLoadW = wSelLoadM; wSelMulW = wSelMulM; writeIdxW = writeIdxM; writeEnableW = writeEnableM
+        wSelLoadW = ctlM.wSelLoad; wSelMulW = ctlM.wSelMul; writeIdxW = writeIdxM; writeEnableW = ctlM.writeEnable
         debugExceptionW = debugExceptionM; nonDebugExceptionW = nonDebugExceptionM
         pcW = pcM
         if Bus.canResetCPU && bus.resetsCPU {

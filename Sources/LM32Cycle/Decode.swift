@@ -137,6 +137,23 @@ struct OpControl: Sendable, Equatable {
     /// No control signal set.
     init() {}
 
+    /// branch_predict: an immediate branch (bi or a conditional one).
+    @inline(__always) var branchPredict: Bool { bits & (1 << 19 | 1 << 20) != 0 }
+
+    /// The bits the M stage keeps (m_result_sel_compare/shift, w_result_sel_load/mul,
+    /// m_bypass_enable, load, store, branch, branch_predict, write_enable).
+    static let mStageMask: UInt64 = 1 << 6 | 1 << 7 | 1 << 8 | 1 << 9 | 1 << 11 | 1 << 15 | 1 << 16 | 1 << 18
+        | 1 << 19 | 1 << 20 | 1 << 14
+
+    /// The M stage's control bits loaded from these X-stage ones: an
+    /// exception in X clears w_result_sel_load/mul and sets write_enable.
+    @inline(__always) func mStage(exception: Bool) -> OpControl {
+        var m = OpControl()
+        m.bits = bits & Self.mStageMask
+        if exception { m.wSelLoad = false; m.wSelMul = false; m.writeEnable = true }
+        return m
+    }
+
     init(_ op: Op) {
         let arith = op == .add || op == .addi || op == .sub
         let logical: Bool
@@ -276,8 +293,6 @@ struct DecodedInstruction: Sendable, Equatable {
     @inline(__always) var direction: Bool { word & (1 << 29) != 0 }
     @inline(__always) var condition: UInt8 { UInt8((word >> 26) & 7) }
     @inline(__always) var csr: Int { readIdx0 }
-    /// branch_predict: an immediate branch (bi or a conditional one).
-    @inline(__always) var branchPredict: Bool { c.biUnconditional || c.biConditional }
     /// branch_predict_taken: bi, or a conditional branch backwards.
     @inline(__always) var branchPredictTaken: Bool { c.biUnconditional || (c.biConditional && word & 0x8000 != 0) }
 }
