@@ -64,6 +64,14 @@ extension CycleBus {
     func annotate(_ o: inout CycleObservation) {}
 }
 
+/// A value kept with a state that is not part of it (a per-cycle scratch
+/// value): any two compare equal.
+struct NotState<Value>: Equatable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+    static func == (_: Self, _: Self) -> Bool { true }
+}
+
 /// Wishbone SEL as a mask of the big-endian byte lanes.
 @inline(__always) func wishboneLaneMask(_ sel: UInt8) -> UInt32 {
     (sel & 8 != 0 ? 0xFF00_0000 : 0) | (sel & 4 != 0 ? 0x00FF_0000 : 0)

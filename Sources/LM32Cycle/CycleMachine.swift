@@ -32,6 +32,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// The current cycle k (cycle 0 = first cycle with reset low).
     var cycle: UInt64 = 0
     var retiredCount: UInt64 = 0
+    /// The bus's answer in the cycle being stepped, set by `step` for
+    /// `stalledStep` and `observe` (handed across a call it was packed into
+    /// registers and unpacked again). Not state.
+    var busAnswer = NotState(CycleBusResponse())
 
     // MARK: register file
     var regs: UnsafeMutablePointer<UInt32>
@@ -372,7 +376,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         }
         // (the eligibility test after stall_m: stall_m is mostly low)
         if stallFastPath && trace == nil && !peek && stallMBus && heldPipelineEligible {
-            stalledStep(r, observer: observer, record: record)
+            busAnswer.value = r
+            stalledStep(observer: observer, record: record)
             return
         }
 
@@ -596,14 +601,15 @@ struct CycleCore<Bus: CycleBus>: Equatable {
 
         // ---------------------------------------------------------- observation
         if observer != nil || record != nil {
+            busAnswer.value = r
             let stall: UInt8 = (stallA ? 1 : 0) | (stallF ? 2 : 0) | (stallD ? 4 : 0) | (stallX ? 8 : 0) | (stallM ? 16 : 0)
             let kill: UInt8 = (killF ? 1 : 0) | (killD ? 2 : 0) | (killX ? 4 : 0) | (killM ? 8 : 0) | (killW ? 16 : 0)
             let retire = validW && !killW, excW: UInt8 = (nonDebugExceptionQW ? 1 : 0) | (debugExceptionQW ? 2 : 0)
             if let record {
-                observe(into: record, r, rfWe: regWriteEnableQW, wResult: wResult, stall: stall, kill: kill, retire: retire, excW: excW)
+                observe(into: record, rfWe: regWriteEnableQW, wResult: wResult, stall: stall, kill: kill, retire: retire, excW: excW)
             } else if let observer {
                 var o = CycleObservation()
-                observe(into: &o, r, rfWe: regWriteEnableQW, wResult: wResult, stall: stall, kill: kill, retire: retire, excW: excW)
+                observe(into: &o, rfWe: regWriteEnableQW, wResult: wResult, stall: stall, kill: kill, retire: retire, excW: excW)
                 observer(o)
             }
         }
@@ -995,12 +1001,13 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// when not inlined, a non-mutating method gets a copy of the whole core
     /// (840 bytes, a memcpy call per cycle).
     @inline(__always)
-    mutating func observe(into o: UnsafeMutablePointer<CycleObservation>, _ r: CycleBusResponse, rfWe: Bool, wResult: UInt32,
+    mutating func observe(into o: UnsafeMutablePointer<CycleObservation>, rfWe: Bool, wResult: UInt32,
                  stall: UInt8, kill: UInt8, retire: Bool, excW: UInt8) {
         // every field is stored below; the bus-specific ones are 0 unless the
         // bus sets them, as in a fresh observation (a batch element still
         // holds an earlier cycle's). Field by field: an assignment of
         // `CycleObservation()` is a memcpy call (~110 instructions).
+        let r = busAnswer.value
         o.pointee.tdev = 0; o.pointee.tdevData = 0; o.pointee.reset = false
         o.pointee.gpioIn = 0; o.pointee.gpioOut = 0; o.pointee.uartTxWr = false; o.pointee.uartTxData = 0
         o.pointee.uartThre = false
@@ -1087,8 +1094,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// false` evaluates such cycles in full; tests compare the two states
     /// every cycle.
     @inline(__always)
-    mutating func stalledStep(_ r: CycleBusResponse, observer: ((CycleObservation) -> Void)?,
-                              record: UnsafeMutablePointer<CycleObservation>?) {
+    mutating func stalledStep(observer: ((CycleObservation) -> Void)?, record: UnsafeMutablePointer<CycleObservation>?) {
+        let r = busAnswer.value
         let killF = validD && decodedD.branchPredictTaken
         let nonDebugExceptionQW = nonDebugExceptionW && validW
         let debugExceptionQW = debugExceptionW && validW
@@ -1096,10 +1103,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let wResult = wResultNow
         let excW: UInt8 = (nonDebugExceptionQW ? 1 : 0) | (debugExceptionQW ? 2 : 0)
         if let record {
-            observe(into: record, r, rfWe: regWriteEnableQW, wResult: wResult, stall: 31, kill: killF ? 1 : 0, retire: validW, excW: excW)
+            observe(into: record, rfWe: regWriteEnableQW, wResult: wResult, stall: 31, kill: killF ? 1 : 0, retire: validW, excW: excW)
         } else if let observer {
             var o = CycleObservation()
-            observe(into: &o, r, rfWe: regWriteEnableQW, wResult: wResult, stall: 31, kill: killF ? 1 : 0, retire: validW, excW: excW)
+            observe(into: &o, rfWe: regWriteEnableQW, wResult: wResult, stall: 31, kill: killF ? 1 : 0, retire: validW, excW: excW)
             observer(o)
         }
         if validW {
