@@ -247,8 +247,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     @inline(never)
     mutating func stepRecording(to end: UInt64, untilEnd: Bool, into buffer: UnsafeMutablePointer<CycleObservation>,
                                 capacity: Int) -> Int {
+        // each step advances `cycle` by one
+        let count = cycle < end ? Int(min(UInt64(capacity), end - cycle)) : 0
         var n = 0
-        while n < capacity && cycle < end && !(untilEnd && bus.stopRequested) {
+        while n < count && !(untilEnd && bus.stopRequested) {
             step(observer: nil, trace: nil, record: buffer + n)
             n += 1
         }
@@ -926,7 +928,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             operand1X = dResult1
             storeOperandX = bypassData1
             branchTargetX = c.branchReg ? bypassData0 & ~3 : branchTargetD
-            decX = dec
+            decX = decodedD     // = dec (decodedD changes at the end of the edge); read again from memory, not spilled
             adderOpXN = !c.adderOp; busErrorX = busErrorD
             insnX = instructionD
         }
