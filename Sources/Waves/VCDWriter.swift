@@ -17,8 +17,10 @@
 //
 // Cost: `update` reserves the worst case of a whole row (a time line and
 // every signal's longest value line) once, so its loop has no flush checks;
-// a time line is the text of the previous one plus the time step in
-// decimal; value lines are stored eight bytes at a time (the characters of
+// it compares only the gathered signals (`gather`), where they lie in the
+// caller's bytes; a time line is the text of the previous one plus the time
+// step in decimal, or, while the step divides a power of 10, a head and the
+// low digits from a table; value lines are stored eight bytes at a time (the characters of
 // a byte from a table, the identifier with its separator and newline as one
 // word). The state that changes per value sits behind `let` pointers: a
 // class's stored `var` is checked for exclusive access at run time on every
@@ -348,12 +350,6 @@ public final class VCDWriter {
     /// (Each signal's bytes are compared, masked, with its last value as
     /// they lie there, the value shifted down only when it changed.)
     public func update(gathering base: UnsafeRawPointer) throws {
-        try updateGathering(base, first: nil, 0)
-    }
-
-    /// `advance(to: t)`, then `update(gathering: base)`.
-    public func update(gathering base: UnsafeRawPointer, at t: UInt64) throws {
-        advance(to: t)
         try updateGathering(base, first: nil, 0)
     }
 
