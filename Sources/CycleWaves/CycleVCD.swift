@@ -270,12 +270,8 @@ public final class CycleVCD {
         func read(_ sig: VCDWriter.Signal, _ src: CycleSource, _ shift: Int) {
             let (offset, s) = Self.location(src)
             now.append((offset, s + shift))
-            if src == inputs.0 || src == inputs.1 || offset >= MemoryLayout<CycleObservation>.size { return }
-            // 8 bytes inside the observation (a batch's last element has
-            // nothing after it): a field near the end is read with the bytes
-            // before it
-            let inside = min(offset, MemoryLayout<CycleObservation>.size - 8)
-            writer.gather(sig, offset: inside, shift: s + shift + 8 * (offset - inside))
+            if src == inputs.0 || src == inputs.1 { return }
+            if let w = Self.inObservation(src) { writer.gather(sig, offset: w.offset, shift: w.shift + shift) }
         }
         for s in CycleSource.allCases { if let sig = signal[s.rawValue] { read(sig, s, 0) } }
         for (n, s) in pc30.enumerated() { if let s { read(s, CycleSource(rawValue: CycleSource.pcF.rawValue + n)!, 2) } }
@@ -283,12 +279,9 @@ public final class CycleVCD {
         initialPlan = now
         inputSignal = (signal[inputs.0.rawValue], signal[inputs.1.rawValue])
         // an input outside the observation is the external break
-        let observed = { (s: CycleSource) -> Int? in
-            let offset = Self.location(s).0
-            return offset < MemoryLayout<CycleObservation>.size ? min(offset, MemoryLayout<CycleObservation>.size - 8) : nil
-        }
-        inputOffset = (observed(inputs.0), observed(inputs.1))
-        inputShift = (8 * (Self.location(inputs.0).0 - (inputOffset.0 ?? 0)), 8 * (Self.location(inputs.1).0 - (inputOffset.1 ?? 0)))
+        let in0 = Self.inObservation(inputs.0), in1 = Self.inObservation(inputs.1)
+        inputOffset = (in0?.offset, in1?.offset)
+        inputShift = (in0?.shift ?? 0, in1?.shift ?? 0)
         clock = signal[CycleSource.clk.rawValue]
         scratch = .allocate(byteCount: Self.side(.count), alignment: 16)
         scratch.initializeMemory(as: UInt8.self, repeating: 0, count: Self.side(.count))
@@ -358,6 +351,18 @@ public final class CycleVCD {
         return (MemoryLayout<CycleObservation>.offset(of: fields[s]!)!, 0)
     }
 
+    /// Where a source's value is in an observation itself (nil: a side
+    /// word): 8 bytes inside it (a batch's last element has nothing after
+    /// it, so a field near the end is read with the bytes before it) and
+    /// the right shift.
+    private static func inObservation(_ s: CycleSource) -> (offset: Int, shift: Int)? {
+        let (offset, shift) = location(s)
+        let size = MemoryLayout<CycleObservation>.size
+        guard offset < size else { return nil }
+        let inside = min(offset, size - 8)
+        return (inside, shift + 8 * (offset - inside))
+    }
+
     /// The first recorded observation, then the `Side` words (`begin`).
     private let scratch: UnsafeMutableRawPointer
     /// Per declared signal: where its value is in `scratch`.
@@ -365,7 +370,6 @@ public final class CycleVCD {
     private let clock: VCDWriter.Signal?
 
     deinit {
-        thread?.stop()
         scratch.deallocate()
         st.deinitialize(count: 1)
         st.deallocate()

@@ -47,9 +47,8 @@ public final class VCDWriter {
         var width: Int
         var lsb: Int
         var id: [UInt8]
-        var gather = (offset: 0, shift: 0)
-        /// `gather` was called: `update(gathering:)` reads it.
-        var gathered = false
+        /// Where `update(gathering:)` reads it (nil: not gathered).
+        var gather: (offset: Int, shift: Int)?
     }
 
     /// One declared signal's last written value and how its lines are made.
@@ -209,7 +208,6 @@ public final class VCDWriter {
         precondition(!st.pointee.headerWritten, "gather before begin(at:)")
         precondition(Int32(exactly: offset) != nil && (0..<64).contains(shift))
         declarations[s.index].gather = (offset, shift)
-        declarations[s.index].gathered = true
     }
 
     /// The identifier code of the n-th declared signal.
@@ -233,22 +231,23 @@ public final class VCDWriter {
         let n = declarations.count
         // the gathered signals' slots, a sentinel after them (see
         // `updateGathering`), the other signals' slots
-        let gathered = declarations.indices.filter { declarations[$0].gathered }
+        let gathered = declarations.indices.filter { declarations[$0].gather != nil }
         let g = gathered.count
         let position = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
         for (k, i) in gathered.enumerated() { position[i] = Int32(k) }
-        for (k, i) in declarations.indices.filter({ !declarations[$0].gathered }).enumerated() { position[i] = Int32(g + 1 + k) }
+        for (k, i) in declarations.indices.filter({ declarations[$0].gather == nil }).enumerated() { position[i] = Int32(g + 1 + k) }
         let slots = UnsafeMutablePointer<Slot>.allocate(capacity: n + 1)
         var rowBound = Self.timeBound, valueBound = 0
         for (i, d) in declarations.enumerated() {
             let slot = slots + Int(position[i])
             let mask: UInt64 = d.width == 64 ? .max : (1 << UInt64(d.width)) - 1
+            let gather = d.gather ?? (0, 0)
             let after = (d.width > 1 ? [UInt8(ascii: " ")] : [UInt8(ascii: "0")]) + d.id + [10]
             var suffix: UInt64 = 0
             for (k, c) in after.enumerated() { suffix |= UInt64(c) << UInt64(8 * k) }
-            slot.initialize(to: Slot(last: 0, mask: mask, field: mask &<< UInt64(d.gather.shift), lastRaw: 0, suffix: suffix,
-                                                      offset: Int32(d.gather.offset), suffixCount: UInt8(after.count),
-                                                      shift: UInt8(d.gather.shift), vector: d.width > 1))
+            slot.initialize(to: Slot(last: 0, mask: mask, field: mask &<< UInt64(gather.shift), lastRaw: 0, suffix: suffix,
+                                     offset: Int32(gather.offset), suffixCount: UInt8(after.count),
+                                     shift: UInt8(gather.shift), vector: d.width > 1))
             Self.setLast(slot, (i < initial.count ? initial[i] : 0) & mask)
             let bound = (d.width > 1 ? 1 + d.width : 0) + after.count
             rowBound += bound
