@@ -46,13 +46,17 @@ let package = Package(
         // Streaming VCD writer, VCD reader, diff (no dependencies).
         .target(name: "Waves"),
         // The cycle model's observations as a VCD with the RTL test bench's names.
-        .target(name: "CycleWaves", dependencies: ["Waves", "LM32Cycle"]),
+        .target(name: "CycleWaves", dependencies: ["Waves", "LM32Cycle", "ObservationSchema"]),
+        // The observed signals declared once, and the generator of the files derived from them
+        // (docs/observation.md). No dependencies.
+        .target(name: "ObservationSchema"),
         .executableTarget(name: "socsim", dependencies: [
-            "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance",
+            "ObservationSchema", "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "ObservationSchemaTests", dependencies: ["ObservationSchema"]),
         .testTarget(name: "LM32Tests", dependencies: ["LM32"]),
         .testTarget(name: "LM32CycleTests", dependencies: ["LM32Cycle", "LM32", "SimBus", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"]),

@@ -115,6 +115,7 @@ build_profile() {
     stamp="$( {
         echo "$VERILATOR_VERSION"
         cat "$HERE/build.sh" "${sources[@]}" "$HERE"/common/*.vh "$HERE/bridge/bridge.h" "$HERE/bridge/bridge.cpp" \
+            "$HERE/bridge/socsim_bridge_obs.h" "$HERE/bridge/socsim_fill_obs.inc" \
             "$HERE/bridge/vl_printf.h" "$HERE/bench/driver.cpp" "$cfgdir/lm32_config.v.new"
         cat "$LM32_RTL"/*.v
     } | sha256sum | cut -d' ' -f1)"

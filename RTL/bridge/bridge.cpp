@@ -164,10 +164,8 @@ inline void one_cycle(Model* m) {
 #endif
 }
 
-inline uint32_t tdev_bits(const Vsocsim* t) {
-    return (t->tdev_end ? SOCSIM_TDEV_END : 0u) | (t->tdev_result ? SOCSIM_TDEV_RESULT : 0u) |
-           (t->tdev_name ? SOCSIM_TDEV_NAME : 0u) | (t->tdev_char ? SOCSIM_TDEV_CHAR : 0u);
-}
+// tdev_bits() and fill_obs(), generated from the observation schema.
+#include "socsim_fill_obs.inc"
 
 inline uint32_t stop_bits(const Vsocsim* t) {
     uint32_t b = tdev_bits(t) | (t->retire ? SOCSIM_STOP_RETIRE : 0u) | (t->exc_w ? SOCSIM_STOP_EXCEPTION : 0u);
@@ -175,71 +173,6 @@ inline uint32_t stop_bits(const Vsocsim* t) {
     if (t->uart_tx_wr) b |= SOCSIM_STOP_UART;
 #endif
     return b;
-}
-
-inline void fill_obs(const Model* m, socsim_rtl_obs_t* o) {
-    const Vsocsim* t = m->top.get();
-    o->cycle = m->cycle;
-    o->pc_f = t->pc_f;
-    o->pc_d = t->pc_d;
-    o->pc_x = t->pc_x;
-    o->pc_m = t->pc_m;
-    o->pc_w = t->pc_w;
-    o->insn_w = t->insn_w;
-    o->rf_data = t->rf_data;
-    o->ip = t->ip;
-    o->im = t->im;
-    o->cc = t->cc;
-    o->interrupt = t->irq;
-    o->tdev_data = t->tdev_data;
-    o->ibus.adr = t->i_adr;
-    o->ibus.dat_w = t->i_dat_w;
-    o->ibus.dat_r = t->i_dat_r;
-    o->ibus.sel = t->i_sel;
-    o->ibus.cti = t->i_cti;
-    o->ibus.bte = t->i_bte;
-    o->ibus.cyc = t->i_cyc;
-    o->ibus.stb = t->i_stb;
-    o->ibus.we = t->i_we;
-    o->ibus.ack = t->i_ack;
-    o->ibus.err = t->i_err;
-    o->dbus.adr = t->d_adr;
-    o->dbus.dat_w = t->d_dat_w;
-    o->dbus.dat_r = t->d_dat_r;
-    o->dbus.sel = t->d_sel;
-    o->dbus.cti = t->d_cti;
-    o->dbus.bte = t->d_bte;
-    o->dbus.cyc = t->d_cyc;
-    o->dbus.stb = t->d_stb;
-    o->dbus.we = t->d_we;
-    o->dbus.ack = t->d_ack;
-    o->dbus.err = t->d_err;
-    o->valid = t->valid;
-    o->stall = t->stall;
-    o->kill = t->kill;
-    o->retire = t->retire;
-    o->rf_we = t->rf_we;
-    o->rf_idx = t->rf_idx;
-    o->exc_w = t->exc_w;
-    o->eid_w = t->eid_w;
-    o->ie = t->ie;
-    o->eie = t->eie;
-    o->bie = t->bie;
-    o->tdev = static_cast<uint8_t>(tdev_bits(t));
-    o->ext_break = t->ext_break;
-    o->pad_[0] = o->pad_[1] = 0;
-#ifdef SOCSIM_SOC
-    o->reset = t->soc_rst;
-    o->gpio_out = t->gpio_out;
-    o->uart_tx_wr = t->uart_tx_wr;
-    o->uart_tx_data = t->uart_tx_data;
-    o->uart_tx = t->uart_tx;
-    o->uart_thre = t->uart_thre;
-#else
-    o->reset = t->rst;
-    o->gpio_out = 0;
-    o->uart_tx_wr = o->uart_tx_data = o->uart_tx = o->uart_thre = 0;
-#endif
 }
 
 void do_reset(Model* m, uint32_t cycles) {

@@ -7,7 +7,8 @@
  * RTL/build/<profile>/libsocsim_rtl.so) and, through the SwiftPM C target
  * CVerilatorBridge (Sources/CVerilatorBridge/include/socsim_bridge.h is a
  * symbolic link to this file), by the Swift side. Nothing here is re-declared
- * in Swift.
+ * in Swift. The observation records are in socsim_bridge_obs.h, generated
+ * from the observation schema (docs/observation.md) and included below.
  *
  * Loading: dlopen the library, dlsym "socsim_bridge_abi_version" and compare
  * it with SOCSIM_BRIDGE_ABI_VERSION, then dlsym "socsim_bridge_api" and check
@@ -36,7 +37,7 @@ extern "C" {
 #define SOCSIM_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
 
-#define SOCSIM_BRIDGE_ABI_VERSION 3u
+#define SOCSIM_BRIDGE_ABI_VERSION 4u
 
 /* Return codes of the int32_t entry points. */
 enum {
@@ -66,13 +67,11 @@ enum {
     SOCSIM_FEATURE_SOC = 1u << 9
 };
 
-/* Test-device events (socsim_rtl_obs_t.tdev and the stop mask of step()). */
-enum {
-    SOCSIM_TDEV_END = 1u << 0,    /* write to 0xFFFF0000, or 0x0000BEEF to 0xDEAD0000 */
-    SOCSIM_TDEV_RESULT = 1u << 1, /* write to 0xFFFF0004: tdev_data == 0 pass, else fail */
-    SOCSIM_TDEV_NAME = 1u << 2,   /* write to 0xFFFF0008: tdev_data = address of the test name */
-    SOCSIM_TDEV_CHAR = 1u << 3    /* write to 0xFF000000: tdev_data[7:0] = character */
-};
+/* The observation records, socsim_wb_t and socsim_rtl_obs_t, and the
+ * test-device event bits SOCSIM_TDEV_* (socsim_rtl_obs_t.tdev and the stop
+ * mask of step()), generated from the observation schema
+ * (docs/observation.md). */
+#include "socsim_bridge_obs.h"
 
 /* Extra stop conditions of step(); may be or-ed with the SOCSIM_TDEV_* bits. */
 enum {
@@ -83,56 +82,6 @@ enum {
 
 /* Pipeline bit masks (socsim_rtl_obs_t.valid / .kill: bit 0 F, 1 D, 2 X, 3 M,
  * 4 W; .stall: bit 0 A, 1 F, 2 D, 3 X, 4 M). */
-
-/* One Wishbone master port as seen on the bus in one cycle. 20 bytes. */
-typedef struct socsim_wb {
-    uint32_t adr;   /* ADR_O */
-    uint32_t dat_w; /* DAT_O (master to slave) */
-    uint32_t dat_r; /* DAT_I (slave to master; test bench: the RAM word at adr[15:2];
-                       SoC: the beat's data in its ACK cycle, else 0) */
-    uint8_t sel;    /* SEL_O[3:0] */
-    uint8_t cti;    /* CTI_O[2:0] */
-    uint8_t bte;    /* BTE_O[1:0] */
-    uint8_t cyc;
-    uint8_t stb;
-    uint8_t we;
-    uint8_t ack;    /* ACK_I */
-    uint8_t err;    /* ERR_I */
-} socsim_wb_t;
-
-/* Everything observed in one cycle. 120 bytes, no implicit padding. */
-typedef struct socsim_rtl_obs {
-    uint64_t cycle;     /* k, counted from reset release */
-    uint32_t pc_f, pc_d, pc_x, pc_m, pc_w; /* byte addresses of the stage PCs */
-    uint32_t insn_w;    /* instruction word in W (follows pc_w) */
-    uint32_t rf_data;   /* register-file write port: data */
-    uint32_t ip;        /* interrupt pending CSR */
-    uint32_t im;        /* interrupt mask CSR */
-    uint32_t cc;        /* cycle counter CSR (0 without SOCSIM_FEATURE_CYCLE_COUNTER) */
-    uint32_t interrupt; /* interrupt lines as driven (SoC: by the devices) */
-    uint32_t tdev_data; /* data of the test-device event (DAT_O of the write) */
-    socsim_wb_t ibus;
-    socsim_wb_t dbus;
-    uint8_t valid;      /* valid_f..valid_w, see the bit masks above */
-    uint8_t stall;      /* stall_a..stall_m */
-    uint8_t kill;       /* kill_f..kill_w */
-    uint8_t retire;     /* valid_w & ~kill_w */
-    uint8_t rf_we;      /* register-file write port: enable */
-    uint8_t rf_idx;     /* register-file write port: register number */
-    uint8_t exc_w;      /* exception taken by the instruction in W: bit 0 non-debug, bit 1 debug */
-    uint8_t eid_w;      /* its exception ID (0..7) */
-    uint8_t ie, eie, bie; /* IE CSR bits */
-    uint8_t tdev;       /* SOCSIM_TDEV_* events in this cycle */
-    uint8_t ext_break;  /* ext_break input as driven */
-    uint8_t reset;      /* reset input as driven (SoC: or the sysctl system reset) */
-    uint8_t pad_[2];
-    /* SoC only (0 in the test bench): */
-    uint32_t gpio_out;    /* sysctl GPIO_OUT pins */
-    uint8_t uart_tx_wr;   /* an RXTX write is presented this cycle (the byte's stamp) */
-    uint8_t uart_tx_data; /* its byte */
-    uint8_t uart_tx;      /* the UART's serial output pin */
-    uint8_t uart_thre;    /* STAT.THRE: the transmitter is idle */
-} socsim_rtl_obs_t;
 
 /* The test bench's inputs. Applied by set_inputs() at once (combinational
  * outputs such as ack are re-evaluated) and held until changed. 32 bytes.
@@ -167,11 +116,6 @@ typedef struct socsim_rtl_options {
     uint64_t clock_period_ps; /* VCD time per cycle; even; 0 = 12500 (80 MHz) */
 } socsim_rtl_options_t;
 
-SOCSIM_STATIC_ASSERT(sizeof(socsim_wb_t) == 20, "socsim_wb_t layout");
-SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_obs_t) == 120, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, gpio_out) == 112, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ibus) == 56, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, valid) == 96, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_inputs_t) == 32, "socsim_rtl_inputs_t layout");
 SOCSIM_STATIC_ASSERT(sizeof(socsim_uart_event_t) == 16, "socsim_uart_event_t layout");
 SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_options_t) == 16, "socsim_rtl_options_t layout");

@@ -6,67 +6,9 @@ import LM32
 import LM32Cycle
 import Verilated
 
-extension CycleObservation {
-    /// The RTL bridge's observation in the model's vocabulary.
-    public init(rtl o: RTLObservation) {
-        self.init()
-        cycle = o.cycle
-        pcF = o.pc_f; pcD = o.pc_d; pcX = o.pc_x; pcM = o.pc_m; pcW = o.pc_w
-        insnW = o.insn_w
-        rfWe = o.rf_we != 0; rfIdx = o.rf_idx; rfData = o.rf_data
-        ip = o.ip; im = o.im; cc = o.cc; interrupt = o.interrupt
-        ibus = Wishbone(rtl: o.ibus)
-        dbus = Wishbone(rtl: o.dbus)
-        valid = o.valid; stall = o.stall; kill = o.kill
-        retire = o.retire != 0
-        excW = o.exc_w; eidW = o.eid_w
-        ie = o.ie != 0; eie = o.eie != 0; bie = o.bie != 0
-        tdev = o.tdev; tdevData = o.tdev_data
-        reset = o.reset != 0
-        gpioOut = UInt8(truncatingIfNeeded: o.gpio_out)
-        uartTxWr = o.uart_tx_wr != 0; uartTxData = o.uart_tx_data; uartThre = o.uart_thre != 0
-        // gpioIn: an input the bridge does not report; the harness sets it
-    }
-}
-
-extension CycleObservation.Wishbone {
-    init(rtl w: RTLWishbone) {
-        self.init()
-        adr = w.adr; datW = w.dat_w; datR = w.dat_r; sel = w.sel; cti = w.cti
-        cyc = w.cyc != 0; we = w.we != 0; ack = w.ack != 0; err = w.err != 0
-    }
-}
-
-/// The fields of an observation, by name, in report order. Bus fields are
-/// compared only in cycles where the port's CYC is high on either side
-/// (the RTL's idle address/data lines are not part of the contract).
-public func observationFields(_ o: CycleObservation) -> [(String, UInt64)] {
-    var f: [(String, UInt64)] = [
-        ("retire", o.retire ? 1 : 0), ("pc_w", UInt64(o.pcW)),
-        ("rf_we", o.rfWe ? 1 : 0),
-    ]
-    if o.retire { f.append(("insn_w", UInt64(o.insnW))) }
-    if o.rfWe { f += [("rf_idx", UInt64(o.rfIdx)), ("rf_data", UInt64(o.rfData))] }
-    f += [("exc_w", UInt64(o.excW))]
-    if o.excW != 0 { f.append(("eid_w", UInt64(o.eidW))) }
-    for (name, b) in [("ibus", o.ibus), ("dbus", o.dbus)] {
-        f.append(("\(name).cyc", b.cyc ? 1 : 0))
-        if b.cyc {
-            f += [("\(name).adr", UInt64(b.adr)), ("\(name).sel", UInt64(b.sel)), ("\(name).cti", UInt64(b.cti)),
-                  ("\(name).we", b.we ? 1 : 0), ("\(name).ack", b.ack ? 1 : 0), ("\(name).err", b.err ? 1 : 0)]
-            if b.we { f.append(("\(name).dat_w", UInt64(b.datW))) } else if b.ack || b.err { f.append(("\(name).dat_r", UInt64(b.datR))) }
-        }
-    }
-    f += [("pc_f", UInt64(o.pcF)), ("pc_d", UInt64(o.pcD)), ("pc_x", UInt64(o.pcX)), ("pc_m", UInt64(o.pcM)),
-          ("valid", UInt64(o.valid)), ("stall", UInt64(o.stall)), ("kill", UInt64(o.kill)),
-          ("ie", o.ie ? 1 : 0), ("eie", o.eie ? 1 : 0), ("bie", o.bie ? 1 : 0),
-          ("ip", UInt64(o.ip)), ("im", UInt64(o.im)), ("cc", UInt64(o.cc)), ("tdev", UInt64(o.tdev)),
-          ("reset", o.reset ? 1 : 0),
-          ("gpio_in", UInt64(o.gpioIn)), ("gpio_out", UInt64(o.gpioOut)), ("uart_tx_wr", o.uartTxWr ? 1 : 0)]
-    if o.uartTxWr { f.append(("uart_tx_data", UInt64(o.uartTxData))) }
-    f.append(("uart_thre", o.uartThre ? 1 : 0))
-    return f
-}
+// `CycleObservation.init(rtl:)` and `observationFields`, the conversion and
+// the compared fields, are generated from the observation schema:
+// Observation+Schema.swift.
 
 /// Where model and RTL first disagree.
 public struct Divergence: Error, CustomStringConvertible, Sendable {

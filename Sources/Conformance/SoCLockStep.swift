@@ -110,7 +110,7 @@ public enum SoCLockStep {
             }) {
                 r.uartMismatch = UARTMismatch(index: i, model: i < m.count ? m[i] : nil, rtl: i < t.count ? t[i] : nil)
             }
-            let gm = model.gpioOutputs, gr = rtlCurrent.gpio_out
+            let gm = model.gpioOutputs, gr = UInt32(rtlCurrent.gpio_out)
             if gm != gr { r.gpioMismatch = (gm, gr) }
             return r
         }

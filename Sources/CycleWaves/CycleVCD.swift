@@ -27,6 +27,7 @@
 
 import Foundation
 import LM32Cycle
+import ObservationSchema
 import Waves
 
 // `scratch` holds a CycleObservation's bytes, read as little-endian words.
@@ -66,58 +67,6 @@ public enum CycleVCDTop: Sendable, Equatable {
     }
 
     var isSoC: Bool { if case .soc = self { true } else { false } }
-}
-
-/// The signals a cycle observation supplies, in one place: the name of each
-/// source under the top, its width and how to read it.
-public enum CycleSource: Int, CaseIterable, Sendable {
-    case clk, rst, irq, extBreak, iWait, dWait, iErrEn, iErrLo, iErrHi, dErrEn, dErrLo, dErrHi
-    case iAdr, iDatW, iDatR, iSel, iCti, iBte, iCyc, iStb, iWe, iAck, iErr
-    case dAdr, dDatW, dDatR, dSel, dCti, dBte, dCyc, dStb, dWe, dAck, dErr
-    case pcF, pcD, pcX, pcM, pcW, valid, stall, kill, retire, insnW, rfWe, rfIdx, rfData
-    case excW, eidW, ie, eie, bie, ip, im, cc
-    case tdevEnd, tdevResult, tdevName, tdevChar, tdevData
-    // socsim_soc_top only
-    case socRst, sdramLatency, gpioIn, gpioOut, uartTxWr, uartTxData, uartThre
-
-    /// A port of the test bench only (its configuration inputs).
-    var benchOnly: Bool { (CycleSource.iWait.rawValue...CycleSource.dErrHi.rawValue).contains(rawValue) }
-    /// A port of the SoC top only.
-    var socOnly: Bool { rawValue >= CycleSource.socRst.rawValue }
-
-    /// The port name in socsim_tb_top.
-    public var name: String {
-        switch self {
-        case .clk: "clk"; case .rst: "rst"; case .irq: "irq"; case .extBreak: "ext_break"
-        case .iWait: "i_wait"; case .dWait: "d_wait"; case .iErrEn: "i_err_en"; case .iErrLo: "i_err_lo"
-        case .iErrHi: "i_err_hi"; case .dErrEn: "d_err_en"; case .dErrLo: "d_err_lo"; case .dErrHi: "d_err_hi"
-        case .iAdr: "i_adr"; case .iDatW: "i_dat_w"; case .iDatR: "i_dat_r"; case .iSel: "i_sel"; case .iCti: "i_cti"
-        case .iBte: "i_bte"; case .iCyc: "i_cyc"; case .iStb: "i_stb"; case .iWe: "i_we"; case .iAck: "i_ack"; case .iErr: "i_err"
-        case .dAdr: "d_adr"; case .dDatW: "d_dat_w"; case .dDatR: "d_dat_r"; case .dSel: "d_sel"; case .dCti: "d_cti"
-        case .dBte: "d_bte"; case .dCyc: "d_cyc"; case .dStb: "d_stb"; case .dWe: "d_we"; case .dAck: "d_ack"; case .dErr: "d_err"
-        case .pcF: "pc_f"; case .pcD: "pc_d"; case .pcX: "pc_x"; case .pcM: "pc_m"; case .pcW: "pc_w"
-        case .valid: "valid"; case .stall: "stall"; case .kill: "kill"; case .retire: "retire"; case .insnW: "insn_w"
-        case .rfWe: "rf_we"; case .rfIdx: "rf_idx"; case .rfData: "rf_data"; case .excW: "exc_w"; case .eidW: "eid_w"
-        case .ie: "ie"; case .eie: "eie"; case .bie: "bie"; case .ip: "ip"; case .im: "im"; case .cc: "cc"
-        case .tdevEnd: "tdev_end"; case .tdevResult: "tdev_result"; case .tdevName: "tdev_name"
-        case .tdevChar: "tdev_char"; case .tdevData: "tdev_data"
-        case .socRst: "soc_rst"; case .sdramLatency: "sdram_latency"; case .gpioIn: "gpio_in"; case .gpioOut: "gpio_out"
-        case .uartTxWr: "uart_tx_wr"; case .uartTxData: "uart_tx_data"; case .uartThre: "uart_thre"
-        }
-    }
-
-    public var width: Int {
-        switch self {
-        case .irq, .iErrLo, .iErrHi, .dErrLo, .dErrHi, .iAdr, .iDatW, .iDatR, .dAdr, .dDatW, .dDatR,
-             .pcF, .pcD, .pcX, .pcM, .pcW, .insnW, .rfData, .ip, .im, .cc, .tdevData: 32
-        case .iWait, .dWait, .sdramLatency, .gpioIn, .gpioOut, .uartTxData: 8
-        case .iSel, .dSel: 4
-        case .iCti, .dCti, .eidW: 3
-        case .iBte, .dBte, .excW: 2
-        case .valid, .stall, .kill, .rfIdx: 5
-        default: 1
-        }
-    }
 }
 
 /// Writes observations to a `VCDWriter`.
@@ -174,127 +123,121 @@ public final class CycleVCD {
         switch flavour {
         case .bench(let b):
             bench = b; sdramLatency = 0
-            inputs = (.irq, .extBreak)
         case .soc(let latency, let cc):
             bench = BenchConfig(); sdramLatency = UInt64(max(0, latency)); cycleCounter = cc
-            inputs = (.extBreak, .gpioIn)
         }
         self.options = options
         half = options.clockPeriodPs / 2
-        // declared signal per source (nil: filtered out) and the derived ones
-        var signal = [VCDWriter.Signal?](repeating: nil, count: CycleSource.allCases.count)
-        var pc30: [VCDWriter.Signal?] = []
-        var bits: [(VCDWriter.Signal, CycleSource, Int)] = []
+        // The signals of this top (ObservationSchema, in declaration order)
+        // and their declared VCD signals (nil: filtered out).
+        let soc = flavour.isSoC
+        let here: Tops = soc ? .soc : .bench
+        let sources = ObservationSchema.signals.filter { $0.tops.contains(here) && $0.vcd != .absent }
+        var signal = [VCDWriter.Signal?](repeating: nil, count: sources.count)
 
-        let top = ["TOP"], tb = ["TOP", flavour.module], lm32 = tb + ["lm32"], cpu = lm32 + ["cpu"]
-        let iu = cpu + ["instruction_unit"], intu = cpu + ["interrupt_unit"]
+        let top = ["TOP"], tb = ["TOP", flavour.module]
         func keep(_ scope: [String], _ name: String) -> Bool {
             if options.scopes.isEmpty { return true }
             let full = (scope + [name]).joined(separator: ".")
             return options.scopes.contains { full == $0 || full.hasPrefix($0 + ".") }
         }
-        // Every name of one source; the first kept one declares it, the rest alias it.
-        let soc = flavour.isSoC
-        // the CPU's reset: the bench's rst, the SoC's soc_rst
-        let cpuReset: CycleSource = soc ? .socRst : .rst
-        func names(_ s: CycleSource) -> [([String], String)] {
-            if soc ? s.benchOnly : s.socOnly { return [] }
-            var n: [([String], String)] = [(top, s.name), (tb, s.name)]
-            let cpuPorts: [CycleSource: String] = [
-                .iAdr: "I_ADR_O", .iDatW: "I_DAT_O", .iDatR: "I_DAT_I", .iSel: "I_SEL_O", .iCti: "I_CTI_O", .iBte: "I_BTE_O",
-                .iCyc: "I_CYC_O", .iStb: "I_STB_O", .iWe: "I_WE_O", .iAck: "I_ACK_I", .iErr: "I_ERR_I",
-                .dAdr: "D_ADR_O", .dDatW: "D_DAT_O", .dDatR: "D_DAT_I", .dSel: "D_SEL_O", .dCti: "D_CTI_O", .dBte: "D_BTE_O",
-                .dCyc: "D_CYC_O", .dStb: "D_STB_O", .dWe: "D_WE_O", .dAck: "D_ACK_I", .dErr: "D_ERR_I",
-            ]
-            if let p = cpuPorts[s] { n += [(lm32, p), (cpu, p)] }
-            if s == cpuReset { n += [(lm32, "rst_i"), (cpu, "rst_i"), (iu, "rst_i"), (intu, "rst_i")] }
-            switch s {
-            case .clk: n += [(lm32, "clk_i"), (cpu, "clk_i"), (iu, "clk_i"), (intu, "clk_i")]
-            case .irq: n += [(lm32, "interrupt"), (cpu, "interrupt"), (intu, "interrupt")]
-            case .extBreak: n += [(lm32, "ext_break"), (cpu, "ext_break")]
-            case .iAdr: n += [(iu, "i_adr_o")]
-            case .iDatR: n += [(iu, "i_dat_i")]
-            case .iCyc: n += [(iu, "i_cyc_o")]
-            case .iStb: n += [(iu, "i_stb_o")]
-            case .iAck: n += [(iu, "i_ack_i")]
-            case .iErr: n += [(iu, "i_err_i")]
-            case .iSel: n += [(iu, "i_sel_o")]
-            case .iCti: n += [(iu, "i_cti_o")]
-            case .cc: if cycleCounter { n += [(cpu, "cc")] }
-            case .rfData: n += [(cpu, "w_result")]
-            case .rfIdx: n += [(cpu, "write_idx_w")]
-            case .rfWe: n += [(cpu, "reg_write_enable_q_w")]
-            case .ie: n += [(intu, "ie")]
-            case .eie: n += [(intu, "eie")]
-            case .bie: n += [(intu, "bie")]
-            case .ip: n += [(intu, "ip")]
-            case .im: n += [(intu, "im")]
-            default: break
+        func holds(_ c: Condition) -> Bool {
+            switch c {
+            case .always: true
+            case .bench: !soc
+            case .soc: soc
+            case .cycleCounter: cycleCounter
             }
+        }
+        // Every name of one source (the port, then the names inside the
+        // CPU); the first kept one declares it, the rest alias it.
+        func names(_ s: ObservedSignal) -> [([String], String)] {
+            var inner: [Alias] = []
+            if case .path(let a) = s.driver { inner.append(a) }
+            inner += s.also
+            let n = [(top, s.port), (tb, s.port)] + inner.filter { holds($0.when) }.map { (tb + $0.scope.path, $0.name) }
             return n.filter { keep($0.0, $0.1) }
         }
-        for s in CycleSource.allCases {
+        for (i, s) in sources.enumerated() {
             let n = names(s)
             guard let first = n.first else { continue }
             let sig = writer.declare(scope: first.0, name: first.1, width: s.width)
             for a in n.dropFirst() { writer.alias(sig, scope: a.0, name: a.1) }
-            signal[s.rawValue] = sig
+            signal[i] = sig
         }
-        // The instruction unit's word-address PCs ([31:2]).
-        for (s, name) in [(CycleSource.pcF, "pc_f"), (.pcD, "pc_d"), (.pcX, "pc_x"), (.pcM, "pc_m"), (.pcW, "pc_w")] {
-            pc30.append(keep(iu, name) ? writer.declare(scope: iu, name: name, width: 30, lsb: 2) : nil)
-            _ = s
-        }
-        // The CPU's one-bit pipeline signals behind valid/stall/kill/exc_w.
-        let stageBits: [(CycleSource, [String])] = [
-            (.valid, ["valid_f", "valid_d", "valid_x", "valid_m", "valid_w"]),
-            (.stall, ["stall_a", "stall_f", "stall_d", "stall_x", "stall_m"]),
-            (.kill, ["kill_f", "kill_d", "kill_x", "kill_m", "kill_w"]),
-            (.excW, ["non_debug_exception_q_w", "debug_exception_q_w"]),
-        ]
-        for (src, list) in stageBits {
-            for (bit, name) in list.enumerated() where keep(cpu, name) {
-                bits.append((writer.declare(scope: cpu, name: name, width: 1), src, bit))
+        // The inner signals a port is a concatenation of, declared on their
+        // own: a slice [width-1:lsb] of one signal (the instruction unit's
+        // word-address PCs), or one bit per signal (the CPU's pipeline bits).
+        var slices: [(VCDWriter.Signal, Int, Int)] = []   // signal, source index, shift
+        for (i, s) in sources.enumerated() {
+            guard case .slices(let scope, let list, let lsb) = s.driver else { continue }
+            let path = tb + scope.path
+            if list.count == 1 {
+                if keep(path, list[0]) { slices.append((writer.declare(scope: path, name: list[0], width: s.width - lsb, lsb: lsb), i, lsb)) }
+            } else {
+                for (bit, name) in list.enumerated() where keep(path, name) {
+                    slices.append((writer.declare(scope: path, name: name, width: 1), i, bit))
+                }
             }
         }
 
         // Where each declared signal's value is read (declaration order:
-        // sources, the 30-bit PCs, the stage bits): from the observation
-        // stored at the start of `scratch`, or from the words after it
-        // (`begin` takes them all). At the rising edges the writer gathers
-        // the observation's fields but the inputs from the recorded
-        // observation itself; the clock, the inputs (set at the falling
-        // edges) and the side words (constant) are not gathered.
-        let inputs = self.inputs
+        // sources, then slices): from the observation stored at the start
+        // of `scratch`, or from the words after it (`begin` takes them all).
+        // At the rising edges the writer gathers the observation's fields
+        // but the inputs from the recorded observation itself; the clock,
+        // the inputs (set at the falling edges) and the side words
+        // (constant) are not gathered.
+        let inputIndices = sources.indices.filter { sources[$0].inputOn.contains(here) }
+        precondition(inputIndices.count == 2, "a top has two inputs that change between cycles")
+        var supplied: [String: Int] = [:]
+        for s in sources where s.vcd == .supplied && s.port != Self.extBreakPort { supplied[s.port] = supplied.count }
+        let locations = sources.map { Self.location($0, supplied: supplied) }
         var now: [(Int, Int)] = []
-        func read(_ sig: VCDWriter.Signal, _ src: CycleSource, _ shift: Int) {
-            let (offset, s) = Self.location(src)
+        func read(_ sig: VCDWriter.Signal, _ i: Int, _ shift: Int) {
+            let (offset, s) = locations[i]
             now.append((offset, s + shift))
-            if src == inputs.0 || src == inputs.1 { return }
-            if let w = Self.inObservation(src) { writer.gather(sig, offset: w.offset, shift: w.shift + shift) }
+            if inputIndices.contains(i) { return }
+            if let w = Self.inObservation(offset, s) { writer.gather(sig, offset: w.offset, shift: w.shift + shift) }
         }
-        for s in CycleSource.allCases { if let sig = signal[s.rawValue] { read(sig, s, 0) } }
-        for (n, s) in pc30.enumerated() { if let s { read(s, CycleSource(rawValue: CycleSource.pcF.rawValue + n)!, 2) } }
-        for (sig, src, bit) in bits { read(sig, src, bit) }
+        for i in sources.indices { if let sig = signal[i] { read(sig, i, 0) } }
+        for (sig, i, shift) in slices { read(sig, i, shift) }
         initialPlan = now
-        inputSignal = (signal[inputs.0.rawValue], signal[inputs.1.rawValue])
+        let (i0, i1) = (inputIndices[0], inputIndices[1])
+        inputSignal = (signal[i0], signal[i1])
         // an input outside the observation is the external break
-        let in0 = Self.inObservation(inputs.0), in1 = Self.inObservation(inputs.1)
+        let in0 = Self.inObservation(locations[i0].0, locations[i0].1), in1 = Self.inObservation(locations[i1].0, locations[i1].1)
         inputOffset = (in0?.offset, in1?.offset)
         inputShift = (in0?.shift ?? 0, in1?.shift ?? 0)
-        clock = signal[CycleSource.clk.rawValue]
-        scratch = .allocate(byteCount: Self.side(.count), alignment: 16)
-        scratch.initializeMemory(as: UInt8.self, repeating: 0, count: Self.side(.count))
-        let word = { (w: Side, v: UInt64) in self.scratch.storeBytes(of: v, toByteOffset: Self.side(w), as: UInt64.self) }
-        word(.iWait, UInt64(bench.instructionWaitStates))
-        word(.dWait, UInt64(bench.dataWaitStates))
-        word(.iErrEn, bench.instructionErrorWindow != nil ? 1 : 0)
-        word(.iErrLo, UInt64(bench.instructionErrorWindow?.lowerBound ?? 0))
-        word(.iErrHi, UInt64(bench.instructionErrorWindow?.upperBound ?? 0))
-        word(.dErrEn, bench.dataErrorWindow != nil ? 1 : 0)
-        word(.dErrLo, UInt64(bench.dataErrorWindow?.lowerBound ?? 0))
-        word(.dErrHi, UInt64(bench.dataErrorWindow?.upperBound ?? 0))
-        word(.sdramLatency, sdramLatency)
+        clock = sources.firstIndex { $0.vcd == .clock }.flatMap { signal[$0] }
+        let size = Self.side(Side.supplied.rawValue + supplied.count)
+        scratch = .allocate(byteCount: size, alignment: 16)
+        scratch.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+        for (port, slot) in supplied {
+            let v = Self.suppliedValue(port, bench: bench, sdramLatency: sdramLatency)
+            scratch.storeBytes(of: v, toByteOffset: Self.side(Side.supplied.rawValue + slot), as: UInt64.self)
+        }
+    }
+
+    /// The port of the external break input (the machine's `extBreak`, set
+    /// on this object between cycles).
+    private static let extBreakPort = "ext_break"
+
+    /// A constant input of the top the observation does not carry, by port
+    /// name: the test bench's configuration, the SoC's SDRAM latency.
+    private static func suppliedValue(_ port: String, bench: BenchConfig, sdramLatency: UInt64) -> UInt64 {
+        switch port {
+        case "i_wait": UInt64(bench.instructionWaitStates)
+        case "d_wait": UInt64(bench.dataWaitStates)
+        case "i_err_en": bench.instructionErrorWindow != nil ? 1 : 0
+        case "i_err_lo": UInt64(bench.instructionErrorWindow?.lowerBound ?? 0)
+        case "i_err_hi": UInt64(bench.instructionErrorWindow?.upperBound ?? 0)
+        case "d_err_en": bench.dataErrorWindow != nil ? 1 : 0
+        case "d_err_lo": UInt64(bench.dataErrorWindow?.lowerBound ?? 0)
+        case "d_err_hi": UInt64(bench.dataErrorWindow?.upperBound ?? 0)
+        case "sdram_latency": sdramLatency
+        default: preconditionFailure("no value for the supplied input \(port)")
+        }
     }
 
     /// Time (ps) at which cycle k's values appear.
@@ -306,57 +249,42 @@ public final class CycleVCD {
     private var origin: UInt64 { options.resetCycles * options.clockPeriodPs }
 
     /// The words after the observation in `scratch`: what the observation
-    /// does not carry (constant inputs, the clock, the external break);
-    /// `zero` for ports tied to 0.
+    /// does not carry (`zero` for ports tied to 0, the clock, the external
+    /// break, then the constant inputs, one word each).
     private enum Side: Int {
-        case zero, clk, extBreak
-        case iWait, dWait, iErrEn, iErrLo, iErrHi, dErrEn, dErrLo, dErrHi, sdramLatency
-        case count
+        case zero, clk, extBreak, supplied
     }
 
-    /// The byte offset of a side word in `scratch` (`.count`: the size of
-    /// `scratch`, 8 bytes readable past every offset).
-    private static func side(_ w: Side) -> Int {
-        (MemoryLayout<CycleObservation>.size + 7) / 8 * 8 + 8 * w.rawValue
+    /// The byte offset of side word `n` in `scratch` (8 bytes readable past
+    /// every offset).
+    private static func side(_ n: Int) -> Int {
+        (MemoryLayout<CycleObservation>.size + 7) / 8 * 8 + 8 * n
     }
+    private static func side(_ w: Side) -> Int { side(w.rawValue) }
 
     /// Where a source's value is in `scratch`: byte offset and right shift
     /// (the observation's fields are read 8 bytes at a time, little-endian,
-    /// and masked to the signal's width by the writer).
-    private static func location(_ s: CycleSource) -> (Int, Int) {
-        let sides: [CycleSource: Side] = [
-            .clk: .clk, .rst: .zero, .iBte: .zero, .dBte: .zero, .extBreak: .extBreak, .sdramLatency: .sdramLatency,
-            .iWait: .iWait, .dWait: .dWait, .iErrEn: .iErrEn, .iErrLo: .iErrLo, .iErrHi: .iErrHi,
-            .dErrEn: .dErrEn, .dErrLo: .dErrLo, .dErrHi: .dErrHi,
-        ]
-        if let w = sides[s] { return (side(w), 0) }
-        let tdev: [CycleSource: UInt8] = [
-            .tdevEnd: TestDeviceBits.end, .tdevResult: TestDeviceBits.result,
-            .tdevName: TestDeviceBits.name, .tdevChar: TestDeviceBits.character,
-        ]
-        if let bit = tdev[s] { return (MemoryLayout<CycleObservation>.offset(of: \.tdev)!, bit.trailingZeroBitCount) }
-        let fields: [CycleSource: PartialKeyPath<CycleObservation>] = [
-            .irq: \.interrupt,
-            .iAdr: \.ibus.adr, .iDatW: \.ibus.datW, .iDatR: \.ibus.datR, .iSel: \.ibus.sel, .iCti: \.ibus.cti,
-            .iCyc: \.ibus.cyc, .iStb: \.ibus.cyc, .iWe: \.ibus.we, .iAck: \.ibus.ack, .iErr: \.ibus.err,
-            .dAdr: \.dbus.adr, .dDatW: \.dbus.datW, .dDatR: \.dbus.datR, .dSel: \.dbus.sel, .dCti: \.dbus.cti,
-            .dCyc: \.dbus.cyc, .dStb: \.dbus.cyc, .dWe: \.dbus.we, .dAck: \.dbus.ack, .dErr: \.dbus.err,
-            .pcF: \.pcF, .pcD: \.pcD, .pcX: \.pcX, .pcM: \.pcM, .pcW: \.pcW,
-            .valid: \.valid, .stall: \.stall, .kill: \.kill, .retire: \.retire, .insnW: \.insnW,
-            .rfWe: \.rfWe, .rfIdx: \.rfIdx, .rfData: \.rfData, .excW: \.excW, .eidW: \.eidW,
-            .ie: \.ie, .eie: \.eie, .bie: \.bie, .ip: \.ip, .im: \.im, .cc: \.cc, .tdevData: \.tdevData,
-            .socRst: \.reset, .gpioIn: \.gpioIn, .gpioOut: \.gpioOut,
-            .uartTxWr: \.uartTxWr, .uartTxData: \.uartTxData, .uartThre: \.uartThre,
-        ]
-        return (MemoryLayout<CycleObservation>.offset(of: fields[s]!)!, 0)
+    /// and masked to the signal's width by the writer). `supplied`: the
+    /// constant inputs' words after `Side.supplied`.
+    private static func location(_ s: ObservedSignal, supplied: [String: Int]) -> (Int, Int) {
+        func field(_ path: String) -> Int {
+            MemoryLayout<CycleObservation>.offset(of: CycleObservation.fieldKeyPaths[path]!)!
+        }
+        switch s.vcd {
+        case .clock: return (side(Side.clk), 0)
+        case .zero, .absent: return (side(Side.zero), 0)
+        case .supplied: return s.port == extBreakPort ? (side(Side.extBreak), 0) : (side(Side.supplied.rawValue + supplied[s.port]!), 0)
+        case .field: return (field(s.field!.swift!), 0)
+        case .same(let path): return (field(path), 0)
+        case .bit(let packed, let n): return (field(packed), n)
+        }
     }
 
-    /// Where a source's value is in an observation itself (nil: a side
-    /// word): 8 bytes inside it (a batch's last element has nothing after
-    /// it, so a field near the end is read with the bytes before it) and
-    /// the right shift.
-    private static func inObservation(_ s: CycleSource) -> (offset: Int, shift: Int)? {
-        let (offset, shift) = location(s)
+    /// Where a value at (offset, shift) of `scratch` is in an observation
+    /// itself (nil: a side word): 8 bytes inside it (a batch's last element
+    /// has nothing after it, so a field near the end is read with the bytes
+    /// before it) and the right shift.
+    private static func inObservation(_ offset: Int, _ shift: Int) -> (offset: Int, shift: Int)? {
         let size = MemoryLayout<CycleObservation>.size
         guard offset < size else { return nil }
         let inside = min(offset, size - 8)
@@ -377,9 +305,7 @@ public final class CycleVCD {
 
     /// The top's inputs among the sources (bench: interrupt lines and
     /// external break; SoC: external break and GPIO pins): driven between
-    /// cycles, they change with the falling clock.
-    private let inputs: (CycleSource, CycleSource)
-    /// Their signals (nil: filtered out) and where their values are in an
+    /// cycles, they change with the falling clock. Their signals (nil: filtered out) and where their values are in an
     /// observation: byte offset (nil: the external break) and right shift.
     private let inputSignal: (VCDWriter.Signal?, VCDWriter.Signal?)
     private let inputOffset: (Int?, Int?)

@@ -1,74 +1,7 @@
 import LM32
 
-/// What the cycle model shows in one clock cycle. The fields and their
-/// meaning follow the RTL bridge's observation record (`socsim_rtl_obs_t` in
-/// RTL/bridge/bridge.h) so that a conformance checker can compare the two
-/// field by field: "cycle k" is the clock period after the k-th rising edge
-/// since reset was released, and every field holds the value the rising edge
-/// ending cycle k acts on (e.g. `ack` = the beat completes at that edge,
-/// `retire` = the instruction in W writes the register file there).
-public struct CycleObservation: Equatable, Sendable {
-    /// One Wishbone master port in one cycle.
-    public struct Wishbone: Equatable, Sendable {
-        public var adr: UInt32 = 0
-        /// DAT_O (master to slave).
-        public var datW: UInt32 = 0
-        /// DAT_I (slave to master): the RAM word at adr[15:2].
-        public var datR: UInt32 = 0
-        public var sel: UInt8 = 0
-        public var cti: UInt8 = 0
-        public var cyc = false
-        public var we = false
-        public var ack = false
-        public var err = false
-        public init() {}
-    }
-
-    public var cycle: UInt64 = 0
-    public var pcF: UInt32 = 0, pcD: UInt32 = 0, pcX: UInt32 = 0, pcM: UInt32 = 0, pcW: UInt32 = 0
-    /// The instruction word in W (follows pc_w).
-    public var insnW: UInt32 = 0
-    public var rfWe = false
-    public var rfIdx: UInt8 = 0
-    public var rfData: UInt32 = 0
-    public var ip: UInt32 = 0
-    public var im: UInt32 = 0
-    public var cc: UInt32 = 0
-    public var interrupt: UInt32 = 0
-    public var ibus = Wishbone()
-    public var dbus = Wishbone()
-    /// valid_f..valid_w in bits 0..4.
-    public var valid: UInt8 = 0
-    /// stall_a..stall_m in bits 0..4.
-    public var stall: UInt8 = 0
-    /// kill_f..kill_w in bits 0..4.
-    public var kill: UInt8 = 0
-    /// valid_w & ~kill_w.
-    public var retire = false
-    /// Exception taken by the instruction in W: bit 0 non-debug, bit 1 debug.
-    public var excW: UInt8 = 0
-    /// Its exception ID (the shadow pipeline's eid_w, 3 bits).
-    public var eidW: UInt8 = 0
-    public var ie = false, eie = false, bie = false
-    /// Test-device events (bit 0 end, 1 result, 2 name, 3 character).
-    public var tdev: UInt8 = 0
-    public var tdevData: UInt32 = 0
-    /// The SoC reset is high in this cycle (the cycle after a system-reset
-    /// write, docs/soc.md cycle contract; never on the test bench).
-    public var reset = false
-    /// The milkymist SoC's pins (socsim_soc_top's ports; 0 on the test
-    /// bench, as the bridge reports them there): the GPIO inputs and
-    /// outputs, an RXTX write presented to the UART in this cycle (the byte's
-    /// stamp) with `uartTxData` the granted master's DAT_O[7:0] (as the RTL's
-    /// uart_tx_data, in every cycle), and STAT.THRE.
-    public var gpioIn: UInt8 = 0
-    public var gpioOut: UInt8 = 0
-    public var uartTxWr = false
-    public var uartTxData: UInt8 = 0
-    public var uartThre = false
-
-    public init() {}
-}
+// `CycleObservation`, what the cycle model shows in one clock cycle, is
+// generated from the observation schema: Observation+Schema.swift.
 
 /// A retired instruction with its architectural effects, in the functional
 /// core's vocabulary (`Effect`), so that the two models' traces compare.

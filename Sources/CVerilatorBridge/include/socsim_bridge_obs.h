@@ -1,0 +1,1 @@
+../../../RTL/bridge/socsim_bridge_obs.h
