@@ -52,8 +52,8 @@ extension Run {
         let soc: SoCDescription
         do { soc = try .milkymist(sdramLatency: options.sdramLatency) } catch { throw InputError(error.description) }
         let image = try buildImage(soc)
-        // The SoC's own CPU unless --profile names another one.
-        let config = profile == CoreConfig.testbenchCache.name ? soc.cpu : CoreConfig.profile(named: profile)!
+        // The SoC's own CPU unless --profile names one (validated).
+        let config = profile.flatMap(CoreConfig.profile(named:)) ?? soc.cpu
         if waves.rtl { return try runMilkymistRTL(image: image, sdramLatency: options.sdramLatency) }
         if waves.cycle || waves.vcd != nil { return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency) }
         let machine = MilkymistMachine(soc: soc, config: config)
@@ -131,7 +131,7 @@ extension Run {
     /// VCDs (`--vcd`: Verilator's own) end alike. UART bytes go to standard output.
     func runMilkymistRTL(image: ProgramImage, sdramLatency: Int) throws {
         if trace != nil { throw ValidationError("--trace is for the functional core") }
-        if profile != CoreConfig.testbenchCache.name && profile != CoreConfig.milkymist.name {
+        if let profile, profile != CoreConfig.milkymist.name {
             throw ValidationError("the RTL SoC has the milkymist CPU (no --profile \(profile))")
         }
         guard sdramLatency <= 255 else { throw ValidationError("--sdram-latency must be at most 255 for the RTL") }

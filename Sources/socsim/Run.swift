@@ -88,8 +88,11 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Write the instruction trace (docs/trace-format.md) to this file.", valueName: "file"))
     var trace: String?
 
-    @Option(help: "CPU profile: testbench-cache, testbench-nocache or milkymist.")
-    var profile: String = CoreConfig.testbenchCache.name
+    @Option(help: "CPU profile: testbench-cache, testbench-nocache or milkymist (default: testbench-cache on the test bench, the SoC's own CPU on the SoC).")
+    var profile: String?
+
+    /// The CPU on the test bench: --profile, else testbench-cache.
+    var benchConfig: CoreConfig { profile.flatMap(CoreConfig.profile(named:)) ?? .testbenchCache }
 
     @Flag(help: "Print host time and simulation speed to standard error (for benchmarks).")
     var stats = false
@@ -106,7 +109,7 @@ struct Run: ParsableCommand {
         if socOptions.usesMilkymist(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel) && waves.waitStates != 0 {
             throw ValidationError("--wait-states is for the test bench (the milkymist SoC's beats take their regions' cycles)")
         }
-        guard CoreConfig.profile(named: profile) != nil else {
+        if let profile, CoreConfig.profile(named: profile) == nil {
             throw ValidationError("unknown profile '\(profile)' (known: \(CoreConfig.profiles.map(\.name).joined(separator: ", ")))")
         }
         let kinds = Set(program.map { ProgramKind(path: $0) })
@@ -126,12 +129,12 @@ struct Run: ParsableCommand {
         let image = try loadProgram()
         if waves.usesCycleModel {
             try whileWatchingSIGINT { interrupted in
-                try waves.run(image: image, profile: CoreConfig.profile(named: profile)!, maxCycles: maxCycles,
+                try waves.run(image: image, profile: benchConfig, maxCycles: maxCycles,
                               trace: trace, stats: stats, interrupted: interrupted)
             }
             return
         }
-        let machine = TestbenchMachine(config: CoreConfig.profile(named: profile)!)
+        let machine = TestbenchMachine(config: benchConfig)
         machine.load(image)
 
         let traceFile = try attachTrace(to: machine.core, image: image)

@@ -125,6 +125,23 @@ struct CLI {
         #expect(try CLI.run(["run", "--soc", "milkymist", "--rtl", "--cycle"]).status == 2)
     }
 
+    @Test func anExplicitProfileOnTheSoCIsTheCPU() throws {
+        // without --profile the SoC runs its own CPU (milkymist); any profile
+        // given, testbench-cache too, replaces it (the VCD's $version names it)
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (args, name) in [([], "milkymist"), (["--profile", "testbench-cache"], "testbench-cache"),
+                             (["--profile", "testbench-nocache"], "testbench-nocache")] {
+            let vcd = dir.appendingPathComponent("\(name).vcd").path
+            let r = try CLI.run(["run", "--soc", "milkymist", "--vcd", vcd, "--vcd-to", "0", "--max-cycles", "100"] + args)
+            #expect(r.status == 3, "stderr: \(r.stderr)")
+            let text = try String(contentsOfFile: vcd, encoding: .utf8)
+            #expect(text.contains("profile \(name), top socsim_soc_top"), "\(args)")
+        }
+        // the verilated SoC has the milkymist CPU only
+        #expect(try CLI.run(["run", "--soc", "milkymist", "--rtl", "--profile", "testbench-cache"]).status == 2)
+    }
+
     @Test func mapAndHeader() throws {
         let map = try CLI.run(["map"])
         #expect(map.status == 0)
