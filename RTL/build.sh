@@ -114,7 +114,7 @@ build_profile() {
     local stamp
     stamp="$( {
         echo "$VERILATOR_VERSION"
-        cat "$HERE/build.sh" "${sources[@]}" "$HERE"/common/*.vh "$HERE/bridge/bridge.h" "$HERE/bridge/bridge.cpp" \
+        cat "$HERE/build.sh" "${sources[@]}" "$HERE"/common/*.vh "$HERE"/soc/*.vh "$HERE/bridge/bridge.h" "$HERE/bridge/bridge.cpp" \
             "$HERE/bridge/socsim_bridge_obs.h" "$HERE/bridge/socsim_fill_obs.inc" \
             "$HERE/bridge/vl_printf.h" "$HERE/bench/driver.cpp" "$cfgdir/lm32_config.v.new"
         cat "$LM32_RTL"/*.v
@@ -138,7 +138,7 @@ build_profile() {
     # and every uninitialised register is 0, deterministically (see docs/rtl.md).
     verilator --cc --exe --build -j "$JOBS" --trace \
         --top-module "$top" --prefix Vsocsim --Mdir "$obj" \
-        -I"$cfgdir" -I"$HERE/common" -I"$LM32_RTL" -y "$LM32_RTL" \
+        -I"$cfgdir" -I"$HERE/common" -I"$HERE/soc" -I"$LM32_RTL" -y "$LM32_RTL" \
         --x-assign 0 --x-initial unique --timescale 1ps/1ps \
         -Wno-fatal -Wno-lint -Wno-style \
         -CFLAGS "-fPIC -fvisibility=hidden -I$HERE/bridge -include $HERE/bridge/vl_printf.h -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL $soc_flag -DSOCSIM_PROFILE=\\\"$profile\\\" -DSOCSIM_FEATURES=$features" \

@@ -6,10 +6,11 @@
 //
 // Contents:
 //   * lm32_top (the LM32 of pythondata-cpu-lm32 0.0.post199), profile milkymist
-//   * one shared Wishbone bus, fixed-priority arbiter: master 0 = D bus,
-//     master 1 = I bus; the owner of the previous cycle keeps the bus while it
-//     holds CYC, else the lowest-numbered master asserting CYC gets it in the
-//     same cycle
+//   * one shared Wishbone bus, fixed-priority arbiter over the masters of
+//     SoCDescription.masters (master 0 = D bus, master 1 = I bus; generated
+//     into socsim_soc_arbiter.vh): the owner of the previous cycle keeps the
+//     bus while it holds CYC, else the lowest-numbered master asserting CYC
+//     gets it in the same cycle
 //   * a beat is acknowledged in the N-th consecutive granted cycle with
 //     CYC & STB (counted from the grant or from the cycle after the previous
 //     ACK); N by region of the address with bit 31 ignored:
@@ -72,21 +73,9 @@ assign soc_rst = rst | sys_rst_q;
 `include "socsim_cpu.vh"
 
 // ---------------------------------------------------------------- arbiter
-// owner_q: the master granted during the previous cycle (owner_v: any).
-reg owner_v, owner_q;          // owner_q: 0 = D bus, 1 = I bus
-wire keep  = owner_v & (owner_q ? i_cyc : d_cyc);
-wire gnt_v = keep | d_cyc | i_cyc;
-wire gnt   = keep ? owner_q : ~d_cyc;   // 0 = D bus, 1 = I bus (when gnt_v)
-wire gnt_d = gnt_v & ~gnt;
-wire gnt_i = gnt_v &  gnt;
-
-// the granted master's beat
-wire [31:0] m_adr   = gnt ? i_adr   : d_adr;
-wire [31:0] m_dat_w = gnt ? i_dat_w : d_dat_w;
-wire [3:0]  m_sel   = gnt ? i_sel   : d_sel;
-wire        m_we    = gnt ? i_we    : d_we;
-// No beat is answered while the SoC reset is high (ACK = ERR = 0, nothing lands).
-wire        m_req   = gnt_v & ~soc_rst & (gnt ? (i_cyc & i_stb) : (d_cyc & d_stb));
+// owner_v/owner_q, gnt, gnt_<master>, and the granted master's m_adr, m_dat_w,
+// m_sel, m_we, m_req: generated from the SoC description's master list.
+`include "socsim_soc_arbiter.vh"
 
 // ---------------------------------------------------------------- decoding (bit 31 ignored)
 wire sel_bram  = (m_adr[30:16] == 15'h0000);
@@ -105,7 +94,7 @@ wire b_err = done & ~mapped;
 always @(posedge clk) begin
     if (soc_rst) begin
         owner_v <= 1'b0;
-        owner_q <= 1'b0;
+        owner_q <= 0;
         cnt     <= 8'd0;
     end else begin
         owner_v <= gnt_v;
@@ -160,12 +149,7 @@ end
 wire [31:0] b_dat_r = sel_bram ? bram_q : sel_sdram ? sdram_q : csr_q;
 
 // ---------------------------------------------------------------- to the masters
-assign d_ack   = gnt_d & b_ack;
-assign d_err   = gnt_d & b_err;
-assign i_ack   = gnt_i & b_ack;
-assign i_err   = gnt_i & b_err;
-assign d_dat_r = d_ack ? b_dat_r : 32'd0;
-assign i_dat_r = i_ack ? b_dat_r : 32'd0;
+`include "socsim_soc_responses.vh"
 
 // ---------------------------------------------------------------- devices
 wire uart_irq, gpio_irq, timer0_irq, timer1_irq, reset_request;

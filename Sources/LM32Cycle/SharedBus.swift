@@ -1,4 +1,5 @@
 import LM32
+import SimBus
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,6 +23,12 @@ public struct SharedBusMemory: Sendable, Equatable {
     }
 }
 
+/// A master of the shared bus that the cycle model drives: one of the CPU's
+/// Wishbone ports.
+public enum SharedBusMaster: Sendable, Equatable {
+    case cpuData, cpuInstruction
+}
+
 /// The slaves of a shared Wishbone bus (docs/soc.md, "Cycle contract"):
 /// memories, one CSR window whose beats go to the devices (a read samples
 /// the device during the beat's 2nd cycle, a write is presented during its
@@ -34,9 +41,16 @@ public struct SharedBusMap: Sendable, Equatable {
     public var csrReadCycles: Int
     /// CYC cycles of a CSR write (ACK in the last, when the device sees the write).
     public var csrWriteCycles: Int
-    public init(memories: [SharedBusMemory], csrBase: UInt32, csrSize: UInt32, csrReadCycles: Int, csrWriteCycles: Int) {
+    /// The masters in arbitration order (0 = highest priority): the CPU's
+    /// two ports, each once.
+    public var masters: [SharedBusMaster]
+    public init(memories: [SharedBusMemory], csrBase: UInt32, csrSize: UInt32, csrReadCycles: Int, csrWriteCycles: Int,
+                masters: [SharedBusMaster] = [.cpuData, .cpuInstruction]) {
         precondition(csrReadCycles >= 2, "a CSR read samples the device in its 2nd cycle")
         precondition(csrWriteCycles >= 1)
+        precondition(masters.count == 2 && Set(masters.map { $0 == .cpuData }).count == 2,
+                     "the masters are the CPU's data and instruction ports")
+        self.masters = masters
         self.memories = memories; self.csrBase = csrBase; self.csrSize = csrSize
         self.csrReadCycles = csrReadCycles; self.csrWriteCycles = csrWriteCycles
     }
@@ -75,8 +89,9 @@ extension CycleDevices {
 }
 
 /// The shared Wishbone bus of the SoC as the cycle model's bus (docs/soc.md,
-/// "Cycle contract"): the LM32's data port (master 0) and instruction port
-/// (master 1) behind a combinational fixed-priority arbiter, per-beat slave
+/// "Cycle contract"): the LM32's data and instruction ports behind a
+/// combinational fixed-priority arbiter (`FixedPriorityArbiter`, the masters
+/// in the map's order), per-beat slave
 /// timing by region, lazily advanced devices, system reset, and the halt
 /// condition of the functional machine (`bi .` retiring with IE = 0 while the
 /// devices are idle).
@@ -96,8 +111,10 @@ struct SharedBus: CycleBus {
     let csrBase: UInt32, csrSize: UInt32, csrReadCycles: Int, csrWriteCycles: Int
     private(set) var devices: Devices
 
-    /// The master granted during the previous cycle (-1 none, 0 data, 1 instruction).
-    var owner: Int8 = -1
+    /// Holds the master granted during the previous cycle.
+    var arbiter: FixedPriorityArbiter
+    /// The data port's master number, and each port's request bit.
+    let dataMaster: Int, dBit: UInt32, iBit: UInt32
     /// Cycles the current beat of `owner` has been granted, minus one.
     var beatCycle = 0
     /// The previous cycle ended a beat (ACK or ERR).
@@ -127,6 +144,10 @@ struct SharedBus: CycleBus {
         csrBase = map.csrBase; csrSize = map.csrSize
         csrReadCycles = map.csrReadCycles; csrWriteCycles = map.csrWriteCycles
         self.devices = Devices(object: devices)
+        arbiter = FixedPriorityArbiter(count: map.masters.count)
+        dataMaster = map.masters.firstIndex(of: .cpuData)!
+        dBit = 1 << UInt32(dataMaster)
+        iBit = 1 << UInt32(map.masters.firstIndex(of: .cpuInstruction)!)
     }
 
     /// The answer and, when `commit`, what lands at the edge (memory and CSR
@@ -141,26 +162,21 @@ struct SharedBus: CycleBus {
             wakeAt = wakeEveryCycle ? cycle + 1 : max(w.until, cycle + 1)
         }
         o.interrupts = lines
-        // The RTL's gnt: the owner keeps the bus while it holds CYC, else the
-        // data port when it asks (also computed while in reset).
-        grantD = r.dCyc && !(owner == 1 && r.iCyc)
+        let requests = (r.dCyc ? dBit : 0) | (r.iCyc ? iBit : 0)
+        // The RTL's gnt (also computed while in reset).
+        grantD = arbiter.grant(requests: requests) == dataMaster
         if cycle == resetCycle {
             // The interconnect is in reset: no beat completes.
             resetHigh = true
-            owner = -1; beatEnded = false
+            arbiter.release(); beatEnded = false
             return o
         }
-        // Arbitration: the owner keeps the bus while it holds CYC; a free bus
-        // goes to the lowest-numbered requester in the same cycle.
-        let g: Int8
-        if (owner == 0 && r.dCyc) || (owner == 1 && r.iCyc) { g = owner }
-        else if r.dCyc { g = 0 }
-        else if r.iCyc { g = 1 }
-        else { owner = -1; beatEnded = false; return o }
-        beatCycle = (g == owner && !beatEnded) ? beatCycle + 1 : 0
-        owner = g
-        let adr = g == 0 ? r.dAdr : r.iAdr
-        let we = g == 0 && r.dWe
+        let previous = arbiter.owner
+        guard let g = arbiter.arbitrate(requests: requests) else { beatEnded = false; return o }
+        beatCycle = (g == previous && !beatEnded) ? beatCycle + 1 : 0
+        let data = g == dataMaster
+        let adr = data ? r.dAdr : r.iAdr
+        let we = data && r.dWe
         let a = adr & 0x7FFF_FFFF
         var ack = false, err = false, dat: UInt32 = 0
         var decoded = false
@@ -204,7 +220,7 @@ struct SharedBus: CycleBus {
             }
         }
         beatEnded = ack || err
-        if g == 0 { o.dAck = ack; o.dErr = err; o.dDat = dat } else { o.iAck = ack; o.iErr = err; o.iDat = dat }
+        if data { o.dAck = ack; o.dErr = err; o.dDat = dat } else { o.iAck = ack; o.iErr = err; o.iDat = dat }
         return o
     }
 
@@ -232,13 +248,13 @@ struct SharedBus: CycleBus {
         let next = resetCycle + 1
         resetHigh = false
         resetCycle = .max
-        owner = -1; beatCycle = 0; beatEnded = false; csrSample = 0
+        arbiter.release(); beatCycle = 0; beatEnded = false; csrSample = 0
         devices.object.reset(at: next)
         wakeAt = next
     }
 
     mutating func reset() {
-        owner = -1; beatCycle = 0; beatEnded = false; csrSample = 0
+        arbiter.release(); beatCycle = 0; beatEnded = false; csrSample = 0
         lines = 0; wakeAt = 0; resetCycle = .max; resetHigh = false; halted = false
         devices.object.reset(at: 0)
     }

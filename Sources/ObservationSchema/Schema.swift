@@ -10,7 +10,7 @@
 //     (Sources/Conformance/Observation+Schema.swift),
 //   * the model VCD's names, widths, aliases and sources (CycleWaves reads
 //     `signals` when a VCD is declared).
-// The generated files are committed; `socsim generate-observation` rewrites
+// The generated files are committed; `socsim generate` rewrites
 // them and a test fails when one is stale.
 
 /// The RTL tops a signal belongs to.

@@ -160,8 +160,16 @@ public final class MilkymistCycleMachine {
                                             readCycles: r.timing.readCycles, writeCycles: r.timing.writeCycles))
         }
         guard let csr = soc.region(.csr) else { preconditionFailure("the SoC description has no CSR region") }
+        let masters: [SharedBusMaster] = soc.masters.map { m in
+            switch m.name {
+            case SoCDescription.cpuMasters[0].name: return .cpuData
+            case SoCDescription.cpuMasters[1].name: return .cpuInstruction
+            default: preconditionFailure("no cycle model of the bus master \(m.name)")
+            }
+        }
         let map = SharedBusMap(memories: memories, csrBase: csr.base, csrSize: csr.size,
-                               csrReadCycles: csr.timing.readCycles, csrWriteCycles: csr.timing.writeCycles)
+                               csrReadCycles: csr.timing.readCycles, csrWriteCycles: csr.timing.writeCycles,
+                               masters: masters)
         devices = MilkymistCycleDevices(soc: soc)
         machine = SharedBusMachine(config: config ?? soc.cpu, map: map, devices: devices)
     }

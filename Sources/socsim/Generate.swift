@@ -1,15 +1,25 @@
 import ArgumentParser
 import Foundation
 import ObservationSchema
+import SoC
 
-/// Writes the files derived from the observation schema (docs/observation.md).
-/// Hidden: a development tool, run from the repository root after editing
-/// Sources/ObservationSchema/Schema.swift.
-struct GenerateObservation: ParsableCommand {
+/// Writes the generated files: those derived from the observation schema
+/// (docs/observation.md) and the RTL interconnect derived from the SoC
+/// description's masters. Hidden: a development tool, run from the
+/// repository root after editing Sources/ObservationSchema/Schema.swift or
+/// the masters of Sources/SoC/Milkymist/Description.swift.
+struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "generate-observation",
-        abstract: "Regenerate the files derived from the observation schema.",
+        commandName: "generate",
+        abstract: "Regenerate the files derived from the observation schema and the SoC description.",
         shouldDisplay: false)
+
+    /// Every generated file (path from the repository root, text).
+    static func files() throws -> [(path: String, text: String)] {
+        let soc: SoCDescription
+        do { soc = try .milkymist() } catch { throw InputError(error.description) }
+        return ObservationSchema.generatedFiles().map { ($0.path, $0.text) } + soc.interconnectVerilog()
+    }
 
     @Option(help: "The repository root.")
     var root: String = "."
@@ -19,7 +29,7 @@ struct GenerateObservation: ParsableCommand {
 
     func run() throws {
         var stale: [String] = []
-        for f in ObservationSchema.generatedFiles() {
+        for f in try Self.files() {
             let url = URL(fileURLWithPath: root).appendingPathComponent(f.path)
             let old = try? String(contentsOf: url, encoding: .utf8)
             guard old != f.text else { continue }

@@ -3,7 +3,7 @@ import Testing
 @testable import ObservationSchema
 
 /// The files derived from the observation schema are what the generator
-/// makes of it now (run `socsim generate-observation` after editing
+/// makes of it now (run `socsim generate` after editing
 /// Sources/ObservationSchema/Schema.swift), and the schema agrees with the
 /// RTL tops it describes.
 @Suite struct GeneratedFilesTests {
@@ -13,7 +13,7 @@ import Testing
     func generatedFileIsCurrent(_ path: String) throws {
         let f = try #require(ObservationSchema.generatedFiles().first { $0.path == path })
         let onDisk = try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8)
-        #expect(onDisk == f.text, "\(path) is stale: run `swift run socsim generate-observation`")
+        #expect(onDisk == f.text, "\(path) is stale: run `swift run socsim generate`")
     }
 
     /// Every port the schema gives a top is a port of that top's Verilog

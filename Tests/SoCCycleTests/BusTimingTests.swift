@@ -290,4 +290,30 @@ func runRaw(_ source: String, cycles: UInt64 = 3000, sdramLatency: Int = 8,
         #expect(m.regs[20] == 2)
         #expect(m.halted)
     }
+
+    /// The masters' order in the SoC description is their priority: with
+    /// the instruction port declared first, a free bus requested by both
+    /// ports in one cycle goes to it (the data port's beat waits), and the
+    /// firmware still runs to its halt.
+    @Test(arguments: [false, true])
+    func theDeclaredMasterOrderIsThePriority(instructionFirst: Bool) throws {
+        var soc = try SoCDescription.milkymist()
+        if instructionFirst { soc = try soc.with(masters: soc.masters.reversed()) }
+        let m = MilkymistCycleMachine(soc: soc)
+        m.load(ProgramImage(try Toolchain.firmware(.timer, for: m.soc)))
+        var busy = false            // a port held CYC in the previous cycle
+        var contested = 0, wrong = 0
+        var expected: Bool? = nil   // true: the instruction port's beat ends first
+        m.observer = { o in
+            if expected == nil && !busy && o.ibus.cyc && o.dbus.cyc { contested += 1; expected = instructionFirst }
+            if let e = expected, o.ibus.ack || o.ibus.err || o.dbus.ack || o.dbus.err {
+                if (o.ibus.ack || o.ibus.err) != e { wrong += 1 }
+                expected = nil
+            }
+            busy = o.ibus.cyc || o.dbus.cyc
+        }
+        #expect(m.run(maxCycles: 5_000_000) == .halted)
+        #expect(contested >= 1)
+        #expect(wrong == 0)
+    }
 }

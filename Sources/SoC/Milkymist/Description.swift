@@ -72,6 +72,19 @@ public struct InterruptLine: Hashable, Sendable {
     }
 }
 
+/// A Wishbone master on the shared bus. Its place in
+/// `SoCDescription.masters` is its priority (0 highest) and its number in
+/// the RTL's arbiter; `signal` is the prefix of its ports in the RTL top
+/// (`d` → d_cyc, d_adr, ...).
+public struct BusMaster: Hashable, Sendable {
+    public var name: String
+    public var signal: String
+    public var summary: String
+    public init(_ name: String, signal: String, _ summary: String = "") {
+        self.name = name; self.signal = signal; self.summary = summary
+    }
+}
+
 /// A description the SoC builder rejects.
 public enum SoCDescriptionError: Error, Hashable, Sendable, CustomStringConvertible {
     case emptyRegion(String)
@@ -90,6 +103,8 @@ public enum SoCDescriptionError: Error, Hashable, Sendable, CustomStringConverti
     case duplicateInterrupt(Int, String, String)
     case unknownInterruptSource(line: String, source: String)
     case badClock(hertz: UInt64)
+    /// No master, more than the arbiter takes (32), or a name or port prefix twice.
+    case badMasters(String)
 
     public var description: String {
         func h(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
@@ -110,6 +125,7 @@ public enum SoCDescriptionError: Error, Hashable, Sendable, CustomStringConverti
         case .duplicateInterrupt(let n, let x, let y): return "interrupt line \(n) is used by both \(x) and \(y)"
         case .unknownInterruptSource(let l, let s): return "\(l): source \(s) is not a CSR device of this SoC"
         case .badClock(let hz): return "clock of \(hz) Hz: the period must be a whole number of picoseconds"
+        case .badMasters(let why): return "bus masters: \(why)"
         }
     }
 }
@@ -131,10 +147,20 @@ public struct SoCDescription: Equatable, Sendable {
     public let csrBanks: [CSRBank]
     /// In line order.
     public let interrupts: [InterruptLine]
+    /// The shared bus's masters, highest priority first (a fixed-priority
+    /// arbiter, the grant held while CYC is held: `FixedPriorityArbiter`).
+    public let masters: [BusMaster]
+
+    /// The CPU's two Wishbone ports, the data port first (the SoC's masters
+    /// until the coprocessor and the PCIe DMA join them).
+    public static let cpuMasters = [BusMaster("cpu-d", signal: "d", "LM32 data port"),
+                                    BusMaster("cpu-i", signal: "i", "LM32 instruction port")]
 
     public init(name: String, cpu: CoreConfig = .milkymist, clockHertz: UInt64, regions: [MapEntry], csrBanks: [CSRBank],
-                interrupts: [InterruptLine]) throws(SoCDescriptionError) {
+                interrupts: [InterruptLine], masters: [BusMaster] = cpuMasters) throws(SoCDescriptionError) {
         guard let clock = Clock(name: "sys_clk", hertz: clockHertz) else { throw .badClock(hertz: clockHertz) }
+        guard (1...32).contains(masters.count) else { throw .badMasters("\(masters.count) masters (1...32)") }
+        if let n = masters.map(\.name).duplicate ?? masters.map(\.signal).duplicate { throw .badMasters("\(n) twice") }
         var names = Set<String>()
         for r in regions {
             guard r.size > 0 else { throw .emptyRegion(r.name) }
@@ -179,7 +205,17 @@ public struct SoCDescription: Equatable, Sendable {
         self.regions = sorted
         self.csrBanks = csrBanks.sorted { $0.bank < $1.bank }
         self.interrupts = interrupts.sorted { $0.number < $1.number }
+        self.masters = masters
     }
+
+    /// The same SoC with other bus masters (checked again).
+    public func with(masters: [BusMaster]) throws(SoCDescriptionError) -> SoCDescription {
+        try SoCDescription(name: name, cpu: cpu, clockHertz: clockHertz, regions: regions, csrBanks: csrBanks,
+                           interrupts: interrupts, masters: masters)
+    }
+
+    /// The number of the master named `n` in the arbiter.
+    public func master(named n: String) -> Int? { masters.firstIndex { $0.name == n } }
 
     public func region(named n: String) -> MapEntry? { regions.first { $0.name == n } }
     public func region(_ kind: RegionKind) -> MapEntry? { regions.first { $0.kind == kind } }
@@ -237,5 +273,13 @@ extension SoCDescription {
                 InterruptLine(4, "coprocessor", source: "coprocessor", "reserved: completion"),
                 InterruptLine(5, "pcie", source: "pcie", "reserved: doorbell, DMA done"),
             ])
+    }
+}
+
+extension Array where Element: Hashable {
+    /// An element present twice, if any.
+    var duplicate: Element? {
+        var seen = Set<Element>()
+        return first { !seen.insert($0).inserted }
     }
 }

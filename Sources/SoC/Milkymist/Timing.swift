@@ -65,26 +65,3 @@ extension CSRDevice {
     }
 }
 
-/// A fixed-priority arbiter for several Wishbone masters on one shared bus.
-/// Master 0 has the highest priority. The grant is kept while its owner holds
-/// CYC (no pre-emption inside a cycle or burst); when the bus is free, the
-/// highest-priority requester gets it in the same cycle.
-public struct FixedPriorityArbiter: Sendable, Equatable {
-    /// Master names, highest priority first.
-    public let masters: [String]
-    /// The master owning the bus during the last arbitrated cycle.
-    public private(set) var owner: Int?
-
-    public init(masters: [String]) {
-        precondition(!masters.isEmpty && masters.count <= 32, "1...32 masters")
-        self.masters = masters
-    }
-
-    /// One cycle of arbitration: `requests` bit i = master i asserts CYC.
-    /// Returns the master granted for this cycle.
-    public mutating func arbitrate(requests: UInt32) -> Int? {
-        if let o = owner, requests >> UInt32(o) & 1 != 0 { return o }
-        owner = requests == 0 ? nil : requests.trailingZeroBitCount
-        return owner
-    }
-}
