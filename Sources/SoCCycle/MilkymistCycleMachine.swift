@@ -9,8 +9,10 @@ import SoC
 /// GPIO input pins from a schedule.
 public final class MilkymistCycleDevices: CycleDevices {
     public let soc: SoCDescription
-    public private(set) var uart: UART
-    public private(set) var sysctl: Sysctl
+    /// The CSR devices and their dispatch (shared with the functional machine).
+    private var devices: MilkymistCSRDevices
+    public var uart: UART { devices.uart }
+    public var sysctl: Sysctl { devices.sysctl }
     /// Every byte written to RXTX, stamped with the cycle of the write (its
     /// ACK cycle), across system resets.
     public private(set) var uartStream: [UART.Sent] = []
@@ -18,20 +20,12 @@ public final class MilkymistCycleDevices: CycleDevices {
     public var onUARTByte: ((UART.Sent) -> Void)?
     /// Cycles in which a system reset was high.
     public private(set) var systemResets: [UInt64] = []
-    private let uartBank: Int, sysctlBank: Int
     private var pinSchedule: [(cycle: UInt64, pins: UInt32)] = []
     private var nextPin = 0
 
     public init(soc: SoCDescription) {
-        guard let u = soc.bank(named: "uart"), let sc = soc.bank(named: "sysctl"),
-              let uirq = soc.interrupt(named: "uart"), let girq = soc.interrupt(named: "gpio"),
-              let t0 = soc.interrupt(named: "timer0"), let t1 = soc.interrupt(named: "timer1") else {
-            preconditionFailure("the SoC description lacks a device or line the machine needs")
-        }
         self.soc = soc
-        uartBank = u.bank; sysctlBank = sc.bank
-        uart = UART(line: uirq.number)
-        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: girq.number, timerLines: [t0.number, t1.number])
+        devices = MilkymistCSRDevices(soc: soc)
     }
 
     /// Drive the GPIO input pins with `pins` from cycle `cycle` on (not
@@ -44,12 +38,11 @@ public final class MilkymistCycleDevices: CycleDevices {
 
     private func bring(to c: UInt64) {
         while nextPin < pinSchedule.count, pinSchedule[nextPin].cycle <= c {
-            sysctl.advance(to: pinSchedule[nextPin].cycle)
-            sysctl.gpioPins = pinSchedule[nextPin].pins
+            devices.sysctl.advance(to: pinSchedule[nextPin].cycle)
+            devices.sysctl.gpioPins = pinSchedule[nextPin].pins
             nextPin += 1
         }
-        uart.advance(to: c)
-        sysctl.advance(to: c)
+        devices.advance(to: c)
     }
 
     public func interrupts(at cycle: UInt64) -> (lines: UInt32, until: UInt64) {
@@ -63,48 +56,31 @@ public final class MilkymistCycleDevices: CycleDevices {
 
     public func read(offset: UInt32, at cycle: UInt64) -> UInt32 {
         bring(to: cycle)
-        let (bank, index) = CSRBridge.decode(offset: offset)
-        switch bank {
-        case uartBank: return uart.read(index: index)
-        case sysctlBank: return sysctl.read(index: index)
-        default: return 0           // a bank without a device reads 0
-        }
+        return devices.read(offset: offset)
     }
 
     public func write(offset: UInt32, data: UInt32, sel: UInt8, at cycle: UInt64) -> Bool {
         bring(to: cycle)
         // what the write changes shows from the next cycle on (annotate)
         beforeWrite = (cycle, UInt8(truncatingIfNeeded: sysctl.gpioOutputs), uart.transmitterIdle)
-        let (bank, index) = CSRBridge.decode(offset: offset)
-        switch bank {
-        case uartBank:
-            let n = uart.sent.count
-            uart.write(index: index, value: data)       // SEL ignored: the word as stored
-            if uart.sent.count > n, let s = uart.sent.last {
-                uartStream.append(s)
-                onUARTByte?(s)
-            }
-        case sysctlBank:
-            sysctl.write(index: index, value: data)
-            if sysctl.resetRequested {
-                sysctl.resetRequested = false
-                systemResets.append(cycle + 1)
-                return true
-            }
-        default: break
+        if let s = devices.write(offset: offset, data: data) {
+            uartStream.append(s)
+            onUARTByte?(s)
+        }
+        if devices.sysctl.resetRequested {
+            devices.sysctl.resetRequested = false
+            systemResets.append(cycle + 1)
+            return true
         }
         return false
     }
 
     public func reset(at cycle: UInt64) {
         while nextPin < pinSchedule.count, pinSchedule[nextPin].cycle <= cycle {
-            sysctl.gpioPins = pinSchedule[nextPin].pins
+            devices.sysctl.gpioPins = pinSchedule[nextPin].pins
             nextPin += 1
         }
-        let pins = sysctl.gpioPins
-        uart = UART(line: uart.line, cycle: cycle)
-        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: sysctl.gpioLine, timerLines: sysctl.timerLines, cycle: cycle)
-        sysctl.gpioPins = pins
+        devices.reset(at: cycle)
     }
 
     public func idle(at cycle: UInt64) -> Bool {
@@ -128,10 +104,7 @@ public final class MilkymistCycleDevices: CycleDevices {
             o.gpioOut = UInt8(truncatingIfNeeded: sysctl.gpioOutputs)
             o.uartThre = uart.transmitterIdle
         }
-        if let offset = csrWrite {
-            let (bank, index) = CSRBridge.decode(offset: offset)
-            o.uartTxWr = bank == uartBank && UART.alias(index) == UART.rxtx
-        }
+        if let offset = csrWrite { o.uartTxWr = devices.isUARTData(offset: offset) }
     }
 }
 

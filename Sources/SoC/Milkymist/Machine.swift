@@ -24,47 +24,41 @@ public final class MilkymistBus: LM32Bus {
     public let soc: SoCDescription
     public let bram: WordMemory
     public let sdram: SDRAM
-    public var uart: UART
-    public var sysctl: Sysctl
+    /// The CSR devices and their dispatch.
+    public var devices: MilkymistCSRDevices
+    public var uart: UART {
+        get { devices.uart }
+        set { devices.uart = newValue }
+    }
+    public var sysctl: Sysctl {
+        get { devices.sysctl }
+        set { devices.sysctl = newValue }
+    }
     /// The cycle of the access being made.
     public var cycle: UInt64 = 0
     private let bramRegion: MapEntry, sdramRegion: MapEntry, csrRegion: MapEntry
-    private let uartBank: Int, sysctlBank: Int
 
     public init(soc: SoCDescription) {
         self.soc = soc
-        guard let b = soc.region(.bram), let s = soc.region(.sdram), let c = soc.region(.csr),
-              let u = soc.bank(named: "uart"), let sc = soc.bank(named: "sysctl"),
-              let uirq = soc.interrupt(named: "uart"), let girq = soc.interrupt(named: "gpio"),
-              let t0 = soc.interrupt(named: "timer0"), let t1 = soc.interrupt(named: "timer1") else {
-            preconditionFailure("the SoC description lacks a region, device or line the machine needs")
+        guard let b = soc.region(.bram), let s = soc.region(.sdram), let c = soc.region(.csr) else {
+            preconditionFailure("the SoC description lacks a region the machine needs")
         }
         bramRegion = b; sdramRegion = s; csrRegion = c
-        uartBank = u.bank; sysctlBank = sc.bank
         bram = WordMemory(base: b.base, byteCount: Int(b.size))
         sdram = SDRAM(base: s.base, byteCount: Int(s.size), latency: s.timing.readCycles)
-        uart = UART(line: uirq.number)
-        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: girq.number, timerLines: [t0.number, t1.number])
+        devices = MilkymistCSRDevices(soc: soc)
     }
 
     /// Reset the devices (a sysctl system reset); memories keep their contents.
-    public func resetDevices() {
-        let pins = sysctl.gpioPins
-        uart = UART(line: uart.line, cycle: cycle)
-        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: sysctl.gpioLine, timerLines: sysctl.timerLines, cycle: cycle)
-        sysctl.gpioPins = pins
-    }
+    public func resetDevices() { devices.reset(at: cycle) }
 
     /// Bring both devices to the start of `target` (their internal cycle
     /// numbers follow the bus's from construction on).
-    public func advanceDevices(to target: UInt64) {
-        if uart.cycle < target { uart.advance(to: target) }
-        if sysctl.cycle < target { sysctl.advance(to: target) }
-    }
+    public func advanceDevices(to target: UInt64) { devices.advance(to: target) }
 
-    @inline(__always) private func csrBank(_ a: UInt32) -> (bank: Int, index: Int)? {
-        guard csrRegion.contains(a) else { return nil }
-        return CSRBridge.decode(offset: a - csrRegion.base)
+    /// The offset of `a` in the CSR window, nil outside it.
+    @inline(__always) private func csrOffset(_ a: UInt32) -> UInt32? {
+        csrRegion.contains(a) ? a - csrRegion.base : nil
     }
 
     public func fetch(_ address: UInt32) -> BusResult { read(address, sel: 0b1111) }
@@ -73,13 +67,9 @@ public final class MilkymistBus: LM32Bus {
         let a = address & ~SoCDescription.uncachedAliasBit
         if bramRegion.contains(a) { return .ok(bram.word(at: a)) }
         if sdramRegion.contains(a) { return .ok(sdram.memory.word(at: a)) }
-        if let (bank, index) = csrBank(a) {
+        if let offset = csrOffset(a) {
             advanceDevices(to: cycle)
-            switch bank {
-            case uartBank: return .ok(uart.read(index: index))
-            case sysctlBank: return .ok(sysctl.read(index: index))
-            default: return .ok(0)          // unselected devices drive 0; the bridge still acknowledges
-            }
+            return .ok(devices.read(offset: offset))    // a bank without a device reads 0, acknowledged
         }
         return .error
     }
@@ -88,14 +78,10 @@ public final class MilkymistBus: LM32Bus {
         let a = address & ~SoCDescription.uncachedAliasBit
         if bramRegion.contains(a) { bram.write(at: a, data: data, sel: sel); return true }
         if sdramRegion.contains(a) { sdram.memory.write(at: a, data: data, sel: sel); return true }
-        if let (bank, index) = csrBank(a) {
+        if let offset = csrOffset(a) {
             // Byte selects are ignored: the replicated store data is written as a word.
             advanceDevices(to: cycle)
-            switch bank {
-            case uartBank: uart.write(index: index, value: data)
-            case sysctlBank: sysctl.write(index: index, value: data)
-            default: break
-            }
+            devices.write(offset: offset, data: data)
             return true
         }
         return false

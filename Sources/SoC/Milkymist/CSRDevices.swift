@@ -1,0 +1,74 @@
+/// The milkymist SoC's devices behind the CSR bridge, and the one dispatch
+/// of a CSR access to them by bank (docs/soc.md): shared by the functional
+/// machine's bus (`MilkymistBus`) and the cycle-exact machine's devices
+/// (`SoCCycle.MilkymistCycleDevices`), which differ only in when they bring
+/// the devices to a cycle. Offsets are from the CSR window's base; a bank
+/// without a device reads 0 and ignores writes; SEL is ignored (the word as
+/// stored is written).
+public struct MilkymistCSRDevices {
+    public let soc: SoCDescription
+    public var uart: UART
+    public var sysctl: Sysctl
+    public let uartBank: Int, sysctlBank: Int
+
+    public init(soc: SoCDescription) {
+        guard let u = soc.bank(named: "uart"), let sc = soc.bank(named: "sysctl"),
+              let uirq = soc.interrupt(named: "uart"), let girq = soc.interrupt(named: "gpio"),
+              let t0 = soc.interrupt(named: "timer0"), let t1 = soc.interrupt(named: "timer1") else {
+            preconditionFailure("the SoC description lacks a device or line the machine needs")
+        }
+        self.soc = soc
+        uartBank = u.bank; sysctlBank = sc.bank
+        uart = UART(line: uirq.number)
+        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: girq.number, timerLines: [t0.number, t1.number])
+    }
+
+    /// Bring both devices to the start of `target` (no-op for a past cycle).
+    public mutating func advance(to target: UInt64) {
+        uart.advance(to: target)
+        sysctl.advance(to: target)
+    }
+
+    /// The register at `offset`, read in the devices' current cycle.
+    public mutating func read(offset: UInt32) -> UInt32 {
+        let (bank, index) = CSRBridge.decode(offset: offset)
+        switch bank {
+        case uartBank: return uart.read(index: index)
+        case sysctlBank: return sysctl.read(index: index)
+        default: return 0
+        }
+    }
+
+    /// A write of `data` to the register at `offset` in the devices' current
+    /// cycle. Returns the byte the UART started sending, if it did.
+    @discardableResult
+    public mutating func write(offset: UInt32, data: UInt32) -> UART.Sent? {
+        let (bank, index) = CSRBridge.decode(offset: offset)
+        switch bank {
+        case uartBank:
+            let n = uart.sent.count
+            uart.write(index: index, value: data)
+            return uart.sent.count > n ? uart.sent.last : nil
+        case sysctlBank:
+            sysctl.write(index: index, value: data)
+        default: break
+        }
+        return nil
+    }
+
+    /// Whether a write at `offset` goes to the UART's RXTX register (the
+    /// SoC's uart_tx_wr pin).
+    public func isUARTData(offset: UInt32) -> Bool {
+        let (bank, index) = CSRBridge.decode(offset: offset)
+        return bank == uartBank && UART.alias(index) == UART.rxtx
+    }
+
+    /// The system reset: both devices take their reset values from `cycle`
+    /// on; the GPIO input pins stay as driven.
+    public mutating func reset(at cycle: UInt64) {
+        let pins = sysctl.gpioPins
+        uart = UART(line: uart.line, cycle: cycle)
+        sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: sysctl.gpioLine, timerLines: sysctl.timerLines, cycle: cycle)
+        sysctl.gpioPins = pins
+    }
+}
