@@ -97,63 +97,11 @@ public enum LockStep {
         try rtl.reset()
         if let path = rtlVCD { try rtl.startVCD(path: path) }
 
-        var modelObs = CycleObservation()
-        model.observer = { modelObs = $0 }
-        var comparison = CycleComparison()
-        // one schedule of input changes: (cycle, interrupt lines, ext_break)
-        var changes: [(cycle: UInt64, lines: UInt32?, brk: Bool?)] = stimulus.interrupts.map { ($0.cycle, $0.lines, nil) }
-        for c in stimulus.externalBreaks { changes += [(c, nil, true), (c + 1, nil, false)] }
-        changes.sort { $0.cycle < $1.cycle }
-        var schedule = changes[...]
-        var lines: UInt32 = 0
-        var brk = false
-        var endCycle: UInt64? = nil
-        // With a VCD the RTL steps no further than the model (both files end
-        // at the same edge).
-        let chunk = rtlVCD == nil ? 1024 : 1
-        var buffer = [RTLObservation](repeating: RTLObservation(), count: chunk)
-        var rtlCurrent = try rtl.observe()
-        var k: UInt64 = 0
-        while k < stimulus.maxCycles {
-            // cycles until the next interrupt change
-            var n = UInt64(chunk)
-            if let next = schedule.first { n = min(n, next.cycle > k ? next.cycle - k : 0) }
-            if n == 0, let next = schedule.first {
-                if let l = next.lines { lines = l }
-                if let b = next.brk { brk = b }
-                schedule = schedule.dropFirst()
-                try rtl.updateInputs { $0.interrupt = lines; $0.ext_break = brk ? 1 : 0 }
-                rtlCurrent = try rtl.observe()
-                continue
-            }
-            n = min(n, stimulus.maxCycles - k)
-            let count = Int(n)
-            try buffer.withUnsafeMutableBufferPointer { p in
-                try rtl.stepObserving(into: UnsafeMutableBufferPointer(rebasing: p[0..<count]))
-            }
-            for i in 0..<count {
-                let r = CycleObservation(rtl: rtlCurrent)
-                model.interruptLines = lines
-                model.extBreak = brk
-                model.step()
-                var m = modelObs
-                mutate?(&m)
-                observe?(m)
-                if let d = comparison.check(m, r, cycle: k) {
-                    return LockStepResult(cycles: k, ended: false, retired: comparison.retired, divergence: d, results: model.benchEvents,
-                                          nextObservation: model.peekObservation())
-                }
-                if endCycle == nil && r.tdev & TestDeviceBits.end != 0 { endCycle = k }
-                rtlCurrent = buffer[i]
-                k += 1
-                if let e = endCycle, k > e + stimulus.drainCycles {
-                    return LockStepResult(cycles: k, ended: true, retired: comparison.retired, divergence: nil, results: model.benchEvents,
-                                          nextObservation: model.peekObservation())
-                }
-            }
-        }
-        return LockStepResult(cycles: k, ended: endCycle != nil, retired: comparison.retired, divergence: nil, results: model.benchEvents,
-                                          nextObservation: model.peekObservation())
+        let sides = BenchSides(model: model, rtl: rtl, stimulus: stimulus)
+        let o = try LockStepHarness.run(sides, rtl: rtl, maxCycles: stimulus.maxCycles, lockedVCD: rtlVCD != nil,
+                                        mutate: mutate, observe: observe)
+        return LockStepResult(cycles: o.cycles, ended: o.divergence == nil && o.endSeen, retired: o.retired, divergence: o.divergence,
+                              results: model.benchEvents, nextObservation: model.peekObservation())
     }
 
     /// The first field in which the model's and the RTL's observation of
@@ -172,6 +120,51 @@ public enum LockStep {
                               modelHistory: mh, rtlHistory: rh, modelObservation: m, rtlObservation: r)
         }
         return nil
+    }
+}
+
+/// The test bench's side of a lock-step run: one schedule of interrupt-line
+/// and external-break changes for both sides; the run ends `drainCycles`
+/// after the RTL's test device saw the end write.
+private final class BenchSides: LockStepSides {
+    let model: LM32CycleMachine
+    let rtl: RTLModel
+    let drain: UInt64
+    var schedule: ArraySlice<(cycle: UInt64, lines: UInt32?, brk: Bool?)>
+    var lines: UInt32 = 0
+    var brk = false
+    var modelObs = CycleObservation()
+
+    init(model: LM32CycleMachine, rtl: RTLModel, stimulus: Stimulus) {
+        self.model = model; self.rtl = rtl; drain = stimulus.drainCycles
+        var changes: [(cycle: UInt64, lines: UInt32?, brk: Bool?)] = stimulus.interrupts.map { ($0.cycle, $0.lines, nil) }
+        for c in stimulus.externalBreaks { changes += [(c, nil, true), (c + 1, nil, false)] }
+        changes.sort { $0.cycle < $1.cycle }
+        schedule = changes[...]
+        model.observer = { [unowned self] in modelObs = $0 }
+    }
+
+    var nextChange: UInt64? { schedule.first?.cycle }
+
+    func applyChange() throws {
+        let next = schedule.removeFirst()
+        if let l = next.lines { lines = l }
+        if let b = next.brk { brk = b }
+        let (l, b) = (lines, brk)
+        try rtl.updateInputs { $0.interrupt = l; $0.ext_break = b ? 1 : 0 }
+    }
+
+    func rtlView(_ o: RTLObservation) -> CycleObservation { CycleObservation(rtl: o) }
+
+    func stepModel() -> CycleObservation {
+        model.interruptLines = lines
+        model.extBreak = brk
+        model.step()
+        return modelObs
+    }
+
+    func lastCycle(after k: UInt64, rtl r: CycleObservation) -> UInt64? {
+        r.tdev & TestDeviceBits.end != 0 ? k + drain : nil
     }
 }
 

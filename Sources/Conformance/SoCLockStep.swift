@@ -83,72 +83,66 @@ public enum SoCLockStep {
         try rtl.reset()
         if let path = rtlVCD { try rtl.model.startVCD(path: path) }
 
-        var modelObs = CycleObservation()
-        model.observer = { modelObs = $0 }
-        var comparison = CycleComparison()
-        var schedule = stimulus.gpio.sorted { $0.cycle < $1.cycle }[...]
-        // the model takes the whole pin schedule up front (its devices advance lazily)
+        let sides = SoCSides(model: model, rtl: rtl, stimulus: stimulus)
+        let o = try LockStepHarness.run(sides, rtl: rtl.model, maxCycles: stimulus.maxCycles, lockedVCD: rtlVCD != nil,
+                                        mutate: mutate, observe: observe)
+        rtl.takeUART()
+        var r = SoCLockStepResult(cycles: o.cycles, halted: o.endSeen, retired: o.retired, divergence: o.divergence,
+                                  uartMismatch: nil, gpioMismatch: nil, uart: model.uartStream,
+                                  nextObservation: model.peekObservation())
+        guard o.divergence == nil else { return r }
+        let m = model.uartStream, t = rtl.uart
+        if let i = (0..<max(m.count, t.count)).first(where: { i in
+            i >= m.count || i >= t.count || m[i].cycle != t[i].cycle || m[i].byte != t[i].byte
+        }) {
+            r.uartMismatch = UARTMismatch(index: i, model: i < m.count ? m[i] : nil, rtl: i < t.count ? t[i] : nil)
+        }
+        let gm = model.gpioOutputs, gr = UInt32(o.rtlLast.gpio_out)
+        if gm != gr { r.gpioMismatch = (gm, gr) }
+        return r
+    }
+}
+
+/// The SoC's side of a lock-step run: the GPIO pin schedule (the model takes
+/// it whole up front, its devices advancing lazily; the RTL gets each change
+/// in its cycle); the run ends `drainCycles` after the model's firmware
+/// halted.
+private final class SoCSides: LockStepSides {
+    let model: MilkymistCycleMachine
+    let rtl: RTLSoC
+    let drain: UInt64
+    var schedule: ArraySlice<(cycle: UInt64, pins: UInt32)>
+    /// The GPIO inputs as driven (the bridge does not report them).
+    var pins: UInt8 = 0
+    var modelObs = CycleObservation()
+
+    init(model: MilkymistCycleMachine, rtl: RTLSoC, stimulus: SoCStimulus) {
+        self.model = model; self.rtl = rtl; drain = stimulus.drainCycles
+        schedule = stimulus.gpio.sorted { $0.cycle < $1.cycle }[...]
         for g in schedule { model.drive(gpioPins: g.pins, at: g.cycle) }
-        var haltCycle: UInt64? = nil
-        // With a VCD the RTL steps no further than the model (both files end
-        // at the same edge).
-        let chunk = rtlVCD == nil ? 1024 : 1
-        var buffer = [RTLObservation](repeating: RTLObservation(), count: chunk)
-        var rtlCurrent = try rtl.observe()
-        var k: UInt64 = 0
-        var pins: UInt8 = 0     // the GPIO inputs as driven (the bridge does not report them)
-
-        func finish(_ divergence: Divergence?) throws -> SoCLockStepResult {
-            rtl.takeUART()
-            var r = SoCLockStepResult(cycles: k, halted: haltCycle != nil, retired: comparison.retired, divergence: divergence,
-                                      uartMismatch: nil, gpioMismatch: nil, uart: model.uartStream,
-                                      nextObservation: model.peekObservation())
-            guard divergence == nil else { return r }
-            let m = model.uartStream, t = rtl.uart
-            if let i = (0..<max(m.count, t.count)).first(where: { i in
-                i >= m.count || i >= t.count || m[i].cycle != t[i].cycle || m[i].byte != t[i].byte
-            }) {
-                r.uartMismatch = UARTMismatch(index: i, model: i < m.count ? m[i] : nil, rtl: i < t.count ? t[i] : nil)
-            }
-            let gm = model.gpioOutputs, gr = UInt32(rtlCurrent.gpio_out)
-            if gm != gr { r.gpioMismatch = (gm, gr) }
-            return r
-        }
-
-        while k < stimulus.maxCycles {
-            var n = UInt64(chunk)
-            if let next = schedule.first { n = min(n, next.cycle > k ? next.cycle - k : 0) }
-            if n == 0, let next = schedule.first {
-                schedule = schedule.dropFirst()
-                try rtl.setGPIOInputs(UInt8(truncatingIfNeeded: next.pins))
-                pins = UInt8(truncatingIfNeeded: next.pins)
-                rtlCurrent = try rtl.observe()
-                continue
-            }
-            n = min(n, stimulus.maxCycles - k)
-            if let h = haltCycle { n = min(n, h + stimulus.drainCycles + 1 - k) }
-            let count = Int(n)
-            try buffer.withUnsafeMutableBufferPointer { p in
-                try rtl.model.stepObserving(into: UnsafeMutableBufferPointer(rebasing: p[0..<count]))
-            }
-            for i in 0..<count {
-                var r = CycleObservation(rtl: rtlCurrent)
-                r.gpioIn = pins
-                model.step()
-                var m = modelObs
-                mutate?(&m)
-                observe?(m)
-                if let d = comparison.check(m, r, cycle: k) {
-                    rtlCurrent = buffer[i]
-                    return try finish(d)
-                }
-                rtlCurrent = buffer[i]
-                k += 1
-                if haltCycle == nil && model.halted { haltCycle = k }
-                if let h = haltCycle, k > h + stimulus.drainCycles { return try finish(nil) }
-            }
-        }
-        return try finish(nil)
+        model.observer = { [unowned self] in modelObs = $0 }
     }
 
+    var nextChange: UInt64? { schedule.first?.cycle }
+
+    func applyChange() throws {
+        let next = schedule.removeFirst()
+        pins = UInt8(truncatingIfNeeded: next.pins)
+        try rtl.setGPIOInputs(pins)
+    }
+
+    func rtlView(_ o: RTLObservation) -> CycleObservation {
+        var r = CycleObservation(rtl: o)
+        r.gpioIn = pins
+        return r
+    }
+
+    func stepModel() -> CycleObservation {
+        model.step()
+        return modelObs
+    }
+
+    func lastCycle(after k: UInt64, rtl _: CycleObservation) -> UInt64? {
+        model.halted ? k + 1 + drain : nil
+    }
 }
