@@ -114,7 +114,7 @@ struct SharedBus: CycleBus {
     /// Holds the master granted during the previous cycle.
     var arbiter: FixedPriorityArbiter
     /// The data port's master number, and each port's request bit.
-    let dataMaster: Int, dBit: UInt32, iBit: UInt32
+    let dataMaster: Int8, dBit: UInt32, iBit: UInt32
     /// Cycles the current beat of `owner` has been granted, minus one.
     var beatCycle = 0
     /// The previous cycle ended a beat (ACK or ERR).
@@ -145,7 +145,7 @@ struct SharedBus: CycleBus {
         csrReadCycles = map.csrReadCycles; csrWriteCycles = map.csrWriteCycles
         self.devices = Devices(object: devices)
         arbiter = FixedPriorityArbiter(count: map.masters.count)
-        dataMaster = map.masters.firstIndex(of: .cpuData)!
+        dataMaster = Int8(map.masters.firstIndex(of: .cpuData)!)
         dBit = 1 << UInt32(dataMaster)
         iBit = 1 << UInt32(map.masters.firstIndex(of: .cpuInstruction)!)
     }
@@ -164,15 +164,17 @@ struct SharedBus: CycleBus {
         o.interrupts = lines
         let requests = (r.dCyc ? dBit : 0) | (r.iCyc ? iBit : 0)
         // The RTL's gnt (also computed while in reset).
-        grantD = arbiter.grant(requests: requests) == dataMaster
+        let g = arbiter.grantIndex(requests: requests)
+        grantD = g == dataMaster
         if cycle == resetCycle {
             // The interconnect is in reset: no beat completes.
             resetHigh = true
             arbiter.release(); beatEnded = false
             return o
         }
-        let previous = arbiter.owner
-        guard let g = arbiter.arbitrate(requests: requests) else { beatEnded = false; return o }
+        let previous = arbiter.ownerIndex
+        arbiter.take(g)
+        if g < 0 { beatEnded = false; return o }
         beatCycle = (g == previous && !beatEnded) ? beatCycle + 1 : 0
         let data = g == dataMaster
         let adr = data ? r.dAdr : r.iAdr

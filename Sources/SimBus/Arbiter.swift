@@ -1,36 +1,42 @@
 /// A fixed-priority arbiter for several Wishbone masters on one shared bus:
 /// the one arbitration rule of the SoC (docs/soc.md, "Cycle contract"),
 /// used by the cycle model's interconnect, and generated into the RTL's
-/// (`SoCDescription.arbiterVerilog`) from the same master list. Master 0 has
-/// the highest priority. The grant is kept while its owner holds CYC (no
-/// pre-emption inside a cycle or burst); when the bus is free, the
-/// highest-priority requester gets it in the same cycle.
+/// (`SoCDescription.interconnectVerilog`) from the same master list. Master
+/// 0 has the highest priority. The grant is kept while its owner holds CYC
+/// (no pre-emption inside a cycle or burst); when the bus is free, the
+/// highest-priority requester gets it in the same cycle. One byte of state,
+/// as it is part of a cycle model's per-cycle state.
 public struct FixedPriorityArbiter: Sendable, Equatable {
-    /// How many masters (at most 32).
-    public let count: Int
-    /// The master owning the bus during the last arbitrated cycle.
-    public private(set) var owner: Int?
+    /// The owner's number, -1 for none.
+    public private(set) var ownerIndex: Int8 = -1
 
+    /// An arbiter for `count` masters (at most 32).
     public init(count: Int) {
         precondition((1...32).contains(count), "1...32 masters")
-        self.count = count
     }
 
-    /// The grant for `requests` (bit i = master i asserts CYC) without
-    /// arbitrating: what `arbitrate` would return.
+    /// The master owning the bus during the last arbitrated cycle.
+    public var owner: Int? { ownerIndex < 0 ? nil : Int(ownerIndex) }
+
+    /// The grant for `requests` (bit i = master i asserts CYC), -1 for none,
+    /// without arbitrating: what `arbitrate` would grant.
     @inline(__always)
-    public func grant(requests: UInt32) -> Int? {
-        if let o = owner, requests >> UInt32(o) & 1 != 0 { return o }
-        return requests == 0 ? nil : requests.trailingZeroBitCount
+    public func grantIndex(requests: UInt32) -> Int8 {
+        let o = ownerIndex
+        if o >= 0 && requests &>> UInt32(truncatingIfNeeded: o) & 1 != 0 { return o }
+        return requests == 0 ? -1 : Int8(truncatingIfNeeded: requests.trailingZeroBitCount)
     }
+
+    /// Make `grantIndex`'s answer the owner (the cycle is arbitrated).
+    @inline(__always)
+    public mutating func take(_ grant: Int8) { ownerIndex = grant }
 
     /// One cycle of arbitration. Returns the master granted for this cycle.
-    @inline(__always)
     public mutating func arbitrate(requests: UInt32) -> Int? {
-        owner = grant(requests: requests)
+        take(grantIndex(requests: requests))
         return owner
     }
 
     /// The bus is released (a reset): no owner.
-    public mutating func release() { owner = nil }
+    public mutating func release() { ownerIndex = -1 }
 }
