@@ -67,21 +67,10 @@ struct CycleRunOptions: ParsableArguments {
         let machine = LM32CycleMachine(config: profile, bench: bench)
         for s in image.segments { machine.load(s.bytes, at: s.address) }
 
-        var file: VCDFileOutput?
-        var waves: CycleVCD?
-        if let vcd {
-            let f = try VCDFileOutput(path: vcd)
-            file = f
-            let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile.name)) { try f.write($0) }
-            var o = CycleVCDOptions()
-            o.fromCycle = vcdFrom
-            o.toCycle = vcdTo ?? .max
-            o.scopes = scopes
-            let w = CycleVCD(writer: writer, bench: bench, options: o)
-            if vcdThread { w.startWriterThread() }
-            waves = w
-            machine.batchObserver = { w.observe(batch: $0) }
-        }
+        let opened = try openVCD(profile: profile.name, top: .bench(bench))
+        let file = opened?.file
+        var waves = opened?.vcd
+        if let w = waves { machine.batchObserver = { w.observe(batch: $0) } }
 
         let started = DispatchTime.now().uptimeNanoseconds
         var wasInterrupted = false
@@ -105,36 +94,20 @@ struct CycleRunOptions: ParsableArguments {
         file?.close()
         if let writeError { throw InputError("cannot write '\(vcd ?? "")': \(writeError)") }
 
-        var failures = 0
-        var out = Data()
+        var device = TestDeviceText()
         for e in machine.benchEvents {
             switch e {
-            case .character(_, let c): out.append(c)
-            case let .result(_, name, value):
-                if value != 0 { failures += 1 }
-                out.append(Data("TC \(name) \(value == 0 ? "OK" : "FAILED")\n".utf8))
+            case .character(_, let c): device.character(c)
+            case let .result(_, name, value): device.result(name, passed: value == 0)
             case .end: break
             }
         }
-        FileHandle.standardOutput.write(out)
-        let err = FileHandle.standardError
+        FileHandle.standardOutput.write(device.text)
         let cycles = machine.cycle
-        if stats {
-            let seconds = Double(elapsed) / 1e9
-            err.write(Data(String(format: "socsim: %llu cycles, %llu instructions in %.3f s host time: %.2f million cycles/s\n",
-                                  cycles, machine.retiredCount, seconds, Double(cycles) / max(seconds, 1e-9) / 1e6).utf8))
-        }
-        if wasInterrupted {
-            err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
-            throw ExitCode(Exit.interrupted)
-        }
-        if machine.ended {
-            err.write(Data("socsim: program ended after \(cycles) cycles\n".utf8))
-            if failures > 0 { throw ExitCode(Exit.simulationFailure) }
-        } else {
-            err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))
-            throw ExitCode(Exit.cycleLimit)
-        }
+        try RunReport(stop: wasInterrupted ? .interrupted : machine.ended ? .ended : .cycleLimit, cycles: cycles,
+                      measured: "\(cycles) cycles, \(machine.retiredCount) instructions", rateCount: cycles,
+                      endLine: "program ended after \(cycles) cycles", failures: device.failures)
+            .finish(stats: stats, elapsed: elapsed)
     }
 }
 
@@ -158,8 +131,7 @@ extension CycleRunOptions {
             throw InputError("\(error) (build the RTL with RTL/build.sh or ./scripts/test.sh)")
         }
         let started = DispatchTime.now().uptimeNanoseconds
-        var out = Data()
-        var failures = 0
+        var device = TestDeviceText()
         var nameAddress: UInt32 = 0
         var cycles: UInt64 = 0
         var ended = false, wasInterrupted = false
@@ -169,12 +141,10 @@ extension CycleRunOptions {
             cycles += n
             let o = try m.observe()
             let ev = o.events
-            if ev.contains(.character) { out.append(UInt8(truncatingIfNeeded: o.tdev_data)) }
+            if ev.contains(.character) { device.character(UInt8(truncatingIfNeeded: o.tdev_data)) }
             if ev.contains(.testName) { nameAddress = o.tdev_data }
             if ev.contains(.testResult) {
-                if o.tdev_data != 0 { failures += 1 }
-                let name = (try? m.readCString(at: nameAddress)) ?? "?"
-                out.append(Data("TC \(name) \(o.tdev_data == 0 ? "OK" : "FAILED")\n".utf8))
+                device.result((try? m.readCString(at: nameAddress)) ?? "?", passed: o.tdev_data == 0)
             }
             if ev.contains(.testEnd) { ended = true }
         }
@@ -186,24 +156,11 @@ extension CycleRunOptions {
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         try m.stopVCD()
-        FileHandle.standardOutput.write(out)
-        let err = FileHandle.standardError
-        if stats {
-            let seconds = Double(elapsed) / 1e9
-            err.write(Data(String(format: "socsim: RTL %llu cycles in %.3f s host time: %.2f million cycles/s\n",
-                                  cycles, seconds, Double(cycles) / max(seconds, 1e-9) / 1e6).utf8))
-        }
-        if wasInterrupted {
-            err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
-            throw ExitCode(Exit.interrupted)
-        }
-        if ended {
-            err.write(Data("socsim: program ended after \(cycles) cycles\n".utf8))
-            if failures > 0 { throw ExitCode(Exit.simulationFailure) }
-        } else {
-            err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))
-            throw ExitCode(Exit.cycleLimit)
-        }
+        FileHandle.standardOutput.write(device.text)
+        try RunReport(stop: wasInterrupted ? .interrupted : ended ? .ended : .cycleLimit, cycles: cycles,
+                      measured: "RTL \(cycles) cycles", rateCount: cycles,
+                      endLine: "program ended after \(cycles) cycles", failures: device.failures)
+            .finish(stats: stats, elapsed: elapsed)
     }
 }
 

@@ -82,22 +82,11 @@ extension Run {
         machine.onUARTByte = { out.write(Data([$0.byte])) }
 
         // --vcd: socsim_soc_top's names (CycleVCD's SoC top), the window and scopes of the bench's
-        var file: VCDFileOutput?
-        var vcd: CycleVCD?
-        if let path = waves.vcd {
-            let f = try VCDFileOutput(path: path)
-            file = f
-            let top = CycleVCDTop.soc(sdramLatency: sdramLatency, cycleCounter: config.cycleCounter)
-            let writer = VCDWriter(version: CycleVCD.versionLine(profile: config.name, top: top)) { try f.write($0) }
-            var o = CycleVCDOptions()
-            o.fromCycle = waves.vcdFrom
-            o.toCycle = waves.vcdTo ?? .max
-            o.scopes = waves.scopes
-            let w = CycleVCD(writer: writer, top: top, options: o)
-            if waves.vcdThread { w.startWriterThread() }
-            vcd = w
-            machine.batchObserver = { w.observe(batch: $0) }
-        }
+        let opened = try waves.openVCD(profile: config.name,
+                                       top: .soc(sdramLatency: sdramLatency, cycleCounter: config.cycleCounter))
+        let file = opened?.file
+        var vcd = opened?.vcd
+        if let w = vcd { machine.batchObserver = { w.observe(batch: $0) } }
 
         var writeError: Error?
         let started = DispatchTime.now().uptimeNanoseconds
@@ -180,23 +169,15 @@ extension Run {
     /// --stats and the stop line of a milkymist run; the exit code.
     private func reportMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
                                  timing: String) throws {
-        let err = FileHandle.standardError
-        if stats {
-            let seconds = Double(elapsed) / 1e9
-            let what = instructions.map { String(cycles) + " cycles, \($0) instructions" } ?? "\(cycles) cycles"
-            err.write(Data(String(format: "socsim: %@ in %.3f s host time: %.2f million cycles/s\n",
-                                  what, seconds, Double(cycles) / max(seconds, 1e-9) / 1e6).utf8))
+        let s: RunReport.Stop = switch stop {
+        case .halted: .ended
+        case .cycleLimit: .cycleLimit
+        case .interrupted: .interrupted
         }
-        switch stop {
-        case .halted:
-            err.write(Data("socsim: firmware halted after \(cycles) cycles (\(timing))\n".utf8))
-        case .cycleLimit:
-            err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))
-            throw ExitCode(Exit.cycleLimit)
-        case .interrupted:
-            err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
-            throw ExitCode(Exit.interrupted)
-        }
+        try RunReport(stop: s, cycles: cycles,
+                      measured: instructions.map { "\(cycles) cycles, \($0) instructions" } ?? "\(cycles) cycles",
+                      rateCount: cycles, endLine: "firmware halted after \(cycles) cycles (\(timing))")
+            .finish(stats: stats, elapsed: elapsed)
     }
 
     /// The program for the milkymist SoC: the embedded firmware without

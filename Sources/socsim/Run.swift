@@ -138,43 +138,30 @@ struct Run: ParsableCommand {
         machine.load(image)
 
         let traceFile = try attachTrace(to: machine.core, image: image)
-        var failures = 0
+        var device = TestDeviceText()
         let out = FileHandle.standardOutput
         machine.bus.onEvent = { event in
             switch event {
-            case .character(let c): out.write(Data([c]))
-            case let .testCase(name, passed):
-                if !passed { failures += 1 }
-                out.write(Data("TC \(name) \(passed ? "OK" : "FAILED")\n".utf8))
+            case .character(let c): device.character(c)
+            case let .testCase(name, passed): device.result(name, passed: passed)
             case .finish: break
             }
+            out.write(device.take())
         }
 
         let started = DispatchTime.now().uptimeNanoseconds
         let reason = whileWatchingSIGINT { interrupted in machine.run(maxCycles: maxCycles, shouldStop: interrupted) }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         traceFile?.close()
-        if stats {
-            let seconds = Double(elapsed) / 1e9
-            let rate = Double(machine.core.retired) / max(seconds, 1e-9)
-            FileHandle.standardError.write(Data(String(
-                format: "socsim: %llu instructions in %.3f s host time: %.2f million instructions/s\n",
-                machine.core.retired, seconds, rate / 1e6).utf8))
-        }
-
+        // the functional core takes one cycle per instruction
         let cycles = machine.core.retired
-        let err = FileHandle.standardError
-        switch reason {
-        case .finished:
-            err.write(Data("socsim: program ended after \(cycles) cycles\n".utf8))
-            if failures > 0 { throw ExitCode(Exit.simulationFailure) }
-        case .cycleLimit:
-            err.write(Data("socsim: cycle limit reached (\(cycles) cycles)\n".utf8))
-            throw ExitCode(Exit.cycleLimit)
-        case .interrupted:
-            err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
-            throw ExitCode(Exit.interrupted)
+        let stop: RunReport.Stop = switch reason {
+        case .finished: .ended
+        case .cycleLimit: .cycleLimit
+        case .interrupted: .interrupted
         }
+        try RunReport(stop: stop, cycles: cycles, measured: "\(cycles) instructions", rateCount: cycles, rateUnit: "instructions",
+                      endLine: "program ended after \(cycles) cycles", failures: device.failures).finish(stats: stats, elapsed: elapsed)
     }
 
     /// --trace FILE: the functional core's instruction trace
