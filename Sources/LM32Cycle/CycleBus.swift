@@ -1,9 +1,15 @@
+/// One Wishbone master's outputs during one cycle.
+struct WishboneRequest {
+    var cyc: Bool, adr: UInt32, datO: UInt32, sel: UInt8, we: Bool, cti: UInt8
+}
+
 /// The CPU's two Wishbone master ports during one cycle. They are registers
 /// of the LM32 (`lm32_instruction_unit.v`, `lm32_load_store_unit.v`), so they
 /// are known at the start of the cycle, before the CPU's combinational logic.
+/// (The instruction port never writes: DAT_O 0, SEL 15, WE 0.)
 struct CycleBusRequest {
-    var iCyc: Bool, iAdr: UInt32, iCti: UInt8
-    var dCyc: Bool, dAdr: UInt32, dDatO: UInt32, dSel: UInt8, dWe: Bool, dCti: UInt8
+    var instruction: WishboneRequest
+    var data: WishboneRequest
 }
 
 /// What the slaves answer the two ports during one cycle, and the CPU's
@@ -114,25 +120,25 @@ struct BenchBus: CycleBus {
     @inline(__always)
     mutating func evaluate(_ cycle: UInt64, _ r: CycleBusRequest, commit: Bool) -> CycleBusResponse {
         var o = CycleBusResponse()
-        let iDone = r.iCyc && iCnt == iWait
-        let iInErr = r.iAdr >= iErrLo && r.iAdr <= iErrHi
+        let iDone = r.instruction.cyc && iCnt == iWait
+        let iInErr = r.instruction.adr >= iErrLo && r.instruction.adr <= iErrHi
         o.iAck = iDone && !iInErr; o.iErr = iDone && iInErr
-        o.iDat = memory[Int((r.iAdr >> 2) & 0x3FFF)]
-        let dDone = r.dCyc && dCnt == dWait
-        let dInErr = r.dAdr >= dErrLo && r.dAdr <= dErrHi
+        o.iDat = memory[Int((r.instruction.adr >> 2) & 0x3FFF)]
+        let dDone = r.data.cyc && dCnt == dWait
+        let dInErr = r.data.adr >= dErrLo && r.data.adr <= dErrHi
         o.dAck = dDone && !dInErr; o.dErr = dDone && dInErr
-        o.dDat = memory[Int((r.dAdr >> 2) & 0x3FFF)]
+        o.dDat = memory[Int((r.data.adr >> 2) & 0x3FFF)]
         o.interrupts = interruptLines
         guard commit else { return o }
         // the edge
-        iCnt = (r.iCyc && !iDone) ? iCnt + 1 : 0
-        dCnt = (r.dCyc && !dDone) ? dCnt + 1 : 0
-        if o.dAck && r.dWe {
-            testDevice(cycle: cycle, address: r.dAdr, data: r.dDatO)
-            if r.dAdr >> 16 == 0 {
-                let i = Int((r.dAdr >> 2) & 0x3FFF)
-                let m = wishboneLaneMask(r.dSel)
-                memory[i] = (memory[i] & ~m) | (r.dDatO & m)
+        iCnt = (r.instruction.cyc && !iDone) ? iCnt + 1 : 0
+        dCnt = (r.data.cyc && !dDone) ? dCnt + 1 : 0
+        if o.dAck && r.data.we {
+            testDevice(cycle: cycle, address: r.data.adr, data: r.data.datO)
+            if r.data.adr >> 16 == 0 {
+                let i = Int((r.data.adr >> 2) & 0x3FFF)
+                let m = wishboneLaneMask(r.data.sel)
+                memory[i] = (memory[i] & ~m) | (r.data.datO & m)
                 writes &+= 1
             }
         }

@@ -361,8 +361,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         // ---------------------------------------------------------- bus
         // The CPU's Wishbone outputs are registers: the slaves answer them
         // first (and do what they do at this cycle's edge).
-        let request = CycleBusRequest(iCyc: iCyc, iAdr: iAdr, iCti: iCti, dCyc: dCyc, dAdr: dAdr,
-                                      dDatO: dDatO, dSel: dSel, dWe: dWe, dCti: dCti)
+        let request = CycleBusRequest(
+            instruction: WishboneRequest(cyc: iCyc, adr: iAdr, datO: 0, sel: 15, we: false, cti: iCti),
+            data: WishboneRequest(cyc: dCyc, adr: dAdr, datO: dDatO, sel: dSel, we: dWe, cti: dCti))
         let r = bus.evaluate(cycle, request, commit: !peek)
         let dErr = r.dErr
         let interruptLines = r.interrupts

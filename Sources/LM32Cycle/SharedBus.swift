@@ -162,7 +162,7 @@ struct SharedBus: CycleBus {
             wakeAt = wakeEveryCycle ? cycle + 1 : max(w.until, cycle + 1)
         }
         o.interrupts = lines
-        let requests = (r.dCyc ? dBit : 0) | (r.iCyc ? iBit : 0)
+        let requests = (r.data.cyc ? dBit : 0) | (r.instruction.cyc ? iBit : 0)
         // The RTL's gnt (also computed while in reset).
         let g = arbiter.grantIndex(requests: requests)
         grantD = g == dataMaster
@@ -176,24 +176,25 @@ struct SharedBus: CycleBus {
         arbiter.take(g)
         if g < 0 { beatEnded = false; return o }
         beatCycle = (g == previous && !beatEnded) ? beatCycle + 1 : 0
+        // the granted master's beat
         let data = g == dataMaster
-        let adr = data ? r.dAdr : r.iAdr
-        let we = data && r.dWe
+        let m = data ? r.data : r.instruction
+        let adr = m.adr, we = m.we
         let a = adr & 0x7FFF_FFFF
         var ack = false, err = false, dat: UInt32 = 0
         var decoded = false
         for s in 0..<slotCount {
-            let m = slots[s]
-            if a &- m.base < m.size {
+            let slot = slots[s]
+            if a &- slot.base < slot.size {
                 decoded = true
-                if beatCycle == (we ? m.writeCycles : m.readCycles) - 1 {
+                if beatCycle == (we ? slot.writeCycles : slot.readCycles) - 1 {
                     ack = true
-                    let i = Int((a &- m.base) >> 2)
+                    let i = Int((a &- slot.base) >> 2)
                     // DAT_I is the addressed word also in a write's ACK cycle (before it lands)
-                    dat = m.words[i]
+                    dat = slot.words[i]
                     if we && commit {
-                        let mask = wishboneLaneMask(r.dSel)
-                        m.words[i] = (m.words[i] & ~mask) | (r.dDatO & mask)
+                        let mask = wishboneLaneMask(m.sel)
+                        slot.words[i] = (slot.words[i] & ~mask) | (m.datO & mask)
                         accesses &+= 1
                     }
                 }
@@ -208,7 +209,7 @@ struct SharedBus: CycleBus {
                         ack = true
                         dat = csrSample     // DAT_I: the CSR read register, also for a write
                         csrWriteCycle = cycle; csrWriteOffset = a &- csrBase
-                        if commit, devices.object.write(offset: a &- csrBase, data: r.dDatO, sel: r.dSel, at: cycle) {
+                        if commit, devices.object.write(offset: a &- csrBase, data: m.datO, sel: m.sel, at: cycle) {
                             resetCycle = cycle + 1
                         }
                         wakeAt = cycle + 1
