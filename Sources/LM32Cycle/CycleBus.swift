@@ -1,6 +1,16 @@
 /// One Wishbone master's outputs during one cycle.
-struct WishboneRequest {
-    var cyc: Bool, adr: UInt32, datO: UInt32, sel: UInt8, we: Bool, cti: UInt8
+public struct WishboneRequest: Sendable, Equatable {
+    public var cyc: Bool, adr: UInt32, datO: UInt32, sel: UInt8, we: Bool, cti: UInt8
+    public init(cyc: Bool, adr: UInt32, datO: UInt32 = 0, sel: UInt8 = 15, we: Bool = false, cti: UInt8 = 0) {
+        self.cyc = cyc; self.adr = adr; self.datO = datO; self.sel = sel; self.we = we; self.cti = cti
+    }
+}
+
+/// What the bus answers one master during one cycle (DAT_I is only looked
+/// at with ACK or ERR).
+public struct WishboneAnswer: Sendable, Equatable {
+    public var ack = false, err = false, dat: UInt32 = 0
+    public init(ack: Bool = false, err: Bool = false, dat: UInt32 = 0) { self.ack = ack; self.err = err; self.dat = dat }
 }
 
 /// The CPU's two Wishbone master ports during one cycle. They are registers

@@ -23,10 +23,32 @@ public struct SharedBusMemory: Sendable, Equatable {
     }
 }
 
-/// A master of the shared bus that the cycle model drives: one of the CPU's
-/// Wishbone ports.
+/// A master of the shared bus: one of the CPU's Wishbone ports, or a port of
+/// another component (the coprocessor, the PCIe DMA) that presents its
+/// registered outputs before each cycle and reads its answer after it
+/// (`SharedBusMachine.present`, `answer`).
 public enum SharedBusMaster: Sendable, Equatable {
     case cpuData, cpuInstruction
+    case component(String)
+}
+
+/// The requests and answers of the component masters of one cycle, by
+/// master number. Requests are gathered before the cycle in any order (the
+/// outputs of every master are registers, known at the start of the cycle),
+/// the bus arbitrates once over all of them, and each component reads its
+/// answer after the cycle: the result does not depend on the order in which
+/// components present or read.
+struct ComponentMasters {
+    /// Bit i: master i presents CYC in the coming cycle.
+    var pending: UInt32 = 0
+    /// By master number (the CPU's ports' entries unused).
+    var requests: [WishboneRequest]
+    /// The component master answered in the last cycle (-1: none) and its answer.
+    var answered: Int8 = -1
+    var answer = WishboneAnswer()
+    init(count: Int) {
+        requests = Array(repeating: WishboneRequest(cyc: false, adr: 0), count: count)
+    }
 }
 
 /// The slaves of a shared Wishbone bus (docs/soc.md, "Cycle contract"):
@@ -48,8 +70,9 @@ public struct SharedBusMap: Sendable, Equatable {
                 masters: [SharedBusMaster] = [.cpuData, .cpuInstruction]) {
         precondition(csrReadCycles >= 2, "a CSR read samples the device in its 2nd cycle")
         precondition(csrWriteCycles >= 1)
-        precondition(masters.count == 2 && Set(masters.map { $0 == .cpuData }).count == 2,
-                     "the masters are the CPU's data and instruction ports")
+        precondition((2...32).contains(masters.count) && masters.filter({ $0 == .cpuData }).count == 1
+                     && masters.filter({ $0 == .cpuInstruction }).count == 1,
+                     "the masters are the CPU's data and instruction ports and at most 30 components")
         self.masters = masters
         self.memories = memories; self.csrBase = csrBase; self.csrSize = csrSize
         self.csrReadCycles = csrReadCycles; self.csrWriteCycles = csrWriteCycles
@@ -113,8 +136,11 @@ struct SharedBus: CycleBus {
 
     /// Holds the master granted during the previous cycle.
     var arbiter: FixedPriorityArbiter
-    /// The data port's master number, and each port's request bit.
-    let dataMaster: Int8, dBit: UInt32, iBit: UInt32
+    /// The CPU ports' master numbers and request bits.
+    let dataMaster: Int8, instructionMaster: Int8, dBit: UInt32, iBit: UInt32
+    /// The component masters' requests and answers (`present`, `answer`);
+    /// `var` only for `sameContents`.
+    private(set) var components: UnsafeMutablePointer<ComponentMasters>
     /// Cycles the current beat of `owner` has been granted, minus one.
     var beatCycle = 0
     /// The previous cycle ended a beat (ACK or ERR).
@@ -139,7 +165,9 @@ struct SharedBus: CycleBus {
     /// The last CSR write presented to the devices: its cycle and offset.
     var csrWriteCycle = UInt64.max, csrWriteOffset: UInt32 = 0
 
-    init(slots: UnsafeMutablePointer<Slot>, count: Int, map: SharedBusMap, devices: any CycleDevices) {
+    init(slots: UnsafeMutablePointer<Slot>, count: Int, map: SharedBusMap, devices: any CycleDevices,
+         components: UnsafeMutablePointer<ComponentMasters>) {
+        self.components = components
         self.slots = slots; slotCount = count
         csrBase = map.csrBase; csrSize = map.csrSize
         csrReadCycles = map.csrReadCycles; csrWriteCycles = map.csrWriteCycles
@@ -147,7 +175,8 @@ struct SharedBus: CycleBus {
         arbiter = FixedPriorityArbiter(count: map.masters.count)
         dataMaster = Int8(map.masters.firstIndex(of: .cpuData)!)
         dBit = 1 << UInt32(dataMaster)
-        iBit = 1 << UInt32(map.masters.firstIndex(of: .cpuInstruction)!)
+        instructionMaster = Int8(map.masters.firstIndex(of: .cpuInstruction)!)
+        iBit = 1 << UInt32(instructionMaster)
     }
 
     /// The answer and, when `commit`, what lands at the edge (memory and CSR
@@ -162,7 +191,13 @@ struct SharedBus: CycleBus {
             wakeAt = wakeEveryCycle ? cycle + 1 : max(w.until, cycle + 1)
         }
         o.interrupts = lines
-        let requests = (r.data.cyc ? dBit : 0) | (r.instruction.cyc ? iBit : 0)
+        let pending = components.pointee.pending
+        let requests = (r.data.cyc ? dBit : 0) | (r.instruction.cyc ? iBit : 0) | pending
+        if commit && (pending != 0 || components.pointee.answered >= 0) {
+            // the components present again for the next cycle, and read this one's answer
+            components.pointee.pending = 0
+            components.pointee.answered = -1
+        }
         // The RTL's gnt (also computed while in reset).
         let g = arbiter.grantIndex(requests: requests)
         grantD = g == dataMaster
@@ -178,7 +213,8 @@ struct SharedBus: CycleBus {
         beatCycle = (g == previous && !beatEnded) ? beatCycle + 1 : 0
         // the granted master's beat
         let data = g == dataMaster
-        let m = data ? r.data : r.instruction
+        let component = !data && g != instructionMaster
+        let m = data ? r.data : component ? components.pointee.requests[Int(g)] : r.instruction
         let adr = m.adr, we = m.we
         let a = adr & 0x7FFF_FFFF
         var ack = false, err = false, dat: UInt32 = 0
@@ -223,7 +259,11 @@ struct SharedBus: CycleBus {
             }
         }
         beatEnded = ack || err
-        if data { o.dAck = ack; o.dErr = err; o.dDat = dat } else { o.iAck = ack; o.iErr = err; o.iDat = dat }
+        if data { o.dAck = ack; o.dErr = err; o.dDat = dat }
+        else if component {
+            if commit { components.pointee.answered = g; components.pointee.answer = WishboneAnswer(ack: ack, err: err, dat: dat) }
+            return o
+        } else { o.iAck = ack; o.iErr = err; o.iDat = dat }
         return o
     }
 
@@ -270,6 +310,7 @@ struct SharedBus: CycleBus {
         var b = other
         b.slots = slots
         b.devices = devices
+        b.components = components
         guard self == b else { return false }
         for i in 0..<slotCount {
             let x = slots[i], y = other.slots[i]
@@ -289,6 +330,7 @@ public final class SharedBusMachine {
     private let storage: UnsafeMutablePointer<UInt32>
     private let bytes: UnsafeMutablePointer<UInt8>
     private let slots: UnsafeMutablePointer<SharedBus.Slot>
+    private let components: UnsafeMutablePointer<ComponentMasters>
 
     /// Called with the observation of every cycle when set (the bus as the
     /// CPU sees it: ACK, ERR and DAT_R only for the granted master).
@@ -318,7 +360,9 @@ public final class SharedBusMachine {
             (slots + k).initialize(to: SharedBus.Slot(base: m.base, size: m.size, readCycles: m.readCycles,
                                                       writeCycles: m.writeCycles, words: w))
         }
-        let bus = SharedBus(slots: slots, count: map.memories.count, map: map, devices: devices)
+        components = .allocate(capacity: 1)
+        components.initialize(to: ComponentMasters(count: map.masters.count))
+        let bus = SharedBus(slots: slots, count: map.memories.count, map: map, devices: devices, components: components)
         core = CycleCore(config: config, bus: bus, storage: storage, bytes: bytes)
     }
 
@@ -326,6 +370,8 @@ public final class SharedBusMachine {
         for k in 0..<map.memories.count { free(slots[k].words) }
         slots.deinitialize(count: map.memories.count)
         slots.deallocate()
+        components.deinitialize(count: 1)
+        components.deallocate()
         storage.deallocate()
         bytes.deallocate()
     }
@@ -393,6 +439,21 @@ public final class SharedBusMachine {
 
     /// One clock cycle.
     public func step() { core.step(observer: observer, trace: trace, batch: batch) }
+
+    /// A component master's outputs for the next cycle stepped (its
+    /// registers; present them before every `step` in which it holds CYC,
+    /// in any order among components). `master`: its number in the map.
+    public func present(_ request: WishboneRequest, master: Int) {
+        guard case .component = map.masters[master] else { preconditionFailure("master \(master) is a CPU port") }
+        components.pointee.requests[master] = request
+        if request.cyc { components.pointee.pending |= 1 << UInt32(master) } else { components.pointee.pending &= ~(1 << UInt32(master)) }
+    }
+
+    /// What the bus answered component master `master` in the cycle last
+    /// stepped (no ACK or ERR when another master had the bus).
+    public func answer(master: Int) -> WishboneAnswer {
+        components.pointee.answered == Int8(master) ? components.pointee.answer : WishboneAnswer()
+    }
 
     /// The observation of the current cycle, without stepping (what the next
     /// `step` shows; nothing changes). A VCD ends with it, as the RTL's file

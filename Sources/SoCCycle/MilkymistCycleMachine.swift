@@ -133,11 +133,12 @@ public final class MilkymistCycleMachine {
                                             readCycles: r.timing.readCycles, writeCycles: r.timing.writeCycles))
         }
         guard let csr = soc.region(.csr) else { preconditionFailure("the SoC description has no CSR region") }
+        // the CPU's ports by name; any other master is a component's
         let masters: [SharedBusMaster] = soc.masters.map { m in
             switch m.name {
-            case SoCDescription.cpuMasters[0].name: return .cpuData
-            case SoCDescription.cpuMasters[1].name: return .cpuInstruction
-            default: preconditionFailure("no cycle model of the bus master \(m.name)")
+            case SoCDescription.cpuMasters[0].name: .cpuData
+            case SoCDescription.cpuMasters[1].name: .cpuInstruction
+            default: .component(m.name)
             }
         }
         let map = SharedBusMap(memories: memories, csrBase: csr.base, csrSize: csr.size,
@@ -235,6 +236,12 @@ public final class MilkymistCycleMachine {
 
     /// One clock cycle.
     public func step() { machine.step() }
+
+    /// A component master's outputs for the next `step` (`SharedBusMachine.present`).
+    public func present(_ request: WishboneRequest, master: Int) { machine.present(request, master: master) }
+
+    /// What the bus answered a component master in the cycle last stepped.
+    public func answer(master: Int) -> WishboneAnswer { machine.answer(master: master) }
 
     /// The observation of the current cycle, without stepping (what the next
     /// `step` shows; nothing changes but the devices' lazy catching up).
