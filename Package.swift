@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "LM32", targets: ["LM32"]),
         .library(name: "LM32Asm", targets: ["LM32Asm"]),
         .library(name: "PCIe", targets: ["PCIe"]),
+        .library(name: "Automaton", targets: ["Automaton"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +27,8 @@ let package = Package(
         .target(name: "ELF"),
         // GNU-as compatible assembler and ld-style linker for LM32.
         .target(name: "LM32Asm", dependencies: ["LM32", "ELF"]),
+        // The challenge automaton (docs/automaton.md): the reference the device and the host model share.
+        .target(name: "Automaton", dependencies: ["SimKernel"]),
         // PCI Express transaction layer: TLP codec, config space, link timing.
         .target(name: "PCIe", dependencies: ["SimKernel", "SimBus"]),
         // Machines: the upstream unit-test bench, program loading.
@@ -53,6 +56,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "AutomatonTests", dependencies: ["Automaton", "SimKernel"]),
         .testTarget(name: "LM32Tests", dependencies: ["LM32"]),
         .testTarget(name: "LM32CycleTests", dependencies: ["LM32Cycle", "LM32", "SimBus", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"]),

@@ -1,0 +1,126 @@
+import Automaton
+import Foundation
+import SimKernel
+import Testing
+
+/// The worked examples of docs/automaton.md, parsed from the page and
+/// recomputed. `RECORD_AUTOMATON_EXAMPLES=1 swift test --filter
+/// WorkedExampleTests` rewrites their result lines from the reference.
+struct WorkedExample {
+    static let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/automaton.md")
+    static let fence = "```automaton-example"
+    /// Keys the reference computes; the others are inputs.
+    static let resultKeys: Set<String> = ["digest", "final-state", "steps-done", "trace"]
+
+    var lines: [(key: String, value: String)]
+
+    func values(_ key: String) -> [String] { lines.filter { $0.key == key }.map(\.value) }
+    func value(_ key: String) -> String? { values(key).first }
+    func number(_ key: String) throws -> UInt64 {
+        let v = try #require(value(key), "example lacks \(key)")
+        return try #require(parseNumber(v), "bad number \(key) = \(v)")
+    }
+
+    var name: String { value("name") ?? "?" }
+
+    /// The example's challenge and memory.
+    func inputs() throws -> (Challenge, ByteImage, traceSteps: Int) {
+        let window = try Window(base: UInt32(try number("base")), words: UInt32(try number("words")))
+        let table: StateTable
+        if let r = value("random-table") {
+            let f = r.split(separator: " ").compactMap { parseNumber($0) }
+            table = try StateTable.random(seed: f[0], states: Int(f[1]))
+        } else {
+            table = try StateTable(text: values("table").joined(separator: "\n"))
+        }
+        let env = try Environment((value("env") ?? "").split(separator: ",").map {
+            UInt32(try #require(parseNumber($0.trimmingCharacters(in: .whitespaces))))
+        })
+        let image = try #require(value("image"))
+        var words = [UInt32](repeating: 0, count: Int(window.words))
+        if image.hasPrefix("splitmix ") {
+            var g = SplitMix64(seed: try #require(parseNumber(image.dropFirst("splitmix ".count))))
+            for i in words.indices { words[i] = UInt32(truncatingIfNeeded: g.next()) }
+        } else {
+            #expect(image == "zero", "unknown image \(image)")
+        }
+        let c = try Challenge(nonce: try number("nonce"), window: window, steps: UInt32(try number("steps")),
+                              table: table, environment: env)
+        return (c, ByteImage(words: words, at: window.base), Int(value("trace-steps").flatMap { parseNumber($0) } ?? 0))
+    }
+
+    /// The result lines the reference gives for the example's inputs.
+    func computedResults() throws -> [(key: String, value: String)] {
+        let (c, image, traceSteps) = try inputs()
+        var out: [(key: String, value: String)] = []
+        var s = AutomatonState(nonce: c.nonce)
+        for n in stride(from: 1, through: traceSteps, by: 1) {
+            let p = s.address(in: c.window)
+            let w = try #require(image.word(at: p))
+            s.step(word: w, at: p, entry: c.table.entries[Int(s.state)], environment: c.environment)
+            out.append(("trace", "\(n) \(hex(p)) \(hex(w)) \(s.state) \(hex(s.a)) \(hex(s.b))"))
+        }
+        let r = c.run(on: image)
+        out.append(("digest", "0x" + String(format: "%016llx", r.digest)))
+        out.append(("final-state", "\(r.finalState)"))
+        out.append(("steps-done", "\(r.stepsDone)"))
+        return out
+    }
+
+    /// Every example block of the page, with where it lies (line ranges of its body).
+    static func parse(_ text: String) -> [(example: WorkedExample, body: Range<Int>)] {
+        let lines = text.components(separatedBy: "\n")
+        var out: [(WorkedExample, Range<Int>)] = []
+        var i = 0
+        while i < lines.count {
+            if lines[i].trimmingCharacters(in: .whitespaces) == fence {
+                var j = i + 1
+                var kv: [(String, String)] = []
+                while j < lines.count, lines[j].trimmingCharacters(in: .whitespaces) != "```" {
+                    let l = lines[j].split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                    if let eq = l.firstIndex(of: "=") {
+                        kv.append((l[..<eq].trimmingCharacters(in: .whitespaces), l[l.index(after: eq)...].trimmingCharacters(in: .whitespaces)))
+                    }
+                    j += 1
+                }
+                out.append((WorkedExample(lines: kv), i + 1 ..< j))
+                i = j
+            }
+            i += 1
+        }
+        return out
+    }
+}
+
+func hex(_ v: UInt32) -> String { "0x" + String(format: "%08x", v) }
+
+@Suite struct WorkedExampleTests {
+    @Test func docExamplesMatchTheReference() throws {
+        var text = try String(contentsOf: WorkedExample.doc, encoding: .utf8)
+        let examples = WorkedExample.parse(text)
+        #expect(examples.count >= 5, "docs/automaton.md should have its worked examples")
+        if ProcessInfo.processInfo.environment["RECORD_AUTOMATON_EXAMPLES"] != nil {
+            var lines = text.components(separatedBy: "\n")
+            for (e, body) in examples.reversed() {
+                let inputs = e.lines.filter { !WorkedExample.resultKeys.contains($0.key) }
+                let width = (inputs.map(\.key) + ["final-state"]).map(\.count).max()!
+                func line(_ kv: (key: String, value: String)) -> String {
+                    kv.key + String(repeating: " ", count: width - kv.key.count) + " = " + kv.value
+                }
+                lines.replaceSubrange(body, with: (inputs + (try e.computedResults())).map(line))
+            }
+            text = lines.joined(separator: "\n")
+            try text.write(to: WorkedExample.doc, atomically: true, encoding: .utf8)
+            return
+        }
+        for (e, _) in examples {
+            let expected = e.lines.filter { WorkedExample.resultKeys.contains($0.key) }
+            let computed = try e.computedResults()
+            #expect(expected.map(\.key) == computed.map(\.key), "example \(e.name): result lines")
+            for (x, c) in zip(expected, computed) {
+                #expect(x.value == c.value, "example \(e.name): \(x.key) is \(c.value), the doc says \(x.value)")
+            }
+        }
+    }
+}
