@@ -51,7 +51,7 @@ let package = Package(
         // The cycle model's observations as a VCD with the RTL test bench's names.
         .target(name: "CycleWaves", dependencies: ["Waves", "LM32Cycle"]),
         .executableTarget(name: "socsim", dependencies: [
-            "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance",
+            "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance", "Automaton",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "PCIeTests", dependencies: ["PCIe", "SimBus"]),
         .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "SoCCycleTests", dependencies: ["SoCCycle", "SoC", "LM32Cycle", "LM32", "LM32Asm", "SoCSimTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport", "Automaton", "SimKernel"]),
         .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm", "SoC", "SoCSimTestSupport"]),
         .testTarget(name: "WavesTests", dependencies: ["Waves", "CycleWaves", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCCycle",
                                                      "Conformance", "SoCSimTestSupport"],
