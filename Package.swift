@@ -13,10 +13,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
-        // Time, clocks, events, seeded randomness. No dependencies.
-        .target(name: "SimKernel"),
+        // Time, clocks, the event scheduler, seeded randomness (a heap from swift-collections).
+        .target(name: "SimKernel", dependencies: [.product(name: "HeapModule", package: "swift-collections")]),
         // Bus transactions, byte enables, address maps.
         .target(name: "SimBus", dependencies: ["SimKernel"]),
         // LM32 instruction table, decoder, disassembler, functional core, trace.
