@@ -33,7 +33,7 @@ let package = Package(
         // PCI Express transaction layer: TLP codec, config space, link timing.
         .target(name: "PCIe", dependencies: ["SimKernel", "SimBus"]),
         // Machines: the upstream unit-test bench, program loading.
-        .target(name: "SoC", dependencies: ["LM32", "LM32Asm", "ELF", "SimBus"],
+        .target(name: "SoC", dependencies: ["LM32", "LM32Asm", "ELF", "SimBus", "Automaton"],
                 resources: [.embedInCode("Firmware/hello.S"), .embedInCode("Firmware/boot.S"),
                             .embedInCode("Firmware/uart_hello.S"), .embedInCode("Firmware/timer_ticks.S"),
                             .embedInCode("Firmware/gpio.S"), .embedInCode("Firmware/cache_flush.S")]),
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "LM32AsmTests", dependencies: ["LM32Asm", "LM32", "ELF", "SoCSimTestSupport"],
                     resources: [.copy("Corpus")]),
         .testTarget(name: "PCIeTests", dependencies: ["PCIe", "SimBus"]),
-        .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport"]),
+        .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport", "Automaton"]),
         .testTarget(name: "SoCCycleTests", dependencies: ["SoCCycle", "SoC", "LM32Cycle", "LM32", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport", "Automaton", "SimKernel"]),
         .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm", "SoC", "SoCSimTestSupport"]),
