@@ -100,4 +100,38 @@ import Testing
         #expect(r.stderr.contains(message), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
     }
+
+    /// `socsim run --soc milkymist --firmware automaton` prints the digest
+    /// `socsim automaton run` gives on the same inputs (the firmware's image,
+    /// table, nonce, window, steps and environment, restated here from
+    /// Sources/SoC/Firmware/automaton.S).
+    @Test func firmwareDigestEqualsTheHostSide() throws {
+        let fw = try CLI.run(["run", "--soc", "milkymist", "--firmware", "automaton"])
+        #expect(fw.status == 0, "\(fw.stderr)")
+        let line = try #require(fw.stdout.split(separator: "\n").first { $0.hasPrefix("automaton: digest ") })
+        let f = line.split(separator: " ")
+        let dir = try CLI.tempDir()
+        var x: UInt32 = 0x2545_F491
+        var bytes: [UInt8] = []
+        for _ in 0..<4096 {
+            x ^= x << 13; x ^= x >> 17; x ^= x << 5
+            bytes += [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: x >> $0) }     // stored big-endian by `sw`
+        }
+        let image = dir.appendingPathComponent("golden.bin")
+        try Data(bytes).write(to: image)
+        let table = try CLI.write(Self.everyOpTable.split(separator: "\n").prefix(8).joined(separator: "\n"), to: dir, name: "t.txt")
+        let host = try CLI.run(["automaton", "run", "--image", image.path, "--base", "0x00200000", "--nonce", "0x0123456789abcdef",
+                                "--table", table, "--steps", "10000", "--env", "0x11111111,0x22222222,0xcafef00d,1"])
+        #expect(host.status == 0, "\(host.stderr)")
+        #expect(host.stdout == "digest      \(f[2])\(f[3].dropFirst(2))\nfinal-state \(f[5])\nsteps-done  \(f[7])\n")
+    }
+
+    @Test func automatonFirmwareIsFunctionalOnly() throws {
+        for extra in [["--cycle"], ["--rtl"]] {
+            let r = try CLI.run(["run", "--soc", "milkymist", "--firmware", "automaton"] + extra)
+            #expect(r.status == 2 && r.stderr.contains("only the functional SoC"), "\(extra): \(r.stderr)")
+        }
+        let c = try CLI.run(["conform", "--profile", "milkymist", "--firmware", "automaton"])
+        #expect(c.status == 2 && c.stderr.contains("automaton coprocessor"), "\(c.stderr)")
+    }
 }

@@ -211,3 +211,41 @@ struct TestMaster: CoprocessorMaster {
         #expect(UInt64(d.read(index: Self.reg("DIGEST_HI"))) << 32 | UInt64(d.read(index: Self.reg("DIGEST_LO"))) == expected.digest)
     }
 }
+
+/// The embedded `automaton` firmware on the functional SoC.
+@Suite struct CoprocessorFirmwareTests {
+    @Test func firmwarePrintsTheReferenceDigest() throws {
+        let machine = try MilkymistMachine()
+        machine.load(ProgramImage(try Toolchain.firmware(.automaton, for: machine.soc)))
+        let stop = machine.run(maxCycles: 1_200_000)
+        let out = String(decoding: machine.uartOutput, as: UTF8.self)
+        #expect(stop == .halted, "output so far: \(out)")
+
+        // The challenge as the firmware programmed it, over the SDRAM as it is.
+        let d = machine.bus.coprocessor
+        func reg(_ name: String) -> UInt32 { d.read(index: AutomatonCoprocessor.registerMap.register(name)!.offset / 4) }
+        let sdram = machine.bus.sdram.memory
+        let tableWords = (0..<2 * Int(reg("STATES"))).map { machine.bus.bram.word(at: reg("TABLE_ADDR") + 4 * UInt32($0)) }
+        let window = try Window(base: reg("WINDOW_BASE"), words: reg("WINDOW_WORDS"))
+        let image = (0..<window.words).map { sdram.word(at: reg("SOURCE") + 4 * $0).byteSwapped }
+        let c = try Challenge(nonce: UInt64(reg("NONCE_HI")) << 32 | UInt64(reg("NONCE_LO")), window: window,
+                              steps: reg("STEPS"), table: try StateTable(words: tableWords),
+                              environment: try Environment((0..<Int(reg("ENV_COUNT"))).map { reg("ENV\($0)") }))
+        let r = c.run(on: ByteImage(words: image, at: window.base))
+        #expect(window.words == 4096 && c.steps == 10_000 && c.table.entries.count == 8 && r.busErrorAddress == nil)
+        // The image is the firmware's xorshift32 sequence.
+        var x: UInt32 = 0x2545_F491
+        for w in image {
+            x ^= x << 13; x ^= x >> 17; x ^= x << 5
+            #expect(w == x.byteSwapped)
+            if w != x.byteSwapped { break }
+        }
+        let hi = String(format: "%08x", UInt32(r.digest >> 32)), lo = String(format: "%08x", UInt32(truncatingIfNeeded: r.digest))
+        let cycles = 1 + 2 * 8 * 2 + 10_000 * SDRAM.defaultLatency
+        #expect(out == """
+            automaton: challenge over a 16 KiB golden image in SDRAM
+            automaton: digest 0x\(hi) 0x\(lo) final-state \(r.finalState) steps 10000 cycles \(cycles)
+
+            """)
+    }
+}
