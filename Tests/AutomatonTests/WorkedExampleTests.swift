@@ -1,21 +1,20 @@
 import Automaton
 import Foundation
 import SimKernel
+import SoCSimTestSupport
 import Testing
 
 /// The worked examples of docs/automaton.md, parsed from the page and
 /// recomputed. `RECORD_AUTOMATON_EXAMPLES=1 swift test --filter
 /// WorkedExampleTests` rewrites their result lines from the reference.
 struct WorkedExample {
-    static let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("docs/automaton.md")
-    static let fence = "```automaton-example"
+    static var doc: URL { AutomatonDoc.url }
     /// Keys the reference computes; the others are inputs.
     static let resultKeys: Set<String> = ["digest", "final-state", "steps-done", "trace"]
 
-    var lines: [(key: String, value: String)]
+    var lines: AutomatonDoc.Example
 
-    func values(_ key: String) -> [String] { lines.filter { $0.key == key }.map(\.value) }
+    func values(_ key: String) -> [String] { lines.values(key) }
     func value(_ key: String) -> String? { values(key).first }
     func number(_ key: String) throws -> UInt64 {
         let v = try #require(value(key), "example lacks \(key)")
@@ -67,30 +66,6 @@ struct WorkedExample {
         out.append(("steps-done", "\(r.stepsDone)"))
         return out
     }
-
-    /// Every example block of the page, with where it lies (line ranges of its body).
-    static func parse(_ text: String) -> [(example: WorkedExample, body: Range<Int>)] {
-        let lines = text.components(separatedBy: "\n")
-        var out: [(WorkedExample, Range<Int>)] = []
-        var i = 0
-        while i < lines.count {
-            if lines[i].trimmingCharacters(in: .whitespaces) == fence {
-                var j = i + 1
-                var kv: [(String, String)] = []
-                while j < lines.count, lines[j].trimmingCharacters(in: .whitespaces) != "```" {
-                    let l = lines[j].split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
-                    if let eq = l.firstIndex(of: "=") {
-                        kv.append((l[..<eq].trimmingCharacters(in: .whitespaces), l[l.index(after: eq)...].trimmingCharacters(in: .whitespaces)))
-                    }
-                    j += 1
-                }
-                out.append((WorkedExample(lines: kv), i + 1 ..< j))
-                i = j
-            }
-            i += 1
-        }
-        return out
-    }
 }
 
 func hex(_ v: UInt32) -> String { "0x" + String(format: "%08x", v) }
@@ -98,7 +73,7 @@ func hex(_ v: UInt32) -> String { "0x" + String(format: "%08x", v) }
 @Suite struct WorkedExampleTests {
     @Test func docExamplesMatchTheReference() throws {
         var text = try String(contentsOf: WorkedExample.doc, encoding: .utf8)
-        let examples = WorkedExample.parse(text)
+        let examples = AutomatonDoc.parse(text).map { (WorkedExample(lines: $0.example), $0.body) }
         #expect(examples.count >= 5, "docs/automaton.md should have its worked examples")
         if ProcessInfo.processInfo.environment["RECORD_AUTOMATON_EXAMPLES"] != nil {
             var lines = text.components(separatedBy: "\n")

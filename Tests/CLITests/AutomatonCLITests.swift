@@ -1,6 +1,7 @@
 import Automaton
 import Foundation
 import SimKernel
+import SoCSimTestSupport
 import Testing
 
 /// `socsim automaton run` and `random-table` against the reference library.
@@ -18,22 +19,15 @@ import Testing
         return u.path
     }
 
-    static let everyOpTable = """
-        ADD  0x00000001  0 1 2
-        SUB  0x80000000 31 2 3
-        XOR  0x12345678  7 3 4
-        ROTL 0x0000000d 12 4 5
-        SWAP 0xdeadbeef  1 5 6
-        XSH  0x00c0ffee 16 6 7
-        RSUB 0x31415926 24 7 0
-        ENV  0x00000012  5 0 1
-        ENV  0xabcdef09  9 3 8
-        """
+    /// The `every-op` example's table, in the text format.
+    static var everyOpTable: String {
+        get throws { try AutomatonDoc.example("every-op").values("table").joined(separator: "\n") }
+    }
 
     @Test func runPrintsTheDocsDigest() throws {
         let dir = try CLI.tempDir()
         let image = try Self.everyOpImage(in: dir)
-        let table = try CLI.write(Self.everyOpTable, to: dir, name: "table.txt")
+        let table = try CLI.write(try Self.everyOpTable, to: dir, name: "table.txt")
         let args = ["automaton", "run", "--image", image, "--base", "0x40000000", "--nonce", "0xfedcba9876543210",
                     "--table", table, "--steps", "1000", "--env", "0x11111111,0x22222222,0xcafef00d,1"]
         let r = try CLI.run(args)
@@ -93,7 +87,7 @@ import Testing
             }.map(\.1)
         }
         if !overridden.contains("--table") {
-            args += ["--table", try CLI.write(AutomatonCLITests.everyOpTable, to: dir, name: "t.txt")]
+            args += ["--table", try CLI.write(try AutomatonCLITests.everyOpTable, to: dir, name: "t.txt")]
         }
         let r = try CLI.run(args + extra.map { $0 == "BAD" ? bad : $0 })
         #expect(r.status == 2)
@@ -119,7 +113,7 @@ import Testing
         }
         let image = dir.appendingPathComponent("golden.bin")
         try Data(bytes).write(to: image)
-        let table = try CLI.write(Self.everyOpTable.split(separator: "\n").prefix(8).joined(separator: "\n"), to: dir, name: "t.txt")
+        let table = try CLI.write(try Self.everyOpTable.split(separator: "\n").prefix(8).joined(separator: "\n"), to: dir, name: "t.txt")
         let host = try CLI.run(["automaton", "run", "--image", image.path, "--base", "0x00200000", "--nonce", "0x0123456789abcdef",
                                 "--table", table, "--steps", "10000", "--env", "0x11111111,0x22222222,0xcafef00d,1"])
         #expect(host.status == 0, "\(host.stderr)")
