@@ -145,7 +145,7 @@ import Testing
         }
     }
 
-    /// Seeded challenges (windows in SDRAM, SDRAM latencies 1, 3 and 8), some
+    /// Seeded challenges (windows in SDRAM at latencies 1, 3 and 8, and in BRAM), some
     /// with reads of the live registers during the run.
     @Test func seededRunsMatchTheModel() throws {
         for seed in 0..<24 as Range<UInt64> {
@@ -155,6 +155,10 @@ import Testing
             let middle: [Command] = seed % 2 == 0 ? [] : [.idle(Int(seed) * 11), .read(Self.reg("DIGEST_LO")), .read(Self.reg("STEPS_DONE")),
                                                            .read(Self.reg("CYCLES")), .read(Self.reg("FINAL_STATE"))]
             let t = try Self.compare(Self.script(c, image: image, watch: cycles + 4), latency: latency, "seed \(seed)")
+            // The same window in BRAM: 2 cycles per step.
+            let b = try Self.compare(Self.script(c, image: image, source: 0xA000, watch: 1 + 4 * c.table.entries.count + Int(c.steps) * 2 + 4),
+                                     latency: latency, "seed \(seed) in BRAM")
+            #expect(Self.digest(b) == Self.digest(t))
             _ = try Self.compare(Self.script(c, image: image, watch: cycles + 4, middle: middle), latency: latency, "seed \(seed) live")
             #expect(Self.digest(t) == c.run(on: ByteImage(words: image, at: c.window.base)).digest, "seed \(seed)")
         }

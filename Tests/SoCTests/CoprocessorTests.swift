@@ -44,7 +44,9 @@ struct TestMaster: CoprocessorMaster {
                            errorAt: UInt32? = nil) -> (C, TestMaster) {
         let m = TestMaster(sdramLatency: sdramLatency, errorAt: errorAt)
         for (i, w) in c.table.words.enumerated() { m.bram.write(at: 0x8000 + 4 * UInt32(i), data: w, sel: 0xF) }
-        for (i, w) in image.enumerated() { m.sdram.write(at: source + 4 * UInt32(i), data: w.byteSwapped, sel: 0xF) }
+        for (i, w) in image.enumerated() {
+            (source < 0x1_0000 ? m.bram : m.sdram).write(at: source + 4 * UInt32(i), data: w.byteSwapped, sel: 0xF)
+        }
         var d = C(line: 4, master: m)
         let writes: [(String, UInt32)] = [
             ("NONCE_LO", UInt32(truncatingIfNeeded: c.nonce)), ("NONCE_HI", UInt32(truncatingIfNeeded: c.nonce >> 32)),
@@ -78,14 +80,16 @@ struct TestMaster: CoprocessorMaster {
         #expect(String(text[a.upperBound..<b.lowerBound]) == table)
     }
 
-    /// Seeded samples with SDRAM latencies 1, 3, 8: the device's result is
-    /// the reference's, CYCLES = 1 + 2·states·2 (BRAM table) + steps·L, DONE
-    /// and the IRQ come in the cycle after the last, and only with IRQ_EN.
-    @Test(arguments: [1, 3, 8])
-    func runEqualsTheReferenceWithDocumentedTiming(latency: Int) throws {
+    /// Seeded samples with the window in SDRAM at latencies 1, 3, 8 and in
+    /// BRAM (latency 0 below: 2 cycles per read): the device's result is the
+    /// reference's, CYCLES = 1 + 2·states·2 (BRAM table) + steps·L, DONE and
+    /// the IRQ come in the cycle after the last, and only with IRQ_EN.
+    @Test(arguments: [1, 3, 8, 0])
+    func runEqualsTheReferenceWithDocumentedTiming(sdramLatency: Int) throws {
+        let inBRAM = sdramLatency == 0, latency = inBRAM ? 2 : sdramLatency
         for seed in 0..<20 as Range<UInt64> {
-            let (c, image) = try Self.sample(seed: seed + 100 * UInt64(latency))
-            var (d, _) = Self.programmed(c, image: image, sdramLatency: latency)
+            let (c, image) = try Self.sample(seed: seed + 100 * UInt64(sdramLatency))
+            var (d, _) = Self.programmed(c, image: image, source: inBRAM ? 0xA000 : 0x4000_1000, sdramLatency: inBRAM ? 8 : latency)
             let start = d.cycle
             d.write(index: Self.reg("CTRL"), value: 5)            // START, IRQ_EN; lands at the edge ending `start`
             let expected = c.run(on: ByteImage(words: image, at: c.window.base))
