@@ -131,4 +131,33 @@ import Testing
         #expect(Array(a.bytes[8..<16]) == [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11])
         #expect(try AnswerMessage(bytes: a.bytes) == a)
     }
+
+    /// Random bytes (valid magic and sizes, everything else random or one
+    /// byte of a valid message changed) decode to a message or a typed error, never a crash;
+    /// whatever decodes encodes back to the same bytes.
+    @Test func randomBytesNeverCrashTheDecoders() throws {
+        var g = SplitMix64(seed: 17)
+        let valid = try ChallengeMessage(id: 1, nonce: 2, window: try Window(base: 0x1000, words: 64), steps: 3,
+                                         table: try StateTable.random(seed: 4, states: 9), environmentTests: [5, 6]).bytes
+        var decoded = 0
+        for i in 0..<10_000 {
+            var b: [UInt8]
+            if i % 2 == 0 {
+                b = (0..<ChallengeMessage.size).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+                b.replaceSubrange(0..<4, with: valid[0..<4])
+                b[0x1C] = UInt8(g.next() % 66)
+                b[0x1D] = UInt8(g.next() % 18)
+            } else {
+                b = valid
+                b[Int(g.next() % UInt64(b.count))] ^= UInt8(truncatingIfNeeded: g.next() | 1)
+            }
+            if let m = try? ChallengeMessage(bytes: b) {
+                decoded += 1
+                #expect(m.bytes == b)
+            }
+            let a = (0..<AnswerMessage.size).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+            #expect(throws: WireError.self) { try AnswerMessage(bytes: a) }
+        }
+        #expect(decoded > 0)
+    }
 }
