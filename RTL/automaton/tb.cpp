@@ -4,6 +4,10 @@
 //   latency L        SDRAM read latency in cycles (default 8)
 //   mem ADDR WORD    a bus word of BRAM or SDRAM
 //   errat ADDR       reads of this word get ERR in their first cycle
+//   deny P           from now on a beat waits for its grant: each cycle before
+//                    it is denied when (cycle * 0x9E3779B97F4A7C15) >> 58 < P
+//                    (P of 64; 0: granted at once), as a bus that
+//                    re-arbitrates at every beat would make it wait
 //   write IDX VALUE  a CSR write presented for one cycle
 //   read IDX         one cycle; prints "read CYCLE IDX VALUE"
 //   idle N           N cycles
@@ -26,7 +30,8 @@ static std::vector<uint32_t> bram(0x10000 / 4), sdram(0x1000000 / 4);
 static unsigned latency = 8;
 static std::vector<uint32_t> error_words;
 static std::unique_ptr<Vsocsim_automaton> top;
-static unsigned beat = 0;
+static unsigned beat = 0, deny = 0;
+static bool granted = false;
 static uint64_t cycle = 0;
 
 static uint32_t *word(uint32_t a) {
@@ -48,7 +53,9 @@ template <typename F> static void step(bool we, unsigned idx, uint32_t value, bo
     top->m_dat_r = 0;
     top->eval();
     bool ack = false, err = false;
-    if (!rst && top->m_cyc && top->m_stb) {
+    bool denied = uint64_t(cycle * 0x9E3779B97F4A7C15ull) >> 58 < deny;
+    if (!rst && top->m_cyc && top->m_stb && (granted || !denied)) {
+        granted = true;
         beat++;
         uint32_t a = top->m_adr & ~3u;
         uint32_t *w = word(a);
@@ -58,8 +65,9 @@ template <typename F> static void step(bool we, unsigned idx, uint32_t value, bo
         if (beat == n) {
             if (bad) err = true; else { ack = true; top->m_dat_r = *w; }
         }
-    } else {
+    } else if (!(top->m_cyc && top->m_stb)) {
         beat = 0;
+        granted = false;
     }
     top->m_ack = ack;
     top->m_err = err;
@@ -67,7 +75,7 @@ template <typename F> static void step(bool we, unsigned idx, uint32_t value, bo
     observe();
     top->clk = 1;
     top->eval();
-    if (ack || err) beat = 0;
+    if (ack || err) { beat = 0; granted = false; }
     if (!rst) cycle++;
 }
 
@@ -85,6 +93,7 @@ int main(int argc, char **argv) {
         if (c == "latency") latency = unsigned(a);
         else if (c == "mem") { if (uint32_t *w = word(uint32_t(a))) *w = uint32_t(b); }
         else if (c == "errat") error_words.push_back(uint32_t(a));
+        else if (c == "deny") deny = unsigned(a);
         else if (c == "write") step(true, unsigned(a), uint32_t(b), false, [] {});
         else if (c == "read") {
             step(false, unsigned(a), 0, false, [&] {

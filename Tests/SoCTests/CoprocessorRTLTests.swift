@@ -16,12 +16,13 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("RTL/build/automaton/socsim_automaton_tb")
 
     enum Command {
-        case mem(UInt32, UInt32), errorAt(UInt32), write(Int, UInt32), read(Int), idle(Int), watch(Int)
+        case mem(UInt32, UInt32), errorAt(UInt32), deny(Int), write(Int, UInt32), read(Int), idle(Int), watch(Int)
         var line: String {
             func h<T: BinaryInteger>(_ v: T) -> String { String(v, radix: 16) }
             switch self {
             case .mem(let a, let w): return "mem \(h(a)) \(h(w))"
             case .errorAt(let a): return "errat \(h(a))"
+            case .deny(let p): return "deny \(h(p))"
             case .write(let i, let v): return "write \(h(i)) \(h(v))"
             case .read(let i): return "read \(h(i))"
             case .idle(let n): return "idle \(h(n))"
@@ -32,33 +33,58 @@ import Testing
 
     static func reg(_ name: String) -> Int { CoprocessorTests.reg(name) }
 
-    /// The model's transcript of `script`.
-    static func model(_ script: [Command], latency: Int) -> String {
+    /// The model's transcript of `script`: advanced lazily (reads answered
+    /// after their latency), or `cycleExact`, clocked every cycle by a bus
+    /// that answers `request` as the test bench's slave does (with `deny`).
+    static func model(_ script: [Command], latency: Int, cycleExact: Bool = false) -> String {
         var master = TestMaster(sdramLatency: latency)
         for case .errorAt(let a) in script { master.errorAt = a }
         var d = AutomatonCoprocessor(line: 4, master: master)
-        var cycle: UInt64 = 0
+        var cycle: UInt64 = 0, beat = 0, granted = false, deny = 0
         var out = ""
+        /// One cycle: `observe` during it, then its edge with `write` landing.
+        func tick(write: (index: Int, value: UInt32)? = nil, _ observe: () -> Void = {}) {
+            if cycleExact {
+                var answer: BusResult?
+                if let a = d.request {
+                    if granted || (cycle &* 0x9E37_79B9_7F4A_7C15) >> 58 >= UInt64(deny) {
+                        granted = true
+                        beat += 1
+                        let (r, n) = master.read(a)
+                        if beat == n { answer = r }
+                    }
+                } else {
+                    beat = 0; granted = false
+                }
+                observe()
+                d.clock(answer: answer, write: write)
+                if answer != nil { beat = 0; granted = false }
+            } else {
+                d.advance(to: cycle)
+                observe()
+                if let write { d.write(index: write.index, value: write.value) }
+            }
+            cycle += 1
+        }
         for c in script {
             switch c {
             case .mem(let a, let w):
                 (a < 0x1_0000 ? master.bram : master.sdram).write(at: a, data: w, sel: 0xF)
             case .errorAt: break
-            case .write(let i, let v):
-                d.advance(to: cycle); d.write(index: i, value: v); cycle += 1
+            case .deny(let p): deny = p
+            case .write(let i, let v): tick(write: (i, v))
             case .read(let i):
-                d.advance(to: cycle)
-                out += "read \(cycle) \(i) \(String(format: "%08x", d.read(index: i)))\n"
-                cycle += 1
-            case .idle(let n): cycle += UInt64(n)
+                tick { out += "read \(cycle) \(i) \(String(format: "%08x", d.read(index: i)))\n" }
+            case .idle(let n):
+                if cycleExact { for _ in 0..<n { tick() } } else { cycle += UInt64(n) }
             case .watch(let n):
                 var status: UInt32?, irq: Bool?
                 for _ in 0..<n {
-                    d.advance(to: cycle)
-                    let s = d.read(index: 1), q = d.interruptLines != 0
-                    if s != status { status = s; out += "status \(cycle) \(String(format: "%08x", s))\n" }
-                    if q != irq { irq = q; out += "irq \(cycle) \(q ? 1 : 0)\n" }
-                    cycle += 1
+                    tick {
+                        let s = d.read(index: 1), q = d.interruptLines != 0
+                        if s != status { status = s; out += "status \(cycle) \(String(format: "%08x", s))\n" }
+                        if q != irq { irq = q; out += "irq \(cycle) \(q ? 1 : 0)\n" }
+                    }
                 }
             }
         }
@@ -111,8 +137,11 @@ import Testing
     }
 
     static func compare(_ script: [Command], latency: Int, _ what: String) throws -> String {
-        let m = model(script, latency: latency), r = try rtl(script, latency: latency)
+        let denies = script.contains { if case .deny(let p) = $0 { p > 0 } else { false } }
+        let exact = model(script, latency: latency, cycleExact: true), r = try rtl(script, latency: latency)
+        let m = denies ? exact : model(script, latency: latency)
         #expect(!m.isEmpty)
+        #expect(m == exact, "\(what): the lazy and the clocked model differ")
         if m != r {
             let ml = m.split(separator: "\n"), rl = r.split(separator: "\n")
             let i = (0..<min(ml.count, rl.count)).first { ml[$0] != rl[$0] } ?? min(ml.count, rl.count)
@@ -121,14 +150,14 @@ import Testing
         return m
     }
 
-    /// The digest a transcript's result reads give.
-    static func digest(_ transcript: String) -> UInt64 {
-        func value(_ r: String) -> UInt64 {
-            let line = transcript.split(separator: "\n").last { $0.hasPrefix("read ") && $0.split(separator: " ")[2] == "\(reg(r))" }!
-            return UInt64(line.split(separator: " ")[3], radix: 16)!
-        }
-        return value("DIGEST_HI") << 32 | value("DIGEST_LO")
+    /// The last value a transcript read from register `r`.
+    static func value(_ r: String, _ transcript: String) -> UInt64 {
+        let line = transcript.split(separator: "\n").last { $0.hasPrefix("read ") && $0.split(separator: " ")[2] == "\(reg(r))" }!
+        return UInt64(line.split(separator: " ")[3], radix: 16)!
     }
+
+    /// The digest a transcript's result reads give.
+    static func digest(_ transcript: String) -> UInt64 { value("DIGEST_HI", transcript) << 32 | value("DIGEST_LO", transcript) }
 
     @Test func docExampleEveryOp() throws {
         let table = try StateTable(text: try AutomatonDoc.example("every-op").values("table").joined(separator: "\n"))
@@ -201,5 +230,30 @@ import Testing
                                                                      .write(Self.reg("CTRL"), 5), .watch(cycles + 5)])
             _ = try Self.compare(s, latency: 3, "clear at \(k)")
         }
+    }
+
+    /// Beats that wait for their grant (as on a bus that re-arbitrates at
+    /// every beat): the clocked model and the RTL agree cycle for cycle, and
+    /// the digest is the reference's whatever the waits.
+    @Test func grantWaitsMatchTheModel() throws {
+        for seed in 0..<12 as Range<UInt64> {
+            let latency = [1, 3, 8][Int(seed % 3)], deny = [8, 24, 48, 63][Int(seed % 4)]
+            let (c, image) = try CoprocessorTests.sample(seed: 500 + seed, words: 1 << UInt32(seed % 7 + 2), steps: UInt32(50 + 13 * seed))
+            let middle: [Command] = seed % 3 == 0 ? [.idle(Int(seed) * 7), .write(Self.reg("CTRL"), 6), .read(Self.reg("STEPS_DONE"))]
+                : [.idle(Int(seed) * 5), .read(Self.reg("DIGEST_HI")), .read(Self.reg("CYCLES"))]
+            let script = [Command.deny(deny)] + Self.script(c, image: image, source: seed % 2 == 0 ? 0xA000 : 0x4000_2000,
+                                                              watch: 40 * (1 + 4 * c.table.entries.count + Int(c.steps) * latency),
+                                                              middle: middle)
+            let t = try Self.compare(script, latency: latency, "seed \(seed), deny \(deny)")
+            if seed % 3 != 0 {
+                #expect(Self.digest(t) == c.run(on: ByteImage(words: image, at: c.window.base)).digest, "seed \(seed)")
+                let perStep = seed % 2 == 0 ? 2 : latency
+                #expect(Self.value("CYCLES", t) > UInt64(1 + 4 * c.table.entries.count + Int(c.steps) * perStep), "the grants made it wait")
+            }
+        }
+        // ERR while waiting for grants.
+        let (c, image) = try CoprocessorTests.sample(seed: 600, words: 64, steps: 200)
+        _ = try Self.compare([.deny(30), .errorAt(0x4000_2000 + 4 * 9)] + Self.script(c, image: image, watch: 20_000),
+                             latency: 3, "ERR with grant waits")
     }
 }

@@ -65,10 +65,10 @@ public struct AutomatonCoprocessor: CSRDevice {
         case idle
         /// The check cycle: the run's first cycle.
         case check
-        /// Reading table word `word` (0 ..< 2·states); its ACK is in cycle `ack`.
-        case table(word: Int, ack: UInt64)
-        /// Reading the word of the next step; its ACK is in cycle `ack`.
-        case step(ack: UInt64)
+        /// Reading table word `word` (0 ..< 2·states).
+        case table(word: Int)
+        /// Reading the word of the next step.
+        case step
     }
 
     public private(set) var cycle: UInt64
@@ -76,7 +76,8 @@ public struct AutomatonCoprocessor: CSRDevice {
     public let master: CoprocessorMaster
     private var registers = RegisterFile(Self.registerMap)
     var phase = Phase.idle
-    private var checkCycle: UInt64 = 0
+    /// Lazy mode: the cycle of the next edge at which the device acts by itself.
+    private var eventCycle: UInt64 = 0
     private var abortPending = false
     private var done = false, error: UInt8 = 0, cycles: UInt32 = 0
     /// The accumulators, state and steps done: the result registers.
@@ -88,6 +89,8 @@ public struct AutomatonCoprocessor: CSRDevice {
     private var steps: UInt32 = 0, source: UInt32 = 0
 
     /// A coprocessor out of reset at the start of `cycle`, raising `line`.
+    /// `master` gives the memory map of its checks and, when it is advanced
+    /// lazily (`advance(to:)`, `write`), its reads and their latencies.
     public init(line: Int = 4, master: CoprocessorMaster, cycle: UInt64 = 0) {
         self.line = line
         self.master = master
@@ -100,36 +103,64 @@ public struct AutomatonCoprocessor: CSRDevice {
     /// The last run's error code (0: none).
     public var errorCode: UInt8 { error }
 
-    /// The cycle of the next edge at which the device changes by itself (nil: idle).
-    public var nextEvent: UInt64? {
+    /// The Wishbone master's request during the current cycle: CYC = STB
+    /// high with this address (a single read, SEL 1111, CTI 000), or nil.
+    public var request: UInt32? {
         switch phase {
-        case .idle: nil
-        case .check: checkCycle
-        case .table(_, let ack), .step(let ack): ack
+        case .idle, .check: nil
+        case .table(let k): tableAddress(k)
+        case .step: sourceAddress(automaton.address(in: window))
         }
     }
 
+    /// Lazy mode: the cycle of the next edge at which the device changes by itself (nil: idle).
+    public var nextEvent: UInt64? { busy ? eventCycle : nil }
+
+    /// Lazy mode: apply the edges ending cycles `cycle ..< target`, each read
+    /// answered by `master` after its latency, with no wait for a grant.
     public mutating func advance(to target: UInt64) {
         guard target > cycle else { return }
-        while let e = nextEvent, e < target {
-            cycles &+= UInt32(truncatingIfNeeded: e + 1 - cycle)
-            cycle = e + 1
-            edge(ending: e)
+        while busy, eventCycle < target {
+            cycles &+= UInt32(truncatingIfNeeded: eventCycle + 1 - cycle)
+            cycle = eventCycle + 1
+            switch phase {
+            case .idle: break
+            case .check: ownUpdate(answer: nil)
+            case .table, .step: ownUpdate(answer: master.read(request!).0)
+            }
+            if busy, let r = request { eventCycle = cycle + UInt64(master.read(r).cycles) - 1 }
         }
         if busy { cycles &+= UInt32(truncatingIfNeeded: target - cycle) }
         cycle = target
     }
 
-    /// The device's own update at the edge ending cycle `e` (an event cycle).
-    private mutating func edge(ending e: UInt64) {
+    /// Cycle-exact mode: the edge ending the current cycle on a bus that
+    /// answered `request` during it with `answer` (nil: neither ACK nor
+    /// ERR, e.g. not granted yet), then the CSR write presented during the
+    /// cycle, if any. `master` is not read.
+    public mutating func clock(answer: BusResult?, write: (index: Int, value: UInt32)? = nil) {
+        let wasBusy = busy
+        if busy { cycles &+= 1 }
+        cycle += 1
+        switch phase {
+        case .idle: break
+        case .check: ownUpdate(answer: nil)
+        case .table, .step: if let answer { ownUpdate(answer: answer) }
+        }
+        if let write { land(write.index, write.value, wasBusy: wasBusy) }
+    }
+
+    /// The device's own update at an edge where it acts: the end of the
+    /// check cycle, or of the cycle a read was answered in (`answer`).
+    private mutating func ownUpdate(answer: BusResult?) {
         if abortPending { return finish(.aborted) }
         switch phase {
         case .idle: break
         case .check:
             if let failure = checkParameters() { return finish(failure) }
-            startRead(table: 0, at: e + 1)
-        case .table(let k, _):
-            guard case .ok(let w) = master.read(tableAddress(k)).0 else { return finish(.busError) }
+            phase = .table(word: 0)
+        case .table(let k):
+            guard case .ok(let w) = answer else { return finish(.busError) }
             tableWords.append(w)
             if k % 2 == 1 {
                 guard let entry = try? StateTable.entry(constant: tableWords[k - 1], descriptor: w, states: states) else {
@@ -137,29 +168,20 @@ public struct AutomatonCoprocessor: CSRDevice {
                 }
                 entries.append(entry)
             }
-            if k + 1 < 2 * states { startRead(table: k + 1, at: e + 1) } else { startStep(at: e + 1) }
+            phase = k + 1 < 2 * states ? .table(word: k + 1) : .step
         case .step:
-            let bound = automaton.address(in: window)
-            guard case .ok(let bus) = master.read(sourceAddress(bound)).0 else { return finish(.busError) }
+            guard case .ok(let bus) = answer else { return finish(.busError) }
             // The image's bytes in address order travel in lanes 31:24 … 7:0: the automaton's
             // little-endian word is the bus word byte-swapped.
+            let bound = automaton.address(in: window)
             automaton.step(word: bus.byteSwapped, at: bound, entry: entries[Int(automaton.state)], environment: environment)
-            if automaton.stepsDone == steps { finish(nil) } else { startStep(at: e + 1) }
+            if automaton.stepsDone == steps { finish(nil) }
         }
     }
 
     private var states: Int { Int(registers.value(of: "STATES", "COUNT")) }
     private func tableAddress(_ k: Int) -> UInt32 { UInt32(registers.value(of: "TABLE_ADDR")) &+ 4 * UInt32(k) }
     private func sourceAddress(_ bound: UInt32) -> UInt32 { source &+ (bound &- window.base) }
-
-    private mutating func startRead(table k: Int, at start: UInt64) {
-        phase = .table(word: k, ack: start + UInt64(master.read(tableAddress(k)).cycles) - 1)
-    }
-
-    private mutating func startStep(at start: UInt64) {
-        let p = sourceAddress(automaton.address(in: window))
-        phase = .step(ack: start + UInt64(master.read(p).cycles) - 1)
-    }
 
     private mutating func finish(_ failure: AutomatonError?) {
         phase = .idle
@@ -205,12 +227,17 @@ public struct AutomatonCoprocessor: CSRDevice {
         }
     }
 
-    /// A write presented during the current cycle: it lands at the edge
-    /// ending it, after (and overriding) the device's own update there.
+    /// Lazy mode: a write presented during the current cycle; it lands at
+    /// the edge ending it, after (and overriding) the device's own update there.
     public mutating func write(index: Int, value: UInt32) {
-        let i = Self.alias(index)
         let wasBusy = busy
         advance(to: cycle + 1)
+        land(index, value, wasBusy: wasBusy)
+    }
+
+    /// A CSR write landing at the edge just applied; `wasBusy`: BUSY during its cycle.
+    private mutating func land(_ index: Int, _ value: UInt32, wasBusy: Bool) {
+        let i = Self.alias(index)
         switch i {
         case Self.ctrl:
             registers.write(at: i * 4, count: 4, value: UInt64(value))
@@ -231,7 +258,7 @@ public struct AutomatonCoprocessor: CSRDevice {
         error = 0
         cycles = 0
         abortPending = false
-        checkCycle = cycle
+        eventCycle = cycle
         phase = .check
     }
 }
