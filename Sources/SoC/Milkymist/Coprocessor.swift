@@ -1,8 +1,9 @@
 import Automaton
 import SimBus
 
-/// What the coprocessor's Wishbone master reaches: one single read at a time,
-/// answered after the region's read latency (docs/automaton.md, "Timing").
+/// What the coprocessor's Wishbone master reaches: the memory map of its
+/// checks and, in lazy mode, single reads answered after the region's read
+/// latency (docs/automaton.md, "Timing").
 public protocol CoprocessorMaster {
     /// The memory region (BRAM or SDRAM) holding `address` (bit 31 ignored), or nil.
     func memoryRegion(_ address: UInt32) -> MapEntry?
@@ -13,10 +14,11 @@ public protocol CoprocessorMaster {
 /// The automaton coprocessor on CSR bank 2, IRQ 4 (docs/automaton.md, "The
 /// device"): parameter registers, a check cycle, the table read word by
 /// word, then one read per step, back to back; each read costs the read
-/// latency of its region. The run advances lazily: `advance(to:)` applies
-/// the reads whose ACK edges it passes, so the result registers are the
-/// live accumulators at every cycle, and each word is read in the cycle of
-/// its ACK (as the machine advances the devices).
+/// latency of its region. Lazy mode (`advance(to:)`, `write`) applies the
+/// reads whose ACK edges it passes, so the result registers are the live
+/// accumulators at every cycle and each word is read in the cycle of its
+/// ACK; clocked mode (`request`, `clock(answer:write:)`) lets a cycle-exact
+/// bus answer the master's request, so reads may wait for a grant.
 public struct AutomatonCoprocessor: CSRDevice {
     public static let registerMap: RegisterMap = try! RegisterMap("coprocessor", size: 0x100) {
         Register("CTRL", at: 0x00, "control") {
@@ -58,7 +60,6 @@ public struct AutomatonCoprocessor: CSRDevice {
 
     static let ctrl = index("CTRL"), status = index("STATUS"), digestLo = index("DIGEST_LO"), digestHi = index("DIGEST_HI")
     static let finalState = index("FINAL_STATE"), stepsDone = index("STEPS_DONE"), cyclesIndex = index("CYCLES")
-    static let env0 = index("ENV0")
 
     /// What a run is doing.
     enum Phase: Equatable {
