@@ -9,9 +9,13 @@ public struct MilkymistCSRDevices {
     public let soc: SoCDescription
     public var uart: UART
     public var sysctl: Sysctl
-    public let uartBank: Int, sysctlBank: Int
+    /// The automaton coprocessor, when the machine gives it a master port
+    /// (the functional machine; the cycle-exact SoC has none yet, and its
+    /// bank reads 0 there as on the RTL).
+    public var coprocessor: AutomatonCoprocessor?
+    public let uartBank: Int, sysctlBank: Int, coprocessorBank: Int?
 
-    public init(soc: SoCDescription) {
+    public init(soc: SoCDescription, coprocessorMaster: CoprocessorMaster? = nil) {
         guard let u = soc.bank(named: "uart"), let sc = soc.bank(named: "sysctl"),
               let uirq = soc.interrupt(named: "uart"), let girq = soc.interrupt(named: "gpio"),
               let t0 = soc.interrupt(named: "timer0"), let t1 = soc.interrupt(named: "timer1") else {
@@ -21,12 +25,22 @@ public struct MilkymistCSRDevices {
         uartBank = u.bank; sysctlBank = sc.bank
         uart = UART(line: uirq.number)
         sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: girq.number, timerLines: [t0.number, t1.number])
+        if let master = coprocessorMaster {
+            guard let cp = soc.bank(named: "coprocessor"), let line = soc.interrupt(named: "coprocessor") else {
+                preconditionFailure("the SoC description lacks the coprocessor's bank or line")
+            }
+            coprocessorBank = cp.bank
+            coprocessor = AutomatonCoprocessor(line: line.number, master: master)
+        } else {
+            coprocessorBank = nil
+        }
     }
 
-    /// Bring both devices to the start of `target` (no-op for a past cycle).
+    /// Bring the devices to the start of `target` (no-op for a past cycle).
     public mutating func advance(to target: UInt64) {
         uart.advance(to: target)
         sysctl.advance(to: target)
+        if coprocessor != nil { coprocessor!.advance(to: target) }
     }
 
     /// The register at `offset`, read in the devices' current cycle.
@@ -35,6 +49,7 @@ public struct MilkymistCSRDevices {
         switch bank {
         case uartBank: return uart.read(index: index)
         case sysctlBank: return sysctl.read(index: index)
+        case coprocessorBank: return coprocessor?.read(index: index) ?? 0
         default: return 0
         }
     }
@@ -51,6 +66,8 @@ public struct MilkymistCSRDevices {
             return uart.sent.count > n ? uart.sent.last : nil
         case sysctlBank:
             sysctl.write(index: index, value: data)
+        case coprocessorBank:
+            coprocessor?.write(index: index, value: data)
         default: break
         }
         return nil
@@ -63,12 +80,13 @@ public struct MilkymistCSRDevices {
         return bank == uartBank && UART.alias(index) == UART.rxtx
     }
 
-    /// The system reset: both devices take their reset values from `cycle`
+    /// The system reset: the devices take their reset values from `cycle`
     /// on; the GPIO input pins stay as driven.
     public mutating func reset(at cycle: UInt64) {
         let pins = sysctl.gpioPins
         uart = UART(line: uart.line, cycle: cycle)
         sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: sysctl.gpioLine, timerLines: sysctl.timerLines, cycle: cycle)
         sysctl.gpioPins = pins
+        if let c = coprocessor { coprocessor = AutomatonCoprocessor(line: c.line, master: c.master, cycle: cycle) }
     }
 }

@@ -34,6 +34,10 @@ public final class MilkymistBus: LM32Bus {
         get { devices.sysctl }
         set { devices.sysctl = newValue }
     }
+    public var coprocessor: AutomatonCoprocessor {
+        get { devices.coprocessor! }
+        set { devices.coprocessor = newValue }
+    }
     /// The cycle of the access being made.
     public var cycle: UInt64 = 0
     private let bramRegion: MapEntry, sdramRegion: MapEntry, csrRegion: MapEntry
@@ -46,13 +50,33 @@ public final class MilkymistBus: LM32Bus {
         bramRegion = b; sdramRegion = s; csrRegion = c
         bram = WordMemory(base: b.base, byteCount: Int(b.size))
         sdram = SDRAM(base: s.base, byteCount: Int(s.size), latency: s.timing.readCycles)
-        devices = MilkymistCSRDevices(soc: soc)
+        devices = MilkymistCSRDevices(soc: soc, coprocessorMaster: MemoryMaster(bram: bram, bramRegion: b,
+                                                                               sdram: sdram.memory, sdramRegion: s))
+    }
+
+    /// The coprocessor's master port: single reads of BRAM and SDRAM with
+    /// their regions' latencies. Anything else gets ERR in the first cycle
+    /// (the coprocessor's checks keep its reads inside BRAM and SDRAM).
+    struct MemoryMaster: CoprocessorMaster {
+        let bram: WordMemory, bramRegion: MapEntry, sdram: WordMemory, sdramRegion: MapEntry
+
+        func memoryRegion(_ address: UInt32) -> MapEntry? {
+            let a = address & ~SoCDescription.uncachedAliasBit
+            return bramRegion.contains(a) ? bramRegion : sdramRegion.contains(a) ? sdramRegion : nil
+        }
+
+        func read(_ address: UInt32) -> (BusResult, cycles: Int) {
+            let a = address & ~SoCDescription.uncachedAliasBit
+            if bramRegion.contains(a) { return (.ok(bram.word(at: a)), bramRegion.timing.readCycles) }
+            if sdramRegion.contains(a) { return (.ok(sdram.word(at: a)), sdramRegion.timing.readCycles) }
+            return (.error, 1)
+        }
     }
 
     /// Reset the devices (a sysctl system reset); memories keep their contents.
     public func resetDevices() { devices.reset(at: cycle) }
 
-    /// Bring both devices to the start of `target` (their internal cycle
+    /// Bring the devices to the start of `target` (their internal cycle
     /// numbers follow the bus's from construction on).
     public func advanceDevices(to target: UInt64) { devices.advance(to: target) }
 
@@ -111,7 +135,7 @@ public final class MilkymistBus: LM32Bus {
     /// The interrupt lines to OR into IP for the cycle the devices are at:
     /// levels now, plus pulses seen since the last advance.
     public var interruptLines: UInt32 {
-        uart.interruptLines | sysctl.interruptLines | sysctl.linesSeen
+        uart.interruptLines | sysctl.interruptLines | sysctl.linesSeen | coprocessor.interruptLines
     }
 }
 
