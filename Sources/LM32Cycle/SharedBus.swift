@@ -59,6 +59,11 @@ public protocol CycleDevices: AnyObject {
     /// The SoC reset was high during `cycle - 1`: the devices hold their
     /// reset values during `cycle`.
     func reset(at cycle: UInt64)
+    /// The first cycle after `cycle` in which a read of the register at
+    /// `offset` may see another value (or have an effect); reads in
+    /// between see the value of `cycle`. `cycle + 1` (the default) when it
+    /// may change at any time: such reads end an idle period.
+    func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64
     /// Nothing in flight that the firmware waits for (the halt condition).
     func idle(at cycle: UInt64) -> Bool
     /// Fill the devices' pins of an observation of `cycle` (`gpioIn`,
@@ -71,6 +76,7 @@ public protocol CycleDevices: AnyObject {
 }
 
 extension CycleDevices {
+    public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64 { cycle + 1 }
     public func annotate(_ o: inout CycleObservation, at cycle: UInt64, csrWrite: UInt32?) {}
 }
 
@@ -113,8 +119,8 @@ struct SharedBus: CycleBus {
     var halted = false
     /// Ask the devices for the lines every cycle (checks the laziness).
     var wakeEveryCycle = false
-    /// CSR beats that reached the devices and memory writes so far: an idle
-    /// period has none (device reads depend on time).
+    /// CSR writes, CSR reads of values that may change any cycle and
+    /// memory writes so far: an idle period has none.
     var accesses: UInt64 = 0
     /// The arbiter grants the data port in this cycle (the RTL's gnt = 0,
     /// also while the SoC reset is high): DAT_O of the bus is the data port's.
@@ -184,7 +190,7 @@ struct SharedBus: CycleBus {
         }
         if !decoded {
             if a &- csrBase < csrSize {
-                if beatCycle == 1 || we { accesses &+= 1 }
+                if we { accesses &+= 1 }
                 if we {
                     if beatCycle == csrWriteCycles - 1 {
                         ack = true
@@ -196,7 +202,14 @@ struct SharedBus: CycleBus {
                         wakeAt = cycle + 1
                     }
                 } else {
-                    if beatCycle == 1 { csrSample = devices.object.read(offset: a &- csrBase, at: cycle) }
+                    if beatCycle == 1 {
+                        csrSample = devices.object.read(offset: a &- csrBase, at: cycle)
+                        // A value that stays until a known cycle bounds the
+                        // bus's quiet span like an interrupt change; one that
+                        // may change any cycle is an access (no idle period).
+                        let stable = devices.object.readStableUntil(offset: a &- csrBase, at: cycle)
+                        if stable > cycle + 1 { wakeAt = min(wakeAt, stable) } else { accesses &+= 1 }
+                    }
                     if beatCycle == csrReadCycles - 1 { ack = true; dat = csrSample }
                 }
             } else {
@@ -384,17 +397,20 @@ public final class SharedBusMachine {
     /// observer, batch observer and trace are set (`CycleCore.runSkippingIdle`, bounded by
     /// the next cycle in which an interrupt line may change).
     public var idleSkipping = true
+    /// What idle skipping did so far.
+    public private(set) var skipStats = IdleSkipStats()
     /// Cycles advanced by idle skipping so far.
-    public private(set) var skippedCycles: UInt64 = 0
+    public var skippedCycles: UInt64 { skipStats.skipped }
 
-    /// Run `cycles` clock cycles (or until the halt when `untilHalt`).
+    /// Run `cycles` clock cycles (or until the halt when `untilHalt`),
+    /// stepping at most `stepBudget` of them (skipped cycles do not count).
     /// Returns whether the machine halted.
     @discardableResult
-    public func run(cycles: UInt64, untilHalt: Bool = true) -> Bool {
+    public func run(cycles: UInt64, untilHalt: Bool = true, stepBudget: UInt64 = .max) -> Bool {
         var c = core
         let end = c.cycle &+ cycles
-        skippedCycles += c.run(to: end, untilEnd: untilHalt, observer: observer, trace: trace, batch: batch,
-                               idleSkipping: idleSkipping)
+        skipStats += c.run(to: end, untilEnd: untilHalt, observer: observer, trace: trace, batch: batch,
+                           idleSkipping: idleSkipping, stepBudget: stepBudget)
         core = c
         return c.bus.halted
     }

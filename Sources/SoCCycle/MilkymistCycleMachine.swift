@@ -107,6 +107,16 @@ public final class MilkymistCycleDevices: CycleDevices {
         sysctl.gpioPins = pins
     }
 
+    /// A read's value during `cycle` stays the same until the next interrupt
+    /// change of a device or pin (THRE and TX_EVT, RX, the GPIO synchroniser,
+    /// a timer reaching COMPARE, which also clears ENABLE), except a timer's
+    /// COUNTER, which may change any cycle. Reads have no side effects.
+    public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64 {
+        let (bank, index) = CSRBridge.decode(offset: offset)
+        if bank == sysctlBank && Sysctl.timerCounter.contains(Sysctl.alias(index)) { return cycle + 1 }
+        return interrupts(at: cycle).until
+    }
+
     public func idle(at cycle: UInt64) -> Bool {
         bring(to: cycle)
         return uart.transmitterIdle
@@ -238,6 +248,8 @@ public final class MilkymistCycleMachine {
         set { machine.idleSkipping = newValue }
     }
     public var skippedCycles: UInt64 { machine.skippedCycles }
+    /// Cycles skipped and jumps so far.
+    public var skipStats: IdleSkipStats { machine.skipStats }
 
     /// Place bytes in BRAM or SDRAM (bit 31 ignored).
     public func load(_ bytes: [UInt8], at address: UInt32) {
@@ -263,7 +275,8 @@ public final class MilkymistCycleMachine {
     /// as `MilkymistMachine.run`) or `shouldStop` (asked between chunks).
     public func run(maxCycles: UInt64, shouldStop: (() -> Bool)? = nil) -> MilkymistStop {
         while !machine.halted && machine.cycle < maxCycles {
-            machine.run(cycles: min(maxCycles - machine.cycle, 1 << 16))
+            // a stepped chunk bounds the latency of `shouldStop`; a jump over an idle span is instant
+            machine.run(cycles: maxCycles - machine.cycle, stepBudget: 1 << 16)
             if !machine.halted, let shouldStop, shouldStop() { return .interrupted }
         }
         return machine.halted ? .halted : .cycleLimit

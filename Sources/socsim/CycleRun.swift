@@ -90,7 +90,8 @@ struct CycleRunOptions: ParsableArguments {
         let chunk: UInt64 = 1 << 14
         while !machine.ended && machine.cycle < maxCycles {
             if interrupted() { wasInterrupted = true; break }
-            machine.runUntilEnd(maxCycles: min(chunk, maxCycles - machine.cycle))
+            // at most a chunk stepped; a jump over an idle span (no VCD) costs nothing
+            machine.runUntilEnd(maxCycles: maxCycles - machine.cycle, stepBudget: chunk)
             if waves?.error != nil { break }
             if let vcdTo, machine.cycle > vcdTo, let w = waves {
                 // past the window: finish the file and drop the observer
@@ -123,6 +124,7 @@ struct CycleRunOptions: ParsableArguments {
             let seconds = Double(elapsed) / 1e9
             err.write(Data(String(format: "socsim: %llu cycles, %llu instructions in %.3f s host time: %.2f million cycles/s\n",
                                   cycles, machine.retiredCount, seconds, Double(cycles) / max(seconds, 1e-9) / 1e6).utf8))
+            err.write(Data(skipLine(machine.skipStats).utf8))
         }
         if wasInterrupted {
             err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
@@ -205,6 +207,11 @@ extension CycleRunOptions {
             throw ExitCode(Exit.cycleLimit)
         }
     }
+}
+
+/// The --stats line of idle skipping (fast-forward) of a cycle-model run.
+func skipLine(_ s: IdleSkipStats) -> String {
+    "socsim: \(s.skipped) cycles skipped as idle in \(s.jumps) jumps\n"
 }
 
 /// A file written with write(2) as the VCD writer hands over its buffer.

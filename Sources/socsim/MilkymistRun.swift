@@ -2,6 +2,7 @@ import ArgumentParser
 import CycleWaves
 import Foundation
 import LM32
+import LM32Cycle
 import SoC
 import SoCCycle
 import Verilated
@@ -121,7 +122,8 @@ extension Run {
         if let writeError { throw InputError("cannot write '\(waves.vcd ?? "")': \(writeError)") }
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
-                            timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl)
+                            timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl,
+                            skips: machine.skipStats)
     }
 
     /// Run on the verilated SoC (`--rtl`, RTL/build/milkymist): from reset at
@@ -169,23 +171,25 @@ extension Run {
 
     /// Warnings, --stats and the stop line of a milkymist run; the exit code.
     private func finishMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String, uart: UART, sysctl: Sysctl) throws {
+                                 timing: String, uart: UART, sysctl: Sysctl, skips: IdleSkipStats? = nil) throws {
         let err = FileHandle.standardError
         for field in uart.unmodelledWrites.map({ "uart." + $0 }) + sysctl.unmodelledWrites.map({ "sysctl." + $0 }) {
             err.write(Data("socsim: warning: the firmware wrote \(field), which is declared but not modelled\n".utf8))
         }
-        try reportMilkymist(stop, cycles: cycles, instructions: instructions, elapsed: elapsed, timing: timing)
+        try reportMilkymist(stop, cycles: cycles, instructions: instructions, elapsed: elapsed, timing: timing,
+                            skips: skips)
     }
 
     /// --stats and the stop line of a milkymist run; the exit code.
     private func reportMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String) throws {
+                                 timing: String, skips: IdleSkipStats? = nil) throws {
         let err = FileHandle.standardError
         if stats {
             let seconds = Double(elapsed) / 1e9
             let what = instructions.map { String(cycles) + " cycles, \($0) instructions" } ?? "\(cycles) cycles"
             err.write(Data(String(format: "socsim: %@ in %.3f s host time: %.2f million cycles/s\n",
                                   what, seconds, Double(cycles) / max(seconds, 1e-9) / 1e6).utf8))
+            if let skips { err.write(Data(skipLine(skips).utf8)) }
         }
         switch stop {
         case .halted:
