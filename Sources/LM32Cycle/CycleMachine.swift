@@ -200,10 +200,12 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     }
 
     /// Stepped cycles between two probes for a repeating state.
-    static var probeInterval: UInt64 { 8192 }
+    static var probeInterval: UInt64 { 16384 }
     /// The longest period a probe looks for (a polling loop with cache
-    /// misses or slow memory stays well below).
-    static var maxPeriod: UInt64 { 1024 }
+    /// misses or slow memory stays well below). With `probeInterval` it
+    /// bounds the cost for a machine that never repeats: at most 1/32 of
+    /// its cycles are stepped in a probe, each compared by a few words.
+    static var maxPeriod: UInt64 { 512 }
 
     /// Run to `end` (or the end write when `untilEnd`), stepping at most
     /// `stepBudget` cycles, and jump over whole periods of a machine that
@@ -241,15 +243,16 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             snap[words] = UInt32(wpcC[0]) | UInt32(wpcC[1]) << 8 | UInt32(wpcC[2]) << 16 | UInt32(wpcC[3]) << 24
             var p: UInt64 = 0
             while p < Self.maxPeriod && cycle < end && !(untilEnd && bus.stopRequested) {
-                step(observer: nil, trace: nil)
+                stepMany(1, untilEnd: untilEnd)
                 p += 1
-                guard pcF == anchor.pcF, pcX == anchor.pcX, sameStateExceptTime(anchor),
+                guard mayEqual(anchor), sameStateExceptTime(anchor),
                       arrayWrites == anchor.arrayWrites || sameArrays(as: snap) else { continue }
                 let k = (min(end, max(bus.quietUntil, cycle)) - cycle) / p
                 if k > 0 {
                     cycle += k * p
                     cc &+= UInt32(truncatingIfNeeded: k * p)
                     retiredCount &+= k * (retiredCount - anchor.retiredCount)
+                    arrayWrites &+= k * (arrayWrites - anchor.arrayWrites)
                     stats.skipped += k * p
                     stats.jumps += 1
                 }
@@ -258,6 +261,14 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             stepped += p
         }
         return stats
+    }
+
+    /// A few words of the pipeline that differ between most pairs of
+    /// unequal states: the cheap test before `sameStateExceptTime`.
+    @inline(__always)
+    func mayEqual(_ o: CycleCore) -> Bool {
+        pcF == o.pcF && pcD == o.pcD && pcX == o.pcX && pcM == o.pcM && pcW == o.pcW
+            && operand0X == o.operand0X && operand1X == o.operand1X && dataW == o.dataW && operandM == o.operandM
     }
 
     /// The register file, caches, BP/WP and WPC flags equal `snapshot` (the
@@ -1380,6 +1391,11 @@ public final class LM32CycleMachine {
         core = c
         return c.bus.ended
     }
+
+    /// The whole state equals `other`'s: every register of the model, the
+    /// caches, the bench RAM and the bench's counters and events (checks of
+    /// idle skipping against stepping).
+    public func sameState(as other: LM32CycleMachine) -> Bool { core.sameState(asMachineWith: other.core) }
 
     /// A NUL-terminated string from the bench RAM (at most 64 bytes).
     public func cString(at address: UInt32) -> String { core.bus.cString(at: address) }

@@ -385,6 +385,11 @@ public final class SharedBusMachine {
         return true
     }
 
+    /// The whole state equals `other`'s (a machine with the same map): every
+    /// register of the model, the caches, the bus's state and the memories'
+    /// words. The devices are the caller's to compare.
+    public func sameState(as other: SharedBusMachine) -> Bool { core.sameState(asMachineWith: other.core) }
+
     /// One clock cycle.
     public func step() { core.step(observer: observer, trace: trace, batch: batch) }
 

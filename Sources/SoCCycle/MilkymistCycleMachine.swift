@@ -18,7 +18,7 @@ public final class MilkymistCycleDevices: CycleDevices {
     public var onUARTByte: ((UART.Sent) -> Void)?
     /// Cycles in which a system reset was high.
     public private(set) var systemResets: [UInt64] = []
-    private let uartBank: Int, sysctlBank: Int
+    let uartBank: Int, sysctlBank: Int
     private var pinSchedule: [(cycle: UInt64, pins: UInt32)] = []
     private var nextPin = 0
 
@@ -250,6 +250,26 @@ public final class MilkymistCycleMachine {
     public var skippedCycles: UInt64 { machine.skippedCycles }
     /// Cycles skipped and jumps so far.
     public var skipStats: IdleSkipStats { machine.skipStats }
+
+    /// The whole state equals `other`'s: CPU, caches, bus, memories, and
+    /// the devices brought to this cycle (every CSR's value, the interrupt
+    /// lines and their next change, THRE's next rise, the UART stream, the
+    /// system resets, the GPIO outputs). Checks idle skipping against stepping.
+    public func sameState(as other: MilkymistCycleMachine) -> Bool {
+        guard cycle == other.cycle, soc == other.soc, machine.sameState(as: other.machine) else { return false }
+        let a = devices, b = other.devices
+        guard a.interrupts(at: cycle) == b.interrupts(at: cycle),
+              a.uartStream == b.uartStream, a.systemResets == b.systemResets,
+              a.uart.transmitDoneCycle == b.uart.transmitDoneCycle, a.uart.overruns == b.uart.overruns,
+              a.sysctl.gpioOutputs == b.sysctl.gpioOutputs, a.sysctl.timers == b.sysctl.timers else { return false }
+        for bank in [a.uartBank, a.sysctlBank] {
+            for index in 0..<32 {
+                let offset = UInt32(bank) << 12 | UInt32(index) << 2       // CSRBridge.decode's inverse
+                if a.read(offset: offset, at: cycle) != b.read(offset: offset, at: cycle) { return false }
+            }
+        }
+        return true
+    }
 
     /// Place bytes in BRAM or SDRAM (bit 31 ignored).
     public func load(_ bytes: [UInt8], at address: UInt32) {
