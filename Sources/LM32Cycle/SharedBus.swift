@@ -60,10 +60,11 @@ public protocol CycleDevices: AnyObject {
     /// reset values during `cycle`.
     func reset(at cycle: UInt64)
     /// The first cycle after `cycle` in which a read of the register at
-    /// `offset` may see another value (or have an effect); reads in
-    /// between see the value of `cycle`. `cycle + 1` (the default) when it
-    /// may change at any time: such reads end an idle period.
-    func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64
+    /// `offset` may see another value; reads in between see the value of
+    /// `cycle` and have no effect. nil (the default) when the register may
+    /// change at any time or its read has an effect: such reads end an idle
+    /// period. Whether a register is nil must not depend on the cycle.
+    func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64?
     /// Nothing in flight that the firmware waits for (the halt condition).
     func idle(at cycle: UInt64) -> Bool
     /// Fill the devices' pins of an observation of `cycle` (`gpioIn`,
@@ -76,7 +77,7 @@ public protocol CycleDevices: AnyObject {
 }
 
 extension CycleDevices {
-    public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64 { cycle + 1 }
+    public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64? { nil }
     public func annotate(_ o: inout CycleObservation, at cycle: UInt64, csrWrite: UInt32?) {}
 }
 
@@ -207,8 +208,11 @@ struct SharedBus: CycleBus {
                         // A value that stays until a known cycle bounds the
                         // bus's quiet span like an interrupt change; one that
                         // may change any cycle is an access (no idle period).
-                        let stable = devices.object.readStableUntil(offset: a &- csrBase, at: cycle)
-                        if stable > cycle + 1 { wakeAt = min(wakeAt, stable) } else { accesses &+= 1 }
+                        if let stable = devices.object.readStableUntil(offset: a &- csrBase, at: cycle) {
+                            wakeAt = min(wakeAt, max(stable, cycle + 1))
+                        } else {
+                            accesses &+= 1
+                        }
                     }
                     if beatCycle == csrReadCycles - 1 { ack = true; dat = csrSample }
                 }

@@ -111,9 +111,9 @@ public final class MilkymistCycleDevices: CycleDevices {
     /// change of a device or pin (THRE and TX_EVT, RX, the GPIO synchroniser,
     /// a timer reaching COMPARE, which also clears ENABLE), except a timer's
     /// COUNTER, which may change any cycle. Reads have no side effects.
-    public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64 {
+    public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64? {
         let (bank, index) = CSRBridge.decode(offset: offset)
-        if bank == sysctlBank && Sysctl.timerCounter.contains(Sysctl.alias(index)) { return cycle + 1 }
+        if bank == sysctlBank && Sysctl.timerCounter.contains(Sysctl.alias(index)) { return nil }
         return interrupts(at: cycle).until
     }
 
