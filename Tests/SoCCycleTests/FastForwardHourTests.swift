@@ -1,3 +1,4 @@
+import Foundation
 import LM32
 import SoC
 import SoCCycle
@@ -11,48 +12,19 @@ import Testing
 /// period up to 10 cycles) is stepped: the runs differ only in the length
 /// of each wait, so the halts differ by exactly 72 × (4·10⁹ − P).
 @Suite struct FastForwardHourTests {
-    static func firmware(period: UInt64) -> String {
-        """
-                .include "soc.inc"
-                .global main
-                .global irq_handler
-        main:   mvhi r10, hi(SYSCTL_BASE)
-                ori r10, r10, lo(SYSCTL_BASE)
-                mvhi r1, hi(\(period))
-                ori r1, r1, lo(\(period))
-                sw (r10+SYSCTL_TIMER0_COMPARE), r1
-                sw (r10+SYSCTL_TIMER0_COUNTER), r0
-                mvi r1, 1 << IRQ_TIMER0
-                wcsr IM, r1
-                mvi r1, 1
-                wcsr IE, r1
-                mvi r1, SYSCTL_TIMER0_CONTROL_ENABLE_MASK | SYSCTL_TIMER0_CONTROL_AUTORESTART_MASK
-                sw (r10+SYSCTL_TIMER0_CONTROL), r1
-                mvhi r2, hi(ticks)
-                ori r2, r2, lo(ticks)
-        1:      lw r3, (r2+0)
-                cmpgui r4, r3, 71
-                be r4, r0, 1b
-                sw (r10+SYSCTL_TIMER0_CONTROL), r0
-                wcsr IE, r0
-                ret
-        irq_handler:
-                mvi r1, 1 << IRQ_TIMER0
-                wcsr IP, r1
-                mvhi r2, hi(ticks)
-                ori r2, r2, lo(ticks)
-                lw r3, (r2+0)
-                addi r3, r3, 1
-                sw (r2+0), r3
-                ret
-                .data
-        ticks:  .word 0
-        """
+    /// bench/fastforward/hour.S with timer period `period`.
+    static func firmware(period: UInt64) throws -> String {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../bench/fastforward/hour.S").standardized.path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let line = ".equ    PERIOD, 4000000000"
+        #expect(text.contains(line))
+        return text.replacingOccurrences(of: line, with: ".equ    PERIOD, \(period)")
     }
 
     static func run(period: UInt64, skipping: Bool) throws -> MilkymistCycleMachine {
         let soc = try SoCDescription.milkymist()
-        let image = ProgramImage(try Toolchain.linkFirmware([SourceFile(path: "hour.S", text: firmware(period: period))], for: soc))
+        let image = ProgramImage(try Toolchain.linkFirmware([SourceFile(path: "hour.S", text: try firmware(period: period))], for: soc))
         let m = MilkymistCycleMachine(soc: soc)
         m.load(image)
         m.idleSkipping = skipping

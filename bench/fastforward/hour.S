@@ -1,14 +1,17 @@
+# socsim run --soc milkymist --cycle bench/fastforward/hour.S --max-cycles 300000000000 --stats
 # One simulated hour (80 MHz x 3600 s = 288e9 cycles) in 72 timer periods
 # of 4e9 cycles; the interrupt handler counts them, main polls the count.
         .include "soc.inc"
+        .equ    PERIOD, 4000000000
+        .equ    TICKS, 72
         .text
         .global main
         .global irq_handler
 main:
         mvhi    r10, hi(SYSCTL_BASE)
         ori     r10, r10, lo(SYSCTL_BASE)
-        mvhi    r1, hi(4000000000)
-        ori     r1, r1, lo(4000000000)
+        mvhi    r1, hi(PERIOD)
+        ori     r1, r1, lo(PERIOD)
         sw      (r10+SYSCTL_TIMER0_COMPARE), r1
         sw      (r10+SYSCTL_TIMER0_COUNTER), r0
         mvi     r1, 1 << IRQ_TIMER0
@@ -20,7 +23,7 @@ main:
         mvhi    r2, hi(ticks)
         ori     r2, r2, lo(ticks)
 1:      lw      r3, (r2+0)
-        cmpgui  r4, r3, 71
+        cmpgui  r4, r3, TICKS - 1
         be      r4, r0, 1b
         sw      (r10+SYSCTL_TIMER0_CONTROL), r0
         wcsr    IE, r0
