@@ -18,7 +18,7 @@ public final class MilkymistCycleDevices: CycleDevices {
     public var onUARTByte: ((UART.Sent) -> Void)?
     /// Cycles in which a system reset was high.
     public private(set) var systemResets: [UInt64] = []
-    let uartBank: Int, sysctlBank: Int
+    private let uartBank: Int, sysctlBank: Int
     private var pinSchedule: [(cycle: UInt64, pins: UInt32)] = []
     private var nextPin = 0
 
@@ -107,13 +107,19 @@ public final class MilkymistCycleDevices: CycleDevices {
         sysctl.gpioPins = pins
     }
 
+    /// The CSR banks whose registers change only at the devices' interrupt
+    /// changes or by CSR writes: UART and sysctl (not its timer counters).
+    /// Any other bank's reads are volatile for idle skipping.
+    lazy var eventDrivenBanks: [Int] = ["uart", "sysctl"].compactMap { soc.bank(named: $0)?.bank }
+
     /// A read's value during `cycle` stays the same until the next interrupt
     /// change of a device or pin (THRE and TX_EVT, RX, the GPIO synchroniser,
     /// a timer reaching COMPARE, which also clears ENABLE), except a timer's
     /// COUNTER, which may change any cycle. Reads have no side effects.
     public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64? {
         let (bank, index) = CSRBridge.decode(offset: offset)
-        if bank == sysctlBank && Sysctl.timerCounter.contains(Sysctl.alias(index)) { return nil }
+        guard eventDrivenBanks.contains(bank) else { return nil }
+        if bank == soc.bank(named: "sysctl")?.bank && Sysctl.timerCounter.contains(Sysctl.alias(index)) { return nil }
         return interrupts(at: cycle).until
     }
 
@@ -262,7 +268,7 @@ public final class MilkymistCycleMachine {
               a.uartStream == b.uartStream, a.systemResets == b.systemResets,
               a.uart.transmitDoneCycle == b.uart.transmitDoneCycle, a.uart.overruns == b.uart.overruns,
               a.sysctl.gpioOutputs == b.sysctl.gpioOutputs, a.sysctl.timers == b.sysctl.timers else { return false }
-        for bank in [a.uartBank, a.sysctlBank] {
+        for bank in a.eventDrivenBanks {
             for index in 0..<32 {
                 let offset = UInt32(bank) << 12 | UInt32(index) << 2       // CSRBridge.decode's inverse
                 if a.read(offset: offset, at: cycle) != b.read(offset: offset, at: cycle) { return false }
