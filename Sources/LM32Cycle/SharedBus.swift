@@ -191,8 +191,8 @@ struct SharedBus: CycleBus {
         }
         if !decoded {
             if a &- csrBase < csrSize {
-                if we { accesses &+= 1 }
                 if we {
+                    accesses &+= 1
                     if beatCycle == csrWriteCycles - 1 {
                         ack = true
                         dat = csrSample     // DAT_I: the CSR read register, also for a write
