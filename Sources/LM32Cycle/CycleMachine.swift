@@ -1,5 +1,21 @@
 import LM32
 import SimBus
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What idle skipping did: cycles advanced without stepping, in how many jumps.
+public struct IdleSkipStats: Equatable, Sendable {
+    public var skipped: UInt64 = 0
+    public var jumps: UInt64 = 0
+    public init() {}
+    public static func += (a: inout IdleSkipStats, b: IdleSkipStats) {
+        a.skipped += b.skipped
+        a.jumps += b.jumps
+    }
+}
 
 /// The state and the clock cycle of the cycle-exact LM32 on a bus `Bus`
 /// (the RTL test bench, `BenchBus`, wrapped by `LM32CycleMachine`; the
@@ -183,41 +199,84 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         return (0..<4).allSatisfy { wpcC[$0] == o.wpcC[$0] }
     }
 
-    /// Cycles between the states compared for idle skipping: a multiple of
-    /// every period up to 10 cycles (e.g. a branch-to-self at 0–3 wait states).
-    static var skipCheckInterval: UInt64 { 2520 }
+    /// Stepped cycles between two probes for a repeating state.
+    static var probeInterval: UInt64 { 16384 }
+    /// The longest period a probe looks for (a polling loop with cache
+    /// misses or slow memory stays well below). With `probeInterval` it
+    /// bounds the cost for a machine that never repeats: at most 1/32 of
+    /// its cycles are stepped in a probe, each compared by a few words.
+    static var maxPeriod: UInt64 { 512 }
 
-    /// Run to `end` (or the end write when `untilEnd`), skipping whole periods
-    /// of a provably idle machine: when the state at a checkpoint equals the
-    /// state one interval earlier except for time, and no memory was written
-    /// in between, the inputs being constant the machine repeats that interval
-    /// forever; advance the cycle, the cycle counter and the retirement count
-    /// by whole intervals. Only without observer and trace (their streams
-    /// would have to be replayed). The bus bounds a skip by the first cycle
-    /// in which its inputs may change (`quietUntil`).
-    /// Returns the number of cycles skipped.
-    @discardableResult
-    mutating func runSkippingIdle(to end: UInt64, untilEnd: Bool) -> UInt64 {
-        var anchor: CycleCore? = nil
-        var skipped: UInt64 = 0
-        while cycle < end && !(untilEnd && bus.stopRequested) {
-            let nextCheck = (cycle / Self.skipCheckInterval + 1) * Self.skipCheckInterval
-            stepMany(min(nextCheck, end) - cycle, untilEnd: untilEnd)
-            if cycle % Self.skipCheckInterval == 0 {
-                if Bus.allowsIdleSkipping, let a = anchor, a.arrayWrites == arrayWrites, sameStateExceptTime(a) {
-                    let p = cycle - a.cycle
-                    let k = (min(end, max(bus.quietUntil, cycle)) - cycle) / p
-                    if k > 0 {
-                        cycle += k * p
-                        cc &+= UInt32(truncatingIfNeeded: k * p)
-                        retiredCount &+= k * (retiredCount - a.retiredCount)
-                        skipped += k * p
-                    }
+    /// Run to `end` (or the end write when `untilEnd`), stepping at most
+    /// `stepBudget` cycles, and jump over whole periods of a machine that
+    /// provably repeats itself. Every `probeInterval` stepped cycles a probe
+    /// keeps the state S and steps on, up to `maxPeriod` cycles, until the
+    /// state equals S again except for time (cycle, cycle counter,
+    /// retirement and array-write counts) with the same register file,
+    /// caches and debug registers. The bus's state is part of the
+    /// comparison: a memory write or a CSR beat whose value may change
+    /// counts as an access, so an equal bus saw none, and the bus's inputs
+    /// (interrupt lines, the values of the CSRs it read) are constant until
+    /// `quietUntil`. The inputs being constant, the machine then repeats
+    /// that period until `quietUntil`; the run advances the cycle, the cycle
+    /// counter and the retirement count by as many whole periods as fit
+    /// (one jump). Only without observer and trace (their streams would
+    /// have to be replayed).
+    mutating func runSkippingIdle(to end: UInt64, untilEnd: Bool, stepBudget: UInt64) -> IdleSkipStats {
+        var stats = IdleSkipStats()
+        var stepped: UInt64 = 0
+        var snapshot: UnsafeMutablePointer<UInt32>? = nil
+        defer { snapshot?.deallocate() }
+        let words = Self.storageWords
+        while cycle < end && stepped < stepBudget && !(untilEnd && bus.stopRequested) {
+            let n = min(Self.probeInterval - stepped % Self.probeInterval, end - cycle, stepBudget - stepped)
+            let before = cycle
+            stepMany(n, untilEnd: untilEnd)
+            stepped += cycle - before
+            guard Bus.allowsIdleSkipping, stepped % Self.probeInterval == 0, cycle < end,
+                  !(untilEnd && bus.stopRequested) else { continue }
+            // the probe
+            let anchor = self
+            if snapshot == nil { snapshot = .allocate(capacity: words + 1) }
+            let snap = snapshot!
+            snap.update(from: regs, count: words)
+            snap[words] = UInt32(wpcC[0]) | UInt32(wpcC[1]) << 8 | UInt32(wpcC[2]) << 16 | UInt32(wpcC[3]) << 24
+            var p: UInt64 = 0
+            while p < Self.maxPeriod && cycle < end && !(untilEnd && bus.stopRequested) {
+                stepMany(1, untilEnd: untilEnd)
+                p += 1
+                guard mayEqual(anchor), sameStateExceptTime(anchor),
+                      arrayWrites == anchor.arrayWrites || sameArrays(as: snap) else { continue }
+                let k = (min(end, max(bus.quietUntil, cycle)) - cycle) / p
+                if k > 0 {
+                    cycle += k * p
+                    cc &+= UInt32(truncatingIfNeeded: k * p)
+                    retiredCount &+= k * (retiredCount - anchor.retiredCount)
+                    arrayWrites &+= k * (arrayWrites - anchor.arrayWrites)
+                    stats.skipped += k * p
+                    stats.jumps += 1
                 }
-                anchor = self
+                break
             }
+            stepped += p
         }
-        return skipped
+        return stats
+    }
+
+    /// A few words of the pipeline that differ between most pairs of
+    /// unequal states: the cheap test before `sameStateExceptTime`.
+    @inline(__always)
+    func mayEqual(_ o: CycleCore) -> Bool {
+        pcF == o.pcF && pcD == o.pcD && pcX == o.pcX && pcM == o.pcM && pcW == o.pcW
+            && operand0X == o.operand0X && operand1X == o.operand1X && dataW == o.dataW && operandM == o.operandM
+    }
+
+    /// The register file, caches, BP/WP and WPC flags equal `snapshot` (the
+    /// storage words, then the four WPC flags in one word).
+    func sameArrays(as snapshot: UnsafeMutablePointer<UInt32>) -> Bool {
+        let words = Self.storageWords
+        guard memcmp(regs, snapshot, words * 4) == 0 else { return false }
+        return snapshot[words] == UInt32(wpcC[0]) | UInt32(wpcC[1]) << 8 | UInt32(wpcC[2]) << 16 | UInt32(wpcC[3]) << 24
     }
 
     /// `n` cycles without observer or trace (stops early when the bus
@@ -269,19 +328,22 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// A machine's run to `end` (or the bus's stop when `untilEnd`), the
     /// cheapest exact way for what watches it: per-cycle observer or trace,
     /// else the batch observer, else nothing (idle skipping when allowed).
-    /// Returns the cycles skipped.
+    /// At most `stepBudget` cycles are stepped (skipped ones do not count).
+    /// Returns the cycles skipped and the jumps.
     mutating func run(to end: UInt64, untilEnd: Bool, observer: ((CycleObservation) -> Void)?,
-                      trace: ((CycleRetirement) -> Void)?, batch: ObservationBatch?, idleSkipping: Bool) -> UInt64 {
+                      trace: ((CycleRetirement) -> Void)?, batch: ObservationBatch?, idleSkipping: Bool,
+                      stepBudget: UInt64 = .max) -> IdleSkipStats {
+        let stepEnd = min(end, cycle &+ min(stepBudget, .max - cycle))
         if observer != nil || trace != nil {
-            stepObserved(to: end, untilEnd: untilEnd, observer: observer, trace: trace)
+            stepObserved(to: stepEnd, untilEnd: untilEnd, observer: observer, trace: trace)
         } else if let batch {
-            runBatched(to: end, untilEnd: untilEnd, batch: batch)
+            runBatched(to: stepEnd, untilEnd: untilEnd, batch: batch)
         } else if idleSkipping {
-            return runSkippingIdle(to: end, untilEnd: untilEnd)
+            return runSkippingIdle(to: end, untilEnd: untilEnd, stepBudget: stepBudget)
         } else {
-            stepMany(end - cycle, untilEnd: untilEnd)
+            stepMany(stepEnd - cycle, untilEnd: untilEnd)
         }
-        return 0
+        return IdleSkipStats()
     }
 
     /// A machine's single `step()` with the same choice (no skipping).
@@ -1303,29 +1365,38 @@ public final class LM32CycleMachine {
     /// `runUntilEnd` when no observer, batch observer and trace are set (see
     /// `CycleCore.runSkippingIdle`). The inputs are constant during a run.
     public var idleSkipping = true
+    /// What idle skipping did so far.
+    public private(set) var skipStats = IdleSkipStats()
     /// Cycles advanced by idle skipping so far.
-    public private(set) var skippedCycles: UInt64 = 0
+    public var skippedCycles: UInt64 { skipStats.skipped }
 
     /// Run `cycles` clock cycles.
     public func run(cycles: UInt64) {
         var c = core
         let end = c.cycle &+ cycles
-        skippedCycles += c.run(to: end, untilEnd: false, observer: observer, trace: trace, batch: batch,
-                               idleSkipping: idleSkipping)
+        skipStats += c.run(to: end, untilEnd: false, observer: observer, trace: trace, batch: batch,
+                           idleSkipping: idleSkipping)
         core = c
     }
 
-    /// Run until the test device's end write or `maxCycles` more cycles.
+    /// Run until the test device's end write or `maxCycles` more cycles,
+    /// stepping at most `stepBudget` of them (cycles skipped as idle do not
+    /// count: a caller bounds its latency, e.g. to SIGINT, with it).
     /// Returns true when the program ended.
     @discardableResult
-    public func runUntilEnd(maxCycles: UInt64) -> Bool {
+    public func runUntilEnd(maxCycles: UInt64, stepBudget: UInt64 = .max) -> Bool {
         var c = core
         let end = c.cycle &+ maxCycles
-        skippedCycles += c.run(to: end, untilEnd: true, observer: observer, trace: trace, batch: batch,
-                               idleSkipping: idleSkipping)
+        skipStats += c.run(to: end, untilEnd: true, observer: observer, trace: trace, batch: batch,
+                           idleSkipping: idleSkipping, stepBudget: stepBudget)
         core = c
         return c.bus.ended
     }
+
+    /// The whole state equals `other`'s: every register of the model, the
+    /// caches, the bench RAM and the bench's counters and events (checks of
+    /// idle skipping against stepping).
+    public func sameState(as other: LM32CycleMachine) -> Bool { core.sameState(asMachineWith: other.core) }
 
     /// A NUL-terminated string from the bench RAM (at most 64 bytes).
     public func cString(at address: UInt32) -> String { core.bus.cString(at: address) }

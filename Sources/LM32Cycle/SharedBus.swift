@@ -96,6 +96,12 @@ public protocol CycleDevices: AnyObject {
     /// The SoC reset was high during `cycle - 1`: the devices hold their
     /// reset values during `cycle`.
     func reset(at cycle: UInt64)
+    /// The first cycle after `cycle` in which a read of the register at
+    /// `offset` may see another value; reads in between see the value of
+    /// `cycle` and have no effect. nil (the default) when the register may
+    /// change at any time or its read has an effect: such reads end an idle
+    /// period. Whether a register is nil must not depend on the cycle.
+    func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64?
     /// Nothing in flight that the firmware waits for (the halt condition).
     func idle(at cycle: UInt64) -> Bool
     /// Fill the devices' pins of an observation of `cycle` (`gpioIn`,
@@ -108,6 +114,7 @@ public protocol CycleDevices: AnyObject {
 }
 
 extension CycleDevices {
+    public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64? { nil }
     public func annotate(_ o: inout CycleObservation, at cycle: UInt64, csrWrite: UInt32?) {}
 }
 
@@ -156,8 +163,8 @@ struct SharedBus: CycleBus {
     var halted = false
     /// Ask the devices for the lines every cycle (checks the laziness).
     var wakeEveryCycle = false
-    /// CSR beats that reached the devices and memory writes so far: an idle
-    /// period has none (device reads depend on time).
+    /// CSR writes, CSR reads of values that may change any cycle and
+    /// memory writes so far: an idle period has none.
     var accesses: UInt64 = 0
     /// The arbiter grants the data port in this cycle (the RTL's gnt = 0,
     /// also while the SoC reset is high): DAT_O of the bus is the data port's.
@@ -239,8 +246,8 @@ struct SharedBus: CycleBus {
         }
         if !decoded {
             if a &- csrBase < csrSize {
-                if beatCycle == 1 || we { accesses &+= 1 }
                 if we {
+                    accesses &+= 1
                     if beatCycle == csrWriteCycles - 1 {
                         ack = true
                         dat = csrSample     // DAT_I: the CSR read register, also for a write
@@ -251,7 +258,17 @@ struct SharedBus: CycleBus {
                         wakeAt = cycle + 1
                     }
                 } else {
-                    if beatCycle == 1 { csrSample = devices.object.read(offset: a &- csrBase, at: cycle) }
+                    if beatCycle == 1 {
+                        csrSample = devices.object.read(offset: a &- csrBase, at: cycle)
+                        // A value that stays until a known cycle bounds the
+                        // bus's quiet span like an interrupt change; one that
+                        // may change any cycle is an access (no idle period).
+                        if let stable = devices.object.readStableUntil(offset: a &- csrBase, at: cycle) {
+                            wakeAt = min(wakeAt, max(stable, cycle + 1))
+                        } else {
+                            accesses &+= 1
+                        }
+                    }
                     if beatCycle == csrReadCycles - 1 { ack = true; dat = csrSample }
                 }
             } else {
@@ -276,8 +293,12 @@ struct SharedBus: CycleBus {
     /// Skipping is exact between device wake-ups when no CSR beat or memory
     /// write happened in the compared interval (`accesses`): the devices
     /// are not consulted then, and the lines are constant until `wakeAt`.
+    /// A component master with a request or an answer in flight is not
+    /// quiet: its next cycle depends on the bus, so nothing is skipped.
     static var allowsIdleSkipping: Bool { true }
-    var quietUntil: UInt64 { wakeEveryCycle ? 0 : wakeAt }
+    var quietUntil: UInt64 {
+        wakeEveryCycle || components.pointee.pending != 0 || components.pointee.answered >= 0 ? 0 : wakeAt
+    }
 
     static var watchesRetirements: Bool { true }
     mutating func retired(word: UInt32, ie: Bool, cycle: UInt64) {
@@ -437,6 +458,11 @@ public final class SharedBusMachine {
         return true
     }
 
+    /// The whole state equals `other`'s (a machine with the same map): every
+    /// register of the model, the caches, the bus's state and the memories'
+    /// words. The devices are the caller's to compare.
+    public func sameState(as other: SharedBusMachine) -> Bool { core.sameState(asMachineWith: other.core) }
+
     /// One clock cycle.
     public func step() { core.step(observer: observer, trace: trace, batch: batch) }
 
@@ -464,17 +490,20 @@ public final class SharedBusMachine {
     /// observer, batch observer and trace are set (`CycleCore.runSkippingIdle`, bounded by
     /// the next cycle in which an interrupt line may change).
     public var idleSkipping = true
+    /// What idle skipping did so far.
+    public private(set) var skipStats = IdleSkipStats()
     /// Cycles advanced by idle skipping so far.
-    public private(set) var skippedCycles: UInt64 = 0
+    public var skippedCycles: UInt64 { skipStats.skipped }
 
-    /// Run `cycles` clock cycles (or until the halt when `untilHalt`).
+    /// Run `cycles` clock cycles (or until the halt when `untilHalt`),
+    /// stepping at most `stepBudget` of them (skipped cycles do not count).
     /// Returns whether the machine halted.
     @discardableResult
-    public func run(cycles: UInt64, untilHalt: Bool = true) -> Bool {
+    public func run(cycles: UInt64, untilHalt: Bool = true, stepBudget: UInt64 = .max) -> Bool {
         var c = core
         let end = c.cycle &+ cycles
-        skippedCycles += c.run(to: end, untilEnd: untilHalt, observer: observer, trace: trace, batch: batch,
-                               idleSkipping: idleSkipping)
+        skipStats += c.run(to: end, untilEnd: untilHalt, observer: observer, trace: trace, batch: batch,
+                           idleSkipping: idleSkipping, stepBudget: stepBudget)
         core = c
         return c.bus.halted
     }

@@ -83,6 +83,22 @@ public final class MilkymistCycleDevices: CycleDevices {
         devices.reset(at: cycle)
     }
 
+    /// The CSR banks whose registers change only at the devices' interrupt
+    /// changes or by CSR writes: UART and sysctl (not its timer counters).
+    /// Any other bank's reads are volatile for idle skipping.
+    lazy var eventDrivenBanks: [Int] = ["uart", "sysctl"].compactMap { soc.bank(named: $0)?.bank }
+
+    /// A read's value during `cycle` stays the same until the next interrupt
+    /// change of a device or pin (THRE and TX_EVT, RX, the GPIO synchroniser,
+    /// a timer reaching COMPARE, which also clears ENABLE), except a timer's
+    /// COUNTER, which may change any cycle. Reads have no side effects.
+    public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64? {
+        let (bank, index) = CSRBridge.decode(offset: offset)
+        guard eventDrivenBanks.contains(bank) else { return nil }
+        if bank == soc.bank(named: "sysctl")?.bank && Sysctl.timerCounter.contains(Sysctl.alias(index)) { return nil }
+        return interrupts(at: cycle).until
+    }
+
     public func idle(at cycle: UInt64) -> Bool {
         bring(to: cycle)
         return uart.transmitterIdle
@@ -220,6 +236,28 @@ public final class MilkymistCycleMachine {
         set { machine.idleSkipping = newValue }
     }
     public var skippedCycles: UInt64 { machine.skippedCycles }
+    /// Cycles skipped and jumps so far.
+    public var skipStats: IdleSkipStats { machine.skipStats }
+
+    /// The whole state equals `other`'s: CPU, caches, bus, memories, and
+    /// the devices brought to this cycle (every CSR's value, the interrupt
+    /// lines and their next change, THRE's next rise, the UART stream, the
+    /// system resets, the GPIO outputs). Checks idle skipping against stepping.
+    public func sameState(as other: MilkymistCycleMachine) -> Bool {
+        guard cycle == other.cycle, soc == other.soc, machine.sameState(as: other.machine) else { return false }
+        let a = devices, b = other.devices
+        guard a.interrupts(at: cycle) == b.interrupts(at: cycle),
+              a.uartStream == b.uartStream, a.systemResets == b.systemResets,
+              a.uart.transmitDoneCycle == b.uart.transmitDoneCycle, a.uart.overruns == b.uart.overruns,
+              a.sysctl.gpioOutputs == b.sysctl.gpioOutputs, a.sysctl.timers == b.sysctl.timers else { return false }
+        for bank in a.eventDrivenBanks {
+            for index in 0..<32 {
+                let offset = UInt32(bank) << 12 | UInt32(index) << 2       // CSRBridge.decode's inverse
+                if a.read(offset: offset, at: cycle) != b.read(offset: offset, at: cycle) { return false }
+            }
+        }
+        return true
+    }
 
     /// Place bytes in BRAM or SDRAM (bit 31 ignored).
     public func load(_ bytes: [UInt8], at address: UInt32) {
@@ -251,7 +289,8 @@ public final class MilkymistCycleMachine {
     /// as `MilkymistMachine.run`) or `shouldStop` (asked between chunks).
     public func run(maxCycles: UInt64, shouldStop: (() -> Bool)? = nil) -> MilkymistStop {
         while !machine.halted && machine.cycle < maxCycles {
-            machine.run(cycles: min(maxCycles - machine.cycle, 1 << 16))
+            // a stepped chunk bounds the latency of `shouldStop`; a jump over an idle span is instant
+            machine.run(cycles: maxCycles - machine.cycle, stepBudget: 1 << 16)
             if !machine.halted, let shouldStop, shouldStop() { return .interrupted }
         }
         return machine.halted ? .halted : .cycleLimit

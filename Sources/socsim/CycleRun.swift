@@ -79,7 +79,8 @@ struct CycleRunOptions: ParsableArguments {
         let chunk: UInt64 = 1 << 14
         while !machine.ended && machine.cycle < maxCycles {
             if interrupted() { wasInterrupted = true; break }
-            machine.runUntilEnd(maxCycles: min(chunk, maxCycles - machine.cycle))
+            // at most a chunk stepped; a jump over an idle span (no VCD) costs nothing
+            machine.runUntilEnd(maxCycles: maxCycles - machine.cycle, stepBudget: chunk)
             if waves?.error != nil { break }
             if let vcdTo, machine.cycle > vcdTo, let w = waves {
                 // past the window: finish the file and drop the observer
@@ -106,7 +107,8 @@ struct CycleRunOptions: ParsableArguments {
         let cycles = machine.cycle
         try RunReport(stop: wasInterrupted ? .interrupted : machine.ended ? .ended : .cycleLimit, cycles: cycles,
                       measured: "\(cycles) cycles, \(machine.retiredCount) instructions", rateCount: cycles,
-                      endLine: "program ended after \(cycles) cycles", failures: device.failures)
+                      endLine: "program ended after \(cycles) cycles", failures: device.failures,
+                      statsDetail: skipLine(machine.skipStats))
             .finish(stats: stats, elapsed: elapsed)
     }
 }
@@ -162,6 +164,11 @@ extension CycleRunOptions {
                       endLine: "program ended after \(cycles) cycles", failures: device.failures)
             .finish(stats: stats, elapsed: elapsed)
     }
+}
+
+/// The --stats line of idle skipping (fast-forward) of a cycle-model run.
+func skipLine(_ s: IdleSkipStats) -> String {
+    "socsim: \(s.skipped) cycles skipped as idle in \(s.jumps) jumps\n"
 }
 
 /// A file written with write(2) as the VCD writer hands over its buffer.

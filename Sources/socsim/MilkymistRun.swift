@@ -2,6 +2,7 @@ import ArgumentParser
 import CycleWaves
 import Foundation
 import LM32
+import LM32Cycle
 import SoC
 import SoCCycle
 import Verilated
@@ -113,7 +114,8 @@ extension Run {
         if let writeError { throw InputError("cannot write '\(waves.vcd ?? "")': \(writeError)") }
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
-                            timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl)
+                            timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl,
+                            skips: machine.skipStats)
     }
 
     /// Run on the verilated SoC (`--rtl`, RTL/build/milkymist): from reset at
@@ -161,17 +163,18 @@ extension Run {
 
     /// Warnings, --stats and the stop line of a milkymist run; the exit code.
     private func finishMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String, uart: UART, sysctl: Sysctl) throws {
+                                 timing: String, uart: UART, sysctl: Sysctl, skips: IdleSkipStats? = nil) throws {
         let err = FileHandle.standardError
         for field in uart.unmodelledWrites.map({ "uart." + $0 }) + sysctl.unmodelledWrites.map({ "sysctl." + $0 }) {
             err.write(Data("socsim: warning: the firmware wrote \(field), which is declared but not modelled\n".utf8))
         }
-        try reportMilkymist(stop, cycles: cycles, instructions: instructions, elapsed: elapsed, timing: timing)
+        try reportMilkymist(stop, cycles: cycles, instructions: instructions, elapsed: elapsed, timing: timing,
+                            skips: skips)
     }
 
     /// --stats and the stop line of a milkymist run; the exit code.
     private func reportMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String) throws {
+                                 timing: String, skips: IdleSkipStats? = nil) throws {
         let s: RunReport.Stop = switch stop {
         case .halted: .ended
         case .cycleLimit: .cycleLimit
@@ -179,7 +182,8 @@ extension Run {
         }
         try RunReport(stop: s, cycles: cycles,
                       measured: instructions.map { "\(cycles) cycles, \($0) instructions" } ?? "\(cycles) cycles",
-                      rateCount: cycles, endLine: "firmware halted after \(cycles) cycles (\(timing))")
+                      rateCount: cycles, endLine: "firmware halted after \(cycles) cycles (\(timing))",
+                      statsDetail: skips.map(skipLine))
             .finish(stats: stats, elapsed: elapsed)
     }
 

@@ -18,6 +18,8 @@ struct RunReport {
     var endLine: String
     /// Failed test cases reported by the program (exit 1 when any).
     var failures = 0
+    /// Lines --stats prints after the rate line (the idle-skipping summary).
+    var statsDetail: String? = nil
 
     /// Host time of the run in nanoseconds.
     func finish(stats: Bool, elapsed: UInt64) throws {
@@ -26,6 +28,7 @@ struct RunReport {
             let seconds = Double(elapsed) / 1e9
             err.write(Data(String(format: "socsim: %@ in %.3f s host time: %.2f million %@/s\n",
                                   measured, seconds, Double(rateCount) / max(seconds, 1e-9) / 1e6, rateUnit).utf8))
+            if let statsDetail { err.write(Data(statsDetail.utf8)) }
         }
         switch stop {
         case .ended:
