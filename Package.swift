@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "LM32Asm", dependencies: ["LM32", "ELF"]),
         // The challenge automaton (docs/automaton.md): the reference the device and the host model share.
         .target(name: "Automaton", dependencies: ["SimKernel"]),
+        // The host half of the integrity test cycle: host CPU and hypervisor model, attackers, verdicts.
+        .target(name: "Attestation", dependencies: ["Automaton", "SimKernel"]),
         // PCI Express transaction layer: TLP codec, config space, link timing.
         .target(name: "PCIe", dependencies: ["SimKernel", "SimBus"]),
         // Machines: the upstream unit-test bench, program loading.
@@ -59,6 +61,7 @@ let package = Package(
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "AutomatonTests", dependencies: ["Automaton", "SimKernel", "SoCSimTestSupport"]),
+        .testTarget(name: "AttestationTests", dependencies: ["Attestation", "Automaton", "SimKernel", "SoCSimTestSupport"]),
         .testTarget(name: "LM32Tests", dependencies: ["LM32"]),
         .testTarget(name: "LM32CycleTests", dependencies: ["LM32Cycle", "LM32", "SimBus", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"]),

@@ -1,0 +1,130 @@
+import Automaton
+import SimKernel
+
+/// How a run of the challenge handler departs from the attested host. The
+/// honest host uses the defaults; each attacker (Attacker.swift) sets some of
+/// these, so every attack goes through the one handler below and shows up
+/// only as different answer bytes or a different time.
+public struct ExecutionConditions: Sendable {
+    /// The core's actual frequency; nil: the attested one.
+    public var frequencyHz: UInt64?
+    /// Compute cycles (steps and environment tests) scaled by this, in
+    /// thousandths (1 000: native; emulation: its slowdown).
+    public var slowdownPermille: UInt64 = 1_000
+    /// Added to interrupt entry (nesting: the exit to L0 and the injection into L1).
+    public var extraInterruptCycles: UInt64 = 0
+    /// When set, each environment test costs this instead of its native
+    /// cost (nesting: every test traps and costs a VM exit).
+    public var environmentTrapCycles: UInt64?
+    /// Added to every automaton step (memory copy: the redirection's compare and offset).
+    public var extraStepCycles: UInt64 = 0
+    /// Where the read of a window address is really served from (memory copy).
+    public var readRedirect: (@Sendable (UInt64) -> UInt64)?
+
+    public init() {}
+}
+
+/// What the handler did: the answer it posts (nil when it posts none) and the
+/// host cycles and time from the interrupt reaching the core to the doorbell write.
+public struct HandlerOutcome: Sendable {
+    public var challenge: ChallengeMessage?
+    public var answer: AnswerMessage?
+    /// Why the mailbox did not decode, when it did not.
+    public var decodeError: WireError?
+    public var cycles: UInt64
+    public var duration: Duration
+    /// The accesses of the automaton by the level that served them.
+    public var accessesByLevel: [MemoryLevel: UInt64]
+}
+
+/// The security hypervisor's challenge handler on the modelled host CPU.
+public struct SecurityHypervisor: Sendable {
+    public var cpu: HostCPUConfig
+    /// Host physical address of the mailbox the device writes challenges into.
+    public var mailbox: UInt64
+
+    public init(cpu: HostCPUConfig = HostCPUConfig(), mailbox: UInt64) {
+        self.cpu = cpu
+        self.mailbox = mailbox
+    }
+
+    /// Handles one challenge interrupt: reads the mailbox from `memory`, runs
+    /// the environment tests, runs the reference automaton over the bytes of
+    /// `memory` at the window's addresses, and answers.
+    public func handle(memory: any HostMemory, conditions: ExecutionConditions = ExecutionConditions(),
+                       rng: inout SplitMix64) -> HandlerOutcome {
+        var core = cpu
+        if let f = conditions.frequencyHz { core.frequencyHz = f }
+        var cycles = core.interruptEntryCycles + conditions.extraInterruptCycles
+        if core.interruptJitterCycles > 0 { cycles += rng.next() % core.interruptJitterCycles }
+        let computeJitter = core.computeJitterPPM > 0 ? rng.next() % core.computeJitterPPM : 0
+        cycles += core.handlerFixedCycles
+
+        let message: ChallengeMessage
+        do {
+            guard let bytes = memory.read(at: mailbox, count: ChallengeMessage.size) else {
+                return outcome(nil, nil, .size(expected: ChallengeMessage.size, found: 0), cycles, core, [:])
+            }
+            message = try ChallengeMessage(bytes: bytes)
+        } catch {
+            return outcome(nil, nil, error, cycles, core, [:])
+        }
+
+        var compute: UInt64 = 0
+        var values: [UInt32] = []
+        for selector in message.environmentTests {
+            let (value, native) = core.environmentValue(selector)
+            values.append(value)
+            compute += conditions.environmentTrapCycles ?? native
+        }
+        let view = CostedMemory(memory: memory, cache: core.cache, redirect: conditions.readRedirect,
+                                windowBytes: UInt64(message.window.words) * 4)
+        // The message decoded, so its environment has one value per selector and the challenge is valid.
+        let result = (try? message.challenge(environment: Environment(values)))?.run(on: view)
+            ?? AutomatonResult(digest: 0, finalState: 0, stepsDone: 0)
+        compute += UInt64(result.stepsDone) * (core.stepALUCycles + conditions.extraStepCycles) + view.cycles
+        compute = compute * conditions.slowdownPermille / 1_000
+        compute += compute * computeJitter / 1_000_000
+        cycles += compute
+        return outcome(message, AnswerMessage(id: message.id, result: result), nil, cycles, core, view.byLevel)
+    }
+
+    private func outcome(_ c: ChallengeMessage?, _ a: AnswerMessage?, _ e: WireError?, _ cycles: UInt64,
+                         _ core: HostCPUConfig, _ levels: [MemoryLevel: UInt64]) -> HandlerOutcome {
+        HandlerOutcome(challenge: c, answer: a, decodeError: e, cycles: cycles,
+                       duration: core.duration(cycles: cycles), accessesByLevel: levels)
+    }
+}
+
+/// The automaton's view of host memory during one handler run: serves each
+/// word from host memory (through a redirection, if any) and charges its
+/// load latency by the cache rule of `CacheModel`.
+final class CostedMemory: AutomatonMemory {
+    let memory: any HostMemory
+    let cache: CacheModel
+    let redirect: (@Sendable (UInt64) -> UInt64)?
+    let windowBytes: UInt64
+    private var touched = Set<UInt64>()
+    private(set) var cycles: UInt64 = 0
+    private var counts = [UInt64](repeating: 0, count: MemoryLevel.allCases.count)
+    var byLevel: [MemoryLevel: UInt64] {
+        Dictionary(uniqueKeysWithValues: MemoryLevel.allCases.compactMap { counts[$0.rawValue] > 0 ? ($0, counts[$0.rawValue]) : nil })
+    }
+
+    init(memory: any HostMemory, cache: CacheModel, redirect: (@Sendable (UInt64) -> UInt64)?, windowBytes: UInt64) {
+        self.memory = memory
+        self.cache = cache
+        self.redirect = redirect
+        self.windowBytes = windowBytes
+    }
+
+    func word(at address: UInt32) -> UInt32? {
+        let served = redirect?(UInt64(address)) ?? UInt64(address)
+        let line = served / cache.lineBytes
+        var level = cache.residentLevel(line: line, windowBytes: windowBytes)
+        if touched.insert(line).inserted { level = max(level, cache.coldLevel) }
+        cycles += cache.cycles(level)
+        counts[level.rawValue] += 1
+        return memory.word32(at: served)
+    }
+}
