@@ -77,20 +77,7 @@ func hex64(_ v: UInt64) -> String {
     return "0x" + String(repeating: "0", count: 16 - s.count) + s
 }
 
-/// A JSON string literal (quotes, backslashes and control characters escaped).
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case _ where u.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
+func jsonString(_ s: String) -> String { jsonStringLiteral(s) }
 
 /// The deadline rule (docs/attestation.md, "Calibration"): the largest honest
 /// response time in device cycles, plus a quarter of the honest range, plus
