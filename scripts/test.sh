@@ -20,7 +20,8 @@ fi
 # Pinned versions; pip does nothing (and needs no network) when they are there.
 # pythondata-cpu-lm32: the LM32 RTL and its unit tests, read in place.
 # pyvcd: the PyPI VCD reader the wave tests check our reader against (Tests/WavesTests).
-.venv/bin/pip install --disable-pip-version-check -q pythondata-cpu-lm32==0.0.post199 pyvcd==0.5.1
+# html5lib: the HTML5 parser the attestation report must pass (Tests/AttestationTests).
+.venv/bin/pip install --disable-pip-version-check -q pythondata-cpu-lm32==0.0.post199 pyvcd==0.5.1 html5lib==1.1
 
 if [ -x RTL/build.sh ]; then
     RTL/build.sh
