@@ -54,6 +54,10 @@ let package = Package(
         .target(name: "Waves"),
         // The cycle model's observations as a VCD with the RTL test bench's names.
         .target(name: "CycleWaves", dependencies: ["Waves", "LM32Cycle"]),
+        // Sweep plans over the transaction-level round driver (scripts/slurm/); not the device.
+        .executableTarget(name: "attest-sweep", dependencies: [
+            "Attestation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "socsim", dependencies: [
             "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance", "Automaton",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -17,17 +17,26 @@ public struct HTMLReport: Sendable {
         self.thresholds = thresholds
     }
 
-    /// Builds the summaries from `records` grouped by scenario, in first-seen order;
-    /// the scenario named `honest` is the one false positives are counted on.
+    /// Builds the summaries from `records` grouped by scenario (and by steps
+    /// and window when they vary), in first-seen order; the scenario named
+    /// `honest` is the one false positives are counted on. A group of several
+    /// seeds shows the largest of their deadlines (each round was judged
+    /// against its own).
     public init(title: String, records: [RoundRecord], thresholds: [DetectionThreshold] = []) {
+        // Records of several challenge sizes are summarised per size.
+        let sized = Set(records.map { [$0.steps, $0.windowWords] }).count > 1
+        func key(_ r: RoundRecord) -> String { sized ? "\(r.scenario) @ \(r.steps) steps, \(r.windowWords) words" : r.scenario }
         var order: [String] = []
         var groups: [String: [RoundRecord]] = [:]
+        var honest: Set<String> = []
         for r in records {
-            if groups[r.scenario] == nil { order.append(r.scenario) }
-            groups[r.scenario, default: []].append(r)
+            let k = key(r)
+            if groups[k] == nil { order.append(k) }
+            groups[k, default: []].append(r)
+            if r.scenario == Attacker.none.specification { honest.insert(k) }
         }
         let summaries = order.map { s in
-            ScenarioSummary(scenario: s, honest: s == Attacker.none.specification, records: groups[s]!,
+            ScenarioSummary(scenario: s, honest: honest.contains(s), records: groups[s]!,
                             deadlineCycles: groups[s]!.map(\.deadlineCycles).max() ?? 0)
         }
         self.init(title: title, summaries: summaries, records: groups, thresholds: thresholds)

@@ -145,11 +145,13 @@ public final class RoundDriver {
         let verdict = Verdict.judge(expected: expected, received: arrival?.bytes,
                                     elapsedCycles: arrivalCycle.map { $0 - sendCycle }, deadlineCycles: deadlineCycles)
         if arrival == nil { try? scheduler.run(until: timeout) }
-        return RoundRecord(scenario: scenario, seed: seed, round: round, challengeID: message.id, nonce: message.nonce,
+        var record = RoundRecord(scenario: scenario, seed: seed, round: round, challengeID: message.id, nonce: message.nonce,
                            steps: plan.steps, sendCycle: sendCycle, arrivalCycle: arrivalCycle,
                            elapsedNs: arrival.map { ($0.at - sendAt).picoseconds / 1_000 },
                            expectedDigest: expected.digest, receivedDigest: received?.digest,
                            deadlineCycles: deadlineCycles, verdict: verdict)
+        record.windowWords = plan.windowWords
+        return record
     }
 }
 

@@ -22,11 +22,14 @@ public enum Verdict: String, CaseIterable, Hashable, Sendable {
 /// One round as the device saw it (one JSON Lines record).
 public struct RoundRecord: Hashable, Sendable {
     public var scenario: String
+    /// The job of a sweep plan the round belongs to (0 outside sweeps): records sort by job, then round.
+    public var job: Int = 0
     public var seed: UInt64
     public var round: Int
     public var challengeID: UInt32
     public var nonce: UInt64
     public var steps: UInt32
+    public var windowWords: UInt32 = 0
     /// Device cycles (80 MHz) at which the challenge DMA started and the doorbell arrived.
     public var sendCycle: UInt64
     public var arrivalCycle: UInt64?
@@ -51,8 +54,8 @@ public struct RoundRecord: Hashable, Sendable {
 
     /// The fields in record order: name and JSON value text.
     var fields: [(String, String)] {
-        [("scenario", jsonString(scenario)), ("seed", "\(seed)"), ("round", "\(round)"), ("challenge_id", "\(challengeID)"),
-         ("nonce", jsonString(hex64(nonce))), ("steps", "\(steps)"), ("send_cycle", "\(sendCycle)"),
+        [("scenario", jsonString(scenario)), ("job", "\(job)"), ("seed", "\(seed)"), ("round", "\(round)"), ("challenge_id", "\(challengeID)"),
+         ("nonce", jsonString(hex64(nonce))), ("steps", "\(steps)"), ("window_words", "\(windowWords)"), ("send_cycle", "\(sendCycle)"),
          ("arrival_cycle", arrivalCycle.map { "\($0)" } ?? "null"),
          ("elapsed_cycles", elapsedCycles.map { "\($0)" } ?? "null"), ("elapsed_ns", elapsedNs.map { "\($0)" } ?? "null"),
          ("expected_digest", jsonString(hex64(expectedDigest))),
@@ -64,7 +67,7 @@ public struct RoundRecord: Hashable, Sendable {
     public var jsonLine: String { "{" + fields.map { "\(jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}" }
 
     public static var csvHeader: String {
-        "scenario,seed,round,challenge_id,nonce,steps,send_cycle,arrival_cycle,elapsed_cycles,elapsed_ns,expected_digest,received_digest,deadline_cycles,verdict"
+        "scenario,job,seed,round,challenge_id,nonce,steps,window_words,send_cycle,arrival_cycle,elapsed_cycles,elapsed_ns,expected_digest,received_digest,deadline_cycles,verdict"
     }
 
     public var csvLine: String {

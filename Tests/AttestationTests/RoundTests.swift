@@ -70,8 +70,8 @@ import Testing
         let r = RoundRecord(scenario: "memory-copy:step-cycles=2", seed: 3, round: 1, challengeID: 2, nonce: 0xAB, steps: 4_096,
                             sendCycle: 100, arrivalCycle: 350, elapsedNs: 3_120, expectedDigest: 1, receivedDigest: nil,
                             deadlineCycles: 300, verdict: .late)
-        #expect(r.jsonLine == #"{"scenario":"memory-copy:step-cycles=2","seed":3,"round":1,"challenge_id":2,"nonce":"0x00000000000000ab","steps":4096,"send_cycle":100,"arrival_cycle":350,"elapsed_cycles":250,"elapsed_ns":3120,"expected_digest":"0x0000000000000001","received_digest":null,"deadline_cycles":300,"verdict":"late"}"#)
-        #expect(r.csvLine == "memory-copy:step-cycles=2,3,1,2,0x00000000000000ab,4096,100,350,250,3120,0x0000000000000001,,300,late")
+        #expect(r.jsonLine == #"{"scenario":"memory-copy:step-cycles=2","job":0,"seed":3,"round":1,"challenge_id":2,"nonce":"0x00000000000000ab","steps":4096,"window_words":0,"send_cycle":100,"arrival_cycle":350,"elapsed_cycles":250,"elapsed_ns":3120,"expected_digest":"0x0000000000000001","received_digest":null,"deadline_cycles":300,"verdict":"late"}"#)
+        #expect(r.csvLine == "memory-copy:step-cycles=2,0,3,1,2,0x00000000000000ab,4096,0,100,350,250,3120,0x0000000000000001,,300,late")
         #expect(RoundRecord.csvHeader.split(separator: ",").count == r.csvLine.split(separator: ",", omittingEmptySubsequences: false).count)
     }
 
