@@ -59,7 +59,7 @@ let package = Package(
             "Attestation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "socsim", dependencies: [
-            "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance", "Automaton",
+            "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance", "Automaton", "Attestation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "PCIeTests", dependencies: ["PCIe", "SimBus"]),
         .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport", "Automaton"]),
         .testTarget(name: "SoCCycleTests", dependencies: ["SoCCycle", "SoC", "LM32Cycle", "LM32", "LM32Asm", "SoCSimTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport", "Automaton", "SimKernel"]),
+        .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport", "Automaton", "SimKernel", "Attestation"]),
         .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm", "SoC", "SoCSimTestSupport"]),
         .testTarget(name: "WavesTests", dependencies: ["Waves", "CycleWaves", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCCycle",
                                                      "Conformance", "SoCSimTestSupport"],

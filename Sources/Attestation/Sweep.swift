@@ -96,7 +96,10 @@ public struct SweepPlan: Codable, Hashable, Sendable {
     /// Joins shards' records into the order one run of the whole plan gives
     /// (by job, then round), checking that every job's rounds are there once.
     public func merge(_ records: [RoundRecord]) throws(SweepError) -> [RoundRecord] {
-        let sorted = records.sorted { ($0.job, $0.round) < ($1.job, $1.round) }
+        guard records.allSatisfy({ (0..<units.count * scenarios.count).contains($0.job) }) else {
+            throw .merge("a record's job is outside this plan")
+        }
+        let sorted = try RoundRecord.merged(records)
         var expected = [(job: Int, round: Int)]()
         for j in 0..<units.count * scenarios.count { for r in 1...rounds { expected.append((j, r)) } }
         guard sorted.count == expected.count else {
@@ -142,5 +145,17 @@ public enum SweepError: Error, Hashable, Sendable, CustomStringConvertible {
         case .merge(let m): "merge: \(m)"
         case .experiment(let e): e.description
         }
+    }
+}
+
+extension RoundRecord {
+    /// Records from several shards in the order one run gives (job, then
+    /// round); a (job, round) present twice is an error.
+    public static func merged(_ records: [RoundRecord]) throws(SweepError) -> [RoundRecord] {
+        let sorted = records.sorted { ($0.job, $0.round) < ($1.job, $1.round) }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.job == b.job && a.round == b.round {
+            throw .merge("job \(a.job) round \(a.round) appears twice")
+        }
+        return sorted
     }
 }

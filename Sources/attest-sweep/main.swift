@@ -1,7 +1,7 @@
 // Runs attestation sweep plans with the transaction-level round driver
 // (docs/attestation.md): a stand-in for the device, for early experiments
-// and for the Slurm job array in scripts/slurm/. It is not `socsim attest`:
-// the device side (firmware, coprocessor, endpoint) is not in it.
+// and for the Slurm job array in scripts/slurm/; `socsim attest merge` joins
+// its shards. The device side (firmware, coprocessor, endpoint) is not in it.
 import ArgumentParser
 import Attestation
 import Foundation
@@ -11,7 +11,7 @@ struct AttestSweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attest-sweep",
         abstract: "Sweep plans over the transaction-level round driver (not the device model).",
-        subcommands: [Run.self, Merge.self])
+        subcommands: [Run.self], defaultSubcommand: Run.self)
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run one shard of a plan into DIR/shard-I-of-N.jsonl.")
@@ -31,28 +31,6 @@ struct AttestSweep: ParsableCommand {
             try FileManager.default.moveItem(atPath: path + ".part", toPath: path)
         }
     }
-
-    struct Merge: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Join DIR's shards into merged.jsonl, summary.txt and report.html.")
-        @Option(help: "The sweep plan the shards ran.") var plan: String
-        @Argument(help: "The directory of shard-*.jsonl files.") var dir: String
-
-        func run() throws {
-            let plan = try loadPlan(self.plan)
-            var records: [RoundRecord] = []
-            let names = try FileManager.default.contentsOfDirectory(atPath: dir)
-                .filter { $0.hasPrefix("shard-") && $0.hasSuffix(".jsonl") }.sorted()
-            for n in names {
-                records += try RoundRecord.parseLines(String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(n)")), as: UTF8.self))
-            }
-            let merged = try plan.merge(records)
-            try Data(RoundRecord.jsonLines(merged).utf8).write(to: URL(fileURLWithPath: "\(dir)/merged.jsonl"))
-            let report = HTMLReport(title: "Attestation sweep \(plan.name)", records: merged)
-            try Data(ScenarioSummary.table(report.summaries).utf8).write(to: URL(fileURLWithPath: "\(dir)/summary.txt"))
-            try Data(report.html.utf8).write(to: URL(fileURLWithPath: "\(dir)/report.html"))
-            print(ScenarioSummary.table(report.summaries), terminator: "")
-        }
-    }
 }
 
 func loadPlan(_ path: String) throws -> SweepPlan {
@@ -61,4 +39,3 @@ func loadPlan(_ path: String) throws -> SweepPlan {
 }
 
 extension SweepError: LocalizedError { public var errorDescription: String? { description } }
-extension RecordError: LocalizedError { public var errorDescription: String? { description } }

@@ -34,7 +34,7 @@ struct SoCSim: ParsableCommand {
           130  interrupted (SIGINT); results so far were written
         """,
         subcommands: [Run.self, Asm.self, Disasm.self, Conform.self, TLPCommand.self, WaveCommand.self, MapCommand.self, HeaderCommand.self,
-                      AutomatonCommand.self])
+                      AutomatonCommand.self, AttestCommand.self])
 
     static func main() {
         do {
