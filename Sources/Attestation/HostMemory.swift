@@ -9,10 +9,11 @@ public protocol HostMemory: AnyObject {
     func read(at address: UInt64, count: Int) -> [UInt8]?
     /// Stores `bytes` from `address`; false when the range wraps past 2^64.
     @discardableResult func write(at address: UInt64, _ bytes: [UInt8]) -> Bool
+    /// The little-endian 32-bit word at `address` (no alignment required); nil past 2^64.
+    func word32(at address: UInt64) -> UInt32?
 }
 
 extension HostMemory {
-    /// The little-endian 32-bit word at `address` (no alignment required).
     public func word32(at address: UInt64) -> UInt32? {
         guard let b = read(at: address, count: 4) else { return nil }
         return UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
@@ -56,6 +57,17 @@ public final class SparseHostMemory: HostMemory {
             done += n
         }
         return true
+    }
+
+    /// One page lookup for an aligned word (the automaton's reads), no array built.
+    public func word32(at address: UInt64) -> UInt32? {
+        let offset = Int(address % UInt64(Self.pageBytes))
+        guard address & 3 == 0 else {
+            guard let b = read(at: address, count: 4) else { return nil }
+            return UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+        }
+        guard let p = pages[address / UInt64(Self.pageBytes)] else { return 0 }
+        return UInt32(p[offset]) | UInt32(p[offset + 1]) << 8 | UInt32(p[offset + 2]) << 16 | UInt32(p[offset + 3]) << 24
     }
 
     private func fits(_ address: UInt64, _ count: Int) -> Bool {

@@ -78,7 +78,7 @@ public struct SecurityHypervisor: Sendable {
             compute += conditions.environmentTrapCycles ?? native
         }
         let view = CostedMemory(memory: memory, cache: core.cache, redirect: conditions.readRedirect,
-                                windowBytes: UInt64(message.window.words) * 4)
+                                window: message.window)
         // The message decoded, so its environment has one value per selector and the challenge is valid.
         let result = (try? message.challenge(environment: Environment(values)))?.run(on: view)
             ?? AutomatonResult(digest: 0, finalState: 0, stepsDone: 0)
@@ -104,14 +104,20 @@ final class CostedMemory: AutomatonMemory {
     let cache: CacheModel
     let redirect: (@Sendable (UInt64) -> UInt64)?
     let windowBytes: UInt64
-    private var touched = Set<UInt64>()
+    /// Lines touched this round: a bit per line of the region the window's reads land in, a set for any other.
+    private var touchedBits: [UInt64]
+    private let firstLine: UInt64
+    private var touchedElsewhere = Set<UInt64>()
     private(set) var cycles: UInt64 = 0
     private var counts = [UInt64](repeating: 0, count: MemoryLevel.allCases.count)
     var byLevel: [MemoryLevel: UInt64] {
         Dictionary(uniqueKeysWithValues: MemoryLevel.allCases.compactMap { counts[$0.rawValue] > 0 ? ($0, counts[$0.rawValue]) : nil })
     }
 
-    init(memory: any HostMemory, cache: CacheModel, redirect: (@Sendable (UInt64) -> UInt64)?, windowBytes: UInt64) {
+    init(memory: any HostMemory, cache: CacheModel, redirect: (@Sendable (UInt64) -> UInt64)?, window: Window) {
+        let windowBytes = UInt64(window.words) * 4
+        firstLine = (redirect?(UInt64(window.base)) ?? UInt64(window.base)) / cache.lineBytes
+        touchedBits = [UInt64](repeating: 0, count: Int(windowBytes / cache.lineBytes / 64) + 2)
         self.memory = memory
         self.cache = cache
         self.redirect = redirect
@@ -122,9 +128,17 @@ final class CostedMemory: AutomatonMemory {
         let served = redirect?(UInt64(address)) ?? UInt64(address)
         let line = served / cache.lineBytes
         var level = cache.residentLevel(line: line, windowBytes: windowBytes)
-        if touched.insert(line).inserted { level = max(level, cache.coldLevel) }
+        if firstTouch(line) { level = max(level, cache.coldLevel) }
         cycles += cache.cycles(level)
         counts[level.rawValue] += 1
         return memory.word32(at: served)
+    }
+
+    private func firstTouch(_ line: UInt64) -> Bool {
+        let i = line &- firstLine
+        guard i < UInt64(touchedBits.count) * 64 else { return touchedElsewhere.insert(line).inserted }
+        let bit: UInt64 = 1 << (i & 63), w = Int(i >> 6)
+        defer { touchedBits[w] |= bit }
+        return touchedBits[w] & bit == 0
     }
 }
