@@ -94,3 +94,20 @@ import Testing
         #expect(throws: AttackerError.badValue("nested", "exit-cycles", "many")) { try Attacker(specification: "nested:exit-cycles=many") }
     }
 }
+
+/// The threshold search: the strength it returns is detected in every round, one less is not.
+@Suite struct ThresholdTests {
+    @Test(arguments: [0, 3])
+    func thresholdIsTheSmallestFullyDetectedStrength(_ familyIndex: Int) throws {
+        var c = RoundTests.config
+        c.plan.steps = 1_024
+        let e = Experiment(config: c, calibrationRounds: 60, rounds: 20, seed: 21)
+        let family = AttackFamily.timing[familyIndex]
+        let t = try e.threshold(family)
+        let p = try #require(t.parameter)
+        #expect(t.falsePositives == 0)
+        #expect(try e.play(family.make(p), deadlineCycles: t.deadlineCycles).allSatisfy(\.detected))
+        #expect(try !e.play(family.make(p - 1), deadlineCycles: t.deadlineCycles).allSatisfy(\.detected))
+        #expect(t.overheadPercent! > 0)
+    }
+}
