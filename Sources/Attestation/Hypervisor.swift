@@ -13,9 +13,9 @@ public struct ExecutionConditions: Sendable {
     public var slowdownPermille: UInt64 = 1_000
     /// Added to interrupt entry (nesting: the exit to L0 and the injection into L1).
     public var extraInterruptCycles: UInt64 = 0
-    /// When set, each environment test costs this instead of its native
-    /// cost (nesting: every test traps and costs a VM exit).
-    public var environmentTrapCycles: UInt64?
+    /// Added to each environment test's native cost (nesting: every test
+    /// traps and costs a VM exit; the timed loop still runs its loop).
+    public var environmentTrapCycles: UInt64 = 0
     /// Added to every automaton step (memory copy: the redirection's compare and offset).
     public var extraStepCycles: UInt64 = 0
     /// Where the read of a window address is really served from (memory copy).
@@ -75,7 +75,7 @@ public struct SecurityHypervisor: Sendable {
         for selector in message.environmentTests {
             let (value, native) = core.environmentValue(selector)
             values.append(value)
-            compute += conditions.environmentTrapCycles ?? native
+            compute += native + conditions.environmentTrapCycles
         }
         let view = CostedMemory(memory: memory, cache: core.cache, redirect: conditions.readRedirect,
                                 window: message.window)
