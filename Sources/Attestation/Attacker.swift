@@ -201,13 +201,14 @@ public final class AttackedHost {
     /// The size of the implant the hiding attackers put into the image in place.
     public static let implantBytes = 64
 
-    /// Changes `bytes` distinct-position bytes of the image in memory (each xored with a non-zero value).
+    /// Changes `bytes` bytes at distinct positions of the image in memory (each xored with a non-zero value).
     static func tamper(_ memory: any HostMemory, _ image: ImageLayout, bytes n: Int, seed: UInt64) {
         var g = SplitMix64(seed: seed)
-        for _ in 0..<min(n, image.bytes.count) {
+        var positions = Set<UInt64>()
+        while positions.count < min(n, image.bytes.count) {
             let at = image.base + g.next() % UInt64(image.bytes.count)
-            let old = memory.read(at: at, count: 1)![0]
-            memory.write(at: at, [old ^ UInt8(1 + g.next() % 255)])
+            guard positions.insert(at).inserted, let old = memory.read(at: at, count: 1) else { continue }
+            memory.write(at: at, [old[0] ^ UInt8(1 + g.next() % 255)])
         }
     }
 
@@ -253,27 +254,26 @@ public final class AttackedHost {
             return nil
         case .proxy(let rtt, _):
             // The local handler takes the interrupt and forwards the mailbox; the remote computes over its clean image.
-            guard let (m, h) = remote, let bytes = memory.read(at: hypervisor.mailbox, count: ChallengeMessage.size)
-            else { return nil }
+            conditions.computes = false
+            let local = hypervisor.handle(memory: memory, conditions: conditions, rng: &rng)
+            guard local.challenge != nil, let (m, h) = remote,
+                  let bytes = memory.read(at: hypervisor.mailbox, count: ChallengeMessage.size) else { return nil }
             m.write(at: h.mailbox, bytes)
             let far = h.handle(memory: m, rng: &rng)
-            guard let answer = far.answer else { return nil }
-            let cpu = hypervisor.cpu
-            let forward = cpu.duration(cycles: cpu.interruptEntryCycles + rng.next() % max(1, cpu.interruptJitterCycles)
-                                       + cpu.handlerFixedCycles)
-            return HostResponse(answer: answer.bytes, hostTime: forward + rtt + far.duration)
+            return far.answer.map { HostResponse(answer: $0.bytes, hostTime: local.duration + rtt + far.duration) }
         case .replay:
-            if let old = lastAnswer, let id = memory.word32(at: hypervisor.mailbox + UInt64(ChallengeMessage.idOffset)) {
-                // Answers at once with the recorded digest under the current id.
-                var answer = old
-                answer.id = id
-                let cpu = hypervisor.cpu
-                let quick = cpu.interruptEntryCycles + rng.next() % max(1, cpu.interruptJitterCycles) + cpu.handlerFixedCycles
-                return HostResponse(answer: answer.bytes, hostTime: cpu.duration(cycles: quick))
+            guard let old = lastAnswer else {
+                let out = hypervisor.handle(memory: memory, conditions: conditions, rng: &rng)
+                lastAnswer = out.answer
+                return out.answer.map { HostResponse(answer: $0.bytes, hostTime: out.duration) }
             }
-            let out = hypervisor.handle(memory: memory, conditions: conditions, rng: &rng)
-            lastAnswer = out.answer
-            return out.answer.map { HostResponse(answer: $0.bytes, hostTime: out.duration) }
+            // Answers at once with the recorded digest under the current id.
+            conditions.computes = false
+            let local = hypervisor.handle(memory: memory, conditions: conditions, rng: &rng)
+            guard let id = local.challenge?.id else { return nil }
+            var answer = old
+            answer.id = id
+            return HostResponse(answer: answer.bytes, hostTime: local.duration)
         }
         let out = hypervisor.handle(memory: memory, conditions: conditions, rng: &rng)
         return out.answer.map { HostResponse(answer: $0.bytes, hostTime: out.duration) }

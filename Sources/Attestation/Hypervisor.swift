@@ -20,6 +20,10 @@ public struct ExecutionConditions: Sendable {
     public var extraStepCycles: UInt64 = 0
     /// Where the read of a window address is really served from (memory copy).
     public var readRedirect: (@Sendable (UInt64) -> UInt64)?
+    /// False: the handler takes the interrupt, reads and decodes the mailbox
+    /// and stops there, with no answer (a proxy forwarding the challenge, a
+    /// replayer answering from a record).
+    public var computes = true
 
     public init() {}
 }
@@ -70,6 +74,7 @@ public struct SecurityHypervisor: Sendable {
             return outcome(nil, nil, error, cycles, core, [:])
         }
 
+        guard conditions.computes else { return outcome(message, nil, nil, cycles, core, [:]) }
         var compute: UInt64 = 0
         var values: [UInt32] = []
         for selector in message.environmentTests {

@@ -106,3 +106,35 @@ import Testing
         #expect(m.word32(at: 4_094) == 0x0403_0201)
     }
 }
+
+/// What the attackers do to host memory before any round.
+@Suite struct AttackSetUpTests {
+    static let image = ImageLayout(base: 0x40_0000, bytes: (0..<4_096).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+
+    func host(_ a: Attacker) -> AttackedHost {
+        AttackedHost(memory: SparseHostMemory(), hypervisor: SecurityHypervisor(mailbox: 0x1_0000_0000), image: Self.image, attacker: a)
+    }
+
+    func changedBytes(_ h: AttackedHost, at base: UInt64) -> Int {
+        zip(h.memory.read(at: base, count: Self.image.bytes.count)!, Self.image.bytes).filter { $0 != $1 }.count
+    }
+
+    @Test func tamperingChangesExactlyTheBytesAsked() {
+        for n in [1, 16, 300, 4_096] { #expect(changedBytes(host(.tamperedImage(bytes: n, seed: 5)), at: Self.image.base) == n) }
+        #expect(changedBytes(host(.none), at: Self.image.base) == 0)
+    }
+
+    @Test func hidingAttackersKeepACleanCopyAndAnImplant() {
+        let h = host(.memoryCopy(stepCycles: 1, copyOffset: 0x10_0000))
+        #expect(changedBytes(h, at: Self.image.base) == AttackedHost.implantBytes)
+        #expect(changedBytes(h, at: Self.image.base + 0x10_0000) == 0)
+    }
+
+    @Test func dmaRedirectionLetsTheFirstChallengeThrough() {
+        let h = host(.dmaRedirection(remapOffset: 0x1000, chosen: false))
+        h.deviceWrite(at: 0x1_0000_0000, [1, 2, 3, 4])
+        h.deviceWrite(at: 0x1_0000_0000, [5, 6, 7, 8])
+        #expect(h.memory.read(at: 0x1_0000_0000, count: 4) == [1, 2, 3, 4])
+        #expect(h.memory.read(at: 0x1_0000_1000, count: 4) == [5, 6, 7, 8])
+    }
+}
