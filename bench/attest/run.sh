@@ -1,6 +1,6 @@
 #!/bin/sh
 # Release build of Attestation and of bench/attest/main.swift, then run it.
-#   bench/attest/run.sh [ROUNDS] [STEPS,STEPS,...]
+#   bench/attest/run.sh [ROUNDS] [STEPS,STEPS,...] [REPORT.html]
 set -e
 cd "$(dirname "$0")/../.."
 B=${ATTEST_BENCH_BUILD:-/tmp/attest-bench}
