@@ -14,14 +14,16 @@ import Testing
         return c
     }
 
-    static let calibration: Calibration = {
-        try! Experiment(config: config, calibrationRounds: 300, rounds: 0, seed: 11).calibrate()!
-    }()
+    /// The deadline of 300 honest calibration rounds (seed 11).
+    static func deadline() throws -> UInt64 {
+        try #require(try Experiment(config: config, calibrationRounds: 300, rounds: 0, seed: 11).calibrate()).deadlineCycles
+    }
 
     @Test func honestRoundsAfterCalibrationGiveNoFalsePositive() throws {
         let e = Experiment(config: Self.config, rounds: 1_000, seed: 12)
-        let records = try e.play(.none, deadlineCycles: Self.calibration.deadlineCycles)
-        let s = ScenarioSummary(scenario: "honest", honest: true, records: records, deadlineCycles: Self.calibration.deadlineCycles)
+        let deadline = try Self.deadline()
+        let records = try e.play(.none, deadlineCycles: deadline)
+        let s = ScenarioSummary(scenario: "honest", honest: true, records: records, deadlineCycles: deadline)
         #expect(s.rounds == 1_000)
         #expect(s.falsePositives == 0, "\(ScenarioSummary.table([s]))")
         #expect(s.marginCycles! >= 0)
@@ -32,7 +34,7 @@ import Testing
     @Test(arguments: Attacker.defaults.filter { $0 != .none })
     func everyAttackerIsDetectedAtItsDefaults(_ attacker: Attacker) throws {
         let e = Experiment(config: Self.config, rounds: 200, seed: 13)
-        let deadline = Self.calibration.deadlineCycles
+        let deadline = try Self.deadline()
         let records = try e.play(attacker, deadlineCycles: deadline)
         let s = ScenarioSummary(scenario: attacker.name, honest: false, records: records, deadlineCycles: deadline)
         #expect(s.detectionRate >= 0.99, "\(ScenarioSummary.table([s]))")
@@ -40,7 +42,7 @@ import Testing
 
     @Test func eachAttackerShowsItselfTheWayItShould() throws {
         let e = Experiment(config: Self.config, rounds: 20, seed: 14)
-        let deadline = Self.calibration.deadlineCycles
+        let deadline = try Self.deadline()
         func verdicts(_ a: Attacker) throws -> Set<Verdict> { Set(try e.play(a, deadlineCycles: deadline).map(\.verdict)) }
         #expect(try verdicts(.tamperedImage(bytes: 16, seed: 1)) == [.wrongAnswer])
         #expect(try verdicts(.memoryCopy(stepCycles: 2, copyOffset: 0x0100_0000)) == [.late])
