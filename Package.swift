@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "LM32Asm", dependencies: ["LM32", "ELF"]),
         // The challenge automaton (docs/automaton.md): the reference the device and the host model share.
         .target(name: "Automaton", dependencies: ["SimKernel"]),
+        // The host half of the integrity test cycle: host CPU and hypervisor model, attackers, verdicts.
+        .target(name: "Attestation", dependencies: ["Automaton", "SimKernel"]),
         // PCI Express transaction layer: TLP codec, config space, link timing.
         .target(name: "PCIe", dependencies: ["SimKernel", "SimBus"]),
         // Machines: the upstream unit-test bench, program loading.
@@ -55,15 +57,20 @@ let package = Package(
         // The observed signals declared once, and the generator of the files derived from them
         // (docs/observation.md). No dependencies.
         .target(name: "ObservationSchema"),
+        // Sweep plans over the transaction-level round driver (scripts/slurm/); not the device.
+        .executableTarget(name: "attest-sweep", dependencies: [
+            "Attestation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "socsim", dependencies: [
             "ObservationSchema", "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated",
-            "Conformance", "Automaton",
+            "Conformance", "Automaton", "Attestation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "ObservationSchemaTests", dependencies: ["ObservationSchema"]),
         .testTarget(name: "AutomatonTests", dependencies: ["Automaton", "SimKernel", "SoCSimTestSupport"]),
+        .testTarget(name: "AttestationTests", dependencies: ["Attestation", "Automaton", "SimKernel", "SoCSimTestSupport"]),
         .testTarget(name: "LM32Tests", dependencies: ["LM32"]),
         .testTarget(name: "LM32CycleTests", dependencies: ["LM32Cycle", "LM32", "SimBus", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"]),
@@ -73,7 +80,7 @@ let package = Package(
         .testTarget(name: "PCIeTests", dependencies: ["PCIe", "SimBus"]),
         .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport", "Automaton"]),
         .testTarget(name: "SoCCycleTests", dependencies: ["SoCCycle", "SoC", "LM32Cycle", "LM32", "LM32Asm", "SoCSimTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport", "Automaton", "SimKernel"]),
+        .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport", "Automaton", "SimKernel", "Attestation"]),
         .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm", "SoC", "SoCSimTestSupport"]),
         .testTarget(name: "WavesTests", dependencies: ["Waves", "CycleWaves", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCCycle",
                                                      "Conformance", "SoCSimTestSupport"],

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need
-# (Verilator and GTKWave from Debian, the LM32 RTL from PyPI into .venv),
-# builds the RTL libraries, then runs `swift test`.
+# (Verilator, GTKWave, slurm-wlm and munge from Debian, the LM32 RTL from
+# PyPI into .venv), builds the RTL libraries, runs `swift test`, then a
+# sweep plan as a job array on a one-node Slurm it starts and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v verilator >/dev/null 2>&1 || missing+=(verilator)
 command -v vcd2fst >/dev/null 2>&1 || missing+=(gtkwave)
+command -v slurmctld >/dev/null 2>&1 || missing+=(slurm-wlm)
+command -v munged >/dev/null 2>&1 || missing+=(munge)
 if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update
@@ -20,7 +23,8 @@ fi
 # Pinned versions; pip does nothing (and needs no network) when they are there.
 # pythondata-cpu-lm32: the LM32 RTL and its unit tests, read in place.
 # pyvcd: the PyPI VCD reader the wave tests check our reader against (Tests/WavesTests).
-.venv/bin/pip install --disable-pip-version-check -q pythondata-cpu-lm32==0.0.post199 pyvcd==0.5.1
+# html5lib: the HTML5 parser the attestation report must pass (Tests/AttestationTests).
+.venv/bin/pip install --disable-pip-version-check -q pythondata-cpu-lm32==0.0.post199 pyvcd==0.5.1 html5lib==1.1
 
 if [ -x RTL/build.sh ]; then
     RTL/build.sh
@@ -31,3 +35,8 @@ if [ -x RTL/automaton/build.sh ]; then
 fi
 
 swift test "$@"
+
+# A small sweep plan as a 3-task Slurm job array and its merge step, on a
+# one-node Slurm started and stopped here: the merged records must equal a
+# local run of the plan byte for byte (docs/attestation.md, "Sweeps").
+scripts/slurm/one-node-test.sh

@@ -1,6 +1,8 @@
 /// Text and JSON views of TLPs and the parsing behind `socsim tlp`, kept in the library
 /// so the command stays thin and the logic is unit-tested.
 
+import SimKernel
+
 /// One named header field and its value, in header order.
 public struct TLPFieldValue: Hashable, Sendable {
     public enum Value: Hashable, Sendable {
@@ -205,18 +207,5 @@ public enum TLPFormatter {
         do { return try TLPCodec.decode(bytes) } catch { throw TLPInputError(error) }
     }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += "\\u" + hex(u.value, width: 4) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ s: String) -> String { jsonStringLiteral(s) }
 }

@@ -1,0 +1,41 @@
+// Runs attestation sweep plans with the transaction-level round driver
+// (docs/attestation.md): a stand-in for the device, for early experiments
+// and for the Slurm job array in scripts/slurm/; `socsim attest merge` joins
+// its shards. The device side (firmware, coprocessor, endpoint) is not in it.
+import ArgumentParser
+import Attestation
+import Foundation
+
+@main
+struct AttestSweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attest-sweep",
+        abstract: "Sweep plans over the transaction-level round driver (not the device model).",
+        subcommands: [Run.self], defaultSubcommand: Run.self)
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run one shard of a plan into DIR/shard-I-of-N.jsonl.")
+        @Option(help: "The sweep plan (JSON).") var plan: String
+        @Option(help: "I/N: the units whose index is I modulo N (0 <= I < N).") var shard: String = "0/1"
+        @Option(help: "Output directory.") var out: String
+
+        func run() throws {
+            let plan = try loadPlan(self.plan)
+            let shard = try Shard(self.shard)
+            let records = try plan.run(shard: shard)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let path = "\(out)/shard-\(shard.index)-of-\(shard.count).jsonl"
+            try Data(RoundRecord.jsonLines(records).utf8).write(to: URL(fileURLWithPath: path + ".part"))
+            // Rename last, so that a merge never sees half a shard.
+            _ = try? FileManager.default.removeItem(atPath: path)
+            try FileManager.default.moveItem(atPath: path + ".part", toPath: path)
+        }
+    }
+}
+
+func loadPlan(_ path: String) throws -> SweepPlan {
+    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+    return try SweepPlan(json: data)
+}
+
+extension SweepError: LocalizedError { public var errorDescription: String? { description } }
