@@ -52,6 +52,7 @@ extension Run {
         let soc: SoCDescription
         do { soc = try .milkymist(sdramLatency: options.sdramLatency) } catch { throw InputError(error.description) }
         let image = try buildImage(soc)
+        try requireFit(image, in: soc.loadableMemories, undecoded: SoCDescription.uncachedAliasBit)
         // The SoC's own CPU unless --profile names another one.
         let config = profile == CoreConfig.testbenchCache.name ? soc.cpu : CoreConfig.profile(named: profile)!
         if waves.rtl { return try runMilkymistRTL(image: image, sdramLatency: options.sdramLatency) }

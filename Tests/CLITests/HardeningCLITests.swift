@@ -34,4 +34,33 @@ import Testing
         Self.expectInputError(try CLI.run(["conform", "--random", max, "--seed", "2"]), "passes the last seed")
         Self.expectInputError(try CLI.run(["conform", "--random", "0"]), "--random must be at least 1")
     }
+
+    @Test func imagesOutsideMemoryAreRefused() throws {
+        let d = try CLI.tempDir()
+        let word = d.appendingPathComponent("x.bin"), big = d.appendingPathComponent("big.bin"), b69 = d.appendingPathComponent("b69.bin")
+        try Data([0xE0, 0, 0, 0]).write(to: word)
+        try Data(count: 128 << 10).write(to: big)
+        try Data(count: 69 << 10).write(to: b69)
+        let nop = try CLI.write("nop\n", to: d, name: "n.S")
+        let far = d.appendingPathComponent("far.elf").path, top = d.appendingPathComponent("top.elf").path
+        #expect(try CLI.run(["asm", nop, "-Ttext", "0x20000000", "-o", far]).status == 0)
+        #expect(try CLI.run(["asm", nop, "-Ttext", "0xffff0000", "-o", top]).status == 0)
+        let soc = "bram [0x0, 0x10000) or sdram [0x40000000, 0x41000000)"
+        for cycle in [["--cycle"], []] {
+            let milkymist = ["run", "--soc", "milkymist"] + cycle
+            Self.expectInputError(try CLI.run(milkymist + ["--load-addr", "0x20000000", word.path]),
+                                  "the 4-byte segment at 0x20000000 does not fit in memory (the image must lie in \(soc))")
+            Self.expectInputError(try CLI.run(milkymist + [far]), "segment at 0x20000000 does not fit")
+            Self.expectInputError(try CLI.run(milkymist + [big.path]), "the 131072-byte segment at 0x0 does not fit")
+            // the test bench's loaders wrapped these modulo 64 KiB
+            let bench = ["run"] + cycle
+            Self.expectInputError(try CLI.run(bench + [b69.path]), "the 70656-byte segment at 0x0 does not fit in memory (the image must lie in RAM [0x0, 0x10000))")
+            Self.expectInputError(try CLI.run(bench + [big.path]), "the 131072-byte segment at 0x0 does not fit")
+            Self.expectInputError(try CLI.run(bench + ["--load-addr", "0x40000000", word.path]), "segment at 0x40000000 does not fit")
+            Self.expectInputError(try CLI.run(bench + [top]), "segment at 0xffff0000 does not fit")
+        }
+        // the uncached alias of BRAM is BRAM
+        let alias = try CLI.run(["run", "--soc", "milkymist", "--cycle", "--load-addr", "0x80000000", word.path, "--max-cycles", "100"])
+        #expect(alias.status == 3, "\(alias.stderr)")
+    }
 }
