@@ -9,13 +9,15 @@ let package = Package(
         .library(name: "LM32", targets: ["LM32"]),
         .library(name: "LM32Asm", targets: ["LM32Asm"]),
         .library(name: "PCIe", targets: ["PCIe"]),
+        .library(name: "Automaton", targets: ["Automaton"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
-        // Time, clocks, events, seeded randomness. No dependencies.
-        .target(name: "SimKernel"),
+        // Time, clocks, the event scheduler, seeded randomness (a heap from swift-collections).
+        .target(name: "SimKernel", dependencies: [.product(name: "HeapModule", package: "swift-collections")]),
         // Bus transactions, byte enables, address maps.
         .target(name: "SimBus", dependencies: ["SimKernel"]),
         // LM32 instruction table, decoder, disassembler, functional core, trace.
@@ -26,13 +28,16 @@ let package = Package(
         .target(name: "ELF"),
         // GNU-as compatible assembler and ld-style linker for LM32.
         .target(name: "LM32Asm", dependencies: ["LM32", "ELF"]),
+        // The challenge automaton (docs/automaton.md): the reference the device and the host model share.
+        .target(name: "Automaton", dependencies: ["SimKernel"]),
         // PCI Express transaction layer: TLP codec, config space, link timing.
         .target(name: "PCIe", dependencies: ["SimKernel", "SimBus"]),
         // Machines: the upstream unit-test bench, program loading.
-        .target(name: "SoC", dependencies: ["LM32", "LM32Asm", "ELF", "SimBus"],
+        .target(name: "SoC", dependencies: ["LM32", "LM32Asm", "ELF", "SimBus", "Automaton"],
                 resources: [.embedInCode("Firmware/hello.S"), .embedInCode("Firmware/boot.S"),
                             .embedInCode("Firmware/uart_hello.S"), .embedInCode("Firmware/timer_ticks.S"),
-                            .embedInCode("Firmware/gpio.S"), .embedInCode("Firmware/cache_flush.S")]),
+                            .embedInCode("Firmware/gpio.S"), .embedInCode("Firmware/cache_flush.S"),
+                            .embedInCode("Firmware/automaton.S")]),
         // The cycle-exact LM32 on the milkymist SoC (docs/soc.md, cycle contract).
         .target(name: "SoCCycle", dependencies: ["LM32", "LM32Cycle", "SoC"]),
         // Shared by the test targets: locating what the test command installs.
@@ -48,11 +53,12 @@ let package = Package(
         // The cycle model's observations as a VCD with the RTL test bench's names.
         .target(name: "CycleWaves", dependencies: ["Waves", "LM32Cycle"]),
         .executableTarget(name: "socsim", dependencies: [
-            "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance",
+            "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated", "Conformance", "Automaton",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "AutomatonTests", dependencies: ["Automaton", "SimKernel", "SoCSimTestSupport"]),
         .testTarget(name: "LM32Tests", dependencies: ["LM32"]),
         .testTarget(name: "LM32CycleTests", dependencies: ["LM32Cycle", "LM32", "SimBus", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"]),
@@ -60,9 +66,9 @@ let package = Package(
         .testTarget(name: "LM32AsmTests", dependencies: ["LM32Asm", "LM32", "ELF", "SoCSimTestSupport"],
                     resources: [.copy("Corpus")]),
         .testTarget(name: "PCIeTests", dependencies: ["PCIe", "SimBus"]),
-        .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport"]),
+        .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport", "Automaton"]),
         .testTarget(name: "SoCCycleTests", dependencies: ["SoCCycle", "SoC", "LM32Cycle", "LM32", "LM32Asm", "SoCSimTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport", "Automaton", "SimKernel"]),
         .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm", "SoC", "SoCSimTestSupport"]),
         .testTarget(name: "WavesTests", dependencies: ["Waves", "CycleWaves", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCCycle",
                                                      "Conformance", "SoCSimTestSupport"],

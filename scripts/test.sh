@@ -25,5 +25,9 @@ fi
 if [ -x RTL/build.sh ]; then
     RTL/build.sh
 fi
+# The automaton coprocessor's RTL alone, for Tests/SoCTests/CoprocessorRTLTests.
+if [ -x RTL/automaton/build.sh ]; then
+    RTL/automaton/build.sh
+fi
 
 swift test "$@"

@@ -15,7 +15,14 @@ public enum Firmware {
 /// assembly include `socsim header --asm` prints, generated from the SoC
 /// description they are built for.
 public enum MilkymistFirmware: String, CaseIterable, Sendable {
-    case hello, timer, gpio, cacheFlush = "cache-flush"
+    case hello, timer, gpio, cacheFlush = "cache-flush", automaton
+
+    /// The programs the cycle-exact SoC and the RTL SoC run: all but
+    /// `automaton`, whose coprocessor only the functional SoC models so far.
+    public static let cycleExactCases = allCases.filter { !$0.needsCoprocessor }
+
+    /// True for a program that uses the automaton coprocessor (CSR bank 2, IRQ 4).
+    public var needsCoprocessor: Bool { self == .automaton }
 
     /// The program `socsim run --soc milkymist` runs without PROGRAM.
     public static let `default` = MilkymistFirmware.hello
@@ -29,6 +36,7 @@ public enum MilkymistFirmware: String, CaseIterable, Sendable {
         case .timer: "timer_ticks.S"
         case .gpio: "gpio.S"
         case .cacheFlush: "cache_flush.S"
+        case .automaton: "automaton.S"
         }
     }
 
@@ -39,6 +47,7 @@ public enum MilkymistFirmware: String, CaseIterable, Sendable {
         case .timer: bytes = PackageResources.timer_ticks_S
         case .gpio: bytes = PackageResources.gpio_S
         case .cacheFlush: bytes = PackageResources.cache_flush_S
+        case .automaton: bytes = PackageResources.automaton_S
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -33,7 +33,8 @@ struct SoCSim: ParsableCommand {
           3    the cycle limit was reached before the program ended
           130  interrupted (SIGINT); results so far were written
         """,
-        subcommands: [Run.self, Asm.self, Disasm.self, Conform.self, TLPCommand.self, WaveCommand.self, MapCommand.self, HeaderCommand.self])
+        subcommands: [Run.self, Asm.self, Disasm.self, Conform.self, TLPCommand.self, WaveCommand.self, MapCommand.self, HeaderCommand.self,
+                      AutomatonCommand.self])
 
     static func main() {
         do {

@@ -24,7 +24,7 @@ import Testing
         return (m, stop, String(decoding: m.uartOutput, as: UTF8.self))
     }
 
-    @Test(arguments: MilkymistFirmware.allCases)
+    @Test(arguments: MilkymistFirmware.cycleExactCases)
     func sameUARTTextAsFunctional(fw: MilkymistFirmware) throws {
         let pins: UInt32 = fw == .gpio ? 0x40 : 0
         let expected = try Self.functional(fw, pins: pins)

@@ -226,7 +226,8 @@ extension SoCDescription {
                 CSRBank(bank: 0, name: "uart", registers: UART.registerMap, "Milkymist UART (cores/uart)"),
                 CSRBank(bank: 1, name: "sysctl", registers: Sysctl.registerMap,
                         "Milkymist sysctl: GPIO, two timers, frequency, system ID"),
-                CSRBank(bank: coprocessorBank, name: "coprocessor", registers: nil, "automaton coprocessor (reserved)"),
+                CSRBank(bank: coprocessorBank, name: "coprocessor", registers: AutomatonCoprocessor.registerMap,
+                        "automaton coprocessor (docs/automaton.md)"),
                 CSRBank(bank: pcieBank, name: "pcie", registers: nil, "PCIe endpoint control (reserved)"),
             ],
             interrupts: [
@@ -234,7 +235,7 @@ extension SoCDescription {
                 InterruptLine(1, "gpio", source: "sysctl", "1-cycle pulse on a change of an enabled input"),
                 InterruptLine(2, "timer0", source: "sysctl", "1-cycle pulse when COUNTER reaches COMPARE"),
                 InterruptLine(3, "timer1", source: "sysctl", "1-cycle pulse when COUNTER reaches COMPARE"),
-                InterruptLine(4, "coprocessor", source: "coprocessor", "reserved: completion"),
+                InterruptLine(4, "coprocessor", source: "coprocessor", "level: STATUS.DONE & CTRL.IRQ_EN"),
                 InterruptLine(5, "pcie", source: "pcie", "reserved: doorbell, DMA done"),
             ])
     }

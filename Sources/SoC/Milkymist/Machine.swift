@@ -26,25 +26,48 @@ public final class MilkymistBus: LM32Bus {
     public let sdram: SDRAM
     public var uart: UART
     public var sysctl: Sysctl
+    public var coprocessor: AutomatonCoprocessor
     /// The cycle of the access being made.
     public var cycle: UInt64 = 0
     private let bramRegion: MapEntry, sdramRegion: MapEntry, csrRegion: MapEntry
-    private let uartBank: Int, sysctlBank: Int
+    private let uartBank: Int, sysctlBank: Int, coprocessorBank: Int
 
     public init(soc: SoCDescription) {
         self.soc = soc
         guard let b = soc.region(.bram), let s = soc.region(.sdram), let c = soc.region(.csr),
-              let u = soc.bank(named: "uart"), let sc = soc.bank(named: "sysctl"),
+              let u = soc.bank(named: "uart"), let sc = soc.bank(named: "sysctl"), let cp = soc.bank(named: "coprocessor"),
               let uirq = soc.interrupt(named: "uart"), let girq = soc.interrupt(named: "gpio"),
-              let t0 = soc.interrupt(named: "timer0"), let t1 = soc.interrupt(named: "timer1") else {
+              let t0 = soc.interrupt(named: "timer0"), let t1 = soc.interrupt(named: "timer1"),
+              let cpirq = soc.interrupt(named: "coprocessor") else {
             preconditionFailure("the SoC description lacks a region, device or line the machine needs")
         }
         bramRegion = b; sdramRegion = s; csrRegion = c
-        uartBank = u.bank; sysctlBank = sc.bank
+        uartBank = u.bank; sysctlBank = sc.bank; coprocessorBank = cp.bank
         bram = WordMemory(base: b.base, byteCount: Int(b.size))
         sdram = SDRAM(base: s.base, byteCount: Int(s.size), latency: s.timing.readCycles)
         uart = UART(line: uirq.number)
         sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: girq.number, timerLines: [t0.number, t1.number])
+        coprocessor = AutomatonCoprocessor(line: cpirq.number,
+                                           master: MemoryMaster(bram: bram, bramRegion: b, sdram: sdram.memory, sdramRegion: s))
+    }
+
+    /// The coprocessor's master port: single reads of BRAM and SDRAM with
+    /// their regions' latencies. Anything else gets ERR in the first cycle
+    /// (the coprocessor's checks keep its reads inside BRAM and SDRAM).
+    struct MemoryMaster: CoprocessorMaster {
+        let bram: WordMemory, bramRegion: MapEntry, sdram: WordMemory, sdramRegion: MapEntry
+
+        func memoryRegion(_ address: UInt32) -> MapEntry? {
+            let a = address & ~SoCDescription.uncachedAliasBit
+            return bramRegion.contains(a) ? bramRegion : sdramRegion.contains(a) ? sdramRegion : nil
+        }
+
+        func read(_ address: UInt32) -> (BusResult, cycles: Int) {
+            let a = address & ~SoCDescription.uncachedAliasBit
+            if bramRegion.contains(a) { return (.ok(bram.word(at: a)), bramRegion.timing.readCycles) }
+            if sdramRegion.contains(a) { return (.ok(sdram.word(at: a)), sdramRegion.timing.readCycles) }
+            return (.error, 1)
+        }
     }
 
     /// Reset the devices (a sysctl system reset); memories keep their contents.
@@ -53,13 +76,15 @@ public final class MilkymistBus: LM32Bus {
         uart = UART(line: uart.line, cycle: cycle)
         sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: sysctl.gpioLine, timerLines: sysctl.timerLines, cycle: cycle)
         sysctl.gpioPins = pins
+        coprocessor = AutomatonCoprocessor(line: coprocessor.line, master: coprocessor.master, cycle: cycle)
     }
 
-    /// Bring both devices to the start of `target` (their internal cycle
+    /// Bring the devices to the start of `target` (their internal cycle
     /// numbers follow the bus's from construction on).
     public func advanceDevices(to target: UInt64) {
         if uart.cycle < target { uart.advance(to: target) }
         if sysctl.cycle < target { sysctl.advance(to: target) }
+        if coprocessor.cycle < target { coprocessor.advance(to: target) }
     }
 
     @inline(__always) private func csrBank(_ a: UInt32) -> (bank: Int, index: Int)? {
@@ -78,6 +103,7 @@ public final class MilkymistBus: LM32Bus {
             switch bank {
             case uartBank: return .ok(uart.read(index: index))
             case sysctlBank: return .ok(sysctl.read(index: index))
+            case coprocessorBank: return .ok(coprocessor.read(index: index))
             default: return .ok(0)          // unselected devices drive 0; the bridge still acknowledges
             }
         }
@@ -94,6 +120,7 @@ public final class MilkymistBus: LM32Bus {
             switch bank {
             case uartBank: uart.write(index: index, value: data)
             case sysctlBank: sysctl.write(index: index, value: data)
+            case coprocessorBank: coprocessor.write(index: index, value: data)
             default: break
             }
             return true
@@ -125,7 +152,7 @@ public final class MilkymistBus: LM32Bus {
     /// The interrupt lines to OR into IP for the cycle the devices are at:
     /// levels now, plus pulses seen since the last advance.
     public var interruptLines: UInt32 {
-        uart.interruptLines | sysctl.interruptLines | sysctl.linesSeen
+        uart.interruptLines | sysctl.interruptLines | sysctl.linesSeen | coprocessor.interruptLines
     }
 }
 
