@@ -297,6 +297,7 @@ final class AssemblerState: ExpressionContext {
             let count = (localLabelCounts[n] ?? 0) + 1
             localLabelCounts[n] = count
             let internalName = Self.localLabelName(n, count)
+            noteDefinition(internalName)
             symbols[internalName] = SymbolEntry(def: .label(section: current, offset: off), location: loc)
             symbolOrder.append(internalName)
             return
@@ -309,6 +310,7 @@ final class AssemblerState: ExpressionContext {
             if let l = e.location { err.notes.append(.init(location: l, message: "previous definition of '\(name)' is here")) }
             throw err
         }
+        noteDefinition(name)
         var e = symbols[name] ?? SymbolEntry()
         if symbols[name] == nil { symbolOrder.append(name) }
         e.def = .label(section: current, offset: off)
@@ -351,7 +353,9 @@ final class AssemblerState: ExpressionContext {
         if symbols[name] == nil { symbolOrder.append(name) }
         // Evaluate now if everything is known (so later redefinitions of
         // its operands do not change it); otherwise keep the expression.
-        if let v = try evaluate(e) {
+        let v = try evaluate(e)
+        noteDefinition(name)
+        if let v {
             switch v {
             case .absolute(let x): entry.def = .absolute(x)
             case .relative(let s, let o): entry.def = .label(section: s, offset: o)
@@ -364,30 +368,39 @@ final class AssemblerState: ExpressionContext {
         symbols[name] = entry
     }
 
-    var resolving: Set<String> = []
-
     /// Set while resolving fixups at the end: references to weak symbols are
     /// left to the linker (another object may override them).
-    var deferWeak = false
+    var deferWeak = false { didSet { expressionValues = [:] } }
 
-    func resolve(_ name: String, _ loc: SourceLocation) throws(AssemblerError) -> Value? {
-        guard let e = symbols[name], let d = e.def else { return nil }
-        if deferWeak && e.isWeak { return nil }
+    /// Values of symbols set to expressions, as last evaluated; valid while
+    /// no symbol looked up in vain gets defined and no symbol is redefined
+    /// (`noteDefinition`). Without it a chain of n `.equ`s, each defined in
+    /// terms of the previous one and of a symbol not yet known, would cost
+    /// n² steps.
+    var expressionValues: [String: Value?] = [:]
+    /// Symbols looked up while undefined (or weak with `deferWeak`).
+    var missed: Set<String> = []
+
+    /// `name` is about to get a definition: forget the remembered values
+    /// that may depend on it.
+    func noteDefinition(_ name: String) {
+        if symbols[name]?.def != nil || missed.contains(name) { expressionValues = [:]; missed = [] }
+    }
+
+    func resolve(_ name: String, _ loc: SourceLocation) -> Resolution<Void> {
+        guard let e = symbols[name], let d = e.def, !(deferWeak && e.isWeak) else {
+            missed.insert(name)
+            return .value(nil)
+        }
         switch d {
-        case .label(let s, let o): return .relative(section: s, offset: o)
-        case .absolute(let v): return .absolute(v)
-        case .expression(let ex):
-            guard !resolving.contains(name) else {
-                throw AssemblerError(e.location ?? loc, "symbol '\(name)' is defined in terms of itself")
-            }
-            resolving.insert(name)
-            defer { resolving.remove(name) }
-            return try Evaluator.evaluate(ex) { (n, l) throws(AssemblerError) in try self.resolve(n, l) }
+        case .label(let s, let o): return .value(.relative(section: s, offset: o))
+        case .absolute(let v): return .value(.absolute(v))
+        case .expression(let ex): return .expand(ex, key: name, name: name, definedAt: e.location, scope: ())
         }
     }
 
     func evaluate(_ e: Expr) throws(AssemblerError) -> Value? {
-        try Evaluator.evaluate(e) { (n, l) throws(AssemblerError) in try self.resolve(n, l) }
+        try Evaluator.evaluate(e, scope: (), memo: &expressionValues) { (n, l, _) in self.resolve(n, l) }
     }
 
     /// Replace `.set`/`.equ` symbols by their current values: GNU as uses the
@@ -412,22 +425,22 @@ final class AssemblerState: ExpressionContext {
         return try p.parse(&ts)
     }
 
-    /// First symbol in `e` that is not defined (for messages).
+    /// First symbol in `e` that is not defined (for messages): depth first,
+    /// left to right, through the definitions of symbols set to expressions.
     func firstUndefined(_ e: Expr) -> (String, SourceLocation)? {
-        switch e {
-        case .number, .location: return nil
-        case .symbol(let n, let l):
-            if let s = symbols[n], let d = s.def {
-                if case .expression(let x) = d, !resolving.contains(n) {
-                    resolving.insert(n); defer { resolving.remove(n) }
-                    return firstUndefined(x)
-                }
-                return nil
+        var pending = [e]
+        var expanded = Set<String>()
+        while let e = pending.popLast() {
+            switch e {
+            case .number, .location: break
+            case .symbol(let n, let l):
+                guard let s = symbols[n], let d = s.def else { return (n, l) }
+                if case .expression(let x) = d, expanded.insert(n).inserted { pending.append(x) }
+            case .unary(_, let a, _): pending.append(a)
+            case .binary(_, let a, let b, _): pending.append(b); pending.append(a)
             }
-            return (n, l)
-        case .unary(_, let a, _): return firstUndefined(a)
-        case .binary(_, let a, let b, _): return firstUndefined(a) ?? firstUndefined(b)
         }
+        return nil
     }
 
     /// An expression that must be an absolute number now (.space, .rept, .if…).

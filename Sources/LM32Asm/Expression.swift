@@ -124,30 +124,86 @@ struct ExpressionParser<C: ExpressionContext> {
     }
 }
 
-/// Evaluation. The resolver returns a symbol's value, or nil when it is not
-/// (yet) known; the whole expression is then unknown.
-enum Evaluator {
-    typealias Resolver = (String, SourceLocation) throws(AssemblerError) -> Value?
+/// What a resolver says about a symbol: its value (nil: not known yet), or
+/// an expression that defines it, to be evaluated in its place. `key` names
+/// the definition uniquely (cycles and repeated uses are found by it), `scope`
+/// is where the names inside `expression` are looked up.
+enum Resolution<Scope> {
+    case value(Value?)
+    case expand(Expr, key: String, name: String, definedAt: SourceLocation?, scope: Scope)
+}
 
-    static func evaluate(_ e: Expr, _ resolve: Resolver) throws(AssemblerError) -> Value? {
-        switch e {
-        case .number(let v): return .absolute(v)
-        case .location(let s, let o): return .relative(section: s, offset: o)
-        case .symbol(let name, let loc): return try resolve(name, loc)
-        case .unary(let op, let a, let loc):
-            guard let va = try evaluate(a, resolve) else { return nil }
-            guard case .absolute(let x) = va else {
-                throw AssemblerError(loc, "invalid operand for unary '\(op)': the value is an address that is not yet known")
+/// Evaluation, iterative: a chain of symbols defined in terms of each other
+/// may be as long as memory allows (GNU as has no limit either). Each
+/// expanded symbol's value goes into `memo` under its key, so that it is
+/// evaluated once however often it is used; a caller may keep `memo` across
+/// evaluations as long as no definition changes.
+enum Evaluator {
+    typealias Resolver<Scope> = (String, SourceLocation, Scope) throws(AssemblerError) -> Resolution<Scope>
+
+    private enum Step<Scope> {
+        case eval(Expr, Scope)
+        case unary(String, SourceLocation)
+        /// The left operand is on the value stack; the right one is
+        /// evaluated only when the left one is known (as a short-circuit).
+        case right(String, Expr, SourceLocation, Scope)
+        case binary(String, SourceLocation)
+        case defined(key: String)
+    }
+
+    /// The value of `e`, or nil when a symbol it needs is not known (yet).
+    static func evaluate<Scope>(_ e: Expr, scope: Scope, memo: inout [String: Value?],
+                                _ resolve: Resolver<Scope>) throws(AssemblerError) -> Value? {
+        var steps: [Step<Scope>] = [.eval(e, scope)]
+        var values: [Value?] = []
+        var expanding = Set<String>()
+        while let step = steps.popLast() {
+            switch step {
+            case .eval(let e, let scope):
+                switch e {
+                case .number(let v): values.append(.absolute(v))
+                case .location(let s, let o): values.append(.relative(section: s, offset: o))
+                case .symbol(let name, let loc):
+                    switch try resolve(name, loc, scope) {
+                    case .value(let v): values.append(v)
+                    case let .expand(x, key, shown, definedAt, inner):
+                        if let v = memo[key] { values.append(v); break }
+                        guard !expanding.contains(key) else {
+                            throw AssemblerError(definedAt ?? loc, "symbol '\(shown)' is defined in terms of itself")
+                        }
+                        expanding.insert(key)
+                        steps.append(.defined(key: key))
+                        steps.append(.eval(x, inner))
+                    }
+                case .unary(let op, let a, let loc):
+                    steps.append(.unary(op, loc))
+                    steps.append(.eval(a, scope))
+                case .binary(let op, let a, let b, let loc):
+                    steps.append(.right(op, b, loc, scope))
+                    steps.append(.eval(a, scope))
+                }
+            case .unary(let op, let loc):
+                guard case .absolute(let x)?? = values.last else {
+                    if values.last! != nil {
+                        throw AssemblerError(loc, "invalid operand for unary '\(op)': the value is an address that is not yet known")
+                    }
+                    break      // unknown stays unknown
+                }
+                values[values.count - 1] = .absolute(op == "-" ? 0 &- x : op == "~" ? ~x : (x == 0 ? 1 : 0))
+            case let .right(op, b, loc, scope):
+                if values.last! == nil { break }      // unknown left operand: the result is unknown
+                steps.append(.binary(op, loc))
+                steps.append(.eval(b, scope))
+            case .binary(let op, let loc):
+                let vb = values.removeLast(), va = values.removeLast()
+                guard let va, let vb else { values.append(nil); break }
+                values.append(try apply(op, va, vb, loc))
+            case .defined(let key):
+                expanding.remove(key)
+                memo[key] = values.last!
             }
-            switch op {
-            case "-": return .absolute(0 &- x)
-            case "~": return .absolute(~x)
-            default: return .absolute(x == 0 ? 1 : 0)
-            }
-        case .binary(let op, let a, let b, let loc):
-            guard let va = try evaluate(a, resolve), let vb = try evaluate(b, resolve) else { return nil }
-            return try apply(op, va, vb, loc)
         }
+        return values.last!
     }
 
     static func apply(_ op: String, _ a: Value, _ b: Value, _ loc: SourceLocation) throws(AssemblerError) -> Value {

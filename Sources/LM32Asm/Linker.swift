@@ -54,7 +54,10 @@ struct LinkerRun {
     var globals: [String: (object: Int, symbol: Int)] = [:]
     /// Each object's symbols by name (first definition wins).
     let symbolIndex: [[String: Int]]
-    var resolving: Set<String> = []
+    /// Values of symbols set to expressions ("object:name"), once evaluated
+    /// with the final addresses (they do not change after that).
+    let expressionValues = Memo()
+    final class Memo { var values: [String: Value?] = [:] }
 
     init(objects: [ObjectFile], layout: LinkLayout) {
         self.objects = objects; self.layout = layout
@@ -260,16 +263,19 @@ struct LinkerRun {
 
     // MARK: Evaluation with final addresses
 
-    mutating func evaluate(_ e: Expr, object oi: Int) throws(AssemblerError) -> Int64 {
-        let bases = self.bases[oi]
-        let concrete = Self.substitute(e) { s, o in Int64(bases[s] ?? 0) + o }
-        var me = self
-        let v = try Evaluator.evaluate(concrete) { (name, loc) throws(AssemblerError) -> Value? in
-            .absolute(try me.symbolValue(name, object: oi, at: loc))
+    /// `e`, an expression of object `oi`, with final addresses (0 when not absolute).
+    func evaluate(_ e: Expr, object oi: Int) throws(AssemblerError) -> Int64 {
+        let v = try Evaluator.evaluate(concrete(e, object: oi), scope: oi, memo: &expressionValues.values) { (name, loc, oi) throws(AssemblerError) in
+            try resolve(name, object: oi, at: loc)
         }
-        self.resolving = me.resolving
         guard case .absolute(let x)? = v else { return 0 }
         return x
+    }
+
+    /// `e` with the section offsets of object `oi` replaced by addresses.
+    func concrete(_ e: Expr, object oi: Int) -> Expr {
+        let bases = self.bases[oi]
+        return Self.substitute(e) { s, o in Int64(bases[s] ?? 0) + o }
     }
 
     static func substitute(_ e: Expr, _ f: (Int, Int64) -> Int64) -> Expr {
@@ -281,31 +287,32 @@ struct LinkerRun {
         }
     }
 
-    mutating func value(of s: ObjectSymbol, object oi: Int, at loc: SourceLocation) throws(AssemblerError) -> Int64 {
+    func resolution(of s: ObjectSymbol, object oi: Int) -> Resolution<Int> {
         switch s.definition {
-        case .label(let sec, let off): return Int64(bases[oi][sec] ?? 0) + off
-        case .absolute(let v): return v
+        case .label(let sec, let off): return .value(.absolute(Int64(bases[oi][sec] ?? 0) + off))
+        case .absolute(let v): return .value(.absolute(v))
         case .expression(let x):
-            let key = "\(oi):\(s.name)"
-            guard !resolving.contains(key) else { throw AssemblerError(s.location, "symbol '\(s.name)' is defined in terms of itself") }
-            resolving.insert(key)
-            defer { resolving.remove(key) }
-            return try evaluate(x, object: oi)
+            return .expand(concrete(x, object: oi), key: "\(oi):\(s.name)", name: s.name, definedAt: s.location, scope: oi)
         }
     }
 
-    mutating func symbolValue(_ name: String, object oi: Int, at loc: SourceLocation) throws(AssemblerError) -> Int64 {
+    /// A name used in object `oi`: its own local symbol, a global, a linker
+    /// symbol, or 0 for a weak reference.
+    func resolve(_ name: String, object oi: Int, at loc: SourceLocation) throws(AssemblerError) -> Resolution<Int> {
         if let i = symbolIndex[oi][name], !objects[oi].symbols[i].isGlobal {
-            return try value(of: objects[oi].symbols[i], object: oi, at: loc)
+            return resolution(of: objects[oi].symbols[i], object: oi)
         }
-        if let g = globals[name] { return try value(of: objects[g.object].symbols[g.symbol], object: g.object, at: loc) }
-        if let v = linkerSymbols[name] { return Int64(v) }
-        if objects[oi].weakReferences.contains(name) { return 0 }
+        if let g = globals[name] { return resolution(of: objects[g.object].symbols[g.symbol], object: g.object) }
+        if let v = linkerSymbols[name] { return .value(.absolute(Int64(v))) }
+        if objects[oi].weakReferences.contains(name) { return .value(.absolute(0)) }
         throw AssemblerError(loc, "undefined reference to '\(name)'")
     }
 
-    mutating func globalValue(_ name: String) throws(AssemblerError) -> Int64 {
-        if let g = globals[name] { return try value(of: objects[g.object].symbols[g.symbol], object: g.object, at: Self.nowhere) }
+    func globalValue(_ name: String) throws(AssemblerError) -> Int64 {
+        if let g = globals[name] {
+            let s = objects[g.object].symbols[g.symbol]
+            return try evaluate(.symbol(name, s.location), object: g.object)
+        }
         if let v = linkerSymbols[name] { return Int64(v) }
         throw AssemblerError(Self.nowhere, "undefined symbol '\(name)'")
     }

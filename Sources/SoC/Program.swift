@@ -138,3 +138,40 @@ extension TestbenchMachine {
         core.setPC(image.entry)
     }
 }
+
+/// A memory a program image may be loaded into.
+public struct LoadableMemory: Sendable, Equatable {
+    public var name: String
+    public var base: UInt32
+    public var size: UInt32
+    public init(name: String, base: UInt32, size: UInt32) { self.name = name; self.base = base; self.size = size }
+
+    /// The test bench's RAM (as the RTL bench's loader: one 64 KiB block at 0).
+    public static let testbench = [LoadableMemory(name: "RAM", base: 0, size: UInt32(TestbenchBus.ramSize))]
+}
+
+extension SoCDescription {
+    /// BRAM and SDRAM, where a firmware image is loaded (bit 31, the
+    /// uncached alias, is not decoded).
+    public var loadableMemories: [LoadableMemory] {
+        regions.filter { $0.kind == .bram || $0.kind == .sdram }.map { LoadableMemory(name: $0.name, base: $0.base, size: $0.size) }
+    }
+}
+
+extension ProgramImage {
+    /// Why the image cannot be loaded into `memories`, or nil when it can:
+    /// each segment must lie inside one memory, as the RTL's loaders require
+    /// (a loader that wrapped addresses would overwrite other bytes). Bits in
+    /// `undecoded` are ignored.
+    public func misplacement(in memories: [LoadableMemory], undecoded: UInt32 = 0) -> String? {
+        for s in segments where !s.bytes.isEmpty {
+            let start = UInt64(s.address & ~undecoded), end = start + UInt64(s.bytes.count)
+            if memories.contains(where: { start >= UInt64($0.base) && end <= UInt64($0.base) + UInt64($0.size) }) { continue }
+            func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+            let known = memories.map { "\($0.name) [\(hex(UInt64($0.base))), \(hex(UInt64($0.base) + UInt64($0.size))))" }
+            return "the \(s.bytes.count)-byte segment at \(hex(UInt64(s.address))) does not fit in memory "
+                + "(the image must lie in \(known.joined(separator: " or ")))"
+        }
+        return nil
+    }
+}

@@ -23,7 +23,7 @@ struct Conform: ParsableCommand {
         times, so `socsim wave diff` compares them) and exits 1.
 
         PROGRAM: assembly sources linked with the unit tests' layout (text at 0, data at 0x8000). \
-        --random N: N seeded random programs (seeds S … S+N−1; each program draws its own wait \
+        --random N: N seeded random programs (seeds S … S+N−1, which must not pass 2^64−1; each program draws its own wait \
         states, interrupt pulses, bus-error windows and breaks), on every profile unless --profile \
         picks one. The RTL libraries come from RTL/build.sh (or $SOCSIM_RTL_LIB_DIR).
 
@@ -85,6 +85,7 @@ struct Conform: ParsableCommand {
             if firmware != nil { throw ValidationError("--firmware needs --profile milkymist") }
         }
         if !(0...3).contains(waitStates) { throw ValidationError("--wait-states must be 0…3") }
+        if let random { try validateSeeds(first: seed, count: random) }
     }
 
     static func config(_ p: RTLProfile) -> CoreConfig { p == .testbenchCache ? .testbenchCache : .testbenchNoCache }
@@ -119,7 +120,7 @@ struct Conform: ParsableCommand {
         var divergences = 0, cycles: UInt64 = 0, unfinished = 0
         for p in profiles {
             let lib = try library(p)
-            for s in seed..<seed + count {
+            for s in seed...seed + (count - 1) {
                 let program = RandomProgram.generate(seed: s)
                 let image: LinkedImage
                 do {
@@ -142,7 +143,7 @@ struct Conform: ParsableCommand {
                 }
             }
         }
-        print("\(count) random programs (seeds \(seed)…\(seed + count - 1)) × \(profiles.count) profile(s): "
+        print("\(count) random programs (seeds \(seed)…\(seed + (count - 1))) × \(profiles.count) profile(s): "
               + "\(divergences) divergences, \(cycles) cycles compared, \(unfinished) programs ran out their budget without ending")
         if profile == nil { try runRandomSoC(count: count, failAtEnd: divergences > 0) }
         if divergences > 0 { throw ExitCode(Exit.simulationFailure) }
@@ -183,7 +184,7 @@ struct Conform: ParsableCommand {
     private func runRandomSoC(count: UInt64, failAtEnd: Bool = false) throws {
         let lib = try socLibrary()
         var divergences = 0, cycles: UInt64 = 0, unfinished = 0
-        for s in seed..<seed + count {
+        for s in seed...seed + (count - 1) {
             let program = RandomSoCProgram.generate(seed: s)
             let image: LinkedImage
             do { image = try Linker.link([try Assembler.assemble(source: program.source, fileName: "random-soc-\(s).S")]) }
@@ -205,7 +206,7 @@ struct Conform: ParsableCommand {
                 try? FileManager.default.removeItem(atPath: v.model)
             }
         }
-        print("\(count) random SoC programs (seeds \(seed)…\(seed + count - 1)) on milkymist: \(divergences) divergences, "
+        print("\(count) random SoC programs (seeds \(seed)…\(seed + (count - 1))) on milkymist: \(divergences) divergences, "
               + "\(cycles) cycles compared, \(unfinished) programs ran out their budget without halting")
         if divergences > 0 || failAtEnd { throw ExitCode(Exit.simulationFailure) }
     }

@@ -56,6 +56,7 @@ extension Run {
         let soc: SoCDescription
         do { soc = try .milkymist(sdramLatency: options.sdramLatency) } catch { throw InputError(error.description) }
         let image = try buildImage(soc)
+        try requireFit(image, in: soc.loadableMemories, undecoded: SoCDescription.uncachedAliasBit)
         // The SoC's own CPU unless --profile names one (validated).
         let config = profile.flatMap(CoreConfig.profile(named:)) ?? soc.cpu
         if waves.rtl { return try runMilkymistRTL(image: image, sdramLatency: options.sdramLatency) }

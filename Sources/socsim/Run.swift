@@ -127,6 +127,7 @@ struct Run: ParsableCommand {
             return try runMilkymist(socOptions) { soc in try milkymistImage(socOptions, soc: soc, other: loadProgram) }
         }
         let image = try loadProgram()
+        try requireFit(image, in: LoadableMemory.testbench)
         if waves.usesCycleModel {
             try whileWatchingSIGINT { interrupted in
                 try waves.run(image: image, profile: benchConfig, maxCycles: maxCycles,

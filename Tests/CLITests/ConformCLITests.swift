@@ -34,6 +34,15 @@ import Testing
         #expect(r.stdout.contains("20 random SoC programs (seeds 77…96) on milkymist: 0 divergences"))
     }
 
+    @Test func theLastSeedRuns() throws {
+        // seeds S … S+N−1 end at 2^64−1 without wrapping (issue 17)
+        let max = String(UInt64.max)
+        let r = try CLI.run(["conform", "--random", "1", "--seed", max])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("1 random programs (seeds \(max)…\(max)) × 2 profile(s): 0 divergences"))
+        #expect(r.stdout.contains("1 random SoC programs (seeds \(max)…\(max)) on milkymist: 0 divergences"))
+    }
+
     @Test func firmwareOnTheSoCHasNoDivergence() throws {
         let r = try CLI.run(["conform", "--profile", "milkymist", "--firmware", "hello"])
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")

@@ -107,4 +107,28 @@ import Testing
         #expect(throws: AssemblerError.self) { _ = try Linker.link([TestSupport.assemble("nop\nnop")], layout: layout) }
         #expect((try? Linker.link([TestSupport.assemble("nop")], layout: layout)) != nil)
     }
+
+    /// Symbols defined in terms of each other: evaluated without recursion, so
+    /// chains as long as a file can hold neither overflow the stack nor cost
+    /// the square of their length; each symbol is evaluated once per use.
+    @Test func longEquChainsEvaluate() throws {
+        let n = 20_000
+        func chain(_ first: Int, _ step: Int) -> String {
+            (0..<n).map { ".equ s\($0 + first), s\($0 + first + step)+1\n" }.joined()
+        }
+        // Forward: each symbol refers to the next, defined later.
+        let forward = chain(0, 1) + ".equ s\(n), 0\nmvi r1, s0 - \(n - 7)\n"
+        #expect(TestSupport.words(try TestSupport.text(forward)) == [0x3401_0007])
+        // Backward, from a symbol known only at the end of the file and in another object.
+        let backward = ".equ s0, ext\n" + (1...n).map { ".equ s\($0), s\($0 - 1)+1\n" }.joined() + "mvi r1, s\(n) - \(n)\n"
+        let ext = try TestSupport.assemble(".global ext\n.equ ext, 5", file: "ext.S")
+        let image = try Linker.link([try TestSupport.assemble(backward), ext], layout: .sequential)
+        #expect(TestSupport.words(image.section(named: ".text")!.bytes) == [0x3401_0005])
+        // Each symbol used twice by the next: 2^60 uses, each evaluated once.
+        let doubling = (0..<60).map { ".equ d\($0), d\($0 + 1) + d\($0 + 1)\n" }.joined() + ".equ d60, 1\nmvi r1, d0 >> 50\n"
+        #expect(TestSupport.words(try TestSupport.text(doubling)) == [0x3401_0400])
+        // A cycle is still an error, wherever it closes.
+        let cycle = chain(0, 1) + ".equ s\(n), s\(n / 2)\nmvi r1, s0\n"
+        #expect(TestSupport.error(cycle)?.message.contains("defined in terms of itself") == true)
+    }
 }
