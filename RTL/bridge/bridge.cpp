@@ -12,33 +12,18 @@
 //   * Verilated::threadContextp is rebound on every evaluating call;
 //   * teardown order: trace close -> final() -> model -> context.
 
-#define SOCSIM_BRIDGE_IMPLEMENTATION
-#include "bridge.h"
+#include "bridge_common.h"
 
-#include "Vsocsim.h"
 #include "Vsocsim___024root.h"
-#include "verilated.h"
-#if VM_TRACE
-#include "verilated_vcd_c.h"
-#endif
 
 #include <cstdarg>
-#include <cstdio>
 #include <algorithm>
 #include <cstring>
-#include <memory>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
-#ifndef SOCSIM_PROFILE
-#error "SOCSIM_PROFILE must be defined by the build"
-#endif
 #ifndef SOCSIM_FEATURES
 #error "SOCSIM_FEATURES must be defined by the build"
 #endif
-
-#define SOCSIM_EXPORT extern "C" __attribute__((visibility("default")))
 
 // ------------------------------------------------------------ Verilator hooks
 // Appends to the output of the model bound to this thread (defined below).
@@ -65,7 +50,6 @@ extern "C" int socsim_vl_printf(const char* fmt, ...) {
     return n;
 }
 
-#include "bridge_common.h"
 
 namespace {
 
@@ -247,27 +231,19 @@ socsim_rtl_t* api_create(const socsim_rtl_options_t* opts, char* errbuf, size_t 
         report("clock_period_ps must be even");
         return nullptr;
     }
-    Model* m = nullptr;
-    try {
-        m = new Model();
-        m->half_ps = o.clock_period_ps / 2;
-        m->ctx = socsim::new_context();
-        bind(m);
-        m->top.reset(new Vsocsim(m->ctx.get(), "TOP"));
-        Vsocsim* t = m->top.get();
-        t->clk = 0;
-        t->rst = 1;
-        apply_inputs(m);
-        t->eval();  // initial blocks; clk low so the first rising edge is seen
-        do_reset(m, o.reset_cycles);
-        return reinterpret_cast<socsim_rtl_t*>(m);
-    } catch (const std::exception& e) {
-        report(e.what());
-    } catch (...) {
-        report("unknown C++ exception");
-    }
-    if (m) socsim::discard(m);
-    return nullptr;
+    Model* m = socsim::create_model<Model>(
+        [&](Model* m) {
+            m->half_ps = o.clock_period_ps / 2;
+            bind(m);
+            Vsocsim* t = m->top.get();
+            t->clk = 0;
+            t->rst = 1;
+            apply_inputs(m);
+            t->eval();  // initial blocks; clk low so the first rising edge is seen
+            do_reset(m, o.reset_cycles);
+        },
+        report);
+    return reinterpret_cast<socsim_rtl_t*>(m);
 }
 
 // The VCD's last time stamp: the start of the current cycle.

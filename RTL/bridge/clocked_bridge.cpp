@@ -9,31 +9,12 @@
 // thread's context is rebound on every call, teardown is trace -> final ->
 // model -> context.
 
-#define SOCSIM_BRIDGE_IMPLEMENTATION
-#include "bridge.h"
+#include "bridge_common.h"
 #include "clock_edges.h"
 
-#include "Vsocsim.h"
-#include "verilated.h"
-#if VM_TRACE
-#include "verilated_vcd_c.h"
-#endif
-
-#include <cstdio>
-#include <memory>
-#include <stdexcept>
-#include <string>
-
-#ifndef SOCSIM_PROFILE
-#error "SOCSIM_PROFILE must be defined by the build"
-#endif
 #ifndef SOCSIM_TOP_CLOCKS
 #error "SOCSIM_TOP_CLOCKS must be defined (the top's clocks header)"
 #endif
-
-#define SOCSIM_EXPORT extern "C" __attribute__((visibility("default")))
-
-#include "bridge_common.h"
 
 namespace {
 
@@ -96,29 +77,20 @@ socsim_clocked_t* api_create(const socsim_clocked_options_t* o, char* errbuf, si
         }
         periods.push_back(o->period_ps[k]);
     }
-    Model* m = nullptr;
-    try {
-        m = new Model();
-        m->clocks.reset(new socsim::ClockTransitions(periods));
-        m->ctx = socsim::new_context();
-        Verilated::threadContextp(m->ctx.get());
-        m->top.reset(new Vsocsim(m->ctx.get(), "TOP"));
-        Vsocsim* t = m->top.get();
+    Model* m = socsim::create_model<Model>(
+        [&](Model* m) {
+            m->clocks.reset(new socsim::ClockTransitions(periods));
+            Vsocsim* t = m->top.get();
 #define SOCSIM_CLOCK_PORT(c) &t->c,
-        CData* ports[] = {SOCSIM_TOP_CLOCKS(SOCSIM_CLOCK_PORT)};
-        for (uint32_t k = 0; k < kClockCount; ++k) {
-            m->ports[k] = ports[k];
-            *ports[k] = 0;
-        }
-        t->eval();  // initial values, every clock low
-        return reinterpret_cast<socsim_clocked_t*>(m);
-    } catch (const std::exception& e) {
-        report(e.what());
-    } catch (...) {
-        report("unknown C++ exception");
-    }
-    if (m) socsim::discard(m);
-    return nullptr;
+            CData* ports[] = {SOCSIM_TOP_CLOCKS(SOCSIM_CLOCK_PORT)};
+            for (uint32_t k = 0; k < kClockCount; ++k) {
+                m->ports[k] = ports[k];
+                *ports[k] = 0;
+            }
+            t->eval();  // initial values, every clock low
+        },
+        report);
+    return reinterpret_cast<socsim_clocked_t*>(m);
 }
 
 void api_destroy(socsim_clocked_t* h) {
