@@ -108,8 +108,15 @@ import Waves
         let lib = try RTLClockedLibrary.load(.toyClocks)
         #expect(lib.clockNames == (try Self.clocks()).map(\.name))
         #expect(MemoryLayout<socsim_clock_edge_t>.size == 24 && MemoryLayout<socsim_clocked_options_t>.size == 40)
-        // the description's domains in another order are refused
+        // the description's domains in another order are refused, and so is an odd period
         #expect(throws: RTLError.self) { _ = try RTLClockedModel(library: lib, clocks: try Self.clocks().reversed()) }
+        let odd = [Clock(name: "sys_clk", period: .ps(12_501)), try Self.clocks()[1]]
+        #expect {
+            _ = try RTLClockedModel(library: lib, clocks: odd)
+        } throws: { error in
+            guard let e = error as? RTLError, case .createFailed(let m) = e else { return false }
+            return m.contains("sys_clk") && m.contains("even")
+        }
     }
 
     /// 2 000 edges: five common periods of 400 000 ps (32 system cycles, 25
