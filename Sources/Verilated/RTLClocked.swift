@@ -64,7 +64,8 @@ public final class RTLClockedLibrary: @unchecked Sendable {
         try checkTable(path: path, version: api.abi_version, size: api.struct_size, of: socsim_clocked_api_t.self)
         guard api.create != nil, api.destroy != nil, api.edges != nil, api.trace_open != nil,
               api.trace_close != nil, api.last_error != nil, api.profile != nil, api.verilator_version != nil,
-              api.clock_names != nil, (1...Int(SOCSIM_MAX_CLOCKS)).contains(Int(api.clock_count))
+              api.clock_names != nil, (1...Int(SOCSIM_MAX_CLOCKS)).contains(Int(api.clock_count)),
+              (0..<Int(api.clock_count)).allSatisfy({ api.clock_names[$0] != nil })
         else {
             throw .missingSymbol(path: path, symbol: "a NULL entry in socsim_clocked_api_t")
         }
