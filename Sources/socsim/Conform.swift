@@ -37,7 +37,7 @@ struct Conform: ParsableCommand {
     @Argument(help: "Assembly sources to run (omit with --random).")
     var program: [String] = []
 
-    @Option(help: "With --profile milkymist: an embedded firmware (\(MilkymistFirmware.cycleExactCases.map(\.rawValue).joined(separator: ", "))) instead of PROGRAM.")
+    @Option(help: "With --profile milkymist: an embedded firmware (\(MilkymistFirmware.allCases.map(\.rawValue).joined(separator: ", "))) instead of PROGRAM.")
     var firmware: String?
 
     @Option(name: .customLong("sdram-latency"), help: "With --profile milkymist: SDRAM cycles per beat for PROGRAM.")
@@ -75,9 +75,6 @@ struct Conform: ParsableCommand {
             if !program.isEmpty && firmware != nil { throw ValidationError("give PROGRAM or --firmware, not both") }
             if let f = firmware, MilkymistFirmware(rawValue: f) == nil {
                 throw ValidationError("unknown firmware '\(f)' (known: \(MilkymistFirmware.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            if let f = firmware, MilkymistFirmware(rawValue: f)!.needsCoprocessor {
-                throw ValidationError("the \(f) firmware needs the automaton coprocessor, which the cycle-exact and RTL SoCs do not have yet")
             }
             if !(1...255).contains(sdramLatency) { throw ValidationError("--sdram-latency must be 1…255") }
         } else {

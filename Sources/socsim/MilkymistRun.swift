@@ -41,9 +41,6 @@ struct SoCOptions: ParsableArguments {
             }
             if programGiven { throw ValidationError("--firmware and PROGRAM exclude each other") }
             if !usesMilkymist(programGiven: programGiven, cycleModel: cycleModel) { throw ValidationError("--firmware needs --soc milkymist") }
-            if MilkymistFirmware(rawValue: firmware)!.needsCoprocessor && cycleModel {
-                throw ValidationError("the \(firmware) firmware needs the automaton coprocessor, which only the functional SoC models (drop --cycle, --rtl and --vcd)")
-            }
         }
         if sdramLatency < 1 { throw ValidationError("--sdram-latency must be at least 1") }
     }
