@@ -47,10 +47,10 @@ typedef struct socsim_rtl_obs {
     uint32_t im;    /* interrupt mask CSR */
     uint32_t cc;    /* cycle counter CSR (0 without a cycle counter) */
     uint32_t tdev_data; /* data of the test-device event (DAT_O of the write) */
-    uint32_t cop_csr_adr; /* the coprocessor's CSR register index (adr[11:2] of the bus) */
-    uint32_t cop_csr_dat_w; /* the coprocessor's CSR write data */
-    uint32_t cop_csr_dat_r; /* the coprocessor's CSR read data (its register at cop_csr_adr) */
-    uint32_t cop_adr; /* the coprocessor master's ADR */
+    uint32_t cop_csr_adr; /* the coprocessor's CSR register index (adr[11:2] of the bus; 0 without a write or read) */
+    uint32_t cop_csr_dat_w; /* the coprocessor's CSR write data (0 without a write) */
+    uint32_t cop_csr_dat_r; /* the coprocessor's CSR read data, its register at cop_csr_adr (0 without a read) */
+    uint32_t cop_adr; /* the coprocessor master's ADR (0 without CYC) */
     uint32_t cop_dat_r; /* the coprocessor master's DAT_I (the word in its ACK cycle) */
     uint8_t ext_break; /* ext_break input as driven */
     uint8_t valid;  /* valid_f..valid_w in bits 0..4 */

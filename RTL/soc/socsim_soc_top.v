@@ -248,11 +248,12 @@ assign tdev_data   = 32'd0;
 assign cop_irq       = coprocessor_irq;
 assign cop_csr_we    = csr_we & (csr_bank == 4'd2);
 assign cop_csr_re    = csr_cycle1 & ~m_we & (csr_bank == 4'd2);
-assign cop_csr_adr   = csr_idx;
-assign cop_csr_dat_w = m_dat_w;
-assign cop_csr_dat_r = cop_dat_r_w;
+// buses shown only while they carry something (0 otherwise, as in the model's VCD)
+assign cop_csr_adr   = (cop_csr_we | cop_csr_re) ? csr_idx : 10'd0;
+assign cop_csr_dat_w = cop_csr_we ? m_dat_w : 32'd0;
+assign cop_csr_dat_r = cop_csr_re ? cop_dat_r_w : 32'd0;
 assign cop_cyc       = c_cyc;
-assign cop_adr       = c_adr;
+assign cop_adr       = c_cyc ? c_adr : 32'd0;
 assign cop_ack       = c_ack;
 assign cop_err       = c_err;
 assign cop_dat_r     = c_dat_r;

@@ -62,13 +62,13 @@ public struct CycleObservation: Equatable, Sendable {
     public var cc: UInt32 = 0
     /// data of the test-device event (DAT_O of the write)
     public var tdevData: UInt32 = 0
-    /// the coprocessor's CSR register index (adr[11:2] of the bus)
+    /// the coprocessor's CSR register index (adr[11:2] of the bus; 0 without a write or read)
     public var copCsrAdr: UInt32 = 0
-    /// the coprocessor's CSR write data
+    /// the coprocessor's CSR write data (0 without a write)
     public var copCsrDatW: UInt32 = 0
-    /// the coprocessor's CSR read data (its register at cop_csr_adr)
+    /// the coprocessor's CSR read data, its register at cop_csr_adr (0 without a read)
     public var copCsrDatR: UInt32 = 0
-    /// the coprocessor master's ADR
+    /// the coprocessor master's ADR (0 without CYC)
     public var copAdr: UInt32 = 0
     /// the coprocessor master's DAT_I (the word in its ACK cycle)
     public var copDatR: UInt32 = 0
