@@ -163,12 +163,6 @@ public struct SoCDescription: Equatable, Sendable {
     public static let coprocessorMaster = BusMaster("coprocessor", signal: "c", "automaton coprocessor (reads)",
                                                     yielding: true)
 
-    /// The arbiter of `masters` (the yielding ones marked).
-    public var arbiter: FixedPriorityArbiter {
-        FixedPriorityArbiter(count: masters.count,
-                             yielding: masters.enumerated().reduce(0) { $0 | ($1.element.yielding ? 1 << UInt32($1.offset) : 0) })
-    }
-
     public init(name: String, cpu: CoreConfig = .milkymist, clockHertz: UInt64, regions: [MapEntry], csrBanks: [CSRBank],
                 interrupts: [InterruptLine], masters: [BusMaster] = cpuMasters) throws(SoCDescriptionError) {
         guard let clock = Clock(name: "sys_clk", hertz: clockHertz) else { throw .badClock(hertz: clockHertz) }
