@@ -114,13 +114,21 @@ import Testing
         let host = try CLI.run(["automaton", "run", "--image", image.path, "--base", "0x00200000", "--nonce", "0x0123456789abcdef",
                                 "--table", table, "--steps", "10000", "--env", "0x11111111,0x22222222,0xcafef00d,1"])
         #expect(host.status == 0, "\(host.stderr)")
+        var exact: [(stdout: String, halt: String)] = []
         for model in [[], ["--cycle"], ["--rtl"]] {
             let fw = try CLI.run(["run", "--soc", "milkymist", "--firmware", "automaton"] + model)
             #expect(fw.status == 0, "\(model): \(fw.stderr)")
+            if !model.isEmpty {
+                let halt = fw.stderr.split(separator: "\n").first { $0.contains("halted after") }.map(String.init) ?? ""
+                exact.append((fw.stdout, String(halt.prefix { $0 != "(" })))
+            }
             let line = try #require(fw.stdout.split(separator: "\n").first { $0.hasPrefix("automaton: digest ") }, "\(model)")
             let f = line.split(separator: " ")
             #expect(host.stdout == "digest      \(f[2])\(f[3].dropFirst(2))\nfinal-state \(f[5])\nsteps-done  \(f[7])\n", "\(model)")
         }
+        // the cycle-exact SoC and the RTL: the same text (the coprocessor's CYCLES included) and halt cycle
+        #expect(exact[0].stdout == exact[1].stdout)
+        #expect(!exact[0].halt.isEmpty && exact[0].halt == exact[1].halt, "\(exact.map(\.halt))")
     }
 
     /// The firmware in lock-step through the CLI: model and RTL agree.
