@@ -138,10 +138,16 @@ public final class MilkymistCycleDevices: CycleDevices {
     }
 
     public func read(offset: UInt32, at cycle: UInt64) -> UInt32 {
-        bring(to: cycle)
-        let v = devices.read(offset: offset)
+        let v = register(offset: offset, at: cycle)
         lastRead = (cycle, offset, v)
         return v
+    }
+
+    /// The register at `offset` during `cycle`, not as a bus read (nothing
+    /// shows in the observation).
+    func register(offset: UInt32, at cycle: UInt64) -> UInt32 {
+        bring(to: cycle)
+        return devices.read(offset: offset)
     }
 
     public func write(offset: UInt32, data: UInt32, sel: UInt8, at cycle: UInt64) -> Bool {
@@ -357,13 +363,13 @@ public final class MilkymistCycleMachine {
         if let cp = a.coprocessorBank {
             for index in 0..<(AutomatonCoprocessor.registerMap.size / 4) {
                 let offset = UInt32(cp) << 12 | UInt32(index) << 2
-                if a.read(offset: offset, at: cycle) != b.read(offset: offset, at: cycle) { return false }
+                if a.register(offset: offset, at: cycle) != b.register(offset: offset, at: cycle) { return false }
             }
         }
         for bank in a.eventDrivenBanks {
             for index in 0..<32 {
                 let offset = UInt32(bank) << 12 | UInt32(index) << 2       // CSRBridge.decode's inverse
-                if a.read(offset: offset, at: cycle) != b.read(offset: offset, at: cycle) { return false }
+                if a.register(offset: offset, at: cycle) != b.register(offset: offset, at: cycle) { return false }
             }
         }
         return true
