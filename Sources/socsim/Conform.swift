@@ -30,7 +30,8 @@ struct Conform: ParsableCommand {
         --profile milkymist: the cycle-exact core on the milkymist SoC against the verilated SoC \
         (RTL/soc/): PROGRAM is firmware linked after the boot stub as `socsim run` links it \
         (without PROGRAM or with --firmware: the embedded firmware), random programs also drive \
-        the UART, timers, GPIO, SDRAM and unmapped addresses (Conformance.RandomSoCProgram), and \
+        the UART, timers, GPIO, the automaton coprocessor, SDRAM and unmapped addresses \
+        (Conformance.RandomSoCProgram), and \
         after the cycles the UART streams (bytes and cycle stamps) and GPIO outputs must agree too.
         """)
 
