@@ -106,7 +106,7 @@ build_profile() {
     case "$profile" in
     milkymist)
         top=socsim_soc_top
-        sources=("$HERE/soc/socsim_soc_top.v" "$HERE/soc/socsim_uart.v" "$HERE/soc/socsim_sysctl.v")
+        sources=("$HERE/soc/socsim_soc_top.v" "$HERE/soc/socsim_uart.v" "$HERE/soc/socsim_sysctl.v" "$HERE/soc/socsim_automaton.v")
         soc_flag=-DSOCSIM_SOC=1 ;;
     *)
         top=socsim_tb_top

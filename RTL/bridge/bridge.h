@@ -37,7 +37,7 @@ extern "C" {
 #define SOCSIM_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
 
-#define SOCSIM_BRIDGE_ABI_VERSION 5u
+#define SOCSIM_BRIDGE_ABI_VERSION 6u
 
 /* Return codes of the int32_t entry points. */
 enum {

@@ -30,7 +30,7 @@ typedef struct socsim_wb {
     uint8_t err; /* ERR_I */
 } socsim_wb_t;
 
-/* Everything observed in one cycle. 120 bytes, no implicit padding. */
+/* Everything observed in one cycle. 144 bytes, no implicit padding. */
 typedef struct socsim_rtl_obs {
     uint64_t cycle; /* k, counted from reset release */
     uint32_t interrupt; /* interrupt lines as driven (SoC: by the devices) */
@@ -47,6 +47,11 @@ typedef struct socsim_rtl_obs {
     uint32_t im;    /* interrupt mask CSR */
     uint32_t cc;    /* cycle counter CSR (0 without a cycle counter) */
     uint32_t tdev_data; /* data of the test-device event (DAT_O of the write) */
+    uint32_t cop_csr_adr; /* the coprocessor's CSR register index (adr[11:2] of the bus; 0 without a write or read) */
+    uint32_t cop_csr_dat_w; /* the coprocessor's CSR write data (0 without a write) */
+    uint32_t cop_csr_dat_r; /* the coprocessor's CSR read data, its register at cop_csr_adr (0 without a read) */
+    uint32_t cop_adr; /* the coprocessor master's ADR (0 without CYC) */
+    uint32_t cop_dat_r; /* the coprocessor master's DAT_I (the word in its ACK cycle) */
     uint8_t ext_break; /* ext_break input as driven */
     uint8_t valid;  /* valid_f..valid_w in bits 0..4 */
     uint8_t stall;  /* stall_a..stall_m in bits 0..4 */
@@ -66,11 +71,17 @@ typedef struct socsim_rtl_obs {
     uint8_t uart_tx_data; /* the granted master's DAT_O[7:0] (the byte of an RXTX write) */
     uint8_t uart_tx; /* the UART's serial output pin */
     uint8_t uart_thre; /* STAT.THRE: the transmitter is idle */
-    uint8_t pad_[5];
+    uint8_t cop_irq; /* the coprocessor's interrupt (line 4) */
+    uint8_t cop_csr_we; /* a CSR write to the coprocessor lands at this cycle's edge */
+    uint8_t cop_csr_re; /* a CSR read samples the coprocessor in this cycle */
+    uint8_t cop_cyc; /* the coprocessor master's CYC (= STB; single reads, SEL 1111) */
+    uint8_t cop_ack; /* the coprocessor master's ACK */
+    uint8_t cop_err; /* the coprocessor master's ERR */
+    uint8_t pad_[3];
 } socsim_rtl_obs_t;
 
 SOCSIM_STATIC_ASSERT(sizeof(socsim_wb_t) == 20, "socsim_wb_t layout");
-SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_obs_t) == 120, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_obs_t) == 144, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cycle) == 0, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, interrupt) == 8, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ibus) == 12, "socsim_rtl_obs_t layout");
@@ -86,24 +97,35 @@ SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ip) == 80, "socsim_rtl_obs_t lay
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, im) == 84, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cc) == 88, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, tdev_data) == 92, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ext_break) == 96, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, valid) == 97, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, stall) == 98, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, kill) == 99, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, retire) == 100, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, rf_we) == 101, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, rf_idx) == 102, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, exc_w) == 103, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, eid_w) == 104, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ie) == 105, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, eie) == 106, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, bie) == 107, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, tdev) == 108, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, reset) == 109, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, gpio_out) == 110, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx_wr) == 111, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx_data) == 112, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx) == 113, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_thre) == 114, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_csr_adr) == 96, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_csr_dat_w) == 100, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_csr_dat_r) == 104, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_adr) == 108, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_dat_r) == 112, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ext_break) == 116, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, valid) == 117, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, stall) == 118, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, kill) == 119, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, retire) == 120, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, rf_we) == 121, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, rf_idx) == 122, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, exc_w) == 123, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, eid_w) == 124, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ie) == 125, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, eie) == 126, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, bie) == 127, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, tdev) == 128, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, reset) == 129, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, gpio_out) == 130, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx_wr) == 131, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx_data) == 132, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx) == 133, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_thre) == 134, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_irq) == 135, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_csr_we) == 136, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_csr_re) == 137, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_cyc) == 138, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_ack) == 139, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_err) == 140, "socsim_rtl_obs_t layout");
 
 #endif /* SOCSIM_BRIDGE_OBS_H */

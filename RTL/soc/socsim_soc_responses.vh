@@ -7,3 +7,6 @@ assign d_dat_r = d_ack ? b_dat_r : 32'd0;
 assign i_ack   = gnt_i & b_ack;
 assign i_err   = gnt_i & b_err;
 assign i_dat_r = i_ack ? b_dat_r : 32'd0;
+assign c_ack   = gnt_c & b_ack;
+assign c_err   = gnt_c & b_err;
+assign c_dat_r = c_ack ? b_dat_r : 32'd0;

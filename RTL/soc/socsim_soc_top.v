@@ -7,10 +7,11 @@
 // Contents:
 //   * lm32_top (the LM32 of pythondata-cpu-lm32 0.0.post199), profile milkymist
 //   * one shared Wishbone bus, fixed-priority arbiter over the masters of
-//     SoCDescription.masters (master 0 = D bus, master 1 = I bus; generated
-//     into socsim_soc_arbiter.vh): the owner of the previous cycle keeps the
-//     bus while it holds CYC, else the lowest-numbered master asserting CYC
-//     gets it in the same cycle
+//     SoCDescription.masters (master 0 = D bus, master 1 = I bus, master 2 =
+//     the coprocessor; generated into socsim_soc_arbiter.vh): the owner of
+//     the previous cycle keeps the bus while it holds CYC (the coprocessor,
+//     a yielding master, only until the end of each beat), else the
+//     lowest-numbered master asserting CYC gets it in the same cycle
 //   * a beat is acknowledged in the N-th consecutive granted cycle with
 //     CYC & STB (counted from the grant or from the cycle after the previous
 //     ACK); N by region of the address with bit 31 ignored:
@@ -22,8 +23,10 @@
 //     returns the device register during the 2nd cycle of the beat (registered
 //     at its end), a write is presented to the device during the 2nd cycle (the
 //     ACK cycle) and lands at its ending edge; SEL is ignored
-//   * UART (bank 0), sysctl (bank 1); banks 2..15 read 0, ignore writes
-//   * interrupt lines: 0 uart, 1 gpio, 2 timer0, 3 timer1, others 0
+//   * UART (bank 0), sysctl (bank 1), the automaton coprocessor (bank 2,
+//     socsim_automaton.v); banks 3..15 read 0, ignore writes
+//   * interrupt lines: 0 uart, 1 gpio, 2 timer0, 3 timer1, 4 coprocessor,
+//     others 0
 //   * system reset: a SYSTEM_ID write landing at the edge ending cycle w makes
 //     the SoC reset high during w+1 (no beat is answered in that cycle);
 //     memories keep their contents
@@ -53,6 +56,19 @@ module socsim_soc_top (
     output wire [31:0] irq,           // the CPU's interrupt input
     output wire        soc_rst,       // rst | the system reset of sysctl
 
+    // the coprocessor, observed: its CSR port, its master as on the bus, its IRQ
+    output wire        cop_irq,
+    output wire        cop_csr_we,    // a CSR write to bank 2 lands at this cycle's edge
+    output wire        cop_csr_re,    // a CSR read samples bank 2 in this cycle
+    output wire [9:0]  cop_csr_adr,
+    output wire [31:0] cop_csr_dat_w,
+    output wire [31:0] cop_csr_dat_r,
+    output wire        cop_cyc,
+    output wire [31:0] cop_adr,
+    output wire        cop_ack,
+    output wire        cop_err,
+    output wire [31:0] cop_dat_r,
+
 `include "socsim_cpu_ports.vh"
 
     // test device of socsim_tb_top: absent here, always 0
@@ -71,6 +87,15 @@ assign soc_rst = rst | sys_rst_q;
 `define SOCSIM_CPU_RST soc_rst
 `define SOCSIM_CPU_IRQ irq
 `include "socsim_cpu.vh"
+
+// ---------------------------------------------------------------- the coprocessor's master port
+wire        c_cyc, c_stb, c_we, c_ack, c_err;
+wire [31:0] c_adr, c_dat_r;
+wire [3:0]  c_sel;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [2:0]  c_cti;                  // single reads: always 000
+/* verilator lint_on UNUSEDSIGNAL */
+wire [31:0] c_dat_w = 32'd0;        // it only reads
 
 // ---------------------------------------------------------------- arbiter
 // owner_v/owner_q, gnt, gnt_<master>, and the granted master's m_adr, m_dat_w,
@@ -95,10 +120,12 @@ always @(posedge clk) begin
     if (soc_rst) begin
         owner_v <= 1'b0;
         owner_q <= 0;
+        ended_q <= 1'b0;
         cnt     <= 8'd0;
     end else begin
         owner_v <= gnt_v;
         owner_q <= gnt;
+        ended_q <= done;
         cnt     <= (m_req & ~done) ? cnt + 8'd1 : 8'd0;
     end
 end
@@ -136,14 +163,15 @@ wire        csr_cycle1 = m_req & sel_csr & (cnt == 8'd1);
 wire [3:0]  csr_bank   = m_adr[15:12];
 wire [9:0]  csr_idx    = m_adr[11:2];
 wire        csr_we     = csr_cycle1 & m_we;
-wire [31:0] uart_dat_r, sysctl_dat_r;
+wire [31:0] uart_dat_r, sysctl_dat_r, cop_dat_r_w;
 reg  [31:0] csr_q;
 
 always @(posedge clk) begin
     if (soc_rst)
         csr_q <= 32'd0;
     else if (csr_cycle1 & ~m_we)
-        csr_q <= csr_bank == 4'd0 ? uart_dat_r : csr_bank == 4'd1 ? sysctl_dat_r : 32'd0;
+        csr_q <= csr_bank == 4'd0 ? uart_dat_r : csr_bank == 4'd1 ? sysctl_dat_r
+               : csr_bank == 4'd2 ? cop_dat_r_w : 32'd0;
 end
 
 wire [31:0] b_dat_r = sel_bram ? bram_q : sel_sdram ? sdram_q : csr_q;
@@ -152,7 +180,7 @@ wire [31:0] b_dat_r = sel_bram ? bram_q : sel_sdram ? sdram_q : csr_q;
 `include "socsim_soc_responses.vh"
 
 // ---------------------------------------------------------------- devices
-wire uart_irq, gpio_irq, timer0_irq, timer1_irq, reset_request;
+wire uart_irq, gpio_irq, timer0_irq, timer1_irq, coprocessor_irq, reset_request;
 
 socsim_uart uart (
     .clk     (clk),
@@ -187,7 +215,26 @@ socsim_sysctl #(.FREQUENCY(SYS_CLK_HZ)) sysctl (
     .reset_request (reset_request)
 );
 
-assign irq = {28'd0, timer1_irq, timer0_irq, gpio_irq, uart_irq};
+socsim_automaton coprocessor (
+    .clk     (clk),
+    .rst     (soc_rst),
+    .we      (csr_we & (csr_bank == 4'd2)),
+    .adr     (csr_idx),
+    .dat_w   (m_dat_w),
+    .dat_r   (cop_dat_r_w),
+    .irq     (coprocessor_irq),
+    .m_cyc   (c_cyc),
+    .m_stb   (c_stb),
+    .m_adr   (c_adr),
+    .m_we    (c_we),
+    .m_sel   (c_sel),
+    .m_cti   (c_cti),
+    .m_dat_r (c_dat_r),
+    .m_ack   (c_ack),
+    .m_err   (c_err)
+);
+
+assign irq = {27'd0, coprocessor_irq, timer1_irq, timer0_irq, gpio_irq, uart_irq};
 
 always @(posedge clk) begin
     if (rst) sys_rst_q <= 1'b0;
@@ -200,6 +247,19 @@ assign tdev_result = 1'b0;
 assign tdev_name   = 1'b0;
 assign tdev_char   = 1'b0;
 assign tdev_data   = 32'd0;
+
+assign cop_irq       = coprocessor_irq;
+assign cop_csr_we    = csr_we & (csr_bank == 4'd2);
+assign cop_csr_re    = csr_cycle1 & ~m_we & (csr_bank == 4'd2);
+// buses shown only while they carry something (0 otherwise, as in the model's VCD)
+assign cop_csr_adr   = (cop_csr_we | cop_csr_re) ? csr_idx : 10'd0;
+assign cop_csr_dat_w = cop_csr_we ? m_dat_w : 32'd0;
+assign cop_csr_dat_r = cop_csr_re ? cop_dat_r_w : 32'd0;
+assign cop_cyc       = c_cyc;
+assign cop_adr       = c_cyc ? c_adr : 32'd0;
+assign cop_ack       = c_ack;
+assign cop_err       = c_err;
+assign cop_dat_r     = c_dat_r;
 
 `include "socsim_cpu_obs.vh"
 `undef SOCSIM_CPU_RST

@@ -24,6 +24,11 @@ extension CycleObservation {
         im = o.im
         cc = o.cc
         tdevData = o.tdev_data
+        copCsrAdr = o.cop_csr_adr
+        copCsrDatW = o.cop_csr_dat_w
+        copCsrDatR = o.cop_csr_dat_r
+        copAdr = o.cop_adr
+        copDatR = o.cop_dat_r
         valid = o.valid
         stall = o.stall
         kill = o.kill
@@ -41,6 +46,12 @@ extension CycleObservation {
         uartTxWr = o.uart_tx_wr != 0
         uartTxData = o.uart_tx_data
         uartThre = o.uart_thre != 0
+        copIrq = o.cop_irq != 0
+        copCsrWe = o.cop_csr_we != 0
+        copCsrRe = o.cop_csr_re != 0
+        copCyc = o.cop_cyc != 0
+        copAck = o.cop_ack != 0
+        copErr = o.cop_err != 0
     }
 }
 
@@ -118,5 +129,16 @@ public func observationFields(_ o: CycleObservation) -> [(String, UInt64)] {
     f.append(("uart_tx_wr", o.uartTxWr ? 1 : 0))
     if o.uartTxWr { f.append(("uart_tx_data", UInt64(o.uartTxData))) }
     f.append(("uart_thre", o.uartThre ? 1 : 0))
+    f.append(("cop_irq", o.copIrq ? 1 : 0))
+    f.append(("cop_csr_we", o.copCsrWe ? 1 : 0))
+    f.append(("cop_csr_re", o.copCsrRe ? 1 : 0))
+    if o.copCsrWe || o.copCsrRe { f.append(("cop_csr_adr", UInt64(o.copCsrAdr))) }
+    if o.copCsrWe { f.append(("cop_csr_dat_w", UInt64(o.copCsrDatW))) }
+    if o.copCsrRe { f.append(("cop_csr_dat_r", UInt64(o.copCsrDatR))) }
+    f.append(("cop_cyc", o.copCyc ? 1 : 0))
+    if o.copCyc { f.append(("cop_adr", UInt64(o.copAdr))) }
+    f.append(("cop_ack", o.copAck ? 1 : 0))
+    f.append(("cop_err", o.copErr ? 1 : 0))
+    if o.copAck { f.append(("cop_dat_r", UInt64(o.copDatR))) }
     return f
 }

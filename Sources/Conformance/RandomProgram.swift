@@ -69,6 +69,9 @@ struct Generator {
     var label = 0
     var subroutines: [String] = []
     var subCount = 0
+    /// SoC programs: the percentage of blocks that drive the coprocessor
+    /// besides those of the ordinary mix.
+    var coprocessorPercent = 0
 
     mutating func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &rng) }
     mutating func chance(_ n: Int, in d: Int) -> Bool { int(0...(d - 1)) < n }

@@ -9,8 +9,12 @@
 // status, interrupt enables), reads of the read-only registers and of the
 // empty banks, byte and half-word stores to CSRs (the bridge ignores SEL),
 // accesses and jumps to unmapped addresses (bus errors), and a system reset
-// (a SYSTEM_ID write, at most once per run). Input pins
-// change on a seeded schedule. Each program ends with `bi .` and IE = 0.
+// (a SYSTEM_ID write, at most once per run), and the automaton coprocessor
+// (random challenges over windows in BRAM, SDRAM and the code, random
+// tables, bad programming of every kind, writes and ABORT while busy,
+// polling, IRQ 4 with its handler among the timers' interrupts, CPU stores
+// into a window being read). Input pins change on a seeded schedule. Each
+// program ends with `bi .` and IE = 0 after aborting a run still going.
 import SimKernel
 
 public struct RandomSoCProgram: Sendable {
@@ -26,6 +30,8 @@ public struct RandomSoCProgram: Sendable {
     public static let sdramData: UInt32 = 0x4000_1000
     public static let uartBase: UInt32 = 0xE000_0000
     public static let sysctlBase: UInt32 = 0xE000_1000
+    /// The coprocessor's bank, reached from the UART's base register (r23).
+    public static let coprocessorOffset = 0x2000
     /// No region decodes these: data accesses and fetches get ERR.
     public static let unmappedData: UInt32 = 0x2000_0000
     public static let unmappedCode: UInt32 = 0x1000_0000
@@ -39,8 +45,12 @@ public struct RandomSoCProgram: Sendable {
         SoCStimulus(memory: memory, gpio: gpio, sdramLatency: [8, 8, 3, 1][Int(seed % 4)], maxCycles: maxCycles)
     }
 
-    public static func generate(seed: UInt64, length: Int = 60) -> RandomSoCProgram {
+    /// `coprocessorPercent`: the share of blocks that drive the coprocessor
+    /// on top of the ordinary mix (in which it has 8 of 108).
+    public static func generate(seed: UInt64, length: Int = 60, coprocessorPercent: Int = 0) -> RandomSoCProgram {
+        precondition((0...100).contains(coprocessorPercent))
         var g = Generator(rng: SplitMix64(seed: seed))
+        g.coprocessorPercent = coprocessorPercent
         let src = g.socProgram(length: length)
         var gpio: [(cycle: UInt64, pins: UInt32)] = []
         var c: UInt64 = 0
@@ -58,7 +68,10 @@ extension Generator {
     mutating func socProgram(length: Int) -> String {
         // the bench's vectors; EID 6 first clears the UART events (a level
         // interrupt), then acknowledges everything pending
-        let out = Self.vectors(interrupt: ["mvi r26, 6", "sw (r23+8), r26", "rcsr r26, IP", "wcsr IP, r26"])
+        // (and clears the coprocessor's DONE: 6 has STATUS bit 1)
+        let out = Self.vectors(interrupt: ["mvi r26, 6", "sw (r23+8), r26",
+                                           "sw (r23+\(RandomSoCProgram.coprocessorOffset + 4)), r26",
+                                           "rcsr r26, IP", "wcsr IP, r26"])
         emit("ori r13, r0, \(hex(RandomSoCProgram.bramData))")
         emit("mvhi r22, \(hex(RandomSoCProgram.sdramData >> 16))")
         emit("ori r22, r22, \(hex(RandomSoCProgram.sdramData & 0xFFFF))")
@@ -78,10 +91,101 @@ extension Generator {
         for _ in 0..<length { socBlock(depth: 0) }
         lines.append("done:")
         emit("wcsr IE, r0")
+        emit("mvi r26, 2")          // ABORT a run still going: the SoC halts only with the coprocessor idle
+        emit("sw (r23+\(RandomSoCProgram.coprocessorOffset)), r26")
         emit("sw (r21+0x10), r0")
         emit("sw (r21+0x20), r0")
         lines.append("9:  bi 9b")
-        return (out + lines + subroutines).joined(separator: "\n") + "\n"
+        return (out + lines + subroutines + coprocessorTable()).joined(separator: "\n") + "\n"
+    }
+
+    /// The program's state table (`cop_table`, after the code in BRAM): 1 to
+    /// 8 states, now and then a bad descriptor.
+    mutating func coprocessorTable() -> [String] {
+        let states = int(1...8)
+        var t = ["    .align 4", "cop_table:"]
+        for _ in 0..<states {
+            var d = UInt32(int(0...7)) | UInt32(int(0...31)) << 8 | UInt32(int(0...(states - 1))) << 16 | UInt32(int(0...(states - 1))) << 24
+            if chance(1, in: 24) { d = pick([d | 8, d | 40 << 8, d | 0x3F << 24]) }
+            t.append("    .word \(hex(word())), \(hex(d))")
+        }
+        t.append("cop_table_end:")
+        return t
+    }
+
+    /// A random 32-bit value.
+    mutating func word() -> UInt32 { UInt32(truncatingIfNeeded: int(0...Int(UInt32.max))) }
+
+    /// Write a 32-bit value to the coprocessor register at `offset`.
+    mutating func coprocessorWrite(_ offset: Int, _ value: UInt32) {
+        if value <= 0x7FFF { emit("mvi r26, \(value)") } else {
+            emit("mvhi r26, \(hex(value >> 16))")
+            emit("ori r26, r26, \(hex(value & 0xFFFF))")
+        }
+        emit("sw (r23+\(RandomSoCProgram.coprocessorOffset + offset)), r26")
+    }
+
+    /// Coprocessor traffic (docs/automaton.md, "The device").
+    mutating func coprocessor() {
+        let base = RandomSoCProgram.coprocessorOffset
+        switch int(0...11) {
+        case 0..<4:     // a challenge, then START (with IRQ_EN now and then)
+            coprocessorWrite(0x08, word())
+            coprocessorWrite(0x0C, word())
+            coprocessorWrite(0x10, word())
+            let words = chance(1, in: 12) ? UInt32(pick([0, 3, 48, 0x8000_0000])) : UInt32(1) << UInt32(int(0...8))
+            coprocessorWrite(0x14, words)
+            // the window: the data areas (which the program stores into), the code,
+            // through the uncached alias, or (rarely) across a region's end
+            let source: UInt32 = chance(1, in: 12) ? pick([0xFFF0, 0x40FF_FFF0, 0x2000_0000, 0x6000_0000])
+                : pick([RandomSoCProgram.bramData, RandomSoCProgram.sdramData, 0, 0x8000_0000 | RandomSoCProgram.sdramData])
+                    + UInt32(int(0...63)) * 4
+            coprocessorWrite(0x18, source)
+            coprocessorWrite(0x1C, chance(1, in: 16) ? 0 : UInt32(int(1...(chance(1, in: 4) ? 400 : 60))))
+            if chance(5, in: 6) {
+                emit("mvhi r26, hi(cop_table)")
+                emit("ori r26, r26, lo(cop_table)")
+                emit("sw (r23+\(base + 0x20)), r26")
+                if chance(1, in: 16) { coprocessorWrite(0x24, UInt32(pick([0, 65, 127]))) } else {
+                    emit("mvi r26, (cop_table_end - cop_table) / 8")
+                    emit("sw (r23+\(base + 0x24)), r26")
+                }
+            } else {        // a table over the data areas (mostly bad descriptors) or unmapped
+                coprocessorWrite(0x20, pick([RandomSoCProgram.bramData, RandomSoCProgram.sdramData, 0x2000_0000, 0xFFF8]))
+                coprocessorWrite(0x24, UInt32(int(1...4)))
+            }
+            coprocessorWrite(0x28, chance(1, in: 16) ? UInt32(int(17...31)) : UInt32(int(0...16)))
+            for _ in 0..<int(0...3) { coprocessorWrite(0x80 + 4 * int(0...15), word()) }
+            if chance(1, in: 3) {   // IRQ 4 on: the handler clears DONE
+                emit("rcsr r26, IM")
+                emit("ori r26, r26, 16")
+                emit("wcsr IM, r26")
+            }
+            coprocessorWrite(0x00, chance(1, in: 2) ? 5 : 1)
+        case 4, 5:      // read a register (live results, parameters, an alias)
+            emit("lw \(reg()), (r23+\(base + pick([0x04, 0x04, 0x30, 0x34, 0x38, 0x3C, 0x40, 0x14, 0x24, 0x80, 0x104, 0x4C])))")
+        case 6:         // wait for the run's end (bounded polling of BUSY)
+            let l = newLabel(), out = newLabel()
+            emit("mvi r18, \(int(10...200))")
+            lines.append("\(l):")
+            emit("lw r26, (r23+\(base + 4))")
+            emit("andi r26, r26, 1")
+            emit("be r26, r0, \(out)")
+            emit("addi r18, r18, -1")
+            emit("bg r18, r0, \(l)")
+            lines.append("\(out):")
+        case 7:         // ABORT (with START: ignored while busy)
+            coprocessorWrite(0x00, UInt32(pick([2, 3, 6])))
+        case 8:         // clear DONE
+            coprocessorWrite(0x04, 2)
+        case 9:         // a parameter write (ignored while busy)
+            coprocessorWrite(pick([0x08, 0x14, 0x1C, 0x24, 0x84]), UInt32(int(0...300)))
+        case 10:        // a byte or half-word store (SEL ignored): CTRL, STATUS or a parameter
+            emit("mvi r26, \(int(0...7))")
+            emit("\(pick(["sb", "sh"])) (r23+\(base + pick([0, 4, 0x1C]))), r26")
+        default:        // the CPU stores into the data areas a window may be reading
+            emit("sw (\(pick(["r13", "r22"]))+\(int(0...63) * 4)), \(reg())")
+        }
     }
 
     /// A load or store in BRAM or SDRAM, cached or through the uncached alias.
@@ -150,7 +254,9 @@ extension Generator {
     }
 
     mutating func socBlock(depth: Int) {
-        switch int(0...99) {
+        if coprocessorPercent > 0 && chance(coprocessorPercent, in: 100) { return coprocessor() }
+        switch int(0...107) {
+        case 100..<108: coprocessor()
         case 0..<30: alu()
         case 30..<44: socMemory()
         case 44..<62: device()

@@ -1076,6 +1076,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         o.pointee.tdev = 0; o.pointee.tdevData = 0; o.pointee.reset = false
         o.pointee.gpioIn = 0; o.pointee.gpioOut = 0; o.pointee.uartTxWr = false; o.pointee.uartTxData = 0
         o.pointee.uartThre = false
+        o.pointee.copIrq = false; o.pointee.copCsrWe = false; o.pointee.copCsrRe = false; o.pointee.copCsrAdr = 0
+        o.pointee.copCsrDatW = 0; o.pointee.copCsrDatR = 0; o.pointee.copCyc = false; o.pointee.copAdr = 0
+        o.pointee.copAck = false; o.pointee.copErr = false; o.pointee.copDatR = 0
         o.pointee.cycle = cycle
         o.pointee.pcF = pcF; o.pointee.pcD = pcD; o.pointee.pcX = pcX; o.pointee.pcM = pcM; o.pointee.pcW = pcW
         o.pointee.insnW = insnW

@@ -62,6 +62,16 @@ public struct CycleObservation: Equatable, Sendable {
     public var cc: UInt32 = 0
     /// data of the test-device event (DAT_O of the write)
     public var tdevData: UInt32 = 0
+    /// the coprocessor's CSR register index (adr[11:2] of the bus; 0 without a write or read)
+    public var copCsrAdr: UInt32 = 0
+    /// the coprocessor's CSR write data (0 without a write)
+    public var copCsrDatW: UInt32 = 0
+    /// the coprocessor's CSR read data, its register at cop_csr_adr (0 without a read)
+    public var copCsrDatR: UInt32 = 0
+    /// the coprocessor master's ADR (0 without CYC)
+    public var copAdr: UInt32 = 0
+    /// the coprocessor master's DAT_I (the word in its ACK cycle)
+    public var copDatR: UInt32 = 0
     /// valid_f..valid_w in bits 0..4
     public var valid: UInt8 = 0
     /// stall_a..stall_m in bits 0..4
@@ -98,6 +108,18 @@ public struct CycleObservation: Equatable, Sendable {
     public var uartTxData: UInt8 = 0
     /// STAT.THRE: the transmitter is idle
     public var uartThre: Bool = false
+    /// the coprocessor's interrupt (line 4)
+    public var copIrq: Bool = false
+    /// a CSR write to the coprocessor lands at this cycle's edge
+    public var copCsrWe: Bool = false
+    /// a CSR read samples the coprocessor in this cycle
+    public var copCsrRe: Bool = false
+    /// the coprocessor master's CYC (= STB; single reads, SEL 1111)
+    public var copCyc: Bool = false
+    /// the coprocessor master's ACK
+    public var copAck: Bool = false
+    /// the coprocessor master's ERR
+    public var copErr: Bool = false
 
     public init() {}
 }
@@ -136,6 +158,11 @@ extension CycleObservation {
         "im": \.im,
         "cc": \.cc,
         "tdevData": \.tdevData,
+        "copCsrAdr": \.copCsrAdr,
+        "copCsrDatW": \.copCsrDatW,
+        "copCsrDatR": \.copCsrDatR,
+        "copAdr": \.copAdr,
+        "copDatR": \.copDatR,
         "valid": \.valid,
         "stall": \.stall,
         "kill": \.kill,
@@ -154,5 +181,11 @@ extension CycleObservation {
         "uartTxWr": \.uartTxWr,
         "uartTxData": \.uartTxData,
         "uartThre": \.uartThre,
+        "copIrq": \.copIrq,
+        "copCsrWe": \.copCsrWe,
+        "copCsrRe": \.copCsrRe,
+        "copCyc": \.copCyc,
+        "copAck": \.copAck,
+        "copErr": \.copErr,
     ] }
 }

@@ -27,9 +27,11 @@ public struct SharedBusMemory: Sendable, Equatable {
 /// another component (the coprocessor, the PCIe DMA) that presents its
 /// registered outputs before each cycle and reads its answer after it
 /// (`SharedBusMachine.present`, `answer`).
+/// A `yielding` component gives the bus up after each of its beats
+/// (`FixedPriorityArbiter`).
 public enum SharedBusMaster: Sendable, Equatable {
     case cpuData, cpuInstruction
-    case component(String)
+    case component(String, yielding: Bool = false)
 }
 
 /// The requests and answers of the component masters of one cycle, by
@@ -46,6 +48,9 @@ struct ComponentMasters {
     /// The component master answered in the last cycle (-1: none) and its answer.
     var answered: Int8 = -1
     var answer = WishboneAnswer()
+    /// Bit i: master i's request of the coming cycle came from the devices
+    /// (`CycleDevices.presentMasters`), which get its answer.
+    var fromDevices: UInt32 = 0
     init(count: Int) {
         requests = Array(repeating: WishboneRequest(cyc: false, adr: 0), count: count)
     }
@@ -104,6 +109,17 @@ public protocol CycleDevices: AnyObject {
     func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64?
     /// Nothing in flight that the firmware waits for (the halt condition).
     func idle(at cycle: UInt64) -> Bool
+    /// The devices that are bus masters (the coprocessor): their requests
+    /// during `cycle`, each passed to `present` with its master number (a
+    /// component of the map), before the bus arbitrates. Asked in every
+    /// cycle in which the bus asks for the interrupt lines, which a device
+    /// master keeps to every cycle while it runs (`interrupts` returns
+    /// `until` = `cycle + 1`). Returns true while a device master runs (the
+    /// bus is then not quiet: idle skipping must not jump over it).
+    func presentMasters(at cycle: UInt64, _ present: (Int, WishboneRequest) -> Void) -> Bool
+    /// The bus's answer (ACK or ERR) to device master `master` in `cycle`,
+    /// the cycle evaluated last; it acts at the edge ending that cycle.
+    func answered(master: Int, _ answer: WishboneAnswer, at cycle: UInt64)
     /// Fill the devices' pins of an observation of `cycle` (`gpioIn`,
     /// `gpioOut`, `uartTxWr`, `uartThre`) with their values during that
     /// cycle. `csrWrite`: the offset of a CSR write presented in the cycle
@@ -115,6 +131,8 @@ public protocol CycleDevices: AnyObject {
 
 extension CycleDevices {
     public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64? { nil }
+    public func presentMasters(at cycle: UInt64, _ present: (Int, WishboneRequest) -> Void) -> Bool { false }
+    public func answered(master: Int, _ answer: WishboneAnswer, at cycle: UInt64) {}
     public func annotate(_ o: inout CycleObservation, at cycle: UInt64, csrWrite: UInt32?) {}
 }
 
@@ -171,6 +189,8 @@ struct SharedBus: CycleBus {
     var grantD = false
     /// The last CSR write presented to the devices: its cycle and offset.
     var csrWriteCycle = UInt64.max, csrWriteOffset: UInt32 = 0
+    /// A device master runs (`CycleDevices.presentMasters`): not quiet.
+    var deviceMastersRun = false
 
     init(slots: UnsafeMutablePointer<Slot>, count: Int, map: SharedBusMap, devices: any CycleDevices,
          components: UnsafeMutablePointer<ComponentMasters>) {
@@ -179,7 +199,9 @@ struct SharedBus: CycleBus {
         csrBase = map.csrBase; csrSize = map.csrSize
         csrReadCycles = map.csrReadCycles; csrWriteCycles = map.csrWriteCycles
         self.devices = Devices(object: devices)
-        arbiter = FixedPriorityArbiter(count: map.masters.count)
+        var yielding: UInt32 = 0
+        for (i, m) in map.masters.enumerated() { if case .component(_, yielding: true) = m { yielding |= 1 << UInt32(i) } }
+        arbiter = FixedPriorityArbiter(count: map.masters.count, yielding: yielding)
         dataMaster = Int8(map.masters.firstIndex(of: .cpuData)!)
         dBit = 1 << UInt32(dataMaster)
         instructionMaster = Int8(map.masters.firstIndex(of: .cpuInstruction)!)
@@ -196,6 +218,12 @@ struct SharedBus: CycleBus {
             let w = devices.object.interrupts(at: cycle)
             lines = w.lines
             wakeAt = wakeEveryCycle ? cycle + 1 : max(w.until, cycle + 1)
+            let c = components
+            c.pointee.fromDevices = 0
+            deviceMastersRun = devices.object.presentMasters(at: cycle) { m, request in
+                c.pointee.requests[m] = request
+                if request.cyc { c.pointee.pending |= 1 << UInt32(m); c.pointee.fromDevices |= 1 << UInt32(m) }
+            }
         }
         o.interrupts = lines
         let pending = components.pointee.pending
@@ -206,7 +234,7 @@ struct SharedBus: CycleBus {
             components.pointee.answered = -1
         }
         // The RTL's gnt (also computed while in reset).
-        let g = arbiter.grantIndex(requests: requests)
+        let g = arbiter.grantIndex(requests: requests, beatEnded: beatEnded)
         grantD = g == dataMaster
         if cycle == resetCycle {
             // The interconnect is in reset: no beat completes.
@@ -278,7 +306,12 @@ struct SharedBus: CycleBus {
         beatEnded = ack || err
         if data { o.dAck = ack; o.dErr = err; o.dDat = dat }
         else if component {
-            if commit { components.pointee.answered = g; components.pointee.answer = WishboneAnswer(ack: ack, err: err, dat: dat) }
+            let answer = WishboneAnswer(ack: ack, err: err, dat: dat)
+            if commit { components.pointee.answered = g; components.pointee.answer = answer }
+            // a peek tells the device too: the committed evaluation of the same cycle repeats it
+            if (ack || err) && components.pointee.fromDevices >> UInt32(g) & 1 != 0 {
+                devices.object.answered(master: Int(g), answer, at: cycle)
+            }
             return o
         } else { o.iAck = ack; o.iErr = err; o.iDat = dat }
         return o
@@ -293,11 +326,12 @@ struct SharedBus: CycleBus {
     /// Skipping is exact between device wake-ups when no CSR beat or memory
     /// write happened in the compared interval (`accesses`): the devices
     /// are not consulted then, and the lines are constant until `wakeAt`.
-    /// A component master with a request or an answer in flight is not
-    /// quiet: its next cycle depends on the bus, so nothing is skipped.
+    /// A component master with a request or an answer in flight, or a
+    /// device master that runs, is not quiet: its next cycle depends on the
+    /// bus, so nothing is skipped.
     static var allowsIdleSkipping: Bool { true }
     var quietUntil: UInt64 {
-        wakeEveryCycle || components.pointee.pending != 0 || components.pointee.answered >= 0 ? 0 : wakeAt
+        wakeEveryCycle || deviceMastersRun || components.pointee.pending != 0 || components.pointee.answered >= 0 ? 0 : wakeAt
     }
 
     static var watchesRetirements: Bool { true }
@@ -314,12 +348,12 @@ struct SharedBus: CycleBus {
         resetCycle = .max
         arbiter.release(); beatCycle = 0; beatEnded = false; csrSample = 0
         devices.object.reset(at: next)
-        wakeAt = next
+        wakeAt = next; deviceMastersRun = false
     }
 
     mutating func reset() {
         arbiter.release(); beatCycle = 0; beatEnded = false; csrSample = 0
-        lines = 0; wakeAt = 0; resetCycle = .max; resetHigh = false; halted = false
+        lines = 0; wakeAt = 0; resetCycle = .max; resetHigh = false; halted = false; deviceMastersRun = false
         devices.object.reset(at: 0)
     }
 

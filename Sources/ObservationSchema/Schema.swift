@@ -319,6 +319,26 @@ public enum ObservationSchema {
             ObservedSignal("uart_tx", 1, tops: .soc, doc: "the UART's serial output pin", field: Field(c: "uart_tx", swift: nil, compare: .never),
                    vcd: .absent),
             ObservedSignal("uart_thre", 1, tops: .soc, doc: "STAT.THRE: the transmitter is idle", field: Field(c: "uart_thre", swift: "uartThre")),
+            // the automaton coprocessor (CSR bank 2, IRQ 4, bus master 2)
+            ObservedSignal("cop_irq", 1, tops: .soc, doc: "the coprocessor's interrupt (line 4)", field: Field(c: "cop_irq", swift: "copIrq")),
+            ObservedSignal("cop_csr_we", 1, tops: .soc, doc: "a CSR write to the coprocessor lands at this cycle's edge",
+                   field: Field(c: "cop_csr_we", swift: "copCsrWe")),
+            ObservedSignal("cop_csr_re", 1, tops: .soc, doc: "a CSR read samples the coprocessor in this cycle",
+                   field: Field(c: "cop_csr_re", swift: "copCsrRe")),
+            ObservedSignal("cop_csr_adr", 10, tops: .soc, doc: "the coprocessor's CSR register index (adr[11:2] of the bus; 0 without a write or read)",
+                   field: Field(c: "cop_csr_adr", swift: "copCsrAdr", compare: .when("o.copCsrWe || o.copCsrRe"))),
+            ObservedSignal("cop_csr_dat_w", 32, tops: .soc, doc: "the coprocessor's CSR write data (0 without a write)",
+                   field: Field(c: "cop_csr_dat_w", swift: "copCsrDatW", compare: .when("o.copCsrWe"))),
+            ObservedSignal("cop_csr_dat_r", 32, tops: .soc, doc: "the coprocessor's CSR read data, its register at cop_csr_adr (0 without a read)",
+                   field: Field(c: "cop_csr_dat_r", swift: "copCsrDatR", compare: .when("o.copCsrRe"))),
+            ObservedSignal("cop_cyc", 1, tops: .soc, doc: "the coprocessor master's CYC (= STB; single reads, SEL 1111)",
+                   field: Field(c: "cop_cyc", swift: "copCyc")),
+            ObservedSignal("cop_adr", 32, tops: .soc, doc: "the coprocessor master's ADR (0 without CYC)",
+                   field: Field(c: "cop_adr", swift: "copAdr", compare: .when("o.copCyc"))),
+            ObservedSignal("cop_ack", 1, tops: .soc, doc: "the coprocessor master's ACK", field: Field(c: "cop_ack", swift: "copAck")),
+            ObservedSignal("cop_err", 1, tops: .soc, doc: "the coprocessor master's ERR", field: Field(c: "cop_err", swift: "copErr")),
+            ObservedSignal("cop_dat_r", 32, tops: .soc, doc: "the coprocessor master's DAT_I (the word in its ACK cycle)",
+                   field: Field(c: "cop_dat_r", swift: "copDatR", compare: .when("o.copAck"))),
         ]
         return s
     }()

@@ -17,13 +17,6 @@ public enum Firmware {
 public enum MilkymistFirmware: String, CaseIterable, Sendable {
     case hello, timer, gpio, cacheFlush = "cache-flush", automaton
 
-    /// The programs the cycle-exact SoC and the RTL SoC run: all but
-    /// `automaton`, whose coprocessor only the functional SoC models so far.
-    public static let cycleExactCases = allCases.filter { !$0.needsCoprocessor }
-
-    /// True for a program that uses the automaton coprocessor (CSR bank 2, IRQ 4).
-    public var needsCoprocessor: Bool { self == .automaton }
-
     /// The program `socsim run --soc milkymist` runs without PROGRAM.
     public static let `default` = MilkymistFirmware.hello
 

@@ -1,13 +1,39 @@
 import LM32
 import LM32Cycle
+import SimBus
 import SimKernel
 import SoC
+
+/// The coprocessor's view of the cycle-exact SoC's memories: the regions of
+/// its checks and, should it be advanced lazily, reads of the machine's
+/// words with the regions' latencies (clocked on the bus, it reads through
+/// the bus instead).
+struct CycleMemoryPort: CoprocessorMaster {
+    final class Words { weak var machine: SharedBusMachine? }
+    let bram: MapEntry, sdram: MapEntry
+    let words = Words()
+
+    func memoryRegion(_ address: UInt32) -> MapEntry? {
+        let a = address & ~SoCDescription.uncachedAliasBit
+        return bram.contains(a) ? bram : sdram.contains(a) ? sdram : nil
+    }
+
+    func read(_ address: UInt32) -> (BusResult, cycles: Int) {
+        guard let r = memoryRegion(address), let w = words.machine?.word(at: address) else { return (.error, 1) }
+        return (.ok(w), r.timing.readCycles)
+    }
+}
 
 /// The milkymist SoC's CSR devices (UART, sysctl) behind the cycle-exact
 /// core's shared bus, advanced lazily: only to the cycles of CSR beats and
 /// to the cycles in which an interrupt line may change (docs/soc.md, "Cycle
 /// contract"). Keeps the UART stream across system resets and drives the
-/// GPIO input pins from a schedule.
+/// GPIO input pins from a schedule. The automaton coprocessor, when the
+/// description declares its bank, line and bus master, is clocked: it
+/// presents its master's request before every cycle of a run, the bus
+/// answers it (after arbitration), and the edge ending each cycle applies
+/// that answer and the CSR write of the cycle (`AutomatonCoprocessor.clock`),
+/// lazily, when a later cycle is asked for.
 ///
 /// When the devices next need attention is kept as events of one
 /// `Scheduler`, at instants of the system clock: each GPIO pin change the
@@ -15,14 +41,25 @@ import SoC
 /// possible interrupt change further than the next cycle (its action brings
 /// the device there). The bus asks for the lines only at `until`, the
 /// earliest of those events (or the next cycle for a device that needs
-/// every cycle, e.g. while the UART receives); an idle-skipping jump ends
-/// there.
+/// every cycle, e.g. while the UART receives or the coprocessor runs); an
+/// idle-skipping jump ends there.
 public final class MilkymistCycleDevices: CycleDevices {
     public let soc: SoCDescription
     /// The CSR devices and their dispatch (shared with the functional machine).
     private var devices: MilkymistCSRDevices
     public var uart: UART { devices.uart }
     public var sysctl: Sysctl { devices.sysctl }
+    /// The coprocessor as of the devices' cycle (nil when the SoC has none).
+    public var coprocessor: AutomatonCoprocessor? { devices.coprocessor }
+    public var coprocessorBank: Int? { devices.coprocessorBank }
+    /// The coprocessor's master number on the bus.
+    public let coprocessorMaster: Int?
+    let memoryPort: CycleMemoryPort?
+    /// The bus's answer to the coprocessor in a cycle, applied at its edge.
+    private var coprocessorAnswer: (cycle: UInt64, result: BusResult)?
+    /// The last CSR read sampled (cycle, offset, value) and the last write's data.
+    private var lastRead: (cycle: UInt64, offset: UInt32, value: UInt32) = (.max, 0, 0)
+    private var lastWriteData: UInt32 = 0
     /// Every byte written to RXTX, stamped with the cycle of the write (its
     /// ACK cycle), across system resets.
     public private(set) var uartStream: [UART.Sent] = []
@@ -47,7 +84,17 @@ public final class MilkymistCycleDevices: CycleDevices {
 
     public init(soc: SoCDescription) {
         self.soc = soc
-        devices = MilkymistCSRDevices(soc: soc)
+        if let m = soc.master(named: SoCDescription.coprocessorMaster.name), soc.bank(named: "coprocessor") != nil,
+           soc.interrupt(named: "coprocessor") != nil, let b = soc.region(.bram), let s = soc.region(.sdram) {
+            let port = CycleMemoryPort(bram: b, sdram: s)
+            memoryPort = port
+            coprocessorMaster = m
+            devices = MilkymistCSRDevices(soc: soc, coprocessorMaster: port, clocked: true)
+        } else {
+            memoryPort = nil
+            coprocessorMaster = nil
+            devices = MilkymistCSRDevices(soc: soc)
+        }
     }
 
     /// Drive the GPIO input pins with `pins` from cycle `cycle` on (not
@@ -69,6 +116,36 @@ public final class MilkymistCycleDevices: CycleDevices {
             noteNextEvent()
         }
         devices.advance(to: c)
+        if devices.coprocessor != nil { clockCoprocessor(to: c) }
+    }
+
+    /// Apply the coprocessor's edges up to the start of `c`: each with the
+    /// bus's answer and the CSR write of its cycle; an idle coprocessor
+    /// without a write only counts cycles.
+    private func clockCoprocessor(to c: UInt64) {
+        while devices.coprocessor!.cycle < c {
+            let k = devices.coprocessor!.cycle
+            var write: (index: Int, value: UInt32)? = nil
+            if let w = devices.coprocessorWrite, w.cycle == k { write = (w.index, w.value); devices.coprocessorWrite = nil }
+            var answer: BusResult? = nil
+            if let a = coprocessorAnswer, a.cycle == k { answer = a.result; coprocessorAnswer = nil }
+            if !devices.coprocessor!.busy && write == nil {
+                devices.coprocessor!.advance(to: c)
+            } else {
+                devices.coprocessor!.clock(answer: answer, write: write)
+            }
+        }
+    }
+
+    public func presentMasters(at cycle: UInt64, _ present: (Int, WishboneRequest) -> Void) -> Bool {
+        guard let m = coprocessorMaster else { return false }
+        bring(to: cycle)
+        if let adr = devices.coprocessor!.request { present(m, WishboneRequest(cyc: true, adr: adr)) }
+        return devices.coprocessor!.busy
+    }
+
+    public func answered(master: Int, _ answer: WishboneAnswer, at cycle: UInt64) {
+        coprocessorAnswer = (cycle, answer.err ? .error : .ok(answer.dat))
     }
 
     /// Posts device `k`'s next interrupt change `next` (after `cycle`) as
@@ -98,10 +175,24 @@ public final class MilkymistCycleDevices: CycleDevices {
         var until = UInt64.max
         if let u = post(0, uart.nextInterruptChange, after: cycle) { until = u }
         if let s = post(1, sysctl.nextInterruptChange, after: cycle) { until = min(until, s) }
-        return (uart.interruptLines | sysctl.interruptLines, min(until, nextEventCycle))
+        var lines = uart.interruptLines | sysctl.interruptLines
+        if let c = devices.coprocessor {
+            lines |= c.interruptLines
+            // a run changes the coprocessor in any cycle; it is clocked through every one
+            if c.busy || devices.coprocessorWrite != nil { until = cycle + 1 }
+        }
+        return (lines, min(until, nextEventCycle))
     }
 
     public func read(offset: UInt32, at cycle: UInt64) -> UInt32 {
+        let v = register(offset: offset, at: cycle)
+        lastRead = (cycle, offset, v)
+        return v
+    }
+
+    /// The register at `offset` during `cycle`, not as a bus read (nothing
+    /// shows in the observation).
+    func register(offset: UInt32, at cycle: UInt64) -> UInt32 {
         bring(to: cycle)
         return devices.read(offset: offset)
     }
@@ -110,6 +201,7 @@ public final class MilkymistCycleDevices: CycleDevices {
         bring(to: cycle)
         // what the write changes shows from the next cycle on (annotate)
         beforeWrite = (cycle, UInt8(truncatingIfNeeded: sysctl.gpioOutputs), uart.transmitterIdle)
+        lastWriteData = data
         if let s = devices.write(offset: offset, data: data) {
             uartStream.append(s)
             onUARTByte?(s)
@@ -128,6 +220,7 @@ public final class MilkymistCycleDevices: CycleDevices {
         for k in wake.indices { if let w = wake[k] { events.cancel(w.id) }; wake[k] = nil }
         noteNextEvent()
         devices.reset(at: cycle)
+        coprocessorAnswer = nil
     }
 
     /// The CSR banks whose registers change only at the devices' interrupt
@@ -148,7 +241,7 @@ public final class MilkymistCycleDevices: CycleDevices {
 
     public func idle(at cycle: UInt64) -> Bool {
         bring(to: cycle)
-        return uart.transmitterIdle
+        return uart.transmitterIdle && devices.coprocessor?.busy != true
     }
 
     /// GPIO_OUT and THRE just before the last CSR write, and its cycle.
@@ -168,6 +261,21 @@ public final class MilkymistCycleDevices: CycleDevices {
             o.uartThre = uart.transmitterIdle
         }
         if let offset = csrWrite { o.uartTxWr = devices.isUARTData(offset: offset) }
+        guard let cp = devices.coprocessorBank, let c = devices.coprocessor else { return }
+        o.copIrq = c.interruptLines != 0
+        if let adr = c.request { o.copCyc = true; o.copAdr = adr }
+        if let a = coprocessorAnswer, a.cycle == cycle {
+            switch a.result {
+            case .ok(let w): o.copAck = true; o.copDatR = w
+            case .error: o.copErr = true
+            }
+        }
+        if let offset = csrWrite, CSRBridge.decode(offset: offset).bank == cp {
+            o.copCsrWe = true; o.copCsrAdr = UInt32(CSRBridge.decode(offset: offset).index); o.copCsrDatW = lastWriteData
+        }
+        if lastRead.cycle == cycle, CSRBridge.decode(offset: lastRead.offset).bank == cp {
+            o.copCsrRe = true; o.copCsrAdr = UInt32(CSRBridge.decode(offset: lastRead.offset).index); o.copCsrDatR = lastRead.value
+        }
     }
 }
 
@@ -201,7 +309,7 @@ public final class MilkymistCycleMachine {
             switch m.name {
             case SoCDescription.cpuMasters[0].name: .cpuData
             case SoCDescription.cpuMasters[1].name: .cpuInstruction
-            default: .component(m.name)
+            default: .component(m.name, yielding: m.yielding)
             }
         }
         let map = SharedBusMap(memories: memories, csrBase: csr.base, csrSize: csr.size,
@@ -209,6 +317,7 @@ public final class MilkymistCycleMachine {
                                masters: masters)
         devices = MilkymistCycleDevices(soc: soc)
         machine = SharedBusMachine(config: config ?? soc.cpu, map: map, devices: devices)
+        devices.memoryPort?.words.machine = machine
     }
 
     public convenience init(sdramLatency: Int = SDRAM.defaultLatency, config: CoreConfig? = nil) throws(SoCDescriptionError) {
@@ -296,11 +405,18 @@ public final class MilkymistCycleMachine {
         guard a.interrupts(at: cycle) == b.interrupts(at: cycle),
               a.uartStream == b.uartStream, a.systemResets == b.systemResets,
               a.uart.transmitDoneCycle == b.uart.transmitDoneCycle, a.uart.overruns == b.uart.overruns,
-              a.sysctl.gpioOutputs == b.sysctl.gpioOutputs, a.sysctl.timers == b.sysctl.timers else { return false }
+              a.sysctl.gpioOutputs == b.sysctl.gpioOutputs, a.sysctl.timers == b.sysctl.timers,
+              a.coprocessor?.cycle == b.coprocessor?.cycle, a.coprocessor?.busy == b.coprocessor?.busy else { return false }
+        if let cp = a.coprocessorBank {
+            for index in 0..<(AutomatonCoprocessor.registerMap.size / 4) {
+                let offset = UInt32(cp) << 12 | UInt32(index) << 2
+                if a.register(offset: offset, at: cycle) != b.register(offset: offset, at: cycle) { return false }
+            }
+        }
         for bank in a.eventDrivenBanks {
             for index in 0..<32 {
                 let offset = UInt32(bank) << 12 | UInt32(index) << 2       // CSRBridge.decode's inverse
-                if a.read(offset: offset, at: cycle) != b.read(offset: offset, at: cycle) { return false }
+                if a.register(offset: offset, at: cycle) != b.register(offset: offset, at: cycle) { return false }
             }
         }
         return true

@@ -145,12 +145,13 @@ public final class RTLSoC {
 
     // MARK: running firmware
 
-    /// Whether the CPU is halted: IE.IE = 0, the UART idle, and over the next
-    /// `window` cycles every retirement is `bi .` (0xE0000000), at least one.
-    /// Steps the model by `window` cycles when the first two hold.
+    /// Whether the CPU is halted: IE.IE = 0, the UART idle, the coprocessor
+    /// not reading (past START, CYC is low only when it is idle), and over
+    /// the next `window` cycles every retirement is `bi .` (0xE0000000), at
+    /// least one. Steps the model by `window` cycles when the first three hold.
     public func checkHalted(window: Int = 64) throws(RTLError) -> Bool {
         let o = try model.observe()
-        guard o.ie & 1 == 0, o.uart_thre != 0 else { return false }
+        guard o.ie & 1 == 0, o.uart_thre != 0, o.cop_cyc == 0 else { return false }
         let obs = try model.stepObserving(window)
         var retired = 0
         for x in obs where x.retire != 0 {

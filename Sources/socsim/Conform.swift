@@ -30,14 +30,15 @@ struct Conform: ParsableCommand {
         --profile milkymist: the cycle-exact core on the milkymist SoC against the verilated SoC \
         (RTL/soc/): PROGRAM is firmware linked after the boot stub as `socsim run` links it \
         (without PROGRAM or with --firmware: the embedded firmware), random programs also drive \
-        the UART, timers, GPIO, SDRAM and unmapped addresses (Conformance.RandomSoCProgram), and \
+        the UART, timers, GPIO, the automaton coprocessor, SDRAM and unmapped addresses \
+        (Conformance.RandomSoCProgram), and \
         after the cycles the UART streams (bytes and cycle stamps) and GPIO outputs must agree too.
         """)
 
     @Argument(help: "Assembly sources to run (omit with --random).")
     var program: [String] = []
 
-    @Option(help: "With --profile milkymist: an embedded firmware (\(MilkymistFirmware.cycleExactCases.map(\.rawValue).joined(separator: ", "))) instead of PROGRAM.")
+    @Option(help: "With --profile milkymist: an embedded firmware (\(MilkymistFirmware.allCases.map(\.rawValue).joined(separator: ", "))) instead of PROGRAM.")
     var firmware: String?
 
     @Option(name: .customLong("sdram-latency"), help: "With --profile milkymist: SDRAM cycles per beat for PROGRAM.")
@@ -75,9 +76,6 @@ struct Conform: ParsableCommand {
             if !program.isEmpty && firmware != nil { throw ValidationError("give PROGRAM or --firmware, not both") }
             if let f = firmware, MilkymistFirmware(rawValue: f) == nil {
                 throw ValidationError("unknown firmware '\(f)' (known: \(MilkymistFirmware.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            if let f = firmware, MilkymistFirmware(rawValue: f)!.needsCoprocessor {
-                throw ValidationError("the \(f) firmware needs the automaton coprocessor, which the cycle-exact and RTL SoCs do not have yet")
             }
             if !(1...255).contains(sdramLatency) { throw ValidationError("--sdram-latency must be 1…255") }
         } else {

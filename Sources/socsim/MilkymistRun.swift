@@ -41,9 +41,6 @@ struct SoCOptions: ParsableArguments {
             }
             if programGiven { throw ValidationError("--firmware and PROGRAM exclude each other") }
             if !usesMilkymist(programGiven: programGiven, cycleModel: cycleModel) { throw ValidationError("--firmware needs --soc milkymist") }
-            if MilkymistFirmware(rawValue: firmware)!.needsCoprocessor && cycleModel {
-                throw ValidationError("the \(firmware) firmware needs the automaton coprocessor, which only the functional SoC models (drop --cycle, --rtl and --vcd)")
-            }
         }
         if sdramLatency < 1 { throw ValidationError("--sdram-latency must be at least 1") }
     }
@@ -150,7 +147,7 @@ extension Run {
                 let bytes = soc.takeUART()
                 if !bytes.isEmpty { out.write(Data(bytes.map(\.byte))) }
                 let o = try soc.observe()
-                if o.retire != 0 && o.insn_w == 0xE000_0000 && o.exc_w == 0 && o.ie & 1 == 0 && o.uart_thre != 0 {
+                if o.retire != 0 && o.insn_w == 0xE000_0000 && o.exc_w == 0 && o.ie & 1 == 0 && o.uart_thre != 0 && o.cop_cyc == 0 {
                     cycles += try soc.step(1)      // through the halting cycle, as the model
                     return .halted
                 }

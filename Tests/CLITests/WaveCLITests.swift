@@ -155,7 +155,7 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let views = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Waves").path)
             .filter { $0.hasSuffix(".gtkw") }.sorted()
-        #expect(views == ["cpu-pipeline.gtkw", "data-bus.gtkw", "devices-interrupts.gtkw", "instruction-bus.gtkw", "soc-devices.gtkw"])
+        #expect(views == ["cpu-pipeline.gtkw", "data-bus.gtkw", "devices-interrupts.gtkw", "instruction-bus.gtkw", "soc-coprocessor.gtkw", "soc-devices.gtkw"])
         let lists = try [m, r].map { path -> Set<String> in
             Set(try CLI.run(["wave", "list", path]).stdout.split(separator: "\n").map(String.init))
         }

@@ -30,7 +30,7 @@ import Conformance
             interrupts += Int(m.core.register(27))
         }
         #expect(halted * 10 >= count * 9, "\(halted) of \(count) programs reached their end")
-        #expect(uartBytes > count, "the programs send bytes")
+        #expect(uartBytes > count / 2, "the programs send bytes")
         #expect(interrupts > count / 4, "the programs take interrupts (\(interrupts))")
         print("random SoC programs: \(halted) of \(count) ended, \(uartBytes) UART bytes, \(interrupts) interrupts")
     }

@@ -137,18 +137,20 @@ func runRaw(_ source: String, cycles: UInt64 = 3000, sdramLatency: Int = 8,
         #expect(m.regs[2] == UInt32(read.start + 1 - (enable + 1)), "COUNTER during the read's 2nd cycle")
     }
 
-    /// D over I, checked on every cycle of every embedded firmware against
-    /// the contract's arbiter and beat counter written out here: the owner
-    /// keeps the bus while it holds CYC, a free bus goes to the data port
-    /// first, a beat is answered in its N-th granted cycle (N by region),
-    /// and a master not granted sees neither ACK nor ERR.
-    @Test(arguments: MilkymistFirmware.cycleExactCases)
+    /// D over I over the coprocessor, checked on every cycle of every
+    /// embedded firmware against the contract's arbiter and beat counter
+    /// written out here: the owner keeps the bus while it holds CYC (the
+    /// coprocessor only to the end of each beat), a free bus goes to the data
+    /// port first, then the instruction port, a beat is answered in its N-th
+    /// granted cycle (N by region), and a master not granted sees neither ACK
+    /// nor ERR.
+    @Test(arguments: MilkymistFirmware.allCases)
     func arbitrationAndBeatsFollowTheContract(fw: MilkymistFirmware) throws {
         let m = try MilkymistCycleMachine()
         m.load(ProgramImage(try Toolchain.firmware(fw, for: m.soc)))
         m.drive(gpioPins: 0x40, at: 0)
         var owner = -1, k = 0, ended = false
-        var sameCycle = 0, beatsSeen = 0, bad = 0
+        var sameCycle = 0, beatsSeen = 0, bad = 0, coprocessorBeats = 0
         var prev = CycleObservation()
         m.observer = { o in
             defer { prev = o }
@@ -156,28 +158,34 @@ func runRaw(_ source: String, cycles: UInt64 = 3000, sdramLatency: Int = 8,
                 guard let r = m.soc.decode(adr) else { return nil }
                 return we ? r.timing.writeCycles : r.timing.readCycles
             }
-            let g = (owner == 0 && o.dbus.cyc) || (owner == 1 && o.ibus.cyc) ? owner
-                : o.dbus.cyc ? 0 : o.ibus.cyc ? 1 : -1
+            // the masters in priority order: (CYC, ADR, WE, ACK, ERR)
+            let ports = [(o.dbus.cyc, o.dbus.adr, o.dbus.we, o.dbus.ack, o.dbus.err),
+                         (o.ibus.cyc, o.ibus.adr, false, o.ibus.ack, o.ibus.err),
+                         (o.copCyc, o.copAdr, false, o.copAck, o.copErr)]
+            let keeps = owner >= 0 && ports[owner].0 && !(owner == 2 && ended)
+            let g = keeps ? owner : ports.firstIndex { $0.0 } ?? -1
             let freeBefore = owner == -1 || ended
             if freeBefore && o.dbus.cyc && o.ibus.cyc && !(prev.ibus.cyc && !prev.ibus.ack) && !(prev.dbus.cyc && !prev.dbus.ack) {
                 sameCycle += 1
             }
             guard g >= 0 else {
                 owner = -1; ended = false
-                if o.ibus.ack || o.ibus.err || o.dbus.ack || o.dbus.err { bad += 1 }
+                if ports.contains(where: { $0.3 || $0.4 }) { bad += 1 }
                 return
             }
             k = (g == owner && !ended) ? k + 1 : 0
             owner = g
-            let p = g == 0 ? o.dbus : o.ibus, q = g == 0 ? o.ibus : o.dbus
+            let p = ports[g]
             let ack: Bool, err: Bool
-            if let n = n(p.adr, p.we) { ack = k == n - 1; err = false } else { ack = false; err = k == 0 }
-            if p.ack != ack || p.err != err || q.ack || q.err { bad += 1 }
+            if let n = n(p.1, p.2) { ack = k == n - 1; err = false } else { ack = false; err = k == 0 }
+            if p.3 != ack || p.4 != err || ports.indices.contains(where: { $0 != g && (ports[$0].3 || ports[$0].4) }) { bad += 1 }
             ended = ack || err
-            if ended { beatsSeen += 1 }
+            if ended { beatsSeen += 1; if g == 2 { coprocessorBeats += 1 } }
         }
         #expect(m.run(maxCycles: 5_000_000) == .halted)
         #expect(bad == 0)
+        // the automaton firmware's run: 8 states, 10 000 steps
+        #expect(coprocessorBeats == (fw == .automaton ? 2 * 8 + 10_000 : 0))
         #expect(beatsSeen > 1000)
         #expect(sameCycle >= 1, "both ports raise CYC in one cycle on a free bus at least once")
         print("\(fw.rawValue): \(beatsSeen) beats, \(sameCycle) same-cycle requests")

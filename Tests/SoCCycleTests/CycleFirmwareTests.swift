@@ -24,13 +24,28 @@ import Testing
         return (m, stop, String(decoding: m.uartOutput, as: UTF8.self))
     }
 
-    @Test(arguments: MilkymistFirmware.cycleExactCases)
+    /// The automaton firmware's text without the number after " cycles ", and that number.
+    static func splitCycles(_ text: String) throws -> (String, Int) {
+        let r = try #require(text.range(of: " cycles "))
+        let digits = text[r.upperBound...].prefix { $0.isNumber }
+        return (String(text[..<r.upperBound]) + text[r.upperBound...].dropFirst(digits.count), try #require(Int(digits)))
+    }
+
+    @Test(arguments: MilkymistFirmware.allCases)
     func sameUARTTextAsFunctional(fw: MilkymistFirmware) throws {
         let pins: UInt32 = fw == .gpio ? 0x40 : 0
         let expected = try Self.functional(fw, pins: pins)
         let (m, stop, out) = try Self.cycle(fw, pins: pins)
         #expect(stop == .halted, "after \(m.cycle) cycles, output so far: \(out)")
-        #expect(out == expected)
+        if fw == .automaton {
+            // The coprocessor's CYCLES: the functional SoC's are the formula of
+            // docs/automaton.md; here its reads also wait for the CPU's beats.
+            let (text, functionalCycles) = try Self.splitCycles(expected), (cycleText, cycles) = try Self.splitCycles(out)
+            #expect(cycleText == text)
+            #expect(cycles >= functionalCycles && cycles < functionalCycles + 200, "\(cycles) vs \(functionalCycles)")
+        } else {
+            #expect(out == expected)
+        }
         #expect(m.devices.uart.overruns == 0)
         print("\(fw.rawValue): \(m.cycle) cycles, \(m.retiredCount) retired")
     }

@@ -301,6 +301,20 @@ import Testing
         #expect(a.arbitrate(requests: 0) == nil)
         #expect(a.owner == nil)
     }
+
+    /// A yielding master (the coprocessor) keeps the bus only inside a beat:
+    /// after its ACK or ERR a higher-priority requester gets it; a
+    /// non-yielding owner keeps it across its beats while it holds CYC.
+    @Test func aYieldingMasterIsArbitratedAgainAfterEachBeat() throws {
+        var a = FixedPriorityArbiter(count: 3, yielding: 0b100)
+        #expect(a.arbitrate(requests: 0b100) == 2)
+        #expect(a.arbitrate(requests: 0b101) == 2)                     // inside its beat: kept
+        #expect(a.arbitrate(requests: 0b101, beatEnded: true) == 0)    // its beat ended: the data port
+        #expect(a.arbitrate(requests: 0b111, beatEnded: true) == 0)    // not yielding: kept across beats
+        #expect(a.arbitrate(requests: 0b100, beatEnded: true) == 2)
+        #expect(a.arbitrate(requests: 0b100, beatEnded: true) == 2)    // alone: its next beat at once
+        #expect(try SoCDescription.milkymist().masters.map(\.yielding) == [false, false, true])
+    }
 }
 
 @Suite struct MilkymistIntegrationTests {

@@ -76,21 +76,23 @@ import Waves
         #expect(fm.signal(named: "TOP.i_wait") == nil)
         #expect(String(decoding: try Tools.read(m).prefix(200), as: UTF8.self).contains("profile milkymist, top socsim_soc_top"))
 
-        // every signal of the SoC's GTKWave view is in both files with its width
+        // every signal of the SoC's GTKWave views is in both files with its width
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let view = try String(contentsOf: root.appendingPathComponent("Waves/soc-devices.gtkw"), encoding: .utf8)
         var viewed = 0
-        for line in view.split(separator: "\n") where line.hasPrefix("TOP.") {
-            var name = String(line), width = 1
-            if let open = name.firstIndex(of: "["), name.hasSuffix("]") {
-                let range = name[name.index(after: open)..<name.index(before: name.endIndex)].split(separator: ":")
-                width = (Int(range.first ?? "") ?? 0) - (Int(range.last ?? "") ?? 0) + 1
-                name = String(name[..<open])
+        for file in ["soc-devices.gtkw", "soc-coprocessor.gtkw"] {
+            let view = try String(contentsOf: root.appendingPathComponent("Waves/\(file)"), encoding: .utf8)
+            for line in view.split(separator: "\n") where line.hasPrefix("TOP.") {
+                var name = String(line), width = 1
+                if let open = name.firstIndex(of: "["), name.hasSuffix("]") {
+                    let range = name[name.index(after: open)..<name.index(before: name.endIndex)].split(separator: ":")
+                    width = (Int(range.first ?? "") ?? 0) - (Int(range.last ?? "") ?? 0) + 1
+                    name = String(name[..<open])
+                }
+                for f in [fm, fr] { #expect(f.signal(named: name)?.width == width, "\(file): \(line)") }
+                viewed += 1
             }
-            for f in [fm, fr] { #expect(f.signal(named: name)?.width == width, "soc-devices.gtkw: \(line)") }
-            viewed += 1
         }
-        #expect(viewed >= 20)
+        #expect(viewed >= 45)
 
         let fst = try Tools.run(try Tools.vcd2fst(), [m, m + ".fst"])
         #expect(fst.status == 0, "\(fst.stderr)")

@@ -10,18 +10,26 @@ public struct MilkymistCSRDevices {
     public var uart: UART
     public var sysctl: Sysctl
     /// The automaton coprocessor, when the machine gives it a master port
-    /// (the functional machine; the cycle-exact SoC has none yet, and its
-    /// bank reads 0 there as on the RTL).
+    /// (else its bank reads 0 and ignores writes).
     public var coprocessor: AutomatonCoprocessor?
+    /// The coprocessor is clocked by its machine (`AutomatonCoprocessor.clock`,
+    /// the cycle-exact SoC, where it is a bus master) rather than advanced
+    /// lazily with the other devices (the functional SoC).
+    public let coprocessorClocked: Bool
+    /// Clocked: the CSR write to the coprocessor presented in a cycle (the
+    /// coprocessor's cycle then), for the machine to pass to `clock` at
+    /// that cycle's edge.
+    public var coprocessorWrite: (cycle: UInt64, index: Int, value: UInt32)?
     public let uartBank: Int, sysctlBank: Int, coprocessorBank: Int?
 
-    public init(soc: SoCDescription, coprocessorMaster: CoprocessorMaster? = nil) {
+    public init(soc: SoCDescription, coprocessorMaster: CoprocessorMaster? = nil, clocked: Bool = false) {
         guard let u = soc.bank(named: "uart"), let sc = soc.bank(named: "sysctl"),
               let uirq = soc.interrupt(named: "uart"), let girq = soc.interrupt(named: "gpio"),
               let t0 = soc.interrupt(named: "timer0"), let t1 = soc.interrupt(named: "timer1") else {
             preconditionFailure("the SoC description lacks a device or line the machine needs")
         }
         self.soc = soc
+        coprocessorClocked = clocked
         uartBank = u.bank; sysctlBank = sc.bank
         uart = UART(line: uirq.number)
         sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: girq.number, timerLines: [t0.number, t1.number])
@@ -40,7 +48,7 @@ public struct MilkymistCSRDevices {
     public mutating func advance(to target: UInt64) {
         uart.advance(to: target)
         sysctl.advance(to: target)
-        if coprocessor != nil { coprocessor!.advance(to: target) }
+        if coprocessor != nil && !coprocessorClocked { coprocessor!.advance(to: target) }
     }
 
     /// The register at `offset`, read in the devices' current cycle.
@@ -67,7 +75,8 @@ public struct MilkymistCSRDevices {
         case sysctlBank:
             sysctl.write(index: index, value: data)
         case coprocessorBank:
-            coprocessor?.write(index: index, value: data)
+            guard let c = coprocessor else { break }
+            if coprocessorClocked { coprocessorWrite = (c.cycle, index, data) } else { coprocessor!.write(index: index, value: data) }
         default: break
         }
         return nil
@@ -88,5 +97,6 @@ public struct MilkymistCSRDevices {
         sysctl = Sysctl(clockHertz: soc.clockHertz, gpioLine: sysctl.gpioLine, timerLines: sysctl.timerLines, cycle: cycle)
         sysctl.gpioPins = pins
         if let c = coprocessor { coprocessor = AutomatonCoprocessor(line: c.line, master: c.master, cycle: cycle) }
+        coprocessorWrite = nil
     }
 }

@@ -75,13 +75,16 @@ public struct InterruptLine: Hashable, Sendable {
 /// A Wishbone master on the shared bus. Its place in
 /// `SoCDescription.masters` is its priority (0 highest) and its number in
 /// the RTL's arbiter; `signal` is the prefix of its ports in the RTL top
-/// (`d` → d_cyc, d_adr, ...).
+/// (`d` → d_cyc, d_adr, ...). A `yielding` master gives the bus up after
+/// each of its beats (`FixedPriorityArbiter`): the coprocessor, which holds
+/// CYC from its first read to its last.
 public struct BusMaster: Hashable, Sendable {
     public var name: String
     public var signal: String
     public var summary: String
-    public init(_ name: String, signal: String, _ summary: String = "") {
-        self.name = name; self.signal = signal; self.summary = summary
+    public var yielding: Bool
+    public init(_ name: String, signal: String, _ summary: String = "", yielding: Bool = false) {
+        self.name = name; self.signal = signal; self.summary = summary; self.yielding = yielding
     }
 }
 
@@ -169,10 +172,14 @@ public struct SoCDescription: Equatable, Sendable {
     /// arbiter, the grant held while CYC is held: `FixedPriorityArbiter`).
     public let masters: [BusMaster]
 
-    /// The CPU's two Wishbone ports, the data port first (the SoC's masters
-    /// until the coprocessor and the PCIe DMA join them).
+    /// The CPU's two Wishbone ports, the data port first.
     public static let cpuMasters = [BusMaster("cpu-d", signal: "d", "LM32 data port"),
                                     BusMaster("cpu-i", signal: "i", "LM32 instruction port")]
+    /// The automaton coprocessor's master (docs/automaton.md): single reads,
+    /// CYC held from its first to its last, so it yields after each beat;
+    /// the lowest priority, so the CPU waits for at most one of its beats.
+    public static let coprocessorMaster = BusMaster("coprocessor", signal: "c", "automaton coprocessor (reads)",
+                                                    yielding: true)
 
     /// The system clock's name (the RTL tops' port is `clk`).
     public static let systemClockName = "sys_clk"
@@ -319,7 +326,8 @@ extension SoCDescription {
                 InterruptLine(3, "timer1", source: "sysctl", "1-cycle pulse when COUNTER reaches COMPARE"),
                 InterruptLine(4, "coprocessor", source: "coprocessor", "level: STATUS.DONE & CTRL.IRQ_EN"),
                 InterruptLine(5, "pcie", source: "pcie", "reserved: doorbell, DMA done"),
-            ])
+            ],
+            masters: cpuMasters + [coprocessorMaster])
     }
 }
 

@@ -21,13 +21,19 @@ extension SoCDescription {
 
             """
         var a = banner
-        a += "// Fixed-priority arbiter, the grant held while its owner holds CYC\n"
+        a += "// Fixed-priority arbiter, the grant held while its owner holds CYC, except\n"
+        a += "// that a yielding master is arbitrated again after each of its beats\n"
         a += "// (FixedPriorityArbiter). Masters, highest priority first:\n"
-        for (i, m) in masters.enumerated() { a += "//   \(i) \(m.name) (\(m.signal)_*)\(m.summary.isEmpty ? "" : ": " + m.summary)\n" }
+        for (i, m) in masters.enumerated() {
+            a += "//   \(i) \(m.name) (\(m.signal)_*)\(m.summary.isEmpty ? "" : ": " + m.summary)\(m.yielding ? " [yielding]" : "")\n"
+        }
+        let yielding = masters.reversed().map { $0.yielding ? "1" : "0" }.joined()
         a += "wire [\(n - 1):0] req_v = {\(masters.reversed().map { "\($0.signal)_cyc" }.joined(separator: ", "))};\n"
+        a += "localparam [\(n - 1):0] YIELDING = \(n)'b\(yielding);\n"
         a += "reg         owner_v;          // a master was granted during the previous cycle\n"
         a += "reg  [\(w - 1):0] owner_q;          // which one\n"
-        a += "wire keep  = owner_v & req_v[owner_q];\n"
+        a += "reg         ended_q;          // its beat ended (ACK or ERR) in that cycle\n"
+        a += "wire keep  = owner_v & req_v[owner_q] & ~(ended_q & YIELDING[owner_q]);\n"
         a += "wire gnt_v = |req_v;\n"
         var first = k(n - 1)
         for i in (0..<(n - 1)).reversed() { first = "req_v[\(i)] ? \(k(i)) : " + first }

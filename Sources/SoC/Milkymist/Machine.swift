@@ -193,10 +193,11 @@ public final class MilkymistMachine {
     /// The UART output so far, as bytes.
     public var uartOutput: [UInt8] { bus.uart.sent.map(\.byte) }
 
-    /// True when the instruction at PC is a branch to itself and interrupts are off.
+    /// True when the instruction at PC is a branch to itself, interrupts are
+    /// off, the UART is idle and the coprocessor is not busy.
     public var isHalted: Bool {
         guard core.ie & 1 == 0, case .ok(0xE000_0000) = bus.fetch(core.pc) else { return false }
-        return bus.uart.transmitterIdle
+        return bus.uart.transmitterIdle && !bus.coprocessor.busy
     }
 
     public func run(maxCycles: UInt64, shouldStop: (() -> Bool)? = nil) -> MilkymistStop {
