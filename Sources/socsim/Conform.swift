@@ -235,12 +235,11 @@ struct Conform: ParsableCommand {
     /// the file ends with the observation `body` returns beside its result.
     private func withModelVCD<R>(_ path: String, top: CycleVCDTop, profile: String,
                                  _ body: (@escaping (CycleObservation) -> Void) throws -> (R, CycleObservation)) throws -> R {
-        let file = try VCDFileOutput(path: path)
-        defer { file.close() }
+        let file = try OutputFile(path: path)
         let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile, top: top)) { try file.write($0) }
         let waves = CycleVCD(writer: writer, top: top)
         let (result, next) = try body { waves.observe($0) }
-        if let writeError = waves.finishObserving(next: next) { throw InputError("cannot write \(path): \(writeError)") }
+        try file.close(after: waves.finishObserving(next: next))
         return result
     }
 

@@ -92,8 +92,7 @@ struct CycleRunOptions: ParsableArguments {
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         let writeError = waves?.finishObserving(next: machine.peekObservation())
-        file?.close()
-        if let writeError { throw InputError("cannot write '\(vcd ?? "")': \(writeError)") }
+        try file?.close(after: writeError)
 
         var device = TestDeviceText()
         for e in machine.benchEvents {
@@ -103,7 +102,7 @@ struct CycleRunOptions: ParsableArguments {
             case .end: break
             }
         }
-        FileHandle.standardOutput.write(device.text)
+        Console.output.write(device.text)
         let cycles = machine.cycle
         try RunReport(stop: wasInterrupted ? .interrupted : machine.ended ? .ended : .cycleLimit, cycles: cycles,
                       measured: "\(cycles) cycles, \(machine.retiredCount) instructions", rateCount: cycles,
@@ -158,7 +157,7 @@ extension CycleRunOptions {
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         try m.stopVCD()
-        FileHandle.standardOutput.write(device.text)
+        Console.output.write(device.text)
         try RunReport(stop: wasInterrupted ? .interrupted : ended ? .ended : .cycleLimit, cycles: cycles,
                       measured: "RTL \(cycles) cycles", rateCount: cycles,
                       endLine: "program ended after \(cycles) cycles", failures: device.failures)
@@ -169,28 +168,4 @@ extension CycleRunOptions {
 /// The --stats line of idle skipping (fast-forward) of a cycle-model run.
 func skipLine(_ s: IdleSkipStats) -> String {
     "socsim: \(s.skipped) cycles skipped as idle in \(s.jumps) jumps\n"
-}
-
-/// A file written with write(2) as the VCD writer hands over its buffer.
-final class VCDFileOutput {
-    private var fd: Int32
-    init(path: String) throws {
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        if fd < 0 { throw InputError("cannot create '\(path)': \(String(cString: strerror(errno)))") }
-    }
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var off = 0
-        while off < bytes.count {
-            let n = Foundation.write(fd, bytes.baseAddress! + off, bytes.count - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw InputError(String(cString: strerror(errno)))
-            }
-            off += n
-        }
-    }
-    func close() {
-        if fd >= 0 { _ = Foundation.close(fd); fd = -1 }
-    }
-    deinit { close() }
 }

@@ -65,13 +65,15 @@ extension Run {
         machine.load(image)
 
         let traceFile = try attachTrace(to: machine.core, image: image)
-        let out = FileHandle.standardOutput
+        let out = Console.output
         machine.onUARTByte = { out.write(Data([$0.byte])) }
 
         let started = DispatchTime.now().uptimeNanoseconds
-        let stop = whileWatchingSIGINT { interrupted in machine.run(maxCycles: maxCycles, shouldStop: interrupted) }
+        let stop = whileWatchingSIGINT { interrupted in
+            machine.run(maxCycles: maxCycles, shouldStop: { interrupted() || traceFile?.failure != nil })
+        }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
-        traceFile?.close()
+        try traceFile?.close()
         try finishMilkymist(stop, cycles: machine.cycle, instructions: nil, elapsed: elapsed, timing: "functional timing",
                             uart: machine.bus.uart, sysctl: machine.bus.sysctl)
     }
@@ -83,7 +85,7 @@ extension Run {
         if trace != nil { throw ValidationError("--trace is for the functional core") }
         let machine = MilkymistCycleMachine(soc: soc, config: config)
         machine.load(image)
-        let out = FileHandle.standardOutput
+        let out = Console.output
         machine.onUARTByte = { out.write(Data([$0.byte])) }
 
         // --vcd: socsim_soc_top's names (CycleVCD's SoC top), the window and scopes of the bench's
@@ -111,8 +113,7 @@ extension Run {
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         if writeError == nil { writeError = vcd?.finishObserving(next: machine.peekObservation()) }
-        file?.close()
-        if let writeError { throw InputError("cannot write '\(waves.vcd ?? "")': \(writeError)") }
+        try file?.close(after: writeError)
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
                             timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl,
@@ -140,7 +141,7 @@ extension Run {
         } catch {
             throw InputError("\(error) (build the RTL with RTL/build.sh milkymist or ./scripts/test.sh)")
         }
-        let out = FileHandle.standardOutput
+        let out = Console.output
         let started = DispatchTime.now().uptimeNanoseconds
         var cycles: UInt64 = 0
         let stop: MilkymistStop = try whileWatchingSIGINT { interrupted in
@@ -165,7 +166,7 @@ extension Run {
     /// Warnings, --stats and the stop line of a milkymist run; the exit code.
     private func finishMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
                                  timing: String, uart: UART, sysctl: Sysctl, skips: IdleSkipStats? = nil) throws {
-        let err = FileHandle.standardError
+        let err = Console.error
         for field in uart.unmodelledWrites.map({ "uart." + $0 }) + sysctl.unmodelledWrites.map({ "sysctl." + $0 }) {
             err.write(Data("socsim: warning: the firmware wrote \(field), which is declared but not modelled\n".utf8))
         }

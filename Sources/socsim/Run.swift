@@ -140,7 +140,7 @@ struct Run: ParsableCommand {
 
         let traceFile = try attachTrace(to: machine.core, image: image)
         var device = TestDeviceText()
-        let out = FileHandle.standardOutput
+        let out = Console.output
         machine.bus.onEvent = { event in
             switch event {
             case .character(let c): device.character(c)
@@ -151,9 +151,11 @@ struct Run: ParsableCommand {
         }
 
         let started = DispatchTime.now().uptimeNanoseconds
-        let reason = whileWatchingSIGINT { interrupted in machine.run(maxCycles: maxCycles, shouldStop: interrupted) }
+        let reason = whileWatchingSIGINT { interrupted in
+            machine.run(maxCycles: maxCycles, shouldStop: { interrupted() || traceFile?.failure != nil })
+        }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
-        traceFile?.close()
+        try traceFile?.close()
         // the functional core takes one cycle per instruction
         let cycles = machine.core.retired
         let stop: RunReport.Stop = switch reason {
@@ -166,10 +168,11 @@ struct Run: ParsableCommand {
     }
 
     /// --trace FILE: the functional core's instruction trace
-    /// (docs/trace-format.md) into FILE; nil without --trace.
-    func attachTrace(to core: LM32Core, image: ProgramImage) throws -> TextFile? {
+    /// (docs/trace-format.md) into FILE; nil without --trace. A failed
+    /// write stops the run (the file's `failure`) and `close()` throws it.
+    func attachTrace(to core: LM32Core, image: ProgramImage) throws -> OutputFile? {
         guard let trace else { return nil }
-        let file = try TextFile(path: trace)
+        let file = try OutputFile(path: trace)
         core.trace = TextTraceSink(symbol: image.label(for:)) { file.write($0) }
         return file
     }

@@ -23,7 +23,7 @@ struct RunReport {
 
     /// Host time of the run in nanoseconds.
     func finish(stats: Bool, elapsed: UInt64) throws {
-        let err = FileHandle.standardError
+        let err = Console.error
         if stats {
             let seconds = Double(elapsed) / 1e9
             err.write(Data(String(format: "socsim: %@ in %.3f s host time: %.2f million %@/s\n",
@@ -68,9 +68,9 @@ struct TestDeviceText {
 extension CycleRunOptions {
     /// --vcd for a cycle-exact run: the file and its `CycleVCD` with this
     /// run's window, scopes and writer thread (nil without --vcd).
-    func openVCD(profile: String, top: CycleVCDTop) throws -> (file: VCDFileOutput, vcd: CycleVCD)? {
+    func openVCD(profile: String, top: CycleVCDTop) throws -> (file: OutputFile, vcd: CycleVCD)? {
         guard let vcd else { return nil }
-        let f = try VCDFileOutput(path: vcd)
+        let f = try OutputFile(path: vcd)
         let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile, top: top)) { try f.write($0) }
         var o = CycleVCDOptions()
         o.fromCycle = vcdFrom

@@ -6,7 +6,8 @@ enum Exit {
     static let success: Int32 = 0
     /// The program reported a failure, or the simulation failed.
     static let simulationFailure: Int32 = 1
-    /// Bad usage or bad input (options, assembly, ELF, hex, config).
+    /// Bad usage or bad input (options, assembly, ELF, hex, config), or an
+    /// output that could not be written.
     static let usage: Int32 = 2
     /// The cycle limit was reached before the program ended.
     static let cycleLimit: Int32 = 3
@@ -29,7 +30,8 @@ struct SoCSim: ParsableCommand {
         Exit codes:
           0    success
           1    the program reported a failure, or the simulation failed
-          2    usage or input error (bad option, assembly error, malformed ELF/hex/TLP)
+          2    usage or input error (bad option, assembly error, malformed ELF/hex/TLP),
+               or an output file or standard output that could not be written
           3    the cycle limit was reached before the program ended
           130  interrupted (SIGINT); results so far were written
         """,
@@ -40,22 +42,31 @@ struct SoCSim: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            exit(Exit.success)
         } catch let e as InputError {
-            FileHandle.standardError.write(Data("socsim: error: \(e.description)\n".utf8))
+            Console.error.write(Data("socsim: error: \(e.description)\n".utf8))
             Foundation.exit(Exit.usage)
         } catch let e as ExitCode {
-            Foundation.exit(e.rawValue)
+            exit(e.rawValue)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
             if code == .success {
                 print(message)
-                Foundation.exit(0)
+                exit(Exit.success)
             }
-            FileHandle.standardError.write(Data((message.isEmpty ? "" : message + "\n").utf8))
+            Console.error.write(Data((message.isEmpty ? "" : message + "\n").utf8))
             // Every parse or validation error is a usage error: exit 2.
             Foundation.exit(code == .failure ? Exit.simulationFailure : Exit.usage)
         }
+    }
+
+    /// Exit after a run: lost standard output is an output error (exit 2
+    /// instead of 0; a failing code is kept), reported on standard error.
+    private static func exit(_ code: Int32) -> Never {
+        guard let failure = Console.outputFailure else { Foundation.exit(code) }
+        Console.error.write(Data("socsim: error: \(failure)\n".utf8))
+        Foundation.exit(code == Exit.success ? Exit.usage : code)
     }
 }
 
@@ -82,25 +93,4 @@ func readFile(_ path: String) throws -> [UInt8] {
         throw InputError("cannot read '\(path)'")
     }
     return [UInt8](d)
-}
-
-/// A line-buffered text writer to a file, flushed on demand and at the end.
-final class TextFile {
-    private let handle: FileHandle
-    private var buffer: [UInt8] = []
-    init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw InputError("cannot create '\(path)'")
-        }
-        handle = h
-        buffer.reserveCapacity(1 << 16)
-    }
-    func write(_ s: String) {
-        buffer.append(contentsOf: s.utf8)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-    func flush() {
-        if !buffer.isEmpty { handle.write(Data(buffer)); buffer.removeAll(keepingCapacity: true) }
-    }
-    func close() { flush(); try? handle.close() }
 }

@@ -16,7 +16,7 @@ struct TLPCommand: ParsableCommand {
         if json {
             print(TLPFormatter.json(error: error))
         } else {
-            FileHandle.standardError.write(Data("socsim: error: \(error.description)\n".utf8))
+            Console.error.write(Data("socsim: error: \(error.description)\n".utf8))
         }
         throw ExitCode(2)
     }

@@ -27,7 +27,7 @@ struct WaveCommand: ParsableCommand {
             for s in f.signals {
                 out += "\(s.name) \(s.width)\(s.kind == "real" ? " real" : "")\n"
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            Console.output.write(Data(out.utf8))
         }
     }
 
@@ -85,7 +85,7 @@ struct WaveCommand: ParsableCommand {
                 out += row.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            Console.output.write(Data(out.utf8))
         }
     }
 
@@ -128,7 +128,7 @@ struct WaveCommand: ParsableCommand {
             if r.divergences.count > limit { out += "... \(r.divergences.count - limit) more\n" }
             let n = r.divergences.count + r.widthMismatches.count
             out += r.equal ? "no differences\n" : n > 0 ? "\(n) signals differ\n" : "the spans differ\n"
-            FileHandle.standardOutput.write(Data(out.utf8))
+            Console.output.write(Data(out.utf8))
             if !r.equal { throw ExitCode(Exit.simulationFailure) }
         }
     }

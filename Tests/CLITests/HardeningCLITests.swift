@@ -63,4 +63,98 @@ import Testing
         let alias = try CLI.run(["run", "--soc", "milkymist", "--cycle", "--load-addr", "0x80000000", word.path, "--max-cycles", "100"])
         #expect(alias.status == 3, "\(alias.stderr)")
     }
+
+    /// `path` is a symlink to `target` (lstat, not followed).
+    static func isSymlink(_ path: String, to target: String) -> Bool {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) == target
+    }
+
+    @Test func outputsWriteThroughSymlinks() throws {
+        // asm -o and every other output path wrote a temporary file renamed
+        // over the target: a symlink became a regular file
+        let d = try CLI.tempDir()
+        let nop = try CLI.write("nop\n", to: d, name: "n.S")
+        let plain = d.appendingPathComponent("plain.elf").path
+        #expect(try CLI.run(["asm", nop, "-o", plain]).status == 0)
+        let link = d.appendingPathComponent("link.elf").path, target = d.appendingPathComponent("target.elf").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        #expect(try CLI.run(["asm", nop, "-o", link]).status == 0)
+        #expect(Self.isSymlink(link, to: target))
+        #expect(FileManager.default.contents(atPath: target) == FileManager.default.contents(atPath: plain))
+        // the trace through a symlink to an existing file: truncated and written in place
+        let traceLink = d.appendingPathComponent("t.trace").path
+        try FileManager.default.createSymbolicLink(atPath: traceLink, withDestinationPath: target)
+        let r = try CLI.run(["run", nop, "--trace", traceLink, "--max-cycles", "3"])
+        #expect(r.status == 3, "\(r.stderr)")
+        #expect(Self.isSymlink(traceLink, to: target))
+        let text = try String(contentsOfFile: target, encoding: .utf8)
+        #expect(text.hasPrefix("#socsim-trace") && text.split(separator: "\n").count == 5, "\(text)")
+    }
+
+    @Test func aFullDeviceIsAnErrorAndStaysADevice() throws {
+        // -o /dev/full (here through a symlink, so that a regression replaces
+        // the link and never the machine's device) reported success
+        let d = try CLI.tempDir()
+        let nop = try CLI.write("nop\n", to: d, name: "n.S")
+        let full = d.appendingPathComponent("full").path
+        try FileManager.default.createSymbolicLink(atPath: full, withDestinationPath: "/dev/full")
+        let records = try CLI.write("", to: d, name: "r.jsonl")
+        let runs: [[String]] = [
+            ["asm", nop, "-o", full],
+            ["run", nop, "--trace", full, "--max-cycles", "100000"],
+            ["run", "--soc", "milkymist", "--trace", full, "--max-cycles", "100000"],
+            ["run", nop, "--vcd", full, "--max-cycles", "1000"],
+            ["run", "--soc", "milkymist", "--cycle", "--vcd", full, "--max-cycles", "1000"],
+            ["attest", "report", "--in", records, "--out", full],
+            ["attest", "report", "--in", records, "--csv", full],
+        ]
+        for args in runs {
+            Self.expectInputError(try CLI.run(args), "cannot write '\(full)': No space left on device")
+            #expect(Self.isSymlink(full, to: "/dev/full"), "\(args)")
+        }
+        var st = stat()
+        #expect(stat("/dev/full", &st) == 0 && st.st_mode & S_IFMT == S_IFCHR)
+    }
+
+    @Test func aFullStandardOutputIsAnError() throws {
+        // FileHandle's write trapped (SIGILL) on the UART's first byte; print's loss went unnoticed
+        let d = try CLI.tempDir()
+        let elf = d.appendingPathComponent("n.elf").path
+        #expect(try CLI.run(["asm", try CLI.write("nop\n", to: d, name: "n.S"), "-o", elf]).status == 0)
+        for args in [["run", "--soc", "milkymist"], ["disasm", elf], ["wave", "--help"]] {
+            let p = Process()
+            p.executableURL = CLI.executable
+            p.arguments = args
+            p.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+            let err = Pipe()
+            p.standardError = err
+            try p.run()
+            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationReason == .exit && p.terminationStatus == 2, "\(args): \(p.terminationStatus) \(e)")
+            #expect(e.contains("socsim: error: cannot write standard output: No space left on device"), "\(args): \(e)")
+        }
+    }
+
+    @Test func aFIFOIsWrittenThroughAndStaysAFIFO() throws {
+        let d = try CLI.tempDir()
+        let nop = try CLI.write("nop\n", to: d, name: "n.S")
+        let plain = d.appendingPathComponent("plain.elf").path
+        #expect(try CLI.run(["asm", nop, "-o", plain]).status == 0)
+        let fifo = d.appendingPathComponent("fifo.elf").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        // the reader: open blocks until the writer opens, then reads to its close
+        nonisolated(unsafe) var read: Data?
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            read = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile()
+            done.signal()
+        }
+        let r = try CLI.run(["asm", nop, "-o", fifo])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(done.wait(timeout: .now() + 20) == .success)
+        #expect(read == FileManager.default.contents(atPath: plain))
+        var st = stat()
+        #expect(lstat(fifo, &st) == 0 && st.st_mode & S_IFMT == S_IFIFO)
+    }
 }
