@@ -22,6 +22,9 @@
 #include "verilated_vcd_c.h"
 #endif
 
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
 #include <cstdarg>
 #include <cstdio>
 #include <algorithm>
@@ -92,11 +95,44 @@ constexpr uint32_t kSdramBase = 0;
 constexpr uint32_t kSdramBytes = 0;
 #endif
 
+#if VM_TRACE
+// The VCD's file. Verilator's own opens with O_NONBLOCK (a FIFO without a
+// reader fails, one that is full spins) and ends the process with vl_fatal on
+// a failed write (it hung here, holding its trace mutex). This one blocks as
+// a shell's `>` does, keeps the first error and drops the rest of the
+// output, and trace_close reports the error.
+class CheckedVcdFile final : public VerilatedVcdFile {
+    int fd_ = -1;
+    int errno_ = 0;
+public:
+    bool open(const std::string& name) override {
+        fd_ = ::open(name.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd_ < 0) errno_ = errno;
+        return fd_ >= 0;
+    }
+    void close() override {
+        if (fd_ >= 0 && ::close(fd_) != 0 && errno_ == 0 && errno != EINTR) errno_ = errno;
+        fd_ = -1;
+    }
+    ssize_t write(const char* bufp, ssize_t len) override {
+        for (ssize_t off = 0; errno_ == 0 && off < len;) {
+            const ssize_t n = ::write(fd_, bufp + off, len - off);
+            if (n >= 0) off += n;
+            else if (errno != EINTR) errno_ = errno;
+        }
+        return len;
+    }
+    int error() const { return errno_; }
+};
+#endif
+
 struct Model {
     std::unique_ptr<VerilatedContext> ctx;
     std::unique_ptr<Vsocsim> top;
 #if VM_TRACE
+    std::unique_ptr<CheckedVcdFile> vcdFile;  // outlives vcd, which writes through it
     std::unique_ptr<VerilatedVcdC> vcd;
+    std::string vcdPath;
 #endif
     socsim_rtl_inputs_t in{};
     uint64_t cycle = 0;
@@ -435,11 +471,15 @@ int32_t api_trace_open(socsim_rtl_t* h, const char* path, int32_t depth) {
     bind(m);
     if (!path) return fail(m, SOCSIM_ERR_ARGUMENT, "path is NULL");
     if (m->vcd) return fail(m, SOCSIM_ERR_ARGUMENT, "a VCD is already open");
-    std::unique_ptr<VerilatedVcdC> vcd(new VerilatedVcdC);
+    std::unique_ptr<CheckedVcdFile> file(new CheckedVcdFile);
+    std::unique_ptr<VerilatedVcdC> vcd(new VerilatedVcdC(file.get()));
     m->top->trace(vcd.get(), depth > 0 ? depth : 99);
     vcd->open(path);
-    if (!vcd->isOpen()) return fail(m, SOCSIM_ERR, std::string("cannot open VCD file ") + path);
+    if (!vcd->isOpen())
+        return fail(m, SOCSIM_ERR, std::string("cannot create '") + path + "': " + std::strerror(file->error()));
+    m->vcdFile = std::move(file);
     m->vcd = std::move(vcd);
+    m->vcdPath = path;
     return SOCSIM_OK;
 #else
     (void)path;
@@ -457,6 +497,9 @@ int32_t api_trace_close(socsim_rtl_t* h) {
         m->vcd->dump(m->time_ps);
         m->vcd->close();
         m->vcd.reset();
+        const int e = m->vcdFile->error();
+        m->vcdFile.reset();
+        if (e != 0) return fail(m, SOCSIM_ERR, "cannot write '" + m->vcdPath + "': " + std::strerror(e));
     }
 #endif
     return SOCSIM_OK;

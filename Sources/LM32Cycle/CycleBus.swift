@@ -48,7 +48,7 @@ protocol CycleBus: Equatable {
     /// `retired` is called for every retirement that does not take an
     /// exception (compiled out when false).
     static var watchesRetirements: Bool { get }
-    mutating func retired(word: UInt32, ie: Bool, cycle: UInt64)
+    mutating func retired(pc: UInt32, word: UInt32, ie: Bool, cycle: UInt64)
     /// The run should stop (test-device end write, firmware halt).
     var stopRequested: Bool { get }
     /// `resetsCPU` is looked at after every edge (compiled out when false).
@@ -73,7 +73,7 @@ extension CycleBus {
     static var allowsIdleSkipping: Bool { false }
     var quietUntil: UInt64 { .max }
     static var watchesRetirements: Bool { false }
-    mutating func retired(word: UInt32, ie: Bool, cycle: UInt64) {}
+    mutating func retired(pc: UInt32, word: UInt32, ie: Bool, cycle: UInt64) {}
     static var canResetCPU: Bool { false }
     var resetsCPU: Bool { false }
     mutating func cpuReset() {}

@@ -684,7 +684,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         if retiring {
             retiredCount &+= 1
             if Bus.watchesRetirements && !nonDebugExceptionQW && !debugExceptionQW {
-                bus.retired(word: insnW, ie: ie, cycle: cycle)
+                bus.retired(pc: pcW, word: insnW, ie: ie, cycle: cycle)
             }
         }
 
@@ -1177,7 +1177,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         if validW {
             retiredCount &+= 1
             if Bus.watchesRetirements && !nonDebugExceptionQW && !debugExceptionQW {
-                bus.retired(word: insnW, ie: ie, cycle: cycle)
+                bus.retired(pc: pcW, word: insnW, ie: ie, cycle: cycle)
             }
         }
         // F's valid bit, from valid_a with the refilling registers before the edge

@@ -127,10 +127,10 @@ extension CycleRunOptions {
             inputs.d_wait = UInt8(waitStates)
             try m.setInputs(inputs)
             try m.reset()
-            if let vcd { try m.startVCD(path: vcd) }
         } catch {
             throw InputError("\(error) (build the RTL with RTL/build.sh or ./scripts/test.sh)")
         }
+        if let vcd { try m.startOutputVCD(path: vcd) }
         let started = DispatchTime.now().uptimeNanoseconds
         var device = TestDeviceText()
         var nameAddress: UInt32 = 0
@@ -156,7 +156,7 @@ extension CycleRunOptions {
             cycles += 1
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
-        try m.stopVCD()
+        try m.stopOutputVCD()
         Console.output.write(device.text)
         try RunReport(stop: wasInterrupted ? .interrupted : ended ? .ended : .cycleLimit, cycles: cycles,
                       measured: "RTL \(cycles) cycles", rateCount: cycles,

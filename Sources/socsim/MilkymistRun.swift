@@ -75,7 +75,8 @@ extension Run {
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         try traceFile?.close()
         try finishMilkymist(stop, cycles: machine.cycle, instructions: nil, elapsed: elapsed, timing: "functional timing",
-                            uart: machine.bus.uart, sysctl: machine.bus.sysctl)
+                            uart: machine.bus.uart, sysctl: machine.bus.sysctl,
+                            fatal: stop == .halted && Self.isFatalHalt(at: machine.core.pc, in: image))
     }
 
     /// Run on the milkymist SoC with the cycle-exact core (`--cycle`): the
@@ -117,7 +118,7 @@ extension Run {
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
                             timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl,
-                            skips: machine.skipStats)
+                            fatal: machine.haltPC.map { Self.isFatalHalt(at: $0, in: image) } ?? false, skips: machine.skipStats)
     }
 
     /// Run on the verilated SoC (`--rtl`, RTL/build/milkymist): from reset at
@@ -137,13 +138,14 @@ extension Run {
             try soc.setSDRAMLatency(UInt8(sdramLatency))
             for s in image.segments { try soc.load(s.bytes, at: s.address) }
             try soc.reset()
-            if let vcd = waves.vcd { try soc.model.startVCD(path: vcd) }
         } catch {
             throw InputError("\(error) (build the RTL with RTL/build.sh milkymist or ./scripts/test.sh)")
         }
+        if let vcd = waves.vcd { try soc.model.startOutputVCD(path: vcd) }
         let out = Console.output
         let started = DispatchTime.now().uptimeNanoseconds
         var cycles: UInt64 = 0
+        var fatal = false
         let stop: MilkymistStop = try whileWatchingSIGINT { interrupted in
             while cycles < maxCycles {
                 if interrupted() { return .interrupted }
@@ -152,6 +154,7 @@ extension Run {
                 if !bytes.isEmpty { out.write(Data(bytes.map(\.byte))) }
                 let o = try soc.observe()
                 if o.retire != 0 && o.insn_w == 0xE000_0000 && o.exc_w == 0 && o.ie & 1 == 0 && o.uart_thre != 0 {
+                    fatal = Self.isFatalHalt(at: o.pc_w, in: image)
                     cycles += try soc.step(1)      // through the halting cycle, as the model
                     return .halted
                 }
@@ -159,34 +162,44 @@ extension Run {
             return .cycleLimit
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
-        try soc.model.stopVCD()
-        try reportMilkymist(stop, cycles: cycles, instructions: nil, elapsed: elapsed, timing: "RTL")
+        try soc.model.stopOutputVCD()
+        try reportMilkymist(stop, cycles: cycles, instructions: nil, elapsed: elapsed, timing: "RTL", fatal: fatal)
     }
 
     /// Warnings, --stats and the stop line of a milkymist run; the exit code.
     private func finishMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String, uart: UART, sysctl: Sysctl, skips: IdleSkipStats? = nil) throws {
+                                 timing: String, uart: UART, sysctl: Sysctl, fatal: Bool, skips: IdleSkipStats? = nil) throws {
         let err = Console.error
         for field in uart.unmodelledWrites.map({ "uart." + $0 }) + sysctl.unmodelledWrites.map({ "sysctl." + $0 }) {
             err.write(Data("socsim: warning: the firmware wrote \(field), which is declared but not modelled\n".utf8))
         }
         try reportMilkymist(stop, cycles: cycles, instructions: instructions, elapsed: elapsed, timing: timing,
-                            skips: skips)
+                            fatal: fatal, skips: skips)
     }
 
-    /// --stats and the stop line of a milkymist run; the exit code.
+    /// --stats and the stop line of a milkymist run; the exit code. A halt
+    /// at the boot stub's `_fatal_halt` (`fatal`), after an exception no
+    /// handler expected, is a failed run: exit 1.
     private func reportMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String, skips: IdleSkipStats? = nil) throws {
+                                 timing: String, fatal: Bool, skips: IdleSkipStats? = nil) throws {
         let s: RunReport.Stop = switch stop {
         case .halted: .ended
         case .cycleLimit: .cycleLimit
         case .interrupted: .interrupted
         }
+        let how = fatal ? " after an unexpected exception" : ""
         try RunReport(stop: s, cycles: cycles,
                       measured: instructions.map { "\(cycles) cycles, \($0) instructions" } ?? "\(cycles) cycles",
-                      rateCount: cycles, endLine: "firmware halted after \(cycles) cycles (\(timing))",
-                      statsDetail: skips.map(skipLine))
+                      rateCount: cycles, endLine: "firmware halted\(how) after \(cycles) cycles (\(timing))",
+                      failures: fatal ? 1 : 0, statsDetail: skips.map(skipLine))
             .finish(stats: stats, elapsed: elapsed)
+    }
+
+    /// The firmware halted in the boot stub's `_fatal_halt` loop (its
+    /// address or the uncached alias of it).
+    static func isFatalHalt(at pc: UInt32, in image: ProgramImage) -> Bool {
+        guard let fatal = image.symbols.first(where: { $0.name == "_fatal_halt" }) else { return false }
+        return (pc ^ fatal.address) & ~SoCDescription.uncachedAliasBit == 0
     }
 
     /// The program for the milkymist SoC: the embedded firmware without

@@ -2,6 +2,7 @@
 @preconcurrency import Glibc
 #endif
 import Foundation
+import Verilated
 
 /// Every file socsim writes (`asm -o`, `run --trace`, the model's `--vcd`,
 /// `attest` outputs, `conform --vcd-dir`): opened in place with
@@ -119,5 +120,23 @@ struct Console {
         if fflush(stdout) != 0 && firstOutputErrno == 0 { firstOutputErrno = errno }
         guard ferror(stdout) != 0 || firstOutputErrno != 0 else { return nil }
         return "cannot write standard output: " + (firstOutputErrno != 0 ? String(cString: strerror(firstOutputErrno)) : "write error")
+    }
+}
+
+extension RTLModel {
+    /// `--rtl --vcd`: Verilator's VCD through the bridge's file, which opens
+    /// and fails as `OutputFile` does (exit 2, the file named).
+    func startOutputVCD(path: String) throws {
+        do { try startVCD(path: path) } catch { throw InputError(Self.message(error)) }
+    }
+
+    /// Close the VCD; a write that failed during the run is thrown now.
+    func stopOutputVCD() throws {
+        do { try stopVCD() } catch { throw InputError(Self.message(error)) }
+    }
+
+    private static func message(_ e: RTLError) -> String {
+        if case .call(_, _, let message) = e { return message }
+        return e.description
     }
 }

@@ -72,7 +72,7 @@ struct Run: ParsableCommand {
 
         The program's writes to the character port (0xFF000000) go to standard output; test-device \
         verdicts (0xFFFF0000) print as `TC <name> OK` / `TC <name> FAILED`. Exit status: 0 when the program \
-        ended itself and no test case failed, 1 when a test case failed, 3 when --max-cycles ran out first, \
+        ended itself and no test case failed, 1 when a test case failed or a milkymist firmware halted after an unexpected exception, 3 when --max-cycles ran out first, \
         130 after SIGINT (the trace is flushed and valid).
         """)
 

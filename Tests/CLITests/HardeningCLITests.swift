@@ -105,6 +105,9 @@ import Testing
             ["run", "--soc", "milkymist", "--trace", full, "--max-cycles", "100000"],
             ["run", nop, "--vcd", full, "--max-cycles", "1000"],
             ["run", "--soc", "milkymist", "--cycle", "--vcd", full, "--max-cycles", "1000"],
+            // Verilator's VCD writer ended the process in vl_fatal (here it hung)
+            ["run", nop, "--rtl", "--vcd", full, "--max-cycles", "1000"],
+            ["run", "--soc", "milkymist", "--rtl", "--vcd", full, "--max-cycles", "1000"],
             ["attest", "report", "--in", records, "--out", full],
             ["attest", "report", "--in", records, "--csv", full],
         ]
@@ -156,5 +159,23 @@ import Testing
         #expect(read == FileManager.default.contents(atPath: plain))
         var st = stat()
         #expect(lstat(fifo, &st) == 0 && st.st_mode & S_IFMT == S_IFIFO)
+    }
+
+    @Test func anUnexpectedExceptionFailsTheRun() throws {
+        // the firmware printed "exception 2 at ea …", then "firmware halted", and exit 0
+        let d = try CLI.tempDir()
+        let busError = try CLI.write("        .global main\nmain:   mvhi r1, 0x2000\n        b r1\n", to: d, name: "exc.S")
+        let scall = try CLI.write("        .global main\nmain:   scall\n        ret\n", to: d, name: "sc.S")
+        for path in [["run", "--soc", "milkymist"], ["run", "--soc", "milkymist", "--cycle"], ["run", "--soc", "milkymist", "--rtl"]] {
+            for (file, text) in [(busError, "exception 2 at ea 0x20000000\n"), (scall, "exception 7 at ea 0x")] {
+                let r = try CLI.run(path + [file])
+                #expect(r.status == 1, "\(path) \(file): \(r.status) \(r.stderr)")
+                #expect(r.stdout.hasPrefix(text), "\(r.stdout)")
+                #expect(r.stderr.contains("socsim: firmware halted after an unexpected exception after"), "\(r.stderr)")
+            }
+        }
+        // a firmware that returns from main still ends with 0
+        let ok = try CLI.run(["run", "--soc", "milkymist", "--cycle", try CLI.write("        .global main\nmain:   ret\n", to: d, name: "ok.S")])
+        #expect(ok.status == 0 && ok.stderr.contains("socsim: firmware halted after"), "\(ok.stderr)")
     }
 }
