@@ -40,22 +40,22 @@ struct Conform: ParsableCommand {
     @Option(help: "With --profile milkymist: an embedded firmware (\(MilkymistFirmware.cycleExactCases.map(\.rawValue).joined(separator: ", "))) instead of PROGRAM.")
     var firmware: String?
 
-    @Option(name: .customLong("sdram-latency"), help: "With --profile milkymist: SDRAM cycles per beat for PROGRAM.")
+    @Option(name: .customLong("sdram-latency"), parsing: .unconditional, help: "With --profile milkymist: SDRAM cycles per beat for PROGRAM.")
     var sdramLatency: Int = SDRAM.defaultLatency
 
-    @Option(help: "Run N random programs.")
+    @Option(parsing: .unconditional, help: "Run N random programs.")
     var random: UInt64?
 
-    @Option(help: "First seed of --random.")
+    @Option(parsing: .unconditional, help: "First seed of --random.")
     var seed: UInt64 = 1
 
     @Option(help: "testbench-cache, testbench-nocache or milkymist (default: the cache profile for a program, all three for --random).")
     var profile: String?
 
-    @Option(name: .customLong("wait-states"), help: "Wait states on both buses for PROGRAM (0–3).")
+    @Option(name: .customLong("wait-states"), parsing: .unconditional, help: "Wait states on both buses for PROGRAM (0–3).")
     var waitStates: Int = 0
 
-    @Option(name: .customLong("max-cycles"), help: "Cycle budget per program.")
+    @Option(name: .customLong("max-cycles"), parsing: .unconditional, help: "Cycle budget per program.")
     var maxCycles: UInt64 = 1_000_000
 
     @Option(name: .customLong("vcd-dir"), help: "Write both VCDs of a run (NAME-rtl.vcd, NAME-model.vcd) into this directory (for --random: of diverging runs only).")
@@ -163,7 +163,7 @@ struct Conform: ParsableCommand {
             do { image = try Toolchain.firmware(fw, for: soc) } catch { throw InputError(error.description) }
         } else {
             let sources = try program.map { SourceFile(path: $0, text: String(decoding: try readFile($0), as: UTF8.self)) }
-            do { image = try Toolchain.linkFirmware(sources, for: soc, includePaths: link.includes, layout: try link.layout()) }
+            do { image = try refusingWarnings(try Toolchain.linkFirmware(sources, for: soc, includePaths: link.includes, layout: try link.layout())) }
             catch let e as InputError { throw e } catch { throw InputError("\(error)") }
         }
         let stimulus = SoCStimulus(memory: image.segments.map { ($0.address, $0.bytes) }, sdramLatency: sdramLatency,

@@ -18,10 +18,10 @@ struct CycleRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write a VCD of the cycle-exact model with the names of its RTL top: the test bench, or with --soc milkymist the SoC (implies --cycle).", valueName: "file"))
     var vcd: String?
 
-    @Option(name: .customLong("vcd-from"), help: ArgumentHelp("First cycle written to the VCD.", valueName: "cycle"))
+    @Option(name: .customLong("vcd-from"), parsing: .unconditional, help: ArgumentHelp("First cycle written to the VCD.", valueName: "cycle"))
     var vcdFrom: UInt64 = 0
 
-    @Option(name: .customLong("vcd-to"), help: ArgumentHelp("Last cycle written to the VCD.", valueName: "cycle"))
+    @Option(name: .customLong("vcd-to"), parsing: .unconditional, help: ArgumentHelp("Last cycle written to the VCD.", valueName: "cycle"))
     var vcdTo: UInt64?
 
     @Option(name: .customLong("vcd-scope"), help: ArgumentHelp(
@@ -33,7 +33,7 @@ struct CycleRunOptions: ParsableArguments {
         "Format the model's VCD on a thread of its own while the model runs (the same bytes either way)."))
     var vcdThread = true
 
-    @Option(name: .customLong("wait-states"), help: ArgumentHelp("Bench wait states on both buses (cycle model).", valueName: "n"))
+    @Option(name: .customLong("wait-states"), parsing: .unconditional, help: ArgumentHelp("Bench wait states on both buses (cycle model).", valueName: "n"))
     var waitStates: Int = 0
 
     @Flag(name: .customLong("rtl"), help: ArgumentHelp(
@@ -93,6 +93,7 @@ struct CycleRunOptions: ParsableArguments {
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         let writeError = waves?.finishObserving(next: machine.peekObservation())
         try file?.close(after: writeError)
+        warnIfWindowMissed(stoppedIn: machine.cycle)
 
         var device = TestDeviceText()
         for e in machine.benchEvents {

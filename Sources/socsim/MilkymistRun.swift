@@ -23,7 +23,7 @@ struct SoCOptions: ParsableArguments {
         """, valueName: "name"))
     var firmware: String?
 
-    @Option(name: .customLong("sdram-latency"), help: "milkymist: SDRAM access latency in cycles.")
+    @Option(name: .customLong("sdram-latency"), parsing: .unconditional, help: "milkymist: SDRAM access latency in cycles.")
     var sdramLatency: Int = SDRAM.defaultLatency
 
     /// Without --soc: the test bench for a PROGRAM or the cycle model, else milkymist.
@@ -115,6 +115,7 @@ extension Run {
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         if writeError == nil { writeError = vcd?.finishObserving(next: machine.peekObservation()) }
         try file?.close(after: writeError)
+        waves.warnIfWindowMissed(stoppedIn: machine.cycle)
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
                             timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl,
@@ -213,7 +214,8 @@ extension Run {
         guard ProgramKind(path: program[0]) == .assembly else { return try other() }
         let sources = try program.map { SourceFile(path: $0, text: String(decoding: try readFile($0), as: UTF8.self)) }
         let layout = try link.layout()
-        do { return ProgramImage(try Toolchain.linkFirmware(sources, for: soc, includePaths: link.includes, layout: layout)) }
-        catch { throw InputError(error.description) }
+        do { return ProgramImage(try refusingWarnings(try Toolchain.linkFirmware(sources, for: soc, includePaths: link.includes, layout: layout))) }
+        catch let e as InputError { throw e }
+        catch { throw InputError("\(error)") }
     }
 }

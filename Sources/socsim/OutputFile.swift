@@ -113,6 +113,23 @@ struct Console {
         if fflush(stream) != 0 && stream == stdout && Self.firstOutputErrno == 0 { Self.firstOutputErrno = errno }
     }
 
+    /// `s` with control characters shown as escapes (`\x00`, `\x1b`,
+    /// `\u{85}`; newlines and tabs kept), for messages that quote input.
+    static func escapingControls(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            let v = u.value
+            if (v < 0x20 && u != "\n" && u != "\t") || v == 0x7F {
+                out += "\\x\(v < 0x10 ? "0" : "")\(String(v, radix: 16))".unicodeScalars
+            } else if (0x80...0x9F).contains(v) {
+                out += "\\u{\(String(v, radix: 16))}".unicodeScalars
+            } else {
+                out.append(u)
+            }
+        }
+        return String(out)
+    }
+
     nonisolated(unsafe) private static var firstOutputErrno: Int32 = 0
 
     /// Why standard output lost bytes (after a last flush), or nil.

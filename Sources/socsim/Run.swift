@@ -8,11 +8,11 @@ import SoC
 
 /// Linker placement flags shared by `run` and `asm` (GNU ld spelling).
 struct LinkOptions: ParsableArguments {
-    @Option(name: .customLong("Ttext", withSingleDash: true), help: ArgumentHelp("Address of .text.", valueName: "addr"))
+    @Option(name: .customLong("Ttext", withSingleDash: true), parsing: .unconditional, help: ArgumentHelp("Address of .text.", valueName: "addr"))
     var ttext: String?
-    @Option(name: .customLong("Tdata", withSingleDash: true), help: ArgumentHelp("Address of .data.", valueName: "addr"))
+    @Option(name: .customLong("Tdata", withSingleDash: true), parsing: .unconditional, help: ArgumentHelp("Address of .data.", valueName: "addr"))
     var tdata: String?
-    @Option(name: .customLong("Tbss", withSingleDash: true), help: ArgumentHelp("Address of .bss.", valueName: "addr"))
+    @Option(name: .customLong("Tbss", withSingleDash: true), parsing: .unconditional, help: ArgumentHelp("Address of .bss.", valueName: "addr"))
     var tbss: String?
     @Option(name: .customLong("section-start"), help: ArgumentHelp("Place a section: NAME=ADDR (repeatable).", valueName: "name=addr"))
     var sectionStart: [String] = []
@@ -39,9 +39,21 @@ extension LinkOptions {
     /// Assemble and link; assembler errors become input errors (exit 2).
     func build(_ sources: [SourceFile]) throws -> LinkedImage {
         let layout = try layout()
-        do { return try Toolchain.link(sources: sources, includePaths: includes, layout: layout) }
-        catch { throw InputError(error.description) }
+        do { return try refusingWarnings(try Toolchain.link(sources: sources, includePaths: includes, layout: layout)) }
+        catch let e as InputError { throw e }
+        catch { throw InputError("\(error)") }
     }
+}
+
+/// The assembler's and linker's warnings are errors here (GNU as's
+/// --fatal-warnings, ld's --fatal-warnings): a value truncated to fit its
+/// `.byte` or an entry symbol that does not exist is a mistake the run would
+/// hide. Each is printed as `file:line:column: error: …`.
+func refusingWarnings(_ image: LinkedImage) throws -> LinkedImage {
+    guard !image.warnings.isEmpty else { return image }
+    throw InputError(image.warnings.map { w in
+        w.location == Linker.nowhere ? "socsim: error: " + w.message : w.description
+    }.joined(separator: "\n"))
 }
 
 /// Parse a number as GNU tools accept it: decimal, 0x hex, 0 octal, 0b binary.
@@ -79,10 +91,10 @@ struct Run: ParsableCommand {
     @Argument(help: "Program file(s).")
     var program: [String] = []
 
-    @Option(name: .customLong("load-addr"), help: "Load address for .bin and .hex programs.")
+    @Option(name: .customLong("load-addr"), parsing: .unconditional, help: "Load address for .bin and .hex programs.")
     var loadAddress: String?
 
-    @Option(name: .customLong("max-cycles"), help: "Stop after this many cycles.")
+    @Option(name: .customLong("max-cycles"), parsing: .unconditional, help: "Stop after this many cycles.")
     var maxCycles: UInt64 = 100_000_000
 
     @Option(help: ArgumentHelp("Write the instruction trace (docs/trace-format.md) to this file.", valueName: "file"))

@@ -70,14 +70,29 @@ extension CycleRunOptions {
     /// run's window, scopes and writer thread (nil without --vcd).
     func openVCD(profile: String, top: CycleVCDTop) throws -> (file: OutputFile, vcd: CycleVCD)? {
         guard let vcd else { return nil }
-        let f = try OutputFile(path: vcd)
-        let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile, top: top)) { try f.write($0) }
         var o = CycleVCDOptions()
         o.fromCycle = vcdFrom
         o.toCycle = vcdTo ?? .max
         o.scopes = scopes
+        if !scopes.isEmpty {
+            // before the file is touched: declaring writes nothing
+            let probe = CycleVCD(writer: VCDWriter { _ in }, top: top, options: o)
+            if !probe.unmatchedScopes.isEmpty {
+                throw InputError("--vcd-scope \(probe.unmatchedScopes.joined(separator: ", ")) matches no signal; the scopes of "
+                                 + "\(top.module) are:\n  " + probe.availableScopes.joined(separator: "\n  "))
+            }
+        }
+        let f = try OutputFile(path: vcd)
+        let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile, top: top)) { try f.write($0) }
         let w = CycleVCD(writer: writer, top: top, options: o)
         if vcdThread { w.startWriterThread() }
         return (f, w)
+    }
+
+    /// A --vcd-from window the run never reached: the file holds only the
+    /// values of the cycle it stopped in (said on standard error).
+    func warnIfWindowMissed(stoppedIn cycle: UInt64) {
+        guard let vcd, vcdFrom > cycle else { return }
+        Console.error.write(Data("socsim: warning: the run stopped in cycle \(cycle), before --vcd-from \(vcdFrom); \(vcd) holds the values of cycle \(cycle) only\n".utf8))
     }
 }

@@ -19,6 +19,13 @@ enum Exit {
 struct InputError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
+
+    /// As printed: a diagnostic that names its place (`f.S:1:7: error: …`,
+    /// the assembler's) or that starts with `socsim: ` is complete as it is;
+    /// anything else gets `socsim: error: `.
+    var printed: String {
+        description.firstMatch(of: #/^([^\n]*:\d+:\d+: error: |socsim: )/#) != nil ? description : "socsim: error: " + description
+    }
 }
 
 @main
@@ -39,25 +46,41 @@ struct SoCSim: ParsableCommand {
                       AutomatonCommand.self, AttestCommand.self, Generate.self])
 
     static func main() {
+        let command: ParsableCommand
+        do { command = try parseAsRoot() } catch { fail(error) }
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            var c = command
+            try c.run()
             exit(Exit.success)
-        } catch let e as InputError {
-            Console.error.write(Data("socsim: error: \(e.description)\n".utf8))
-            Foundation.exit(Exit.usage)
-        } catch let e as ExitCode {
+        } catch let e as ValidationError {
+            // found while running: the message alone (the options parsed)
+            fail(InputError(e.message))
+        } catch { fail(error) }
+    }
+
+    /// The end of a command that threw. An input error prints as
+    /// `socsim: error: …` (a located diagnostic, `file:line:column: error:
+    /// …`, as it is) and exits 2; an ExitCode is kept; ArgumentParser's
+    /// errors (help, usage, validation) print with their usage lines, with
+    /// `socsim: error:` for its `Error:`.
+    private static func fail(_ error: Error) -> Never {
+        switch error {
+        case let e as InputError:
+            Console.error.write(Data((Console.escapingControls(e.printed) + "\n").utf8))
+            exit(Exit.usage)
+        case let e as ExitCode:
             exit(e.rawValue)
-        } catch {
+        default:
             let code = exitCode(for: error)
-            let message = fullMessage(for: error)
+            var message = fullMessage(for: error)
             if code == .success {
                 print(message)
                 exit(Exit.success)
             }
-            Console.error.write(Data((message.isEmpty ? "" : message + "\n").utf8))
+            if message.hasPrefix("Error: ") { message = "socsim: error: " + message.dropFirst("Error: ".count) }
+            Console.error.write(Data((message.isEmpty ? "" : Console.escapingControls(message) + "\n").utf8))
             // Every parse or validation error is a usage error: exit 2.
-            Foundation.exit(code == .failure ? Exit.simulationFailure : Exit.usage)
+            exit(code == .failure ? Exit.simulationFailure : Exit.usage)
         }
     }
 

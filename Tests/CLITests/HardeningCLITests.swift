@@ -178,4 +178,105 @@ import Testing
         let ok = try CLI.run(["run", "--soc", "milkymist", "--cycle", try CLI.write("        .global main\nmain:   ret\n", to: d, name: "ok.S")])
         #expect(ok.status == 0 && ok.stderr.contains("socsim: firmware halted after"), "\(ok.stderr)")
     }
+
+    @Test func aVCDWindowNeverReachedLeavesAValidFile() throws {
+        // --vcd-from C with C never reached (or SIGINT before C) left 0 bytes, which wave list refused
+        let d = try CLI.tempDir()
+        let loop = try CLI.write("1: bi 1b\n", to: d, name: "loop.S")
+        let vcd = d.appendingPathComponent("e.vcd").path
+        let r = try CLI.run(["run", loop, "--vcd", vcd, "--vcd-from", "5000", "--max-cycles", "100"])
+        #expect(r.status == 3, "\(r.stderr)")
+        #expect(r.stderr.contains("socsim: warning: the run stopped in cycle 100, before --vcd-from 5000"), "\(r.stderr)")
+        let list = try CLI.run(["wave", "list", vcd])
+        #expect(list.status == 0 && list.stdout.contains("TOP.socsim_tb_top.pc_w 32"), "\(list.stderr)")
+        let show = try CLI.run(["wave", "show", vcd, "--signals", "pc_w"])
+        #expect(show.status == 0 && show.stdout.contains("pc_w"), "\(show.stdout) \(show.stderr)")
+        let soc = d.appendingPathComponent("soc.vcd").path
+        let s = try CLI.run(["run", "--soc", "milkymist", "--cycle", "--vcd", soc, "--vcd-from", "1000000000", "--max-cycles", "50"])
+        let socList = try CLI.run(["wave", "list", soc])
+        #expect(s.status == 3 && socList.status == 0, "\(s.stderr) \(socList.stderr)")
+        // interrupted before the window
+        let i = try CLI.run(["run", loop, "--vcd", vcd, "--vcd-from", "1000000000000", "--max-cycles", "100000000000"],
+                            interruptAfter: 1.5)
+        #expect(i.status == 130, "\(i.stderr)")
+        let after = try CLI.run(["wave", "list", vcd])
+        #expect(after.status == 0, "\(after.stderr)")
+    }
+
+    @Test func aVCDScopeMatchingNothingIsAnError() throws {
+        let d = try CLI.tempDir()
+        let nop = try CLI.write("nop\n", to: d, name: "n.S")
+        let vcd = d.appendingPathComponent("s.vcd").path
+        let r = try CLI.run(["run", nop, "--vcd", vcd, "--vcd-scope", "TOP.socsim_tb_top.lm32,TOP.nosuch", "--max-cycles", "10"])
+        Self.expectInputError(r, "--vcd-scope TOP.nosuch matches no signal; the scopes of socsim_tb_top are:\n  TOP\n  TOP.socsim_tb_top\n")
+        #expect(r.stderr.contains("\n  TOP.socsim_tb_top.lm32.cpu\n"))
+        #expect(!FileManager.default.fileExists(atPath: vcd))
+        Self.expectInputError(try CLI.run(["run", "--soc", "milkymist", "--cycle", "--vcd", vcd, "--vcd-scope", "lm32", "--max-cycles", "10"]),
+                              "--vcd-scope lm32 matches no signal; the scopes of socsim_soc_top are:")
+    }
+
+    @Test func assemblerAndLinkerWarningsAreErrors() throws {
+        // .byte 256 and --entry nosuch passed without a word
+        let d = try CLI.tempDir()
+        let byte = try CLI.write("nop\n.byte 1\n.byte 256, -129\n", to: d, name: "b.S")
+        let out = d.appendingPathComponent("x.elf").path
+        let r = try CLI.run(["asm", byte, "-o", out])
+        Self.expectInputError(r, "\(byte):3:7: error: value 0x100 truncated to 0x0\n\(byte):3:12: error: value 0xffffffffffffff7f truncated to 0x7f\n")
+        #expect(!r.stderr.contains("socsim: error"))
+        Self.expectInputError(try CLI.run(["run", byte]), "b.S:3:7: error: value 0x100 truncated to 0x0")
+        let nop = try CLI.write("nop\n", to: d, name: "n.S")
+        Self.expectInputError(try CLI.run(["asm", nop, "--entry", "nosuch", "-o", out]), "socsim: error: cannot find entry symbol 'nosuch'")
+        Self.expectInputError(try CLI.run(["run", nop, "--entry", "nosuch"]), "cannot find entry symbol 'nosuch'")
+        #expect(try CLI.run(["run", nop, "--entry", "0x0", "--max-cycles", "2"]).status == 3)
+    }
+
+    @Test func waveDiffOfAFileWithItselfFindsNoDifference() throws {
+        // NaN reals differed from themselves
+        let d = try CLI.tempDir()
+        let vcd = try CLI.write("""
+            $timescale 1ps $end
+            $scope module TOP $end
+            $var real 64 ! r $end
+            $upscope $end
+            $enddefinitions $end
+            #0
+            rnan !
+            #10
+            r1.5 !
+            #20
+            rnan !
+
+            """, to: d, name: "n.vcd")
+        let r = try CLI.run(["wave", "diff", vcd, vcd])
+        #expect(r.status == 0 && r.stdout.contains("no differences"), "\(r.stdout) \(r.stderr)")
+    }
+
+    @Test func messagesSayErrorOnceAndEscapeTheirInput() throws {
+        let d = try CLI.tempDir()
+        // "socsim: error: f.S:1:7: error: …"
+        let bad = try CLI.write("nop\nfoo\n", to: d, name: "f.S")
+        let r = try CLI.run(["asm", bad, "-o", d.appendingPathComponent("x.elf").path])
+        #expect(r.status == 2 && r.stderr == "\(bad):2:1: error: unknown instruction 'foo'\n", "\(r.stderr)")
+        // control bytes escaped, non-ASCII shown whole
+        let ctl = try CLI.write("ad\u{1}d r1\n", to: d, name: "c.S")
+        Self.expectInputError(try CLI.run(["asm", ctl, "-o", "x"]), "c.S:1:3: error: unexpected character '\\x01'")
+        let nul = try CLI.write("a\u{0}\n", to: d, name: "z.S")
+        Self.expectInputError(try CLI.run(["asm", nul, "-o", "x"]), "z.S:1:2: error: unexpected character '\\x00'")
+        let utf = try CLI.write("mvi r1, 1 é\n", to: d, name: "u.S")
+        Self.expectInputError(try CLI.run(["asm", utf, "-o", "x"]), "u.S:1:11: error: unexpected character 'é' (U+00E9)")
+        let soc = try CLI.run(["run", "--soc", "\u{1}\u{1b}[31m", bad])
+        Self.expectInputError(soc, "socsim: error: unknown SoC '\\x01\\x1b[31m'")
+        #expect(!soc.stderr.contains("\u{1b}") && !soc.stderr.contains("Error:"))
+        // negative numbers are bad values, not missing ones
+        Self.expectInputError(try CLI.run(["run", "--load-addr", "-4", d.appendingPathComponent("x.bin").path]),
+                              "socsim: error: invalid load address '-4'")
+        Self.expectInputError(try CLI.run(["run", "--max-cycles", "-5", bad]), "socsim: error: The value '-5' is invalid for '--max-cycles")
+        let bin = d.appendingPathComponent("x.bin")
+        try Data([0, 0, 0, 0]).write(to: bin)
+        Self.expectInputError(try CLI.run(["disasm", "--load-addr", "-4", bin.path]), "invalid load address '-4'")
+        // a validation failure found while running prints its message
+        let trace = try CLI.run(["run", "--cycle", "--trace", "t", try CLI.write("nop\n", to: d, name: "n.S")])
+        Self.expectInputError(trace, "socsim: error: --trace is for the functional core")
+        #expect(!trace.stderr.contains("Usage: socsim <subcommand>"))
+    }
 }
