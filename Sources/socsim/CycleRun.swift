@@ -61,16 +61,21 @@ struct CycleRunOptions: ParsableArguments {
     /// writing the VCD if asked. Exit codes as the functional run.
     func run(image: ProgramImage, profile: CoreConfig, maxCycles: UInt64, trace: String?, stats: Bool,
              interrupted: () -> Bool) throws {
-        if trace != nil { throw ValidationError("--trace is for the functional core; the cycle model writes --vcd") }
-        if rtl { return try runRTL(image: image, profile: profile, maxCycles: maxCycles, stats: stats, interrupted: interrupted) }
+        if rtl {
+            if trace != nil { throw ValidationError("--trace is for the models (functional or --cycle), not --rtl") }
+            return try runRTL(image: image, profile: profile, maxCycles: maxCycles, stats: stats, interrupted: interrupted)
+        }
         let bench = BenchConfig(waitStates: waitStates)
         let machine = LM32CycleMachine(config: profile, bench: bench)
         for s in image.segments { machine.load(s.bytes, at: s.address) }
 
+        let traced = try openTrace(trace, image: image)
+        let traceFile = traced?.0
+        if let sink = traced?.1 { machine.trace = { sink.retire($0) } }
         let opened = try openVCD(profile: profile.name, top: .bench(bench))
         let file = opened?.file
         var waves = opened?.vcd
-        if let w = waves { machine.batchObserver = { w.observe(batch: $0) } }
+        if let w = waves { observe(machine, with: w) }
 
         let started = DispatchTime.now().uptimeNanoseconds
         var wasInterrupted = false
@@ -81,11 +86,12 @@ struct CycleRunOptions: ParsableArguments {
             if interrupted() { wasInterrupted = true; break }
             // at most a chunk stepped; a jump over an idle span (no VCD) costs nothing
             machine.runUntilEnd(maxCycles: maxCycles - machine.cycle, stepBudget: chunk)
-            if waves?.error != nil { break }
+            if waves?.error != nil || traceFile?.failure != nil { break }
             if let vcdTo, machine.cycle > vcdTo, let w = waves {
                 // past the window: finish the file and drop the observer
                 try w.finish()
                 machine.batchObserver = nil
+                machine.observer = nil
                 waves = nil
             }
         }
@@ -93,6 +99,7 @@ struct CycleRunOptions: ParsableArguments {
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         let writeError = waves?.finishObserving(next: machine.peekObservation())
         try file?.close(after: writeError)
+        try traceFile?.close()
         warnIfWindowMissed(stoppedIn: machine.cycle)
 
         var device = TestDeviceText()

@@ -83,18 +83,21 @@ extension Run {
     /// cycle contract of docs/soc.md, from reset at the CPU's reset vector.
     /// UART bytes go to standard output as they are sent.
     func runMilkymistCycle(soc: SoCDescription, config: CoreConfig, image: ProgramImage, sdramLatency: Int) throws {
-        if trace != nil { throw ValidationError("--trace is for the functional core") }
         let machine = MilkymistCycleMachine(soc: soc, config: config)
         machine.load(image)
         let out = Console.output
         machine.onUARTByte = { out.write(Data([$0.byte])) }
+        // --trace: every cycle stepped (no idle skipping), retirements at their true cycles
+        let traced = try openTrace(trace, image: image)
+        let traceFile = traced?.0
+        if let sink = traced?.1 { machine.trace = { sink.retire($0) } }
 
         // --vcd: socsim_soc_top's names (CycleVCD's SoC top), the window and scopes of the bench's
         let opened = try waves.openVCD(profile: config.name,
                                        top: .soc(sdramLatency: sdramLatency, cycleCounter: config.cycleCounter))
         let file = opened?.file
         var vcd = opened?.vcd
-        if let w = vcd { machine.batchObserver = { w.observe(batch: $0) } }
+        if let w = vcd { waves.observe(machine, with: w) }
 
         var writeError: Error?
         let started = DispatchTime.now().uptimeNanoseconds
@@ -102,12 +105,14 @@ extension Run {
             // past the window the observer is dropped (the run goes on at full speed)
             let limit = vcd == nil ? maxCycles : min(maxCycles, waves.vcdTo.map { $0 + 1 } ?? .max)
             let w = vcd
-            var s = machine.run(maxCycles: limit, shouldStop: { interrupted() || w?.error != nil })
+            let traceFailed = { traceFile?.failure != nil }
+            var s = machine.run(maxCycles: limit, shouldStop: { interrupted() || w?.error != nil || traceFailed() })
             if s == .cycleLimit && limit < maxCycles && w?.error == nil {
                 writeError = w?.finishObserving()
                 machine.batchObserver = nil
+                machine.observer = nil
                 vcd = nil
-                s = machine.run(maxCycles: maxCycles, shouldStop: interrupted)
+                s = machine.run(maxCycles: maxCycles, shouldStop: { interrupted() || traceFailed() })
             }
             return s
         }
@@ -115,6 +120,7 @@ extension Run {
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         if writeError == nil { writeError = vcd?.finishObserving(next: machine.peekObservation()) }
         try file?.close(after: writeError)
+        try traceFile?.close()
         waves.warnIfWindowMissed(stoppedIn: machine.cycle)
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
@@ -128,7 +134,7 @@ extension Run {
     /// during h; the run stops after h), so both make as many edges and their
     /// VCDs (`--vcd`: Verilator's own) end alike. UART bytes go to standard output.
     func runMilkymistRTL(image: ProgramImage, sdramLatency: Int) throws {
-        if trace != nil { throw ValidationError("--trace is for the functional core") }
+        if trace != nil { throw ValidationError("--trace is for the models (functional or --cycle), not --rtl") }
         if let profile, profile != CoreConfig.milkymist.name {
             throw ValidationError("the RTL SoC has the milkymist CPU (no --profile \(profile))")
         }

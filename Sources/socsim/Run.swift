@@ -3,6 +3,7 @@ import Foundation
 import ELF
 import LM32
 import LM32Asm
+import LM32Cycle
 import SoC
 
 
@@ -183,9 +184,8 @@ struct Run: ParsableCommand {
     /// (docs/trace-format.md) into FILE; nil without --trace. A failed
     /// write stops the run (the file's `failure`) and `close()` throws it.
     func attachTrace(to core: LM32Core, image: ProgramImage) throws -> OutputFile? {
-        guard let trace else { return nil }
-        let file = try OutputFile(path: trace)
-        core.trace = TextTraceSink(symbol: image.label(for:)) { file.write($0) }
+        guard let (file, sink) = try openTrace(trace, image: image) else { return nil }
+        core.trace = sink
         return file
     }
 
@@ -228,4 +228,18 @@ enum ProgramKind: Hashable {
         default: self = .elf
         }
     }
+}
+
+/// --trace FILE: the file and the sink that writes the trace format
+/// (docs/trace-format.md) into it, labels from the image's symbols; nil
+/// without --trace.
+func openTrace(_ path: String?, image: ProgramImage) throws -> (OutputFile, TextTraceSink)? {
+    guard let path else { return nil }
+    let file = try OutputFile(path: path)
+    return (file, TextTraceSink(symbol: image.label(for:)) { file.write($0) })
+}
+
+extension TextTraceSink {
+    /// A retirement of the cycle-exact model, at its true clock cycle.
+    func retire(_ r: CycleRetirement) { retire(Retirement(cycle: r.cycle, pc: r.pc, word: r.word, effects: r.effects)) }
 }

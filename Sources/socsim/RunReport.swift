@@ -1,5 +1,7 @@
 import ArgumentParser
 import CycleWaves
+import LM32Cycle
+import SoCCycle
 import Foundation
 import Waves
 
@@ -94,5 +96,16 @@ extension CycleRunOptions {
     func warnIfWindowMissed(stoppedIn cycle: UInt64) {
         guard let vcd, vcdFrom > cycle else { return }
         Console.error.write(Data("socsim: warning: the run stopped in cycle \(cycle), before --vcd-from \(vcdFrom); \(vcd) holds the values of cycle \(cycle) only\n".utf8))
+    }
+
+    /// The VCD observes `machine`: in batches, or cycle by cycle when a
+    /// trace is set (the machine then steps every cycle and hands batches
+    /// to no one).
+    func observe(_ machine: LM32CycleMachine, with w: CycleVCD) {
+        if machine.trace != nil { machine.observer = { w.observe($0) } } else { machine.batchObserver = { w.observe(batch: $0) } }
+    }
+
+    func observe(_ machine: MilkymistCycleMachine, with w: CycleVCD) {
+        if machine.trace != nil { machine.observer = { w.observe($0) } } else { machine.batchObserver = { w.observe(batch: $0) } }
     }
 }

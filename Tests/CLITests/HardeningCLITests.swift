@@ -275,8 +275,63 @@ import Testing
         try Data([0, 0, 0, 0]).write(to: bin)
         Self.expectInputError(try CLI.run(["disasm", "--load-addr", "-4", bin.path]), "invalid load address '-4'")
         // a validation failure found while running prints its message
-        let trace = try CLI.run(["run", "--cycle", "--trace", "t", try CLI.write("nop\n", to: d, name: "n.S")])
-        Self.expectInputError(trace, "socsim: error: --trace is for the functional core")
+        let trace = try CLI.run(["run", "--rtl", "--trace", "t", try CLI.write("nop\n", to: d, name: "n.S")])
+        Self.expectInputError(trace, "socsim: error: --trace is for the models (functional or --cycle), not --rtl")
         #expect(!trace.stderr.contains("Usage: socsim <subcommand>"))
+    }
+
+    /// The lines of a trace file without its two header lines, as columns.
+    static func traceLines(_ path: String) throws -> [[Substring]] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasPrefix("#socsim-trace 1\n#cycle\tpc\tinsn\tdisasm\teffects\n"))
+        return text.split(separator: "\n").dropFirst(2).map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+    }
+
+    @Test func cycleTraceOnTheBench() throws {
+        // socsim run --cycle --trace: the functional trace's instructions and effects at their true cycles
+        let d = try CLI.tempDir()
+        let prog = try CLI.write("""
+                    mvi r1, 5
+            1:      addi r1, r1, -1
+                    bne r1, r0, 1b
+                    sw (r0+0x100), r1
+                    mvhi r2, 0xdead
+                    ori r3, r0, 0xbeef
+                    sw (r2+0), r3
+
+            """, to: d, name: "t.S")
+        let f = d.appendingPathComponent("f.trace").path, c = d.appendingPathComponent("c.trace").path
+        let cv = d.appendingPathComponent("cv.trace").path, vcd = d.appendingPathComponent("c.vcd").path
+        #expect(try CLI.run(["run", prog, "--trace", f]).status == 0)
+        let r = try CLI.run(["run", prog, "--cycle", "--trace", c])
+        #expect(r.status == 0 && r.stderr.contains("program ended after 305 cycles"), "\(r.stderr)")
+        let functional = try Self.traceLines(f), cycle = try Self.traceLines(c)
+        #expect(functional.map { $0.dropFirst() } == cycle.map { $0.dropFirst() })
+        #expect(cycle.map { String($0[0]) } == ["269", "270", "271", "273", "274", "276", "277", "279", "280", "282", "283", "293", "296", "297", "304"])
+        // with --vcd beside it: the same trace
+        #expect(try CLI.run(["run", prog, "--cycle", "--trace", cv, "--vcd", vcd]).status == 0)
+        #expect(FileManager.default.contents(atPath: cv) == FileManager.default.contents(atPath: c))
+        Self.expectInputError(try CLI.run(["run", prog, "--rtl", "--trace", c]), "--trace is for the models (functional or --cycle), not --rtl")
+    }
+
+    @Test func cycleTraceOnTheSoCStepsTheIdleSpans() throws {
+        // the timer firmware idles 101 137 cycles in 21 jumps; traced, every cycle is stepped, the run is the same
+        let d = try CLI.tempDir()
+        let t = d.appendingPathComponent("s.trace").path, tv = d.appendingPathComponent("sv.trace").path
+        let plain = try CLI.run(["run", "--soc", "milkymist", "--cycle", "--firmware", "timer", "--stats"])
+        #expect(plain.stderr.contains("452147 cycles, 137230 instructions") && plain.stderr.contains("101137 cycles skipped as idle"), "\(plain.stderr)")
+        let traced = try CLI.run(["run", "--soc", "milkymist", "--cycle", "--firmware", "timer", "--stats", "--trace", t])
+        #expect(traced.status == 0 && traced.stdout == plain.stdout, "\(traced.stderr)")
+        #expect(traced.stderr.contains("452147 cycles, 137230 instructions") && traced.stderr.contains("0 cycles skipped as idle"), "\(traced.stderr)")
+        let lines = try Self.traceLines(t)
+        #expect(lines.count == 137230)
+        #expect(lines.first.map { Array($0[0...3]) } == ["273", "00000000", "98000000", "xor r0,r0,r0"])
+        #expect(lines.last?[0] == "452146")
+        let cycles = lines.compactMap { UInt64($0[0]) }
+        #expect(cycles.count == lines.count && zip(cycles, cycles.dropFirst()).allSatisfy { $0 < $1 })
+        let vcd = d.appendingPathComponent("s.vcd").path
+        #expect(try CLI.run(["run", "--soc", "milkymist", "--cycle", "--firmware", "timer", "--trace", tv, "--vcd", vcd,
+                             "--vcd-to", "1000"]).status == 0)
+        #expect(FileManager.default.contents(atPath: tv) == FileManager.default.contents(atPath: t))
     }
 }
