@@ -36,7 +36,8 @@ struct SoCSim: ParsableCommand {
         discussion: """
         Exit codes:
           0    success
-          1    the program reported a failure, or the simulation failed
+          1    the program reported a failure (a failed test case, an unexpected
+               firmware exception), or the simulation failed
           2    usage or input error (bad option, assembly error, malformed ELF/hex/TLP),
                or an output file or standard output that could not be written
           3    the cycle limit was reached before the program ended
