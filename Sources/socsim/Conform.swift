@@ -226,7 +226,7 @@ struct Conform: ParsableCommand {
         guard let paths = vcdPath(name) else { return try SoCLockStep.run(stimulus, library: library) }
         let top = CycleVCDTop.soc(sdramLatency: stimulus.sdramLatency)
         return try withModelVCD(paths.model, top: top, profile: RTLSoCProfile.milkymist.rawValue) { record in
-            let r = try SoCLockStep.run(stimulus, library: library, rtlVCD: paths.rtl, observe: record)
+            let r = try reportingRTLVCDErrors { try SoCLockStep.run(stimulus, library: library, rtlVCD: paths.rtl, observe: record) }
             return (r, r.nextObservation)
         }
     }
@@ -256,7 +256,9 @@ struct Conform: ParsableCommand {
             return try LockStep.run(stimulus, config: Self.config(p), library: library)
         }
         return try withModelVCD(paths.model, top: .bench(stimulus.bench), profile: p.rawValue) { record in
-            let r = try LockStep.run(stimulus, config: Self.config(p), library: library, rtlVCD: paths.rtl, observe: record)
+            let r = try reportingRTLVCDErrors {
+                try LockStep.run(stimulus, config: Self.config(p), library: library, rtlVCD: paths.rtl, observe: record)
+            }
             return (r, r.nextObservation)
         }
     }

@@ -144,16 +144,22 @@ extension RTLModel {
     /// `--rtl --vcd`: Verilator's VCD through the bridge's file, which opens
     /// and fails as `OutputFile` does (exit 2, the file named).
     func startOutputVCD(path: String) throws {
-        do { try startVCD(path: path) } catch { throw InputError(Self.message(error)) }
+        try reportingRTLVCDErrors { try startVCD(path: path) }
     }
 
     /// Close the VCD; a write that failed during the run is thrown now.
     func stopOutputVCD() throws {
-        do { try stopVCD() } catch { throw InputError(Self.message(error)) }
+        try reportingRTLVCDErrors { try stopVCD() }
     }
+}
 
-    private static func message(_ e: RTLError) -> String {
-        if case .call(_, _, let message) = e { return message }
-        return e.description
+/// `body` with the bridge's VCD file errors (trace_open, trace_close: the
+/// file cannot be created or written) as input errors, exit 2.
+func reportingRTLVCDErrors<R>(_ body: () throws -> R) throws -> R {
+    do { return try body() } catch let e as RTLError {
+        if case .call(let function, _, let message) = e, function == "trace_open" || function == "trace_close" {
+            throw InputError(message)
+        }
+        throw e
     }
 }

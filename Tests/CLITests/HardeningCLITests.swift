@@ -115,6 +115,15 @@ import Testing
             Self.expectInputError(try CLI.run(args), "cannot write '\(full)': No space left on device")
             #expect(Self.isSymlink(full, to: "/dev/full"), "\(args)")
         }
+        // conform --vcd-dir: the model's VCD and the RTL's (Verilator's, through the bridge)
+        for side in ["model", "rtl"] {
+            let dir = d.appendingPathComponent("vcd-\(side)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let link = dir.appendingPathComponent("random-testbench-cache-1-\(side).vcd").path
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/dev/full")
+            Self.expectInputError(try CLI.run(["conform", "--random", "1", "--profile", "testbench-cache", "--vcd-dir", dir.path]),
+                                  "cannot write '\(link)': No space left on device")
+        }
         var st = stat()
         #expect(stat("/dev/full", &st) == 0 && st.st_mode & S_IFMT == S_IFCHR)
     }
@@ -259,11 +268,11 @@ import Testing
         #expect(r.status == 2 && r.stderr == "\(bad):2:1: error: unknown instruction 'foo'\n", "\(r.stderr)")
         // control bytes escaped, non-ASCII shown whole
         let ctl = try CLI.write("ad\u{1}d r1\n", to: d, name: "c.S")
-        Self.expectInputError(try CLI.run(["asm", ctl, "-o", "x"]), "c.S:1:3: error: unexpected character '\\x01'")
+        Self.expectInputError(try CLI.run(["asm", ctl, "-o", d.appendingPathComponent("x").path]), "c.S:1:3: error: unexpected character '\\x01'")
         let nul = try CLI.write("a\u{0}\n", to: d, name: "z.S")
-        Self.expectInputError(try CLI.run(["asm", nul, "-o", "x"]), "z.S:1:2: error: unexpected character '\\x00'")
+        Self.expectInputError(try CLI.run(["asm", nul, "-o", d.appendingPathComponent("x").path]), "z.S:1:2: error: unexpected character '\\x00'")
         let utf = try CLI.write("mvi r1, 1 é\n", to: d, name: "u.S")
-        Self.expectInputError(try CLI.run(["asm", utf, "-o", "x"]), "u.S:1:11: error: unexpected character 'é' (U+00E9)")
+        Self.expectInputError(try CLI.run(["asm", utf, "-o", d.appendingPathComponent("x").path]), "u.S:1:11: error: unexpected character 'é' (U+00E9)")
         let soc = try CLI.run(["run", "--soc", "\u{1}\u{1b}[31m", bad])
         Self.expectInputError(soc, "socsim: error: unknown SoC '\\x01\\x1b[31m'")
         #expect(!soc.stderr.contains("\u{1b}") && !soc.stderr.contains("Error:"))
@@ -275,7 +284,7 @@ import Testing
         try Data([0, 0, 0, 0]).write(to: bin)
         Self.expectInputError(try CLI.run(["disasm", "--load-addr", "-4", bin.path]), "invalid load address '-4'")
         // a validation failure found while running prints its message
-        let trace = try CLI.run(["run", "--rtl", "--trace", "t", try CLI.write("nop\n", to: d, name: "n.S")])
+        let trace = try CLI.run(["run", "--rtl", "--trace", d.appendingPathComponent("t").path, try CLI.write("nop\n", to: d, name: "n.S")])
         Self.expectInputError(trace, "socsim: error: --trace is for the models (functional or --cycle), not --rtl")
         #expect(!trace.stderr.contains("Usage: socsim <subcommand>"))
     }
