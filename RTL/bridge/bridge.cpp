@@ -67,7 +67,9 @@ struct Model {
     std::unique_ptr<VerilatedContext> ctx;
     std::unique_ptr<Vsocsim> top;
 #if VM_TRACE
+    std::unique_ptr<socsim::CheckedVcdFile> vcdFile;  // outlives vcd, which writes through it
     std::unique_ptr<VerilatedVcdC> vcd;
+    std::string vcdPath;
 #endif
     socsim_rtl_inputs_t in{};
     uint64_t cycle = 0;
@@ -373,8 +375,7 @@ int32_t api_trace_open(socsim_rtl_t* h, const char* path, int32_t depth) {
 int32_t api_trace_close(socsim_rtl_t* h) {
     GUARD_BEGIN
     bind(m);
-    socsim::close_vcd(m, [m] { dump_now(m); });
-    return SOCSIM_OK;
+    return socsim::close_vcd(m, [m] { dump_now(m); });
     GUARD_END
 }
 

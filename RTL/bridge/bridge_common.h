@@ -19,7 +19,11 @@
 #include "verilated_vcd_c.h"
 #endif
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -112,17 +116,52 @@ M* create_model(Init init, Report report) {
     return nullptr;
 }
 
+#if VM_TRACE
+// The VCD's file. Verilator's own opens with O_NONBLOCK (a FIFO without a
+// reader fails, one that is full spins) and ends the process with vl_fatal on
+// a failed write (it hung here, holding its trace mutex). This one blocks as
+// a shell's `>` does, keeps the first error and drops the rest of the
+// output, and close_vcd reports the error.
+class CheckedVcdFile final : public VerilatedVcdFile {
+    int fd_ = -1;
+    int errno_ = 0;
+public:
+    bool open(const std::string& name) override {
+        fd_ = ::open(name.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd_ < 0) errno_ = errno;
+        return fd_ >= 0;
+    }
+    void close() override {
+        if (fd_ >= 0 && ::close(fd_) != 0 && errno_ == 0 && errno != EINTR) errno_ = errno;
+        fd_ = -1;
+    }
+    ssize_t write(const char* bufp, ssize_t len) override {
+        for (ssize_t off = 0; errno_ == 0 && off < len;) {
+            const ssize_t n = ::write(fd_, bufp + off, len - off);
+            if (n >= 0) off += n;
+            else if (errno != EINTR) errno_ = errno;
+        }
+        return len;
+    }
+    int error() const { return errno_; }
+};
+#endif
+
 // trace_open: a VCD of the hierarchy (depth levels) of m's top into path.
 template <class M>
 int32_t open_vcd(M* m, const char* path, int depth) {
 #if VM_TRACE
     if (!path) return fail(m, SOCSIM_ERR_ARGUMENT, "path is NULL");
     if (m->vcd) return fail(m, SOCSIM_ERR_ARGUMENT, "a VCD is already open");
-    std::unique_ptr<VerilatedVcdC> vcd(new VerilatedVcdC);
+    std::unique_ptr<CheckedVcdFile> file(new CheckedVcdFile);
+    std::unique_ptr<VerilatedVcdC> vcd(new VerilatedVcdC(file.get()));
     m->top->trace(vcd.get(), depth);
     vcd->open(path);
-    if (!vcd->isOpen()) return fail(m, SOCSIM_ERR, std::string("cannot open VCD file ") + path);
+    if (!vcd->isOpen())
+        return fail(m, SOCSIM_ERR, std::string("cannot create '") + path + "': " + std::strerror(file->error()));
+    m->vcdFile = std::move(file);
     m->vcd = std::move(vcd);
+    m->vcdPath = path;
     return SOCSIM_OK;
 #else
     (void)path;
@@ -131,19 +170,24 @@ int32_t open_vcd(M* m, const char* path, int depth) {
 #endif
 }
 
-// trace_close: dump_last() writes the last time stamp, then the file closes.
+// trace_close: dump_last() writes the last time stamp, then the file
+// closes; a write that failed on the way is reported now.
 template <class M, class DumpLast>
-void close_vcd(M* m, DumpLast dump_last) {
+int32_t close_vcd(M* m, DumpLast dump_last) {
 #if VM_TRACE
     if (m->vcd) {
         dump_last();
         m->vcd->close();
         m->vcd.reset();
+        const int e = m->vcdFile->error();
+        m->vcdFile.reset();
+        if (e != 0) return fail(m, SOCSIM_ERR, "cannot write '" + m->vcdPath + "': " + std::strerror(e));
     }
 #else
     (void)m;
     (void)dump_last;
 #endif
+    return SOCSIM_OK;
 }
 
 // destroy: trace close -> final() -> model -> context; never throws.

@@ -27,7 +27,9 @@ struct Model {
     std::unique_ptr<VerilatedContext> ctx;
     std::unique_ptr<Vsocsim> top;
 #if VM_TRACE
+    std::unique_ptr<socsim::CheckedVcdFile> vcdFile;  // outlives vcd, which writes through it
     std::unique_ptr<VerilatedVcdC> vcd;
+    std::string vcdPath;
 #endif
     std::unique_ptr<socsim::ClockTransitions> clocks;
     CData* ports[kClockCount] = {};
@@ -126,8 +128,7 @@ int32_t api_trace_open(socsim_clocked_t* h, const char* path) {
 int32_t api_trace_close(socsim_clocked_t* h) {
     GUARD_BEGIN
     Verilated::threadContextp(m->ctx.get());
-    socsim::close_vcd(m, [m] { dump_pending(m); });
-    return SOCSIM_OK;
+    return socsim::close_vcd(m, [m] { dump_pending(m); });
     GUARD_END
 }
 

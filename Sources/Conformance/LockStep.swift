@@ -100,6 +100,8 @@ public enum LockStep {
         let sides = BenchSides(model: model, rtl: rtl, stimulus: stimulus)
         let o = try LockStepHarness.run(sides, rtl: rtl, maxCycles: stimulus.maxCycles, lockedVCD: rtlVCD != nil,
                                         mutate: mutate, observe: observe)
+        // a write of the VCD that failed (a full disk) is reported here
+        if rtlVCD != nil { try rtl.stopVCD() }
         return LockStepResult(cycles: o.cycles, ended: o.divergence == nil && o.endSeen, retired: o.retired, divergence: o.divergence,
                               results: model.benchEvents, nextObservation: model.peekObservation())
     }

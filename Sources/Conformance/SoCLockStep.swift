@@ -86,6 +86,8 @@ public enum SoCLockStep {
         let sides = SoCSides(model: model, rtl: rtl, stimulus: stimulus)
         let o = try LockStepHarness.run(sides, rtl: rtl.model, maxCycles: stimulus.maxCycles, lockedVCD: rtlVCD != nil,
                                         mutate: mutate, observe: observe)
+        // a write of the VCD that failed (a full disk) is reported here
+        if rtlVCD != nil { try rtl.model.stopVCD() }
         rtl.takeUART()
         var r = SoCLockStepResult(cycles: o.cycles, halted: o.endSeen, retired: o.retired, divergence: o.divergence,
                                   uartMismatch: nil, gpioMismatch: nil, uart: model.uartStream,

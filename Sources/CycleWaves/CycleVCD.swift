@@ -118,6 +118,11 @@ public final class CycleVCD {
         return storedError
     }
     private var storedError: Error?
+    /// The scopes of `CycleVCDOptions.scopes` that match no signal (a
+    /// scope or a full name), in the order given.
+    public let unmatchedScopes: [String]
+    /// Every scope of this top (when `scopes` filters; else empty), sorted.
+    public let availableScopes: [String]
     /// Formats batches while the model runs (`startWriterThread`).
     private var thread: WriterThread?
 
@@ -148,10 +153,14 @@ public final class CycleVCD {
         var signal = [VCDWriter.Signal?](repeating: nil, count: sources.count)
 
         let top = ["TOP"], tb = ["TOP", flavour.module]
+        var scopesSeen = Set<String>(), scopesMatched = Set<String>()
         func keep(_ scope: [String], _ name: String) -> Bool {
             if options.scopes.isEmpty { return true }
+            for k in 1...scope.count { scopesSeen.insert(scope[0..<k].joined(separator: ".")) }
             let full = (scope + [name]).joined(separator: ".")
-            return options.scopes.contains { full == $0 || full.hasPrefix($0 + ".") }
+            let matching = options.scopes.filter { full == $0 || full.hasPrefix($0 + ".") }
+            scopesMatched.formUnion(matching)
+            return !matching.isEmpty
         }
         func holds(_ c: Condition) -> Bool {
             switch c {
@@ -192,6 +201,9 @@ public final class CycleVCD {
                 }
             }
         }
+
+        unmatchedScopes = options.scopes.filter { !scopesMatched.contains($0) }
+        availableScopes = scopesSeen.sorted()
 
         // Where each declared signal's value is read (declaration order:
         // sources, then slices): from the observation stored at the start
@@ -430,10 +442,11 @@ public final class CycleVCD {
         try record(at: &o)
     }
 
-    /// `record` of the observation at `o` (a batch element, not copied twice).
-    func record(at o: UnsafePointer<CycleObservation>) throws {
+    /// `record` of the observation at `o` (a batch element, not copied twice);
+    /// `anyCycle`: also outside the window.
+    func record(at o: UnsafePointer<CycleObservation>, anyCycle: Bool = false) throws {
         let k = o.pointee.cycle
-        guard k >= options.fromCycle && k <= options.toCycle else { return }
+        guard anyCycle || (k >= options.fromCycle && k <= options.toCycle) else { return }
         let s = st
         let t = valueTime(k)
         let clkHigh = k > 0
@@ -472,12 +485,19 @@ public final class CycleVCD {
     /// in, not stepped (the machine's `peekObservation()`); recorded first
     /// when it follows the last recorded cycle inside the window, so that the
     /// file ends where the RTL's does after as many edges (its last rising
-    /// edge shows that cycle's values).
+    /// edge shows that cycle's values). A window never reached leaves the
+    /// header and `next`'s values at its time.
     public func finish(next: CycleObservation? = nil) throws {
         joinWriterThread()
         if let e = storedError { throw e }
         if let n = next, n.cycle == (st.pointee.lastCycle.map { $0 + 1 } ?? options.fromCycle) {
             try record(n)
+        }
+        if !st.pointee.started, var n = next {
+            // The window was never reached (the run ended or was interrupted
+            // before it): a valid file still, its header and the values of
+            // the cycle the run stopped in.
+            try record(at: &n, anyCycle: true)
         }
         guard st.pointee.started, let k = st.pointee.lastCycle else { try writer.flush(); return }
         try writer.finish(at: valueTime(k) + (k > 0 ? half : 0))

@@ -46,3 +46,15 @@ public struct CoreConfig: Sendable, Equatable {
     public static let profiles: [CoreConfig] = [testbenchNoCache, testbenchCache, milkymist]
     public static func profile(named n: String) -> CoreConfig? { profiles.first { $0.name == n } }
 }
+
+/// The unit-test bench's memory, one declaration for the functional bench
+/// (SoC's TestbenchBus), the cycle model's bench and the program loaders'
+/// fit check; the RTL bench (socsim_tb_top.v, the bridge's `ram_bytes`) has
+/// the same size, which a verilated test checks.
+public enum UnitTestBench {
+    /// One RAM at address 0 shared by both ports; the bench decodes
+    /// address bits [15:2] only, so accesses wrap at this size.
+    @inlinable public static var ramBytes: Int { 0x1_0000 }
+    /// The word index of an address in that RAM (as the RTL's `adr[15:2]`).
+    @inlinable public static func wordIndex(_ address: UInt32) -> Int { Int((address >> 2) & UInt32(ramBytes / 4 - 1)) }
+}

@@ -21,6 +21,9 @@ public struct Retirement: Sendable {
     public var pc: UInt32
     public var word: UInt32
     public var effects: [Effect]
+    public init(cycle: UInt64, pc: UInt32, word: UInt32, effects: [Effect]) {
+        self.cycle = cycle; self.pc = pc; self.word = word; self.effects = effects
+    }
 }
 
 /// Receives retirements. A core with no sink pays one branch per write.

@@ -105,11 +105,28 @@ enum Lexer {
                 let s = slice(start, i)
                 tokens.append(Token(kind: .punct(s), column: col, text: s))
             default:
-                let s = c < 0x80 ? slice(start, start + 1) : "\\x" + String(c, radix: 16)
-                throw err(start, "unexpected character '\(s)'")
+                throw err(start, "unexpected character \(Self.describeCharacter(bytes, at: start))")
             }
         }
         return tokens
+    }
+
+    /// The character at `bytes[i]` for a message: a printable one quoted as
+    /// it is (all of a multi-byte UTF-8 sequence, with its code point), a
+    /// control byte or a byte of invalid UTF-8 as `\xNN`.
+    static func describeCharacter(_ bytes: [UInt8], at i: Int) -> String {
+        let c = bytes[i]
+        func hex(_ b: UInt8) -> String { "'\\x" + (b < 0x10 ? "0" : "") + String(b, radix: 16) + "'" }
+        if c < 0x80 { return c < 0x20 || c == 0x7F ? hex(c) : "'\(Character(Unicode.Scalar(c)))'" }
+        let length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1
+        guard length > 1, i + length <= bytes.count,
+              let scalar = String(validating: bytes[i..<i + length], as: UTF8.self)?.unicodeScalars.first else { return hex(c) }
+        // the source was decoded with invalid bytes replaced
+        if scalar == "\u{FFFD}" { return "U+FFFD (a byte that is not UTF-8)" }
+        let code = String(scalar.value, radix: 16, uppercase: true)
+        let name = "U+" + String(repeating: "0", count: max(0, 4 - code.count)) + code
+        return scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+            ? name : "'\(scalar)' (\(name))"
     }
 
     /// Decode the escape after a backslash at `bytes[i]`; returns the byte and

@@ -2,6 +2,8 @@
 /// order (with their alignment) into the output sections of a `LinkLayout`.
 
 public enum Linker {
+    /// The location of the linker's own diagnostics (the layout's, not a source's).
+    public static let nowhere = SourceLocation(file: "<linker>", line: 1, column: 1)
     /// Link objects into one image.
     public static func link(_ objects: [ObjectFile], layout: LinkLayout = .unitTests) throws(AssemblerError) -> LinkedImage {
         var l = LinkerRun(objects: objects, layout: layout)
@@ -67,7 +69,7 @@ struct LinkerRun {
         }
     }
 
-    static let nowhere = SourceLocation(file: "<linker>", line: 1, column: 1)
+    static let nowhere = Linker.nowhere
 
     mutating func run() throws(AssemblerError) -> LinkedImage {
         try collectGlobals()
@@ -204,10 +206,10 @@ struct LinkerRun {
         if let v = Self.number(wanted) { entry = v }
         else if let v = try? globalValue(wanted) { entry = UInt32(truncatingIfNeeded: v) }
         else if layout.entry != nil && !(wanted == "_start" && layout.entry == LinkLayout.unitTests.entry) {
-            warnings.append(AssemblerError(Self.nowhere, "cannot find entry symbol '\(wanted)'; defaulting to 0x\(String(textStart, radix: 16))"))
+            warnings.append(AssemblerError(Self.nowhere, "cannot find entry symbol '\(wanted)' (ld defaults to the start of .text, 0x\(String(textStart, radix: 16)))"))
         }
         var image = LinkedImage(sections: out, symbols: syms, entry: entry)
-        image.warnings = warnings
+        image.warnings = objects.flatMap(\.warnings) + warnings
         return image
     }
 

@@ -1,3 +1,4 @@
+import LM32
 /// One Wishbone master's outputs during one cycle.
 public struct WishboneRequest: Sendable, Equatable {
     public var cyc: Bool, adr: UInt32, datO: UInt32, sel: UInt8, we: Bool, cti: UInt8
@@ -48,7 +49,7 @@ protocol CycleBus: Equatable {
     /// `retired` is called for every retirement that does not take an
     /// exception (compiled out when false).
     static var watchesRetirements: Bool { get }
-    mutating func retired(word: UInt32, ie: Bool, cycle: UInt64)
+    mutating func retired(pc: UInt32, word: UInt32, ie: Bool, cycle: UInt64)
     /// The run should stop (test-device end write, firmware halt).
     var stopRequested: Bool { get }
     /// `resetsCPU` is looked at after every edge (compiled out when false).
@@ -73,7 +74,7 @@ extension CycleBus {
     static var allowsIdleSkipping: Bool { false }
     var quietUntil: UInt64 { .max }
     static var watchesRetirements: Bool { false }
-    mutating func retired(word: UInt32, ie: Bool, cycle: UInt64) {}
+    mutating func retired(pc: UInt32, word: UInt32, ie: Bool, cycle: UInt64) {}
     static var canResetCPU: Bool { false }
     var resetsCPU: Bool { false }
     mutating func cpuReset() {}
@@ -99,7 +100,7 @@ struct NotState<Value>: Equatable {
 /// no arbitration), bus-error windows, the unit-test device and the
 /// character port; interrupt lines are inputs set by the harness.
 struct BenchBus: CycleBus {
-    static let ramWords = 16384
+    static let ramWords = UnitTestBench.ramBytes / 4
     let config: BenchConfig
     let iWait: Int, dWait: Int
     let iErrLo: UInt32, iErrHi: UInt32, dErrLo: UInt32, dErrHi: UInt32
@@ -133,11 +134,11 @@ struct BenchBus: CycleBus {
         let iDone = r.instruction.cyc && iCnt == iWait
         let iInErr = r.instruction.adr >= iErrLo && r.instruction.adr <= iErrHi
         o.iAck = iDone && !iInErr; o.iErr = iDone && iInErr
-        o.iDat = memory[Int((r.instruction.adr >> 2) & 0x3FFF)]
+        o.iDat = memory[UnitTestBench.wordIndex(r.instruction.adr)]
         let dDone = r.data.cyc && dCnt == dWait
         let dInErr = r.data.adr >= dErrLo && r.data.adr <= dErrHi
         o.dAck = dDone && !dInErr; o.dErr = dDone && dInErr
-        o.dDat = memory[Int((r.data.adr >> 2) & 0x3FFF)]
+        o.dDat = memory[UnitTestBench.wordIndex(r.data.adr)]
         o.interrupts = interruptLines
         guard commit else { return o }
         // the edge
@@ -146,7 +147,7 @@ struct BenchBus: CycleBus {
         if o.dAck && r.data.we {
             testDevice(cycle: cycle, address: r.data.adr, data: r.data.datO)
             if r.data.adr >> 16 == 0 {
-                let i = Int((r.data.adr >> 2) & 0x3FFF)
+                let i = UnitTestBench.wordIndex(r.data.adr)
                 let m = wishboneLaneMask(r.data.sel)
                 memory[i] = (memory[i] & ~m) | (r.data.datO & m)
                 writes &+= 1
@@ -202,7 +203,7 @@ struct BenchBus: CycleBus {
         var bytes: [UInt8] = []
         var a = address
         while bytes.count < 64 {
-            let b = UInt8(truncatingIfNeeded: memory[Int((a >> 2) & 0x3FFF)] >> ((3 - (a & 3)) * 8))
+            let b = UInt8(truncatingIfNeeded: memory[UnitTestBench.wordIndex(a)] >> ((3 - (a & 3)) * 8))
             if b == 0 { break }
             bytes.append(b)
             a &+= 1

@@ -684,7 +684,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         if retiring {
             retiredCount &+= 1
             if Bus.watchesRetirements && !nonDebugExceptionQW && !debugExceptionQW {
-                bus.retired(word: insnW, ie: ie, cycle: cycle)
+                bus.retired(pc: pcW, word: insnW, ie: ie, cycle: cycle)
             }
         }
 
@@ -1180,7 +1180,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         if validW {
             retiredCount &+= 1
             if Bus.watchesRetirements && !nonDebugExceptionQW && !debugExceptionQW {
-                bus.retired(word: insnW, ie: ie, cycle: cycle)
+                bus.retired(pc: pcW, word: insnW, ie: ie, cycle: cycle)
             }
         }
         // F's valid bit, from valid_a with the refilling registers before the edge
@@ -1340,13 +1340,13 @@ public final class LM32CycleMachine {
     public var regs: [UInt32] { Array(UnsafeBufferPointer(start: core.regs, count: 32)) }
 
     /// The bench RAM word holding `address`.
-    public func word(at address: UInt32) -> UInt32 { ram[Int((address >> 2) & 0x3FFF)] }
+    public func word(at address: UInt32) -> UInt32 { ram[UnitTestBench.wordIndex(address)] }
 
     /// Load bytes into the bench RAM (address order, big-endian words).
     public func load(_ bytes: [UInt8], at address: UInt32) {
         for (k, b) in bytes.enumerated() {
             let a = address &+ UInt32(k)
-            let i = Int((a >> 2) & 0x3FFF)
+            let i = UnitTestBench.wordIndex(a)
             let shift = (3 - (a & 3)) * 8
             ram[i] = (ram[i] & ~(0xFF << shift)) | UInt32(b) << shift
         }

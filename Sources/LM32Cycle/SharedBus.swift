@@ -179,6 +179,8 @@ struct SharedBus: CycleBus {
     var resetCycle = UInt64.max
     var resetHigh = false
     var halted = false
+    /// The address of the `bi .` that halted the firmware.
+    var haltPC: UInt32 = 0
     /// Ask the devices for the lines every cycle (checks the laziness).
     var wakeEveryCycle = false
     /// CSR writes, CSR reads of values that may change any cycle and
@@ -335,8 +337,8 @@ struct SharedBus: CycleBus {
     }
 
     static var watchesRetirements: Bool { true }
-    mutating func retired(word: UInt32, ie: Bool, cycle: UInt64) {
-        if word == 0xE000_0000 && !ie && !halted && devices.object.idle(at: cycle) { halted = true }
+    mutating func retired(pc: UInt32, word: UInt32, ie: Bool, cycle: UInt64) {
+        if word == 0xE000_0000 && !ie && !halted && devices.object.idle(at: cycle) { halted = true; haltPC = pc }
     }
     var stopRequested: Bool { halted }
 
@@ -353,7 +355,7 @@ struct SharedBus: CycleBus {
 
     mutating func reset() {
         arbiter.release(); beatCycle = 0; beatEnded = false; csrSample = 0
-        lines = 0; wakeAt = 0; resetCycle = .max; resetHigh = false; halted = false; deviceMastersRun = false
+        lines = 0; wakeAt = 0; resetCycle = .max; resetHigh = false; halted = false; deviceMastersRun = false; haltPC = 0
         devices.object.reset(at: 0)
     }
 
@@ -443,6 +445,8 @@ public final class SharedBusMachine {
     public var interruptsEnabled: Bool { core.ie }
     /// A `bi .` retired with IE = 0 while the devices were idle.
     public var halted: Bool { core.bus.halted }
+    /// Where it halted (the `bi .`'s address), once `halted`.
+    public var haltPC: UInt32? { core.bus.halted ? core.bus.haltPC : nil }
     /// Evaluate cycles in which the whole pipeline is held with the cheap
     /// `stalledStep` (default); false evaluates every cycle in full. Both give
     /// the same state in every cycle (tests compare them).

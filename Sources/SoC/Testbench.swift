@@ -18,7 +18,7 @@ public enum TestbenchEvent: Equatable, Sendable {
 /// port at 0xFF000000. Writes to other addresses are dropped, as in the bench.
 /// An optional window answers with bus errors, for exception tests.
 public final class TestbenchBus: LM32Bus {
-    public static let ramSize = 0x1_0000
+    public static let ramSize = UnitTestBench.ramBytes
     public static let testDeviceBase: UInt32 = 0xFFFF_0000
     public static let characterPort: UInt32 = 0xFF00_0000
     public static let finishAddress: UInt32 = 0xDEAD_0000

@@ -353,6 +353,8 @@ public final class MilkymistCycleMachine {
     public var retiredCount: UInt64 { machine.retiredCount }
     public var regs: [UInt32] { machine.regs }
     public var halted: Bool { machine.halted }
+    /// Where the firmware halted (the `bi .`'s address), once `halted`.
+    public var haltPC: UInt32? { machine.haltPC }
     /// The UART stream: every byte with the cycle of its RXTX write.
     public var uartStream: [UART.Sent] { devices.uartStream }
     /// The UART output so far, as bytes.

@@ -34,6 +34,24 @@ public enum VCDValue: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Equal values: the same bits, or reals that are equal or both NaN (a
+    /// real signal that is NaN holds the same value as NaN does; IEEE's NaN
+    /// != NaN made a file differ from itself).
+    public static func == (a: VCDValue, b: VCDValue) -> Bool {
+        switch (a, b) {
+        case let (.bits(x), .bits(y)): x == y
+        case let (.real(x), .real(y)): x == y || (x.isNaN && y.isNaN)
+        default: false
+        }
+    }
+
+    public func hash(into h: inout Hasher) {
+        switch self {
+        case .bits(let s): h.combine(0); h.combine(s)
+        case .real(let d): h.combine(1); if d.isNaN { h.combine(Double.nan.bitPattern) } else { h.combine(d) }
+        }
+    }
+
     /// The value as an integer when it has no x or z and fits.
     public var integer: UInt64? {
         if case .bits(let s) = self, s.count <= 64 { return UInt64(s, radix: 2) }

@@ -25,7 +25,14 @@ struct AttestSweep: ParsableCommand {
             let records = try plan.run(shard: shard)
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let path = "\(out)/shard-\(shard.index)-of-\(shard.count).jsonl"
-            try Data(RoundRecord.jsonLines(records).utf8).write(to: URL(fileURLWithPath: path + ".part"))
+            let data = Data(RoundRecord.jsonLines(records).utf8)
+            // A symlink, FIFO or device at the path is written through, in
+            // place (a rename would replace it with a regular file).
+            if let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType, type != .typeRegular {
+                try data.write(to: URL(fileURLWithPath: path))
+                return
+            }
+            try data.write(to: URL(fileURLWithPath: path + ".part"))
             // Rename last, so that a merge never sees half a shard.
             _ = try? FileManager.default.removeItem(atPath: path)
             try FileManager.default.moveItem(atPath: path + ".part", toPath: path)

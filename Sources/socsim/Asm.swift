@@ -45,8 +45,6 @@ struct Asm: ParsableCommand {
         case .bin: bytes = image.binary()
         case .hex: bytes = Array(image.verilogHex().utf8)
         }
-        guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
-            throw InputError("cannot write '\(output)'")
-        }
+        try OutputFile.write(bytes, to: output)
     }
 }

@@ -16,9 +16,7 @@ struct AttestCommand: ParsableCommand {
     }
 
     static func write(_ text: String, to path: String) throws {
-        let f = try TextFile(path: path)
-        f.write(text)
-        f.flush()
+        try OutputFile.write(Array(text.utf8), to: path)
     }
 
     struct Report: ParsableCommand {

@@ -45,13 +45,13 @@ struct AutomatonCommand: ParsableCommand {
             """)
 
         @Option(help: "The image file (its bytes, from --base on).") var image: String
-        @Option(help: "The absolute byte address of the image's first byte (word-aligned).") var base: String
-        @Option(help: "The 64-bit nonce.") var nonce: String
+        @Option(parsing: .unconditional, help: "The absolute byte address of the image's first byte (word-aligned).") var base: String
+        @Option(parsing: .unconditional, help: "The 64-bit nonce.") var nonce: String
         @Option(help: "The state table, in the text format.") var table: String?
-        @Option(name: .customLong("random-table"), help: "Use the random table of this seed instead.") var randomTable: String?
-        @Option(help: "States of the random table (1-64, default 64).") var states: String?
-        @Option(help: "Number of steps (at least 1).") var steps: String
-        @Option(help: "Window length in words, a power of two (default: the whole image).") var words: String?
+        @Option(name: .customLong("random-table"), parsing: .unconditional, help: "Use the random table of this seed instead.") var randomTable: String?
+        @Option(parsing: .unconditional, help: "States of the random table (1-64, default 64).") var states: String?
+        @Option(parsing: .unconditional, help: "Number of steps (at least 1).") var steps: String
+        @Option(parsing: .unconditional, help: "Window length in words, a power of two (default: the whole image).") var words: String?
         @Option(help: "Environment words, comma-separated (up to 16).") var env: String?
         @Flag(help: "Print one JSON object.") var json = false
 
@@ -103,8 +103,8 @@ struct AutomatonCommand: ParsableCommand {
             abstract: "Print the random state table of a seed, in the text format --table reads.",
             discussion: "The draw is specified in docs/automaton.md (\"Random tables\"), so any implementation gets the same table.")
 
-        @Option(help: "The seed (decimal or 0x hex).") var seed: String
-        @Option(help: "Number of states, 1-64.") var states: String?
+        @Option(parsing: .unconditional, help: "The seed (decimal or 0x hex).") var seed: String
+        @Option(parsing: .unconditional, help: "Number of states, 1-64.") var states: String?
 
         func run() throws {
             print(try AutomatonCommand.table(file: nil, seed: seed, states: states).text, terminator: "")

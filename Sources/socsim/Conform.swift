@@ -41,22 +41,22 @@ struct Conform: ParsableCommand {
     @Option(help: "With --profile milkymist: an embedded firmware (\(MilkymistFirmware.allCases.map(\.rawValue).joined(separator: ", "))) instead of PROGRAM.")
     var firmware: String?
 
-    @Option(name: .customLong("sdram-latency"), help: "With --profile milkymist: SDRAM cycles per beat for PROGRAM.")
+    @Option(name: .customLong("sdram-latency"), parsing: .unconditional, help: "With --profile milkymist: SDRAM cycles per beat for PROGRAM.")
     var sdramLatency: Int = SDRAM.defaultLatency
 
-    @Option(help: "Run N random programs.")
+    @Option(parsing: .unconditional, help: "Run N random programs.")
     var random: UInt64?
 
-    @Option(help: "First seed of --random.")
+    @Option(parsing: .unconditional, help: "First seed of --random.")
     var seed: UInt64 = 1
 
     @Option(help: "testbench-cache, testbench-nocache or milkymist (default: the cache profile for a program, all three for --random).")
     var profile: String?
 
-    @Option(name: .customLong("wait-states"), help: "Wait states on both buses for PROGRAM (0–3).")
+    @Option(name: .customLong("wait-states"), parsing: .unconditional, help: "Wait states on both buses for PROGRAM (0–3).")
     var waitStates: Int = 0
 
-    @Option(name: .customLong("max-cycles"), help: "Cycle budget per program.")
+    @Option(name: .customLong("max-cycles"), parsing: .unconditional, help: "Cycle budget per program.")
     var maxCycles: UInt64 = 1_000_000
 
     @Option(name: .customLong("vcd-dir"), help: "Write both VCDs of a run (NAME-rtl.vcd, NAME-model.vcd) into this directory (for --random: of diverging runs only).")
@@ -161,7 +161,7 @@ struct Conform: ParsableCommand {
             do { image = try Toolchain.firmware(fw, for: soc) } catch { throw InputError(error.description) }
         } else {
             let sources = try program.map { SourceFile(path: $0, text: String(decoding: try readFile($0), as: UTF8.self)) }
-            do { image = try Toolchain.linkFirmware(sources, for: soc, includePaths: link.includes, layout: try link.layout()) }
+            do { image = try refusingWarnings(try Toolchain.linkFirmware(sources, for: soc, includePaths: link.includes, layout: try link.layout())) }
             catch let e as InputError { throw e } catch { throw InputError("\(error)") }
         }
         let stimulus = SoCStimulus(memory: image.segments.map { ($0.address, $0.bytes) }, sdramLatency: sdramLatency,
@@ -225,7 +225,7 @@ struct Conform: ParsableCommand {
         let clock = try SoCDescription.milkymist(sdramLatency: stimulus.sdramLatency).clock
         let top = CycleVCDTop.soc(sdramLatency: stimulus.sdramLatency, clock: clock)
         return try withModelVCD(paths.model, top: top, profile: RTLSoCProfile.milkymist.rawValue) { record in
-            let r = try SoCLockStep.run(stimulus, library: library, rtlVCD: paths.rtl, observe: record)
+            let r = try reportingRTLVCDErrors { try SoCLockStep.run(stimulus, library: library, rtlVCD: paths.rtl, observe: record) }
             return (r, r.nextObservation)
         }
     }
@@ -234,12 +234,11 @@ struct Conform: ParsableCommand {
     /// the file ends with the observation `body` returns beside its result.
     private func withModelVCD<R>(_ path: String, top: CycleVCDTop, profile: String,
                                  _ body: (@escaping (CycleObservation) -> Void) throws -> (R, CycleObservation)) throws -> R {
-        let file = try VCDFileOutput(path: path)
-        defer { file.close() }
+        let file = try OutputFile(path: path)
         let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile, top: top)) { try file.write($0) }
         let waves = CycleVCD(writer: writer, top: top)
         let (result, next) = try body { waves.observe($0) }
-        if let writeError = waves.finishObserving(next: next) { throw InputError("cannot write \(path): \(writeError)") }
+        try file.close(after: waves.finishObserving(next: next))
         return result
     }
 
@@ -256,7 +255,9 @@ struct Conform: ParsableCommand {
             return try LockStep.run(stimulus, config: Self.config(p), library: library)
         }
         return try withModelVCD(paths.model, top: .bench(stimulus.bench), profile: p.rawValue) { record in
-            let r = try LockStep.run(stimulus, config: Self.config(p), library: library, rtlVCD: paths.rtl, observe: record)
+            let r = try reportingRTLVCDErrors {
+                try LockStep.run(stimulus, config: Self.config(p), library: library, rtlVCD: paths.rtl, observe: record)
+            }
             return (r, r.nextObservation)
         }
     }

@@ -18,10 +18,10 @@ struct CycleRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write a VCD of the cycle-exact model with the names of its RTL top: the test bench, or with --soc milkymist the SoC (implies --cycle).", valueName: "file"))
     var vcd: String?
 
-    @Option(name: .customLong("vcd-from"), help: ArgumentHelp("First cycle written to the VCD.", valueName: "cycle"))
+    @Option(name: .customLong("vcd-from"), parsing: .unconditional, help: ArgumentHelp("First cycle written to the VCD.", valueName: "cycle"))
     var vcdFrom: UInt64 = 0
 
-    @Option(name: .customLong("vcd-to"), help: ArgumentHelp("Last cycle written to the VCD.", valueName: "cycle"))
+    @Option(name: .customLong("vcd-to"), parsing: .unconditional, help: ArgumentHelp("Last cycle written to the VCD.", valueName: "cycle"))
     var vcdTo: UInt64?
 
     @Option(name: .customLong("vcd-scope"), help: ArgumentHelp(
@@ -33,7 +33,7 @@ struct CycleRunOptions: ParsableArguments {
         "Format the model's VCD on a thread of its own while the model runs (the same bytes either way)."))
     var vcdThread = true
 
-    @Option(name: .customLong("wait-states"), help: ArgumentHelp("Bench wait states on both buses (cycle model).", valueName: "n"))
+    @Option(name: .customLong("wait-states"), parsing: .unconditional, help: ArgumentHelp("Bench wait states on both buses (cycle model).", valueName: "n"))
     var waitStates: Int = 0
 
     @Flag(name: .customLong("rtl"), help: ArgumentHelp(
@@ -61,16 +61,21 @@ struct CycleRunOptions: ParsableArguments {
     /// writing the VCD if asked. Exit codes as the functional run.
     func run(image: ProgramImage, profile: CoreConfig, maxCycles: UInt64, trace: String?, stats: Bool,
              interrupted: () -> Bool) throws {
-        if trace != nil { throw ValidationError("--trace is for the functional core; the cycle model writes --vcd") }
-        if rtl { return try runRTL(image: image, profile: profile, maxCycles: maxCycles, stats: stats, interrupted: interrupted) }
+        if rtl {
+            if trace != nil { throw ValidationError("--trace is for the models (functional or --cycle), not --rtl") }
+            return try runRTL(image: image, profile: profile, maxCycles: maxCycles, stats: stats, interrupted: interrupted)
+        }
         let bench = BenchConfig(waitStates: waitStates)
         let machine = LM32CycleMachine(config: profile, bench: bench)
         for s in image.segments { machine.load(s.bytes, at: s.address) }
 
+        let traced = try openTrace(trace, image: image)
+        let traceFile = traced?.0
+        if let sink = traced?.1 { machine.trace = { sink.retire($0) } }
         let opened = try openVCD(profile: profile.name, top: .bench(bench))
         let file = opened?.file
         var waves = opened?.vcd
-        if let w = waves { machine.batchObserver = { w.observe(batch: $0) } }
+        if let w = waves { observe(machine, with: w) }
 
         let started = DispatchTime.now().uptimeNanoseconds
         var wasInterrupted = false
@@ -81,19 +86,21 @@ struct CycleRunOptions: ParsableArguments {
             if interrupted() { wasInterrupted = true; break }
             // at most a chunk stepped; a jump over an idle span (no VCD) costs nothing
             machine.runUntilEnd(maxCycles: maxCycles - machine.cycle, stepBudget: chunk)
-            if waves?.error != nil { break }
+            if waves?.error != nil || traceFile?.failure != nil { break }
             if let vcdTo, machine.cycle > vcdTo, let w = waves {
                 // past the window: finish the file and drop the observer
                 try w.finish()
                 machine.batchObserver = nil
+                machine.observer = nil
                 waves = nil
             }
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         let writeError = waves?.finishObserving(next: machine.peekObservation())
-        file?.close()
-        if let writeError { throw InputError("cannot write '\(vcd ?? "")': \(writeError)") }
+        try file?.close(after: writeError)
+        try traceFile?.close()
+        warnIfWindowMissed(stoppedIn: machine.cycle)
 
         var device = TestDeviceText()
         for e in machine.benchEvents {
@@ -103,7 +110,7 @@ struct CycleRunOptions: ParsableArguments {
             case .end: break
             }
         }
-        FileHandle.standardOutput.write(device.text)
+        Console.output.write(device.text)
         let cycles = machine.cycle
         try RunReport(stop: wasInterrupted ? .interrupted : machine.ended ? .ended : .cycleLimit, cycles: cycles,
                       measured: "\(cycles) cycles, \(machine.retiredCount) instructions", rateCount: cycles,
@@ -128,10 +135,10 @@ extension CycleRunOptions {
             inputs.d_wait = UInt8(waitStates)
             try m.setInputs(inputs)
             try m.reset()
-            if let vcd { try m.startVCD(path: vcd) }
         } catch {
             throw InputError("\(error) (build the RTL with RTL/build.sh or ./scripts/test.sh)")
         }
+        if let vcd { try m.startOutputVCD(path: vcd) }
         let started = DispatchTime.now().uptimeNanoseconds
         var device = TestDeviceText()
         var nameAddress: UInt32 = 0
@@ -157,8 +164,8 @@ extension CycleRunOptions {
             cycles += 1
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
-        try m.stopVCD()
-        FileHandle.standardOutput.write(device.text)
+        try m.stopOutputVCD()
+        Console.output.write(device.text)
         try RunReport(stop: wasInterrupted ? .interrupted : ended ? .ended : .cycleLimit, cycles: cycles,
                       measured: "RTL \(cycles) cycles", rateCount: cycles,
                       endLine: "program ended after \(cycles) cycles", failures: device.failures)
@@ -169,28 +176,4 @@ extension CycleRunOptions {
 /// The --stats line of idle skipping (fast-forward) of a cycle-model run.
 func skipLine(_ s: IdleSkipStats) -> String {
     "socsim: \(s.skipped) cycles skipped as idle in \(s.jumps) jumps\n"
-}
-
-/// A file written with write(2) as the VCD writer hands over its buffer.
-final class VCDFileOutput {
-    private var fd: Int32
-    init(path: String) throws {
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        if fd < 0 { throw InputError("cannot create '\(path)': \(String(cString: strerror(errno)))") }
-    }
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var off = 0
-        while off < bytes.count {
-            let n = Foundation.write(fd, bytes.baseAddress! + off, bytes.count - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw InputError(String(cString: strerror(errno)))
-            }
-            off += n
-        }
-    }
-    func close() {
-        if fd >= 0 { _ = Foundation.close(fd); fd = -1 }
-    }
-    deinit { close() }
 }

@@ -15,7 +15,7 @@ struct Disasm: ParsableCommand {
     @Argument(help: "ELF executable or .bin file.")
     var file: String
 
-    @Option(name: .customLong("load-addr"), help: "Address of the first byte of a binary.")
+    @Option(name: .customLong("load-addr"), parsing: .unconditional, help: "Address of the first byte of a binary.")
     var loadAddress: String?
 
     func run() throws {

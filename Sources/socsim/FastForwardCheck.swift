@@ -15,10 +15,10 @@ struct FastForwardCheck: ParsableCommand {
         CPU, caches, bus, memories and devices must agree at the end. Exit 1 on a difference.
         """)
 
-    @Option(help: "Number of scenarios per machine.")
+    @Option(parsing: .unconditional, help: "Number of scenarios per machine.")
     var random: UInt64 = 300
 
-    @Option(help: "First seed.")
+    @Option(parsing: .unconditional, help: "First seed.")
     var seed: UInt64 = 1
 
     @Option(help: "soc, bench or both.")

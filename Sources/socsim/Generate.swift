@@ -35,9 +35,7 @@ struct Generate: ParsableCommand {
             guard old != f.text else { continue }
             stale.append(f.path)
             if !check {
-                do { try f.text.write(to: url, atomically: true, encoding: .utf8) } catch {
-                    throw InputError("cannot write \(url.path): \(error)")
-                }
+                try OutputFile.write(Array(f.text.utf8), to: url.path)
             }
         }
         for p in stale { print(check ? "stale: \(p)" : "wrote \(p)") }

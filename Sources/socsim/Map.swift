@@ -9,7 +9,7 @@ struct MapCommand: ParsableCommand {
         abstract: "Print the SoC's memory map, interrupt lines and device registers.",
         discussion: "Generated from the same declarations the device models use (DESIGN.md §5).")
 
-    @Option(name: .customLong("sdram-latency"), help: "SDRAM access latency in cycles.")
+    @Option(name: .customLong("sdram-latency"), parsing: .unconditional, help: "SDRAM access latency in cycles.")
     var sdramLatency: Int = SDRAM.defaultLatency
 
     func validate() throws {

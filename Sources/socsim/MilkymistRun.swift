@@ -23,7 +23,7 @@ struct SoCOptions: ParsableArguments {
         """, valueName: "name"))
     var firmware: String?
 
-    @Option(name: .customLong("sdram-latency"), help: "milkymist: SDRAM access latency in cycles.")
+    @Option(name: .customLong("sdram-latency"), parsing: .unconditional, help: "milkymist: SDRAM access latency in cycles.")
     var sdramLatency: Int = SDRAM.defaultLatency
 
     /// Without --soc: the test bench for a PROGRAM or the cycle model, else milkymist.
@@ -62,33 +62,39 @@ extension Run {
         machine.load(image)
 
         let traceFile = try attachTrace(to: machine.core, image: image)
-        let out = FileHandle.standardOutput
+        let out = Console.output
         machine.onUARTByte = { out.write(Data([$0.byte])) }
 
         let started = DispatchTime.now().uptimeNanoseconds
-        let stop = whileWatchingSIGINT { interrupted in machine.run(maxCycles: maxCycles, shouldStop: interrupted) }
+        let stop = whileWatchingSIGINT { interrupted in
+            machine.run(maxCycles: maxCycles, shouldStop: { interrupted() || traceFile?.failure != nil })
+        }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
-        traceFile?.close()
+        try traceFile?.close()
         try finishMilkymist(stop, cycles: machine.cycle, instructions: nil, elapsed: elapsed, timing: "functional timing",
-                            uart: machine.bus.uart, sysctl: machine.bus.sysctl)
+                            uart: machine.bus.uart, sysctl: machine.bus.sysctl,
+                            fatal: stop == .halted && Self.isFatalHalt(at: machine.core.pc, in: image))
     }
 
     /// Run on the milkymist SoC with the cycle-exact core (`--cycle`): the
     /// cycle contract of docs/soc.md, from reset at the CPU's reset vector.
     /// UART bytes go to standard output as they are sent.
     func runMilkymistCycle(soc: SoCDescription, config: CoreConfig, image: ProgramImage, sdramLatency: Int) throws {
-        if trace != nil { throw ValidationError("--trace is for the functional core") }
         let machine = MilkymistCycleMachine(soc: soc, config: config)
         machine.load(image)
-        let out = FileHandle.standardOutput
+        let out = Console.output
         machine.onUARTByte = { out.write(Data([$0.byte])) }
+        // --trace: every cycle stepped (no idle skipping), retirements at their true cycles
+        let traced = try openTrace(trace, image: image)
+        let traceFile = traced?.0
+        if let sink = traced?.1 { machine.trace = { sink.retire($0) } }
 
         // --vcd: socsim_soc_top's names (CycleVCD's SoC top), the window and scopes of the bench's
         let opened = try waves.openVCD(profile: config.name,
                                        top: .soc(sdramLatency: sdramLatency, cycleCounter: config.cycleCounter, clock: soc.clock))
         let file = opened?.file
         var vcd = opened?.vcd
-        if let w = vcd { machine.batchObserver = { w.observe(batch: $0) } }
+        if let w = vcd { waves.observe(machine, with: w) }
 
         var writeError: Error?
         let started = DispatchTime.now().uptimeNanoseconds
@@ -96,24 +102,27 @@ extension Run {
             // past the window the observer is dropped (the run goes on at full speed)
             let limit = vcd == nil ? maxCycles : min(maxCycles, waves.vcdTo.map { $0 + 1 } ?? .max)
             let w = vcd
-            var s = machine.run(maxCycles: limit, shouldStop: { interrupted() || w?.error != nil })
+            let traceFailed = { traceFile?.failure != nil }
+            var s = machine.run(maxCycles: limit, shouldStop: { interrupted() || w?.error != nil || traceFailed() })
             if s == .cycleLimit && limit < maxCycles && w?.error == nil {
                 writeError = w?.finishObserving()
                 machine.batchObserver = nil
+                machine.observer = nil
                 vcd = nil
-                s = machine.run(maxCycles: maxCycles, shouldStop: interrupted)
+                s = machine.run(maxCycles: maxCycles, shouldStop: { interrupted() || traceFailed() })
             }
             return s
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         if writeError == nil { writeError = vcd?.finishObserving(next: machine.peekObservation()) }
-        file?.close()
-        if let writeError { throw InputError("cannot write '\(waves.vcd ?? "")': \(writeError)") }
+        try file?.close(after: writeError)
+        try traceFile?.close()
+        waves.warnIfWindowMissed(stoppedIn: machine.cycle)
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
                             timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl,
-                            skips: machine.skipStats)
+                            fatal: machine.haltPC.map { Self.isFatalHalt(at: $0, in: image) } ?? false, skips: machine.skipStats)
     }
 
     /// Run on the verilated SoC (`--rtl`, RTL/build/milkymist): from reset at
@@ -122,7 +131,7 @@ extension Run {
     /// during h; the run stops after h), so both make as many edges and their
     /// VCDs (`--vcd`: Verilator's own) end alike. UART bytes go to standard output.
     func runMilkymistRTL(soc description: SoCDescription, image: ProgramImage, sdramLatency: Int) throws {
-        if trace != nil { throw ValidationError("--trace is for the functional core") }
+        if trace != nil { throw ValidationError("--trace is for the models (functional or --cycle), not --rtl") }
         if let profile, profile != CoreConfig.milkymist.name {
             throw ValidationError("the RTL SoC has the milkymist CPU (no --profile \(profile))")
         }
@@ -133,13 +142,14 @@ extension Run {
             try soc.setSDRAMLatency(UInt8(sdramLatency))
             for s in image.segments { try soc.load(s.bytes, at: s.address) }
             try soc.reset()
-            if let vcd = waves.vcd { try soc.model.startVCD(path: vcd) }
         } catch {
             throw InputError("\(error) (build the RTL with RTL/build.sh milkymist or ./scripts/test.sh)")
         }
-        let out = FileHandle.standardOutput
+        if let vcd = waves.vcd { try soc.model.startOutputVCD(path: vcd) }
+        let out = Console.output
         let started = DispatchTime.now().uptimeNanoseconds
         var cycles: UInt64 = 0
+        var fatal = false
         let stop: MilkymistStop = try whileWatchingSIGINT { interrupted in
             while cycles < maxCycles {
                 if interrupted() { return .interrupted }
@@ -148,6 +158,7 @@ extension Run {
                 if !bytes.isEmpty { out.write(Data(bytes.map(\.byte))) }
                 let o = try soc.observe()
                 if o.retire != 0 && o.insn_w == 0xE000_0000 && o.exc_w == 0 && o.ie & 1 == 0 && o.uart_thre != 0 && o.cop_cyc == 0 {
+                    fatal = Self.isFatalHalt(at: o.pc_w, in: image)
                     cycles += try soc.step(1)      // through the halting cycle, as the model
                     return .halted
                 }
@@ -155,34 +166,44 @@ extension Run {
             return .cycleLimit
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
-        try soc.model.stopVCD()
-        try reportMilkymist(stop, cycles: cycles, instructions: nil, elapsed: elapsed, timing: "RTL")
+        try soc.model.stopOutputVCD()
+        try reportMilkymist(stop, cycles: cycles, instructions: nil, elapsed: elapsed, timing: "RTL", fatal: fatal)
     }
 
     /// Warnings, --stats and the stop line of a milkymist run; the exit code.
     private func finishMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String, uart: UART, sysctl: Sysctl, skips: IdleSkipStats? = nil) throws {
-        let err = FileHandle.standardError
+                                 timing: String, uart: UART, sysctl: Sysctl, fatal: Bool, skips: IdleSkipStats? = nil) throws {
+        let err = Console.error
         for field in uart.unmodelledWrites.map({ "uart." + $0 }) + sysctl.unmodelledWrites.map({ "sysctl." + $0 }) {
             err.write(Data("socsim: warning: the firmware wrote \(field), which is declared but not modelled\n".utf8))
         }
         try reportMilkymist(stop, cycles: cycles, instructions: instructions, elapsed: elapsed, timing: timing,
-                            skips: skips)
+                            fatal: fatal, skips: skips)
     }
 
-    /// --stats and the stop line of a milkymist run; the exit code.
+    /// --stats and the stop line of a milkymist run; the exit code. A halt
+    /// at the boot stub's `_fatal_halt` (`fatal`), after an exception no
+    /// handler expected, is a failed run: exit 1.
     private func reportMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String, skips: IdleSkipStats? = nil) throws {
+                                 timing: String, fatal: Bool, skips: IdleSkipStats? = nil) throws {
         let s: RunReport.Stop = switch stop {
         case .halted: .ended
         case .cycleLimit: .cycleLimit
         case .interrupted: .interrupted
         }
+        let how = fatal ? " after an unexpected exception" : ""
         try RunReport(stop: s, cycles: cycles,
                       measured: instructions.map { "\(cycles) cycles, \($0) instructions" } ?? "\(cycles) cycles",
-                      rateCount: cycles, endLine: "firmware halted after \(cycles) cycles (\(timing))",
-                      statsDetail: skips.map(skipLine))
+                      rateCount: cycles, endLine: "firmware halted\(how) after \(cycles) cycles (\(timing))",
+                      failures: fatal ? 1 : 0, statsDetail: skips.map(skipLine))
             .finish(stats: stats, elapsed: elapsed)
+    }
+
+    /// The firmware halted in the boot stub's `_fatal_halt` loop (its
+    /// address or the uncached alias of it).
+    static func isFatalHalt(at pc: UInt32, in image: ProgramImage) -> Bool {
+        guard let fatal = image.symbols.first(where: { $0.name == "_fatal_halt" }) else { return false }
+        return (pc ^ fatal.address) & ~SoCDescription.uncachedAliasBit == 0
     }
 
     /// The program for the milkymist SoC: the embedded firmware without
@@ -196,7 +217,8 @@ extension Run {
         guard ProgramKind(path: program[0]) == .assembly else { return try other() }
         let sources = try program.map { SourceFile(path: $0, text: String(decoding: try readFile($0), as: UTF8.self)) }
         let layout = try link.layout()
-        do { return ProgramImage(try Toolchain.linkFirmware(sources, for: soc, includePaths: link.includes, layout: layout)) }
-        catch { throw InputError(error.description) }
+        do { return ProgramImage(try refusingWarnings(try Toolchain.linkFirmware(sources, for: soc, includePaths: link.includes, layout: layout))) }
+        catch let e as InputError { throw e }
+        catch { throw InputError("\(error)") }
     }
 }

@@ -3,16 +3,17 @@ import Foundation
 import ELF
 import LM32
 import LM32Asm
+import LM32Cycle
 import SoC
 
 
 /// Linker placement flags shared by `run` and `asm` (GNU ld spelling).
 struct LinkOptions: ParsableArguments {
-    @Option(name: .customLong("Ttext", withSingleDash: true), help: ArgumentHelp("Address of .text.", valueName: "addr"))
+    @Option(name: .customLong("Ttext", withSingleDash: true), parsing: .unconditional, help: ArgumentHelp("Address of .text.", valueName: "addr"))
     var ttext: String?
-    @Option(name: .customLong("Tdata", withSingleDash: true), help: ArgumentHelp("Address of .data.", valueName: "addr"))
+    @Option(name: .customLong("Tdata", withSingleDash: true), parsing: .unconditional, help: ArgumentHelp("Address of .data.", valueName: "addr"))
     var tdata: String?
-    @Option(name: .customLong("Tbss", withSingleDash: true), help: ArgumentHelp("Address of .bss.", valueName: "addr"))
+    @Option(name: .customLong("Tbss", withSingleDash: true), parsing: .unconditional, help: ArgumentHelp("Address of .bss.", valueName: "addr"))
     var tbss: String?
     @Option(name: .customLong("section-start"), help: ArgumentHelp("Place a section: NAME=ADDR (repeatable).", valueName: "name=addr"))
     var sectionStart: [String] = []
@@ -39,9 +40,21 @@ extension LinkOptions {
     /// Assemble and link; assembler errors become input errors (exit 2).
     func build(_ sources: [SourceFile]) throws -> LinkedImage {
         let layout = try layout()
-        do { return try Toolchain.link(sources: sources, includePaths: includes, layout: layout) }
-        catch { throw InputError(error.description) }
+        do { return try refusingWarnings(try Toolchain.link(sources: sources, includePaths: includes, layout: layout)) }
+        catch let e as InputError { throw e }
+        catch { throw InputError("\(error)") }
     }
+}
+
+/// The assembler's and linker's warnings are errors here (GNU as's
+/// --fatal-warnings, ld's --fatal-warnings): a value truncated to fit its
+/// `.byte` or an entry symbol that does not exist is a mistake the run would
+/// hide. Each is printed as `file:line:column: error: …`.
+func refusingWarnings(_ image: LinkedImage) throws -> LinkedImage {
+    guard !image.warnings.isEmpty else { return image }
+    throw InputError(image.warnings.map { w in
+        w.location == Linker.nowhere ? "socsim: error: " + w.message : w.description
+    }.joined(separator: "\n"))
 }
 
 /// Parse a number as GNU tools accept it: decimal, 0x hex, 0 octal, 0b binary.
@@ -72,17 +85,17 @@ struct Run: ParsableCommand {
 
         The program's writes to the character port (0xFF000000) go to standard output; test-device \
         verdicts (0xFFFF0000) print as `TC <name> OK` / `TC <name> FAILED`. Exit status: 0 when the program \
-        ended itself and no test case failed, 1 when a test case failed, 3 when --max-cycles ran out first, \
+        ended itself and no test case failed, 1 when a test case failed or a milkymist firmware halted after an unexpected exception, 3 when --max-cycles ran out first, \
         130 after SIGINT (the trace is flushed and valid).
         """)
 
     @Argument(help: "Program file(s).")
     var program: [String] = []
 
-    @Option(name: .customLong("load-addr"), help: "Load address for .bin and .hex programs.")
+    @Option(name: .customLong("load-addr"), parsing: .unconditional, help: "Load address for .bin and .hex programs.")
     var loadAddress: String?
 
-    @Option(name: .customLong("max-cycles"), help: "Stop after this many cycles.")
+    @Option(name: .customLong("max-cycles"), parsing: .unconditional, help: "Stop after this many cycles.")
     var maxCycles: UInt64 = 100_000_000
 
     @Option(help: ArgumentHelp("Write the instruction trace (docs/trace-format.md) to this file.", valueName: "file"))
@@ -140,7 +153,7 @@ struct Run: ParsableCommand {
 
         let traceFile = try attachTrace(to: machine.core, image: image)
         var device = TestDeviceText()
-        let out = FileHandle.standardOutput
+        let out = Console.output
         machine.bus.onEvent = { event in
             switch event {
             case .character(let c): device.character(c)
@@ -151,9 +164,11 @@ struct Run: ParsableCommand {
         }
 
         let started = DispatchTime.now().uptimeNanoseconds
-        let reason = whileWatchingSIGINT { interrupted in machine.run(maxCycles: maxCycles, shouldStop: interrupted) }
+        let reason = whileWatchingSIGINT { interrupted in
+            machine.run(maxCycles: maxCycles, shouldStop: { interrupted() || traceFile?.failure != nil })
+        }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
-        traceFile?.close()
+        try traceFile?.close()
         // the functional core takes one cycle per instruction
         let cycles = machine.core.retired
         let stop: RunReport.Stop = switch reason {
@@ -166,11 +181,11 @@ struct Run: ParsableCommand {
     }
 
     /// --trace FILE: the functional core's instruction trace
-    /// (docs/trace-format.md) into FILE; nil without --trace.
-    func attachTrace(to core: LM32Core, image: ProgramImage) throws -> TextFile? {
-        guard let trace else { return nil }
-        let file = try TextFile(path: trace)
-        core.trace = TextTraceSink(symbol: image.label(for:)) { file.write($0) }
+    /// (docs/trace-format.md) into FILE; nil without --trace. A failed
+    /// write stops the run (the file's `failure`) and `close()` throws it.
+    func attachTrace(to core: LM32Core, image: ProgramImage) throws -> OutputFile? {
+        guard let (file, sink) = try openTrace(trace, image: image) else { return nil }
+        core.trace = sink
         return file
     }
 
@@ -213,4 +228,18 @@ enum ProgramKind: Hashable {
         default: self = .elf
         }
     }
+}
+
+/// --trace FILE: the file and the sink that writes the trace format
+/// (docs/trace-format.md) into it, labels from the image's symbols; nil
+/// without --trace.
+func openTrace(_ path: String?, image: ProgramImage) throws -> (OutputFile, TextTraceSink)? {
+    guard let path else { return nil }
+    let file = try OutputFile(path: path)
+    return (file, TextTraceSink(symbol: image.label(for:)) { file.write($0) })
+}
+
+extension TextTraceSink {
+    /// A retirement of the cycle-exact model, at its true clock cycle.
+    func retire(_ r: CycleRetirement) { retire(Retirement(cycle: r.cycle, pc: r.pc, word: r.word, effects: r.effects)) }
 }

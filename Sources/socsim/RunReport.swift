@@ -1,5 +1,7 @@
 import ArgumentParser
 import CycleWaves
+import LM32Cycle
+import SoCCycle
 import Foundation
 import Waves
 
@@ -23,7 +25,7 @@ struct RunReport {
 
     /// Host time of the run in nanoseconds.
     func finish(stats: Bool, elapsed: UInt64) throws {
-        let err = FileHandle.standardError
+        let err = Console.error
         if stats {
             let seconds = Double(elapsed) / 1e9
             err.write(Data(String(format: "socsim: %@ in %.3f s host time: %.2f million %@/s\n",
@@ -68,16 +70,42 @@ struct TestDeviceText {
 extension CycleRunOptions {
     /// --vcd for a cycle-exact run: the file and its `CycleVCD` with this
     /// run's window, scopes and writer thread (nil without --vcd).
-    func openVCD(profile: String, top: CycleVCDTop) throws -> (file: VCDFileOutput, vcd: CycleVCD)? {
+    func openVCD(profile: String, top: CycleVCDTop) throws -> (file: OutputFile, vcd: CycleVCD)? {
         guard let vcd else { return nil }
-        let f = try VCDFileOutput(path: vcd)
-        let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile, top: top)) { try f.write($0) }
         var o = CycleVCDOptions()
         o.fromCycle = vcdFrom
         o.toCycle = vcdTo ?? .max
         o.scopes = scopes
+        if !scopes.isEmpty {
+            // before the file is touched: declaring writes nothing
+            let probe = CycleVCD(writer: VCDWriter { _ in }, top: top, options: o)
+            if !probe.unmatchedScopes.isEmpty {
+                throw InputError("--vcd-scope \(probe.unmatchedScopes.joined(separator: ", ")) matches no signal; the scopes of "
+                                 + "\(top.module) are:\n  " + probe.availableScopes.joined(separator: "\n  "))
+            }
+        }
+        let f = try OutputFile(path: vcd)
+        let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile, top: top)) { try f.write($0) }
         let w = CycleVCD(writer: writer, top: top, options: o)
         if vcdThread { w.startWriterThread() }
         return (f, w)
+    }
+
+    /// A --vcd-from window the run never reached: the file holds only the
+    /// values of the cycle it stopped in (said on standard error).
+    func warnIfWindowMissed(stoppedIn cycle: UInt64) {
+        guard let vcd, vcdFrom > cycle else { return }
+        Console.error.write(Data("socsim: warning: the run stopped in cycle \(cycle), before --vcd-from \(vcdFrom); \(vcd) holds the values of cycle \(cycle) only\n".utf8))
+    }
+
+    /// The VCD observes `machine`: in batches, or cycle by cycle when a
+    /// trace is set (the machine then steps every cycle and hands batches
+    /// to no one).
+    func observe(_ machine: LM32CycleMachine, with w: CycleVCD) {
+        if machine.trace != nil { machine.observer = { w.observe($0) } } else { machine.batchObserver = { w.observe(batch: $0) } }
+    }
+
+    func observe(_ machine: MilkymistCycleMachine, with w: CycleVCD) {
+        if machine.trace != nil { machine.observer = { w.observe($0) } } else { machine.batchObserver = { w.observe(batch: $0) } }
     }
 }

@@ -6,7 +6,8 @@ enum Exit {
     static let success: Int32 = 0
     /// The program reported a failure, or the simulation failed.
     static let simulationFailure: Int32 = 1
-    /// Bad usage or bad input (options, assembly, ELF, hex, config).
+    /// Bad usage or bad input (options, assembly, ELF, hex, config), or an
+    /// output that could not be written.
     static let usage: Int32 = 2
     /// The cycle limit was reached before the program ended.
     static let cycleLimit: Int32 = 3
@@ -18,6 +19,13 @@ enum Exit {
 struct InputError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
+
+    /// As printed: a diagnostic that names its place (`f.S:1:7: error: …`,
+    /// the assembler's) or that starts with `socsim: ` is complete as it is;
+    /// anything else gets `socsim: error: `.
+    var printed: String {
+        description.firstMatch(of: #/^([^\n]*:\d+:\d+: error: |socsim: )/#) != nil ? description : "socsim: error: " + description
+    }
 }
 
 @main
@@ -28,8 +36,10 @@ struct SoCSim: ParsableCommand {
         discussion: """
         Exit codes:
           0    success
-          1    the program reported a failure, or the simulation failed
-          2    usage or input error (bad option, assembly error, malformed ELF/hex/TLP)
+          1    the program reported a failure (a failed test case, an unexpected
+               firmware exception), or the simulation failed
+          2    usage or input error (bad option, assembly error, malformed ELF/hex/TLP),
+               or an output file or standard output that could not be written
           3    the cycle limit was reached before the program ended
           130  interrupted (SIGINT); results so far were written
         """,
@@ -37,25 +47,50 @@ struct SoCSim: ParsableCommand {
                       AutomatonCommand.self, AttestCommand.self, Generate.self])
 
     static func main() {
+        let command: ParsableCommand
+        do { command = try parseAsRoot() } catch { fail(error) }
         do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let e as InputError {
-            FileHandle.standardError.write(Data("socsim: error: \(e.description)\n".utf8))
-            Foundation.exit(Exit.usage)
-        } catch let e as ExitCode {
-            Foundation.exit(e.rawValue)
-        } catch {
+            var c = command
+            try c.run()
+            exit(Exit.success)
+        } catch let e as ValidationError {
+            // found while running: the message alone (the options parsed)
+            fail(InputError(e.message))
+        } catch { fail(error) }
+    }
+
+    /// The end of a command that threw. An input error prints as
+    /// `socsim: error: …` (a located diagnostic, `file:line:column: error:
+    /// …`, as it is) and exits 2; an ExitCode is kept; ArgumentParser's
+    /// errors (help, usage, validation) print with their usage lines, with
+    /// `socsim: error:` for its `Error:`.
+    private static func fail(_ error: Error) -> Never {
+        switch error {
+        case let e as InputError:
+            Console.error.write(Data((Console.escapingControls(e.printed) + "\n").utf8))
+            exit(Exit.usage)
+        case let e as ExitCode:
+            exit(e.rawValue)
+        default:
             let code = exitCode(for: error)
-            let message = fullMessage(for: error)
+            var message = fullMessage(for: error)
             if code == .success {
                 print(message)
-                Foundation.exit(0)
+                exit(Exit.success)
             }
-            FileHandle.standardError.write(Data((message.isEmpty ? "" : message + "\n").utf8))
+            if message.hasPrefix("Error: ") { message = "socsim: error: " + message.dropFirst("Error: ".count) }
+            Console.error.write(Data((message.isEmpty ? "" : Console.escapingControls(message) + "\n").utf8))
             // Every parse or validation error is a usage error: exit 2.
-            Foundation.exit(code == .failure ? Exit.simulationFailure : Exit.usage)
+            exit(code == .failure ? Exit.simulationFailure : Exit.usage)
         }
+    }
+
+    /// Exit after a run: lost standard output is an output error (exit 2
+    /// instead of 0; a failing code is kept), reported on standard error.
+    private static func exit(_ code: Int32) -> Never {
+        guard let failure = Console.outputFailure else { Foundation.exit(code) }
+        Console.error.write(Data("socsim: error: \(failure)\n".utf8))
+        Foundation.exit(code == Exit.success ? Exit.usage : code)
     }
 }
 
@@ -82,25 +117,4 @@ func readFile(_ path: String) throws -> [UInt8] {
         throw InputError("cannot read '\(path)'")
     }
     return [UInt8](d)
-}
-
-/// A line-buffered text writer to a file, flushed on demand and at the end.
-final class TextFile {
-    private let handle: FileHandle
-    private var buffer: [UInt8] = []
-    init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw InputError("cannot create '\(path)'")
-        }
-        handle = h
-        buffer.reserveCapacity(1 << 16)
-    }
-    func write(_ s: String) {
-        buffer.append(contentsOf: s.utf8)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-    func flush() {
-        if !buffer.isEmpty { handle.write(Data(buffer)); buffer.removeAll(keepingCapacity: true) }
-    }
-    func close() { flush(); try? handle.close() }
 }

@@ -16,7 +16,7 @@ struct TLPCommand: ParsableCommand {
         if json {
             print(TLPFormatter.json(error: error))
         } else {
-            FileHandle.standardError.write(Data("socsim: error: \(error.description)\n".utf8))
+            Console.error.write(Data(Console.escapingControls("socsim: error: \(error.description)\n").utf8))
         }
         throw ExitCode(2)
     }
@@ -57,30 +57,30 @@ struct TLPCommand: ParsableCommand {
 
         @Option(help: "mrd, mwr, cpl, cpld, cfgrd, cfgwr, msg (vendor-defined) or msi.")
         var kind: String
-        @Option(help: "Memory address (mrd, mwr, msi).") var address: String?
-        @Option(help: "Length in dwords (mrd; must match --data for mwr).") var length: String?
-        @Option(help: "Tag.") var tag: String?
-        @Option(help: "Requester ID.") var requester: String?
-        @Option(help: "Completer ID (cpl, cpld).") var completer: String?
-        @Option(help: "Target ID (cfgrd, cfgwr).") var target: String?
-        @Option(help: "Configuration register byte offset, dword-aligned (cfgrd, cfgwr).") var register: String?
-        @Option(name: .customLong("first-be"), help: "First DW byte enables (4 bits).") var firstBE: String?
-        @Option(name: .customLong("last-be"), help: "Last DW byte enables (4 bits).") var lastBE: String?
+        @Option(parsing: .unconditional, help: "Memory address (mrd, mwr, msi).") var address: String?
+        @Option(parsing: .unconditional, help: "Length in dwords (mrd; must match --data for mwr).") var length: String?
+        @Option(parsing: .unconditional, help: "Tag.") var tag: String?
+        @Option(parsing: .unconditional, help: "Requester ID.") var requester: String?
+        @Option(parsing: .unconditional, help: "Completer ID (cpl, cpld).") var completer: String?
+        @Option(parsing: .unconditional, help: "Target ID (cfgrd, cfgwr).") var target: String?
+        @Option(parsing: .unconditional, help: "Configuration register byte offset, dword-aligned (cfgrd, cfgwr).") var register: String?
+        @Option(name: .customLong("first-be"), parsing: .unconditional, help: "First DW byte enables (4 bits).") var firstBE: String?
+        @Option(name: .customLong("last-be"), parsing: .unconditional, help: "Last DW byte enables (4 bits).") var lastBE: String?
         @Option(help: "Payload bytes in hex, wire order.") var data: String?
         @Option(help: "Completion status: sc, ur, crs or ca.") var status: String?
-        @Option(name: .customLong("byte-count"), help: "Completion byte count, 1-4096.") var byteCount: String?
-        @Option(name: .customLong("lower-address"), help: "Completion lower address, 0-127.") var lowerAddress: String?
+        @Option(name: .customLong("byte-count"), parsing: .unconditional, help: "Completion byte count, 1-4096.") var byteCount: String?
+        @Option(name: .customLong("lower-address"), parsing: .unconditional, help: "Completion lower address, 0-127.") var lowerAddress: String?
         @Flag(help: "Set BCM (byte count modified).") var bcm = false
-        @Option(help: "Traffic class 0-7.") var tc: String?
+        @Option(parsing: .unconditional, help: "Traffic class 0-7.") var tc: String?
         @Flag(help: "Set EP (poisoned).") var poisoned = false
         @Flag(name: .customLong("relaxed-ordering"), help: "Set Attr relaxed ordering.") var relaxedOrdering = false
         @Flag(name: .customLong("no-snoop"), help: "Set Attr no snoop.") var noSnoop = false
-        @Option(help: "ECRC dword (sets TD).") var digest: String?
+        @Option(parsing: .unconditional, help: "ECRC dword (sets TD).") var digest: String?
         @Option(help: "Message routing: rc, id:BB:DD.F, broadcast or local.") var routing: String?
-        @Option(name: .customLong("vendor-id"), help: "Vendor ID (msg).") var vendorID: String?
-        @Option(name: .customLong("vendor-data"), help: "Vendor-defined DW3 (msg).") var vendorData: String?
+        @Option(name: .customLong("vendor-id"), parsing: .unconditional, help: "Vendor ID (msg).") var vendorID: String?
+        @Option(name: .customLong("vendor-data"), parsing: .unconditional, help: "Vendor-defined DW3 (msg).") var vendorData: String?
         @Flag(name: .customLong("type0"), help: "Vendor_Defined Type 0 (code 0x7E) instead of Type 1.") var vendorType0 = false
-        @Option(name: .customLong("msi-data"), help: "MSI message data, 16 bits (msi).") var msiData: String?
+        @Option(name: .customLong("msi-data"), parsing: .unconditional, help: "MSI message data, 16 bits (msi).") var msiData: String?
         @Flag(help: "Print JSON (bytes and fields) instead of hex.") var json = false
 
         func run() throws {

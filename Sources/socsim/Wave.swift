@@ -27,7 +27,7 @@ struct WaveCommand: ParsableCommand {
             for s in f.signals {
                 out += "\(s.name) \(s.width)\(s.kind == "real" ? " real" : "")\n"
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            Console.output.write(Data(out.utf8))
         }
     }
 
@@ -41,9 +41,9 @@ struct WaveCommand: ParsableCommand {
             """)
         @Argument(help: "VCD file.") var file: String
         @Option(help: ArgumentHelp("Signals, comma-separated.", valueName: "a,b,...")) var signals: String
-        @Option(help: "Window start (ps, or cycles with --clock-period).") var from: UInt64 = 0
-        @Option(help: "Window end, inclusive (ps, or cycles with --clock-period).") var to: UInt64?
-        @Option(name: .customLong("clock-period"), help: ArgumentHelp("Clock period in ps; --from/--to are then cycles.", valueName: "ps"))
+        @Option(parsing: .unconditional, help: "Window start (ps, or cycles with --clock-period).") var from: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Window end, inclusive (ps, or cycles with --clock-period).") var to: UInt64?
+        @Option(name: .customLong("clock-period"), parsing: .unconditional, help: ArgumentHelp("Clock period in ps; --from/--to are then cycles.", valueName: "ps"))
         var clockPeriod: UInt64?
 
         func validate() throws {
@@ -85,7 +85,7 @@ struct WaveCommand: ParsableCommand {
                 out += row.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            Console.output.write(Data(out.utf8))
         }
     }
 
@@ -103,7 +103,7 @@ struct WaveCommand: ParsableCommand {
         @Argument(help: "Second VCD (B).") var b: String
         @Option(help: ArgumentHelp("Compare only signals under these scopes or with these names (comma-separated).", valueName: "scopes"))
         var scope: String?
-        @Option(help: "Print at most this many differing signals.") var limit: Int = 50
+        @Option(parsing: .unconditional, help: "Print at most this many differing signals.") var limit: Int = 50
         @Flag(name: .customLong("common-span"), help: "Compare only the time both files cover; their spans may differ.")
         var commonSpan = false
 
@@ -128,7 +128,7 @@ struct WaveCommand: ParsableCommand {
             if r.divergences.count > limit { out += "... \(r.divergences.count - limit) more\n" }
             let n = r.divergences.count + r.widthMismatches.count
             out += r.equal ? "no differences\n" : n > 0 ? "\(n) signals differ\n" : "the spans differ\n"
-            FileHandle.standardOutput.write(Data(out.utf8))
+            Console.output.write(Data(out.utf8))
             if !r.equal { throw ExitCode(Exit.simulationFailure) }
         }
     }

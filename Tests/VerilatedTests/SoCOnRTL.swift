@@ -98,6 +98,7 @@ func beats(_ obs: [RTLObservation]) -> [Beat] {
         #expect(lib.hasCaches)
         #expect(lib.features & UInt32(SOCSIM_FEATURE_CYCLE_COUNTER) == 0)
         #expect(lib.ramBytes == 0x1_0000)
+        #expect(try RTLLibrary.load(.testbenchCache).ramBytes == UInt32(TestbenchBus.ramSize))
         #expect(lib.sdramBase == 0x4000_0000 && lib.sdramBytes == 0x100_0000)
         #expect(!(try RTLLibrary.load(.testbenchCache)).isSoC)
         let soc = try RTLSoC(library: lib, options: socOptions())

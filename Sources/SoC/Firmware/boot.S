@@ -61,7 +61,9 @@ _halt:
         wcsr    IE, r0
 3:      bi      3b                      # the end of the run
 
-# An exception nobody expects: print "exception <EID> at <ea>" and halt.
+# An exception nobody expects: print "exception <EID> at <ea>" and halt at
+# _fatal_halt (IE.IE is 0 since the exception), which socsim reports as a
+# failed run (exit 1) where a halt at _halt is a run that ended.
 _fatal:
         mv      r11, r1
         mvhi    r1, hi(fatal_text)
@@ -76,7 +78,9 @@ _fatal:
         calli   uart_puthex
         mvi     r1, 10
         calli   uart_putc
-        bi      _halt
+        .global _fatal_halt
+_fatal_halt:
+        bi      _fatal_halt
 
 # Interrupt entry: save r1-r10, ra and ea above sp+0 (which belongs to the
 # interrupted code), call irq_handler, restore, eret.
