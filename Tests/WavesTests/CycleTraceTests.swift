@@ -25,6 +25,12 @@ import Waves
 
     /// Retirements read back from a model VCD: (cycle, pc_w, insn_w) of
     /// every cycle in [0, cycles) whose values show retire = 1.
+    /// Where two traces first differ, for a failure message.
+    static func firstDifference(_ a: [Line], _ b: [Line]) -> String {
+        if let (x, y) = zip(a, b).first(where: { $0 != $1 }) { return "\(x) vs \(y)" }
+        return "the end (\(a.count) vs \(b.count) lines)"
+    }
+
     static func retirements(vcd bytes: [UInt8], top: CycleVCDTop, cycles: UInt64) throws -> [Line] {
         let f = try VCDReader.parse(bytes)
         let scope = "TOP.\(top.module)."
@@ -76,7 +82,7 @@ import Waves
             if let vcdError { throw vcdError }
             let fromVCD = try Self.retirements(vcd: bytes, top: top, cycles: m.cycle)
             #expect(!r.trace.isEmpty)
-            #expect(r.trace == fromVCD, "seed \(seed) \(profile.name): first difference at \(zip(r.trace, fromVCD).first { $0 != $1 }.map { "\($0) vs \($1)" } ?? "the end (\(r.trace.count) vs \(fromVCD.count) lines)")")
+            #expect(r.trace == fromVCD, "seed \(seed) \(profile.name): first difference at \(Self.firstDifference(r.trace, fromVCD))")
         }
     }
 
@@ -87,7 +93,8 @@ import Waves
             let stimulus = program.stimulus(memory: image.segments.map { ($0.address, $0.bytes) })
             let m = try MilkymistCycleMachine(sdramLatency: stimulus.sdramLatency)
             for (a, b) in stimulus.memory { m.load(b, at: a) }
-            let top = CycleVCDTop.soc(sdramLatency: stimulus.sdramLatency)
+            let top = CycleVCDTop.soc(sdramLatency: stimulus.sdramLatency,
+                                      clock: try SoCDescription.milkymist(sdramLatency: stimulus.sdramLatency).clock)
             let r = Recording(top: top)
             var vcdError: Error?
             m.observer = { o in do { try r.vcd.record(o) } catch { vcdError = error } }
@@ -97,7 +104,7 @@ import Waves
             if let vcdError { throw vcdError }
             let fromVCD = try Self.retirements(vcd: bytes, top: top, cycles: m.cycle)
             #expect(!r.trace.isEmpty)
-            #expect(r.trace == fromVCD, "SoC seed \(seed): first difference at \(zip(r.trace, fromVCD).first { $0 != $1 }.map { "\($0) vs \($1)" } ?? "the end (\(r.trace.count) vs \(fromVCD.count) lines)")")
+            #expect(r.trace == fromVCD, "SoC seed \(seed): first difference at \(Self.firstDifference(r.trace, fromVCD))")
         }
     }
 }
