@@ -95,39 +95,71 @@ extension ProgramImage {
     /// `@ADDRESS` lines (hex byte address) followed by hex bytes separated by
     /// white space; `//` comments are allowed. `base` is added to addresses.
     public static func verilogHex(_ text: String, base: UInt32 = 0) throws(HexFormatError) -> ProgramImage {
+        try verilogHex(bytes: Array(text.utf8), base: base)
+    }
+
+    /// The same from the file's bytes, in one pass (time linear in the size
+    /// whatever the line lengths). Lines end at LF, CR LF, CR, VT or FF;
+    /// columns count characters (UTF-8 sequences), from 1.
+    public static func verilogHex(bytes b: [UInt8], base: UInt32 = 0) throws(HexFormatError) -> ProgramImage {
         var segments: [Segment] = []
         var current: Segment?
-        var lineNo = 0
-        // "\r\n" is one Character in Swift: split on any newline character.
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            lineNo += 1
-            var line = Substring(rawLine)
-            if let c = line.indices.first(where: { line[$0] == "/" && line[line.index(after: $0)...].first == "/" }) {
-                line = line[..<c]
+        var lineNo = 1, col = 1
+        var i = 0
+        func isBreak(_ c: UInt8) -> Bool { c >= 10 && c <= 13 }
+        while i < b.count {
+            let c = b[i]
+            if isBreak(c) {
+                i += c == 13 && i + 1 < b.count && b[i + 1] == 10 ? 2 : 1
+                lineNo += 1; col = 1
+                continue
             }
-            var col = 1
-            for token in line.split(whereSeparator: \.isWhitespace) {
-                col = line.distance(from: line.startIndex, to: token.startIndex) + 1
-                if token.hasPrefix("@") {
-                    guard let a = UInt32(token.dropFirst(), radix: 16) else {
-                        throw HexFormatError(line: lineNo, column: col, message: "bad address '\(token)'")
+            if c == 32 || c == 9 { i += 1; col += 1; continue }
+            if c == UInt8(ascii: "/") && i + 1 < b.count && b[i + 1] == UInt8(ascii: "/") {
+                while i < b.count && !isBreak(b[i]) { i += 1 }
+                continue
+            }
+            // a token: up to white space, a line break or the end
+            let start = i, startCol = col
+            while i < b.count, b[i] != 32, b[i] != 9, !isBreak(b[i]) {
+                if b[i] & 0xC0 != 0x80 { col += 1 }
+                i += 1
+            }
+            let token = b[start..<i]
+            func text() -> String { String(decoding: token.prefix(64), as: UTF8.self) }
+            if c == UInt8(ascii: "@") {
+                var a: UInt32 = 0
+                for d in token.dropFirst() {
+                    guard let v = hexDigit(d), a >> 28 == 0 else {
+                        throw HexFormatError(line: lineNo, column: startCol, message: "bad address '\(text())'")
                     }
-                    if let c = current, !c.bytes.isEmpty { segments.append(c) }
-                    current = Segment(address: base &+ a, bytes: [])
-                } else {
-                    guard token.count == 2, let b = UInt8(token, radix: 16) else {
-                        throw HexFormatError(line: lineNo, column: col, message: "expected a two-digit hex byte, found '\(token)'")
-                    }
-                    if current == nil { current = Segment(address: base, bytes: []) }
-                    current!.bytes.append(b)
-                    if current!.bytes.count > 1 << 28 {
-                        throw HexFormatError(line: lineNo, column: col, message: "segment larger than 256 MiB")
-                    }
+                    a = a << 4 | UInt32(v)
+                }
+                if token.count < 2 { throw HexFormatError(line: lineNo, column: startCol, message: "bad address '\(text())'") }
+                if let s = current, !s.bytes.isEmpty { segments.append(s) }
+                current = Segment(address: base &+ a, bytes: [])
+            } else {
+                guard token.count == 2, let hi = hexDigit(token.first!), let lo = hexDigit(token.last!) else {
+                    throw HexFormatError(line: lineNo, column: startCol, message: "expected a two-digit hex byte, found '\(text())'")
+                }
+                if current == nil { current = Segment(address: base, bytes: []) }
+                current!.bytes.append(hi << 4 | lo)
+                if current!.bytes.count > 1 << 28 {
+                    throw HexFormatError(line: lineNo, column: startCol, message: "segment larger than 256 MiB")
                 }
             }
         }
-        if let c = current, !c.bytes.isEmpty { segments.append(c) }
+        if let s = current, !s.bytes.isEmpty { segments.append(s) }
         return ProgramImage(segments: segments, entry: segments.first?.address ?? base)
+    }
+
+    private static func hexDigit(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 

@@ -38,7 +38,7 @@ struct SoCSim: ParsableCommand {
 
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(ArgumentBundling.prepare(Array(CommandLine.arguments.dropFirst()), root: SoCSim.self))
             try command.run()
         } catch let e as InputError {
             FileHandle.standardError.write(Data("socsim: error: \(e.description)\n".utf8))
@@ -76,12 +76,34 @@ func whileWatchingSIGINT<T>(_ body: (_ interrupted: @escaping () -> Bool) throws
     return try body { sigintReceived != 0 }
 }
 
-/// Read a whole file or fail with an input error naming it.
-func readFile(_ path: String) throws -> [UInt8] {
-    guard let d = FileManager.default.contents(atPath: path) else {
-        throw InputError("cannot read '\(path)'")
+/// The largest input file read whole (programs, sources, tables): 64 MiB,
+/// four times the largest memory a program loads into (the SoC's 16 MiB
+/// SDRAM), room for a hex file's text. Larger files are refused before
+/// they are read.
+let maxInputFileBytes = 64 << 20
+
+/// Read a whole file of at most `limit` bytes, or fail with an input error
+/// naming it. A regular file's size is checked before reading; pipes and
+/// devices are read until the limit is passed.
+func readFile(_ path: String, limit: Int = maxInputFileBytes) throws -> [UInt8] {
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError("cannot read '\(path)'") }
+    defer { try? handle.close() }
+    func tooLarge(_ size: String) -> InputError {
+        InputError("'\(path)' is too large (\(size); input files are limited to \(limit) bytes)")
     }
-    return [UInt8](d)
+    var st = stat()
+    if fstat(handle.fileDescriptor, &st) == 0 {
+        if st.st_mode & S_IFMT == S_IFDIR { throw InputError("cannot read '\(path)': a directory") }
+        if st.st_mode & S_IFMT == S_IFREG && st.st_size > limit { throw tooLarge("\(st.st_size) bytes") }
+    }
+    var bytes: [UInt8] = []
+    while true {
+        let chunk: Data?
+        do { chunk = try handle.read(upToCount: 1 << 20) } catch { throw InputError("cannot read '\(path)': \(error.localizedDescription)") }
+        guard let chunk, !chunk.isEmpty else { return bytes }
+        bytes.append(contentsOf: chunk)
+        if bytes.count > limit { throw tooLarge("more than \(limit) bytes") }
+    }
 }
 
 /// A line-buffered text writer to a file, flushed on demand and at the end.
