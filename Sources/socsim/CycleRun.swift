@@ -33,6 +33,11 @@ struct CycleRunOptions: ParsableArguments {
         "Format the model's VCD on a thread of its own while the model runs (the same bytes either way)."))
     var vcdThread = true
 
+    @Option(name: .customLong("vcd-max-bytes"), help: ArgumentHelp(
+        "Stop the run when the VCD reaches this size; it ends cleanly at that cycle and the exit status is 3 (0: no limit).",
+        valueName: "bytes"))
+    var vcdMaxBytes: UInt64 = defaultVCDMaxBytes
+
     @Option(name: .customLong("wait-states"), help: ArgumentHelp("Bench wait states on both buses (cycle model).", valueName: "n"))
     var waitStates: Int = 0
 
@@ -45,8 +50,8 @@ struct CycleRunOptions: ParsableArguments {
     var scopes: [String] { vcdScope.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty } }
 
     func validate() throws {
-        if vcd == nil && (vcdFrom != 0 || vcdTo != nil || !vcdScope.isEmpty) {
-            throw ValidationError("--vcd-from, --vcd-to and --vcd-scope need --vcd")
+        if vcd == nil && (vcdFrom != 0 || vcdTo != nil || !vcdScope.isEmpty || vcdMaxBytes != defaultVCDMaxBytes) {
+            throw ValidationError("--vcd-from, --vcd-to, --vcd-scope and --vcd-max-bytes need --vcd")
         }
         if let vcdTo, vcdTo < vcdFrom { throw ValidationError("--vcd-to must not be before --vcd-from") }
         if !(0...255).contains(waitStates) { throw ValidationError("--wait-states must be 0...255") }
@@ -77,8 +82,10 @@ struct CycleRunOptions: ParsableArguments {
         // Chunks keep SIGINT latency low; after each one the VCD is flushed
         // only when its buffer fills (the writer bounds its memory).
         let chunk: UInt64 = 1 << 14
+        var full: UInt64?
         while !machine.ended && machine.cycle < maxCycles {
             if interrupted() { wasInterrupted = true; break }
+            if waves != nil, let file, let bytes = vcdFull(file.bytesWritten) { full = bytes; break }
             // at most a chunk stepped; a jump over an idle span (no VCD) costs nothing
             machine.runUntilEnd(maxCycles: maxCycles - machine.cycle, stepBudget: chunk)
             if waves?.error != nil { break }
@@ -105,7 +112,7 @@ struct CycleRunOptions: ParsableArguments {
         }
         FileHandle.standardOutput.write(device.text)
         let cycles = machine.cycle
-        try RunReport(stop: wasInterrupted ? .interrupted : machine.ended ? .ended : .cycleLimit, cycles: cycles,
+        try RunReport(stop: wasInterrupted ? .interrupted : machine.ended ? .ended : full.map { vcdLimitStop($0) } ?? .cycleLimit, cycles: cycles,
                       measured: "\(cycles) cycles, \(machine.retiredCount) instructions", rateCount: cycles,
                       endLine: "program ended after \(cycles) cycles", failures: device.failures,
                       statsDetail: skipLine(machine.skipStats))
@@ -137,9 +144,12 @@ extension CycleRunOptions {
         var nameAddress: UInt32 = 0
         var cycles: UInt64 = 0
         var ended = false, wasInterrupted = false
+        var full: UInt64?
         while cycles < maxCycles && !ended {
             if interrupted() { wasInterrupted = true; break }
-            let n = try m.step(min(maxCycles - cycles, 1 << 14), until: .testDevice)
+            if let vcd, let bytes = vcdFull(fileSize(vcd)) { full = bytes; break }
+            // shorter steps while Verilator writes its VCD (2.5 KB a cycle): --vcd-max-bytes is checked between them
+            let n = try m.step(min(maxCycles - cycles, vcd == nil ? 1 << 14 : 1 << 10), until: .testDevice)
             cycles += n
             let o = try m.observe()
             let ev = o.events
@@ -159,7 +169,7 @@ extension CycleRunOptions {
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         try m.stopVCD()
         FileHandle.standardOutput.write(device.text)
-        try RunReport(stop: wasInterrupted ? .interrupted : ended ? .ended : .cycleLimit, cycles: cycles,
+        try RunReport(stop: wasInterrupted ? .interrupted : ended ? .ended : full.map { vcdLimitStop($0) } ?? .cycleLimit, cycles: cycles,
                       measured: "RTL \(cycles) cycles", rateCount: cycles,
                       endLine: "program ended after \(cycles) cycles", failures: device.failures)
             .finish(stats: stats, elapsed: elapsed)
@@ -171,9 +181,13 @@ func skipLine(_ s: IdleSkipStats) -> String {
     "socsim: \(s.skipped) cycles skipped as idle in \(s.jumps) jumps\n"
 }
 
-/// A file written with write(2) as the VCD writer hands over its buffer.
+/// A file written with write(2) as the VCD writer hands over its buffer
+/// (on the writer's thread; `bytesWritten` may be read from another).
 final class VCDFileOutput {
     private var fd: Int32
+    private let count = NSLock()
+    private var written: UInt64 = 0
+    var bytesWritten: UInt64 { count.withLock { written } }
     init(path: String) throws {
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if fd < 0 { throw InputError("cannot create '\(path)': \(String(cString: strerror(errno)))") }
@@ -188,6 +202,7 @@ final class VCDFileOutput {
             }
             off += n
         }
+        count.withLock { written += UInt64(bytes.count) }
     }
     func close() {
         if fd >= 0 { _ = Foundation.close(fd); fd = -1 }

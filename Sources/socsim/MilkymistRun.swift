@@ -99,7 +99,9 @@ extension Run {
             // past the window the observer is dropped (the run goes on at full speed)
             let limit = vcd == nil ? maxCycles : min(maxCycles, waves.vcdTo.map { $0 + 1 } ?? .max)
             let w = vcd
-            var s = machine.run(maxCycles: limit, shouldStop: { interrupted() || w?.error != nil })
+            var s = machine.run(maxCycles: limit, shouldStop: {
+                interrupted() || w?.error != nil || file.flatMap { waves.vcdFull($0.bytesWritten) } != nil
+            })
             if s == .cycleLimit && limit < maxCycles && w?.error == nil {
                 writeError = w?.finishObserving()
                 machine.batchObserver = nil
@@ -109,6 +111,7 @@ extension Run {
             return s
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
+        let full = vcd == nil ? nil : file.flatMap { waves.vcdFull($0.bytesWritten) }
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         if writeError == nil { writeError = vcd?.finishObserving(next: machine.peekObservation()) }
         file?.close()
@@ -116,7 +119,7 @@ extension Run {
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
                             timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl,
-                            skips: machine.skipStats)
+                            skips: machine.skipStats, vcdFull: full)
     }
 
     /// Run on the verilated SoC (`--rtl`, RTL/build/milkymist): from reset at
@@ -143,9 +146,11 @@ extension Run {
         let out = FileHandle.standardOutput
         let started = DispatchTime.now().uptimeNanoseconds
         var cycles: UInt64 = 0
+        var full: UInt64?
         let stop: MilkymistStop = try whileWatchingSIGINT { interrupted in
             while cycles < maxCycles {
                 if interrupted() { return .interrupted }
+                if let vcd = waves.vcd, let bytes = waves.vcdFull(fileSize(vcd)) { full = bytes; return .interrupted }
                 cycles += try soc.step(maxCycles - cycles, until: .retire)
                 let bytes = soc.takeUART()
                 if !bytes.isEmpty { out.write(Data(bytes.map(\.byte))) }
@@ -159,27 +164,28 @@ extension Run {
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         try soc.model.stopVCD()
-        try reportMilkymist(stop, cycles: cycles, instructions: nil, elapsed: elapsed, timing: "RTL")
+        try reportMilkymist(stop, cycles: cycles, instructions: nil, elapsed: elapsed, timing: "RTL", vcdFull: full)
     }
 
     /// Warnings, --stats and the stop line of a milkymist run; the exit code.
     private func finishMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String, uart: UART, sysctl: Sysctl, skips: IdleSkipStats? = nil) throws {
+                                 timing: String, uart: UART, sysctl: Sysctl, skips: IdleSkipStats? = nil, vcdFull: UInt64? = nil) throws {
         let err = FileHandle.standardError
         for field in uart.unmodelledWrites.map({ "uart." + $0 }) + sysctl.unmodelledWrites.map({ "sysctl." + $0 }) {
             err.write(Data("socsim: warning: the firmware wrote \(field), which is declared but not modelled\n".utf8))
         }
         try reportMilkymist(stop, cycles: cycles, instructions: instructions, elapsed: elapsed, timing: timing,
-                            skips: skips)
+                            skips: skips, vcdFull: vcdFull)
     }
 
     /// --stats and the stop line of a milkymist run; the exit code.
     private func reportMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String, skips: IdleSkipStats? = nil) throws {
+                                 timing: String, skips: IdleSkipStats? = nil, vcdFull: UInt64? = nil) throws {
+        // a run stopped by --vcd-max-bytes stops as if interrupted
         let s: RunReport.Stop = switch stop {
         case .halted: .ended
         case .cycleLimit: .cycleLimit
-        case .interrupted: .interrupted
+        case .interrupted: vcdFull.map { waves.vcdLimitStop($0) } ?? .interrupted
         }
         try RunReport(stop: s, cycles: cycles,
                       measured: instructions.map { "\(cycles) cycles, \($0) instructions" } ?? "\(cycles) cycles",

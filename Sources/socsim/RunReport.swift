@@ -7,7 +7,7 @@ import Waves
 /// or RTL): the --stats line, the stop line on standard error, and the exit
 /// code (README, "Exit codes").
 struct RunReport {
-    enum Stop { case ended, cycleLimit, interrupted }
+    enum Stop { case ended, cycleLimit, interrupted, vcdSizeLimit(path: String, bytes: UInt64, limit: UInt64) }
     var stop: Stop
     var cycles: UInt64
     /// What --stats counts ("12 cycles, 5 instructions") and the unit of its rate.
@@ -40,6 +40,10 @@ struct RunReport {
         case .interrupted:
             err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
             throw ExitCode(Exit.interrupted)
+        case let .vcdSizeLimit(path, bytes, limit):
+            err.write(Data(("socsim: VCD size limit reached after \(cycles) cycles: '\(path)' has \(bytes) bytes "
+                + "(--vcd-max-bytes \(limit)); the VCD ends there. Raise --vcd-max-bytes (0: no limit) or set --max-cycles.\n").utf8))
+            throw ExitCode(Exit.cycleLimit)
         }
     }
 }

@@ -8,7 +8,7 @@ enum Exit {
     static let simulationFailure: Int32 = 1
     /// Bad usage or bad input (options, assembly, ELF, hex, config).
     static let usage: Int32 = 2
-    /// The cycle limit was reached before the program ended.
+    /// The cycle limit (or the VCD size limit) was reached before the program ended.
     static let cycleLimit: Int32 = 3
     /// Interrupted by SIGINT; results so far were written.
     static let interrupted: Int32 = 130
@@ -30,7 +30,7 @@ struct SoCSim: ParsableCommand {
           0    success
           1    the program reported a failure, or the simulation failed
           2    usage or input error (bad option, assembly error, malformed ELF/hex/TLP)
-          3    the cycle limit was reached before the program ended
+          3    the cycle limit (or the VCD size limit, --vcd-max-bytes) was reached before the program ended
           130  interrupted (SIGINT); results so far were written
         """,
         subcommands: [Run.self, Asm.self, Disasm.self, Conform.self, FastForwardCheck.self, TLPCommand.self, WaveCommand.self, MapCommand.self, HeaderCommand.self,
