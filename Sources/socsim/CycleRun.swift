@@ -18,6 +18,11 @@ struct CycleRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write a VCD of the cycle-exact model with the names of its RTL top: the test bench, or with --soc milkymist the SoC (implies --cycle).", valueName: "file"))
     var vcd: String?
 
+    @Option(help: ArgumentHelp(
+        "Write the same waves as GTKWave's FST (compressed), with GTKWave's FST writer (implies --cycle; docs/waves.md, \"FST\").",
+        valueName: "file"))
+    var fst: String?
+
     @Option(name: .customLong("vcd-from"), help: ArgumentHelp("First cycle written to the VCD.", valueName: "cycle"))
     var vcdFrom: UInt64 = 0
 
@@ -45,13 +50,13 @@ struct CycleRunOptions: ParsableArguments {
         "Run the Verilator build of the RTL test bench instead (RTL/build/<profile>, see docs/rtl.md); --vcd is then Verilator's own VCD."))
     var rtl = false
 
-    var usesCycleModel: Bool { cycle || vcd != nil || rtl }
+    var usesCycleModel: Bool { cycle || vcdPath != nil || rtl }
 
     var scopes: [String] { vcdScope.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty } }
 
     func validate() throws {
-        if vcd == nil && (vcdFrom != 0 || vcdTo != nil || !vcdScope.isEmpty || vcdMaxBytes != defaultVCDMaxBytes) {
-            throw ValidationError("--vcd-from, --vcd-to, --vcd-scope and --vcd-max-bytes need --vcd")
+        if vcdPath == nil && (vcdFrom != 0 || vcdTo != nil || !vcdScope.isEmpty || vcdMaxBytes != defaultVCDMaxBytes) {
+            throw ValidationError("--vcd-from, --vcd-to, --vcd-scope and --vcd-max-bytes need --vcd or --fst")
         }
         if let vcdTo, vcdTo < vcdFrom { throw ValidationError("--vcd-to must not be before --vcd-from") }
         if !(0...255).contains(waitStates) { throw ValidationError("--wait-states must be 0...255") }
@@ -100,7 +105,8 @@ struct CycleRunOptions: ParsableArguments {
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         let writeError = waves?.finishObserving(next: machine.peekObservation())
         file?.close()
-        if let writeError { throw InputError("cannot write '\(vcd ?? "")': \(writeError)") }
+        if let writeError { throw InputError("cannot write '\(vcdPath ?? "")': \(writeError)") }
+        try finishFST()
 
         var device = TestDeviceText()
         for e in machine.benchEvents {
@@ -135,7 +141,7 @@ extension CycleRunOptions {
             inputs.d_wait = UInt8(waitStates)
             try m.setInputs(inputs)
             try m.reset()
-            if let vcd { try m.startVCD(path: vcd) }
+            if let vcdPath { try m.startVCD(path: vcdPath) }
         } catch {
             throw InputError("\(error) (build the RTL with RTL/build.sh or ./scripts/test.sh)")
         }
@@ -147,9 +153,9 @@ extension CycleRunOptions {
         var full: UInt64?
         while cycles < maxCycles && !ended {
             if interrupted() { wasInterrupted = true; break }
-            if let vcd, let bytes = vcdFull(fileSize(vcd)) { full = bytes; break }
+            if let vcdPath, let bytes = vcdFull(fileSize(vcdPath)) { full = bytes; break }
             // shorter steps while Verilator writes its VCD (2.5 KB a cycle): --vcd-max-bytes is checked between them
-            let n = try m.step(min(maxCycles - cycles, vcd == nil ? 1 << 14 : 1 << 10), until: .testDevice)
+            let n = try m.step(min(maxCycles - cycles, vcdPath == nil ? 1 << 14 : 1 << 10), until: .testDevice)
             cycles += n
             let o = try m.observe()
             let ev = o.events
@@ -168,6 +174,7 @@ extension CycleRunOptions {
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         try m.stopVCD()
+        try finishFST()
         FileHandle.standardOutput.write(device.text)
         try RunReport(stop: wasInterrupted ? .interrupted : ended ? .ended : full.map { vcdLimitStop($0) } ?? .cycleLimit, cycles: cycles,
                       measured: "RTL \(cycles) cycles", rateCount: cycles,

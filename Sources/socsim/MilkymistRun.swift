@@ -60,7 +60,7 @@ extension Run {
         // The SoC's own CPU unless --profile names one (validated).
         let config = profile.flatMap(CoreConfig.profile(named:)) ?? soc.cpu
         if waves.rtl { return try runMilkymistRTL(image: image, sdramLatency: options.sdramLatency) }
-        if waves.cycle || waves.vcd != nil { return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency) }
+        if waves.cycle || waves.vcdPath != nil { return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency) }
         let machine = MilkymistMachine(soc: soc, config: config)
         machine.load(image)
 
@@ -115,7 +115,8 @@ extension Run {
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         if writeError == nil { writeError = vcd?.finishObserving(next: machine.peekObservation()) }
         file?.close()
-        if let writeError { throw InputError("cannot write '\(waves.vcd ?? "")': \(writeError)") }
+        if let writeError { throw InputError("cannot write '\(waves.vcdPath ?? "")': \(writeError)") }
+        try waves.finishFST()
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
                             timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl,
@@ -139,7 +140,7 @@ extension Run {
             try soc.setSDRAMLatency(UInt8(sdramLatency))
             for s in image.segments { try soc.load(s.bytes, at: s.address) }
             try soc.reset()
-            if let vcd = waves.vcd { try soc.model.startVCD(path: vcd) }
+            if let vcd = waves.vcdPath { try soc.model.startVCD(path: vcd) }
         } catch {
             throw InputError("\(error) (build the RTL with RTL/build.sh milkymist or ./scripts/test.sh)")
         }
@@ -150,7 +151,7 @@ extension Run {
         let stop: MilkymistStop = try whileWatchingSIGINT { interrupted in
             while cycles < maxCycles {
                 if interrupted() { return .interrupted }
-                if let vcd = waves.vcd, let bytes = waves.vcdFull(fileSize(vcd)) { full = bytes; return .interrupted }
+                if let vcd = waves.vcdPath, let bytes = waves.vcdFull(fileSize(vcd)) { full = bytes; return .interrupted }
                 cycles += try soc.step(maxCycles - cycles, until: .retire)
                 let bytes = soc.takeUART()
                 if !bytes.isEmpty { out.write(Data(bytes.map(\.byte))) }
@@ -164,6 +165,7 @@ extension Run {
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         try soc.model.stopVCD()
+        try waves.finishFST()
         try reportMilkymist(stop, cycles: cycles, instructions: nil, elapsed: elapsed, timing: "RTL", vcdFull: full)
     }
 

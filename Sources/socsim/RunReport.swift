@@ -73,8 +73,8 @@ extension CycleRunOptions {
     /// --vcd for a cycle-exact run: the file and its `CycleVCD` with this
     /// run's window, scopes and writer thread (nil without --vcd).
     func openVCD(profile: String, top: CycleVCDTop) throws -> (file: VCDFileOutput, vcd: CycleVCD)? {
-        guard let vcd else { return nil }
-        let f = try VCDFileOutput(path: vcd)
+        guard let vcdPath else { return nil }
+        let f = try VCDFileOutput(path: vcdPath)
         let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile, top: top)) { try f.write($0) }
         var o = CycleVCDOptions()
         o.fromCycle = vcdFrom
