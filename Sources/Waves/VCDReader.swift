@@ -138,9 +138,10 @@ public struct VCDStream: VCDEventSource {
     /// than the room left in it is read).
     public var bufferCapacity: Int { parser.b.count }
 
-    /// Read the header from `input`.
-    public init(input: @escaping VCDInput) throws(VCDParseError) {
-        parser = Parser(input: input)
+    /// Read the header from `input`, `chunk` bytes at a time (tests use
+    /// small chunks to put words across chunk boundaries).
+    public init(input: @escaping VCDInput, chunk: Int = VCDLimits.chunk) throws(VCDParseError) {
+        parser = Parser(input: input, chunk: max(1, chunk))
         try parser.header()
     }
 
@@ -237,10 +238,11 @@ private struct Parser {
     var dump: (name: String, line: Int)?
 
     init(_ bytes: [UInt8]) { b = bytes; end = bytes.count; eof = true; input = nil }
-    init(input: @escaping VCDInput) {
-        b = [UInt8](repeating: 0, count: VCDLimits.chunk)
-        end = 0; eof = false; self.input = input
+    init(input: @escaping VCDInput, chunk: Int) {
+        b = [UInt8](repeating: 0, count: chunk)
+        end = 0; eof = false; self.input = input; self.chunk = chunk
     }
+    var chunk = VCDLimits.chunk
 
     func fail(_ m: String, line l: Int? = nil) -> VCDParseError { VCDParseError(line: l ?? tokenLine, message: m) }
 
@@ -257,12 +259,17 @@ private struct Parser {
             i -= keep
             end = kept
         }
-        if end == b.count { b.append(contentsOf: repeatElement(0, count: VCDLimits.chunk)) }
-        let n = b.withUnsafeMutableBytes { p in input(UnsafeMutableRawBufferPointer(rebasing: p[end...])) }
-        guard let n else { throw fail("read error", line: line) }
-        if n == 0 { eof = true; return false }
-        end += n
-        return true
+        if end == b.count { b.append(contentsOf: repeatElement(0, count: chunk)) }
+        // fill the buffer (short reads from pipes too), so refills, and the
+        // copies of a buffer a word still refers to, come once per chunk
+        let before = end
+        while end < b.count {
+            let n = b.withUnsafeMutableBytes { p in input(UnsafeMutableRawBufferPointer(rebasing: p[end...])) }
+            guard let n else { throw fail("read error", line: line) }
+            if n == 0 { eof = true; break }
+            end += n
+        }
+        return end > before
     }
 
     @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 || c == 13 || c == 11 || c == 12 || c == 10 }

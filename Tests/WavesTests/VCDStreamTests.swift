@@ -5,15 +5,15 @@ import Waves
 /// input's chunking, a buffer that does not grow with the file, and the
 /// side-by-side comparison equal to the comparison of parsed files.
 @Suite struct VCDStreamTests {
-    /// A stream that hands out `bytes` at most `step` bytes per read.
+    /// A stream that reads `bytes` at most `step` bytes at a time into a buffer of `step` bytes.
     static func stream(_ bytes: [UInt8], step: Int) throws -> VCDStream {
         var at = 0
-        return try VCDStream { buffer in
+        return try VCDStream(input: { buffer in
             let n = min(step, buffer.count, bytes.count - at)
             for k in 0..<n { buffer[k] = bytes[at + k] }
             at += n
             return n
-        }
+        }, chunk: step)
     }
 
     static func events(_ s: inout VCDStream) throws(VCDParseError) -> [VCDEvent] {
@@ -61,22 +61,25 @@ import Waves
     }
 
     @Test func theBufferDoesNotGrowWithTheFile() throws {
-        // 8 MB of body (eight chunks) through a stream: its buffer stays one chunk
+        // 3 MB of body (three chunks) through a stream: its buffer stays one chunk
         let head = Array("$timescale 1ps $end\n$scope module t $end\n$var wire 32 ! a $end\n$upscope $end\n$enddefinitions $end\n".utf8)
         let line = Array("b10101010101010101010101010101010 !\n".utf8)
-        let blocks = 8 << 20 / (line.count * 64)
-        var block: [UInt8] = []
-        var at = -1, t = 0
-        var s = try VCDStream { buffer in
-            if at < 0 { at = 0; for (k, c) in head.enumerated() { buffer[k] = c }; return head.count }
-            guard t < blocks else { return 0 }
-            t += 1
-            block = Array("#\(t)\n".utf8)
-            for _ in 0..<64 { block += line }
-            let n = min(block.count, buffer.count)
-            for k in 0..<n { buffer[k] = block[k] }
+        let blocks = 3 << 20 / (line.count * 64)
+        var pending = head[...]
+        var t = 0
+        var s = try VCDStream(input: { buffer in
+            if pending.isEmpty {
+                guard t < blocks else { return 0 }
+                t += 1
+                var block = Array("#\(t)\n".utf8)
+                for _ in 0..<64 { block += line }
+                pending = block[...]
+            }
+            let n = min(pending.count, buffer.count)
+            for (k, c) in pending.prefix(n).enumerated() { buffer[k] = c }
+            pending = pending.dropFirst(n)
             return n
-        }
+        })
         var changes = 0
         while let e = try s.next() { if case .change = e { changes += 1 } }
         #expect(changes == blocks * 64)
