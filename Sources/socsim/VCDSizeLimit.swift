@@ -1,9 +1,9 @@
 import Foundation
 
-/// --vcd-max-bytes by default: 1 GiB. A cycle-exact run writes about 130
+/// --vcd-max-bytes by default: 1 GiB. A cycle-exact run writes 130 to 180
 /// bytes of VCD per cycle, so the default --max-cycles (10^8) of a program
-/// that never ends would write about 13 GB; the limit stops it after some
-/// 8 million cycles instead.
+/// that never ends would write 13 to 18 GB; the limit stops it after some
+/// 6 to 8 million cycles instead.
 let defaultVCDMaxBytes: UInt64 = 1 << 30
 
 extension CycleRunOptions {
