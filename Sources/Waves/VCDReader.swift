@@ -286,10 +286,11 @@ private struct Parser {
         var s = i
         while true {
             if i == end {
-                let before = i - s
-                guard try refill(keeping: s) else { break }
-                s = 0
-                i = before
+                // the word so far moves to the front of the buffer, even when nothing more comes
+                let scanned = i - s
+                let more = try refill(keeping: s)
+                s = i - scanned
+                if !more { break }
             }
             if Parser.isSpace(b[i]) { break }
             i += 1

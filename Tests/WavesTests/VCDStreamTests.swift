@@ -1,3 +1,5 @@
+import Foundation
+import SoCSimTestSupport
 import Testing
 import Waves
 
@@ -6,7 +8,7 @@ import Waves
 /// side-by-side comparison equal to the comparison of parsed files.
 @Suite struct VCDStreamTests {
     /// A stream that reads `bytes` at most `step` bytes at a time into a buffer of `step` bytes.
-    static func stream(_ bytes: [UInt8], step: Int) throws -> VCDStream {
+    static func stream(_ bytes: [UInt8], step: Int) throws(VCDParseError) -> VCDStream {
         var at = 0
         return try VCDStream(input: { buffer in
             let n = min(step, buffer.count, bytes.count - at)
@@ -57,6 +59,29 @@ import Waves
             Issue.record("accepted a time going backwards")
         } catch {
             #expect(error.message.contains("backwards") && error.line == bytes.count { $0 == 10 } + 2, "\(error)")
+        }
+    }
+
+    /// The fuzzer's seeds and the inputs it found bugs with (Fuzz/seeds-vcd,
+    /// docs/fuzzing.md): every buffer size reads them as memory does.
+    @Test func fuzzCorpusReadsAlikeInAnyBuffer() throws {
+        let dir = Upstream.repositoryRoot.appendingPathComponent("Fuzz/seeds-vcd")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".seed") }.sorted()
+        #expect(names.contains("crash-word-at-end.seed"))
+        for name in names {
+            let bytes = try Tools.read(dir.appendingPathComponent(name).path)
+            func read(_ make: () throws(VCDParseError) -> VCDStream) -> Result<[VCDEvent], VCDParseError> {
+                do { var s = try make(); return .success(try Self.events(&s)) } catch { return .failure(error) }
+            }
+            let whole = read { () throws(VCDParseError) in try VCDStream(bytes: bytes) }
+            for step in 1...8 {
+                let piecewise = read { () throws(VCDParseError) in try Self.stream(bytes, step: step) }
+                switch (whole, piecewise) {
+                case let (.success(a), .success(b)): #expect(a == b, "\(name), buffer of \(step)")
+                case let (.failure(a), .failure(b)): #expect(a == b, "\(name), buffer of \(step)")
+                default: Issue.record("\(name), buffer of \(step): \(whole) / \(piecewise)")
+                }
+            }
         }
     }
 
