@@ -31,7 +31,7 @@ let package = Package(
         // The challenge automaton (docs/automaton.md): the reference the device and the host model share.
         .target(name: "Automaton", dependencies: ["SimKernel"]),
         // The host half of the integrity test cycle: host CPU and hypervisor model, attackers, verdicts.
-        .target(name: "Attestation", dependencies: ["Automaton", "SimKernel"]),
+        .target(name: "Attestation", dependencies: ["Automaton", "SimKernel", "SoC"]),
         // PCI Express transaction layer: TLP codec, config space, link timing.
         .target(name: "PCIe", dependencies: ["SimKernel", "SimBus"]),
         // Machines: the upstream unit-test bench, program loading.
@@ -47,13 +47,13 @@ let package = Package(
         // C ABI of the verilated RTL (RTL/bridge/bridge.h): types only, no Verilator needed.
         .target(name: "CVerilatorBridge"),
         // Loads RTL/build/<profile>/libsocsim_rtl.so at run time (dlopen); see docs/rtl.md.
-        .target(name: "Verilated", dependencies: ["CVerilatorBridge"]),
+        .target(name: "Verilated", dependencies: ["CVerilatorBridge", "SimKernel"]),
         // Lock-step comparison of LM32Cycle with the verilated RTL.
         .target(name: "Conformance", dependencies: ["LM32", "LM32Cycle", "SoC", "SoCCycle", "Verilated"]),
         // Streaming VCD writer, VCD reader, diff (no dependencies).
         .target(name: "Waves"),
         // The cycle model's observations as a VCD with the RTL test bench's names.
-        .target(name: "CycleWaves", dependencies: ["Waves", "LM32Cycle", "ObservationSchema"]),
+        .target(name: "CycleWaves", dependencies: ["Waves", "LM32Cycle", "ObservationSchema", "SimKernel"]),
         // The observed signals declared once, and the generator of the files derived from them
         // (docs/observation.md). No dependencies.
         .target(name: "ObservationSchema"),
@@ -81,9 +81,9 @@ let package = Package(
         .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport", "Automaton"]),
         .testTarget(name: "SoCCycleTests", dependencies: ["SoCCycle", "SoC", "LM32Cycle", "LM32", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport", "Automaton", "SimKernel", "Attestation"]),
-        .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm", "SoC", "SoCSimTestSupport"]),
+        .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm", "LM32Cycle", "SoC", "SoCSimTestSupport", "SimKernel"]),
         .testTarget(name: "WavesTests", dependencies: ["Waves", "CycleWaves", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCCycle",
-                                                     "Conformance", "SoCSimTestSupport"],
+                                                     "Conformance", "SoCSimTestSupport", "SimKernel"],
                     exclude: ["Snapshots"]),
     ]
 )

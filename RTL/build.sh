@@ -3,11 +3,14 @@
 #   RTL/build/<profile>/libsocsim_rtl.so   (model + Verilator runtime + C bridge)
 #   RTL/build/<profile>/socsim_rtl_driver  (plain C++ driver, for benchmarks)
 #
-# Usage: RTL/build.sh [profile ...]        default: testbench-nocache testbench-cache milkymist
+# Usage: RTL/build.sh [profile ...]
+#        default: testbench-nocache testbench-cache milkymist toy-clocks
 #
 # Profiles: testbench-nocache and testbench-cache build the test bench
 # RTL/tb/socsim_tb_top.v; milkymist builds the SoC RTL/soc/socsim_soc_top.v
-# (its CPU as CoreConfig.milkymist: caches, no cycle counter).
+# (its CPU as CoreConfig.milkymist: caches, no cycle counter); toy-clocks
+# builds the two-clock toy RTL/toy/socsim_toy_top.v with the multi-clock
+# bridge (RTL/bridge/clocked_bridge.cpp; no driver, no LM32).
 # Environment:
 #   SOCSIM_PYTHON     Python with pythondata-cpu-lm32 installed
 #                     (default: <repo>/.venv/bin/python, else python3)
@@ -115,7 +118,7 @@ build_profile() {
     stamp="$( {
         echo "$VERILATOR_VERSION"
         cat "$HERE/build.sh" "${sources[@]}" "$HERE"/common/*.vh "$HERE"/soc/*.vh "$HERE/bridge/bridge.h" "$HERE/bridge/bridge.cpp" \
-            "$HERE/bridge/socsim_bridge_obs.h" "$HERE/bridge/socsim_fill_obs.inc" \
+            "$HERE/bridge/bridge_common.h" "$HERE/bridge/socsim_bridge_obs.h" "$HERE/bridge/socsim_fill_obs.inc" \
             "$HERE/bridge/vl_printf.h" "$HERE/bench/driver.cpp" "$cfgdir/lm32_config.v.new"
         cat "$LM32_RTL"/*.v
     } | sha256sum | cut -d' ' -f1)"
@@ -162,9 +165,48 @@ build_profile() {
     echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
 }
 
+# A multi-clock top (bridge.h, "multi-clock tops") with the bridge
+# clocked_bridge.cpp: the toy RTL/toy/socsim_toy_top.v, its clock ports in
+# domain order listed by RTL/toy/socsim_toy_clocks.h.
+build_clocked() {  # profile
+    local profile="$1" top=socsim_toy_top dir="$HERE/toy"
+    local out="$REPO/RTL/build/$profile"
+    local clocks="$dir/socsim_toy_clocks.h"
+    mkdir -p "$out"
+    local stamp
+    stamp="$( {
+        echo "$VERILATOR_VERSION"
+        cat "$HERE/build.sh" "$dir/$top.v" "$clocks" "$HERE/bridge/bridge.h" "$HERE/bridge/clocked_bridge.cpp" \
+            "$HERE/bridge/clock_edges.h" "$HERE/bridge/bridge_common.h"
+    } | sha256sum | cut -d' ' -f1)"
+    if [ "${SOCSIM_RTL_FORCE:-0}" != 1 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] \
+        && [ -f "$out/libsocsim_rtl.so" ]; then
+        echo "RTL/build.sh: $profile is up to date ($out/libsocsim_rtl.so)"
+        return 0
+    fi
+    rm -f "$out/stamp"
+    echo "RTL/build.sh: building $profile in $out"
+    local obj="$out/obj_dir" t0=$SECONDS
+    rm -rf "$obj"
+    verilator --cc --exe --build -j "$JOBS" --trace -Wall \
+        --top-module "$top" --prefix Vsocsim --Mdir "$obj" --timescale 1ps/1ps \
+        -CFLAGS "-fPIC -fvisibility=hidden -I$HERE/bridge -include $clocks -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL -DSOCSIM_PROFILE=\\\"$profile\\\"" \
+        -LDFLAGS "-shared -Wl,--no-undefined" \
+        -o "$out/libsocsim_rtl.so" \
+        "$dir/$top.v" "$HERE/bridge/clocked_bridge.cpp" > "$out/verilator.log" 2>&1 \
+        || { tail -40 "$out/verilator.log" >&2; echo "error: verilator build of $profile failed (log: $out/verilator.log)" >&2; return 1; }
+    echo "$stamp" > "$out/stamp"
+    echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
+}
+
 PROFILES=("$@")
-[ ${#PROFILES[@]} -gt 0 ] || PROFILES=(testbench-nocache testbench-cache milkymist)
-for p in "${PROFILES[@]}"; do build_profile "$p"; done
+[ ${#PROFILES[@]} -gt 0 ] || PROFILES=(testbench-nocache testbench-cache milkymist toy-clocks)
+for p in "${PROFILES[@]}"; do
+    case "$p" in
+    toy-clocks) build_clocked "$p" ;;
+    *) build_profile "$p" ;;
+    esac
+done
 
 # Fixture for the loader's negative test: a library with another ABI version.
 mkdir -p "$REPO/RTL/build/fixtures"

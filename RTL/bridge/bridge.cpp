@@ -12,33 +12,18 @@
 //   * Verilated::threadContextp is rebound on every evaluating call;
 //   * teardown order: trace close -> final() -> model -> context.
 
-#define SOCSIM_BRIDGE_IMPLEMENTATION
-#include "bridge.h"
+#include "bridge_common.h"
 
-#include "Vsocsim.h"
 #include "Vsocsim___024root.h"
-#include "verilated.h"
-#if VM_TRACE
-#include "verilated_vcd_c.h"
-#endif
 
 #include <cstdarg>
-#include <cstdio>
 #include <algorithm>
 #include <cstring>
-#include <memory>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
-#ifndef SOCSIM_PROFILE
-#error "SOCSIM_PROFILE must be defined by the build"
-#endif
 #ifndef SOCSIM_FEATURES
 #error "SOCSIM_FEATURES must be defined by the build"
 #endif
-
-#define SOCSIM_EXPORT extern "C" __attribute__((visibility("default")))
 
 // ------------------------------------------------------------ Verilator hooks
 // Appends to the output of the model bound to this thread (defined below).
@@ -65,20 +50,6 @@ extern "C" int socsim_vl_printf(const char* fmt, ...) {
     return n;
 }
 
-void vl_finish(const char* /*filename*/, int /*linenum*/, const char* /*hier*/) VL_MT_UNSAFE {
-    Verilated::threadContextp()->gotFinish(true);
-}
-void vl_stop(const char* /*filename*/, int /*linenum*/, const char* /*hier*/) VL_MT_UNSAFE {
-    Verilated::threadContextp()->gotFinish(true);
-}
-void vl_fatal(const char* filename, int linenum, const char* hier, const char* msg) VL_MT_UNSAFE {
-    Verilated::threadContextp()->gotFinish(true);
-    std::string s = "Verilator fatal: ";
-    s += msg ? msg : "";
-    if (filename && *filename) s += std::string(" (") + filename + ":" + std::to_string(linenum) + ")";
-    if (hier && *hier) s += std::string(" in ") + hier;
-    throw std::runtime_error(s);
-}
 
 namespace {
 
@@ -101,7 +72,7 @@ struct Model {
     socsim_rtl_inputs_t in{};
     uint64_t cycle = 0;
     uint64_t time_ps = 0;  // start of the current cycle (clk low)
-    uint64_t half_ps = 6250;
+    uint64_t half_ps = 0;  // half the top's clock period (create)
     std::string err;
     std::string output;  // what the RTL printed, until take_output()
     std::vector<socsim_uart_event_t> uart;  // SoC: UART events, until uart_take()
@@ -234,25 +205,6 @@ size_t api_take_output(socsim_rtl_t* h, char* buf, size_t len) {
     return k;
 }
 
-int32_t fail(Model* m, int32_t code, const std::string& msg) {
-    m->err = msg;
-    return code;
-}
-
-#define GUARD_BEGIN                                            \
-    if (!h) return SOCSIM_ERR_ARGUMENT;                        \
-    Model* m = reinterpret_cast<Model*>(h);                    \
-    try {                                                      \
-        m->err.clear();
-#define GUARD_END                                              \
-    }                                                          \
-    catch (const std::exception& e) {                          \
-        return fail(m, SOCSIM_ERR, e.what());                  \
-    }                                                          \
-    catch (...) {                                              \
-        return fail(m, SOCSIM_ERR, "unknown C++ exception");   \
-    }
-
 #define CHECK_RUNNABLE                                                                   \
     bind(m);                                                                             \
     if (m->ctx->gotFinish())                                                             \
@@ -273,61 +225,41 @@ socsim_rtl_t* api_create(const socsim_rtl_options_t* opts, char* errbuf, size_t 
         o = *opts;
     }
     if (o.reset_cycles == 0) o.reset_cycles = 2;
-    if (o.clock_period_ps == 0) o.clock_period_ps = 12500;
+    // The period comes from the bench's or the SoC's description; the bridge
+    // has no clock of its own (0: none given, no VCD can be written).
     if (o.clock_period_ps % 2 != 0) {
         report("clock_period_ps must be even");
         return nullptr;
     }
-    Model* m = nullptr;
-    try {
-        m = new Model();
-        m->half_ps = o.clock_period_ps / 2;
-        m->ctx.reset(new VerilatedContext);
-        m->ctx->fatalOnError(false);
-        m->ctx->randReset(0);  // every variable without an initialiser starts at 0
+    Model* m = socsim::create_model<Model>(
+        [&](Model* m) {
+            m->half_ps = o.clock_period_ps / 2;
+            bind(m);
+            Vsocsim* t = m->top.get();
+            t->clk = 0;
+            t->rst = 1;
+            apply_inputs(m);
+            t->eval();  // initial blocks; clk low so the first rising edge is seen
+            do_reset(m, o.reset_cycles);
+        },
+        report);
+    return reinterpret_cast<socsim_rtl_t*>(m);
+}
+
+// The VCD's last time stamp: the start of the current cycle.
+void dump_now(Model* m) {
 #if VM_TRACE
-        m->ctx->traceEverOn(true);
+    m->vcd->dump(m->time_ps);
+#else
+    (void)m;
 #endif
-        bind(m);
-        m->top.reset(new Vsocsim(m->ctx.get(), "TOP"));
-        Vsocsim* t = m->top.get();
-        t->clk = 0;
-        t->rst = 1;
-        apply_inputs(m);
-        t->eval();  // initial blocks; clk low so the first rising edge is seen
-        do_reset(m, o.reset_cycles);
-        return reinterpret_cast<socsim_rtl_t*>(m);
-    } catch (const std::exception& e) {
-        report(e.what());
-    } catch (...) {
-        report("unknown C++ exception");
-    }
-    if (m) {
-        m->top.reset();
-        m->ctx.reset();
-        delete m;
-    }
-    return nullptr;
 }
 
 void api_destroy(socsim_rtl_t* h) {
     if (!h) return;
     Model* m = reinterpret_cast<Model*>(h);
-    try {
-        bind(m);
-#if VM_TRACE
-        if (m->vcd) {
-            m->vcd->dump(m->time_ps);
-            m->vcd->close();
-            m->vcd.reset();
-        }
-#endif
-        if (m->top) m->top->final();
-    } catch (...) {
-    }
-    m->top.reset();
-    m->ctx.reset();
-    delete m;
+    t_current = m;
+    socsim::teardown(m, [m] { dump_now(m); });
 }
 
 int32_t api_reset(socsim_rtl_t* h, uint32_t cycles) {
@@ -431,34 +363,17 @@ int32_t api_mem_read(socsim_rtl_t* h, uint32_t addr, uint8_t* dst, uint32_t len)
 
 int32_t api_trace_open(socsim_rtl_t* h, const char* path, int32_t depth) {
     GUARD_BEGIN
-#if VM_TRACE
     bind(m);
-    if (!path) return fail(m, SOCSIM_ERR_ARGUMENT, "path is NULL");
-    if (m->vcd) return fail(m, SOCSIM_ERR_ARGUMENT, "a VCD is already open");
-    std::unique_ptr<VerilatedVcdC> vcd(new VerilatedVcdC);
-    m->top->trace(vcd.get(), depth > 0 ? depth : 99);
-    vcd->open(path);
-    if (!vcd->isOpen()) return fail(m, SOCSIM_ERR, std::string("cannot open VCD file ") + path);
-    m->vcd = std::move(vcd);
-    return SOCSIM_OK;
-#else
-    (void)path;
-    (void)depth;
-    return fail(m, SOCSIM_ERR, "library built without --trace");
-#endif
+    if (m->half_ps == 0)
+        return fail(m, SOCSIM_ERR_ARGUMENT, "no clock period was given at create(): VCD time is unknown");
+    return socsim::open_vcd(m, path, depth > 0 ? depth : 99);
     GUARD_END
 }
 
 int32_t api_trace_close(socsim_rtl_t* h) {
     GUARD_BEGIN
-#if VM_TRACE
     bind(m);
-    if (m->vcd) {
-        m->vcd->dump(m->time_ps);
-        m->vcd->close();
-        m->vcd.reset();
-    }
-#endif
+    socsim::close_vcd(m, [m] { dump_now(m); });
     return SOCSIM_OK;
     GUARD_END
 }

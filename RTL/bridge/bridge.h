@@ -37,7 +37,7 @@ extern "C" {
 #define SOCSIM_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
 
-#define SOCSIM_BRIDGE_ABI_VERSION 4u
+#define SOCSIM_BRIDGE_ABI_VERSION 5u
 
 /* Return codes of the int32_t entry points. */
 enum {
@@ -113,7 +113,9 @@ typedef struct socsim_uart_event {
 typedef struct socsim_rtl_options {
     uint32_t struct_size;     /* sizeof(socsim_rtl_options_t) */
     uint32_t reset_cycles;    /* rising edges with reset high at creation; 0 = 2 */
-    uint64_t clock_period_ps; /* VCD time per cycle; even; 0 = 12500 (80 MHz) */
+    uint64_t clock_period_ps; /* the top's clock period as the bench's or the SoC's
+                                 description declares it: VCD time per cycle;
+                                 even; 0 = none given (trace_open then fails) */
 } socsim_rtl_options_t;
 
 SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_inputs_t) == 32, "socsim_rtl_inputs_t layout");
@@ -199,6 +201,72 @@ typedef struct socsim_bridge_api {
     uint32_t sdram_bytes;          /* SoC: 16 MiB; test bench: 0 */
 } socsim_bridge_api_t;
 
+/* ------------------------------------------------------------ multi-clock tops
+ * A top with several clock domains (the toy of RTL/toy/) exports
+ * socsim_bridge_abi_version and socsim_clocked_api instead of
+ * socsim_bridge_api. Domain k (its index in clock_names, the order the
+ * description declares the domains in) has period P_k (even): its clock rises
+ * at n * P_k and falls at n * P_k + P_k / 2, n = 0, 1, ... The bridge applies
+ * the transitions one at a time in the order (time, then domain index), each
+ * followed by eval(): at a shared instant domain 0's edge acts first and
+ * domain 1's edge sees its result. The rising edges are therefore in the
+ * order of SimKernel.ClockEdges. The VCD ($timescale 1ps) has one time stamp
+ * per instant, dumped when all transitions at it are done; time 0 is the
+ * first edge of every domain. Registers start at 0 (no reset input). */
+#define SOCSIM_MAX_CLOCKS 4u
+
+/* One rising edge: its instant, its domain and the cycle it starts in that
+ * domain (0 at time 0). 24 bytes. */
+typedef struct socsim_clock_edge {
+    uint64_t time_ps;
+    uint64_t cycle;
+    uint32_t domain;
+    uint32_t pad_;
+} socsim_clock_edge_t;
+
+/* Options for create(). Zero-initialise, then set struct_size. 40 bytes. */
+typedef struct socsim_clocked_options {
+    uint32_t struct_size;  /* sizeof(socsim_clocked_options_t) */
+    uint32_t clock_count;  /* == api->clock_count */
+    uint64_t period_ps[SOCSIM_MAX_CLOCKS]; /* per domain, in domain order; even, > 0 */
+} socsim_clocked_options_t;
+
+SOCSIM_STATIC_ASSERT(sizeof(socsim_clock_edge_t) == 24, "socsim_clock_edge_t layout");
+SOCSIM_STATIC_ASSERT(sizeof(socsim_clocked_options_t) == 40, "socsim_clocked_options_t layout");
+
+typedef struct socsim_clocked socsim_clocked_t;
+/* create: every clock low, registers 0, no edge made yet. NULL + message in
+ * err on failure (wrong clock_count, an odd or zero period). */
+typedef socsim_clocked_t *(*socsim_clocked_create_fn)(const socsim_clocked_options_t *opts, char *err, size_t errlen);
+typedef void (*socsim_clocked_destroy_fn)(socsim_clocked_t *m);
+/* edges: the next n rising edges of all domains in edge order, with the
+ * falling edges that come before them; out (may be NULL) receives the n edges. */
+typedef int32_t (*socsim_clocked_edges_fn)(socsim_clocked_t *m, uint64_t n, socsim_clock_edge_t *out);
+/* trace_open: a VCD of the whole hierarchy from the next instant on;
+ * trace_close: dump the last instant and close. */
+typedef int32_t (*socsim_clocked_trace_open_fn)(socsim_clocked_t *m, const char *path);
+typedef int32_t (*socsim_clocked_trace_close_fn)(socsim_clocked_t *m);
+typedef const char *(*socsim_clocked_last_error_fn)(const socsim_clocked_t *m);
+
+typedef struct socsim_clocked_api {
+    uint32_t abi_version;          /* SOCSIM_BRIDGE_ABI_VERSION */
+    uint32_t struct_size;          /* sizeof(socsim_clocked_api_t) */
+    const char *profile;           /* e.g. "toy-clocks" */
+    const char *verilator_version;
+    uint32_t clock_count;          /* 1 ... SOCSIM_MAX_CLOCKS */
+    uint32_t pad_;
+    const char *const *clock_names; /* the top's clock ports, in domain order */
+    socsim_clocked_create_fn create;
+    socsim_clocked_destroy_fn destroy;
+    socsim_clocked_edges_fn edges;
+    socsim_clocked_trace_open_fn trace_open;
+    socsim_clocked_trace_close_fn trace_close;
+    socsim_clocked_last_error_fn last_error;
+} socsim_clocked_api_t;
+
+typedef const socsim_clocked_api_t *(*socsim_clocked_api_fn)(void);
+#define SOCSIM_CLOCKED_API_SYMBOL "socsim_clocked_api"
+
 /* The two symbols a library exports. */
 typedef uint32_t (*socsim_bridge_abi_version_fn)(void);
 typedef const socsim_bridge_api_t *(*socsim_bridge_api_fn)(void);
@@ -208,6 +276,7 @@ typedef const socsim_bridge_api_t *(*socsim_bridge_api_fn)(void);
 #ifdef SOCSIM_BRIDGE_IMPLEMENTATION
 uint32_t socsim_bridge_abi_version(void);
 const socsim_bridge_api_t *socsim_bridge_api(void);
+const socsim_clocked_api_t *socsim_clocked_api(void);
 #endif
 
 #ifdef __cplusplus

@@ -169,7 +169,10 @@ socsim_uart uart (
     .thre    (uart_thre)
 );
 
-socsim_sysctl sysctl (
+// SYS_CLK_HZ: the description's system clock (generated)
+`include "socsim_soc_clocks.vh"
+
+socsim_sysctl #(.FREQUENCY(SYS_CLK_HZ)) sysctl (
     .clk           (clk),
     .rst           (soc_rst),
     .we            (csr_we & (csr_bank == 4'd1)),

@@ -15,7 +15,7 @@
 // that cycle and overrides the hardware update of the same edge.
 module socsim_sysctl #(
     parameter [31:0] SYSTEM_ID = 32'h00015353,
-    parameter [31:0] FREQUENCY = 32'd80000000
+    parameter [31:0] FREQUENCY = 32'd0   // the system clock in Hz: the top passes the description's
 ) (
     input  wire        clk,
     input  wire        rst,

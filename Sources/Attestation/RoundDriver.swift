@@ -1,5 +1,6 @@
 import Automaton
 import SimKernel
+import SoC
 
 /// The challenges a run draws: window, steps, table size, environment tests.
 public struct ChallengePlan: Hashable, Sendable {
@@ -34,7 +35,8 @@ public struct LinkTiming: Hashable, Sendable {
 
 /// The round driver's settings.
 public struct DriverConfig: Hashable, Sendable {
-    public var deviceClock = Clock(name: "sys", period: .ps(12_500))
+    /// The device's system clock: the milkymist SoC's, as its description declares it.
+    public var deviceClock = Clock(name: "sys", hertz: SoCDescription.milkymistClockHertz)!
     public var plan = ChallengePlan()
     public var link = LinkTiming()
     public var cpu = HostCPUConfig()

@@ -81,7 +81,7 @@ public enum LockStep {
     public static func run(_ stimulus: Stimulus, config: CoreConfig, library: RTLLibrary, rtlVCD: String? = nil,
                            mutate: ((inout CycleObservation) -> Void)? = nil,
                            observe: ((CycleObservation) -> Void)? = nil) throws -> LockStepResult {
-        let rtl = try RTLModel(library: library)
+        let rtl = try RTLModel(library: library, options: .init(clock: BenchConfig.clock))
         defer { if rtlVCD != nil { try? rtl.stopVCD() } }
         var inputs = RTLInputs.idle
         inputs.i_wait = UInt8(stimulus.bench.instructionWaitStates)

@@ -72,10 +72,10 @@ public enum SoCLockStep {
     public static func run(_ stimulus: SoCStimulus, library: RTLLibrary, rtlVCD: String? = nil,
                            mutate: ((inout CycleObservation) -> Void)? = nil,
                            observe: ((CycleObservation) -> Void)? = nil) throws -> SoCLockStepResult {
-        let rtl = try RTLSoC(library: library)
+        let model = try MilkymistCycleMachine(sdramLatency: stimulus.sdramLatency)
+        let rtl = try RTLSoC(library: library, options: .init(clock: model.soc.clock))
         defer { if rtlVCD != nil { try? rtl.model.stopVCD() } }
         try rtl.setSDRAMLatency(UInt8(stimulus.sdramLatency))
-        let model = try MilkymistCycleMachine(sdramLatency: stimulus.sdramLatency)
         for (a, bytes) in stimulus.memory {
             try rtl.load(bytes, at: a)
             model.load(bytes, at: a)

@@ -9,7 +9,8 @@
 // [origin + kP, origin + (k+1)P), the clock rises at origin + kP + P/2 and
 // falls at origin + (k+1)P. The values of cycle k (what the edge ending it
 // acts on) appear at the rising edge that starts it, origin + kP - P/2, and
-// at origin for cycle 0. The origin is 4P = 50 000 ps by default, as in the
+// at origin for cycle 0. P is the top's clock (`CycleVCDTop.clock`: the bench's or
+// the SoC description's). The origin is 4P (50 000 ps at 80 MHz), as in the
 // RTL harnesses (Conformance.LockStep, the tests): the bridge creates the bench
 // with two reset cycles, the program is loaded, and reset is applied for two
 // more (which also re-evaluates the RAM's read ports after the load).
@@ -28,6 +29,7 @@
 import Foundation
 import LM32Cycle
 import ObservationSchema
+import SimKernel
 import Waves
 
 // `scratch` holds a CycleObservation's bytes, read as little-endian words.
@@ -36,8 +38,6 @@ import Waves
 #endif
 
 public struct CycleVCDOptions: Sendable {
-    /// Clock period in ps (even). 12 500 = 80 MHz, the bridge's default.
-    public var clockPeriodPs: UInt64 = 12_500
     /// Clock periods before cycle 0: 4 = the bridge's two reset cycles at
     /// creation plus `RTLModel.reset()`'s two after loading the program.
     public var resetCycles: UInt64 = 4
@@ -51,12 +51,21 @@ public struct CycleVCDOptions: Sendable {
 
 /// The RTL top a model VCD mirrors.
 public enum CycleVCDTop: Sendable, Equatable {
-    /// RTL/tb/socsim_tb_top.v with this configuration (wait states, error windows).
+    /// RTL/tb/socsim_tb_top.v with this configuration (wait states, error
+    /// windows), clocked by `BenchConfig.clock`.
     case bench(BenchConfig)
     /// RTL/soc/socsim_soc_top.v, the milkymist SoC, with its SDRAM latency
     /// input; `cycleCounter`: the CPU has one (lm32.cpu.cc exists; not in the
-    /// milkymist profile).
-    case soc(sdramLatency: Int, cycleCounter: Bool = false)
+    /// milkymist profile); `clock`: the SoC description's system clock.
+    case soc(sdramLatency: Int, cycleCounter: Bool = false, clock: Clock)
+
+    /// The clock of the top: its period is the VCD's time per cycle.
+    public var clock: Clock {
+        switch self {
+        case .bench: BenchConfig.clock
+        case .soc(_, _, let c): c
+        }
+    }
 
     /// The top module's name (the scope under TOP).
     public var module: String {
@@ -85,6 +94,8 @@ public final class CycleVCD {
     public let top: CycleVCDTop
     private let bench: BenchConfig
     private let sdramLatency: UInt64
+    /// The top's clock period in ps (even) and half of it.
+    private let period: UInt64
     private let half: UInt64
 
     /// What changes from cycle to cycle, behind a pointer (a class's stored
@@ -116,18 +127,19 @@ public final class CycleVCD {
     }
 
     public init(writer: VCDWriter, top flavour: CycleVCDTop, options: CycleVCDOptions = CycleVCDOptions()) {
-        precondition(options.clockPeriodPs >= 2 && options.clockPeriodPs % 2 == 0, "even clock period")
+        period = flavour.clock.period.picoseconds
+        precondition(period >= 2 && period % 2 == 0, "even clock period")
         self.writer = writer
         self.top = flavour
         var cycleCounter = true
         switch flavour {
         case .bench(let b):
             bench = b; sdramLatency = 0
-        case .soc(let latency, let cc):
+        case .soc(let latency, let cc, _):
             bench = BenchConfig(); sdramLatency = UInt64(max(0, latency)); cycleCounter = cc
         }
         self.options = options
-        half = options.clockPeriodPs / 2
+        half = period / 2
         // The signals of this top (ObservationSchema, in declaration order)
         // and their declared VCD signals (nil: filtered out).
         let soc = flavour.isSoC
@@ -242,11 +254,11 @@ public final class CycleVCD {
 
     /// Time (ps) at which cycle k's values appear.
     public func valueTime(_ k: UInt64) -> UInt64 {
-        k == 0 ? origin : origin + k * options.clockPeriodPs - half
+        k == 0 ? origin : origin + k * period - half
     }
 
     /// The start of cycle 0 (ps).
-    private var origin: UInt64 { options.resetCycles * options.clockPeriodPs }
+    private var origin: UInt64 { options.resetCycles * period }
 
     /// The words after the observation in `scratch`: what the observation
     /// does not carry (`zero` for ports tied to 0, the clock, the external
@@ -449,7 +461,7 @@ public final class CycleVCD {
     @inline(__always)
     private func period(_ o: UnsafePointer<CycleObservation>, _ k: UInt64) throws {
         let raw = UnsafeRawPointer(o)
-        let t = origin &+ k &* options.clockPeriodPs &- half
+        let t = origin &+ k &* period &- half
         try writer.clockPeriod(rising: t, clock: clock, gathering: raw, falling: t &+ half,
                                inputSignal.0, input(raw, inputOffset.0, inputShift.0),
                                inputSignal.1, input(raw, inputOffset.1, inputShift.1))

@@ -1,3 +1,5 @@
+import SimKernel
+
 /// The Wishbone side of the RTL test bench (RTL/tb/socsim_tb_top.v), as the
 /// cycle model's slaves: one 64 KiB RAM shared by both ports, wait states per
 /// port, optional bus-error windows, the unit-test device and the character
@@ -23,6 +25,11 @@ public struct BenchConfig: Sendable, Equatable {
 
     /// The same number of wait states on both ports.
     public init(waitStates: Int) { self.init(instructionWaitStates: waitStates, dataWaitStates: waitStates) }
+
+    /// The test bench's clock (its RTL top's `clk`): 12 500 ps, 80 MHz, as the
+    /// milkymist SoC's. The model counts cycles; this period places them in
+    /// time (VCD files, the RTL harness).
+    public static let clock = Clock(name: "clk", period: .ps(12_500))
 }
 
 /// What the test device and the character port saw (decoded from data-bus

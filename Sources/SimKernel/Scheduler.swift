@@ -156,6 +156,11 @@ public struct ClockEdges: Sequence, IteratorProtocol {
         public let domain: Int
         /// The cycle this edge starts in its own domain (0 at time 0).
         public let cycle: UInt64
+        public init(time: Instant, domain: Int, cycle: UInt64) {
+            self.time = time
+            self.domain = domain
+            self.cycle = cycle
+        }
     }
 
     public let clocks: [Clock]

@@ -1,5 +1,6 @@
 import LM32
 import LM32Cycle
+import SimKernel
 import SoC
 
 /// The milkymist SoC's CSR devices (UART, sysctl) behind the cycle-exact
@@ -7,6 +8,15 @@ import SoC
 /// to the cycles in which an interrupt line may change (docs/soc.md, "Cycle
 /// contract"). Keeps the UART stream across system resets and drives the
 /// GPIO input pins from a schedule.
+///
+/// When the devices next need attention is kept as events of one
+/// `Scheduler`, at instants of the system clock: each GPIO pin change the
+/// harness drives (its action sets the pins), and each device's next
+/// possible interrupt change further than the next cycle (its action brings
+/// the device there). The bus asks for the lines only at `until`, the
+/// earliest of those events (or the next cycle for a device that needs
+/// every cycle, e.g. while the UART receives); an idle-skipping jump ends
+/// there.
 public final class MilkymistCycleDevices: CycleDevices {
     public let soc: SoCDescription
     /// The CSR devices and their dispatch (shared with the functional machine).
@@ -20,8 +30,20 @@ public final class MilkymistCycleDevices: CycleDevices {
     public var onUARTByte: ((UART.Sent) -> Void)?
     /// Cycles in which a system reset was high.
     public private(set) var systemResets: [UInt64] = []
-    private var pinSchedule: [(cycle: UInt64, pins: UInt32)] = []
-    private var nextPin = 0
+    /// The devices' and the pins' next events (see above).
+    private let events = Scheduler()
+    /// The last pin change driven (`drive` keeps them in cycle order).
+    private var lastPinCycle: UInt64 = 0
+    /// The posted wake-up of each device (UART, sysctl) and its cycle;
+    /// cleared when it runs.
+    private var wake: [(id: EventID, cycle: UInt64)?] = [nil, nil]
+    /// The cycle of the scheduler's next event (.max: none), kept here so
+    /// that asking costs no queue look-up.
+    private var nextEventCycle: UInt64 = .max
+
+    private func noteNextEvent() {
+        nextEventCycle = events.nextEvent.map { soc.clock.cycles(at: $0.time) } ?? .max
+    }
 
     public init(soc: SoCDescription) {
         self.soc = soc
@@ -31,27 +53,52 @@ public final class MilkymistCycleDevices: CycleDevices {
     /// Drive the GPIO input pins with `pins` from cycle `cycle` on (not
     /// before a cycle the devices have already reached).
     public func drive(pins: UInt32, at cycle: UInt64) {
-        precondition(cycle >= sysctl.cycle && (pinSchedule.last.map { $0.cycle <= cycle } ?? true),
-                     "pin changes in cycle order, not in the past")
-        pinSchedule.append((cycle, pins))
+        precondition(cycle >= sysctl.cycle && cycle >= lastPinCycle, "pin changes in cycle order, not in the past")
+        lastPinCycle = cycle
+        events.schedule(at: soc.clock.instant(ofCycle: cycle), component: "gpio pins", label: "drive \(pins)") { [unowned self] _ in
+            devices.sysctl.advance(to: cycle)
+            devices.sysctl.gpioPins = pins
+        }
+        nextEventCycle = min(nextEventCycle, cycle)
     }
 
+    /// Runs the events up to `c`, then brings every device to `c`.
     private func bring(to c: UInt64) {
-        while nextPin < pinSchedule.count, pinSchedule[nextPin].cycle <= c {
-            devices.sysctl.advance(to: pinSchedule[nextPin].cycle)
-            devices.sysctl.gpioPins = pinSchedule[nextPin].pins
-            nextPin += 1
+        if c >= nextEventCycle {
+            try! events.run(until: soc.clock.instant(ofCycle: c))    // the actions do not throw
+            noteNextEvent()
         }
         devices.advance(to: c)
+    }
+
+    /// Posts device `k`'s next interrupt change `next` (after `cycle`) as
+    /// its wake-up, replacing the one posted before; returns `next` when it
+    /// is the next cycle (not posted: the bus asks every cycle then).
+    private func post(_ k: Int, _ next: UInt64?, after cycle: UInt64) -> UInt64? {
+        if let next, next <= cycle + 1 { return next }
+        if wake[k]?.cycle == next { return nil }
+        if let w = wake[k] {
+            events.cancel(w.id)
+            wake[k] = nil
+            if w.cycle == nextEventCycle { noteNextEvent() }
+        }
+        guard let next else { return nil }
+        let id = events.schedule(at: soc.clock.instant(ofCycle: next), component: k == 0 ? "uart" : "sysctl",
+                                 label: "interrupt lines may change") { [unowned self] _ in
+            wake[k] = nil
+            devices.advance(to: next)
+        }
+        wake[k] = (id, next)
+        nextEventCycle = min(nextEventCycle, next)
+        return nil
     }
 
     public func interrupts(at cycle: UInt64) -> (lines: UInt32, until: UInt64) {
         bring(to: cycle)
         var until = UInt64.max
-        if let u = uart.nextInterruptChange { until = min(until, u) }
-        if let s = sysctl.nextInterruptChange { until = min(until, s) }
-        if nextPin < pinSchedule.count { until = min(until, pinSchedule[nextPin].cycle) }
-        return (uart.interruptLines | sysctl.interruptLines, until)
+        if let u = post(0, uart.nextInterruptChange, after: cycle) { until = u }
+        if let s = post(1, sysctl.nextInterruptChange, after: cycle) { until = min(until, s) }
+        return (uart.interruptLines | sysctl.interruptLines, min(until, nextEventCycle))
     }
 
     public func read(offset: UInt32, at cycle: UInt64) -> UInt32 {
@@ -76,10 +123,10 @@ public final class MilkymistCycleDevices: CycleDevices {
     }
 
     public func reset(at cycle: UInt64) {
-        while nextPin < pinSchedule.count, pinSchedule[nextPin].cycle <= cycle {
-            devices.sysctl.gpioPins = pinSchedule[nextPin].pins
-            nextPin += 1
-        }
+        bring(to: cycle)
+        // the devices start over: their wake-ups are posted again when asked
+        for k in wake.indices { if let w = wake[k] { events.cancel(w.id) }; wake[k] = nil }
+        noteNextEvent()
         devices.reset(at: cycle)
     }
 

@@ -113,7 +113,7 @@ public final class RTLLibrary: @unchecked Sendable {
         return ["\(dir)/\(profile)/libsocsim_rtl.so", "\(dir)/libsocsim_rtl.so"]
     }
 
-    private static let cacheLock = PThreadMutex()
+    static let cacheLock = PThreadMutex()
     nonisolated(unsafe) private static var cache: [String: RTLLibrary] = [:]
 
     /// Load (once per path) the library built for `profile`.
@@ -138,30 +138,12 @@ public final class RTLLibrary: @unchecked Sendable {
         cacheLock.lock()
         defer { cacheLock.unlock() }
         if let lib = cache[path] { return lib }
-        // RTLD_LOCAL: each library keeps its own copy of the Verilator runtime.
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            let msg = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
-            throw .loadFailed(path: path, message: msg)
-        }
-        guard let verSym = dlsym(handle, SOCSIM_BRIDGE_ABI_VERSION_SYMBOL) else {
-            throw .missingSymbol(path: path, symbol: SOCSIM_BRIDGE_ABI_VERSION_SYMBOL)
-        }
-        let version = unsafeBitCast(verSym, to: socsim_bridge_abi_version_fn.self)()
-        guard version == SOCSIM_BRIDGE_ABI_VERSION else {
-            throw .abiMismatch(path: path, library: version, expected: SOCSIM_BRIDGE_ABI_VERSION)
-        }
-        guard let apiSym = dlsym(handle, SOCSIM_BRIDGE_API_SYMBOL) else {
-            throw .missingSymbol(path: path, symbol: SOCSIM_BRIDGE_API_SYMBOL)
-        }
+        let apiSym = try openBridge(path: path, symbol: SOCSIM_BRIDGE_API_SYMBOL)
         guard let table = unsafeBitCast(apiSym, to: socsim_bridge_api_fn.self)() else {
             throw .missingSymbol(path: path, symbol: "\(SOCSIM_BRIDGE_API_SYMBOL)() returned NULL")
         }
         let api = table.pointee
-        guard api.abi_version == SOCSIM_BRIDGE_ABI_VERSION,
-              Int(api.struct_size) == MemoryLayout<socsim_bridge_api_t>.size
-        else {
-            throw .abiMismatch(path: path, library: api.abi_version, expected: SOCSIM_BRIDGE_ABI_VERSION)
-        }
+        try checkTable(path: path, version: api.abi_version, size: api.struct_size, of: socsim_bridge_api_t.self)
         guard api.create != nil, api.destroy != nil, api.reset != nil, api.set_inputs != nil,
               api.get_inputs != nil, api.observe != nil, api.step != nil, api.step_obs != nil,
               api.mem_write != nil, api.mem_read != nil, api.trace_open != nil,
@@ -174,6 +156,32 @@ public final class RTLLibrary: @unchecked Sendable {
         let lib = RTLLibrary(path: path, api: api)
         cache[path] = lib
         return lib
+    }
+}
+
+/// Opens a bridge library (never closed), checks its ABI version and returns
+/// the address of its table function `symbol`.
+func openBridge(path: String, symbol: String) throws(RTLError) -> UnsafeMutableRawPointer {
+    // RTLD_LOCAL: each library keeps its own copy of the Verilator runtime.
+    guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+        let msg = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
+        throw .loadFailed(path: path, message: msg)
+    }
+    guard let verSym = dlsym(handle, SOCSIM_BRIDGE_ABI_VERSION_SYMBOL) else {
+        throw .missingSymbol(path: path, symbol: SOCSIM_BRIDGE_ABI_VERSION_SYMBOL)
+    }
+    let version = unsafeBitCast(verSym, to: socsim_bridge_abi_version_fn.self)()
+    guard version == SOCSIM_BRIDGE_ABI_VERSION else {
+        throw .abiMismatch(path: path, library: version, expected: SOCSIM_BRIDGE_ABI_VERSION)
+    }
+    guard let apiSym = dlsym(handle, symbol) else { throw .missingSymbol(path: path, symbol: symbol) }
+    return apiSym
+}
+
+/// A function table's own version and size must be this build's.
+func checkTable<T>(path: String, version: UInt32, size: UInt32, of: T.Type) throws(RTLError) {
+    guard version == SOCSIM_BRIDGE_ABI_VERSION, Int(size) == MemoryLayout<T>.size else {
+        throw .abiMismatch(path: path, library: version, expected: SOCSIM_BRIDGE_ABI_VERSION)
     }
 }
 

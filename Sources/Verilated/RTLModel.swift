@@ -2,6 +2,8 @@
 // The observation and input records are the C structs of bridge.h, imported
 // through CVerilatorBridge (never re-declared here).
 
+import SimKernel
+
 /// What the bench shows in one cycle (`socsim_rtl_obs_t`, bridge.h).
 public typealias RTLObservation = socsim_rtl_obs_t
 /// The bench's inputs (`socsim_rtl_inputs_t`, bridge.h).
@@ -48,24 +50,26 @@ public final class RTLModel {
     private let setInputsFn: socsim_rtl_set_inputs_fn
 
     public struct Options: Sendable {
+        /// The top's clock as its description declares it (the bench's
+        /// `BenchConfig.clock`, the SoC's `SoCDescription.clock`): its period
+        /// (even) is the VCD time per cycle. The bridge has no default.
+        public var clock: Clock
         /// Rising edges with reset high when the model is created.
         public var resetCycles: UInt32 = 2
-        /// VCD time per clock cycle in picoseconds (even). 12 500 = 80 MHz.
-        public var clockPeriodPs: UInt64 = 12_500
-        public init(resetCycles: UInt32 = 2, clockPeriodPs: UInt64 = 12_500) {
+        public init(clock: Clock, resetCycles: UInt32 = 2) {
+            self.clock = clock
             self.resetCycles = resetCycles
-            self.clockPeriodPs = clockPeriodPs
         }
     }
 
     /// Load the library of `profile` (see `RTLLibrary.load`) and create a model.
-    public convenience init(profile: RTLProfile, options: Options = Options(), libraryDirectory: String? = nil) throws(RTLError) {
+    public convenience init(profile: RTLProfile, options: Options, libraryDirectory: String? = nil) throws(RTLError) {
         let lib = try RTLLibrary.load(profile, directory: libraryDirectory)
         try self.init(library: lib, options: options)
     }
 
     /// A new model: RAM and registers zero, reset applied, now in cycle 0.
-    public init(library: RTLLibrary, options: Options = Options()) throws(RTLError) {
+    public init(library: RTLLibrary, options: Options) throws(RTLError) {
         self.library = library
         self.api = library.api
         self.stepFn = library.api.step!
@@ -75,7 +79,7 @@ public final class RTLModel {
         var o = socsim_rtl_options_t()
         o.struct_size = UInt32(MemoryLayout<socsim_rtl_options_t>.size)
         o.reset_cycles = options.resetCycles
-        o.clock_period_ps = options.clockPeriodPs
+        o.clock_period_ps = options.clock.period.picoseconds
         var err = [CChar](repeating: 0, count: 512)
         let create = library.api.create!
         let h = err.withUnsafeMutableBufferPointer { buf in

@@ -46,14 +46,15 @@ public final class RTLSoC {
     public private(set) var uart: [RTLUARTByte] = []
 
     /// A new SoC: memories zero, reset applied, in cycle 0.
-    public init(library: RTLLibrary, options: RTLModel.Options = RTLModel.Options()) throws(RTLError) {
+    /// `options.clock` is the SoC description's system clock.
+    public init(library: RTLLibrary, options: RTLModel.Options) throws(RTLError) {
         guard library.isSoC else {
             throw .wrongProfile(path: library.path, library: library.profile, expected: RTLSoCProfile.milkymist.rawValue)
         }
         model = try RTLModel(library: library, options: options)
     }
 
-    public convenience init(profile: RTLSoCProfile = .milkymist, options: RTLModel.Options = RTLModel.Options(),
+    public convenience init(profile: RTLSoCProfile = .milkymist, options: RTLModel.Options,
                             libraryDirectory: String? = nil) throws(RTLError) {
         try self.init(library: try RTLLibrary.load(profile, directory: libraryDirectory), options: options)
     }

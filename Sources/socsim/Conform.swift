@@ -225,7 +225,8 @@ struct Conform: BundledPositionals {
     /// of it (the model's with socsim_soc_top's names).
     private func socLockStep(_ stimulus: SoCStimulus, library: RTLLibrary, name: String) throws -> SoCLockStepResult {
         guard let paths = vcdPath(name) else { return try SoCLockStep.run(stimulus, library: library) }
-        let top = CycleVCDTop.soc(sdramLatency: stimulus.sdramLatency)
+        let clock = try SoCDescription.milkymist(sdramLatency: stimulus.sdramLatency).clock
+        let top = CycleVCDTop.soc(sdramLatency: stimulus.sdramLatency, clock: clock)
         return try withModelVCD(paths.model, top: top, profile: RTLSoCProfile.milkymist.rawValue) { record in
             let r = try SoCLockStep.run(stimulus, library: library, rtlVCD: paths.rtl, observe: record)
             return (r, r.nextObservation)

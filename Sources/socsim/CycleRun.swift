@@ -134,7 +134,7 @@ extension CycleRunOptions {
         guard let p = RTLProfile(rawValue: profile.name) else { throw InputError("no RTL build for profile \(profile.name)") }
         let m: RTLModel
         do {
-            m = try RTLModel(profile: p)
+            m = try RTLModel(profile: p, options: .init(clock: BenchConfig.clock))
             for s in image.segments { try m.writeMemory(s.bytes, at: s.address) }
             var inputs = RTLInputs.idle
             inputs.i_wait = UInt8(waitStates)

@@ -5,7 +5,7 @@ import SoC
 
 /// Writes the generated files: those derived from the observation schema
 /// (docs/observation.md) and the RTL interconnect derived from the SoC
-/// description's masters. Hidden: a development tool, run from the
+/// description's masters and clock domains. Hidden: a development tool, run from the
 /// repository root after editing Sources/ObservationSchema/Schema.swift or
 /// the masters of Sources/SoC/Milkymist/Description.swift.
 struct Generate: ParsableCommand {
@@ -18,7 +18,7 @@ struct Generate: ParsableCommand {
     static func files() throws -> [(path: String, text: String)] {
         let soc: SoCDescription
         do { soc = try .milkymist() } catch { throw InputError(error.description) }
-        return ObservationSchema.generatedFiles().map { ($0.path, $0.text) } + soc.interconnectVerilog()
+        return ObservationSchema.generatedFiles().map { ($0.path, $0.text) } + soc.interconnectVerilog() + [soc.clockVerilog()]
     }
 
     @Option(help: "The repository root.")

@@ -59,7 +59,7 @@ extension Run {
         try requireFit(image, in: soc.loadableMemories, undecoded: SoCDescription.uncachedAliasBit)
         // The SoC's own CPU unless --profile names one (validated).
         let config = profile.flatMap(CoreConfig.profile(named:)) ?? soc.cpu
-        if waves.rtl { return try runMilkymistRTL(image: image, sdramLatency: options.sdramLatency) }
+        if waves.rtl { return try runMilkymistRTL(soc: soc, image: image, sdramLatency: options.sdramLatency) }
         if waves.cycle || waves.vcdPath != nil { return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency) }
         let machine = MilkymistMachine(soc: soc, config: config)
         machine.load(image)
@@ -88,7 +88,7 @@ extension Run {
 
         // --vcd: socsim_soc_top's names (CycleVCD's SoC top), the window and scopes of the bench's
         let opened = try waves.openVCD(profile: config.name,
-                                       top: .soc(sdramLatency: sdramLatency, cycleCounter: config.cycleCounter))
+                                       top: .soc(sdramLatency: sdramLatency, cycleCounter: config.cycleCounter, clock: soc.clock))
         let file = opened?.file
         var vcd = opened?.vcd
         if let w = vcd { machine.batchObserver = { w.observe(batch: $0) } }
@@ -128,7 +128,7 @@ extension Run {
     /// `bi .` retires in cycle h without an exception, IE.IE = 0 and THRE = 1
     /// during h; the run stops after h), so both make as many edges and their
     /// VCDs (`--vcd`: Verilator's own) end alike. UART bytes go to standard output.
-    func runMilkymistRTL(image: ProgramImage, sdramLatency: Int) throws {
+    func runMilkymistRTL(soc description: SoCDescription, image: ProgramImage, sdramLatency: Int) throws {
         if trace != nil { throw ValidationError("--trace is for the functional core") }
         if let profile, profile != CoreConfig.milkymist.name {
             throw ValidationError("the RTL SoC has the milkymist CPU (no --profile \(profile))")
@@ -136,7 +136,7 @@ extension Run {
         guard sdramLatency <= 255 else { throw ValidationError("--sdram-latency must be at most 255 for the RTL") }
         let soc: RTLSoC
         do {
-            soc = try RTLSoC()
+            soc = try RTLSoC(options: .init(clock: description.clock))
             try soc.setSDRAMLatency(UInt8(sdramLatency))
             for s in image.segments { try soc.load(s.bytes, at: s.address) }
             try soc.reset()

@@ -8,7 +8,8 @@ import SoC
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func generatedInterconnectIsCurrent() throws {
-        for f in try SoCDescription.milkymist().interconnectVerilog() {
+        let soc = try SoCDescription.milkymist()
+        for f in soc.interconnectVerilog() + [soc.clockVerilog()] {
             let onDisk = try String(contentsOf: Self.root.appendingPathComponent(f.path), encoding: .utf8)
             #expect(onDisk == f.text, "\(f.path) is stale: run `swift run socsim generate`")
         }

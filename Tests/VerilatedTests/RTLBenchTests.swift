@@ -1,6 +1,8 @@
 // Tests of the verilated LM32 test bench through the C bridge. They need the
 // libraries built by RTL/build.sh; when one is missing the test FAILS with the
 // loader's message, which says how to build it (never skipped).
+import LM32Cycle
+import SoC
 import Testing
 import Verilated
 
@@ -8,11 +10,17 @@ import Verilated
 import Glibc
 #endif
 
+/// Options for the test bench: its clock as `BenchConfig` declares it.
+let benchOptions = RTLModel.Options(clock: BenchConfig.clock)
+
+/// Options for the verilated SoC: the milkymist description's system clock.
+func socOptions() throws -> RTLModel.Options { RTLModel.Options(clock: try SoCDescription.milkymist().clock) }
+
 /// A model of `profile` with `inputs` applied, the given memory contents, and
 /// a fresh reset, so that cycle 0 is the first cycle of the program.
 func makeModel(_ profile: RTLProfile, inputs: RTLInputs = .idle,
                code: [(UInt32, [UInt32])], data: [(UInt32, [UInt8])] = []) throws -> RTLModel {
-    let m = try RTLModel(profile: profile)
+    let m = try RTLModel(profile: profile, options: benchOptions)
     try m.setInputs(inputs)
     for (addr, words) in code { try m.writeWords(words, at: addr) }
     for (addr, bytes) in data { try m.writeMemory(bytes, at: addr) }
@@ -39,7 +47,7 @@ func waits(i: UInt8, d: UInt8) -> RTLInputs {
         // The same C layout on both sides of the bridge.
         #expect(MemoryLayout<socsim_rtl_obs_t>.size == 120)
         #expect(MemoryLayout<socsim_rtl_inputs_t>.size == 32)
-        let m = try RTLModel(library: lib)
+        let m = try RTLModel(library: lib, options: benchOptions)
         let o = try m.observe()
         #expect(o.cycle == 0)
         #expect(o.reset == 0)

@@ -20,7 +20,7 @@ func socImage(main source: String) throws -> ProgramImage {
 /// A fresh verilated SoC holding `image` (entry 0: the CPU's reset vector), in cycle 0.
 func makeSoC(_ image: ProgramImage, sdramLatency: UInt8? = nil, gpio: UInt8 = 0) throws -> RTLSoC {
     #expect(image.entry == 0)
-    let soc = try RTLSoC()
+    let soc = try RTLSoC(options: socOptions())
     for s in image.segments { try soc.load(s.bytes, at: s.address) }
     if let sdramLatency { try soc.setSDRAMLatency(sdramLatency) }
     try soc.setGPIOInputs(gpio)
@@ -100,7 +100,7 @@ func beats(_ obs: [RTLObservation]) -> [Beat] {
         #expect(lib.ramBytes == 0x1_0000)
         #expect(lib.sdramBase == 0x4000_0000 && lib.sdramBytes == 0x100_0000)
         #expect(!(try RTLLibrary.load(.testbenchCache)).isSoC)
-        let soc = try RTLSoC(library: lib)
+        let soc = try RTLSoC(library: lib, options: socOptions())
         let o = try soc.observe()
         #expect(o.cycle == 0 && o.reset == 0 && o.gpio_out == 0 && o.uart_thre == 1 && o.uart_tx == 1)
         #expect(soc.sdramLatency == 8)
@@ -115,7 +115,7 @@ func beats(_ obs: [RTLObservation]) -> [Beat] {
     }
 
     @Test func memoryByAddressInBRAMAndSDRAM() throws {
-        let soc = try RTLSoC()
+        let soc = try RTLSoC(options: socOptions())
         try soc.load([1, 2, 3, 4], at: 0xFFFC)
         try soc.load([5, 6, 7, 8], at: 0xC0FF_FFFC)          // bit 31 ignored: SDRAM's last word
         #expect(try soc.readWord(at: 0xFFFC) == 0x0102_0304)

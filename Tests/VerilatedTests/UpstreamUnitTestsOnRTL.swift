@@ -43,7 +43,7 @@ import Verilated
         let lib = try RTLLibrary.load(profile)
         var passedCases = 0
         for prog in programs {
-            let m = try RTLModel(library: lib)
+            let m = try RTLModel(library: lib, options: benchOptions)
             var inp = RTLInputs.idle
             inp.i_wait = wait
             inp.d_wait = wait

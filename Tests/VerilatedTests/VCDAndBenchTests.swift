@@ -45,7 +45,7 @@ func readFile(_ path: String) -> String? {
     @Test func secondVCDWhileOneIsOpenIsAnError() throws {
         let path = "/tmp/socsim-rtl-vcd2-\(getpid()).vcd"
         defer { unlink(path) }
-        let m = try RTLModel(profile: .testbenchNocache)
+        let m = try RTLModel(profile: .testbenchNocache, options: benchOptions)
         try m.startVCD(path: path)
         #expect(throws: RTLError.self) { try m.startVCD(path: path) }
         try m.stopVCD()

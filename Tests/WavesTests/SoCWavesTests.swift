@@ -142,7 +142,8 @@ import Waves
             let stimulus = program.stimulus(memory: image.segments.map { ($0.address, $0.bytes) }, maxCycles: 25_000)
             let m = Tools.tempPath("random-soc-\(seed)-model.vcd"), r = Tools.tempPath("random-soc-\(seed)-rtl.vcd")
             var bytes: [UInt8] = []
-            let top = CycleVCDTop.soc(sdramLatency: stimulus.sdramLatency)
+            let top = CycleVCDTop.soc(sdramLatency: stimulus.sdramLatency,
+                                      clock: try SoCDescription.milkymist(sdramLatency: stimulus.sdramLatency).clock)
             let w = CycleVCD(writer: VCDWriter(version: CycleVCD.versionLine(profile: "milkymist", top: top)) { bytes += $0 }, top: top)
             var failure: Error?
             let result = try SoCLockStep.run(stimulus, library: lib, rtlVCD: r) { o in

@@ -195,7 +195,7 @@ enum BothSides {
     @discardableResult
     static func rtl(_ image: ProgramImage, profile: RTLProfile, inputs: RTLInputs = .idle, path: String,
                     maxCycles: UInt64 = 200_000) throws -> UInt64 {
-        let m = try RTLModel(profile: profile)
+        let m = try RTLModel(profile: profile, options: .init(clock: BenchConfig.clock))
         for s in image.segments { try m.writeMemory(s.bytes, at: s.address) }
         try m.setInputs(inputs)
         try m.reset() // as LockStep: the RAM's read ports are evaluated again after the load

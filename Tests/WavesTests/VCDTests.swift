@@ -522,7 +522,7 @@ func writeToMemory(_ build: (VCDWriter) throws -> Void, bufferSize: Int = 4096) 
         if let failure { throw failure }
         try Data(bytes).write(to: URL(fileURLWithPath: m))
         // RTL
-        let rtl = try RTLModel(profile: .testbenchNocache)
+        let rtl = try RTLModel(profile: .testbenchNocache, options: .init(clock: BenchConfig.clock))
         for s in image.segments { try rtl.writeMemory(s.bytes, at: s.address) }
         try rtl.setInputs(.idle)
         try rtl.reset()

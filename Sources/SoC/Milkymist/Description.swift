@@ -130,6 +130,19 @@ public enum SoCDescriptionError: Error, Hashable, Sendable, CustomStringConverti
     }
 }
 
+/// A clock domain besides the system clock, as declared: its frequency
+/// must give a whole number of picoseconds per period.
+public struct ClockDomain: Equatable, Sendable {
+    public let name: String
+    public let hertz: UInt64
+    public let summary: String
+    public init(_ name: String, hertz: UInt64, _ summary: String) {
+        self.name = name
+        self.hertz = hertz
+        self.summary = summary
+    }
+}
+
 /// A checked SoC description.
 public struct SoCDescription: Equatable, Sendable {
     public static let csrBankSize: UInt32 = 0x1000
@@ -139,8 +152,13 @@ public struct SoCDescription: Equatable, Sendable {
     public let name: String
     /// The CPU's configuration (its reset vectors, caches, CFG word).
     public let cpu: CoreConfig
+    /// The system clock (`clocks[0]`): the CPU, the bus and every CSR device.
     public let clock: Clock
     public let clockHertz: UInt64
+    /// Every clock domain, the system clock first, then `otherClocks` in
+    /// declared order. This order is the order of edges falling on the same
+    /// instant (`ClockEdges`), in the model and in the RTL harness.
+    public let clocks: [Clock]
     /// In address order.
     public let regions: [MapEntry]
     /// In bank order.
@@ -156,9 +174,19 @@ public struct SoCDescription: Equatable, Sendable {
     public static let cpuMasters = [BusMaster("cpu-d", signal: "d", "LM32 data port"),
                                     BusMaster("cpu-i", signal: "i", "LM32 instruction port")]
 
-    public init(name: String, cpu: CoreConfig = .milkymist, clockHertz: UInt64, regions: [MapEntry], csrBanks: [CSRBank],
+    /// The system clock's name (the RTL tops' port is `clk`).
+    public static let systemClockName = "sys_clk"
+
+    public init(name: String, cpu: CoreConfig = .milkymist, clockHertz: UInt64, otherClocks: [ClockDomain] = [],
+                regions: [MapEntry], csrBanks: [CSRBank],
                 interrupts: [InterruptLine], masters: [BusMaster] = cpuMasters) throws(SoCDescriptionError) {
-        guard let clock = Clock(name: "sys_clk", hertz: clockHertz) else { throw .badClock(hertz: clockHertz) }
+        guard let clock = Clock(name: Self.systemClockName, hertz: clockHertz) else { throw .badClock(hertz: clockHertz) }
+        var clocks = [clock]
+        for d in otherClocks {
+            guard let c = Clock(name: d.name, hertz: d.hertz) else { throw .badClock(hertz: d.hertz) }
+            clocks.append(c)
+        }
+        if let n = clocks.map(\.name).duplicate { throw .duplicateName(n) }
         guard (1...32).contains(masters.count) else { throw .badMasters("\(masters.count) masters (1...32)") }
         if let n = masters.map(\.name).duplicate ?? masters.map(\.signal).duplicate { throw .badMasters("\(n) twice") }
         var names = Set<String>()
@@ -202,17 +230,25 @@ public struct SoCDescription: Equatable, Sendable {
         self.cpu = cpu
         self.clock = clock
         self.clockHertz = clockHertz
+        self.clocks = clocks
+        self.otherClocks = otherClocks
         self.regions = sorted
         self.csrBanks = csrBanks.sorted { $0.bank < $1.bank }
         self.interrupts = interrupts.sorted { $0.number < $1.number }
         self.masters = masters
     }
 
+    /// The domains declared besides the system clock, as given.
+    public let otherClocks: [ClockDomain]
+
     /// The same SoC with other bus masters (checked again).
     public func with(masters: [BusMaster]) throws(SoCDescriptionError) -> SoCDescription {
-        try SoCDescription(name: name, cpu: cpu, clockHertz: clockHertz, regions: regions, csrBanks: csrBanks,
-                           interrupts: interrupts, masters: masters)
+        try SoCDescription(name: name, cpu: cpu, clockHertz: clockHertz, otherClocks: otherClocks, regions: regions,
+                           csrBanks: csrBanks, interrupts: interrupts, masters: masters)
     }
+
+    /// The clock domain named `n`.
+    public func clock(named n: String) -> Clock? { clocks.first { $0.name == n } }
 
     /// The number of the master named `n` in the arbiter.
     public func master(named n: String) -> Int? { masters.firstIndex { $0.name == n } }
@@ -238,15 +274,25 @@ extension SoCDescription {
     /// Reserved banks and lines of DESIGN.md §5, for devices of later issues.
     public static let coprocessorBank = 2, pcieBank = 3
 
+    /// The milkymist SoC's system clock: 80 MHz (12 500 ps). The sysctl's
+    /// FREQUENCY register reads it.
+    public static let milkymistClockHertz: UInt64 = 80_000_000
+    /// The PCIe endpoint's user clock: 62.5 MHz (16 000 ps), a domain of its
+    /// own next to the system clock.
+    public static let pcieUserClock = ClockDomain("pcie_user_clk", hertz: 62_500_000,
+                                                  "PCIe endpoint user clock (the endpoint's transaction layer)")
+
     /// The device SoC (DESIGN.md §5): BRAM 64 KiB at 0, SDRAM 16 MiB at
     /// 0x40000000 with a fixed latency of `sdramLatency` cycles per access,
     /// the CSR bridge at 0x60000000 (software uses the 0xE0000000 alias),
-    /// UART, sysctl and two reserved banks, six interrupt lines, 80 MHz.
+    /// UART, sysctl and two reserved banks, six interrupt lines, 80 MHz, and
+    /// the PCIe user clock's domain.
     public static func milkymist(sdramLatency: Int = SDRAM.defaultLatency) throws(SoCDescriptionError) -> SoCDescription {
         try SoCDescription(
             name: "milkymist",
             cpu: .milkymist,
-            clockHertz: 80_000_000,
+            clockHertz: milkymistClockHertz,
+            otherClocks: [pcieUserClock],
             regions: [
                 MapEntry("bram", base: 0x0000_0000, size: 0x1_0000, kind: .bram,
                          timing: SlaveTiming(readCycles: 2, writeCycles: 2),

@@ -13,6 +13,10 @@ extension SoCDescription {
         var out: [String] = []
         out.append("SoC \(name): clock \(clock.name) \(clockHertz) Hz (period \(clock.period.picoseconds) ps); "
                    + "device timing in cycles of this clock")
+        for d in otherClocks {
+            let c = clock(named: d.name)!
+            out.append("Clock domain \(c.name) \(d.hertz) Hz (period \(c.period.picoseconds) ps): \(d.summary)")
+        }
         func h(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
         out.append("CPU: LM32, \(cpu.name) profile: I-cache \(cpu.icache ? "4 KiB" : "off"), D-cache \(cpu.dcache ? "4 KiB" : "off"), "
                    + "cycle counter \(cpu.cycleCounter ? "on" : "off"), EBA reset \(h(cpu.ebaReset)), "

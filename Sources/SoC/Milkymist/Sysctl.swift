@@ -111,7 +111,7 @@ public struct Sysctl: CSRDevice, Sendable {
         }
     }
 
-    public static let registerMap: RegisterMap = makeRegisterMap(clockHertz: 80_000_000)
+    public static let registerMap: RegisterMap = makeRegisterMap(clockHertz: SoCDescription.milkymistClockHertz)
 
     /// Register indices, from the declaration (so the model decodes what the map says).
     public static let gpioIn = index("GPIO_IN"), gpioOut = index("GPIO_OUT"), gpioInten = index("GPIO_INTEN")
@@ -134,7 +134,7 @@ public struct Sysctl: CSRDevice, Sendable {
     private var gpioOutValue: UInt32 = 0, gpioInten: UInt32 = 0
 
     /// A sysctl block coming out of reset at the start of `cycle`.
-    public init(clockHertz: UInt64 = 80_000_000, gpioLine: Int = 1, timerLines: [Int] = [2, 3], cycle: UInt64 = 0) {
+    public init(clockHertz: UInt64 = SoCDescription.milkymistClockHertz, gpioLine: Int = 1, timerLines: [Int] = [2, 3], cycle: UInt64 = 0) {
         self.cycle = cycle
         registers = RegisterFile(Sysctl.makeRegisterMap(clockHertz: clockHertz))
         self.gpioLine = gpioLine
