@@ -77,89 +77,22 @@ public struct ProgramImage: Sendable, Equatable {
     }
 }
 
-/// A malformed Verilog hex file.
-public struct HexFormatError: Error, Equatable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
-    public var message: String
-    public var description: String { "\(line):\(column): \(message)" }
-}
-
 extension ProgramImage {
     /// A flat binary placed at `address`.
     public static func binary(_ bytes: [UInt8], at address: UInt32) -> ProgramImage {
         ProgramImage(segments: [Segment(address: address, bytes: bytes)], entry: address)
     }
 
-    /// A byte-wise Verilog hex file as `objcopy -O verilog` writes it:
-    /// `@ADDRESS` lines (hex byte address) followed by hex bytes separated by
-    /// white space; `//` comments are allowed. `base` is added to addresses.
+    /// A byte-wise Verilog hex file as `objcopy -O verilog` writes it
+    /// (`VerilogHex`); `base` is added to addresses. The entry is the first
+    /// segment's address.
     public static func verilogHex(_ text: String, base: UInt32 = 0) throws(HexFormatError) -> ProgramImage {
         try verilogHex(bytes: Array(text.utf8), base: base)
     }
 
-    /// The same from the file's bytes, in one pass (time linear in the size
-    /// whatever the line lengths). Lines end at LF, CR LF, CR, VT or FF;
-    /// columns count characters (UTF-8 sequences), from 1.
-    public static func verilogHex(bytes b: [UInt8], base: UInt32 = 0) throws(HexFormatError) -> ProgramImage {
-        var segments: [Segment] = []
-        var current: Segment?
-        var lineNo = 1, col = 1
-        var i = 0
-        func isBreak(_ c: UInt8) -> Bool { c >= 10 && c <= 13 }
-        while i < b.count {
-            let c = b[i]
-            if isBreak(c) {
-                i += c == 13 && i + 1 < b.count && b[i + 1] == 10 ? 2 : 1
-                lineNo += 1; col = 1
-                continue
-            }
-            if c == 32 || c == 9 { i += 1; col += 1; continue }
-            if c == UInt8(ascii: "/") && i + 1 < b.count && b[i + 1] == UInt8(ascii: "/") {
-                while i < b.count && !isBreak(b[i]) { i += 1 }
-                continue
-            }
-            // a token: up to white space, a line break or the end
-            let start = i, startCol = col
-            while i < b.count, b[i] != 32, b[i] != 9, !isBreak(b[i]) {
-                if b[i] & 0xC0 != 0x80 { col += 1 }
-                i += 1
-            }
-            let token = b[start..<i]
-            func text() -> String { String(decoding: token.prefix(64), as: UTF8.self) }
-            if c == UInt8(ascii: "@") {
-                var a: UInt32 = 0
-                for d in token.dropFirst() {
-                    guard let v = hexDigit(d), a >> 28 == 0 else {
-                        throw HexFormatError(line: lineNo, column: startCol, message: "bad address '\(text())'")
-                    }
-                    a = a << 4 | UInt32(v)
-                }
-                if token.count < 2 { throw HexFormatError(line: lineNo, column: startCol, message: "bad address '\(text())'") }
-                if let s = current, !s.bytes.isEmpty { segments.append(s) }
-                current = Segment(address: base &+ a, bytes: [])
-            } else {
-                guard token.count == 2, let hi = hexDigit(token.first!), let lo = hexDigit(token.last!) else {
-                    throw HexFormatError(line: lineNo, column: startCol, message: "expected a two-digit hex byte, found '\(text())'")
-                }
-                if current == nil { current = Segment(address: base, bytes: []) }
-                current!.bytes.append(hi << 4 | lo)
-                if current!.bytes.count > 1 << 28 {
-                    throw HexFormatError(line: lineNo, column: startCol, message: "segment larger than 256 MiB")
-                }
-            }
-        }
-        if let s = current, !s.bytes.isEmpty { segments.append(s) }
+    public static func verilogHex(bytes: [UInt8], base: UInt32 = 0) throws(HexFormatError) -> ProgramImage {
+        let segments = try VerilogHex.parse(bytes, base: base).map { Segment(address: $0.address, bytes: $0.bytes) }
         return ProgramImage(segments: segments, entry: segments.first?.address ?? base)
-    }
-
-    private static func hexDigit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
 
