@@ -214,3 +214,17 @@ if [ ! -f "$REPO/RTL/build/fixtures/libsocsim_bad_abi.so" ] \
     || [ "$HERE/bench/bad_abi.c" -nt "$REPO/RTL/build/fixtures/libsocsim_bad_abi.so" ]; then
     ${CC:-cc} -shared -fPIC -o "$REPO/RTL/build/fixtures/libsocsim_bad_abi.so" "$HERE/bench/bad_abi.c"
 fi
+
+# GTKWave's FST writer as Verilator ships it (include/gtkwave/fstapi.c with its
+# fastlz and lz4), compiled from Verilator's directory (not copied here) into
+# the library `socsim run --fst` loads at run time (docs/waves.md, "FST").
+FST_SRC="$(verilator --getenv VERILATOR_ROOT)/include/gtkwave"
+FST_LIB="$REPO/RTL/build/fst/libsocsim_fst.so"
+mkdir -p "$REPO/RTL/build/fst"
+if [ ! -f "$FST_LIB" ] || [ "$FST_SRC/fstapi.c" -nt "$FST_LIB" ] || [ "$HERE/build.sh" -nt "$FST_LIB" ]; then
+    ${CC:-cc} -O2 -shared -fPIC -w -I"$FST_SRC" -DFST_CONFIG_INCLUDE="\"fst_config.h\"" -o "$FST_LIB.tmp" \
+        "$FST_SRC/fstapi.c" "$FST_SRC/fastlz.c" "$FST_SRC/lz4.c" -lz -lpthread \
+        && mv "$FST_LIB.tmp" "$FST_LIB" \
+        || { echo "error: building $FST_LIB from $FST_SRC failed (zlib1g-dev installed?)" >&2; exit 1; }
+    echo "RTL/build.sh: built $FST_LIB"
+fi

@@ -39,6 +39,11 @@ enum Limits {
     static let includeDepth = 64
     static let macroDepth = 100
     static let statements = 2_000_000
+    /// What one `.include` costs of the statement budget: finding, reading
+    /// and splitting a file costs about as much as assembling that many
+    /// statements, so `.include` repeated by `.rept` is bounded too (at most
+    /// 10 000 of them per source).
+    static let includeCost = 200
     static let sectionSize = 64 << 20
     static let alignment: Int64 = 1 << 24
 }
@@ -120,6 +125,9 @@ final class AssemblerState: ExpressionContext {
     var ended = false
     /// The statement being processed (for notes).
     var currentNotes: [AssemblerError.Note] = []
+    /// Included files by the path tried: the canonical path and statements
+    /// (nil: not readable), so a repeated `.include` reads its file once.
+    var includeCache: [String: (path: String, statements: [Statement])?] = [:]
 
     init(fileName: String, includePaths: [String], readFile: @escaping (String) -> String?) {
         self.fileName = fileName; self.includePaths = includePaths; self.readFile = readFile
@@ -616,13 +624,22 @@ final class AssemblerState: ExpressionContext {
             candidates.append(dir.isEmpty ? name : (dir as NSString).appendingPathComponent(name))
             for d in includePaths { candidates.append((d as NSString).appendingPathComponent(name)) }
         }
+        statementCount += Limits.includeCost - 1
+        if statementCount > statementLimit {
+            throw AssemblerError(loc, "too many statements (over \(statementLimit), an .include counting \(Limits.includeCost)); "
+                + "runaway .rept or macro recursion?")
+        }
         for c in candidates {
-            guard let text = readFile(c) else { continue }
-            let path = canonical(c)
+            let cached: (path: String, statements: [Statement])?
+            if let known = includeCache[c] { cached = known } else {
+                cached = try readFile(c).map { text throws(AssemblerError) in (canonical(c), try SourceSplitter.statements(text, file: c)) }
+                includeCache[c] = cached
+            }
+            guard let (path, read) = cached else { continue }
             for f in frames { if case .file(let p, _) = f.kind, p == path {
                 throw AssemblerError(loc, ".include loop: '\(name)' is already being included")
             } }
-            var stmts = try SourceSplitter.statements(text, file: c)
+            var stmts = read
             let note = AssemblerError.Note(location: loc, message: "included from here")
             let notes = currentNotes + [note]
             for i in stmts.indices { stmts[i].notes = notes }

@@ -163,16 +163,16 @@ public enum TLPFormatter {
     public static func parseHex(_ arguments: [String]) throws(TLPInputError) -> [UInt8] {
         var digits: [UInt8] = []
         for arg in arguments {
-            var chars = Array(arg.lowercased().utf8)
+            let chars = Array(arg.lowercased().utf8)
             var i = 0
             while i < chars.count {
-                if chars[i] == UInt8(ascii: "0"), i + 1 < chars.count, chars[i + 1] == UInt8(ascii: "x") {
-                    chars.removeSubrange(i ... i + 1)
+                let c = chars[i]
+                i += 1
+                // a 0x prefix is dropped (one pass: linear in the argument's length)
+                if c == UInt8(ascii: "0"), i < chars.count, chars[i] == UInt8(ascii: "x") {
+                    i += 1
                     continue
                 }
-                i += 1
-            }
-            for c in chars {
                 switch c {
                 case UInt8(ascii: "0") ... UInt8(ascii: "9"): digits.append(c - UInt8(ascii: "0"))
                 case UInt8(ascii: "a") ... UInt8(ascii: "f"): digits.append(c - UInt8(ascii: "a") + 10)

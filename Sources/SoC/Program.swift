@@ -77,56 +77,21 @@ public struct ProgramImage: Sendable, Equatable {
     }
 }
 
-/// A malformed Verilog hex file.
-public struct HexFormatError: Error, Equatable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
-    public var message: String
-    public var description: String { "\(line):\(column): \(message)" }
-}
-
 extension ProgramImage {
     /// A flat binary placed at `address`.
     public static func binary(_ bytes: [UInt8], at address: UInt32) -> ProgramImage {
         ProgramImage(segments: [Segment(address: address, bytes: bytes)], entry: address)
     }
 
-    /// A byte-wise Verilog hex file as `objcopy -O verilog` writes it:
-    /// `@ADDRESS` lines (hex byte address) followed by hex bytes separated by
-    /// white space; `//` comments are allowed. `base` is added to addresses.
+    /// A byte-wise Verilog hex file as `objcopy -O verilog` writes it
+    /// (`VerilogHex`); `base` is added to addresses. The entry is the first
+    /// segment's address.
     public static func verilogHex(_ text: String, base: UInt32 = 0) throws(HexFormatError) -> ProgramImage {
-        var segments: [Segment] = []
-        var current: Segment?
-        var lineNo = 0
-        // "\r\n" is one Character in Swift: split on any newline character.
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            lineNo += 1
-            var line = Substring(rawLine)
-            if let c = line.indices.first(where: { line[$0] == "/" && line[line.index(after: $0)...].first == "/" }) {
-                line = line[..<c]
-            }
-            var col = 1
-            for token in line.split(whereSeparator: \.isWhitespace) {
-                col = line.distance(from: line.startIndex, to: token.startIndex) + 1
-                if token.hasPrefix("@") {
-                    guard let a = UInt32(token.dropFirst(), radix: 16) else {
-                        throw HexFormatError(line: lineNo, column: col, message: "bad address '\(token)'")
-                    }
-                    if let c = current, !c.bytes.isEmpty { segments.append(c) }
-                    current = Segment(address: base &+ a, bytes: [])
-                } else {
-                    guard token.count == 2, let b = UInt8(token, radix: 16) else {
-                        throw HexFormatError(line: lineNo, column: col, message: "expected a two-digit hex byte, found '\(token)'")
-                    }
-                    if current == nil { current = Segment(address: base, bytes: []) }
-                    current!.bytes.append(b)
-                    if current!.bytes.count > 1 << 28 {
-                        throw HexFormatError(line: lineNo, column: col, message: "segment larger than 256 MiB")
-                    }
-                }
-            }
-        }
-        if let c = current, !c.bytes.isEmpty { segments.append(c) }
+        try verilogHex(bytes: Array(text.utf8), base: base)
+    }
+
+    public static func verilogHex(bytes: [UInt8], base: UInt32 = 0) throws(HexFormatError) -> ProgramImage {
+        let segments = try VerilogHex.parse(bytes, base: base).map { Segment(address: $0.address, bytes: $0.bytes) }
         return ProgramImage(segments: segments, entry: segments.first?.address ?? base)
     }
 }

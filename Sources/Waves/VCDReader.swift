@@ -100,68 +100,244 @@ public struct VCDFile: Sendable {
     }
 }
 
+/// One step of a VCD body, in file order: a `#` time (ps), or a value
+/// change of an identifier (`VCDSignal.idIndex`) at the latest time (time
+/// 0 before the first `#`). An identifier may change several times at one
+/// time; the last change holds.
+public enum VCDEvent: Equatable, Sendable {
+    case time(UInt64)
+    case change(Int, VCDValue)
+}
+
+/// Where a streaming reader's bytes come from: fills the buffer from the
+/// start and returns how many bytes it wrote (0 at the end), nil on a read
+/// error.
+public typealias VCDInput = (UnsafeMutableRawBufferPointer) -> Int?
+
+/// A VCD's declarations and its body as events.
+public protocol VCDEventSource {
+    /// Declared variables in file order.
+    var signals: [VCDSignal] { get }
+    /// Distinct identifiers (`VCDSignal.idIndex` is below this).
+    var identifierCount: Int { get }
+    /// The next event, nil at the end.
+    mutating func next() throws(VCDParseError) -> VCDEvent?
+}
+
+/// Limits that bound a reader's memory whatever the file: the longest word
+/// (a vector value of the widest variable), the number of variables, their
+/// total width (one current value each) and a signal name's length.
+public enum VCDLimits {
+    public static let maxWidth = 1 << 20
+    public static let maxToken = maxWidth + 64
+    public static let maxVariables = 1 << 18
+    public static let maxTotalWidth = 1 << 24
+    public static let maxNameBytes = 1 << 16
+    /// Bytes read from the input at a time.
+    public static let chunk = 1 << 20
+}
+
+/// A VCD read as it streams: the header at once, then the body event by
+/// event. Memory is the header plus one buffer (`VCDLimits`), whatever the
+/// body's length.
+public struct VCDStream: VCDEventSource {
+    fileprivate var parser: Parser
+    public var signals: [VCDSignal] { parser.signals }
+    public var identifierCount: Int { parser.widths.count }
+    /// Picoseconds per time unit as the file declared it.
+    public var timescale: (numerator: UInt64, denominator: UInt64) { (parser.num, parser.den) }
+    /// The first `#` time (ps) read so far, nil before it.
+    public var startTime: UInt64? { parser.sawTime ? parser.startTime : nil }
+    /// The latest `#` time (ps) read (0 before the first).
+    public var time: UInt64 { parser.time }
+    /// Widths by identifier.
+    public var widths: [Int] { parser.widths }
+    /// Bytes held for reading: one chunk (more only while a word longer
+    /// than the room left in it is read).
+    public var bufferCapacity: Int { parser.b.count }
+
+    /// Read the header from `input`, `chunk` bytes at a time (tests use
+    /// small chunks to put words across chunk boundaries).
+    public init(input: @escaping VCDInput, chunk: Int = VCDLimits.chunk) throws(VCDParseError) {
+        parser = Parser(input: input, chunk: max(1, chunk))
+        try parser.header()
+    }
+
+    /// Read the header of a VCD held in memory.
+    public init(bytes: [UInt8]) throws(VCDParseError) {
+        parser = Parser(bytes)
+        try parser.header()
+    }
+
+    public mutating func next() throws(VCDParseError) -> VCDEvent? { try parser.next() }
+
+    /// Read the rest of the body, checking it, and return the last time (ps).
+    public mutating func drain() throws(VCDParseError) -> UInt64 {
+        while try parser.next() != nil {}
+        return parser.time
+    }
+}
+
 public enum VCDReader {
     /// Parse a whole VCD held in memory.
     public static func parse(_ bytes: [UInt8]) throws(VCDParseError) -> VCDFile {
-        var p = Parser(bytes)
-        return try p.run()
+        var s = try VCDStream(bytes: bytes)
+        var changes = [[(time: UInt64, value: VCDValue)]](repeating: [], count: s.identifierCount)
+        var time: UInt64 = 0
+        while let e = try s.next() {
+            switch e {
+            case .time(let t): time = t
+            case .change(let k, let v):
+                if let last = changes[k].last, last.time == time { changes[k][changes[k].count - 1].value = v }
+                else { changes[k].append((time, v)) }
+            }
+        }
+        return VCDFile(signals: s.signals, changes: changes, startTime: s.startTime ?? 0, endTime: s.time,
+                       timescale: s.timescale)
+    }
+}
+
+extension VCDFile {
+    /// The file's events again, in time order (for comparing a file held in
+    /// memory with the streaming comparison).
+    public struct Replay: VCDEventSource {
+        public let signals: [VCDSignal]
+        public let identifierCount: Int
+        var events: [VCDEvent]
+        var at = 0
+        public mutating func next() -> VCDEvent? {
+            guard at < events.count else { return nil }
+            at += 1
+            return events[at - 1]
+        }
+    }
+
+    public var replay: Replay {
+        var all: [(time: UInt64, k: Int, value: VCDValue)] = []
+        for (k, list) in changes.enumerated() { for c in list { all.append((c.time, k, c.value)) } }
+        all.sort { $0.time < $1.time }
+        var events: [VCDEvent] = []
+        var i = 0
+        while i < all.count && all[i].time < startTime { events.append(.change(all[i].k, all[i].value)); i += 1 }
+        events.append(.time(startTime))
+        var last = startTime
+        for c in all[i...] {
+            if c.time != last { events.append(.time(c.time)); last = c.time }
+            events.append(.change(c.k, c.value))
+        }
+        if endTime != last { events.append(.time(endTime)) }
+        return Replay(signals: signals, identifierCount: changes.count, events: events)
     }
 }
 
 private struct Parser {
-    let b: [UInt8]
+    /// The bytes read and not yet consumed are `b[i..<end]`.
+    var b: [UInt8]
     var i = 0
+    var end: Int
+    var eof: Bool
+    let input: VCDInput?
     var line = 1
     var tokenLine = 1
 
     var signals: [VCDSignal] = []
-    var idIndex: [[UInt8]: Int] = [:]
+    var shortIDs: [UInt64: Int] = [:]
+    var longIDs: [[UInt8]: Int] = [:]
     var widths: [Int] = []
+    var totalWidth = 0
     var isReal: [Bool] = []
-    var changes: [[(time: UInt64, value: VCDValue)]] = []
     var scope: [String] = []
     var num: UInt64 = 1, den: UInt64 = 1
     var time: UInt64 = 0
     var sawTime = false
     var startTime: UInt64 = 0
     var definitionsDone = false
+    /// Inside `$dumpvars` & co: the command's name and line.
+    var dump: (name: String, line: Int)?
 
-    init(_ b: [UInt8]) { self.b = b }
+    init(_ bytes: [UInt8]) { b = bytes; end = bytes.count; eof = true; input = nil }
+    init(input: @escaping VCDInput, chunk: Int) {
+        b = [UInt8](repeating: 0, count: chunk)
+        end = 0; eof = false; self.input = input; self.chunk = chunk
+    }
+    var chunk = VCDLimits.chunk
 
     func fail(_ m: String, line l: Int? = nil) -> VCDParseError { VCDParseError(line: l ?? tokenLine, message: m) }
 
+    /// Read more input after `b[keep..<end]`, which moves to the front
+    /// (`i` moves with it); false at the end of the input.
+    mutating func refill(keeping keep: Int) throws(VCDParseError) -> Bool {
+        guard !eof, let input else { return false }
+        let kept = end - keep
+        if keep > 0 {
+            b.withUnsafeMutableBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                base.update(from: base + keep, count: kept)
+            }
+            i -= keep
+            end = kept
+        }
+        if end == b.count { b.append(contentsOf: repeatElement(0, count: chunk)) }
+        // fill the buffer (short reads from pipes too), so refills, and the
+        // copies of a buffer a word still refers to, come once per chunk
+        let before = end
+        while end < b.count {
+            let n = b.withUnsafeMutableBytes { p in input(UnsafeMutableRawBufferPointer(rebasing: p[end...])) }
+            guard let n else { throw fail("read error", line: line) }
+            if n == 0 { eof = true; break }
+            end += n
+        }
+        return end > before
+    }
+
+    @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 || c == 13 || c == 11 || c == 12 || c == 10 }
+
     /// The next whitespace-separated token, nil at the end.
-    mutating func token() -> ArraySlice<UInt8>? {
-        while i < b.count {
+    mutating func token() throws(VCDParseError) -> ArraySlice<UInt8>? {
+        while true {
+            if i == end { guard try refill(keeping: i) else { return nil } }
             let c = b[i]
-            if c == 10 { line += 1 } else if c != 32 && c != 9 && c != 13 && c != 11 && c != 12 { break }
+            if c == 10 { line += 1 } else if !Parser.isSpace(c) { break }
             i += 1
         }
-        if i >= b.count { return nil }
         tokenLine = line
-        let s = i
-        while i < b.count {
-            let c = b[i]
-            if c == 10 || c == 32 || c == 9 || c == 13 || c == 11 || c == 12 { break }
+        var s = i
+        while true {
+            if i == end {
+                // the word so far moves to the front of the buffer, even when nothing more comes
+                let scanned = i - s
+                let more = try refill(keeping: s)
+                s = i - scanned
+                if !more { break }
+            }
+            if Parser.isSpace(b[i]) { break }
             i += 1
+            if i - s > VCDLimits.maxToken { throw fail("a word longer than \(VCDLimits.maxToken) bytes") }
         }
         return b[s..<i]
     }
 
-    /// Tokens up to `$end` (not included).
-    mutating func untilEnd(_ what: String) throws(VCDParseError) -> [ArraySlice<UInt8>] {
+    /// Tokens up to `$end` (not included), at most `limit` of them.
+    mutating func untilEnd(_ what: String, limit: Int = 8) throws(VCDParseError) -> [ArraySlice<UInt8>] {
         let startLine = tokenLine
         var out: [ArraySlice<UInt8>] = []
-        while let t = token() {
+        while let t = try token() {
             if t.elementsEqual("$end".utf8) { return out }
             // a command inside another: the first one lacks its $end
             // (identifier codes may start with '$' too, so only keywords count)
-            if t.first == UInt8(ascii: "$") && !["$comment", "$date", "$version"].contains(what)
-                && Parser.keywords.contains(Parser.str(t)) {
+            if t.first == UInt8(ascii: "$") && Parser.keywords.contains(Parser.str(t)) {
                 throw fail("\(what) without $end", line: startLine)
             }
+            if out.count == limit { throw fail("\(what) has more than \(limit) words before $end", line: startLine) }
             out.append(t)
         }
+        throw fail("\(what) without $end", line: startLine)
+    }
+
+    /// Skip a `$comment`, `$date` or `$version` up to its `$end`.
+    mutating func skipText(_ what: String) throws(VCDParseError) {
+        let startLine = tokenLine
+        while let t = try token() { if t.elementsEqual("$end".utf8) { return } }
         throw fail("\(what) without $end", line: startLine)
     }
 
@@ -170,27 +346,39 @@ private struct Parser {
 
     static func str(_ t: ArraySlice<UInt8>) -> String { String(decoding: t, as: UTF8.self) }
 
-    mutating func run() throws(VCDParseError) -> VCDFile {
-        while let t = token() {
-            if t.first == UInt8(ascii: "$") {
-                try command(t)
-            } else if !definitionsDone {
-                throw fail("'\(Parser.str(t).prefix(40))' before $enddefinitions")
-            } else {
-                try change(t)
-            }
+    /// Everything up to and including `$enddefinitions`.
+    mutating func header() throws(VCDParseError) {
+        while let t = try token() {
+            guard t.first == UInt8(ascii: "$") else { throw fail("'\(Parser.str(t.prefix(40)))' before $enddefinitions") }
+            if try command(t) { return }
         }
-        if !definitionsDone { throw fail("no $enddefinitions", line: line) }
-        if !scope.isEmpty { throw fail("scope '\(scope.last!)' not closed by $upscope", line: line) }
-        return VCDFile(signals: signals, changes: changes, startTime: startTime, endTime: time,
-                       timescale: (num, den))
+        throw fail("no $enddefinitions", line: line)
     }
 
-    mutating func command(_ t: ArraySlice<UInt8>) throws(VCDParseError) {
-        let name = Parser.str(t)
+    /// The next body event, nil at the end.
+    mutating func next() throws(VCDParseError) -> VCDEvent? {
+        while let t = try token() {
+            if let d = dump {
+                if t.elementsEqual("$end".utf8) { dump = nil; continue }
+                if t.first == UInt8(ascii: "$") || t.first == UInt8(ascii: "#") {
+                    throw fail("'\(Parser.str(t.prefix(40)))' inside \(d.name)")
+                }
+            } else if t.first == UInt8(ascii: "$") {
+                _ = try command(t)
+                continue
+            }
+            if let e = try change(t) { return e }
+        }
+        if let d = dump { throw fail("\(d.name) without $end", line: d.line) }
+        return nil
+    }
+
+    /// A `$` command; true for `$enddefinitions`.
+    mutating func command(_ t: ArraySlice<UInt8>) throws(VCDParseError) -> Bool {
+        let name = Parser.str(t.prefix(40))
         switch name {
         case "$comment", "$date", "$version":
-            _ = try untilEnd(name)
+            try skipText(name)
         case "$timescale":
             if definitionsDone { throw fail("$timescale after $enddefinitions") }
             try timescale(try untilEnd(name))
@@ -199,6 +387,7 @@ private struct Parser {
             let a = try untilEnd(name)
             guard a.count == 2 else { throw fail("$scope needs a type and a name") }
             scope.append(Parser.str(a[1]))
+            if scope.count > 1024 { throw fail("scopes nested more than 1024 deep") }
         case "$upscope":
             if definitionsDone { throw fail("$upscope after $enddefinitions") }
             let a = try untilEnd(name)
@@ -214,22 +403,16 @@ private struct Parser {
             guard a.isEmpty else { throw fail("$enddefinitions takes no arguments") }
             if !scope.isEmpty { throw fail("scope '\(scope.last!)' not closed before $enddefinitions") }
             definitionsDone = true
+            return true
         case "$dumpvars", "$dumpall", "$dumpon", "$dumpoff":
             if !definitionsDone { throw fail("\(name) before $enddefinitions") }
-            let startLine = tokenLine
-            while true {
-                guard let v = token() else { throw fail("\(name) without $end", line: startLine) }
-                if v.elementsEqual("$end".utf8) { break }
-                if v.first == UInt8(ascii: "$") || v.first == UInt8(ascii: "#") {
-                    throw fail("'\(Parser.str(v).prefix(40))' inside \(name)")
-                }
-                try change(v)
-            }
+            dump = (name, tokenLine)
         case "$end":
             throw fail("$end without a command")
         default:
-            throw fail("unknown command \(name.prefix(40))")
+            throw fail("unknown command \(name)")
         }
+        return false
     }
 
     mutating func timescale(_ a: [ArraySlice<UInt8>]) throws(VCDParseError) {
@@ -258,8 +441,11 @@ private struct Parser {
         // type width id reference [bit-select]
         guard a.count == 4 || a.count == 5 else { throw fail("$var needs type, width, identifier and name") }
         let kind = Parser.str(a[0])
-        guard let w = Int(Parser.str(a[1])), w >= 1, w <= 1 << 20 else { throw fail("bad $var width '\(Parser.str(a[1]).prefix(20))'") }
-        let id = Array(a[2])
+        guard let w = Int(Parser.str(a[1].prefix(20))), w >= 1, w <= VCDLimits.maxWidth else {
+            throw fail("bad $var width '\(Parser.str(a[1].prefix(20)))'")
+        }
+        guard signals.count < VCDLimits.maxVariables else { throw fail("more than \(VCDLimits.maxVariables) variables") }
+        let id = a[2]
         var ref = Parser.str(a[3])
         var select = a.count == 5 ? Parser.str(a[4]) : nil
         // "name[7:0]" written without a space
@@ -272,17 +458,19 @@ private struct Parser {
             if !s.contains(":") { ref += s }
         }
         let full = (scope + [ref]).joined(separator: ".")
+        guard full.utf8.count <= VCDLimits.maxNameBytes else { throw fail("a name longer than \(VCDLimits.maxNameBytes) bytes") }
         let real = kind == "real" || kind == "realtime"
         let index: Int
-        if let k = idIndex[id] {
-            guard widths[k] == w else { throw fail("identifier \(Parser.str(a[2])) declared again with another width") }
+        if let k = find(id) {
+            guard widths[k] == w else { throw fail("identifier \(Parser.str(a[2].prefix(20))) declared again with another width") }
             index = k
         } else {
-            index = changes.count
-            idIndex[id] = index
+            totalWidth += w
+            guard totalWidth <= VCDLimits.maxTotalWidth else { throw fail("variables wider than \(VCDLimits.maxTotalWidth) bits in all") }
+            index = widths.count
+            if let key = Parser.shortKey(id) { shortIDs[key] = index } else { longIDs[Array(id)] = index }
             widths.append(w)
             isReal.append(real)
-            changes.append([])
         }
         signals.append(VCDSignal(name: full, width: w, kind: kind, idIndex: index))
     }
@@ -290,7 +478,7 @@ private struct Parser {
     mutating func setTime(_ t: ArraySlice<UInt8>) throws(VCDParseError) {
         let digits = t.dropFirst()
         guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-              let raw = UInt64(Parser.str(digits)) else { throw fail("bad time '\(Parser.str(t).prefix(30))'") }
+              let raw = UInt64(Parser.str(digits)) else { throw fail("bad time '\(Parser.str(t.prefix(30)))'") }
         let (m, o) = raw.multipliedReportingOverflow(by: num)
         guard !o else { throw fail("time \(raw) overflows picoseconds") }
         let ps = m / den
@@ -300,18 +488,22 @@ private struct Parser {
         time = ps
     }
 
-    mutating func lookup(_ id: ArraySlice<UInt8>) throws(VCDParseError) -> Int {
-        guard let k = idIndex[Array(id)] else { throw fail("undeclared identifier '\(Parser.str(id).prefix(20))'") }
+    /// Identifiers of up to 7 bytes as one number (the bytes and the length).
+    static func shortKey(_ id: ArraySlice<UInt8>) -> UInt64? {
+        guard id.count <= 7 else { return nil }
+        var k = UInt64(id.count) << 56
+        for (n, c) in id.enumerated() { k |= UInt64(c) << (8 * UInt64(n)) }
         return k
     }
 
-    mutating func record(_ k: Int, _ v: VCDValue) {
-        if var last = changes[k].last, last.time == time {
-            last.value = v
-            changes[k][changes[k].count - 1] = last
-        } else {
-            changes[k].append((time, v))
-        }
+    func find(_ id: ArraySlice<UInt8>) -> Int? {
+        if let key = Parser.shortKey(id) { return shortIDs[key] }
+        return longIDs[Array(id)]
+    }
+
+    func lookup(_ id: ArraySlice<UInt8>) throws(VCDParseError) -> Int {
+        guard let k = find(id) else { throw fail("undeclared identifier '\(Parser.str(id.prefix(20)))'") }
+        return k
     }
 
     static func isBit(_ c: UInt8) -> Bool {
@@ -322,11 +514,11 @@ private struct Parser {
         }
     }
 
-    static func lower(_ c: UInt8) -> Character {
+    static func lower(_ c: UInt8) -> UInt8 {
         switch c {
-        case UInt8(ascii: "X"): return "x"
-        case UInt8(ascii: "Z"): return "z"
-        default: return Character(UnicodeScalar(c))
+        case UInt8(ascii: "X"): return UInt8(ascii: "x")
+        case UInt8(ascii: "Z"): return UInt8(ascii: "z")
+        default: return c
         }
     }
 
@@ -341,46 +533,54 @@ private struct Parser {
             }
             d = d.dropFirst(extra)
         }
-        let fill: Character
+        let fill: UInt8
         switch d.first {
-        case UInt8(ascii: "x"), UInt8(ascii: "X"): fill = "x"
-        case UInt8(ascii: "z"), UInt8(ascii: "Z"): fill = "z"
-        default: fill = "0"
+        case UInt8(ascii: "x"), UInt8(ascii: "X"): fill = UInt8(ascii: "x")
+        case UInt8(ascii: "z"), UInt8(ascii: "Z"): fill = UInt8(ascii: "z")
+        default: fill = UInt8(ascii: "0")
         }
-        var s = String(repeating: fill, count: width - d.count)
-        s.reserveCapacity(width)
-        for c in d { s.append(Parser.lower(c)) }
-        return s
+        let pad = width - d.count
+        return String(unsafeUninitializedCapacity: width) { out in
+            for n in 0..<pad { out[n] = fill }
+            var n = pad
+            for c in d { out[n] = Parser.lower(c); n += 1 }
+            return width
+        }
     }
 
-    mutating func change(_ t: ArraySlice<UInt8>) throws(VCDParseError) {
-        guard let c = t.first else { return }
+    /// The event a body word starts: a time, or a value change with its
+    /// identifier (read here when it is a separate word); nil for a string
+    /// value (GTKWave's extension, skipped).
+    mutating func change(_ t: ArraySlice<UInt8>) throws(VCDParseError) -> VCDEvent? {
+        guard let c = t.first else { return nil }
         switch c {
         case UInt8(ascii: "#"):
             try setTime(t)
+            return .time(time)
         case UInt8(ascii: "b"), UInt8(ascii: "B"):
             let digits = t.dropFirst()
-            guard !digits.isEmpty, digits.allSatisfy(Parser.isBit) else { throw fail("bad vector value '\(Parser.str(t).prefix(40))'") }
-            guard let id = token() else { throw fail("vector value without an identifier") }
+            guard !digits.isEmpty, digits.allSatisfy(Parser.isBit) else { throw fail("bad vector value '\(Parser.str(t.prefix(40)))'") }
+            guard let id = try token() else { throw fail("vector value without an identifier") }
             let k = try lookup(id)
             if isReal[k] { throw fail("vector value for a real variable") }
-            record(k, .bits(try extend(digits, width: widths[k])))
+            return .change(k, .bits(try extend(digits, width: widths[k])))
         case UInt8(ascii: "r"), UInt8(ascii: "R"):
-            guard let d = Double(Parser.str(t.dropFirst())) else { throw fail("bad real value '\(Parser.str(t).prefix(40))'") }
-            guard let id = token() else { throw fail("real value without an identifier") }
+            guard t.count <= 64, let d = Double(Parser.str(t.dropFirst())) else { throw fail("bad real value '\(Parser.str(t.prefix(40)))'") }
+            guard let id = try token() else { throw fail("real value without an identifier") }
             let k = try lookup(id)
-            record(k, isReal[k] ? .real(d) : .bits(try extend(Array(String(UInt64(max(0, min(d, 1.8e19))), radix: 2).utf8)[...], width: widths[k])))
+            if isReal[k] { return .change(k, .real(d)) }
+            return .change(k, .bits(try extend(Array(String(UInt64(max(0, min(d, 1.8e19))), radix: 2).utf8)[...], width: widths[k])))
         case UInt8(ascii: "s"), UInt8(ascii: "S"):
-            // string value (GTKWave extension): skip it with its identifier
-            guard let id = token() else { throw fail("string value without an identifier") }
+            guard let id = try token() else { throw fail("string value without an identifier") }
             _ = try lookup(id)
+            return nil
         default:
-            guard Parser.isBit(c) else { throw fail("unexpected '\(Parser.str(t).prefix(40))'") }
+            guard Parser.isBit(c) else { throw fail("unexpected '\(Parser.str(t.prefix(40)))'") }
             let id = t.dropFirst()
             guard !id.isEmpty else { throw fail("scalar value without an identifier") }
             let k = try lookup(id)
             if isReal[k] { throw fail("scalar value for a real variable") }
-            record(k, .bits(try extend(t.prefix(1), width: widths[k])))
+            return .change(k, .bits(try extend(t.prefix(1), width: widths[k])))
         }
     }
 }

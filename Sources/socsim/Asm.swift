@@ -3,7 +3,7 @@ import Foundation
 import LM32Asm
 import SoC
 
-struct Asm: ParsableCommand {
+struct Asm: BundledPositionals {
     static let configuration = CommandConfiguration(
         abstract: "Assemble and link LM32 sources into an ELF, a flat binary or a Verilog hex file.",
         discussion: """
@@ -25,7 +25,8 @@ struct Asm: ParsableCommand {
 
     @OptionGroup var link: LinkOptions
 
-    func validate() throws {
+    mutating func validate() throws {
+        sources = ArgumentBundling.unbundle(sources)
         if sources.isEmpty { throw ValidationError("no source files") }
     }
 

@@ -10,7 +10,7 @@ import Verilated
 import Waves
 
 /// `socsim conform`: the cycle-exact model and the verilated RTL in lock-step.
-struct Conform: ParsableCommand {
+struct Conform: BundledPositionals {
     static let configuration = CommandConfiguration(
         abstract: "Run programs on the cycle-exact model and on the RTL in lock-step and compare every cycle.",
         discussion: """
@@ -66,7 +66,8 @@ struct Conform: ParsableCommand {
 
     var onSoC: Bool { profile == RTLSoCProfile.milkymist.rawValue }
 
-    func validate() throws {
+    mutating func validate() throws {
+        program = ArgumentBundling.unbundle(program)
         if let profile, RTLProfile(rawValue: profile) == nil && RTLSoCProfile(rawValue: profile) == nil {
             let known = RTLProfile.allCases.map(\.rawValue) + RTLSoCProfile.allCases.map(\.rawValue)
             throw ValidationError("unknown profile '\(profile)' (known: \(known.joined(separator: ", ")))")

@@ -18,6 +18,11 @@ struct CycleRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write a VCD of the cycle-exact model with the names of its RTL top: the test bench, or with --soc milkymist the SoC (implies --cycle).", valueName: "file"))
     var vcd: String?
 
+    @Option(help: ArgumentHelp(
+        "Write the same waves as GTKWave's FST (compressed), with GTKWave's FST writer (implies --cycle; docs/waves.md, \"FST\").",
+        valueName: "file"))
+    var fst: String?
+
     @Option(name: .customLong("vcd-from"), parsing: .unconditional, help: ArgumentHelp("First cycle written to the VCD.", valueName: "cycle"))
     var vcdFrom: UInt64 = 0
 
@@ -33,6 +38,11 @@ struct CycleRunOptions: ParsableArguments {
         "Format the model's VCD on a thread of its own while the model runs (the same bytes either way)."))
     var vcdThread = true
 
+    @Option(name: .customLong("vcd-max-bytes"), help: ArgumentHelp(
+        "Stop the run when the VCD reaches this size; it ends cleanly at that cycle and the exit status is 3 (0: no limit).",
+        valueName: "bytes"))
+    var vcdMaxBytes: UInt64 = defaultVCDMaxBytes
+
     @Option(name: .customLong("wait-states"), parsing: .unconditional, help: ArgumentHelp("Bench wait states on both buses (cycle model).", valueName: "n"))
     var waitStates: Int = 0
 
@@ -40,13 +50,13 @@ struct CycleRunOptions: ParsableArguments {
         "Run the Verilator build of the RTL test bench instead (RTL/build/<profile>, see docs/rtl.md); --vcd is then Verilator's own VCD."))
     var rtl = false
 
-    var usesCycleModel: Bool { cycle || vcd != nil || rtl }
+    var usesCycleModel: Bool { cycle || vcdPath != nil || rtl }
 
     var scopes: [String] { vcdScope.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty } }
 
     func validate() throws {
-        if vcd == nil && (vcdFrom != 0 || vcdTo != nil || !vcdScope.isEmpty) {
-            throw ValidationError("--vcd-from, --vcd-to and --vcd-scope need --vcd")
+        if vcdPath == nil && (vcdFrom != 0 || vcdTo != nil || !vcdScope.isEmpty || vcdMaxBytes != defaultVCDMaxBytes) {
+            throw ValidationError("--vcd-from, --vcd-to, --vcd-scope and --vcd-max-bytes need --vcd or --fst")
         }
         if let vcdTo, vcdTo < vcdFrom { throw ValidationError("--vcd-to must not be before --vcd-from") }
         if !(0...255).contains(waitStates) { throw ValidationError("--wait-states must be 0...255") }
@@ -82,8 +92,10 @@ struct CycleRunOptions: ParsableArguments {
         // Chunks keep SIGINT latency low; after each one the VCD is flushed
         // only when its buffer fills (the writer bounds its memory).
         let chunk: UInt64 = 1 << 14
+        var full: UInt64?
         while !machine.ended && machine.cycle < maxCycles {
             if interrupted() { wasInterrupted = true; break }
+            if waves != nil, let file, let bytes = vcdFull(file.bytesWritten) { full = bytes; break }
             // at most a chunk stepped; a jump over an idle span (no VCD) costs nothing
             machine.runUntilEnd(maxCycles: maxCycles - machine.cycle, stepBudget: chunk)
             if waves?.error != nil || traceFile?.failure != nil { break }
@@ -101,6 +113,7 @@ struct CycleRunOptions: ParsableArguments {
         try file?.close(after: writeError)
         try traceFile?.close()
         warnIfWindowMissed(stoppedIn: machine.cycle)
+        try finishFST()
 
         var device = TestDeviceText()
         for e in machine.benchEvents {
@@ -112,7 +125,7 @@ struct CycleRunOptions: ParsableArguments {
         }
         Console.output.write(device.text)
         let cycles = machine.cycle
-        try RunReport(stop: wasInterrupted ? .interrupted : machine.ended ? .ended : .cycleLimit, cycles: cycles,
+        try RunReport(stop: wasInterrupted ? .interrupted : machine.ended ? .ended : full.map { vcdLimitStop($0) } ?? .cycleLimit, cycles: cycles,
                       measured: "\(cycles) cycles, \(machine.retiredCount) instructions", rateCount: cycles,
                       endLine: "program ended after \(cycles) cycles", failures: device.failures,
                       statsDetail: skipLine(machine.skipStats))
@@ -138,15 +151,18 @@ extension CycleRunOptions {
         } catch {
             throw InputError("\(error) (build the RTL with RTL/build.sh or ./scripts/test.sh)")
         }
-        if let vcd { try m.startOutputVCD(path: vcd) }
+        if let vcdPath { try m.startOutputVCD(path: vcdPath) }
         let started = DispatchTime.now().uptimeNanoseconds
         var device = TestDeviceText()
         var nameAddress: UInt32 = 0
         var cycles: UInt64 = 0
         var ended = false, wasInterrupted = false
+        var full: UInt64?
         while cycles < maxCycles && !ended {
             if interrupted() { wasInterrupted = true; break }
-            let n = try m.step(min(maxCycles - cycles, 1 << 14), until: .testDevice)
+            if let vcdPath, let bytes = vcdFull(fileSize(vcdPath)) { full = bytes; break }
+            // shorter steps while Verilator writes its VCD (2.5 KB a cycle): --vcd-max-bytes is checked between them
+            let n = try m.step(min(maxCycles - cycles, vcdPath == nil ? 1 << 14 : 1 << 10), until: .testDevice)
             cycles += n
             let o = try m.observe()
             let ev = o.events
@@ -165,8 +181,9 @@ extension CycleRunOptions {
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         try m.stopOutputVCD()
+        try finishFST()
         Console.output.write(device.text)
-        try RunReport(stop: wasInterrupted ? .interrupted : ended ? .ended : .cycleLimit, cycles: cycles,
+        try RunReport(stop: wasInterrupted ? .interrupted : ended ? .ended : full.map { vcdLimitStop($0) } ?? .cycleLimit, cycles: cycles,
                       measured: "RTL \(cycles) cycles", rateCount: cycles,
                       endLine: "program ended after \(cycles) cycles", failures: device.failures)
             .finish(stats: stats, elapsed: elapsed)

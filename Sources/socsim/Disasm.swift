@@ -25,7 +25,7 @@ struct Disasm: ParsableCommand {
         if ProgramKind(path: file) == .binary || ProgramKind(path: file) == .hex {
             let base = try loadAddress.map { try parseNumber($0, what: "load address") } ?? 0
             if ProgramKind(path: file) == .hex {
-                do { image = try ProgramImage.verilogHex(String(decoding: bytes, as: UTF8.self), base: base) }
+                do { image = try ProgramImage.verilogHex(bytes: bytes, base: base) }
                 catch { throw InputError("\(file):\(error)") }
             } else {
                 image = .binary(bytes, at: base)

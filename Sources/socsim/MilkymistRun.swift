@@ -57,7 +57,7 @@ extension Run {
         // The SoC's own CPU unless --profile names one (validated).
         let config = profile.flatMap(CoreConfig.profile(named:)) ?? soc.cpu
         if waves.rtl { return try runMilkymistRTL(soc: soc, image: image, sdramLatency: options.sdramLatency) }
-        if waves.cycle || waves.vcd != nil { return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency) }
+        if waves.cycle || waves.vcdPath != nil { return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency) }
         let machine = MilkymistMachine(soc: soc, config: config)
         machine.load(image)
 
@@ -103,7 +103,9 @@ extension Run {
             let limit = vcd == nil ? maxCycles : min(maxCycles, waves.vcdTo.map { $0 + 1 } ?? .max)
             let w = vcd
             let traceFailed = { traceFile?.failure != nil }
-            var s = machine.run(maxCycles: limit, shouldStop: { interrupted() || w?.error != nil || traceFailed() })
+            var s = machine.run(maxCycles: limit, shouldStop: {
+                interrupted() || w?.error != nil || traceFailed() || file.flatMap { waves.vcdFull($0.bytesWritten) } != nil
+            })
             if s == .cycleLimit && limit < maxCycles && w?.error == nil {
                 writeError = w?.finishObserving()
                 machine.batchObserver = nil
@@ -114,15 +116,18 @@ extension Run {
             return s
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
+        let full = vcd == nil ? nil : file.flatMap { waves.vcdFull($0.bytesWritten) }
         // the file ends with the values of the cycle the run stopped in, as the RTL's
         if writeError == nil { writeError = vcd?.finishObserving(next: machine.peekObservation()) }
         try file?.close(after: writeError)
         try traceFile?.close()
         waves.warnIfWindowMissed(stoppedIn: machine.cycle)
+        try waves.finishFST()
 
         try finishMilkymist(stop, cycles: machine.cycle, instructions: machine.retiredCount, elapsed: elapsed,
                             timing: "cycle-exact", uart: machine.devices.uart, sysctl: machine.devices.sysctl,
-                            fatal: machine.haltPC.map { Self.isFatalHalt(at: $0, in: image) } ?? false, skips: machine.skipStats)
+                            fatal: machine.haltPC.map { Self.isFatalHalt(at: $0, in: image) } ?? false, skips: machine.skipStats,
+                            vcdFull: full)
     }
 
     /// Run on the verilated SoC (`--rtl`, RTL/build/milkymist): from reset at
@@ -145,14 +150,16 @@ extension Run {
         } catch {
             throw InputError("\(error) (build the RTL with RTL/build.sh milkymist or ./scripts/test.sh)")
         }
-        if let vcd = waves.vcd { try soc.model.startOutputVCD(path: vcd) }
+        if let vcd = waves.vcdPath { try soc.model.startOutputVCD(path: vcd) }
         let out = Console.output
         let started = DispatchTime.now().uptimeNanoseconds
         var cycles: UInt64 = 0
         var fatal = false
+        var full: UInt64?
         let stop: MilkymistStop = try whileWatchingSIGINT { interrupted in
             while cycles < maxCycles {
                 if interrupted() { return .interrupted }
+                if let vcd = waves.vcdPath, let bytes = waves.vcdFull(fileSize(vcd)) { full = bytes; return .interrupted }
                 cycles += try soc.step(maxCycles - cycles, until: .retire)
                 let bytes = soc.takeUART()
                 if !bytes.isEmpty { out.write(Data(bytes.map(\.byte))) }
@@ -167,29 +174,33 @@ extension Run {
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         try soc.model.stopOutputVCD()
-        try reportMilkymist(stop, cycles: cycles, instructions: nil, elapsed: elapsed, timing: "RTL", fatal: fatal)
+        try waves.finishFST()
+        try reportMilkymist(stop, cycles: cycles, instructions: nil, elapsed: elapsed, timing: "RTL", fatal: fatal, vcdFull: full)
     }
 
     /// Warnings, --stats and the stop line of a milkymist run; the exit code.
     private func finishMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String, uart: UART, sysctl: Sysctl, fatal: Bool, skips: IdleSkipStats? = nil) throws {
+                                 timing: String, uart: UART, sysctl: Sysctl, fatal: Bool, skips: IdleSkipStats? = nil,
+                                 vcdFull: UInt64? = nil) throws {
         let err = Console.error
         for field in uart.unmodelledWrites.map({ "uart." + $0 }) + sysctl.unmodelledWrites.map({ "sysctl." + $0 }) {
             err.write(Data("socsim: warning: the firmware wrote \(field), which is declared but not modelled\n".utf8))
         }
         try reportMilkymist(stop, cycles: cycles, instructions: instructions, elapsed: elapsed, timing: timing,
-                            fatal: fatal, skips: skips)
+                            fatal: fatal, skips: skips, vcdFull: vcdFull)
     }
 
     /// --stats and the stop line of a milkymist run; the exit code. A halt
     /// at the boot stub's `_fatal_halt` (`fatal`), after an exception no
     /// handler expected, is a failed run: exit 1.
     private func reportMilkymist(_ stop: MilkymistStop, cycles: UInt64, instructions: UInt64?, elapsed: UInt64,
-                                 timing: String, fatal: Bool, skips: IdleSkipStats? = nil) throws {
+                                 timing: String, fatal: Bool, skips: IdleSkipStats? = nil,
+                                 vcdFull: UInt64? = nil) throws {
+        // a run stopped by --vcd-max-bytes stops as if interrupted
         let s: RunReport.Stop = switch stop {
         case .halted: .ended
         case .cycleLimit: .cycleLimit
-        case .interrupted: .interrupted
+        case .interrupted: vcdFull.map { waves.vcdLimitStop($0) } ?? .interrupted
         }
         let how = fatal ? " after an unexpected exception" : ""
         try RunReport(stop: s, cycles: cycles,

@@ -18,6 +18,11 @@ final class OutputFile {
     /// The first failed write of the buffered text (`write(_:)`), reported
     /// by `close()`; later text is dropped.
     private(set) var failure: InputError?
+    private let counting = NSLock()
+    private var written: UInt64 = 0
+    /// Bytes written so far (read from any thread: the VCD writer writes on
+    /// its own while the run checks --vcd-max-bytes).
+    var bytesWritten: UInt64 { counting.withLock { written } }
 
     init(path: String) throws {
         self.path = path
@@ -39,6 +44,7 @@ final class OutputFile {
             }
             off += n
         }
+        counting.withLock { written += UInt64(bytes.count) }
     }
 
     func write(_ bytes: [UInt8]) throws {

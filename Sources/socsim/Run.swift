@@ -69,7 +69,7 @@ func parseNumber(_ s: String, what: String) throws -> UInt32 {
     return UInt32(v)
 }
 
-struct Run: ParsableCommand {
+struct Run: BundledPositionals {
     static let configuration = CommandConfiguration(
         abstract: "Run a program on the functional LM32 core: the unit-test bench or the milkymist SoC.",
         discussion: """
@@ -116,7 +116,8 @@ struct Run: ParsableCommand {
 
     @OptionGroup var socOptions: SoCOptions
 
-    func validate() throws {
+    mutating func validate() throws {
+        program = ArgumentBundling.unbundle(program)
         try waves.validate()
         try socOptions.validate(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel)
         if socOptions.usesMilkymist(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel) && waves.waitStates != 0 {
@@ -209,7 +210,7 @@ struct Run: ParsableCommand {
         case .hex:
             let base = try loadAddress.map { try parseNumber($0, what: "load address") } ?? 0
             do {
-                return try ProgramImage.verilogHex(String(decoding: try readFile(program[0]), as: UTF8.self), base: base)
+                return try ProgramImage.verilogHex(bytes: try readFile(program[0]), base: base)
             } catch {
                 throw InputError("\(program[0]):\(error)")
             }

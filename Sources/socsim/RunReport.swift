@@ -9,7 +9,7 @@ import Waves
 /// or RTL): the --stats line, the stop line on standard error, and the exit
 /// code (README, "Exit codes").
 struct RunReport {
-    enum Stop { case ended, cycleLimit, interrupted }
+    enum Stop { case ended, cycleLimit, interrupted, vcdSizeLimit(path: String, bytes: UInt64, limit: UInt64) }
     var stop: Stop
     var cycles: UInt64
     /// What --stats counts ("12 cycles, 5 instructions") and the unit of its rate.
@@ -42,6 +42,10 @@ struct RunReport {
         case .interrupted:
             err.write(Data("socsim: interrupted after \(cycles) cycles\n".utf8))
             throw ExitCode(Exit.interrupted)
+        case let .vcdSizeLimit(path, bytes, limit):
+            err.write(Data(("socsim: VCD size limit reached after \(cycles) cycles: '\(path)' has \(bytes) bytes "
+                + "(--vcd-max-bytes \(limit)); the VCD ends there. Raise --vcd-max-bytes (0: no limit) or set --max-cycles.\n").utf8))
+            throw ExitCode(Exit.cycleLimit)
         }
     }
 }
@@ -71,7 +75,7 @@ extension CycleRunOptions {
     /// --vcd for a cycle-exact run: the file and its `CycleVCD` with this
     /// run's window, scopes and writer thread (nil without --vcd).
     func openVCD(profile: String, top: CycleVCDTop) throws -> (file: OutputFile, vcd: CycleVCD)? {
-        guard let vcd else { return nil }
+        guard let vcdPath else { return nil }
         var o = CycleVCDOptions()
         o.fromCycle = vcdFrom
         o.toCycle = vcdTo ?? .max
@@ -84,7 +88,7 @@ extension CycleRunOptions {
                                  + "\(top.module) are:\n  " + probe.availableScopes.joined(separator: "\n  "))
             }
         }
-        let f = try OutputFile(path: vcd)
+        let f = try OutputFile(path: vcdPath)
         let writer = VCDWriter(version: CycleVCD.versionLine(profile: profile, top: top)) { try f.write($0) }
         let w = CycleVCD(writer: writer, top: top, options: o)
         if vcdThread { w.startWriterThread() }

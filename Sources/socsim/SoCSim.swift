@@ -9,7 +9,7 @@ enum Exit {
     /// Bad usage or bad input (options, assembly, ELF, hex, config), or an
     /// output that could not be written.
     static let usage: Int32 = 2
-    /// The cycle limit was reached before the program ended.
+    /// The cycle limit (or the VCD size limit) was reached before the program ended.
     static let cycleLimit: Int32 = 3
     /// Interrupted by SIGINT; results so far were written.
     static let interrupted: Int32 = 130
@@ -40,7 +40,7 @@ struct SoCSim: ParsableCommand {
                firmware exception), or the simulation failed
           2    usage or input error (bad option, assembly error, malformed ELF/hex/TLP),
                or an output file or standard output that could not be written
-          3    the cycle limit was reached before the program ended
+          3    the cycle limit (or the VCD size limit, --vcd-max-bytes) was reached before the program ended
           130  interrupted (SIGINT); results so far were written
         """,
         subcommands: [Run.self, Asm.self, Disasm.self, Conform.self, FastForwardCheck.self, TLPCommand.self, WaveCommand.self, MapCommand.self, HeaderCommand.self,
@@ -48,7 +48,8 @@ struct SoCSim: ParsableCommand {
 
     static func main() {
         let command: ParsableCommand
-        do { command = try parseAsRoot() } catch { fail(error) }
+        do { command = try parseAsRoot(ArgumentBundling.prepare(Array(CommandLine.arguments.dropFirst()), root: SoCSim.self)) }
+        catch { fail(error) }
         do {
             var c = command
             try c.run()
@@ -111,10 +112,32 @@ func whileWatchingSIGINT<T>(_ body: (_ interrupted: @escaping () -> Bool) throws
     return try body { sigintReceived != 0 }
 }
 
-/// Read a whole file or fail with an input error naming it.
-func readFile(_ path: String) throws -> [UInt8] {
-    guard let d = FileManager.default.contents(atPath: path) else {
-        throw InputError("cannot read '\(path)'")
+/// The largest input file read whole (programs, sources, tables): 64 MiB,
+/// four times the largest memory a program loads into (the SoC's 16 MiB
+/// SDRAM), room for a hex file's text. Larger files are refused before
+/// they are read.
+let maxInputFileBytes = 64 << 20
+
+/// Read a whole file of at most `limit` bytes, or fail with an input error
+/// naming it. A regular file's size is checked before reading; pipes and
+/// devices are read until the limit is passed.
+func readFile(_ path: String, limit: Int = maxInputFileBytes) throws -> [UInt8] {
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError("cannot read '\(path)'") }
+    defer { try? handle.close() }
+    func tooLarge(_ size: String) -> InputError {
+        InputError("'\(path)' is too large (\(size); input files are limited to \(limit) bytes)")
     }
-    return [UInt8](d)
+    var st = stat()
+    if fstat(handle.fileDescriptor, &st) == 0 {
+        if st.st_mode & S_IFMT == S_IFDIR { throw InputError("cannot read '\(path)': a directory") }
+        if st.st_mode & S_IFMT == S_IFREG && st.st_size > limit { throw tooLarge("\(st.st_size) bytes") }
+    }
+    var bytes: [UInt8] = []
+    while true {
+        let chunk: Data?
+        do { chunk = try handle.read(upToCount: 1 << 20) } catch { throw InputError("cannot read '\(path)': \(error.localizedDescription)") }
+        guard let chunk, !chunk.isEmpty else { return bytes }
+        bytes.append(contentsOf: chunk)
+        if bytes.count > limit { throw tooLarge("more than \(limit) bytes") }
+    }
 }

@@ -21,7 +21,7 @@ struct TLPCommand: ParsableCommand {
         throw ExitCode(2)
     }
 
-    struct Decode: ParsableCommand {
+    struct Decode: BundledPositionals {
         static let configuration = CommandConfiguration(
             abstract: "Print the fields of a TLP given as hex bytes in wire order.",
             discussion: """
@@ -34,6 +34,8 @@ struct TLPCommand: ParsableCommand {
 
         @Flag(help: "Print one JSON object instead of text.")
         var json = false
+
+        mutating func validate() throws { hex = ArgumentBundling.unbundle(hex) }
 
         func run() throws {
             do {

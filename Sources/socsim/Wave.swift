@@ -12,9 +12,28 @@ struct WaveCommand: ParsableCommand {
         """,
         subcommands: [List.self, Show.self, Diff.self])
 
-    static func load(_ path: String) throws -> VCDFile {
-        let bytes = try readFile(path)
-        do { return try VCDReader.parse(bytes) } catch { throw InputError("\(path):\(error.line): \(error.message)") }
+    /// A VCD file opened for streaming: its header read, its body read by
+    /// the command as it goes (memory bounded whatever the file's size).
+    static func open(_ path: String) throws -> VCDStream {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError("cannot read '\(path)'") }
+        var st = stat()
+        if fstat(handle.fileDescriptor, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR { throw InputError("cannot read '\(path)': a directory") }
+        let fd = handle.fileDescriptor
+        let input: VCDInput = { buffer in
+            // the handle lives as long as the stream that reads it
+            withExtendedLifetime(handle) {
+                while true {
+                    let n = read(fd, buffer.baseAddress, buffer.count)
+                    if n >= 0 { return n }
+                    if errno != EINTR { return nil }
+                }
+            }
+        }
+        do { return try VCDStream(input: input) } catch { throw failure(path, error) }
+    }
+
+    static func failure(_ path: String, _ error: VCDParseError) -> InputError {
+        InputError("\(path):\(error.line): \(error.message)")
     }
 
     struct List: ParsableCommand {
@@ -22,7 +41,9 @@ struct WaveCommand: ParsableCommand {
         @Argument(help: "VCD file.") var file: String
 
         func run() throws {
-            let f = try WaveCommand.load(file)
+            var f = try WaveCommand.open(file)
+            // the whole body is read, so a malformed file is reported
+            do { _ = try f.drain() } catch { throw WaveCommand.failure(file, error) }
             var out = ""
             for s in f.signals {
                 out += "\(s.name) \(s.width)\(s.kind == "real" ? " real" : "")\n"
@@ -52,19 +73,20 @@ struct WaveCommand: ParsableCommand {
         }
 
         func run() throws {
-            let f = try WaveCommand.load(file)
+            var f = try WaveCommand.open(file)
             var chosen: [VCDSignal] = []
             for name in signals.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
-                let m = VCDDiff.match(f, name)
+                let m = VCDDiff.match(f.signals, name)
                 if m.isEmpty { throw InputError("\(file): no signal '\(name)' (see socsim wave list)") }
                 chosen += m
             }
             if chosen.isEmpty { throw InputError("no signals given") }
             let scale = clockPeriod ?? 1
             let (fromPs, o1) = from.multipliedReportingOverflow(by: scale)
-            let toPs = to.map { $0.multipliedReportingOverflow(by: scale) } ?? (f.endTime, false)
-            if o1 || toPs.1 { throw ValidationError("window out of range") }
-            let rows = VCDDiff.window(f, signals: chosen, from: fromPs, to: toPs.0)
+            let toPs = to.map { $0.multipliedReportingOverflow(by: scale) }
+            if o1 || toPs?.1 == true { throw ValidationError("window out of range") }
+            let rows: [(time: UInt64, values: [VCDValue?])]
+            do { rows = try VCDDiff.window(&f, signals: chosen, from: fromPs, to: toPs?.0) } catch { throw WaveCommand.failure(file, error) }
             var header = ["time_ps"]
             if clockPeriod != nil { header.append("cycle") }
             header += chosen.map(\.name)
@@ -108,15 +130,12 @@ struct WaveCommand: ParsableCommand {
         var commonSpan = false
 
         func run() throws {
-            let fa = try WaveCommand.load(a), fb = try WaveCommand.load(b)
-            var ra = fa, rb = fb
-            if let scope {
-                let prefixes = scope.split(separator: ",").map(String.init)
-                func keep(_ s: VCDSignal) -> Bool { prefixes.contains { s.name == $0 || s.name.hasPrefix($0 + ".") } }
-                ra.signals = fa.signals.filter(keep)
-                rb.signals = fb.signals.filter(keep)
-            }
-            let r = VCDDiff.compare(ra, rb, commonSpan: commonSpan)
+            var fa = try WaveCommand.open(a), fb = try WaveCommand.open(b)
+            let prefixes = scope.map { $0.split(separator: ",").map(String.init) }
+            func keep(_ name: String) -> Bool { prefixes?.contains { name == $0 || name.hasPrefix($0 + ".") } ?? true }
+            let r: VCDDiffResult
+            do { r = try VCDDiff.compare(&fa, &fb, keep: keep, commonSpan: commonSpan) }
+            catch { throw WaveCommand.failure(error.file == 0 ? a : b, error.error) }
             var out = "compared \(r.compared) signals from \(r.from) ps to \(r.to) ps (only in A: \(r.onlyInA.count), only in B: \(r.onlyInB.count))\n"
             if r.spanMismatch {
                 out += "spans differ: A \(r.spanA.lowerBound)–\(r.spanA.upperBound) ps, B \(r.spanB.lowerBound)–\(r.spanB.upperBound) ps\n"
