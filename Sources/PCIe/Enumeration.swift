@@ -122,7 +122,14 @@ public enum LspciFormatter {
                 let devcap = c[(at + 4) / 4], devctl = word(at + 8), devsta = word(at + 0xA)
                 let lnkcap = c[(at + 0xC) / 4], lnkctl = word(at + 0x10), lnksta = word(at + 0x12)
                 func size(_ e: UInt32) -> String { PCIeSize.bytes(encoding: UInt8(e)).map { "\($0) bytes" } ?? "reserved" }
-                func speed(_ s: UInt32) -> String { ["", "2.5GT/s", "5GT/s", "8GT/s"].indices.contains(Int(s)) && s > 0 ? ["", "2.5GT/s", "5GT/s", "8GT/s"][Int(s)] : "unknown" }
+                func speed(_ s: UInt32) -> String {
+                    switch s {
+                    case 1: "2.5GT/s"
+                    case 2: "5GT/s"
+                    case 3: "8GT/s"
+                    default: "unknown"
+                    }
+                }
                 out.append(head + "Express (v\(word(at + 2) & 0xF)) Endpoint, MSI 00")
                 out.append("\t\tDevCap:\tMaxPayload \(size(devcap & 7)), PhantFunc 0, " + flag("ExtTag", devcap, 5)
                            + " " + flag("RBE", devcap, 15))

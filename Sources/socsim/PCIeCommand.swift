@@ -8,7 +8,7 @@ struct PCIeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pcie",
         abstract: "Run the PCIe endpoint model against the modelled root complex and host.",
-        subcommands: [Enumerate.self, Storm.self, Registers.self])
+        subcommands: [Enumerate.self, Storm.self, DMA.self, Registers.self])
 
     struct Enumerate: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -63,6 +63,60 @@ struct PCIeCommand: ParsableCommand {
             let report = try PCIe.Storm.run(tlps: tlps, seed: seed)
             print(report.text, terminator: "")
             if !report.violations.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct DMA: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time one DMA transfer over the modelled link and print its throughput in simulated time.",
+            discussion: """
+            The line-rate limit printed is the link's raw data rate after 8b/10b (Gen1 x1: \
+            250 MB/s); the payload limit also charges each TLP's header and 8 bytes of framing.
+            """)
+
+        @Option(help: "Bytes to move.")
+        var bytes = 65_536
+        @Flag(help: "Read from host memory (MRd) instead of writing to it (MWr).")
+        var fromHost = false
+        @Option(help: "Max payload size, bytes.")
+        var maxPayload = 128
+        @Option(help: "Max read request size, bytes.")
+        var maxReadRequest = 512
+        @Option(help: "Host read latency, ns.")
+        var readLatency: UInt64 = 600
+
+        func validate() throws {
+            if bytes < 1 || bytes > 16 * 1024 * 1024 - 1 { throw ValidationError("--bytes must be 1 ... 2^24 - 1") }
+            for (name, v) in [("--max-payload", maxPayload), ("--max-read-request", maxReadRequest)]
+            where PCIeSize.encoding(bytes: v) == nil {
+                throw ValidationError("\(name) must be a power of two from 128 to 4096")
+            }
+        }
+
+        func run() throws {
+            var hc = HostConfiguration()
+            hc.maxPayload = maxPayload
+            hc.maxReadRequest = maxReadRequest
+            hc.readLatency = .ns(readLatency)
+            var ec = EndpointConfiguration()
+            ec.memoryBytes = max(ec.memoryBytes, bytes)
+            let system = PCIeSystem(endpoint: ec, host: hc)
+            _ = try system.enumerate()
+            let start = system.now
+            let status = try system.dma(local: 0, host: 0x1000_0000, bytes: bytes, fromHost: fromHost)
+            let ps = (system.now - start).picoseconds
+            let lc = system.link.configuration
+            let lineBytesPerSecond = 1_000_000_000_000 / lc.serialisationTime(bytes: 1).picoseconds
+            let tlp = 12 + LinkConfiguration.framingBytesPerTLP   // 3DW header + framing
+            let chunk = fromHost ? hc.readCompletionBoundary : maxPayload
+            let payloadLimit = lineBytesPerSecond * UInt64(chunk) / UInt64(chunk + tlp)
+            print("""
+            transfer        \(bytes) bytes \(fromHost ? "host -> device (MRd)" : "device -> host (MWr)"), status \(status.name)
+            simulated time  \(ps) ps
+            throughput      \(UInt64(bytes) * 1_000_000_000_000 / max(ps, 1)) bytes/s
+            line rate       \(lineBytesPerSecond) bytes/s (Gen\(lc.generation.rawValue) x\(lc.width) after line coding)
+            payload limit   \(payloadLimit) bytes/s (\(chunk)-byte payloads, \(tlp) bytes of header and framing each)
+            """)
         }
     }
 
