@@ -1,6 +1,30 @@
 import SimBus
 import SimKernel
 
+/// Device memory as the DMA engine reaches it: bytes at device bus addresses. A
+/// reference, so that the SoC's memories can be the DMA engine's.
+public protocol DeviceMemory: AnyObject {
+    /// Whether `count` bytes from `address` are all memory.
+    func contains(_ address: UInt32, count: Int) -> Bool
+    /// `count` bytes from `address` (in `contains`).
+    func read(_ address: UInt32, count: Int) -> [UInt8]
+    /// Stores `bytes` from `address` (in `contains`).
+    func write(_ address: UInt32, _ bytes: [UInt8])
+}
+
+/// Device memory of its own: `count` bytes from address 0.
+public final class ByteMemory: DeviceMemory {
+    public var bytes: [UInt8]
+
+    public init(count: Int) { bytes = Array(repeating: 0, count: count) }
+
+    public func contains(_ address: UInt32, count: Int) -> Bool { Int(address) + count <= bytes.count }
+    public func read(_ address: UInt32, count: Int) -> [UInt8] { Array(bytes[Int(address) ..< Int(address) + count]) }
+    public func write(_ address: UInt32, _ bytes: [UInt8]) {
+        self.bytes.replaceSubrange(Int(address) ..< Int(address) + bytes.count, with: bytes)
+    }
+}
+
 /// The endpoint's fixed parameters.
 public struct EndpointConfiguration: Hashable, Sendable {
     /// IDs and capabilities of the configuration space. BAR0 is always 4 KiB.
@@ -16,10 +40,10 @@ public struct EndpointConfiguration: Hashable, Sendable {
     /// completion credits, so it only issues a read when the buffer has room for the
     /// whole answer (Spartan-6 integrated block: CD 467 credits of 16 bytes).
     public var completionBufferBytes = 467 * 16
-    /// Device memory the DMA engine moves data from and to.
+    /// Size of the endpoint's own memory when it is not given the SoC's.
     public var memoryBytes = 64 * 1024
     /// Device memory a DMA transfer from the host must never write (the golden image).
-    public var protectedRange: Range<Int>?
+    public var protectedRange: Range<UInt32>?
 
     public init() {}
 }
@@ -42,13 +66,14 @@ public struct Outbound: Hashable, Sendable {
 /// driven by its caller in nondecreasing simulated time: `receive` a packet, `csrRead` /
 /// `csrWrite` from the firmware, `transmitted` when a packet left, `wake` at
 /// `nextWakeup`. Packets to send collect in `outbox`, which the caller drains.
-public struct Endpoint: Sendable {
+public struct Endpoint {
     public let configuration: EndpointConfiguration
     public internal(set) var config: ConfigSpace
     /// BAR0 (host view) and CSR bank 3 (firmware view); the shared block is kept equal.
     public private(set) var bar0: RegisterFile
     public internal(set) var csr: RegisterFile
-    public internal(set) var memory: [UInt8]
+    /// What the DMA engine reads and writes.
+    public let memory: DeviceMemory
     /// Unsaturated counts, indexed by `EndpointCounter.rawValue`.
     public private(set) var counters: [UInt64]
     public var outbox: [Outbound] = []
@@ -56,14 +81,14 @@ public struct Endpoint: Sendable {
     private let bar0ByOffset: [Int: Register]
     private let csrByOffset: [Int: Register]
 
-    public init(_ configuration: EndpointConfiguration = EndpointConfiguration()) {
+    public init(_ configuration: EndpointConfiguration = EndpointConfiguration(), memory: DeviceMemory? = nil) {
         precondition(Int(configuration.configSpace.bar0Size) == EndpointRegisters.bar0Size, "BAR0 is 4 KiB")
         precondition(configuration.completionBufferBytes >= 4096, "the completion buffer holds one largest read")
         self.configuration = configuration
         config = ConfigSpace(configuration.configSpace)
         bar0 = RegisterFile(EndpointRegisters.bar0Map)
         csr = RegisterFile(EndpointRegisters.csrMap)
-        memory = Array(repeating: 0, count: configuration.memoryBytes)
+        self.memory = memory ?? ByteMemory(count: configuration.memoryBytes)
         counters = Array(repeating: 0, count: EndpointCounter.allCases.count)
         bar0ByOffset = Dictionary(uniqueKeysWithValues: EndpointRegisters.bar0Map.registers.map { ($0.offset, $0) })
         csrByOffset = Dictionary(uniqueKeysWithValues: EndpointRegisters.csrMap.registers.map { ($0.offset, $0) })
@@ -79,11 +104,6 @@ public struct Endpoint: Sendable {
 
     public var dmaBusy: Bool { dma != nil }
 
-    /// Loads device memory (the firmware's or a test's doing, not the link's).
-    public mutating func load(_ bytes: [UInt8], at address: Int) {
-        precondition(address >= 0 && address + bytes.count <= memory.count, "load outside device memory")
-        memory.replaceSubrange(address ..< address + bytes.count, with: bytes)
-    }
 
     /// The first system cycle that starts at or after `t`.
     func cycle(at t: Instant) -> UInt64 {

@@ -5,7 +5,7 @@ struct DMATransfer: Sendable {
     enum Direction: Sendable { case toHost, fromHost }
 
     var direction: Direction
-    var local: Int
+    var local: UInt32
     var host: UInt64
     var error: DMAError = .none
     /// Bytes that reached their destination (writes: handed to the link).
@@ -52,7 +52,7 @@ extension Endpoint {
 
     mutating func startDMA(at now: Instant) {
         guard dma == nil else { return }
-        let local = Int(csr.value(of: "DMA_LOCAL"))
+        let local = UInt32(csr.value(of: "DMA_LOCAL"))
         let host = csr.value(of: "DMA_HOST_HI") << 32 | csr.value(of: "DMA_HOST_LO")
         let length = Int(csr.value(of: "DMA_LENGTH", "BYTES"))
         let fromHost = csr.value(of: "DMA_CONTROL", "FROM_HOST") == 1
@@ -62,9 +62,10 @@ extension Endpoint {
         // The last 4 KiB of the 64-bit space are refused so that no split boundary overflows.
         if length == 0 || host > UInt64.max - UInt64(length) - 4096 {
             failDMA(.length)
-        } else if local + length > memory.count {
+        } else if UInt64(local) + UInt64(length) > 1 << 32 || !memory.contains(local, count: length) {
             failDMA(.localRange)
-        } else if fromHost, let p = configuration.protectedRange, p.overlaps(local ..< local + length) {
+        } else if fromHost, let p = configuration.protectedRange,
+                  p.overlaps(local ..< UInt32(truncatingIfNeeded: UInt64(local) + UInt64(length))) {
             failDMA(.localRange)
         } else if !config.busMasterEnabled {
             failDMA(.busMasterDisabled)
@@ -78,7 +79,7 @@ extension Endpoint {
             issueReads(at: now)
         } else {
             let mps = config.maxPayloadSize
-            dma!.writes = RequestRules.writeRequests(address: host, data: Array(memory[local ..< local + length]),
+            dma!.writes = RequestRules.writeRequests(address: host, data: memory.read(local, count: length),
                                                      maxPayload: mps, requester: id)
             dma!.writeBytes = RequestRules.split(address: host, count: length, maxBytes: mps).map(\.count)
             issueWrite()
@@ -183,8 +184,7 @@ extension Endpoint {
             break
         case .done(let tag, let request, let data):
             let first = request.address + UInt64(ByteEnables.firstOffset(request.firstBE))
-            let at = d.local + Int(first - d.host)
-            memory.replaceSubrange(at ..< at + data.count, with: data)
+            memory.write(d.local + UInt32(first - d.host), data)
             dma!.bytesDone += data.count
             releaseTag(tag)
         case .failed(let tag, _, let status):

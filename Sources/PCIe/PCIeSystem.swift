@@ -45,10 +45,11 @@ public final class PCIeSystem {
     public init(endpoint: EndpointConfiguration = EndpointConfiguration(),
                 host: HostConfiguration = HostConfiguration(),
                 link: LinkConfiguration = LinkConfiguration(),
+                memory: DeviceMemory? = nil,
                 scheduler: Scheduler = Scheduler()) {
         self.scheduler = scheduler
         self.link = Link(link)
-        self.endpoint = Endpoint(endpoint)
+        self.endpoint = Endpoint(endpoint, memory: memory)
         self.host = RootComplex(host)
     }
 
@@ -173,7 +174,9 @@ public final class PCIeSystem {
     public func firmwareRead(_ register: String) -> UInt32 { endpoint.csrRead(register) }
 
     /// Loads device memory directly (the firmware image, a test pattern).
-    public func loadDeviceMemory(_ bytes: [UInt8], at address: Int) { endpoint.load(bytes, at: address) }
+    public func loadDeviceMemory(_ bytes: [UInt8], at address: UInt32) { endpoint.memory.write(address, bytes) }
+
+    public func deviceMemory(_ address: UInt32, count: Int) -> [UInt8] { endpoint.memory.read(address, count: count) }
 
     /// Starts a DMA transfer as the firmware would and runs until it ends; returns
     /// DMA_STATUS.ERROR.

@@ -152,8 +152,8 @@ public struct StormReport: Sendable {
 /// moving data by DMA, then checks the invariants (docs/pcie-endpoint.md, "Hostile host").
 public enum Storm {
     /// Device memory: the golden image the DMA must never overwrite, and the DMA buffer.
-    public static let golden = 0 ..< 0x8000
-    public static let dmaBuffer = 0x8000 ..< 0xC000
+    public static let golden: Range<UInt32> = 0 ..< 0x8000
+    public static let dmaBuffer: Range<UInt32> = 0x8000 ..< 0xC000
     /// Host memory the firmware's transfers use.
     public static let hostBuffer: UInt64 = 0x1000_0000
 
@@ -177,7 +177,7 @@ public enum Storm {
             if !system.endpoint.dmaBusy {
                 if transfers > 0 { system.firmwareWrite("MSI_CONTROL", 1) }   // "transfer done" to the host
                 let n = 1 + traffic.below(dmaBuffer.count)
-                let local = dmaBuffer.lowerBound + traffic.below(dmaBuffer.count - n + 1)
+                let local = Int(dmaBuffer.lowerBound) + traffic.below(dmaBuffer.count - n + 1)
                 system.firmwareWrite("DMA_LOCAL", UInt32(local))
                 system.firmwareWrite("DMA_HOST_LO", UInt32(hostBuffer) + UInt32(traffic.below(4096)))
                 system.firmwareWrite("DMA_HOST_HI", 0)
@@ -235,9 +235,12 @@ public enum Storm {
         }
         if system.host.malformedFromDevice != 0 { violations.append("\(system.host.malformedFromDevice) malformed packets from the device") }
         if system.host.unexpectedCompletions != 0 { violations.append("\(system.host.unexpectedCompletions) unexpected completions at the host") }
-        let memory = system.endpoint.memory
-        if Array(memory[golden]) != Array(image[golden]) { violations.append("the golden image changed") }
-        if Array(memory[dmaBuffer.upperBound...]) != Array(image[dmaBuffer.upperBound...]) {
+        let memory = system.deviceMemory(0, count: image.count)
+        let g = Int(golden.lowerBound) ..< Int(golden.upperBound)
+        if memory[g] != image[g] {
+            violations.append("the golden image changed")
+        }
+        if memory[Int(dmaBuffer.upperBound)...] != image[Int(dmaBuffer.upperBound)...] {
             violations.append("device memory above the DMA buffer changed")
         }
         let allowed = hostBuffer ..< hostBuffer + UInt64(dmaBuffer.count + 4096)
@@ -247,10 +250,9 @@ public enum Storm {
         // A final transfer round trip with the data checked.
         let probe = (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
         system.loadDeviceMemory(probe, at: dmaBuffer.lowerBound)
-        let out = try system.dma(local: UInt32(dmaBuffer.lowerBound), host: hostBuffer, bytes: probe.count, fromHost: false)
-        let back = try system.dma(local: UInt32(dmaBuffer.lowerBound + 0x1000), host: hostBuffer, bytes: probe.count, fromHost: true)
-        if out != .none || back != .none
-            || Array(system.endpoint.memory[(dmaBuffer.lowerBound + 0x1000)...].prefix(probe.count)) != probe {
+        let out = try system.dma(local: dmaBuffer.lowerBound, host: hostBuffer, bytes: probe.count, fromHost: false)
+        let back = try system.dma(local: dmaBuffer.lowerBound + 0x1000, host: hostBuffer, bytes: probe.count, fromHost: true)
+        if out != .none || back != .none || system.deviceMemory(dmaBuffer.lowerBound + 0x1000, count: probe.count) != probe {
             violations.append("the final DMA round trip failed (\(out.name), \(back.name))")
         }
         return StormReport(tlps: tlps, seed: seed, counters: counters, dmaTransfers: transfers, dmaErrors: errors,

@@ -88,7 +88,7 @@ import Testing
         hc.maxPayload = mps
         let s = try enumerated(host: hc)
         let data = (0..<bytes).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
-        s.loadDeviceMemory(data, at: local)
+        s.loadDeviceMemory(data, at: UInt32(local))
         #expect(try s.dma(local: UInt32(local), host: host, bytes: bytes, fromHost: false) == .none)
         try s.runToCompletion()
         #expect(s.hostMemory(host, count: bytes) == data)
@@ -118,7 +118,7 @@ import Testing
         let data = (0..<bytes).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 11) }
         s.writeHostMemory(host, data)
         #expect(try s.dma(local: UInt32(local), host: host, bytes: bytes, fromHost: true) == .none)
-        #expect(Array(s.endpoint.memory[local ..< local + bytes]) == data)
+        #expect(s.deviceMemory(UInt32(local), count: bytes) == data)
         #expect(s.host.deviceReads == RequestRules.split(address: host, count: bytes, maxBytes: mrrs).count)
         #expect(s.endpoint.counter(.completionMismatch) == 0 && s.endpoint.counter(.unexpectedCompletion) == 0)
         #expect(s.firmwareRead("DMA_DONE_BYTES") == UInt32(bytes))
@@ -154,7 +154,7 @@ import Testing
         // Nothing outstanding afterwards: the next transfer works.
         s.writeHostMemory(0x1000_0000, [9, 8, 7])
         #expect(try s.dma(local: 0, host: 0x1000_0000, bytes: 3, fromHost: true) == .none)
-        #expect(Array(s.endpoint.memory[0..<3]) == [9, 8, 7])
+        #expect(s.deviceMemory(0, count: 3) == [9, 8, 7])
     }
 
     @Test func unsupportedRequestAndCompleterAbortCompletions() throws {
@@ -165,7 +165,7 @@ import Testing
         #expect(try s.dma(local: 0x100, host: 0x4000_0000, bytes: 64, fromHost: true) == .unsupportedRequest)
         #expect(try s.dma(local: 0x100, host: 0x5000_0000, bytes: 64, fromHost: true) == .completerAbort)
         #expect(s.endpoint.counter(.completionUR) == 1 && s.endpoint.counter(.completionCA) == 1)
-        #expect(s.endpoint.memory[0x100 ..< 0x140].allSatisfy { $0 == 0 })
+        #expect(s.deviceMemory(0x100, count: 0x40).allSatisfy { $0 == 0 })
         // A transfer that straddles into the UR range stops issuing and reports UR.
         #expect(try s.dma(local: 0, host: 0x4000_0000 - 1024, bytes: 4096, fromHost: true) == .unsupportedRequest)
     }
