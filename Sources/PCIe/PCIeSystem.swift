@@ -173,6 +173,12 @@ public final class PCIeSystem {
 
     public func firmwareRead(_ register: String) -> UInt32 { endpoint.csrRead(register) }
 
+    /// A firmware write of the CSR word at byte `offset` in bank 3, now.
+    public func firmwareWrite(offset: Int, _ value: UInt32) {
+        endpoint.csrWrite(offset: offset, value: value, at: scheduler.now)
+        drainEndpoint()
+    }
+
     /// Loads device memory directly (the firmware image, a test pattern).
     public func loadDeviceMemory(_ bytes: [UInt8], at address: UInt32) { endpoint.memory.write(address, bytes) }
 

@@ -15,14 +15,15 @@ public enum Firmware {
 /// assembly include `socsim header --asm` prints, generated from the SoC
 /// description they are built for.
 public enum MilkymistFirmware: String, CaseIterable, Sendable {
-    case hello, timer, gpio, cacheFlush = "cache-flush", automaton
+    case hello, timer, gpio, cacheFlush = "cache-flush", automaton, dma
 
     /// The programs the cycle-exact SoC and the RTL SoC run: all but
-    /// `automaton`, whose coprocessor only the functional SoC models so far.
+    /// `automaton` and `dma`, whose devices only the functional SoC models so far.
     public static let cycleExactCases = allCases.filter { !$0.needsCoprocessor }
 
-    /// True for a program that uses the automaton coprocessor (CSR bank 2, IRQ 4).
-    public var needsCoprocessor: Bool { self == .automaton }
+    /// True for a program that uses a device only the functional SoC has: the automaton
+    /// coprocessor (CSR bank 2, IRQ 4) or the PCIe endpoint (CSR bank 3, IRQ 5).
+    public var needsCoprocessor: Bool { self == .automaton || self == .dma }
 
     /// The program `socsim run --soc milkymist` runs without PROGRAM.
     public static let `default` = MilkymistFirmware.hello
@@ -37,6 +38,7 @@ public enum MilkymistFirmware: String, CaseIterable, Sendable {
         case .gpio: "gpio.S"
         case .cacheFlush: "cache_flush.S"
         case .automaton: "automaton.S"
+        case .dma: "dma.S"
         }
     }
 
@@ -48,6 +50,7 @@ public enum MilkymistFirmware: String, CaseIterable, Sendable {
         case .gpio: bytes = PackageResources.gpio_S
         case .cacheFlush: bytes = PackageResources.cache_flush_S
         case .automaton: bytes = PackageResources.automaton_S
+        case .dma: bytes = PackageResources.dma_S
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -13,9 +13,12 @@ public struct MilkymistCSRDevices {
     /// (the functional machine; the cycle-exact SoC has none yet, and its
     /// bank reads 0 there as on the RTL).
     public var coprocessor: AutomatonCoprocessor?
-    public let uartBank: Int, sysctlBank: Int, coprocessorBank: Int?
+    /// The PCIe endpoint with its modelled host, when the machine gives it one (the
+    /// functional machine; elsewhere its bank reads 0, as on the RTL so far).
+    public let pcie: PCIeEndpointDevice?
+    public let uartBank: Int, sysctlBank: Int, coprocessorBank: Int?, pcieBank: Int?
 
-    public init(soc: SoCDescription, coprocessorMaster: CoprocessorMaster? = nil) {
+    public init(soc: SoCDescription, coprocessorMaster: CoprocessorMaster? = nil, pcie: PCIeEndpointDevice? = nil) {
         guard let u = soc.bank(named: "uart"), let sc = soc.bank(named: "sysctl"),
               let uirq = soc.interrupt(named: "uart"), let girq = soc.interrupt(named: "gpio"),
               let t0 = soc.interrupt(named: "timer0"), let t1 = soc.interrupt(named: "timer1") else {
@@ -34,6 +37,8 @@ public struct MilkymistCSRDevices {
         } else {
             coprocessorBank = nil
         }
+        self.pcie = pcie
+        pcieBank = pcie == nil ? nil : soc.bank(named: "pcie")?.bank
     }
 
     /// Bring the devices to the start of `target` (no-op for a past cycle).
@@ -41,6 +46,7 @@ public struct MilkymistCSRDevices {
         uart.advance(to: target)
         sysctl.advance(to: target)
         if coprocessor != nil { coprocessor!.advance(to: target) }
+        pcie?.advance(to: target)
     }
 
     /// The register at `offset`, read in the devices' current cycle.
@@ -50,6 +56,7 @@ public struct MilkymistCSRDevices {
         case uartBank: return uart.read(index: index)
         case sysctlBank: return sysctl.read(index: index)
         case coprocessorBank: return coprocessor?.read(index: index) ?? 0
+        case pcieBank: return pcie?.read(index: index) ?? 0
         default: return 0
         }
     }
@@ -68,6 +75,8 @@ public struct MilkymistCSRDevices {
             sysctl.write(index: index, value: data)
         case coprocessorBank:
             coprocessor?.write(index: index, value: data)
+        case pcieBank:
+            pcie?.write(index: index, value: data)
         default: break
         }
         return nil
@@ -81,7 +90,8 @@ public struct MilkymistCSRDevices {
     }
 
     /// The system reset: the devices take their reset values from `cycle`
-    /// on; the GPIO input pins stay as driven.
+    /// on; the GPIO input pins stay as driven. The PCIe endpoint keeps its state:
+    /// the link and the host's set-up survive a reset of the SoC.
     public mutating func reset(at cycle: UInt64) {
         let pins = sysctl.gpioPins
         uart = UART(line: uart.line, cycle: cycle)
