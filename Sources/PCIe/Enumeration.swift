@@ -1,3 +1,9 @@
+/// A capability found by walking the list: its ID and offset.
+public struct FoundCapability: Hashable, Sendable {
+    public var id: UInt8
+    public var offset: Int
+}
+
 /// What enumeration found and set up, read back through configuration TLPs.
 public struct EnumeratedDevice: Hashable, Sendable {
     public var id: PCIeID
@@ -6,17 +12,10 @@ public struct EnumeratedDevice: Hashable, Sendable {
     /// BAR0's size from the sizing write of all ones, and the base assigned.
     public var bar0Size: UInt32
     public var bar0Base: UInt32
-    /// Capability IDs by offset, in list order.
-    public var capabilities: [(id: UInt8, offset: Int)]
+    /// In list order.
+    public var capabilities: [FoundCapability]
     /// Configuration dwords 0...63 after set-up, as `lspci -vv` needs them.
     public var config: [UInt32]
-
-    public static func == (a: EnumeratedDevice, b: EnumeratedDevice) -> Bool {
-        a.id == b.id && a.config == b.config && a.bar0Size == b.bar0Size
-            && a.capabilities.map(\.id) == b.capabilities.map(\.id) && a.capabilities.map(\.offset) == b.capabilities.map(\.offset)
-    }
-
-    public func hash(into h: inout Hasher) { h.combine(id); h.combine(config) }
 
     public func capability(_ id: UInt8) -> Int? { capabilities.first { $0.id == id }?.offset }
 }
@@ -51,18 +50,18 @@ extension PCIeSystem {
         let size = ~(sized & ~0xF) &+ 1
         try configWrite(4, hc.bar0Base)
 
-        var caps: [(UInt8, Int)] = []
+        var caps: [FoundCapability] = []
         var at = Int(try configRead(0x34 / 4) & 0xFC)
         while at != 0 {
-            guard !caps.contains(where: { $0.1 == at }) else { throw EnumerationError.capabilityLoop(at) }
+            guard !caps.contains(where: { $0.offset == at }) else { throw EnumerationError.capabilityLoop(at) }
             let d = try configRead(at / 4)
-            caps.append((UInt8(d & 0xFF), at))
+            caps.append(FoundCapability(id: UInt8(d & 0xFF), offset: at))
             at = Int((d >> 8) & 0xFC)
         }
-        guard let msi = caps.first(where: { $0.0 == ConfigSpace.msiCapabilityID })?.1 else {
+        guard let msi = caps.first(where: { $0.id == ConfigSpace.msiCapabilityID })?.offset else {
             throw EnumerationError.missingCapability("MSI")
         }
-        guard let pcie = caps.first(where: { $0.0 == ConfigSpace.pcieCapabilityID })?.1 else {
+        guard let pcie = caps.first(where: { $0.id == ConfigSpace.pcieCapabilityID })?.offset else {
             throw EnumerationError.missingCapability("PCI Express")
         }
         try configWrite((msi + 4) / 4, UInt32(truncatingIfNeeded: hc.msiAddress))
@@ -80,7 +79,7 @@ extension PCIeSystem {
 
         let dump = try (0..<64).map { try configRead($0) }
         return EnumeratedDevice(id: hc.deviceID, vendorID: UInt16(ids & 0xFFFF), deviceID: UInt16(ids >> 16),
-                                bar0Size: size, bar0Base: hc.bar0Base, capabilities: caps.map { (id: $0.0, offset: $0.1) },
+                                bar0Size: size, bar0Base: hc.bar0Base, capabilities: caps,
                                 config: dump)
     }
 }
@@ -107,7 +106,7 @@ public enum LspciFormatter {
         let bar = c[4]
         out.append("\tRegion 0: Memory at \(h(bar & ~0xF, 8)) (32-bit, \(bar & 8 != 0 ? "prefetchable" : "non-prefetchable")) "
                    + "[size=\(d.bar0Size >= 1024 ? "\(d.bar0Size / 1024)K" : "\(d.bar0Size)")]")
-        for (id, at) in d.capabilities {
+        for (id, at) in d.capabilities.map({ ($0.id, $0.offset) }) {
             let head = "\tCapabilities: [\(h(UInt32(at), 2))] "
             switch id {
             case ConfigSpace.pmCapabilityID:

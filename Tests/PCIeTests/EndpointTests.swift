@@ -53,8 +53,7 @@ import Testing
         s.firmwareWrite("ANSWER0", 0)
         #expect(try s.mmioRead("ANSWER0") == words[0])
         // A sub-dword write touches only its enabled bytes.
-        let h = MemoryWriteHeader(requester: s.host.configuration.rootID, tag: 0, address: 0xF000_0044 + 1, firstBE: 0b0010, lastBE: 0)
-        try s.hostSend(WirePacket(.memoryWrite(MemoryWriteHeader(requester: h.requester, tag: 0, address: 0xF000_0044,
+        try s.hostSend(WirePacket(.memoryWrite(MemoryWriteHeader(requester: s.host.configuration.rootID, tag: 0, address: 0xF000_0044,
                                                                  firstBE: 0b0010, lastBE: 0), payload: [1, 0xAB, 3, 4])))
         #expect(try s.mmioRead("SCRATCH") == 0x0000_AB00)
     }
