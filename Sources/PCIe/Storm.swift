@@ -9,12 +9,16 @@ public struct HostileTraffic {
     public let device: PCIeID
     public let bar0Base: UInt32
     public let rootID: PCIeID
+    /// Configuration dwords the traffic never writes: empty when the host sets the device up
+    /// again whenever needed; COMMAND and BAR0 (1 and 4) when it cannot.
+    public let sparedConfigRegisters: Set<Int>
 
-    public init(seed: UInt64, device: PCIeID, bar0Base: UInt32, rootID: PCIeID) {
+    public init(seed: UInt64, device: PCIeID, bar0Base: UInt32, rootID: PCIeID, sparedConfigRegisters: Set<Int> = []) {
         rng = SplitMix64(seed: seed)
         self.device = device
         self.bar0Base = bar0Base
         self.rootID = rootID
+        self.sparedConfigRegisters = sparedConfigRegisters
     }
 
     mutating func below(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
@@ -53,7 +57,8 @@ public struct HostileTraffic {
                                                    register: UInt16(below(chance(70) ? 64 : 1024))))
         case 1:
             // Mostly harmless registers: writes to COMMAND or BAR0 change what the rest hits.
-            let register = chance(90) ? UInt16(16 + below(1008)) : UInt16(below(16))
+            var register = chance(90) ? UInt16(16 + below(1008)) : UInt16(below(16))
+            while sparedConfigRegisters.contains(Int(register)) { register = UInt16(below(64)) }
             return .configWrite(ConfigRequestHeader(requester: requester(), tag: tag, firstBE: UInt8(below(16)),
                                                     target: device, register: register, flags: flags), payload: bytes(4))
         case 2:
@@ -138,8 +143,14 @@ public struct StormReport: Sendable {
     public var violations: [String]
 
     public var text: String {
-        var out = ["storm: \(tlps) TLPs, seed \(seed), \(dmaTransfers) firmware DMA transfers (\(dmaErrors) ended in error), "
-                   + "\(reenumerations) re-enumerations, simulated \(simulatedTime.picoseconds / 1_000_000) us"]
+        Self.text(summary: "storm: \(tlps) TLPs, seed \(seed), \(dmaTransfers) firmware DMA transfers (\(dmaErrors) ended in error), "
+                  + "\(reenumerations) re-enumerations, simulated \(simulatedTime.picoseconds / 1_000_000) us",
+                  counters: counters, violations: violations)
+    }
+
+    /// A summary line, the counters one per line, and the invariants' verdict.
+    public static func text(summary: String, counters: [(String, UInt64)], violations: [String]) -> String {
+        var out = [summary]
         let w = counters.map(\.0.count).max() ?? 0
         for (n, v) in counters { out.append(n + String(repeating: " ", count: w - n.count) + "  \(v)") }
         out.append(violations.isEmpty ? "invariants: all hold" : "invariants broken:")
@@ -205,9 +216,6 @@ public enum Storm {
             if !system.endpoint.dmaBusy, system.endpoint.csr.value(of: "DMA_STATUS", "ERROR") != 0 { errors += 1 }
         }
         try system.runToCompletion()
-        for d in [LinkDirection.downstream, .upstream] where system.queued(d) != 0 {
-            violations.append("\(system.queued(d)) packets never left the \(d.rawValue) queue")
-        }
 
         // The device still answers: set it up again (the storm may have moved BAR0 or turned
         // decoding off), read every counter in one MRd, and do a checked round trip.
@@ -219,22 +227,7 @@ public enum Storm {
         for c in EndpointCounter.allCases where UInt64(words[c.rawValue]) != min(system.endpoint.counter(c), UInt64(UInt32.max)) {
             violations.append("\(c.registerName) reads \(words[c.rawValue]) through BAR0 but the device counted \(system.endpoint.counter(c))")
         }
-        let dispositions = EndpointCounter.allCases.filter(\.isDisposition).map { system.endpoint.counter($0) }.reduce(0, +)
-        let received = system.endpoint.counter(.tlpsReceived)
-        if dispositions != received {
-            violations.append("dispositions sum to \(dispositions), but \(received) TLPs were received")
-        }
-        let delivered = UInt64(system.link.statistics(.downstream).tlps)
-        if delivered != received { violations.append("\(delivered) TLPs crossed the link, the device counted \(received)") }
-        if system.host.foreignCompletions != expected {
-            let got = system.host.foreignCompletions.values.reduce(0, +), want = expected.values.reduce(0, +)
-            violations.append("non-posted storm requests: \(want) need an answer, \(got) answers came (by requester and tag they differ)")
-        }
-        if UInt64(system.host.interrupts.count) != system.endpoint.counter(.msiSent) {
-            violations.append("\(system.endpoint.counter(.msiSent)) MSIs sent, \(system.host.interrupts.count) interrupts at the host")
-        }
-        if system.host.malformedFromDevice != 0 { violations.append("\(system.host.malformedFromDevice) malformed packets from the device") }
-        if system.host.unexpectedCompletions != 0 { violations.append("\(system.host.unexpectedCompletions) unexpected completions at the host") }
+        violations += trafficInvariants(system, expected: expected)
         let memory = system.deviceMemory(0, count: image.count)
         let g = Int(golden.lowerBound) ..< Int(golden.upperBound)
         if memory[g] != image[g] {
@@ -259,10 +252,38 @@ public enum Storm {
                            reenumerations: reenumerations, simulatedTime: system.now, violations: violations)
     }
 
+    /// The invariants on the traffic itself, after everything has been delivered: the
+    /// dispositions sum to the TLPs received, which are the TLPs that crossed the link;
+    /// every request in `expected` (by `answerKey`) got exactly one final completion; one
+    /// interrupt per MSI sent; nothing malformed or unexpected reached the host.
+    public static func trafficInvariants(_ system: PCIeSystem, expected: [UInt32: Int]) -> [String] {
+        var violations: [String] = []
+        let dispositions = EndpointCounter.allCases.filter(\.isDisposition).map { system.endpoint.counter($0) }.reduce(0, +)
+        let received = system.endpoint.counter(.tlpsReceived)
+        if dispositions != received {
+            violations.append("dispositions sum to \(dispositions), but \(received) TLPs were received")
+        }
+        let delivered = UInt64(system.link.statistics(.downstream).tlps)
+        if delivered != received { violations.append("\(delivered) TLPs crossed the link, the device counted \(received)") }
+        if system.host.foreignCompletions != expected {
+            let got = system.host.foreignCompletions.values.reduce(0, +), want = expected.values.reduce(0, +)
+            violations.append("non-posted storm requests: \(want) need an answer, \(got) answers came (by requester and tag they differ)")
+        }
+        if UInt64(system.host.interrupts.count) != system.endpoint.counter(.msiSent) {
+            violations.append("\(system.endpoint.counter(.msiSent)) MSIs sent, \(system.host.interrupts.count) interrupts at the host")
+        }
+        if system.host.malformedFromDevice != 0 { violations.append("\(system.host.malformedFromDevice) malformed packets from the device") }
+        if system.host.unexpectedCompletions != 0 { violations.append("\(system.host.unexpectedCompletions) unexpected completions at the host") }
+        for d in [LinkDirection.downstream, .upstream] where system.queued(d) != 0 {
+            violations.append("\(system.queued(d)) packets never left the \(d.rawValue) queue")
+        }
+        return violations
+    }
+
     /// (requester, tag) of a packet the specification says must be answered by a
     /// completion: a non-posted request that decodes, or one of a kind the device does
     /// not implement (answered UR); nil for everything else.
-    static func answerKey(_ p: WirePacket) -> UInt32? {
+    public static func answerKey(_ p: WirePacket) -> UInt32? {
         do {
             switch try TLPCodec.decode(dwords: p.dwords) {
             case .configRead(let h), .configWrite(let h, _): return UInt32(h.requester.rawValue) << 8 | UInt32(h.tag)

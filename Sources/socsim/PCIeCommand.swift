@@ -1,6 +1,7 @@
 import ArgumentParser
 import PCIe
 import SimKernel
+import SoC
 
 /// `socsim pcie`: the endpoint model with the modelled root complex and host
 /// (docs/pcie-endpoint.md).
@@ -54,15 +55,24 @@ struct PCIeCommand: ParsableCommand {
         var tlps = 10_000
         @Option(help: "Seed of the traffic generator.")
         var seed: UInt64 = 1
+        @Flag(help: "Against the functional SoC running the dma firmware in endless rounds instead of a DMA driver in Swift.")
+        var soc = false
 
         func validate() throws {
             if tlps < 1 { throw ValidationError("--tlps must be at least 1") }
         }
 
         func run() throws {
-            let report = try PCIe.Storm.run(tlps: tlps, seed: seed)
-            print(report.text, terminator: "")
-            if !report.violations.isEmpty { throw ExitCode(1) }
+            let (text, violations): (String, [String])
+            if soc {
+                let r = try MilkymistPCIeStorm.run(tlps: tlps, seed: seed)
+                (text, violations) = (r.text, r.violations)
+            } else {
+                let r = try PCIe.Storm.run(tlps: tlps, seed: seed)
+                (text, violations) = (r.text, r.violations)
+            }
+            print(text, terminator: "")
+            if !violations.isEmpty { throw ExitCode(1) }
         }
     }
 

@@ -28,6 +28,10 @@ import Testing
         #expect(r.stdout.contains("\nMALFORMED "))
         #expect(r.stdout.hasSuffix("invariants: all hold\n"))
         #expect(try CLI.run(["pcie", "storm", "--tlps", "0"]).status == 2)
+        let soc = try CLI.run(["pcie", "storm", "--soc", "--tlps", "300", "--seed", "3"])
+        #expect(soc.status == 0, "\(soc.stdout)\(soc.stderr)")
+        #expect(soc.stdout.hasPrefix("soc storm: 300 TLPs, seed 3, "))
+        #expect(soc.stdout.hasSuffix("invariants: all hold\n"))
     }
 
     @Test func dmaThroughputStaysUnderTheLineRate() throws {

@@ -97,3 +97,15 @@ import Testing
         #expect(m.bus.interruptLines & (1 << 5) != 0)
     }
 }
+
+/// Hostile host traffic while the LM32 runs the `dma` firmware in endless rounds (docs/pcie-endpoint.md, "Hostile storm").
+@Suite struct MilkymistPCIeStormTests {
+    @Test func firmwareKeepsRunningAndTheGoldenImageStays() throws {
+        let r = try MilkymistPCIeStorm.run(tlps: 3_000, seed: 2)
+        #expect(r.violations == [], "\(r.text)")
+        let counters = Dictionary(uniqueKeysWithValues: r.counters)
+        for name in ["MALFORMED", "UNSUPPORTED_REQUESTS", "UNEXPECTED_COMPLETIONS", "BAR0_WRITES", "COMPLETIONS"] {
+            #expect((counters[name] ?? 0) > 0, "\(name) never counted")
+        }
+    }
+}

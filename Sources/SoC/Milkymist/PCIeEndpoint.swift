@@ -75,6 +75,13 @@ public final class PCIeEndpointDevice {
         interruptLines = system.endpoint.irq ? 1 << UInt32(line) : 0
     }
 
+    /// Queues host packets at the start of the cycle the machine is at.
+    public func hostSend(_ packets: [WirePacket]) throws {
+        catchUp()
+        for p in packets { try system.hostSend(p) }
+        nextDue = system.scheduler.nextEvent?.time
+    }
+
     /// IRQ 5 while an enabled cause is pending (the endpoint's state changes only at its
     /// events and CSR writes, after which this is updated).
     public private(set) var interruptLines: UInt32 = 0
