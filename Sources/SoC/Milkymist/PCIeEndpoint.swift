@@ -10,6 +10,15 @@ import SimKernel
 /// scheduler, which `advance(to:)` runs up to. The DMA engine reads and writes BRAM and
 /// SDRAM directly, at the simulated instant of each transfer step (transaction level:
 /// no Wishbone arbitration with the CPU).
+/// The endpoint's and the modelled host's parameters for a machine (the endpoint's
+/// system clock is the SoC's, whatever `endpoint` says).
+public struct PCIeSetup: Sendable {
+    public var endpoint = EndpointConfiguration()
+    public var host = HostConfiguration()
+
+    public init() {}
+}
+
 public final class PCIeEndpointDevice {
     public let system: PCIeSystem
     public let line: Int
@@ -17,13 +26,13 @@ public final class PCIeEndpointDevice {
     let period: SimKernel.Duration
     let origin: Instant
 
-    init(line: Int, clockHertz: UInt64, memory: DeviceMemory, host: HostConfiguration) {
+    init(line: Int, clockHertz: UInt64, memory: DeviceMemory, setup: PCIeSetup) {
         guard let clock = Clock(name: "sys", hertz: clockHertz) else {
             preconditionFailure("the system clock's period must be a whole number of picoseconds")
         }
-        var ec = EndpointConfiguration()
+        var ec = setup.endpoint
         ec.systemClock = clock
-        system = PCIeSystem(endpoint: ec, host: host, memory: memory)
+        system = PCIeSystem(endpoint: ec, host: setup.host, memory: memory)
         do {
             device = try system.enumerate()
         } catch {
