@@ -162,11 +162,12 @@ extension Endpoint {
             return
         }
         if h.status == .successful && !payload.isEmpty {
-            // At most MPS of data, and every completion but the last ends on an RCB boundary.
+            // At most MPS of data, and every completion but the last ends on a 64-byte boundary:
+            // the smallest RCB, so that a wrongly programmed RCB bit cannot make the device
+            // refuse a conforming root complex's completions.
             let valid = payload.count - Int(h.lowerAddress & 3)
             let end = Int(h.lowerAddress & 0x7C) + payload.count
-            if payload.count > config.maxPayloadSize
-                || (h.byteCount > valid && end % config.readCompletionBoundary != 0) {
+            if payload.count > config.maxPayloadSize || (h.byteCount > valid && end % 64 != 0) {
                 count(.completionMismatch)
                 return
             }

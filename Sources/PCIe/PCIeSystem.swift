@@ -160,6 +160,9 @@ public final class PCIeSystem {
                 }
             }
         }
+        // The packet's credits come back with an UpdateFC on the opposite line: a transmitter
+        // waiting for them learns when, and the opposite line may have answers to send.
+        pump(d)
         pump(d.opposite)
     }
 

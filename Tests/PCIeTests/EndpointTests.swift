@@ -58,6 +58,27 @@ import Testing
         #expect(try s.mmioRead("SCRATCH") == 0x0000_AB00)
     }
 
+    @Test(arguments: [nil, 2] as [Int?])
+    func postedCreditsPaceWritesWithoutLosingOrReorderingThem(headerCredits: Int?) throws {
+        var lc = LinkConfiguration(latency: .us(1))
+        lc.deviceCredits.posted = Credits(header: headerCredits, data: nil)
+        let s = PCIeSystem(link: lc)
+        _ = try s.enumerate()
+        let start = s.now
+        for v in 1...20 as ClosedRange<UInt32> { try s.mmioWrite("SCRATCH", v) }
+        // A read does not pass the writes before it.
+        #expect(try s.mmioRead("SCRATCH") == 20)
+        #expect(s.endpoint.counter(.bar0Writes) == 20)
+        let elapsed = s.now - start
+        if headerCredits == nil {
+            // 20 MWr back to back (96 ns each), then the MRd and its CplD: one round trip.
+            #expect(elapsed < .us(5))
+        } else {
+            // Two writes per credit round trip: out (1 us latency), UpdateFC back (1 us).
+            #expect(elapsed > .us(9 * 2))
+        }
+    }
+
     @Test func doorbellLatchesTheCycleOfArrival() throws {
         let s = try enumerated()
         s.firmwareWrite("IRQ_ENABLE", 0xF)
@@ -154,6 +175,35 @@ import Testing
         s.writeHostMemory(0x1000_0000, [9, 8, 7])
         #expect(try s.dma(local: 0, host: 0x1000_0000, bytes: 3, fromHost: true) == .none)
         #expect(s.deviceMemory(0, count: 3) == [9, 8, 7])
+    }
+
+    @Test func completionsAreCheckedBeforeTheyReachMemory() throws {
+        var hc = HostConfiguration()
+        hc.silentRanges = [0x3000_0000 ..< 0x3000_1000]     // the test answers instead
+        let s = try enumerated(host: hc)
+        s.firmwareWrite("DMA_LOCAL", 0x200)
+        s.firmwareWrite("DMA_HOST_LO", 0x3000_0000)
+        s.firmwareWrite("DMA_LENGTH", 128)
+        s.firmwareWrite("DMA_CONTROL", 3)
+        try s.run(for: .us(2))
+        let root = s.host.configuration.rootID, me = s.endpoint.id
+        func cpl(_ bytes: Int, count: Int, at la: UInt8, tag: UInt8 = 0, requester: PCIeID? = nil) throws {
+            let h = CompletionHeader(completer: root, byteCount: count, requester: requester ?? me, tag: tag, lowerAddress: la)
+            try s.hostSend(WirePacket(.completionWithData(h, payload: Array(repeating: 0xAB, count: bytes))))
+        }
+        try cpl(32, count: 128, at: 0)                     // not the last, ends off a 64-byte boundary
+        try cpl(64, count: 100, at: 0)                     // wrong Byte Count
+        try cpl(64, count: 128, at: 4)                     // wrong Lower Address
+        try cpl(64, count: 128, at: 0, tag: 1)             // no read under this tag
+        try cpl(64, count: 128, at: 0, requester: PCIeID(rawValue: 0x0700))   // someone else's
+        try s.run(for: .us(2))
+        #expect(s.endpoint.counter(.completionMismatch) == 3 && s.endpoint.counter(.unexpectedCompletion) == 2)
+        #expect(s.deviceMemory(0x200, count: 128).allSatisfy { $0 == 0 })
+        try cpl(64, count: 128, at: 0)
+        try cpl(64, count: 64, at: 64)
+        while s.endpoint.dmaBusy { try s.scheduler.runNext() }
+        #expect(s.firmwareRead("DMA_STATUS") == 0)
+        #expect(s.deviceMemory(0x200, count: 128).allSatisfy { $0 == 0xAB })
     }
 
     @Test func unsupportedRequestAndCompleterAbortCompletions() throws {
