@@ -35,11 +35,11 @@ let package = Package(
         // PCI Express transaction layer: TLP codec, config space, link timing.
         .target(name: "PCIe", dependencies: ["SimKernel", "SimBus"]),
         // Machines: the upstream unit-test bench, program loading.
-        .target(name: "SoC", dependencies: ["LM32", "LM32Asm", "ELF", "SimBus", "Automaton"],
+        .target(name: "SoC", dependencies: ["LM32", "LM32Asm", "ELF", "SimBus", "Automaton", "PCIe"],
                 resources: [.embedInCode("Firmware/hello.S"), .embedInCode("Firmware/boot.S"),
                             .embedInCode("Firmware/uart_hello.S"), .embedInCode("Firmware/timer_ticks.S"),
                             .embedInCode("Firmware/gpio.S"), .embedInCode("Firmware/cache_flush.S"),
-                            .embedInCode("Firmware/automaton.S")]),
+                            .embedInCode("Firmware/automaton.S"), .embedInCode("Firmware/dma.S")]),
         // The cycle-exact LM32 on the milkymist SoC (docs/soc.md, cycle contract).
         .target(name: "SoCCycle", dependencies: ["LM32", "LM32Cycle", "SoC"]),
         // Shared by the test targets: locating what the test command installs.

@@ -257,7 +257,13 @@ public struct Link: Hashable, Sendable {
     /// Sends `tlp` in `direction` as soon as it is ready, the line is free and the
     /// receiver has credits for it.
     public mutating func send(_ tlp: TLP, _ direction: LinkDirection, readyAt ready: Instant) throws(LinkError) -> Delivery {
-        let cost = CreditCost(tlp)
+        try send(wireBytes: LinkConfiguration.wireBytes(of: tlp), cost: CreditCost(tlp), direction, readyAt: ready)
+    }
+
+    /// Sends a TLP given by its size on the wire (framing included) and its credit cost:
+    /// the form for byte strings that are not a valid `TLP` (a hostile host's traffic).
+    public mutating func send(wireBytes: Int, cost: CreditCost, _ direction: LinkDirection,
+                              readyAt ready: Instant) throws(LinkError) -> Delivery {
         var t = ready
         while true {
             flushDLLPs(direction.opposite, until: t)
@@ -276,11 +282,11 @@ public struct Link: Hashable, Sendable {
         flushDLLPs(direction, until: t)
         var lane = lanes[direction]!
         let start = max(t, lane.lineFreeAt)
-        let end = start + configuration.wireTime(of: tlp)
+        let end = start + configuration.serialisationTime(bytes: wireBytes)
         lane.lineFreeAt = end
         lane.add(cost, sign: -1)
         lane.tlpsSent += 1
-        lane.wireBytes += LinkConfiguration.wireBytes(of: tlp)
+        lane.wireBytes += wireBytes
         let arrival = end + configuration.latency
         lane.receivedSinceAck += 1
         let ack = lane.receivedSinceAck == configuration.tlpsPerAck
@@ -293,7 +299,28 @@ public struct Link: Hashable, Sendable {
     /// The receiver of `direction` has consumed `tlp` at `time`: it returns the credits
     /// with an UpdateFC DLLP on the opposite direction.
     public mutating func release(_ tlp: TLP, _ direction: LinkDirection, at time: Instant) {
-        lanes[direction.opposite]!.queue(PendingDLLP(at: time, credits: CreditCost(tlp)))
+        release(cost: CreditCost(tlp), direction, at: time)
+    }
+
+    /// `release` for a TLP given by its credit cost.
+    public mutating func release(cost: CreditCost, _ direction: LinkDirection, at time: Instant) {
+        lanes[direction.opposite]!.queue(PendingDLLP(at: time, credits: cost))
+    }
+
+    /// Whether a TLP costing `cost` can start in `direction` at `now` (credits returned by
+    /// `now` counted): the transmitter's question before it commits a TLP to the line.
+    public mutating func hasCredits(for cost: CreditCost, _ direction: LinkDirection, at now: Instant) -> Bool {
+        flushDLLPs(direction.opposite, until: now)
+        applyCreditReturns(direction, until: now)
+        return lanes[direction]!.fits(cost)
+    }
+
+    /// The next instant after which `hasCredits` may change for `direction`: the next
+    /// credit return in flight or UpdateFC DLLP waiting to go out; nil if none.
+    public func nextCreditEvent(_ direction: LinkDirection) -> Instant? {
+        let returns = lanes[direction]!.creditReturns.first?.at
+        let dllp = lanes[direction.opposite]!.pendingDLLPs.first { $0.credits != nil }?.at
+        return [returns, dllp].compactMap { $0 }.min()
     }
 
     /// Sends every queued DLLP (e.g. at the end of a run) and applies every credit return.

@@ -293,6 +293,12 @@ public struct CompletionReassembler: Hashable, Sendable {
         return .partial(tag: tag)
     }
 
+    /// Stops tracking `tag` (its request is over for another reason, e.g. a poisoned
+    /// completion) and returns its request; nil if it was not outstanding.
+    public mutating func abandon(tag: UInt8) -> MemoryReadHeader? {
+        pending.removeValue(forKey: tag)?.request
+    }
+
     /// The earliest deadline among outstanding requests, for scheduling a timeout check.
     public var nextDeadline: Instant? { pending.values.map(\.deadline).min() }
 

@@ -38,7 +38,7 @@ struct Conform: BundledPositionals {
     @Argument(help: "Assembly sources to run (omit with --random).")
     var program: [String] = []
 
-    @Option(help: "With --profile milkymist: an embedded firmware (\(MilkymistFirmware.allCases.map(\.rawValue).joined(separator: ", "))) instead of PROGRAM.")
+    @Option(help: "With --profile milkymist: an embedded firmware (\(MilkymistFirmware.cycleExactCases.map(\.rawValue).joined(separator: ", "))) instead of PROGRAM.")
     var firmware: String?
 
     @Option(name: .customLong("sdram-latency"), parsing: .unconditional, help: "With --profile milkymist: SDRAM cycles per beat for PROGRAM.")
@@ -77,6 +77,9 @@ struct Conform: BundledPositionals {
             if !program.isEmpty && firmware != nil { throw ValidationError("give PROGRAM or --firmware, not both") }
             if let f = firmware, MilkymistFirmware(rawValue: f) == nil {
                 throw ValidationError("unknown firmware '\(f)' (known: \(MilkymistFirmware.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if let f = firmware, MilkymistFirmware(rawValue: f)!.needsEndpoint {
+                throw ValidationError("the \(f) firmware needs the PCIe endpoint, which the cycle-exact and RTL SoCs do not have yet")
             }
             if !(1...255).contains(sdramLatency) { throw ValidationError("--sdram-latency must be 1…255") }
         } else {

@@ -41,6 +41,9 @@ struct SoCOptions: ParsableArguments {
             }
             if programGiven { throw ValidationError("--firmware and PROGRAM exclude each other") }
             if !usesMilkymist(programGiven: programGiven, cycleModel: cycleModel) { throw ValidationError("--firmware needs --soc milkymist") }
+            if MilkymistFirmware(rawValue: firmware)!.needsEndpoint && cycleModel {
+                throw ValidationError("the \(firmware) firmware needs the PCIe endpoint, which only the functional SoC models so far (drop --cycle, --rtl and --vcd)")
+            }
         }
         if sdramLatency < 1 { throw ValidationError("--sdram-latency must be at least 1") }
     }

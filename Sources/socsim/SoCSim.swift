@@ -44,7 +44,7 @@ struct SoCSim: ParsableCommand {
           130  interrupted (SIGINT); results so far were written
         """,
         subcommands: [Run.self, Asm.self, Disasm.self, Conform.self, FastForwardCheck.self, TLPCommand.self, WaveCommand.self, MapCommand.self, HeaderCommand.self,
-                      AutomatonCommand.self, AttestCommand.self, Generate.self])
+                      AutomatonCommand.self, AttestCommand.self, Generate.self, PCIeCommand.self])
 
     static func main() {
         let command: ParsableCommand

@@ -16,7 +16,7 @@ import Verilated
         try Toolchain.firmware(f, for: try SoCDescription.milkymist())
     }
 
-    @Test(arguments: MilkymistFirmware.allCases)
+    @Test(arguments: MilkymistFirmware.cycleExactCases)
     func firmwareInLockStep(firmware: MilkymistFirmware) throws {
         let lib = try RTLLibrary.load(RTLSoCProfile.milkymist)
         let img = try Self.image(firmware)

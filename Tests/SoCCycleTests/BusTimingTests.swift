@@ -144,7 +144,7 @@ func runRaw(_ source: String, cycles: UInt64 = 3000, sdramLatency: Int = 8,
     /// port first, then the instruction port, a beat is answered in its N-th
     /// granted cycle (N by region), and a master not granted sees neither ACK
     /// nor ERR.
-    @Test(arguments: MilkymistFirmware.allCases)
+    @Test(arguments: MilkymistFirmware.cycleExactCases)
     func arbitrationAndBeatsFollowTheContract(fw: MilkymistFirmware) throws {
         let m = try MilkymistCycleMachine()
         m.load(ProgramImage(try Toolchain.firmware(fw, for: m.soc)))

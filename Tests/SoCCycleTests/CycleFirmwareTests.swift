@@ -31,7 +31,7 @@ import Testing
         return (String(text[..<r.upperBound]) + text[r.upperBound...].dropFirst(digits.count), try #require(Int(digits)))
     }
 
-    @Test(arguments: MilkymistFirmware.allCases)
+    @Test(arguments: MilkymistFirmware.cycleExactCases)
     func sameUARTTextAsFunctional(fw: MilkymistFirmware) throws {
         let pins: UInt32 = fw == .gpio ? 0x40 : 0
         let expected = try Self.functional(fw, pins: pins)

@@ -29,7 +29,7 @@ import Testing
         return fast.skippedCycles
     }
 
-    @Test(arguments: MilkymistFirmware.allCases)
+    @Test(arguments: MilkymistFirmware.cycleExactCases)
     func firmware(fw: MilkymistFirmware) throws {
         let soc = try SoCDescription.milkymist()
         let image = ProgramImage(try Toolchain.firmware(fw, for: soc))

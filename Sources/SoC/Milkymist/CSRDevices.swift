@@ -20,9 +20,13 @@ public struct MilkymistCSRDevices {
     /// coprocessor's cycle then), for the machine to pass to `clock` at
     /// that cycle's edge.
     public var coprocessorWrite: (cycle: UInt64, index: Int, value: UInt32)?
-    public let uartBank: Int, sysctlBank: Int, coprocessorBank: Int?
+    /// The PCIe endpoint with its modelled host, when the machine gives it one (the
+    /// functional machine; elsewhere its bank reads 0, as on the RTL so far).
+    public let pcie: PCIeEndpointDevice?
+    public let uartBank: Int, sysctlBank: Int, coprocessorBank: Int?, pcieBank: Int?
 
-    public init(soc: SoCDescription, coprocessorMaster: CoprocessorMaster? = nil, clocked: Bool = false) {
+    public init(soc: SoCDescription, coprocessorMaster: CoprocessorMaster? = nil, clocked: Bool = false,
+                pcie: PCIeEndpointDevice? = nil) {
         guard let u = soc.bank(named: "uart"), let sc = soc.bank(named: "sysctl"),
               let uirq = soc.interrupt(named: "uart"), let girq = soc.interrupt(named: "gpio"),
               let t0 = soc.interrupt(named: "timer0"), let t1 = soc.interrupt(named: "timer1") else {
@@ -42,6 +46,8 @@ public struct MilkymistCSRDevices {
         } else {
             coprocessorBank = nil
         }
+        self.pcie = pcie
+        pcieBank = pcie == nil ? nil : soc.bank(named: "pcie")?.bank
     }
 
     /// Bring the devices to the start of `target` (no-op for a past cycle).
@@ -49,6 +55,7 @@ public struct MilkymistCSRDevices {
         uart.advance(to: target)
         sysctl.advance(to: target)
         if coprocessor != nil && !coprocessorClocked { coprocessor!.advance(to: target) }
+        pcie?.advance(to: target)
     }
 
     /// The register at `offset`, read in the devices' current cycle.
@@ -58,6 +65,7 @@ public struct MilkymistCSRDevices {
         case uartBank: return uart.read(index: index)
         case sysctlBank: return sysctl.read(index: index)
         case coprocessorBank: return coprocessor?.read(index: index) ?? 0
+        case pcieBank: return pcie?.read(index: index) ?? 0
         default: return 0
         }
     }
@@ -77,6 +85,8 @@ public struct MilkymistCSRDevices {
         case coprocessorBank:
             guard let c = coprocessor else { break }
             if coprocessorClocked { coprocessorWrite = (c.cycle, index, data) } else { coprocessor!.write(index: index, value: data) }
+        case pcieBank:
+            pcie?.write(index: index, value: data)
         default: break
         }
         return nil
@@ -90,7 +100,8 @@ public struct MilkymistCSRDevices {
     }
 
     /// The system reset: the devices take their reset values from `cycle`
-    /// on; the GPIO input pins stay as driven.
+    /// on; the GPIO input pins stay as driven. The PCIe endpoint keeps its state:
+    /// the link and the host's set-up survive a reset of the SoC.
     public mutating func reset(at cycle: UInt64) {
         let pins = sysctl.gpioPins
         uart = UART(line: uart.line, cycle: cycle)

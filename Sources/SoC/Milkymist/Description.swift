@@ -1,4 +1,5 @@
 import LM32
+import PCIe
 import SimBus
 import SimKernel
 
@@ -317,7 +318,8 @@ extension SoCDescription {
                         "Milkymist sysctl: GPIO, two timers, frequency, system ID"),
                 CSRBank(bank: coprocessorBank, name: "coprocessor", registers: AutomatonCoprocessor.registerMap,
                         "automaton coprocessor (docs/automaton.md)"),
-                CSRBank(bank: pcieBank, name: "pcie", registers: nil, "PCIe endpoint control (reserved)"),
+                CSRBank(bank: pcieBank, name: "pcie", registers: EndpointRegisters.csrMap,
+                        "PCIe endpoint: mailbox, DMA, MSI (docs/pcie-endpoint.md)"),
             ],
             interrupts: [
                 InterruptLine(0, "uart", source: "uart", "level: TX_EVT & TX_IRQ_EN | RX_EVT & RX_IRQ_EN"),
@@ -325,7 +327,7 @@ extension SoCDescription {
                 InterruptLine(2, "timer0", source: "sysctl", "1-cycle pulse when COUNTER reaches COMPARE"),
                 InterruptLine(3, "timer1", source: "sysctl", "1-cycle pulse when COUNTER reaches COMPARE"),
                 InterruptLine(4, "coprocessor", source: "coprocessor", "level: STATUS.DONE & CTRL.IRQ_EN"),
-                InterruptLine(5, "pcie", source: "pcie", "reserved: doorbell, DMA done"),
+                InterruptLine(5, "pcie", source: "pcie", "level: IRQ_PENDING & IRQ_ENABLE (DMA done/error, doorbell, traffic error)"),
             ],
             masters: cpuMasters + [coprocessorMaster])
     }

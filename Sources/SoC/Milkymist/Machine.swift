@@ -1,4 +1,5 @@
 import LM32
+import PCIe
 import SimBus
 
 /// The SDRAM model: plain RAM whose every single access takes a fixed number
@@ -42,7 +43,8 @@ public final class MilkymistBus: LM32Bus {
     public var cycle: UInt64 = 0
     private let bramRegion: MapEntry, sdramRegion: MapEntry, csrRegion: MapEntry
 
-    public init(soc: SoCDescription) {
+    /// `pcie`: the endpoint and the modelled host behind it (nil: no endpoint, bank 3 reads 0).
+    public init(soc: SoCDescription, pcie setup: PCIeSetup? = PCIeSetup()) {
         self.soc = soc
         guard let b = soc.region(.bram), let s = soc.region(.sdram), let c = soc.region(.csr) else {
             preconditionFailure("the SoC description lacks a region the machine needs")
@@ -50,8 +52,14 @@ public final class MilkymistBus: LM32Bus {
         bramRegion = b; sdramRegion = s; csrRegion = c
         bram = WordMemory(base: b.base, byteCount: Int(b.size))
         sdram = SDRAM(base: s.base, byteCount: Int(s.size), latency: s.timing.readCycles)
+        var pcie: PCIeEndpointDevice?
+        if let setup, let line = soc.interrupt(named: "pcie") {
+            pcie = PCIeEndpointDevice(line: line.number, clockHertz: soc.clockHertz,
+                                      memory: SoCDeviceMemory([bram, sdram.memory]), setup: setup)
+        }
         devices = MilkymistCSRDevices(soc: soc, coprocessorMaster: MemoryMaster(bram: bram, bramRegion: b,
-                                                                               sdram: sdram.memory, sdramRegion: s))
+                                                                               sdram: sdram.memory, sdramRegion: s),
+                                      pcie: pcie)
     }
 
     /// The coprocessor's master port: single reads of BRAM and SDRAM with
@@ -136,6 +144,7 @@ public final class MilkymistBus: LM32Bus {
     /// levels now, plus pulses seen since the last advance.
     public var interruptLines: UInt32 {
         uart.interruptLines | sysctl.interruptLines | sysctl.linesSeen | coprocessor.interruptLines
+            | (devices.pcie?.interruptLines ?? 0)
     }
 }
 
@@ -168,9 +177,9 @@ public final class MilkymistMachine {
     public var onUARTByte: ((UART.Sent) -> Void)?
     private var reported = 0
 
-    /// The SoC with its own CPU profile, or `config` instead.
-    public init(soc: SoCDescription, config: CoreConfig? = nil) {
-        bus = MilkymistBus(soc: soc)
+    /// The SoC with its own CPU profile, or `config` instead; `pcie` as `MilkymistBus` takes it.
+    public init(soc: SoCDescription, config: CoreConfig? = nil, pcie: PCIeSetup? = PCIeSetup()) {
+        bus = MilkymistBus(soc: soc, pcie: pcie)
         core = LM32Core(config: config ?? soc.cpu, bus: bus)
     }
 

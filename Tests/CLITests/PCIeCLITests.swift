@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+/// `socsim pcie` end to end (docs/pcie-endpoint.md).
+@Suite(.serialized) struct PCIeCLITests {
+    static var doc: String {
+        get throws {
+            try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/CLITests/PCIeCLITests.swift",
+                                                                      with: "docs/pcie-endpoint.md"), encoding: .utf8)
+        }
+    }
+
+    @Test func enumeratePrintsWhatTheDocShows() throws {
+        let r = try CLI.run(["pcie", "enumerate"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Self.doc.contains("$ socsim pcie enumerate\n" + r.stdout + "```"))
+        let wide = try CLI.run(["pcie", "enumerate", "--max-payload", "512", "--max-read-request", "4096", "--rcb", "128"])
+        #expect(wide.stdout.contains("MaxPayload 512 bytes, MaxReadReq 4096 bytes"))
+        #expect(wide.stdout.contains("RCB 128 bytes"))
+        #expect(try CLI.run(["pcie", "enumerate", "--rcb", "32"]).status == 2)
+        #expect(try CLI.run(["pcie", "enumerate", "--max-payload", "100"]).status == 2)
+    }
+
+    @Test func stormPrintsCountersAndHoldsTheInvariants() throws {
+        let r = try CLI.run(["pcie", "storm", "--tlps", "400", "--seed", "5"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.hasPrefix("storm: 400 TLPs, seed 5, "))
+        #expect(r.stdout.contains("\nMALFORMED "))
+        #expect(r.stdout.hasSuffix("invariants: all hold\n"))
+        #expect(try CLI.run(["pcie", "storm", "--tlps", "0"]).status == 2)
+        let soc = try CLI.run(["pcie", "storm", "--soc", "--tlps", "300", "--seed", "3"])
+        #expect(soc.status == 0, "\(soc.stdout)\(soc.stderr)")
+        #expect(soc.stdout.hasPrefix("soc storm: 300 TLPs, seed 3, "))
+        #expect(soc.stdout.hasSuffix("invariants: all hold\n"))
+    }
+
+    @Test func dmaThroughputStaysUnderTheLineRate() throws {
+        let r = try CLI.run(["pcie", "dma", "--bytes", "65536"])
+        #expect(r.status == 0, "\(r.stderr)")
+        // 128-byte MWr: 148 bytes on the wire each at 250 MB/s, back to back.
+        #expect(r.stdout.contains("throughput      216216216 bytes/s"))
+        #expect(r.stdout.contains("payload limit   216216216 bytes/s"))
+    }
+
+    @Test func registersAndTheFirmwareInclude() throws {
+        let tables = try CLI.run(["pcie", "registers"])
+        #expect(tables.stdout.contains("| 0x110 | DMA_CONTROL | 0 | START | RO/WA |"))
+        let asm = try CLI.run(["pcie", "registers", "--asm"])
+        #expect(asm.stdout.contains(".equ PCIE_DMA_CONTROL, 0x110\n"))
+        #expect(asm.stdout.contains(".equ PCIE_DMA_ERROR_COMPLETION_TIMEOUT, 3\n"))
+    }
+}
