@@ -99,12 +99,16 @@ public final class RoundDriver {
         _ = try playRound(scenario: "", round: 0, deadlineCycles: config.timeoutCycles)
     }
 
-    /// `rounds` rounds judged against `deadlineCycles`.
-    public func run(rounds: Int, scenario: String, deadlineCycles: UInt64) throws(AutomatonError) -> [RoundRecord] {
+    /// `rounds` rounds judged against `deadlineCycles`; `roundDone`, if
+    /// given, is called after each round (a count for the caller's progress
+    /// display; it sees nothing of the round and cannot change it).
+    public func run(rounds: Int, scenario: String, deadlineCycles: UInt64,
+                    roundDone: (() -> Void)? = nil) throws(AutomatonError) -> [RoundRecord] {
         var out: [RoundRecord] = []
         out.reserveCapacity(rounds)
         for r in stride(from: 1, through: rounds, by: 1) {
             out.append(try playRound(scenario: scenario, round: r, deadlineCycles: deadlineCycles))
+            roundDone?()
         }
         return out
     }
@@ -172,15 +176,17 @@ public struct Experiment: Sendable {
     }
 
     /// The calibration: honest rounds from a seed of their own, never reused for the judged rounds.
-    public func calibrate() throws(AutomatonError) -> Calibration? {
+    /// `roundDone` as in `RoundDriver.run`.
+    public func calibrate(roundDone: (() -> Void)? = nil) throws(AutomatonError) -> Calibration? {
         let d = try RoundDriver(config: config, attacker: .none, seed: seed ^ 0xCA11_B8A7_E000_0000)
         return Calibration(honest: try d.run(rounds: calibrationRounds, scenario: "calibration",
-                                             deadlineCycles: config.timeoutCycles))
+                                             deadlineCycles: config.timeoutCycles, roundDone: roundDone))
     }
 
-    /// `rounds` rounds of `attacker` judged against `deadlineCycles`.
-    public func play(_ attacker: Attacker, deadlineCycles: UInt64) throws(AutomatonError) -> [RoundRecord] {
+    /// `rounds` rounds of `attacker` judged against `deadlineCycles`; `roundDone` as in `RoundDriver.run`.
+    public func play(_ attacker: Attacker, deadlineCycles: UInt64,
+                     roundDone: (() -> Void)? = nil) throws(AutomatonError) -> [RoundRecord] {
         try RoundDriver(config: config, attacker: attacker, seed: seed)
-            .run(rounds: rounds, scenario: attacker.specification, deadlineCycles: deadlineCycles)
+            .run(rounds: rounds, scenario: attacker.specification, deadlineCycles: deadlineCycles, roundDone: roundDone)
     }
 }

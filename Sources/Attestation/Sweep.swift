@@ -66,17 +66,26 @@ public struct SweepPlan: Codable, Hashable, Sendable {
     /// The units of shard `shard`: those whose index is `shard.index` modulo `shard.count`.
     public func units(in shard: Shard) -> [Unit] { units.filter { $0.index % shard.count == shard.index } }
 
-    /// Calibrates the unit and plays each scenario; records in (job, round) order.
-    public func run(_ unit: Unit, base: DriverConfig = DriverConfig()) throws(SweepError) -> [RoundRecord] {
+    /// The rounds a shard plays, calibration included: what `roundDone` counts to.
+    public func roundCount(in shard: Shard) -> Int {
+        units(in: shard).count * (calibrationRounds + scenarios.count * rounds)
+    }
+
+    /// Calibrates the unit and plays each scenario; records in (job, round)
+    /// order. `roundDone` is called after each round played, calibration
+    /// rounds included (the unrecorded warm-up round of each driver is not
+    /// counted); it is for progress displays and cannot change the records.
+    public func run(_ unit: Unit, base: DriverConfig = DriverConfig(),
+                    roundDone: (() -> Void)? = nil) throws(SweepError) -> [RoundRecord] {
         var config = base
         config.plan.steps = unit.steps
         config.plan.windowWords = unit.windowWords
         let e = Experiment(config: config, calibrationRounds: calibrationRounds, rounds: rounds, seed: unit.seed)
         do {
-            guard let cal = try e.calibrate() else { throw SweepError.experiment(.noHonestAnswer) }
+            guard let cal = try e.calibrate(roundDone: roundDone) else { throw SweepError.experiment(.noHonestAnswer) }
             var out: [RoundRecord] = []
             for (i, a) in try attackers().enumerated() {
-                for var r in try e.play(a, deadlineCycles: cal.deadlineCycles) {
+                for var r in try e.play(a, deadlineCycles: cal.deadlineCycles, roundDone: roundDone) {
                     r.job = unit.index * scenarios.count + i
                     out.append(r)
                 }
@@ -86,10 +95,11 @@ public struct SweepPlan: Codable, Hashable, Sendable {
         catch { throw .experiment(.noHonestAnswer) }
     }
 
-    /// Every unit of `shard`, in order.
-    public func run(shard: Shard, base: DriverConfig = DriverConfig()) throws(SweepError) -> [RoundRecord] {
+    /// Every unit of `shard`, in order; `roundDone` as in `run(_:base:roundDone:)`.
+    public func run(shard: Shard, base: DriverConfig = DriverConfig(),
+                    roundDone: (() -> Void)? = nil) throws(SweepError) -> [RoundRecord] {
         var out: [RoundRecord] = []
-        for u in units(in: shard) { out += try run(u, base: base) }
+        for u in units(in: shard) { out += try run(u, base: base, roundDone: roundDone) }
         return out
     }
 

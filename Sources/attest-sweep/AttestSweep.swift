@@ -18,11 +18,22 @@ struct AttestSweep: ParsableCommand {
         @Option(help: "The sweep plan (JSON).") var plan: String
         @Option(help: "I/N: the units whose index is I modulo N (0 <= I < N).") var shard: String = "0/1"
         @Option(help: "Output directory.") var out: String
+        @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+            "Show rounds done, rounds per second and ETA on standard error, rewritten in place (default: when standard error is a terminal).",
+            discussion: "Calibration rounds count. The records are the same bytes with or without it."))
+        var progress: Bool?
 
         func run() throws {
             let plan = try loadPlan(self.plan)
             let shard = try Shard(self.shard)
-            let records = try plan.run(shard: shard)
+            let records: [RoundRecord]
+            if Progress.enabled(forced: progress) {
+                let display = Progress(total: plan.roundCount(in: shard))
+                records = try plan.run(shard: shard, roundDone: display.roundDone)
+                display.finish()
+            } else {
+                records = try plan.run(shard: shard)
+            }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let path = "\(out)/shard-\(shard.index)-of-\(shard.count).jsonl"
             let data = Data(RoundRecord.jsonLines(records).utf8)
