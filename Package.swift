@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "PCIeTests", dependencies: ["PCIe", "SimBus"]),
         .testTarget(name: "SoCTests", dependencies: ["SoC", "LM32", "LM32Asm", "SoCSimTestSupport", "Automaton"]),
         .testTarget(name: "SoCCycleTests", dependencies: ["SoCCycle", "SoC", "LM32Cycle", "LM32", "LM32Asm", "SoCSimTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["socsim", "SoCSimTestSupport", "Automaton", "SimKernel", "Attestation"]),
+        .testTarget(name: "CLITests", dependencies: ["socsim", "attest-sweep", "SoCSimTestSupport", "Automaton", "SimKernel", "Attestation"]),
         .testTarget(name: "VerilatedTests", dependencies: ["Verilated", "LM32Asm", "LM32Cycle", "SoC", "SoCSimTestSupport", "SimKernel"]),
         .testTarget(name: "WavesTests", dependencies: ["Waves", "CycleWaves", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCCycle",
                                                      "Conformance", "SoCSimTestSupport", "SimKernel"],

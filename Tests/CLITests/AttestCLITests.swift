@@ -47,3 +47,36 @@ import Testing
         #expect(g.stderr.contains("bad.jsonl: line 1: '") && g.stderr.contains("must be a string"))
     }
 }
+
+/// `attest-sweep run`'s progress line (issue 15): forced on, it is on
+/// standard error with the final count; by default, standard error being a
+/// pipe here, there is none; either way the shard's bytes are the same.
+@Suite struct AttestSweepProgressTests {
+    @Test func progressIsOnStderrOnlyWhenAskedAndLeavesRecordsAlone() throws {
+        let dir = try CLI.tempDir()
+        let planPath = try CLI.write(AttestCLITests.plan, to: dir, name: "plan.json")
+        let plan = try SweepPlan(json: Data(AttestCLITests.plan.utf8))
+        // 3 units × (10 calibration + 3 scenarios × 5) rounds.
+        let total = plan.roundCount(in: try Shard("0/1"))
+        #expect(total == 75)
+        func sweep(_ extra: [String], into name: String) throws -> (CLI.Result, String) {
+            let out = dir.appendingPathComponent(name).path
+            let r = try CLI.run(["run", "--plan", planPath, "--out", out] + extra, tool: "attest-sweep")
+            #expect(r.status == 0, "\(r.stderr)")
+            return (r, try String(contentsOfFile: out + "/shard-0-of-1.jsonl", encoding: .utf8))
+        }
+        let (forced, withProgress) = try sweep(["--progress"], into: "on")
+        #expect(forced.stdout.isEmpty)
+        #expect(forced.stderr.hasPrefix("\r") && forced.stderr.hasSuffix("\n"))
+        let last = try #require(forced.stderr.split(separator: "\r").last)
+        #expect(last.hasPrefix("75/75 rounds  ") && last.contains(" rounds/s  in "), "\(last)")
+        #expect(forced.stderr.split(separator: "\r").allSatisfy { $0.contains("/75 rounds  ") })
+
+        let (quiet, plain) = try sweep([], into: "default")
+        #expect(quiet.stderr.isEmpty)
+        let (off, _) = try sweep(["--no-progress"], into: "off")
+        #expect(off.stderr.isEmpty)
+        #expect(withProgress == plain)
+        #expect(plain == RoundRecord.jsonLines(try plan.run(shard: try Shard("0/1"))))
+    }
+}

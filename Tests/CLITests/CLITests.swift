@@ -1,20 +1,22 @@
 import Foundation
 import Testing
 
-/// End-to-end tests of the `socsim` executable built beside the test bundle.
+/// End-to-end tests of the `socsim` executable (and `attest-sweep`) built beside the test bundle.
 struct CLI {
-    static var executable: URL {
+    static var executable: URL { executable("socsim") }
+
+    static func executable(_ tool: String) -> URL {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         // Swift Testing on Linux runs the .xctest binary; the tool sits beside it.
         if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
-        return dir.appendingPathComponent("socsim")
+        return dir.appendingPathComponent(tool)
     }
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    static func run(_ args: [String], cwd: URL? = nil, interruptAfter: Double? = nil) throws -> Result {
+    static func run(_ args: [String], tool: String = "socsim", cwd: URL? = nil, interruptAfter: Double? = nil) throws -> Result {
         let p = Process()
-        p.executableURL = executable
+        p.executableURL = executable(tool)
         p.arguments = args
         if let cwd { p.currentDirectoryURL = cwd }
         let out = Pipe(), err = Pipe()
