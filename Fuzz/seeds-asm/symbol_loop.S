@@ -1,0 +1,3 @@
+.set a, b + 1
+.set b, a
+.word a
