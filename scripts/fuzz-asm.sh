@@ -10,7 +10,11 @@ set -eu
 cd "$(dirname "$0")/.."
 out=.build-fuzz
 mkdir -p "$out/corpus-asm"
-cp Fuzz/seeds-asm/*.S "$out/corpus-asm/"
+# seeds: the repository's own small programs and error cases, plus Fuzz/seeds-asm/
+for f in Fuzz/seeds-asm/*.S bench/loop.S bench/fastforward/idle.S Sources/SoC/Firmware/hello.S \
+         Tests/LM32AsmTests/Corpus/asm/macro_recursion.S Tests/LM32AsmTests/Corpus/asm/symbol_loop.S; do
+    cp "$f" "$out/corpus-asm/$(echo "$f" | tr / -)"
+done
 flags="-O -g -sanitize=fuzzer,address -parse-as-library"
 swiftc $flags -module-name ELF -emit-module -emit-module-path "$out/ELF.swiftmodule" \
     -emit-library -static -o "$out/libELF.a" Sources/ELF/*.swift

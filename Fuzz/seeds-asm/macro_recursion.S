@@ -1,4 +1,0 @@
-.macro again
- again
-.endm
-again

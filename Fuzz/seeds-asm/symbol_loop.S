@@ -1,3 +1,0 @@
-.set a, b + 1
-.set b, a
-.word a
