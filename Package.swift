@@ -39,7 +39,8 @@ let package = Package(
                 resources: [.embedInCode("Firmware/hello.S"), .embedInCode("Firmware/boot.S"),
                             .embedInCode("Firmware/uart_hello.S"), .embedInCode("Firmware/timer_ticks.S"),
                             .embedInCode("Firmware/gpio.S"), .embedInCode("Firmware/cache_flush.S"),
-                            .embedInCode("Firmware/automaton.S"), .embedInCode("Firmware/dma.S")]),
+                            .embedInCode("Firmware/automaton.S"), .embedInCode("Firmware/dma.S"),
+                            .embedInCode("Firmware/attest.S")]),
         // The cycle-exact LM32 on the milkymist SoC (docs/soc.md, cycle contract).
         .target(name: "SoCCycle", dependencies: ["LM32", "LM32Cycle", "SoC"]),
         // Shared by the test targets: locating what the test command installs.

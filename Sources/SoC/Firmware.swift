@@ -15,15 +15,15 @@ public enum Firmware {
 /// assembly include `socsim header --asm` prints, generated from the SoC
 /// description they are built for.
 public enum MilkymistFirmware: String, CaseIterable, Sendable {
-    case hello, timer, gpio, cacheFlush = "cache-flush", automaton, dma
+    case hello, timer, gpio, cacheFlush = "cache-flush", automaton, dma, attest
 
-    /// The programs the cycle-exact SoC and the RTL SoC run: all but `dma`,
-    /// whose PCIe endpoint only the functional SoC models so far.
+    /// The programs the cycle-exact SoC and the RTL SoC run: all but `dma` and
+    /// `attest`, whose PCIe endpoint only the functional SoC models so far.
     public static let cycleExactCases = allCases.filter { !$0.needsEndpoint }
 
     /// True for a program that uses the PCIe endpoint (CSR bank 3, IRQ 5),
     /// which only the functional SoC has.
-    public var needsEndpoint: Bool { self == .dma }
+    public var needsEndpoint: Bool { self == .dma || self == .attest }
 
     /// The program `socsim run --soc milkymist` runs without PROGRAM.
     public static let `default` = MilkymistFirmware.hello
@@ -39,6 +39,7 @@ public enum MilkymistFirmware: String, CaseIterable, Sendable {
         case .cacheFlush: "cache_flush.S"
         case .automaton: "automaton.S"
         case .dma: "dma.S"
+        case .attest: "attest.S"
         }
     }
 
@@ -51,6 +52,7 @@ public enum MilkymistFirmware: String, CaseIterable, Sendable {
         case .cacheFlush: bytes = PackageResources.cache_flush_S
         case .automaton: bytes = PackageResources.automaton_S
         case .dma: bytes = PackageResources.dma_S
+        case .attest: bytes = PackageResources.attest_S
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -1,3 +1,4 @@
+import Automaton
 import LM32
 import SimBus
 
@@ -72,8 +73,26 @@ extension SoCDescription {
         for l in interrupts {
             c.append(("IRQ_\(RegisterMap.identifier(l.name))", "\(l.number)", l.summary))
         }
-        return c
+        return c + Self.wireConstants
     }
+
+    /// The challenge and the answer as they travel over PCIe (docs/automaton.md), for
+    /// firmware that builds or checks them: from `ChallengeMessage` and `AnswerMessage`.
+    static let wireConstants: [(String, String, String)] = [
+        ("CHALLENGE_MAGIC", hex32(ChallengeMessage.magic), "challenge (wire layout, little-endian words)"),
+        ("CHALLENGE_SIZE", "\(ChallengeMessage.size)", ""),
+        ("CHALLENGE_MAGIC_OFFSET", "0", ""),
+        ("CHALLENGE_ID_OFFSET", "\(ChallengeMessage.idOffset)", ""),
+        ("CHALLENGE_NONCE_OFFSET", "\(ChallengeMessage.nonceOffset)", "bits 31:0, then 63:32"),
+        ("CHALLENGE_WINDOW_BASE_OFFSET", "\(ChallengeMessage.windowBaseOffset)", ""),
+        ("CHALLENGE_WINDOW_WORDS_OFFSET", "\(ChallengeMessage.windowWordsOffset)", ""),
+        ("CHALLENGE_STEPS_OFFSET", "\(ChallengeMessage.stepsOffset)", ""),
+        ("CHALLENGE_COUNTS_OFFSET", "\(ChallengeMessage.countsOffset)", "state count byte, then environment count byte"),
+        ("CHALLENGE_ENVIRONMENT_OFFSET", "\(ChallengeMessage.environmentOffset)", "test selectors"),
+        ("CHALLENGE_TABLE_OFFSET", "\(ChallengeMessage.tableOffset)", "constant, then descriptor, per state"),
+        ("ANSWER_MAGIC", hex32(AnswerMessage.magic), "answer: magic, id, digest a, b, final state, steps done"),
+        ("ANSWER_SIZE", "\(AnswerMessage.size)", ""),
+    ]
 
     /// A C header for firmware authors.
     public func cHeader() -> String {
