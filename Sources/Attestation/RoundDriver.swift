@@ -1,4 +1,5 @@
 import Automaton
+import PCIe
 import SimKernel
 import SoC
 
@@ -38,7 +39,10 @@ public struct DriverConfig: Hashable, Sendable {
     /// The device's system clock: the milkymist SoC's, as its description declares it.
     public var deviceClock = Clock(name: "sys", hertz: SoCDescription.milkymistClockHertz)!
     public var plan = ChallengePlan()
+    /// The transaction-level driver's link (`DeviceKind.transaction`).
     public var link = LinkTiming()
+    /// The PCIe link between the endpoint and the root complex (`DeviceKind.functional`).
+    public var pcieLink = LinkConfiguration()
     public var cpu = HostCPUConfig()
     public var mailbox: UInt64 = 0x0000_0001_0000_0000
     /// The random wait before each challenge, device cycles, uniform in [min, max).
@@ -167,26 +171,32 @@ public struct Experiment: Sendable {
     public var calibrationRounds: Int
     public var rounds: Int
     public var seed: UInt64
+    /// Which device plays the rounds (the transaction-level driver unless told).
+    public var device: DeviceKind
 
-    public init(config: DriverConfig = DriverConfig(), calibrationRounds: Int = 200, rounds: Int = 100, seed: UInt64 = 1) {
+    public init(config: DriverConfig = DriverConfig(), calibrationRounds: Int = 200, rounds: Int = 100, seed: UInt64 = 1,
+                device: DeviceKind = .transaction) {
         self.config = config
         self.calibrationRounds = calibrationRounds
         self.rounds = rounds
         self.seed = seed
+        self.device = device
     }
 
-    /// The calibration: honest rounds from a seed of their own, never reused for the judged rounds.
-    /// `roundDone` as in `RoundDriver.run`.
-    public func calibrate(roundDone: (() -> Void)? = nil) throws(AutomatonError) -> Calibration? {
-        let d = try RoundDriver(config: config, attacker: .none, seed: seed ^ 0xCA11_B8A7_E000_0000)
-        return Calibration(honest: try d.run(rounds: calibrationRounds, scenario: "calibration",
-                                             deadlineCycles: config.timeoutCycles, roundDone: roundDone))
+    /// The seed of the calibration rounds: their own, never reused for the judged rounds.
+    public var calibrationSeed: UInt64 { seed ^ 0xCA11_B8A7_E000_0000 }
+
+    /// The calibration: honest rounds judged against the timeout. `roundDone` as in `RoundPlayer.collect`.
+    public func calibrate(roundDone: (() -> Void)? = nil) throws(ExperimentError) -> Calibration? {
+        let d = try device.make(config: config, attacker: .none, seed: calibrationSeed)
+        return Calibration(honest: try d.collect(rounds: calibrationRounds, scenario: "calibration",
+                                                 deadlineCycles: config.timeoutCycles, roundDone: roundDone))
     }
 
-    /// `rounds` rounds of `attacker` judged against `deadlineCycles`; `roundDone` as in `RoundDriver.run`.
+    /// `rounds` rounds of `attacker` judged against `deadlineCycles`; `roundDone` as in `RoundPlayer.collect`.
     public func play(_ attacker: Attacker, deadlineCycles: UInt64,
-                     roundDone: (() -> Void)? = nil) throws(AutomatonError) -> [RoundRecord] {
-        try RoundDriver(config: config, attacker: attacker, seed: seed)
-            .run(rounds: rounds, scenario: attacker.specification, deadlineCycles: deadlineCycles, roundDone: roundDone)
+                     roundDone: (() -> Void)? = nil) throws(ExperimentError) -> [RoundRecord] {
+        try device.make(config: config, attacker: attacker, seed: seed)
+            .collect(rounds: rounds, scenario: attacker.specification, deadlineCycles: deadlineCycles, roundDone: roundDone)
     }
 }

@@ -50,7 +50,7 @@ extension Experiment {
     /// `limit`) whose rounds are all detected, by doubling then bisection
     /// (a stronger attack is never faster).
     public func threshold(_ family: AttackFamily, limit: UInt64 = 1 << 24) throws(ExperimentError) -> DetectionThreshold {
-        do { return try search(family, limit: limit) } catch let e as AutomatonError { throw .challenge(e) } catch { throw .noHonestAnswer }
+        do { return try search(family, limit: limit) } catch let e as ExperimentError { throw e } catch { throw .noHonestAnswer }
     }
 
     private func search(_ family: AttackFamily, limit: UInt64) throws -> DetectionThreshold {
@@ -88,11 +88,17 @@ public enum ExperimentError: Error, Hashable, Sendable, CustomStringConvertible 
     case challenge(AutomatonError)
     /// No honest calibration round was answered rightly: no deadline can be set.
     case noHonestAnswer
+    /// The settings do not fit the device (a value out of its range).
+    case configuration(String)
+    /// The device stopped or its model failed (the firmware halted, the log ring overran).
+    case device(String)
 
     public var description: String {
         switch self {
         case .challenge(let e): "invalid challenge plan: \(e)"
         case .noHonestAnswer: "no honest calibration round was answered rightly"
+        case .configuration(let m): "device configuration: \(m)"
+        case .device(let m): "device: \(m)"
         }
     }
 }

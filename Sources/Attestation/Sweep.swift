@@ -91,7 +91,7 @@ public struct SweepPlan: Codable, Hashable, Sendable {
                 }
             }
             return out
-        } catch let e as SweepError { throw e } catch let e as AutomatonError { throw .experiment(.challenge(e)) }
+        } catch let e as SweepError { throw e } catch let e as ExperimentError { throw .experiment(e) }
         catch { throw .experiment(.noHonestAnswer) }
     }
 

@@ -41,6 +41,11 @@ public final class PCIeSystem {
     private var queues: [LinkDirection: [Outbound]] = [.downstream: [], .upstream: []]
     private var pumps: [LinkDirection: EventID] = [:]
     private var endpointWake: (at: Instant, id: EventID)?
+    /// Called with each packet from the device once the root complex has handled it, at
+    /// its arrival: lets a model of the host beyond the root complex (its IOMMU and
+    /// memory, its CPU taking the MSI) follow the device's writes. It may schedule
+    /// events and send host requests; it does not change what the root complex did.
+    public var onUpstreamArrival: ((WirePacket, Instant) -> Void)?
 
     public init(endpoint: EndpointConfiguration = EndpointConfiguration(),
                 host: HostConfiguration = HostConfiguration(),
@@ -159,6 +164,7 @@ public final class PCIeSystem {
                     self.pump(.downstream)
                 }
             }
+            onUpstreamArrival?(packet, now)
         }
         // The packet's credits come back with an UpdateFC on the opposite line: a transmitter
         // waiting for them learns when, and the opposite line may have answers to send.

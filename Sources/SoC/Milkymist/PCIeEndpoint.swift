@@ -15,6 +15,7 @@ import SimKernel
 public struct PCIeSetup: Sendable {
     public var endpoint = EndpointConfiguration()
     public var host = HostConfiguration()
+    public var link = LinkConfiguration()
 
     public init() {}
 }
@@ -32,7 +33,7 @@ public final class PCIeEndpointDevice {
         }
         var ec = setup.endpoint
         ec.systemClock = clock
-        system = PCIeSystem(endpoint: ec, host: setup.host, memory: memory)
+        system = PCIeSystem(endpoint: ec, host: setup.host, link: setup.link, memory: memory)
         do {
             device = try system.enumerate()
         } catch {
