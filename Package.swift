@@ -58,13 +58,15 @@ let package = Package(
         // The observed signals declared once, and the generator of the files derived from them
         // (docs/observation.md). No dependencies.
         .target(name: "ObservationSchema"),
+        // The progress line of long commands on standard error (host time, for display only).
+        .target(name: "ProgressLine"),
         // Sweep plans over the transaction-level round driver (scripts/slurm/); not the device.
         .executableTarget(name: "attest-sweep", dependencies: [
-            "Attestation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Attestation", "ProgressLine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "socsim", dependencies: [
             "ObservationSchema", "SoC", "SoCCycle", "LM32", "LM32Asm", "ELF", "PCIe", "Waves", "CycleWaves", "LM32Cycle", "Verilated",
-            "Conformance", "Automaton", "Attestation",
+            "Conformance", "Automaton", "Attestation", "ProgressLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -5,6 +5,7 @@
 import ArgumentParser
 import Attestation
 import Foundation
+import ProgressLine
 
 @main
 struct AttestSweep: ParsableCommand {

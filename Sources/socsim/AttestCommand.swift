@@ -2,13 +2,13 @@ import ArgumentParser
 import Attestation
 import Foundation
 
-/// `socsim attest`: reports and merges of attestation round records (JSON
-/// Lines, docs/attestation.md). It reads records only; it runs no rounds.
+/// `socsim attest`: plays attestation rounds (`run`, the default subcommand), and
+/// summarises, reports and merges round records (JSON Lines, docs/attestation.md).
 struct AttestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attest",
-        abstract: "Summarise, report and merge attestation round records (JSON Lines); runs no rounds.",
-        subcommands: [Report.self, Merge.self])
+        abstract: "Play attestation rounds (run, the default); summarise, report and merge their records (JSON Lines).",
+        subcommands: [Run.self, Report.self, Merge.self], defaultSubcommand: Run.self)
 
     static func records(_ path: String) throws -> [RoundRecord] {
         do { return try RoundRecord.parseLines(String(decoding: try readFile(path), as: UTF8.self)) }

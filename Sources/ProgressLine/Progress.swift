@@ -6,8 +6,8 @@ import Foundation
 /// count and the time taken. Host (wall-clock) time is read here only, in the
 /// command; the round driver sees a bare per-round call and its records are
 /// the same with or without this display.
-final class Progress {
-    static let updatesPerSecond = 4
+public final class Progress {
+    public static let updatesPerSecond = 4
 
     private let total: Int
     private let clock = ContinuousClock()
@@ -17,16 +17,16 @@ final class Progress {
     private var drawnWidth = 0
 
     /// Shown when forced by `--progress`/`--no-progress`, else when standard error is a terminal.
-    static func enabled(forced: Bool?) -> Bool { forced ?? (isatty(STDERR_FILENO) == 1) }
+    public static func enabled(forced: Bool?) -> Bool { forced ?? (isatty(STDERR_FILENO) == 1) }
 
-    init(total: Int) {
+    public init(total: Int) {
         self.total = total
         start = clock.now
         lastDrawn = start
     }
 
     /// One round finished; redraws when the last drawing is old enough.
-    func roundDone() {
+    public func roundDone() {
         done += 1
         let now = clock.now
         if now - lastDrawn >= .milliseconds(1_000 / Self.updatesPerSecond) {
@@ -36,7 +36,7 @@ final class Progress {
     }
 
     /// The final line: the count and the host time taken.
-    func finish() {
+    public func finish() {
         let elapsed = clock.now - start
         draw("\(done)/\(total) rounds  \(Self.rate(done, elapsed))  in \(Self.timeTaken(elapsed))", end: "\n")
     }
