@@ -80,3 +80,56 @@ import Testing
         #expect(plain == RoundRecord.jsonLines(try plan.run(shard: try Shard("0/1"))))
     }
 }
+
+/// `socsim attest run` (the default subcommand): rounds of the functional device.
+@Suite struct AttestRunCLITests {
+    static let small = ["--steps", "1024", "--window-words", "1024", "--timeout-cycles", "40000"]
+
+    @Test func sameSeedSameBytesAndTheSummary() throws {
+        let dir = try CLI.tempDir()
+        let args = ["attest", "--rounds", "3", "--seed", "7", "--calibration-rounds", "10",
+                    "--attacker", "honest", "--attacker", "tampered:bytes=4", "--attacker", "disabled"] + Self.small
+        let a = try CLI.run(args)
+        #expect(a.status == 0, "\(a.stderr)")
+        let records = try RoundRecord.parseLines(a.stdout)
+        #expect(records.count == 9)
+        #expect(records.map(\.verdict) == [.trusted, .trusted, .trusted, .wrongAnswer, .wrongAnswer, .wrongAnswer,
+                                           .noAnswer, .noAnswer, .noAnswer])
+        // Without --out the summary goes to standard error, no progress line (not a terminal).
+        #expect(a.stderr.hasPrefix("scenario ") && a.stderr.contains("\ndisabled "))
+        let out = dir.appendingPathComponent("r.jsonl").path, html = dir.appendingPathComponent("r.html").path
+        let b = try CLI.run(["attest", "run", "--out", out, "--report", html] + args.dropFirst())
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == a.stdout)
+        #expect(b.stdout == a.stderr)
+        #expect(try String(contentsOfFile: html, encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
+    }
+
+    @Test func devicesNotBuiltYetAreRefused() throws {
+        for d in ["model", "rtl"] {
+            let r = try CLI.run(["attest", "--device", d])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains("--device \(d) is not built yet"))
+        }
+        let t = try CLI.run(["attest", "--device", "transaction", "--link", "gen2x4"])
+        #expect(t.status == 2 && t.stderr.contains("models a Gen1 x1 link only"))
+        let l = try CLI.run(["attest", "--link", "gen4x1"])
+        #expect(l.status == 2 && l.stderr.contains("--link 'gen4x1'"))
+        let a = try CLI.run(["attest", "--attacker", "teleport"])
+        #expect(a.status == 2 && a.stderr.contains("unknown attacker 'teleport'"))
+    }
+
+    /// SIGINT: exit 130 and the finished rounds as whole lines.
+    @Test func sigintLeavesValidJSONLines() throws {
+        let dir = try CLI.tempDir()
+        let out = dir.appendingPathComponent("r.jsonl").path
+        let r = try WaveCLITests.interruptedRun(["attest", "--rounds", "100000", "--deadline", "2000", "--out", out] + Self.small,
+                                                vcd: out)
+        #expect(r.status == 130, "\(r.stderr)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.hasSuffix("\n"))
+        let records = try RoundRecord.parseLines(text)
+        #expect(records.count >= 1 && records.count < 100_000)
+        #expect(records.map(\.round) == Array(1...records.count))
+    }
+}
