@@ -143,8 +143,9 @@ public final class MilkymistBus: LM32Bus {
     /// The interrupt lines to OR into IP for the cycle the devices are at:
     /// levels now, plus pulses seen since the last advance.
     public var interruptLines: UInt32 {
-        uart.interruptLines | sysctl.interruptLines | sysctl.linesSeen | coprocessor.interruptLines
-            | (devices.pcie?.interruptLines ?? 0)
+        // Through the stored devices: the accessors above would copy each device every cycle.
+        devices.uart.interruptLines | devices.sysctl.interruptLines | devices.sysctl.linesSeen
+            | (devices.coprocessor?.interruptLines ?? 0) | (devices.pcie?.interruptLines ?? 0)
     }
 }
 
