@@ -2,7 +2,7 @@ import Automaton
 import PCIe
 
 /// Which implementation plays the device's side of the rounds (docs/attestation.md, "Devices").
-public enum DeviceKind: String, CaseIterable, Hashable, Sendable {
+public enum DeviceKind: String, CaseIterable, Codable, Hashable, Sendable {
     /// The `attest` firmware on the functional milkymist SoC: the LM32, the automaton
     /// coprocessor and the PCIe endpoint, with the link, the root complex and the host
     /// CPU on the endpoint's scheduler (`FunctionalDevice`).

@@ -13,16 +13,19 @@ public struct SweepPlan: Codable, Hashable, Sendable {
     public var windowWords: [UInt32]
     public var rounds: Int
     public var calibrationRounds: Int
+    /// The device that plays the rounds (absent: the transaction-level driver).
+    public var device: DeviceKind?
 
     enum CodingKeys: String, CodingKey {
-        case name, scenarios, seeds, steps, rounds
+        case name, scenarios, seeds, steps, rounds, device
         case windowWords = "window_words", calibrationRounds = "calibration_rounds"
     }
 
     public init(name: String, scenarios: [String], seeds: [UInt64], steps: [UInt32], windowWords: [UInt32],
-                rounds: Int, calibrationRounds: Int) {
+                rounds: Int, calibrationRounds: Int, device: DeviceKind? = nil) {
         self.name = name; self.scenarios = scenarios; self.seeds = seeds; self.steps = steps
         self.windowWords = windowWords; self.rounds = rounds; self.calibrationRounds = calibrationRounds
+        self.device = device
     }
 
     /// Decodes and checks a plan (JSON).
@@ -80,7 +83,8 @@ public struct SweepPlan: Codable, Hashable, Sendable {
         var config = base
         config.plan.steps = unit.steps
         config.plan.windowWords = unit.windowWords
-        let e = Experiment(config: config, calibrationRounds: calibrationRounds, rounds: rounds, seed: unit.seed)
+        let e = Experiment(config: config, calibrationRounds: calibrationRounds, rounds: rounds, seed: unit.seed,
+                           device: device ?? .transaction)
         do {
             guard let cal = try e.calibrate(roundDone: roundDone) else { throw SweepError.experiment(.noHonestAnswer) }
             var out: [RoundRecord] = []

@@ -1,7 +1,7 @@
-// Runs attestation sweep plans with the transaction-level round driver
-// (docs/attestation.md): a stand-in for the device, for early experiments
-// and for the Slurm job array in scripts/slurm/; `socsim attest merge` joins
-// its shards. The device side (firmware, coprocessor, endpoint) is not in it.
+// Runs attestation sweep plans (docs/attestation.md, "Sweeps"), for the Slurm
+// job array in scripts/slurm/; `socsim attest merge` joins its shards. The
+// rounds are the transaction-level round driver's unless the plan names
+// `"device": "functional"` (the attest firmware on the functional SoC).
 import ArgumentParser
 import Attestation
 import Foundation
@@ -11,7 +11,7 @@ import ProgressLine
 struct AttestSweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attest-sweep",
-        abstract: "Sweep plans over the transaction-level round driver (not the device model).",
+        abstract: "Sweep plans over the transaction-level round driver or, as the plan says, the functional device.",
         subcommands: [Run.self], defaultSubcommand: Run.self)
 
     struct Run: ParsableCommand {

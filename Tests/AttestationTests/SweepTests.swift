@@ -29,6 +29,21 @@ import Testing
         }
     }
 
+    /// A plan on the functional device: two shards merge to the single run.
+    @Test func functionalDevicePlanShardsMerge() throws {
+        let json = #"""
+        {"name": "functional", "device": "functional", "scenarios": ["honest", "tampered"], "seeds": [4, 5],
+         "steps": [256], "window_words": [64], "rounds": 3, "calibration_rounds": 6}
+        """#
+        let plan = try SweepPlan(json: Data(json.utf8))
+        #expect(plan.device == .functional)
+        let single = try plan.run(shard: Shard("0/1"))
+        #expect(single.map(\.verdict) == Array(repeating: [Verdict.trusted, .trusted, .trusted, .wrongAnswer, .wrongAnswer, .wrongAnswer], count: 2).flatMap { $0 })
+        let parts = try plan.run(shard: Shard("1/2")) + plan.run(shard: Shard("0/2"))
+        #expect(RoundRecord.jsonLines(try plan.merge(parts)) == RoundRecord.jsonLines(single))
+        #expect(throws: SweepError.self) { try SweepPlan(json: Data(json.replacingOccurrences(of: "\"functional\",", with: "\"rtl\",").utf8)) }
+    }
+
     @Test func mergeRejectsMissingAndDuplicatedRounds() throws {
         let plan = try SweepPlan(json: Data(Self.planJSON.utf8))
         let all = try plan.run(shard: Shard("0/1"))
