@@ -63,12 +63,13 @@ public final class FunctionalDevice: RoundPlayer {
         machine.load(ProgramImage(program))
 
         let plan = config.plan
-        let image = config.imageBytes
         let golden = program.word(at: try Self.symbol(program, "cfg_golden"))
+        let imageBytes = UInt64(plan.windowWords) * 4
         guard let sdram = soc.region(.sdram), sdram.contains(golden),
-              UInt64(golden - sdram.base) + UInt64(image.count) <= UInt64(sdram.size) else {
-            throw .configuration("a golden image of \(image.count) bytes does not fit in SDRAM at 0x\(String(golden, radix: 16))")
+              UInt64(golden - sdram.base) + imageBytes <= UInt64(sdram.size) else {
+            throw .configuration("a golden image of \(imageBytes) bytes does not fit in SDRAM at 0x\(String(golden, radix: 16))")
         }
+        let image = config.imageBytes
         guard config.timeoutCycles <= UInt64(UInt32.max), config.minWaitCycles <= UInt64(UInt32.max),
               config.maxWaitCycles <= UInt64(UInt32.max) else {
             throw .configuration("the timeout and the waits must fit in 32 bits of device cycles")
