@@ -193,13 +193,16 @@ public final class FunctionalDevice: RoundPlayer {
                 consumed &+= 1
                 if entry.round == 0 { continue }    // the warm-up round, unrecorded
                 played += 1
+                guard Int(entry.verdict) < LogLayout.verdicts.count else {
+                    throw .device("the attest firmware logged verdict code \(entry.verdict) in round \(entry.round)")
+                }
                 guard each(record(entry, scenario: scenario, round: played)) else { return }
             }
         }
     }
 
     private func record(_ e: LogLayout.Entry, scenario: String, round: Int) -> RoundRecord {
-        let verdict = LogLayout.verdicts[Int(min(e.verdict, UInt32(LogLayout.verdicts.count - 1)))]
+        let verdict = LogLayout.verdicts[Int(e.verdict)]
         // A doorbell latched before this round's MSI belongs to an earlier challenge (it
         // is judged wrong): the record keeps no arrival for it.
         let arrival = verdict == .noAnswer || e.arrival < e.send ? nil : Optional(e.arrival)
