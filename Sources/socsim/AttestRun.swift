@@ -30,12 +30,12 @@ extension AttestCommand {
             "A scenario: NAME[:key=value,...] (docs/attackers.md); repeat for several (default: honest).",
             valueName: "spec")) var attackers: [String] = []
         @Option(help: "The PCIe link: gen1x1, gen2x4, ... (functional device).") var link = "gen1x1"
-        @Option(help: "Automaton steps per challenge (default 65536).") var steps: UInt32?
-        @Option(help: "Window length in words, a power of two (default 4096).") var windowWords: UInt32?
+        @Option(help: "Automaton steps per challenge (default \(DriverConfig().plan.steps)).") var steps: UInt32?
+        @Option(help: "Window length in words, a power of two (default \(DriverConfig().plan.windowWords)).") var windowWords: UInt32?
         @Flag(help: "Calibrate the deadline on honest rounds (the default without --deadline).") var calibrate = false
         @Option(help: "Honest rounds for the calibration.") var calibrationRounds = 200
         @Option(help: "Judge against this deadline in device cycles instead of calibrating.") var deadline: UInt64?
-        @Option(help: "No doorbell this many device cycles after the send: no answer (default 8000000, 100 ms).")
+        @Option(help: "No doorbell this many device cycles after the send: no answer (default \(DriverConfig().timeoutCycles)).")
         var timeoutCycles: UInt64?
         @Option(help: "Write the records (JSON Lines) here instead of standard output.") var out: String?
         @Option(help: "Write the records as CSV here.") var csv: String?
