@@ -1,3 +1,4 @@
+import Automaton
 import LM32
 import SimBus
 import SoC
@@ -95,6 +96,24 @@ import Testing
         #expect(m.bus.interruptLines & (1 << 5) == 0)
         m.bus.write(0xE000_3000 + 0x12C, data: 1, sel: 0xF)
         #expect(m.bus.interruptLines & (1 << 5) != 0)
+    }
+
+    /// `attest` on its own: no hypervisor answers, so its round ends without an answer;
+    /// the challenge it wrote into the mailbox decodes as the wire layout says.
+    @Test func attestAloneSendsADecodableChallengeAndGetsNoAnswer() throws {
+        let (m, stop, out) = try MilkymistFirmwareTests.run(.attest, budget: 900_000) { m in
+            let program = try? Toolchain.firmware(.attest, for: m.soc)
+            guard let rounds = program?.address(of: "cfg_rounds") else { return }
+            m.load([0, 0, 0, 1], at: rounds)
+        }
+        #expect(stop == .halted, "output so far: \(out)")
+        #expect(out == "attest: round 0 id 1 no-answer\nattest: rounds 1 trusted 0 wrong-answer 0 late 0 no-answer 1\n")
+        let pcie = try #require(m.bus.devices.pcie)
+        let challenge = try ChallengeMessage(bytes: pcie.system.hostMemory(0x1_0000_0000, count: ChallengeMessage.size))
+        #expect(challenge.id == 1 && challenge.steps == 4_096 && challenge.table.entries.count == 64)
+        #expect(challenge.window == (try Window(base: 0x0040_0000, words: 1_024)) && challenge.environmentTests.isEmpty)
+        #expect(pcie.system.host.interrupts.count == 1)
+        #expect(pcie.system.endpoint.csrRead("VERDICT_NO_ANSWER") == 1)
     }
 }
 
