@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need
-# (Verilator, GTKWave, zlib1g-dev, slurm-wlm and munge from Debian, the LM32 RTL from
-# PyPI into .venv), builds the RTL libraries, runs `swift test`, then a
+# (Verilator, GTKWave, zlib1g-dev, Icarus Verilog, slurm-wlm and munge from Debian,
+# the LM32 RTL, cocotb and cocotbext-pcie from PyPI into .venv), builds the RTL libraries, runs `swift test`, then a
 # sweep plan as a job array on a one-node Slurm it starts and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ command -v slurmctld >/dev/null 2>&1 || missing+=(slurm-wlm)
 command -v munged >/dev/null 2>&1 || missing+=(munge)
 # zlib's header: RTL/build.sh compiles Verilator's FST writer (for --fst) against it
 [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+# Icarus Verilog: the simulator cocotbext-pcie's root complex drives the RTL endpoint in
+command -v iverilog >/dev/null 2>&1 || missing+=(iverilog)
 if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update
@@ -26,7 +28,10 @@ fi
 # pythondata-cpu-lm32: the LM32 RTL and its unit tests, read in place.
 # pyvcd: the PyPI VCD reader the wave tests check our reader against (Tests/WavesTests).
 # html5lib: the HTML5 parser the attestation report must pass (Tests/AttestationTests).
-.venv/bin/pip install --disable-pip-version-check -q pythondata-cpu-lm32==0.0.post199 pyvcd==0.5.1 html5lib==1.1
+# cocotb, cocotbext-pcie: an independent PCIe root complex driving the RTL endpoint
+#   under Icarus (RTL/cocotb, run by Tests/PCIeTests/RTLEndpointTests).
+.venv/bin/pip install --disable-pip-version-check -q pythondata-cpu-lm32==0.0.post199 pyvcd==0.5.1 html5lib==1.1 \
+    cocotb==2.1.0 cocotbext-pcie==0.2.16
 
 if [ -x RTL/build.sh ]; then
     RTL/build.sh

@@ -1,0 +1,260 @@
+"""cocotbext-pcie's RootComplex, an independent root complex, driving the RTL
+PCIe endpoint (RTL/soc/socsim_pcie_endpoint.v) under Icarus Verilog through
+StreamDevice. Expected values are docs/pcie-endpoint.md's."""
+import struct
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import RisingEdge, ReadOnly, Timer, with_timeout
+
+from cocotbext.pcie.core import RootComplex
+from cocotbext.pcie.core.caps import PciCapId
+
+from stream_device import StreamDevice
+
+VENDOR, DEVICE, CLASS = 0x1AB4, 0x0001, 0x118000
+MAGIC = 0x50434965
+# BAR0 / CSR offsets (docs/pcie-endpoint.md, "Registers")
+ANSWER0, DOORBELL, DOORBELL_CYCLE_LO, DOORBELL_CYCLE_HI, STATUS = 0x00, 0x20, 0x24, 0x28, 0x2C
+VERDICT_TRUSTED, ID, SCRATCH = 0x30, 0x40, 0x44
+COUNTERS = ["TLPS_RECEIVED", "CONFIG_REQUESTS", "BAR0_READS", "BAR0_WRITES", "COMPLETIONS", "MALFORMED",
+            "UNSUPPORTED_REQUESTS", "POISONED", "UNEXPECTED_COMPLETIONS", "COMPLETION_MISMATCHES",
+            "MESSAGES_DROPPED", "COMPLETION_TIMEOUTS", "COMPLETIONS_UR", "COMPLETIONS_CA", "MSI_SENT", "MSI_BLOCKED"]
+DISPOSITIONS = COUNTERS[1:11]
+MSI_CONTROL, IRQ_PENDING, IRQ_ENABLE, MSI_CYCLE_LO = 0x11C, 0x128, 0x12C, 0x120
+IRQ_DOORBELL, IRQ_TRAFFIC_ERROR = 1 << 2, 1 << 3
+CPL_SC, CPL_UR = 0, 1
+
+
+class Bench:
+    def __init__(self, dut):
+        self.dut = dut
+
+    async def start(self):
+        dut = self.dut
+        cocotb.start_soon(Clock(dut.user_clk, 16000, unit="ps").start())   # 62.5 MHz
+        cocotb.start_soon(Clock(dut.clk, 12500, unit="ps").start())        # 80 MHz
+        dut.we.value = 0
+        dut.adr.value = 0
+        dut.dat_w.value = 0
+        dut.rst.value = 1
+        dut.user_rst.value = 1
+        self.device = StreamDevice(dut)
+        self.rc = RootComplex()
+        self.rc.make_port().connect(self.device)
+        for _ in range(4):
+            await RisingEdge(dut.user_clk)
+        dut.rst.value = 0
+        dut.user_rst.value = 0
+        await RisingEdge(dut.clk)
+        await self.rc.enumerate()
+        self.pci = self.rc.find_device(self.device.pcie_id())
+        assert self.pci is not None, "the root complex found no device"
+
+    # the CSR side (firmware view), on the system clock
+    async def csr_write(self, offset, value):
+        dut = self.dut
+        await RisingEdge(dut.clk)
+        dut.we.value = 1
+        dut.adr.value = offset >> 2
+        dut.dat_w.value = value
+        await RisingEdge(dut.clk)          # the write lands at this edge
+        dut.we.value = 0
+        await ReadOnly()                   # its effects are visible from here
+
+    async def csr_read(self, offset):
+        dut = self.dut
+        await RisingEdge(dut.clk)
+        dut.adr.value = offset >> 2
+        await ReadOnly()
+        value = int(dut.dat_r.value)
+        await RisingEdge(dut.clk)
+        return value
+
+    async def counters(self):
+        return {name: await self.csr_read(0x80 + 4 * i) for i, name in enumerate(COUNTERS)}
+
+    async def wait_sent(self, count, ns=20000):
+        """Waits until the endpoint has sent `count` packets in all."""
+        for _ in range(ns // 100):
+            if len(self.device.sent) >= count:
+                return
+            await Timer(100, "ns")
+        raise AssertionError(f"the endpoint sent {len(self.device.sent)} packets, expected {count}")
+
+    async def settle(self, ns=2000):
+        await Timer(ns, "ns")
+
+
+def cpl_fields(dwords):
+    d0, d1, d2 = dwords[0], dwords[1], dwords[2]
+    return dict(fmt=d0 >> 29, type=(d0 >> 24) & 0x1F, length=d0 & 0x3FF, completer=d1 >> 16,
+                status=(d1 >> 13) & 7, byte_count=d1 & 0xFFF, requester=d2 >> 16, tag=(d2 >> 8) & 0xFF,
+                lower_address=d2 & 0x7F, data=dwords[3:])
+
+
+@cocotb.test()
+async def enumerates_and_serves_bar0_and_msi(dut):
+    b = Bench(dut)
+    await b.start()
+    pci, rc = b.pci, b.rc
+
+    # enumeration: IDs, class, BAR0 sized as 4 KiB 32-bit memory and assigned
+    assert (pci.vendor_id, pci.device_id) == (VENDOR, DEVICE), f"IDs {pci.vendor_id:04x}:{pci.device_id:04x}"
+    assert pci.class_code == CLASS, f"class {pci.class_code:06x}"
+    assert pci.bar_size[0] == 4096, f"BAR0 size {pci.bar_size[0]}"
+    assert all(pci.bar_size[i] == 0 for i in range(1, 6)), "only BAR0 is implemented"
+    base = pci.bar_addr[0]
+    assert base is not None and base % 4096 == 0 and base < 1 << 32
+    assert await pci.config_read_dword(0x10) == base, "BAR0 holds the assigned base"
+    caps = [c[0] for c in pci.capabilities]
+    assert caps == [0x01, 0x05, 0x10], f"capabilities {caps}"
+
+    await pci.enable_device()
+    await pci.set_master()
+    command = await pci.config_read_word(0x04)
+    assert command & 0b110 == 0b110, f"memory space and bus mastering on (COMMAND {command:04x})"
+
+    # MSI: one vector, 64-bit capable, programmed by the root complex
+    assert await pci.alloc_irq_vectors(1, 1) == 1
+    control = await pci.capability_read_dword(PciCapId.MSI, 0)
+    assert control >> 16 & 1 == 1 and control >> 23 & 1 == 1 and control >> 17 & 7 == 0, f"MSI control {control:08x}"
+
+    bar = pci.bar_window[0]
+    # BAR0 reads back what was written; read-only registers keep their values
+    assert await bar.read_dword(ID) == MAGIC
+    answers = [0x1111_0000 * (i + 1) + i for i in range(8)]
+    for i, a in enumerate(answers):
+        await bar.write_dword(ANSWER0 + 4 * i, a)
+    await bar.write_dword(SCRATCH, 0xCAFEF00D)
+    await bar.write_dword(ID, 0)
+    await bar.write_dword(VERDICT_TRUSTED, 7)
+    assert [await bar.read_dword(ANSWER0 + 4 * i) for i in range(8)] == answers
+    assert await bar.read_dword(SCRATCH) == 0xCAFEF00D
+    assert await bar.read_dword(ID) == MAGIC
+    assert await bar.read_dword(VERDICT_TRUSTED) == 0
+    # sub-dword writes apply their byte enables
+    await bar.write(SCRATCH + 1, b"\xAA\xBB")
+    assert await bar.read_dword(SCRATCH) == 0xCABBAA0D
+    # one read of the whole shared block: several completions (RCB 64 B, MPS)
+    block = await bar.read(0, 0x100)
+    words = list(struct.unpack("<64L", block))
+    assert words[0:8] == answers and words[ID // 4] == MAGIC and words[SCRATCH // 4] == 0xCABBAA0D
+    # beyond the shared block BAR0 reads 0
+    assert await bar.read_dword(0x100) == 0 and await bar.read_dword(0xFFC) == 0
+
+    # the firmware sees the host's answers; it writes verdicts the host reads
+    assert [await b.csr_read(ANSWER0 + 4 * i) for i in range(8)] == answers
+    await b.csr_write(VERDICT_TRUSTED, 5)
+    await b.csr_write(ANSWER0, 0xFFFF_FFFF)               # read-only for the firmware
+    assert await bar.read_dword(VERDICT_TRUSTED) == 5
+    assert await bar.read_dword(ANSWER0) == answers[0]
+
+    # doorbell: latches the device cycle, raises the DOORBELL cause and IRQ 5
+    await b.csr_write(IRQ_ENABLE, IRQ_DOORBELL)
+    assert dut.irq.value == 0
+    before = int(dut.cycle.value)
+    await bar.write_dword(DOORBELL, 0x1234)
+    await b.settle()
+    after = int(dut.cycle.value)
+    latched = await b.csr_read(DOORBELL_CYCLE_LO) | await b.csr_read(DOORBELL_CYCLE_HI) << 32
+    assert before < latched < after, f"doorbell cycle {latched} not in ({before}, {after})"
+    assert await bar.read_dword(DOORBELL_CYCLE_LO) == latched & 0xFFFF_FFFF
+    assert await b.csr_read(IRQ_PENDING) & IRQ_DOORBELL
+    assert dut.irq.value == 1
+    assert await bar.read_dword(STATUS) & 1 == 1, "STATUS.DOORBELL_PENDING"
+    await b.csr_write(IRQ_PENDING, IRQ_DOORBELL)
+    assert dut.irq.value == 0 and await bar.read_dword(STATUS) & 1 == 0
+
+    # MSI on request from the CSR side, received by the root complex
+    event = pci.msi_vectors[0].event
+    event.clear()
+    await b.csr_write(MSI_CONTROL, 1)
+    await with_timeout(event.wait(), 5, "us")
+    c = await b.counters()
+    assert c["MSI_SENT"] == 1 and c["MSI_BLOCKED"] == 0
+    assert await b.csr_read(MSI_CYCLE_LO) != 0
+
+    # every TLP counted once, in one disposition
+    assert sum(c[n] for n in DISPOSITIONS) == c["TLPS_RECEIVED"], c
+    assert c["MALFORMED"] == 0 and c["UNSUPPORTED_REQUESTS"] == 0 and c["POISONED"] == 0
+    assert c["BAR0_WRITES"] == 8 + 3 + 1 + 1, c    # answers, SCRATCH/ID/VERDICT, bytes, doorbell
+
+    # bus mastering off: the MSI is blocked, nothing is sent
+    await pci.clear_master()
+    sent = len(b.device.sent)
+    await b.csr_write(MSI_CONTROL, 1)
+    await b.settle()
+    assert len(b.device.sent) == sent
+    assert (await b.counters())["MSI_BLOCKED"] == 1
+
+
+@cocotb.test()
+async def answers_illegal_requests_as_documented(dut):
+    b = Bench(dut)
+    await b.start()
+    pci, rc, dev = b.pci, b.rc, b.device
+    await pci.enable_device()
+    bar = pci.bar_window[0]
+    base = pci.bar_addr[0]
+    me = (dev.bus_num << 8)                       # the endpoint's ID, 01:00.0 style
+    other = 0x0A08                                # a requester that is not the root complex
+    await bar.write_dword(SCRATCH, 0x5555_AAAA)
+    sent = len(dev.sent)
+
+    # I/O read: Cpl UR from DW1's requester and tag, completer = the endpoint
+    await dev.inject([0x0200_0001, other << 16 | 0x41 << 8 | 0x0F, 0x0000_1000])
+    await b.wait_sent(sent + 1)
+    c = cpl_fields(dev.sent[-1])
+    assert (c["fmt"], c["type"], c["status"], c["length"]) == (0, 0x0A, CPL_UR, 0), c
+    assert (c["requester"], c["tag"], c["completer"], c["byte_count"]) == (other, 0x41, me, 4), c
+
+    # memory read outside BAR0: Cpl UR with the request's Byte Count and Lower Address
+    await dev.inject([0x0000_0002, other << 16 | 0x42 << 8 | 0x1E, 0x1000_0044])
+    await b.wait_sent(sent + 2)
+    c = cpl_fields(dev.sent[-1])
+    assert (c["status"], c["tag"], c["byte_count"], c["lower_address"]) == (CPL_UR, 0x42, 4, 0x45), c
+
+    # configuration read of function 1: Cpl UR, the target as completer
+    target = me | 1
+    await dev.inject([0x0400_0001, other << 16 | 0x43 << 8 | 0x0F, target << 16])
+    await b.wait_sent(sent + 3)
+    c = cpl_fields(dev.sent[-1])
+    assert (c["status"], c["tag"], c["completer"]) == (CPL_UR, 0x43, target), c
+
+    # a memory read of BAR0 in another requester's name: CplD to that requester
+    await dev.inject([0x0000_0001, other << 16 | 0x44 << 8 | 0x0F, base + SCRATCH])
+    await b.wait_sent(sent + 4)
+    c = cpl_fields(dev.sent[-1])
+    assert (c["fmt"], c["status"], c["requester"], c["tag"], c["byte_count"], c["lower_address"]) == \
+        (2, CPL_SC, other, 0x44, 4, SCRATCH & 0x7F), c
+    assert c["data"] == [0xAAAA_5555], [hex(d) for d in c["data"]]   # wire order: lowest byte first
+
+    # posted and discarded: write outside BAR0, poisoned write, malformed write,
+    # vendor message type 1 and type 0, a completion nobody asked for
+    await dev.inject([0x4000_0001, other << 16 | 0x0F, 0x2000_0000, 0x0102_0304])
+    await dev.inject([0x4000_4001, other << 16 | 0x0F, base + SCRATCH, 0x0102_0304])   # EP
+    await dev.inject([0x4000_0002, other << 16 | 0xFF, base + SCRATCH, 0x0102_0304])   # Length 2, 1 DW
+    await dev.inject([0x3400_0000, other << 16 | 0x7F, 0x0000_1AB4, 0])                  # Msg type 1, local
+    await dev.inject([0x3400_0000, other << 16 | 0x7E, 0x0000_1AB4, 0])                  # Msg type 0
+    await dev.inject([0x4A00_0001, 0x0000_0004, me << 16 | 0x07 << 8, 0xDEAD_BEEF])      # CplD, tag 7
+    await b.settle(3000)
+    assert len(dev.sent) == sent + 4, "posted requests and completions are never answered"
+    assert await bar.read_dword(SCRATCH) == 0x5555_AAAA, "no discarded write was applied"
+
+    c = await b.counters()
+    assert c["UNSUPPORTED_REQUESTS"] == 5, c     # I/O, MRd outside, function 1, MWr outside, Msg type 0
+    assert c["POISONED"] == 1 and c["MALFORMED"] == 1 and c["MESSAGES_DROPPED"] == 1, c
+    assert c["UNEXPECTED_COMPLETIONS"] == 1, c
+    assert sum(c[n] for n in DISPOSITIONS) == c["TLPS_RECEIVED"], c
+    assert await b.csr_read(IRQ_PENDING) & IRQ_TRAFFIC_ERROR
+
+    # the status bits the specification asks for, seen by the root complex
+    status = await pci.config_read_word(0x06)
+    assert status & 1 << 15, f"STATUS.DetectedParityError ({status:04x})"
+    devsta = await pci.capability_read_word(PciCapId.EXP, 0x0A)
+    assert devsta & 0b1100 == 0b1100, f"DEVSTA FatalErr and UnsupReq ({devsta:04x})"
+
+    # and the endpoint still works
+    await bar.write_dword(SCRATCH, 0x600D)
+    assert await bar.read_dword(SCRATCH) == 0x600D
