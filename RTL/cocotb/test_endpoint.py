@@ -9,6 +9,7 @@ from cocotb.triggers import RisingEdge, ReadOnly, Timer, with_timeout
 
 from cocotbext.pcie.core import RootComplex
 from cocotbext.pcie.core.caps import PciCapId
+from cocotbext.axi.address_space import MemoryRegion
 
 from stream_device import StreamDevice
 
@@ -258,3 +259,105 @@ async def answers_illegal_requests_as_documented(dut):
     # and the endpoint still works
     await bar.write_dword(SCRATCH, 0x600D)
     assert await bar.read_dword(SCRATCH) == 0x600D
+
+
+DMA_LOCAL, DMA_HOST_LO, DMA_HOST_HI, DMA_LENGTH, DMA_CONTROL, DMA_STATUS, DMA_DONE_BYTES = \
+    0x100, 0x104, 0x108, 0x10C, 0x110, 0x114, 0x118
+IRQ_DMA_DONE, IRQ_DMA_ERROR = 1 << 0, 1 << 1
+E_BUS_MASTER, E_LOCAL_RANGE, E_LENGTH = 5, 6, 7
+
+
+async def wishbone_memory(dut, mem: bytearray):
+    """Device memory on the DMA engine's Wishbone master: every beat is
+    acknowledged in its second cycle, as the SoC's BRAM does; big-endian lanes."""
+    dut.m_ack.value = 0
+    dut.m_err.value = 0
+    dut.m_dat_r.value = 0
+    pending = None
+    while True:
+        await RisingEdge(dut.clk)
+        dut.m_ack.value = 0
+        if pending is not None:
+            dut.m_ack.value = 1
+            dut.m_dat_r.value = int.from_bytes(mem[pending:pending + 4], "big")
+            pending = None
+            continue
+        await ReadOnly()
+        if dut.m_cyc.value and dut.m_stb.value:
+            assert not dut.m_we.value, "the DMA engine only reads device memory"
+            address = int(dut.m_adr.value) & 0x7FFF_FFFF
+            assert address % 4 == 0 and address + 4 <= len(mem), f"read outside device memory: {address:#x}"
+            pending = address
+
+
+def split(address, count, limit):
+    """RequestRules.split: pieces ending on `limit`-aligned addresses."""
+    pieces, at, end = [], address, address + count
+    while at < end:
+        piece_end = min(end, (at // limit + 1) * limit)
+        pieces.append((at, piece_end - at))
+        at = piece_end
+    return pieces
+
+
+async def dma_to_host(b, local, host, length):
+    await b.csr_write(IRQ_PENDING, IRQ_DMA_DONE | IRQ_DMA_ERROR)
+    await b.csr_write(DMA_LOCAL, local)
+    await b.csr_write(DMA_HOST_LO, host & 0xFFFF_FFFF)
+    await b.csr_write(DMA_HOST_HI, host >> 32)
+    await b.csr_write(DMA_LENGTH, length)
+    await b.csr_write(DMA_CONTROL, 1)
+    for _ in range(2000):
+        pending = await b.csr_read(IRQ_PENDING)
+        if pending & (IRQ_DMA_DONE | IRQ_DMA_ERROR):
+            status = await b.csr_read(DMA_STATUS)
+            assert status & 1 == 0, "DMA_STATUS.BUSY after the end"
+            return (status >> 4) & 0xF, await b.csr_read(DMA_DONE_BYTES)
+        await Timer(200, "ns")
+    raise AssertionError("the DMA transfer did not end")
+
+
+@cocotb.test()
+async def device_dma_writes_host_memory(dut):
+    local_mem = bytearray((i * 7 + 3) & 0xFF for i in range(0x10000))
+    cocotb.start_soon(wishbone_memory(dut, local_mem))
+    b = Bench(dut)
+    await b.start()
+    pci, rc, dev = b.pci, b.rc, b.device
+    await pci.enable_device()
+    await pci.set_master()
+    mps = 128 << ((await pci.capability_read_word(PciCapId.EXP, 0x08) >> 5) & 7)
+    host = rc.mem_pool.alloc_region(0x4000)
+    host_base = host.get_absolute_address(0)
+
+    for local, offset, length in [(0x1003, 0x0FFD, 1000), (0x2000, 0x2000, 4), (0x3001, 0x2102, 1), (0x0, 0x3000, 0x400)]:
+        sent = len(dev.sent)
+        error, done = await dma_to_host(b, local, host_base + offset, length)
+        await b.settle(3000)
+        assert (error, done) == (0, length), (error, done)
+        assert bytes(host[offset:offset + length]) == bytes(local_mem[local:local + length]), \
+            f"host memory differs after DMA of {length} bytes from {local:#x} to +{offset:#x}"
+        assert host[offset - 1] == 0 and host[offset + length] == 0, "bytes beside the buffer stay 0"
+        writes = [p for p in dev.sent[sent:] if p[0] >> 24 == 0x40]
+        pieces = split(host_base + offset, length, mps)
+        assert len(writes) == len(pieces), (len(writes), pieces)
+        for w, (address, count) in zip(writes, pieces):
+            assert w[2] == address & ~3, f"MWr address {w[2]:#x}, piece at {address:#x}"
+            assert (address & 0xFFF) + count <= 0x1000, "no MWr crosses 4 KiB"
+
+    # a buffer above 4 GiB: MWr with a 4DW header
+    high = MemoryRegion(0x1000)
+    rc.mem_address_space.register_region(high, 0x1_2345_6000)
+    error, done = await dma_to_host(b, 0x40, 0x1_2345_6010, 300)
+    await b.settle(3000)
+    assert (error, done) == (0, 300)
+    assert bytes(high[0x10:0x10 + 300]) == bytes(local_mem[0x40:0x40 + 300])
+
+    # refused at once, nothing sent: length 0, outside device memory, bus mastering off
+    sent = len(dev.sent)
+    assert await dma_to_host(b, 0, host_base, 0) == (E_LENGTH, 0)
+    assert await dma_to_host(b, 0xFFF0, host_base, 0x20) == (E_LOCAL_RANGE, 0)
+    await pci.clear_master()
+    assert await dma_to_host(b, 0, host_base, 0x20) == (E_BUS_MASTER, 0)
+    await b.settle()
+    assert not [p for p in dev.sent[sent:] if p[0] >> 24 in (0x40, 0x60)], "no MWr for a refused transfer"

@@ -25,7 +25,14 @@
 // its last dword (DECIDE) it is decoded with the rules of TLPCodec.decode,
 // counted, applied, and its answer (if any) handed to the transmitter; the
 // next TLP is taken once the transmitter has accepted that answer entirely.
-module socsim_pcie_endpoint (
+module socsim_pcie_endpoint #(
+    // device memory the DMA engine may reach (bus addresses, bit 31 ignored; a
+    // transfer lies within one region): the SoC's BRAM and SDRAM
+    parameter [31:0] MEM0_BASE = 32'h00000000,
+    parameter [31:0] MEM0_SIZE = 32'h00010000,
+    parameter [31:0] MEM1_BASE = 32'h40000000,
+    parameter [31:0] MEM1_SIZE = 32'h01000000
+) (
     // ---------------------------------------------------------- PCIe user clock domain
     input  wire        user_clk,
     input  wire        user_rst,
@@ -51,7 +58,19 @@ module socsim_pcie_endpoint (
     input  wire [31:0] dat_w,
     output wire [31:0] dat_r,
     output wire        irq,                 // IRQ 5: IRQ_PENDING & IRQ_ENABLE != 0
-    output wire [63:0] cycle                // the device cycle counter (cycles since reset)
+    output wire [63:0] cycle,               // the device cycle counter (cycles since reset)
+    // Wishbone master of the DMA engine: single word beats, big-endian lanes
+    // (the byte at an address with bits 1:0 = 0 is bits 31:24), held until ACK or ERR
+    output wire        m_cyc,
+    output wire        m_stb,
+    output wire [31:0] m_adr,
+    output wire        m_we,
+    output wire [3:0]  m_sel,
+    output wire [2:0]  m_cti,
+    output wire [31:0] m_dat_w,
+    input  wire [31:0] m_dat_r,
+    input  wire        m_ack,
+    input  wire        m_err
 );
 
 // Generated: every field of both maps is declared, not all are used here.
@@ -108,11 +127,17 @@ wire [12:0] mps_bytes  = (mps_code > 3'd5) ? 13'd128 : (13'd128 << mps_code);
 
 // ================================================================ receiving a TLP
 localparam [1:0] S_RECV = 2'd0, S_DECIDE = 2'd1, S_WAIT = 2'd2;
-localparam [1:0] T_IDLE = 2'd0, T_SHORT = 2'd1, T_CPLD = 2'd2;
+localparam [1:0] T_IDLE = 2'd0, T_SHORT = 2'd1, T_CPLD = 2'd2, T_DMA = 2'd3;
 reg  [1:0]  state;
 reg  [1:0]  t_state;                         // the transmitter's
 reg         job_done;                        // the transmitter finished the current TLP's answer
 wire        msi_start;                       // the transmitter takes one MSI this cycle
+wire        dma_tx_start;                    // the transmitter takes the DMA engine's MWr this cycle
+reg         dma_tx_done;                     // the MWr's last dword entered the crossing
+wire        dma_busy;
+wire        dma_finish;                      // the transfer ends this cycle
+wire [3:0]  dma_error;                       // its DMAError code (with dma_finish)
+wire [31:0] dma_done_bytes;
 reg  [15:0] ep_id;                           // routing ID captured from configuration writes
 // an MSI requested by the firmware (MSI_CONTROL.SEND) and whether it may be sent
 wire msi_request = we & ({25'd0, adr[6:0]} == PCIE_REG_MSI_CONTROL) & dat_w[PCIE_REG_MSI_CONTROL_SEND_LSB];
@@ -325,13 +350,14 @@ reg  [3:0] raise_cause;
 always @(*) begin
     raise_cause = 4'd0;
     raise_cause[PCIE_IRQ_DOORBELL]      = doorbell;
+    raise_cause[PCIE_IRQ_DMA_DONE]      = dma_finish & dma_error == 4'd0;
+    raise_cause[PCIE_IRQ_DMA_ERROR]     = dma_finish & dma_error != 4'd0;
     raise_cause[PCIE_IRQ_TRAFFIC_ERROR] = (cnt_inc & PCIE_CNT_TRAFFIC_ERRORS) != 0;
 end
 
 // STATUS and DMA_STATUS.BUSY are views of IRQ_PENDING and the DMA engine. (A
 // function sees only its arguments: event-driven simulators re-evaluate a call
 // when those change.)
-wire dma_busy = 1'b0;
 function [31:0] derived(input integer dw, input [31:0] pending, input busy);
 begin
     derived = 32'd0;
@@ -392,6 +418,8 @@ for (gi = 0; gi < PCIE_REG_DWORDS; gi = gi + 1) begin : r
         if (gi == PCIE_REG_DOORBELL_CYCLE_HI && doorbell) nx = cycle_q[63:32];
         if (gi == PCIE_REG_MSI_CYCLE_LO && msi_start) nx = cycle_q[31:0];
         if (gi == PCIE_REG_MSI_CYCLE_HI && msi_start) nx = cycle_q[63:32];
+        if (gi == PCIE_REG_DMA_STATUS && dma_finish) nx[PCIE_REG_DMA_STATUS_ERROR_LSB +: 4] = dma_error;
+        if (gi == PCIE_REG_DMA_DONE_BYTES && dma_finish) nx = dma_done_bytes;
         if (gi == PCIE_REG_IRQ_PENDING) nx = nx | {28'd0, raise_cause};
     end
     always @(posedge clk) q <= rst ? RESET : nx;
@@ -428,6 +456,164 @@ end
 endgenerate
 
 wire [31:0] cfg_rd = ({22'd0, cfg_reg} < PCIE_CFG_DWORDS) ? cfg_q[cfg_reg[5:0]] : 32'd0;
+
+// ================================================================ DMA engine (device memory to host)
+// Started by a CSR write of DMA_CONTROL with START (ignored while busy), with
+// the registers' values as that write leaves them. Checked first, in
+// EndpointDMA's order: length 0 or a host range ending in the last 4 KiB of
+// the 64-bit space (length), a local range outside device memory (local
+// range), bus mastering off (bus master disabled). Then, per piece of
+// RequestRules.split by max payload size (never crossing 4 KiB): bus mastering
+// checked again, the local words holding the piece's bytes read over Wishbone
+// into the payload buffer, one MWr handed to the transmitter; the transfer is
+// done when the last MWr's last dword entered the crossing. A Wishbone ERR ends
+// the transfer with `local range`. Host to device (FROM_HOST = 1) is not built
+// in the RTL yet: such a START is ignored.
+localparam [2:0] D_IDLE = 3'd0, D_CHECK = 3'd1, D_PIECE = 3'd2, D_FETCH = 3'd3, D_SEND = 3'd4, D_FINISH = 3'd5;
+reg  [2:0]  d_state;
+reg  [31:0] d_local, d_len;
+reg  [63:0] d_host, d_at, d_end;              // host byte addresses: next, end
+reg  [3:0]  d_err;
+reg  [31:0] d_done;
+// the current piece
+reg  [63:0] p_start, p_end;
+reg  [10:0] p_entry, p_last;                  // payload-buffer entry being fetched, last one
+reg  [31:0] p_word0;                          // local address of buffer entry 0
+reg  [31:0] pbuf [0:1024];                    // local words of the piece, big-endian lanes
+
+assign dma_busy       = d_state != D_IDLE;
+assign dma_finish     = d_state == D_FINISH;
+assign dma_error      = d_err;
+assign dma_done_bytes = d_done;
+
+wire dma_start = we & ({25'd0, adr[6:0]} == PCIE_REG_DMA_CONTROL) & dat_w[PCIE_REG_DMA_CONTROL_START_LSB]
+               & ~dat_w[PCIE_REG_DMA_CONTROL_FROM_HOST_LSB] & ~dma_busy;
+
+// start checks (on the registers as the START write left them)
+/* verilator lint_off UNUSEDSIGNAL */
+wire [32:0] d_local_end = {1'b0, d_local} + {1'b0, d_len};           // carry: past 2^32
+wire [64:0] d_host_top  = {1'b0, d_host} + {33'd0, d_len} + 65'd4096; // carry: into the last 4 KiB
+/* verilator lint_on UNUSEDSIGNAL */
+wire [31:0] d_local_a   = {1'b0, d_local[30:0]};
+function in_region(input [31:0] a, input [31:0] bytes, input [31:0] base, input [31:0] size);
+    in_region = a >= base && {1'b0, a} + {1'b0, bytes} <= {1'b0, base} + {1'b0, size};
+endfunction
+wire d_local_ok = ~d_local_end[32] & (in_region(d_local_a, d_len, MEM0_BASE, MEM0_SIZE) | in_region(d_local_a, d_len, MEM1_BASE, MEM1_SIZE));
+
+// the next piece: up to the next MPS-aligned host address
+wire [63:0] p_boundary = (d_at & ~{51'd0, mps_bytes - 13'd1}) + {51'd0, mps_bytes};
+wire [63:0] p_next_end = (p_boundary < d_end) ? p_boundary : d_end;
+// local byte of host byte h: h + (local - host); words of the piece's valid bytes
+wire [31:0] d_delta    = d_local - d_host[31:0];
+/* verilator lint_off UNUSEDSIGNAL */
+wire [31:0] p_lo_local = d_at[31:0] + d_delta;                // word addresses used
+wire [31:0] p_hi_local = p_next_end[31:0] - 32'd1 + d_delta;
+/* verilator lint_on UNUSEDSIGNAL */
+wire [31:0] p_w0       = ({d_at[31:2], 2'b00} + d_delta) & 32'hFFFF_FFFC;
+
+// the MWr of the current piece (ByteEnables.cover)
+wire [63:0] p_dwaddr = {p_start[63:2], 2'b00};
+wire [12:0] p_lead   = {11'd0, p_start[1:0]};
+wire [12:0] p_count  = p_end[12:0] - p_start[12:0];               // 1 ... 4096
+wire [12:0] p_span   = p_lead + p_count;                          // bytes from the dword address
+wire [10:0] p_dwords = p_span[12:2] + {10'd0, p_span[1:0] != 2'd0};
+wire [3:0]  p_fbe_raw = 4'hF << p_start[1:0];
+wire [3:0]  p_lbe_raw = (p_end[1:0] == 2'd0) ? 4'hF : ((4'd1 << p_end[1:0]) - 4'd1);
+wire [3:0]  p_fbe    = (p_dwords == 11'd1) ? (p_fbe_raw & p_lbe_raw) : p_fbe_raw;
+wire [3:0]  p_lbe    = (p_dwords == 11'd1) ? 4'd0 : p_lbe_raw;
+wire        p_4dw    = p_dwaddr[63:32] != 32'd0;
+// payload dword i: local bytes from entry i at lane (delta & 3) on, invalid bytes 0
+function [31:0] payload_dword(input [31:0] w0, input [31:0] w1, input [1:0] sh, input [12:0] first, input [12:0] lead,
+                              input [12:0] count);
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [63:0] pair;                         // its top half is the dword
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [31:0] v;
+    integer k;
+begin
+    pair = {w0, w1} << (8 * sh);
+    v = pair[63:32];
+    for (k = 0; k < 4; k = k + 1)
+        if ({19'd0, first} + k < {19'd0, lead} || {19'd0, first} + k >= {19'd0, lead} + {19'd0, count})
+            v[31 - 8 * k -: 8] = 8'd0;
+    payload_dword = v;
+end
+endfunction
+
+reg m_cyc_q;
+assign m_cyc   = m_cyc_q;
+assign m_stb   = m_cyc_q;
+assign m_adr   = p_word0 + {19'd0, p_entry, 2'b00};
+assign m_we    = 1'b0;
+assign m_sel   = 4'hF;
+assign m_cti   = 3'b000;
+assign m_dat_w = 32'd0;
+
+always @(posedge clk) begin
+    if (rst) begin
+        d_state <= D_IDLE;
+        d_local <= 32'd0; d_len <= 32'd0; d_host <= 64'd0; d_at <= 64'd0; d_end <= 64'd0;
+        d_err <= 4'd0; d_done <= 32'd0;
+        p_start <= 64'd0; p_end <= 64'd0; p_entry <= 11'd0; p_last <= 11'd0; p_word0 <= 32'd0;
+        m_cyc_q <= 1'b0;
+    end else begin
+        case (d_state)
+        D_IDLE: if (dma_start) begin
+            d_local <= reg_s[PCIE_REG_DMA_LOCAL];
+            d_host  <= {reg_s[PCIE_REG_DMA_HOST_HI], reg_s[PCIE_REG_DMA_HOST_LO]};
+            d_len   <= {8'd0, reg_s[PCIE_REG_DMA_LENGTH][PCIE_REG_DMA_LENGTH_BYTES_LSB +: PCIE_REG_DMA_LENGTH_BYTES_W]};
+            d_err   <= 4'd0;
+            d_done  <= 32'd0;
+            d_state <= D_CHECK;
+        end
+        D_CHECK: begin
+            d_at  <= d_host;
+            d_end <= d_host + {32'd0, d_len};
+            if (d_len == 32'd0 || d_host_top[64]) begin
+                d_err <= PCIE_DMA_ERROR_LENGTH; d_state <= D_FINISH;
+            end else if (~d_local_ok) begin
+                d_err <= PCIE_DMA_ERROR_LOCAL_RANGE; d_state <= D_FINISH;
+            end else if (~bus_master) begin
+                d_err <= PCIE_DMA_ERROR_BUS_MASTER_DISABLED; d_state <= D_FINISH;
+            end else begin
+                d_state <= D_PIECE;
+            end
+        end
+        D_PIECE: begin
+            if (d_at == d_end) begin
+                d_state <= D_FINISH;
+            end else if (~bus_master) begin
+                d_err <= PCIE_DMA_ERROR_BUS_MASTER_DISABLED; d_state <= D_FINISH;
+            end else begin
+                p_start <= d_at;
+                p_end   <= p_next_end;
+                p_word0 <= p_w0;
+                p_entry <= (p_lo_local[31:2] != p_w0[31:2]) ? 11'd1 : 11'd0;
+                p_last  <= p_hi_local[12:2] - p_w0[12:2];
+                m_cyc_q <= 1'b1;
+                d_state <= D_FETCH;
+            end
+        end
+        D_FETCH: if (m_ack | m_err) begin
+            pbuf[p_entry] <= m_dat_r;
+            p_entry <= p_entry + 11'd1;
+            if (m_err) begin
+                m_cyc_q <= 1'b0;
+                d_err <= PCIE_DMA_ERROR_LOCAL_RANGE; d_state <= D_FINISH;
+            end else if (p_entry == p_last) begin
+                m_cyc_q <= 1'b0;
+                d_state <= D_SEND;
+            end
+        end
+        D_SEND: if (dma_tx_done) begin
+            d_done  <= d_done + {19'd0, p_count};
+            d_at    <= p_end;
+            d_state <= D_PIECE;
+        end
+        default: d_state <= D_IDLE;               // D_FINISH: registers and cause updated this cycle
+        endcase
+    end
+end
 
 // ================================================================ transmitter
 // Jobs: one short TLP of up to five dwords (completions without data, the CplD
@@ -476,14 +662,23 @@ function [31:0] cpl_dw0(input hd, input [2:0] t, input [1:0] a, input [9:0] l);
     cpl_dw0 = {1'b0, hd, 1'b0, 5'b01010, 1'b0, t, 4'b0000, 2'b00, a, 2'b00, l};
 endfunction
 
-// An answer has priority over an MSI when both are due.
-assign msi_start = (t_state == T_IDLE) & (state != S_DECIDE) & (msi_pending != 4'd0);
+// An answer first, then a DMA write, then an MSI (which so follows the DMA
+// writes requested before it).
+wire   dma_tx_ready = d_state == D_SEND & ~dma_tx_done;
+assign dma_tx_start = (t_state == T_IDLE) & (state != S_DECIDE) & dma_tx_ready;
+assign msi_start = (t_state == T_IDLE) & (state != S_DECIDE) & ~dma_tx_ready & (msi_pending != 4'd0);
+reg  [10:0] q_k;                             // dword of the DMA MWr being offered
+wire [10:0] q_hdr = p_4dw ? 11'd4 : 11'd3;
+wire [10:0] q_i   = q_k - q_hdr;             // its payload dword
+wire [31:0] q_payload = payload_dword(pbuf[q_i], pbuf[q_i + 11'd1], d_delta[1:0], {q_i, 2'b00}, p_lead, p_count);
 
 always @(posedge clk) begin
     job_done <= 1'b0;
+    dma_tx_done <= 1'b0;
     if (rst) begin
         t_state <= T_IDLE;
         t_len <= 3'd0; t_k <= 3'd0; t_msi <= 1'b0;
+        q_k <= 11'd0;
         c_vlast <= 13'd0; c_at <= 13'd0; c_end <= 13'd0; c_first <= 13'd0; c_remaining <= 13'd0; c_k <= 11'd0;
         c_req <= 16'd0; c_tag <= 8'd0; c_tc <= 3'd0; c_attr <= 2'd0;
         t_dw[0] <= 32'd0; t_dw[1] <= 32'd0; t_dw[2] <= 32'd0; t_dw[3] <= 32'd0; t_dw[4] <= 32'd0;
@@ -522,6 +717,9 @@ always @(posedge clk) begin
                 end else begin
                     job_done <= 1'b1;          // nothing to send
                 end
+            end else if (dma_tx_start) begin
+                q_k <= 11'd0;
+                t_state <= T_DMA;
             end else if (msi_start) begin
                 t_k <= 3'd0;
                 t_msi <= 1'b1;
@@ -549,6 +747,13 @@ always @(posedge clk) begin
                 job_done <= ~t_msi;
             end
         end
+        T_DMA: if (~txq_full) begin
+            q_k <= q_k + 11'd1;
+            if (q_k == q_hdr + p_dwords - 11'd1) begin
+                t_state <= T_IDLE;
+                dma_tx_done <= 1'b1;
+            end
+        end
         default: if (~txq_full) begin            // T_CPLD
             c_k <= c_k + 11'd1;
             if (c_k == c_dwords + 11'd2) begin
@@ -572,6 +777,18 @@ always @(*) begin
     if (t_state == T_SHORT) begin
         txq_put  = 1'b1;
         txq_word = {t_k == 3'd0, t_k == t_len - 3'd1, t_dw[t_k]};
+    end else if (t_state == T_DMA) begin
+        txq_put = 1'b1;
+        if (q_k == 11'd0)
+            txq_word = {2'b10, 1'b0, 1'b1, p_4dw, 5'b00000, 14'd0, p_dwords[9:0]};
+        else if (q_k == 11'd1)
+            txq_word = {2'b00, ep_id, 8'd0, p_lbe, p_fbe};
+        else if (q_k == 11'd2 && p_4dw)
+            txq_word = {2'b00, p_dwaddr[63:32]};
+        else if (q_k == q_hdr - 11'd1)
+            txq_word = {2'b00, p_dwaddr[31:0]};
+        else
+            txq_word = {1'b0, q_k == q_hdr + p_dwords - 11'd1, q_payload};
     end else if (t_state == T_CPLD) begin
         txq_put = 1'b1;
         case (c_k)
