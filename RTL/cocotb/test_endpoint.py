@@ -305,13 +305,18 @@ def split(address, count, limit):
     return pieces
 
 
-async def dma_to_host(b, local, host, length, from_host=False):
+async def start_dma(b, local, host, length, from_host):
     await b.csr_write(IRQ_PENDING, IRQ_DMA_DONE | IRQ_DMA_ERROR)
     await b.csr_write(DMA_LOCAL, local)
     await b.csr_write(DMA_HOST_LO, host & 0xFFFF_FFFF)
     await b.csr_write(DMA_HOST_HI, host >> 32)
     await b.csr_write(DMA_LENGTH, length)
     await b.csr_write(DMA_CONTROL, 1 | int(from_host) << 1)
+
+
+async def run_dma(b, local, host, length, from_host=False):
+    """Runs one DMA transfer (either direction) to its end: (DMA_STATUS.ERROR, DMA_DONE_BYTES)."""
+    await start_dma(b, local, host, length, from_host)
     for _ in range(2000):
         pending = await b.csr_read(IRQ_PENDING)
         if pending & (IRQ_DMA_DONE | IRQ_DMA_ERROR):
@@ -337,7 +342,7 @@ async def device_dma_writes_host_memory(dut):
 
     for local, offset, length in [(0x1003, 0x0FFD, 1000), (0x2000, 0x2000, 4), (0x3001, 0x2102, 1), (0x0, 0x3000, 0x400)]:
         sent = len(dev.sent)
-        error, done = await dma_to_host(b, local, host_base + offset, length)
+        error, done = await run_dma(b, local, host_base + offset, length)
         await b.settle(3000)
         assert (error, done) == (0, length), (error, done)
         assert bytes(host[offset:offset + length]) == bytes(local_mem[local:local + length]), \
@@ -353,17 +358,17 @@ async def device_dma_writes_host_memory(dut):
     # a buffer above 4 GiB: MWr with a 4DW header
     high = MemoryRegion(0x1000)
     rc.mem_address_space.register_region(high, 0x1_2345_6000)
-    error, done = await dma_to_host(b, 0x40, 0x1_2345_6010, 300)
+    error, done = await run_dma(b, 0x40, 0x1_2345_6010, 300)
     await b.settle(3000)
     assert (error, done) == (0, 300)
     assert bytes(high[0x10:0x10 + 300]) == bytes(local_mem[0x40:0x40 + 300])
 
     # refused at once, nothing sent: length 0, outside device memory, bus mastering off
     sent = len(dev.sent)
-    assert await dma_to_host(b, 0, host_base, 0) == (E_LENGTH, 0)
-    assert await dma_to_host(b, 0xFFF0, host_base, 0x20) == (E_LOCAL_RANGE, 0)
+    assert await run_dma(b, 0, host_base, 0) == (E_LENGTH, 0)
+    assert await run_dma(b, 0xFFF0, host_base, 0x20) == (E_LOCAL_RANGE, 0)
     await pci.clear_master()
-    assert await dma_to_host(b, 0, host_base, 0x20) == (E_BUS_MASTER, 0)
+    assert await run_dma(b, 0, host_base, 0x20) == (E_BUS_MASTER, 0)
     await b.settle()
     assert not [p for p in dev.sent[sent:] if p[0] >> 24 in (0x40, 0x60)], "no MWr for a refused transfer"
 
@@ -395,7 +400,7 @@ async def device_dma_reads_host_memory(dut):
 
     for local, offset, length in [(0x2001, 0x0F3D, 3000), (0x1000, 0x2000, 4), (0x7FFF, 0x3003, 1), (0x9000, 0x1000, 0x1000)]:
         sent = len(dev.sent)
-        error, done = await dma_to_host(b, local, host_base + offset, length, from_host=True)
+        error, done = await run_dma(b, local, host_base + offset, length, from_host=True)
         if (error, done) != (0, length):
             dut._log.info("failed transfer: counters %s", await b.counters())
         assert (error, done) == (0, length), (error, done)
@@ -411,20 +416,15 @@ async def device_dma_reads_host_memory(dut):
     assert c["COMPLETIONS"] >= 4 + 2 and c["UNEXPECTED_COMPLETIONS"] == 0 and c["COMPLETION_MISMATCHES"] == 0, c
 
     # UR from the root complex (no memory there), CA (its read fails), no answer (timeout)
-    assert await dma_to_host(b, 0x4000, 0x2_0000_0000, 64, from_host=True) == (1, 0)   # 4DW MRd
+    assert await run_dma(b, 0x4000, 0x2_0000_0000, 64, from_host=True) == (1, 0)   # 4DW MRd
     failing = FailingRegion(0x1000)
     rc.mem_address_space.register_region(failing, 0x1_0000_0000)
-    assert await dma_to_host(b, 0x4000, 0x1_0000_0040, 64, from_host=True) == (2, 0)
+    assert await run_dma(b, 0x4000, 0x1_0000_0040, 64, from_host=True) == (2, 0)
     dev.drop = lambda dwords: dwords[0] >> 24 in (0x0A, 0x4A)
-    assert await dma_to_host(b, 0x4000, host_base, 64, from_host=True) == (3, 0)
+    assert await run_dma(b, 0x4000, host_base, 64, from_host=True) == (3, 0)
     # a poisoned completion for the outstanding tag
     sent = len(dev.sent)
-    await b.csr_write(IRQ_PENDING, IRQ_DMA_DONE | IRQ_DMA_ERROR)
-    await b.csr_write(DMA_LOCAL, 0x4000)
-    await b.csr_write(DMA_HOST_LO, host_base)
-    await b.csr_write(DMA_HOST_HI, 0)
-    await b.csr_write(DMA_LENGTH, 8)
-    await b.csr_write(DMA_CONTROL, 3)
+    await start_dma(b, 0x4000, host_base, 8, from_host=True)
     await b.wait_sent(sent + 1)
     mrd = reads(dev.sent[sent:])[0]
     requester, tag = mrd[1] >> 16, (mrd[1] >> 8) & 0xFF
@@ -438,7 +438,7 @@ async def device_dma_reads_host_memory(dut):
 
     # refused at once: the protected range (the build's PROT_BASE/PROT_SIZE), bus mastering off
     sent = len(dev.sent)
-    assert await dma_to_host(b, 0xF800, host_base, 16, from_host=True) == (E_LOCAL_RANGE, 0)
+    assert await run_dma(b, 0xF800, host_base, 16, from_host=True) == (E_LOCAL_RANGE, 0)
     await pci.clear_master()
-    assert await dma_to_host(b, 0x4000, host_base, 16, from_host=True) == (E_BUS_MASTER, 0)
+    assert await run_dma(b, 0x4000, host_base, 16, from_host=True) == (E_BUS_MASTER, 0)
     assert not reads(dev.sent[sent:]), "no MRd for a refused transfer"
