@@ -21,10 +21,12 @@
 // dat_r is combinational; adr[6:0] is decoded (0x200 bytes, repeating).
 //
 // One TLP is handled at a time: its dwords are collected (header fields in
-// registers, BAR0 write data staged per register), then in the cycle after
-// its last dword (DECIDE) it is decoded with the rules of TLPCodec.decode,
-// counted, applied, and its answer (if any) handed to the transmitter; the
-// next TLP is taken once the transmitter has accepted that answer entirely.
+// registers, BAR0 write data staged per register, DMA completion data in its
+// tag's slot), then in the cycle after its last dword (DECIDE) it is decoded
+// with the rules of TLPCodec.decode, counted, applied, and its answer (if any)
+// handed to the transmitter; the next TLP is taken once the transmitter has
+// accepted that answer entirely (or a DMA read made whole was written back).
+// The DMA engine is a Wishbone master (single beats) in both directions.
 module socsim_pcie_endpoint #(
     // device memory the DMA engine may reach (bus addresses, bit 31 ignored; a
     // transfer lies within one region): the SoC's BRAM and SDRAM
