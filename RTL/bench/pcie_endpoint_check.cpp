@@ -13,6 +13,10 @@
 // output shows it during that cycle).
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 #include "Vsocsim.h"
 #include "verilated.h"
@@ -30,6 +34,7 @@ std::vector<uint32_t> current;
 std::vector<uint32_t> rxQueue;               // dwords still to send, with sop/eop flags
 std::vector<uint8_t> rxFlags;
 uint64_t lastEopAccepted = 0;
+uint64_t lastTx = 0;                         // time of the last dword the endpoint sent
 
 // One transition instant: the system clock's transitions first, then the user clock's.
 void advance() {
@@ -62,6 +67,7 @@ void advance() {
                 rxFlags.erase(rxFlags.begin());
             }
             if (txBeat) {
+                lastTx = now;
                 if (txSop) { current.clear(); sentAt.push_back(now); }
                 current.push_back(txData);
                 if (txEop) sent.push_back(current);
@@ -113,7 +119,41 @@ int fail(const char* what, int phase, uint64_t got, uint64_t want) {
 }
 }  // namespace
 
-int main() {
+// --replay FILE: sends each line's packet (hex dwords), one at a time once the
+// previous one's answer is out, then prints every packet the endpoint sent
+// ("tx" and its dwords) and the 16 counters read on the CSR side ("counters").
+// The differential test against the Swift model (RTLEndpointTests) uses it.
+int replay(const char* path) {
+    std::ifstream in(path);
+    if (!in) { std::fprintf(stderr, "cannot read %s\n", path); return 2; }
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream words(line);
+        std::vector<uint32_t> dwords;
+        std::string w;
+        while (words >> w) dwords.push_back(uint32_t(std::strtoul(w.c_str(), nullptr, 16)));
+        if (dwords.empty()) continue;
+        send(dwords);
+        while (!rxQueue.empty()) advance();
+        // until nothing was sent for 2 us: the answer (if any) is out
+        while (now - lastEopAccepted < 2000000 || now - lastTx < 2000000) advance();
+    }
+    for (const auto& p : sent) {
+        std::printf("tx");
+        for (uint32_t d : p) std::printf(" %08x", d);
+        std::printf("\n");
+    }
+    std::printf("counters");
+    for (int i = 0; i < 16; i++) {
+        top->adr = 0x20 + i;   // CSR dword 0x80 / 4 + i
+        top->eval();
+        std::printf(" %u", top->dat_r);
+    }
+    std::printf("\n");
+    return 0;
+}
+
+int main(int argc, char** argv) {
     ctx.randReset(0);
     top = new Vsocsim(&ctx);
     top->tx_ready = 1;
@@ -125,6 +165,7 @@ int main() {
     top->user_rst = 0;
     top->eval();
     runFor(50000);
+    if (argc == 3 && std::string(argv[1]) == "--replay") return replay(argv[2]);
 
     const uint32_t requester = 0x0000;
     const uint32_t target = 0x0100;   // 01:00.0

@@ -848,7 +848,7 @@ endfunction
 wire [12:0] rd_bytes = (len == 11'd1)
     ? ((fbe == 4'd0) ? 13'd1 : 13'd4 - {11'd0, first_offset(fbe)} - {11'd0, trailing_disabled(fbe)})
     : {len, 2'b00} - {11'd0, first_offset(fbe)} - {11'd0, trailing_disabled(lbe)};
-wire [6:0]  rd_lower = {d2[6:2], first_offset(fbe)};
+wire [6:0]  rd_lower = {mem_addr_lo[6:2], first_offset(fbe)};   // 3DW: DW2, 4DW: DW3
 
 // the current completion's extent
 wire [12:0] c_rcb       = rcb128 ? 13'd128 : 13'd64;
