@@ -81,7 +81,7 @@ import Testing
             packets.append(p)
             feed(p)
         }
-        // set up again, then read the configuration space and the shared block back
+        // set up again, then read the configuration space and BAR0 back
         var tail = setUp
         for r in 0..<64 {
             tail.append(try WirePacket(.configRead(ConfigRequestHeader(requester: root, tag: UInt8(r), firstBE: 0xF,
@@ -89,6 +89,14 @@ import Testing
         }
         tail.append(try WirePacket(.memoryRead(MemoryReadHeader(requester: root, tag: 99, address: 0xF000_0000, length: 64,
                                                                 firstBE: 0xF, lastBE: 0xF))))
+        // long unaligned BAR0 reads under four MPS / RCB settings: completions split on both
+        let express = UInt16(ConfigSpace().capabilities.first { $0.id == ConfigSpace.pcieCapabilityID }!.offset / 4)
+        for (mps, rcb128) in [(0, false), (0, true), (1, false), (2, true)] as [(UInt32, Bool)] {
+            tail.append(configWrite(express + 2, mps << 5 | 2 << 12, tag: 3))
+            tail.append(configWrite(express + 4, rcb128 ? 1 << 3 : 0, tag: 4))
+            tail.append(try WirePacket(.memoryRead(MemoryReadHeader(requester: root, tag: 100, address: 0xF000_0014,
+                                                                    length: 120, firstBE: 0xE, lastBE: 0x7))))
+        }
         for p in tail { feed(p) }
         packets += tail
 
