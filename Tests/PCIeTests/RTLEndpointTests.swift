@@ -112,7 +112,8 @@ import Testing
     /// answering every MRd from a patterned memory (completions split under a 64-byte RCB,
     /// 128-byte payloads): the same MWr, MRd and MSI packets in the same order, the same
     /// counters, DMA_STATUS, DMA_DONE_BYTES and device memory. Unaligned and 4 KiB-crossing
-    /// transfers, 3DW and 4DW, two MPS/MRRS settings, and a read answered UR.
+    /// transfers, 3DW and 4DW, three MPS/MRRS settings, a read answered UR, a read whose
+    /// right completions follow seven refused ones each, MSIs to 3DW and 4DW addresses.
     @Test func dmaAndMSILikeTheModel() throws {
         try Self.requireChecker()
         let root = PCIeID(rawValue: 0), device = PCIeID(bus: 1, device: 0, function: 0)
@@ -154,8 +155,27 @@ import Testing
                                 payload: [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF),
                                           UInt8(value >> 24)]))
         }
-        // the host answers every outstanding read, oldest first (`ur`: the n-th read gets UR)
-        func answerReads(ur: Int? = nil) {
+        // Completions for read `h` that must be refused (the request stays outstanding):
+        // wrong Byte Count, Lower Address, requester; an unknown tag; more than MPS of data;
+        // a non-final one not ending on 64 bytes; a successful Cpl without data.
+        func refused(_ h: MemoryReadHeader, _ good: CompletionHeader) -> [TLP] {
+            var wrongCount = good, wrongAddress = good, wrongRequester = good, unknownTag = good
+            wrongCount.byteCount = good.byteCount == 4096 ? 4092 : good.byteCount + 4
+            wrongAddress.lowerAddress ^= 4
+            wrongRequester.requester = PCIeID(rawValue: 0x0A08)
+            unknownTag.tag = 31
+            let la = Int(good.lowerAddress & 3)
+            return [.completionWithData(wrongCount, payload: Array(repeating: 0xEE, count: 4)),
+                    .completionWithData(wrongAddress, payload: Array(repeating: 0xEE, count: 4)),
+                    .completionWithData(wrongRequester, payload: Array(repeating: 0xEE, count: 4)),
+                    .completionWithData(unknownTag, payload: Array(repeating: 0xEE, count: 4)),
+                    .completionWithData(good, payload: Array(repeating: 0xEE, count: min(4 * h.length, 256))),
+                    .completionWithData(good, payload: Array(repeating: 0xEE, count: good.byteCount > 8 - la ? 8 : 4)),
+                    .completion(good)]
+        }
+        // the host answers every outstanding read, oldest first (`ur`: the n-th read gets UR;
+        // `disturb`: refused completions before each answer)
+        func answerReads(ur: Int? = nil, disturb: Bool = false) {
             var n = 0
             while !reads.isEmpty {
                 let h = reads.removeFirst()
@@ -165,18 +185,20 @@ import Testing
                     continue
                 }
                 let data = (0..<4 * h.length).map { UInt8(truncatingIfNeeded: (h.address + UInt64($0)) &* 13 &+ 5) }
-                for c in RequestRules.completions(for: h, data: data, completer: root, readCompletionBoundary: 64, maxPayload: 128) {
-                    packet(c)
+                let answer = RequestRules.completions(for: h, data: data, completer: root, readCompletionBoundary: 64, maxPayload: 128)
+                if disturb, case .completionWithData(let good, _) = answer[0] {
+                    for c in refused(h, good) where (try? TLPCodec.encodeDwords(c)) != nil { packet(c) }
                 }
+                for c in answer { packet(c) }
             }
         }
-        func dma(local: UInt32, host: UInt64, length: UInt32, fromHost: Bool, ur: Int? = nil) {
+        func dma(local: UInt32, host: UInt64, length: UInt32, fromHost: Bool, ur: Int? = nil, disturb: Bool = false) {
             csr("DMA_LOCAL", local)
             csr("DMA_HOST_LO", UInt32(truncatingIfNeeded: host))
             csr("DMA_HOST_HI", UInt32(host >> 32))
             csr("DMA_LENGTH", length)
             csr("DMA_CONTROL", fromHost ? 3 : 1)
-            answerReads(ur: ur)
+            answerReads(ur: ur, disturb: disturb)
         }
         let msi = ConfigSpace().capabilities.first { $0.id == ConfigSpace.msiCapabilityID }!.offset / 4
         let express = ConfigSpace().capabilities.first { $0.id == ConfigSpace.pcieCapabilityID }!.offset / 4
@@ -196,6 +218,10 @@ import Testing
         dma(local: 0x5003, host: 0x6000_0011, length: 300, fromHost: true)
         dma(local: 0x6000, host: 0x7000_0000, length: 512, fromHost: true, ur: 1)
         csr("MSI_CONTROL", 1)
+        config(UInt16(express + 2), 2 << 12)                     // MPS 128, MRRS 512
+        dma(local: 0x7001, host: 0x8000_0F05, length: 1000, fromHost: true, disturb: true)
+        config(UInt16(msi + 2), 1)                               // an MSI above 4 GiB: 4DW MWr
+        csr("MSI_CONTROL", 1)
 
         let rtl = try Self.replay(lines)
         Self.expectSame(rtl.sent, expected)
@@ -205,9 +231,11 @@ import Testing
         if let a = (0..<min(rtl.memory.count, memory.bytes.count)).first(where: { rtl.memory[$0] != memory.bytes[$0] }) {
             Issue.record("device memory differs first at 0x\(String(a, radix: 16)): RTL \(rtl.memory[a]), model \(memory.bytes[a])")
         }
-        #expect(model.counter(.msiSent) == 2 && model.counter(.completionUR) == 1 && model.counter(.completions) > 20,
+        #expect(model.counter(.msiSent) == 3 && model.counter(.completionUR) == 1 && model.counter(.completions) > 20
+                && model.counter(.completionMismatch) >= 10 && model.counter(.unexpectedCompletion) >= 2,
                 "\(model.counters), \(expected.count) packets")
-        #expect(model.csrRead("DMA_STATUS") >> 4 == UInt32(DMAError.unsupportedRequest.rawValue))
+        #expect(model.csrRead("DMA_STATUS") >> 4 == 0 && model.csrRead("DMA_DONE_BYTES") == 1000,
+                "the disturbed read completes once the right completions come")
     }
 
     /// What `pcie_endpoint_check --replay` printed: the packets the RTL sent, its number
