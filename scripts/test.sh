@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need
-# (Verilator, GTKWave, zlib1g-dev, Icarus Verilog, slurm-wlm and munge from Debian,
-# the LM32 RTL, cocotb and cocotbext-pcie from PyPI into .venv), builds the RTL
-# libraries, runs `swift test`, then a sweep plan as a job array on a one-node
+# (Verilator, GTKWave, zlib1g-dev, Icarus Verilog, slurm-wlm, munge and chromium from
+# Debian, the LM32 RTL, cocotb and cocotbext-pcie from PyPI into .venv), builds the
+# RTL libraries, runs `swift test`, then a sweep plan as a job array on a one-node
 # Slurm it starts and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,8 @@ command -v verilator >/dev/null 2>&1 || missing+=(verilator)
 command -v vcd2fst >/dev/null 2>&1 || missing+=(gtkwave)
 command -v slurmctld >/dev/null 2>&1 || missing+=(slurm-wlm)
 command -v munged >/dev/null 2>&1 || missing+=(munge)
+# headless Chromium renders the attestation report (Tests/AttestationTests/ReportRenderTests)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # zlib's header: RTL/build.sh compiles Verilator's FST writer (for --fst) against it
 [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 # Icarus Verilog: the simulator cocotbext-pcie's root complex drives the RTL endpoint in
