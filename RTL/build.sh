@@ -4,13 +4,14 @@
 #   RTL/build/<profile>/socsim_rtl_driver  (plain C++ driver, for benchmarks)
 #
 # Usage: RTL/build.sh [profile ...]
-#        default: testbench-nocache testbench-cache milkymist toy-clocks
+#        default: testbench-nocache testbench-cache milkymist toy-clocks pcie-endpoint
 #
 # Profiles: testbench-nocache and testbench-cache build the test bench
 # RTL/tb/socsim_tb_top.v; milkymist builds the SoC RTL/soc/socsim_soc_top.v
 # (its CPU as CoreConfig.milkymist: caches, no cycle counter); toy-clocks
 # builds the two-clock toy RTL/toy/socsim_toy_top.v with the multi-clock
-# bridge (RTL/bridge/clocked_bridge.cpp; no driver, no LM32).
+# bridge (RTL/bridge/clocked_bridge.cpp; no driver, no LM32); pcie-endpoint
+# builds the PCIe endpoint alone with its crossing check (no bridge yet).
 # Environment:
 #   SOCSIM_PYTHON     Python with pythondata-cpu-lm32 installed
 #                     (default: <repo>/.venv/bin/python, else python3)
@@ -165,6 +166,18 @@ build_profile() {
     echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
 }
 
+# Whether a profile built from stamp $2 into $1 with output $3 is current
+# (prints so); otherwise clears the old stamp and announces the build.
+current() {  # out stamp artifact profile
+    if [ "${SOCSIM_RTL_FORCE:-0}" != 1 ] && [ -f "$1/stamp" ] && [ "$(cat "$1/stamp")" = "$2" ] && [ -e "$3" ]; then
+        echo "RTL/build.sh: $4 is up to date ($3)"
+        return 0
+    fi
+    rm -f "$1/stamp"
+    echo "RTL/build.sh: building $4 in $1"
+    return 1
+}
+
 # A multi-clock top (bridge.h, "multi-clock tops") with the bridge
 # clocked_bridge.cpp: the toy RTL/toy/socsim_toy_top.v, its clock ports in
 # domain order listed by RTL/toy/socsim_toy_clocks.h.
@@ -179,13 +192,7 @@ build_clocked() {  # profile
         cat "$HERE/build.sh" "$dir/$top.v" "$clocks" "$HERE/bridge/bridge.h" "$HERE/bridge/clocked_bridge.cpp" \
             "$HERE/bridge/clock_edges.h" "$HERE/bridge/bridge_common.h"
     } | sha256sum | cut -d' ' -f1)"
-    if [ "${SOCSIM_RTL_FORCE:-0}" != 1 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] \
-        && [ -f "$out/libsocsim_rtl.so" ]; then
-        echo "RTL/build.sh: $profile is up to date ($out/libsocsim_rtl.so)"
-        return 0
-    fi
-    rm -f "$out/stamp"
-    echo "RTL/build.sh: building $profile in $out"
+    current "$out" "$stamp" "$out/libsocsim_rtl.so" "$profile" && return 0
     local obj="$out/obj_dir" t0=$SECONDS
     rm -rf "$obj"
     verilator --cc --exe --build -j "$JOBS" --trace -Wall \
@@ -199,11 +206,37 @@ build_clocked() {  # profile
     echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
 }
 
+# The PCIe endpoint alone (RTL/soc/socsim_pcie_endpoint.v), Verilated with
+# -Wall (lint clean), with the C++ check of its clock-domain crossing
+# RTL/bench/pcie_endpoint_check.cpp as the main program: no bridge yet.
+build_pcie_endpoint() {  # profile
+    local profile="$1" top=socsim_pcie_endpoint
+    local out="$REPO/RTL/build/$profile"
+    local sources=("$HERE/soc/socsim_pcie_endpoint.v" "$HERE/soc/socsim_pcie_cdc_fifo.v")
+    mkdir -p "$out"
+    local stamp
+    stamp="$( {
+        echo "$VERILATOR_VERSION"
+        cat "$HERE/build.sh" "${sources[@]}" "$HERE"/soc/socsim_pcie_*.vh "$HERE/bench/pcie_endpoint_check.cpp"
+    } | sha256sum | cut -d' ' -f1)"
+    current "$out" "$stamp" "$out/pcie_endpoint_check" "$profile" && return 0
+    local obj="$out/obj_dir" t0=$SECONDS
+    rm -rf "$obj"
+    verilator --cc --exe --build -j "$JOBS" -Wall \
+        --top-module "$top" --prefix Vsocsim --Mdir "$obj" -I"$HERE/soc" --timescale 1ps/1ps \
+        -o "$out/pcie_endpoint_check" \
+        "${sources[@]}" "$HERE/bench/pcie_endpoint_check.cpp" > "$out/verilator.log" 2>&1 \
+        || { tail -40 "$out/verilator.log" >&2; echo "error: verilator build of $profile failed (log: $out/verilator.log)" >&2; return 1; }
+    echo "$stamp" > "$out/stamp"
+    echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
+}
+
 PROFILES=("$@")
-[ ${#PROFILES[@]} -gt 0 ] || PROFILES=(testbench-nocache testbench-cache milkymist toy-clocks)
+[ ${#PROFILES[@]} -gt 0 ] || PROFILES=(testbench-nocache testbench-cache milkymist toy-clocks pcie-endpoint)
 for p in "${PROFILES[@]}"; do
     case "$p" in
     toy-clocks) build_clocked "$p" ;;
+    pcie-endpoint) build_pcie_endpoint "$p" ;;
     *) build_profile "$p" ;;
     esac
 done

@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import ObservationSchema
+import PCIe
 import SoC
 
 /// Writes the generated files: those derived from the observation schema
-/// (docs/observation.md) and the RTL interconnect derived from the SoC
-/// description's masters and clock domains. Hidden: a development tool, run from the
+/// (docs/observation.md), the RTL interconnect derived from the SoC
+/// description's masters and clock domains, and the RTL PCIe endpoint's
+/// configuration space and registers (`EndpointVerilog`). Hidden: a development tool, run from the
 /// repository root after editing Sources/ObservationSchema/Schema.swift or
 /// the masters of Sources/SoC/Milkymist/Description.swift.
 struct Generate: ParsableCommand {
@@ -19,6 +21,7 @@ struct Generate: ParsableCommand {
         let soc: SoCDescription
         do { soc = try .milkymist() } catch { throw InputError(error.description) }
         return ObservationSchema.generatedFiles().map { ($0.path, $0.text) } + soc.interconnectVerilog() + [soc.clockVerilog()]
+            + EndpointVerilog.files()
     }
 
     @Option(help: "The repository root.")
