@@ -13,8 +13,8 @@ extension AttestCommand {
             Devices: `functional` (default) runs the attest firmware on the functional SoC \
             with the PCIe endpoint, link, root complex and host model on one scheduler; \
             `transaction` is the transaction-level round driver (no firmware, no endpoint; \
-            Gen1 x1 only). `model` (the cycle-exact device) and `rtl` (the RTL endpoint) are \
-            not built yet and are refused.
+            Gen1 x1 only). `model` (the cycle-exact SoC with the endpoint) and `rtl` (the RTL \
+            SoC with the RTL endpoint) are not built yet and are refused.
 
             Without --deadline the deadline is calibrated on --calibration-rounds honest \
             rounds of their own seed (max + ceil((max - min)/4) + 2 device cycles). \
@@ -47,7 +47,7 @@ extension AttestCommand {
 
         func validate() throws {
             if ["model", "rtl"].contains(device) {
-                throw ValidationError("--device \(device) is not built yet: the cycle-exact endpoint and the RTL endpoint do not exist; use functional (the firmware on the functional SoC) or transaction")
+                throw ValidationError("--device \(device) is not built yet: the cycle-exact SoC has no endpoint and the RTL endpoint is not yet in the RTL SoC; use functional (the firmware on the functional SoC) or transaction")
             }
             guard DeviceKind(rawValue: device) != nil else {
                 throw ValidationError("unknown --device '\(device)' (functional, transaction; model and rtl are not built yet)")
