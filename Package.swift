@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "ObservationSchemaTests", dependencies: ["ObservationSchema"]),
         .testTarget(name: "AutomatonTests", dependencies: ["Automaton", "SimKernel", "SoCSimTestSupport"]),
-        .testTarget(name: "AttestationTests", dependencies: ["Attestation", "Automaton", "SimKernel", "SoCSimTestSupport"]),
+        .testTarget(name: "AttestationTests", dependencies: ["Attestation", "Automaton", "SimKernel", "SoC", "PCIe", "SoCSimTestSupport"]),
         .testTarget(name: "LM32Tests", dependencies: ["LM32"]),
         .testTarget(name: "LM32CycleTests", dependencies: ["LM32Cycle", "LM32", "SimBus", "LM32Asm", "SoCSimTestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "LM32Cycle", "Verilated", "LM32Asm", "LM32", "SoC", "SoCSimTestSupport"]),

@@ -1,6 +1,7 @@
 import Attestation
 import Automaton
 import SimKernel
+import SoC
 import Testing
 
 /// Rounds played by the `attest` firmware on the functional SoC, with the PCIe endpoint,
@@ -87,6 +88,19 @@ import Testing
         let a = try lines()
         #expect(a == (try lines()))
         #expect(a != RoundRecord.jsonLines(try Self.experiment(rounds: 8, seed: 26).play(.none, deadlineCycles: 1_200)))
+    }
+
+    /// A host that turns the device's bus mastering off gets no challenge: the DMA fails,
+    /// no MSI is sent, and the rounds are no-answer with send cycle 0.
+    @Test func busMasteringOffMeansNoChallengeAndNoAnswer() throws {
+        let d = try FunctionalDevice(config: Self.config(), attacker: .none, seed: 28)
+        let system = try #require(d.machine.bus.devices.pcie).system
+        let command = try system.configRead(1)
+        try system.configWrite(1, command & ~0x4, firstBE: 0b0011)     // COMMAND.BusMaster off
+        let records = try d.collect(rounds: 2, scenario: "bus-master-off", deadlineCycles: 5_000)
+        #expect(records.map(\.verdict) == [.noAnswer, .noAnswer])
+        #expect(records.allSatisfy { $0.sendCycle == 0 && $0.arrivalCycle == nil && $0.receivedDigest == nil })
+        #expect(system.host.interrupts.isEmpty && system.host.deviceWrites.isEmpty)
     }
 
     /// The log, the UART lines and the BAR0 counters say the same.

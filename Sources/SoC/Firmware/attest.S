@@ -17,7 +17,8 @@
 #   6. judges: no doorbell: no-answer; an answer that differs from the
 #      expected one in any word (magic, id, digest, final state, steps
 #      done): wrong-answer; DOORBELL_CYCLE - MSI_CYCLE above cfg_deadline:
-#      late; else trusted;
+#      late; else trusted; a challenge whose DMA failed is no-answer, logged
+#      with send cycle 0;
 #   7. records the verdict in the log ring (log_count counts entries, entry
 #      n at log_ring + (n mod LOG_ENTRIES) * LOG_BYTES, written before the
 #      count), in the endpoint's BAR0 verdict counters, and, when
@@ -162,8 +163,8 @@ round:
         andi    r2, r1, PCIE_DMA_STATUS_BUSY_MASK
         bne     r2, r0, 5b
         mvi     r24, V_NO_ANSWER
-        andi    r1, r1, PCIE_DMA_STATUS_ERROR_MASK
-        bne     r1, r0, judged                  # the challenge did not leave: no answer can come
+        andi    r17, r1, PCIE_DMA_STATUS_ERROR_MASK
+        bne     r17, r0, judged                 # the challenge did not leave: no answer can come
         mvi     r1, PCIE_MSI_CONTROL_SEND_MASK
         sw      (r20+PCIE_MSI_CONTROL), r1
 
@@ -483,7 +484,8 @@ coprocessor_failed:
         calli   uart_putc
         bi      _fatal_halt
 
-# log_round: the round's entry, then log_count. Clobbers r1-r5, r25.
+# log_round: the round's entry, then log_count; r17 is the DMA error of the
+# challenge (nonzero: it did not leave). Clobbers r1-r6, r25.
 log_round:
         mvhi    r25, hi(log_count)
         ori     r25, r25, lo(log_count)
@@ -504,10 +506,13 @@ log_round:
         sw      (r25+LOG_EXPECTED_LO), r1
         lw      r1, (r3+4)
         sw      (r25+LOG_EXPECTED_HI), r1
+        mvi     r1, 0                           # no MSI when the challenge did not leave: send cycle 0
+        mvi     r2, 0
+        bne     r17, r0, 2f
         lw      r1, (r20+PCIE_MSI_CYCLE_LO)
-        sw      (r25+LOG_SEND_LO), r1
-        lw      r1, (r20+PCIE_MSI_CYCLE_HI)
-        sw      (r25+LOG_SEND_HI), r1
+        lw      r2, (r20+PCIE_MSI_CYCLE_HI)
+2:      sw      (r25+LOG_SEND_LO), r1
+        sw      (r25+LOG_SEND_HI), r2
         mvi     r1, 0
         mvi     r2, 0
         mvi     r3, 0
