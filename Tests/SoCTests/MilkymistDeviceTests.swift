@@ -1,3 +1,4 @@
+import Automaton
 import LM32
 import SimBus
 import SimKernel
@@ -350,6 +351,10 @@ import Testing
         let asm = soc.asmInclude()
         #expect(asm.contains(".equ SDRAM_BASE, 0x40000000"))
         #expect(asm.contains(".equ SYSCTL_SYSTEM_ID, 0x07c"))
+        // The wire layout of docs/automaton.md, from ChallengeMessage and AnswerMessage.
+        #expect(asm.contains(".equ CHALLENGE_SIZE, \(ChallengeMessage.size)"))
+        #expect(asm.contains(".equ CHALLENGE_TABLE_OFFSET, \(ChallengeMessage.tableOffset)"))
+        #expect(asm.contains(".equ ANSWER_MAGIC, 0x31525541"))
         // Every register of every device appears in the map listing, header and include.
         for b in soc.csrBanks {
             for r in b.registers?.registers ?? [] {
