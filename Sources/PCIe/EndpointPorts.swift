@@ -79,6 +79,24 @@ public enum EndpointPorts {
         return i
     }
 
+    /// Each port's index in its vector, by name.
+    public static let input = (
+        userReset: inputIndex("user_rst"), rxData: inputIndex("rx_data"),
+        rxSop: inputIndex("rx_sop"), rxEop: inputIndex("rx_eop"),
+        rxValid: inputIndex("rx_valid"), txReady: inputIndex("tx_ready"),
+        reset: inputIndex("rst"), we: inputIndex("we"), adr: inputIndex("adr"),
+        datW: inputIndex("dat_w"), mDatR: inputIndex("m_dat_r"),
+        mAck: inputIndex("m_ack"), mErr: inputIndex("m_err"))
+    public static let output = (
+        rxReady: outputIndex("rx_ready"), txData: outputIndex("tx_data"),
+        txSop: outputIndex("tx_sop"), txEop: outputIndex("tx_eop"),
+        txValid: outputIndex("tx_valid"), datR: outputIndex("dat_r"),
+        irq: outputIndex("irq"), cycle: outputIndex("cycle"),
+        mCyc: outputIndex("m_cyc"), mStb: outputIndex("m_stb"),
+        mAdr: outputIndex("m_adr"), mWe: outputIndex("m_we"),
+        mSel: outputIndex("m_sel"), mCti: outputIndex("m_cti"),
+        mDatW: outputIndex("m_dat_w"))
+
     public static let includePath = "RTL/bridge/socsim_pcie_ports.inc"
 
     /// The bridge's port lists as X-macros: `SOCSIM_PORTS_CLOCKS(X)` with X(description
