@@ -15,3 +15,17 @@ import PCIe
         print("enumeration: \(ls.edgeCount) edges, \(ls.comparisons) comparisons")
     }
 }
+
+extension EndpointLockStepTests {
+    @Test func randomScenariosAgreeOnEveryEdge() throws {
+        var edges = 0, comparisons = 0, diverged: [String] = []
+        for seed in 1...20 as ClosedRange<UInt64> {
+            let r = try EndpointScenarios.run(seed: seed)
+            edges += r.edges
+            comparisons += r.comparisons
+            if let d = r.divergence { diverged.append("seed \(seed): \(d)") }
+        }
+        #expect(diverged.isEmpty, "\(diverged.prefix(5))")
+        print("scenarios: 20, \(edges) edges, \(comparisons) comparisons, \(diverged.count) diverged")
+    }
+}
