@@ -6,6 +6,37 @@
 // are looked up by name, and the symbols a program image keeps are collected; the
 // materialised images must agree with the headers. What does not parse must come back as
 // a typed ELFError naming a field.
+//
+// The byte checks on the images use memcmp: a segment may declare up to
+// `ELFFile.maxSegmentSize` bytes of bss, and a Swift loop over them, instrumented for
+// coverage, took 80 % of the run (1,800 inputs/s, docs/fuzzing.md).
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// A page of zeros to compare bss against.
+private let zeros = [UInt8](repeating: 0, count: 1 << 16)
+
+/// Whether `a` and `b` hold the same bytes (memcmp, uninstrumented).
+private func sameBytes(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+    a.count == b.count && a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in
+        a.isEmpty || memcmp(pa.baseAddress!, pb.baseAddress!, a.count) == 0
+    } }
+}
+
+/// Whether every byte of `a` is zero, compared a page at a time.
+private func allZero(_ a: ArraySlice<UInt8>) -> Bool {
+    var i = a.startIndex
+    while i < a.endIndex {
+        let n = min(zeros.count, a.endIndex - i)
+        if !sameBytes(a[i..<i + n], zeros[0..<n]) { return false }
+        i += n
+    }
+    return true
+}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func elfReaderFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -19,9 +50,9 @@ public func elfReaderFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for (s, ph) in zip(segments, loads) {
             precondition(s.bytes.count == Int(ph.memsz) && s.fileSize == ph.filesz && s.paddr == ph.paddr && s.vaddr == ph.vaddr,
                          "a segment's image disagrees with its header")
-            precondition(s.bytes[..<Int(ph.filesz)].elementsEqual(bytes[Int(ph.offset)..<Int(ph.offset) + Int(ph.filesz)]),
+            precondition(sameBytes(s.bytes[..<Int(ph.filesz)], bytes[Int(ph.offset)..<Int(ph.offset) + Int(ph.filesz)]),
                          "a segment's file part is not the file's bytes")
-            precondition(s.bytes[Int(ph.filesz)...].allSatisfy { $0 == 0 }, "a segment's bss is not zero")
+            precondition(allZero(s.bytes[Int(ph.filesz)...]), "a segment's bss is not zero")
             precondition(UInt64(s.paddr) + UInt64(s.bytes.count) <= 1 << 32, "a segment wraps past 4 GiB")
             total += UInt64(s.bytes.count)
         }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need
-# (Verilator, GTKWave, zlib1g-dev, Icarus Verilog, slurm-wlm and munge from Debian,
-# the LM32 RTL, cocotb and cocotbext-pcie from PyPI into .venv), builds the RTL libraries, runs `swift test`, then a
-# sweep plan as a job array on a one-node Slurm it starts and stops.
+# (Verilator, GTKWave, zlib1g-dev, Icarus Verilog, slurm-wlm, munge and chromium from
+# Debian, the LM32 RTL, cocotb and cocotbext-pcie from PyPI into .venv), builds the
+# RTL libraries, runs `swift test`, then a sweep plan as a job array on a one-node
+# Slurm it starts and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,8 @@ command -v verilator >/dev/null 2>&1 || missing+=(verilator)
 command -v vcd2fst >/dev/null 2>&1 || missing+=(gtkwave)
 command -v slurmctld >/dev/null 2>&1 || missing+=(slurm-wlm)
 command -v munged >/dev/null 2>&1 || missing+=(munge)
+# headless Chromium renders the attestation report (Tests/AttestationTests/ReportRenderTests)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # zlib's header: RTL/build.sh compiles Verilator's FST writer (for --fst) against it
 [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 # Icarus Verilog: the simulator cocotbext-pcie's root complex drives the RTL endpoint in
@@ -29,9 +32,10 @@ fi
 # pyvcd: the PyPI VCD reader the wave tests check our reader against (Tests/WavesTests).
 # html5lib: the HTML5 parser the attestation report must pass (Tests/AttestationTests).
 # cocotb, cocotbext-pcie: an independent PCIe root complex driving the RTL endpoint
-#   under Icarus (RTL/cocotb, run by Tests/PCIeTests/RTLEndpointTests).
+#   under Icarus (RTL/cocotb, run by Tests/PCIeTests/RTLEndpointTests); cocotbext-axi
+#   is cocotbext-pcie's dependency for host memory, pinned with it.
 .venv/bin/pip install --disable-pip-version-check -q pythondata-cpu-lm32==0.0.post199 pyvcd==0.5.1 html5lib==1.1 \
-    cocotb==2.1.0 cocotbext-pcie==0.2.16
+    cocotb==2.1.0 cocotbext-pcie==0.2.16 cocotbext-axi==0.1.28
 
 if [ -x RTL/build.sh ]; then
     RTL/build.sh

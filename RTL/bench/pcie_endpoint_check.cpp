@@ -11,8 +11,13 @@
 // accepted at U must latch DOORBELL_CYCLE = the number of the system cycle that
 // begins at the 3rd system edge after U (its number as the endpoint's cycle
 // output shows it during that cycle).
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 #include "Vsocsim.h"
 #include "verilated.h"
@@ -30,6 +35,28 @@ std::vector<uint32_t> current;
 std::vector<uint32_t> rxQueue;               // dwords still to send, with sop/eop flags
 std::vector<uint8_t> rxFlags;
 uint64_t lastEopAccepted = 0;
+uint64_t lastTx = 0;                         // time of the last dword the endpoint sent
+uint64_t lastBus = 0;                        // time of the last cycle the DMA engine held CYC
+// device memory on the DMA engine's Wishbone master, 64 KiB at 0 (bit 31 ignored):
+// each beat acknowledged in its second cycle, as the SoC's BRAM; big-endian lanes
+std::vector<uint8_t> memory(0x10000);
+bool beatStarted = false;
+
+void wishboneCycle() {   // after a system edge: the slave's answer for the cycle that begins
+    top->m_ack = 0;
+    if (!top->m_cyc) { beatStarted = false; top->eval(); return; }
+    lastBus = now;
+    if (!beatStarted) { beatStarted = true; top->eval(); return; }
+    beatStarted = false;
+    uint32_t a = (top->m_adr & 0x7FFFFFFF) % memory.size() & ~3u;
+    if (top->m_we) {
+        for (int k = 0; k < 4; k++)
+            if (top->m_sel >> (3 - k) & 1) memory[a + k] = uint8_t(top->m_dat_w >> (24 - 8 * k));
+    }
+    top->m_dat_r = uint32_t(memory[a]) << 24 | uint32_t(memory[a + 1]) << 16 | uint32_t(memory[a + 2]) << 8 | memory[a + 3];
+    top->m_ack = 1;
+    top->eval();
+}
 
 // One transition instant: the system clock's transitions first, then the user clock's.
 void advance() {
@@ -43,6 +70,7 @@ void advance() {
         if (rising && !top->rst) {
             sysEdges.push_back(now);
             sysCycleAt.push_back(top->cycle);
+            wishboneCycle();
         }
     }
     if (now % (kUser / 2) == 0) {
@@ -62,6 +90,7 @@ void advance() {
                 rxFlags.erase(rxFlags.begin());
             }
             if (txBeat) {
+                lastTx = now;
                 if (txSop) { current.clear(); sentAt.push_back(now); }
                 current.push_back(txData);
                 if (txEop) sent.push_back(current);
@@ -113,7 +142,74 @@ int fail(const char* what, int phase, uint64_t got, uint64_t want) {
 }
 }  // namespace
 
-int main() {
+// A CSR write presented for one system cycle (it lands at the edge ending it).
+void csrWrite(uint32_t offset, uint32_t value) {
+    size_t n = sysEdges.size();
+    while (sysEdges.size() == n) advance();
+    top->we = 1;
+    top->adr = (offset >> 2) & 0x3FF;
+    top->dat_w = value;
+    top->eval();
+    n = sysEdges.size();
+    while (sysEdges.size() == n) advance();
+    top->we = 0;
+    top->eval();
+}
+
+// --replay FILE: each line is a packet (hex dwords) or "w OFFSET VALUE" (a CSR
+// write, hex); one at a time once the previous one's effects are over (nothing
+// sent and no Wishbone cycle for 4 us). Device memory starts as (7i + 3) & 0xFF.
+// Prints every packet the endpoint sent ("tx" and its dwords), the 16 counters
+// read on the CSR side ("counters") and the device memory ("memory", hex).
+// The differential tests against the Swift model (RTLEndpointTests) use it.
+int replay(const char* path) {
+    for (size_t i = 0; i < memory.size(); i++) memory[i] = uint8_t(7 * i + 3);
+    std::ifstream in(path);
+    if (!in) { std::fprintf(stderr, "cannot read %s\n", path); return 2; }
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream words(line);
+        std::vector<uint32_t> dwords;
+        std::string w;
+        bool csr = false;
+        while (words >> w) {
+            if (w == "w") { csr = true; continue; }
+            dwords.push_back(uint32_t(std::strtoul(w.c_str(), nullptr, 16)));
+        }
+        if (dwords.empty()) continue;
+        if (csr) {
+            csrWrite(dwords.at(0), dwords.at(1));
+        } else {
+            send(dwords);
+            while (!rxQueue.empty()) advance();
+        }
+        uint64_t from = now;
+        while (now - std::max(from, std::max(lastEopAccepted, std::max(lastTx, lastBus))) < 4000000) advance();
+    }
+    for (const auto& p : sent) {
+        std::printf("tx");
+        for (uint32_t d : p) std::printf(" %08x", d);
+        std::printf("\n");
+    }
+    std::printf("counters");
+    for (int i = 0; i < 16; i++) {
+        top->adr = 0x20 + i;   // CSR dword 0x80 / 4 + i
+        top->eval();
+        std::printf(" %u", top->dat_r);
+    }
+    top->adr = 0x45;   // DMA_STATUS, DMA_DONE_BYTES
+    top->eval();
+    std::printf("\ndma %u", top->dat_r);
+    top->adr = 0x46;
+    top->eval();
+    std::printf(" %u", top->dat_r);
+    std::printf("\nmemory ");
+    for (uint8_t b : memory) std::printf("%02x", b);
+    std::printf("\n");
+    return 0;
+}
+
+int main(int argc, char** argv) {
     ctx.randReset(0);
     top = new Vsocsim(&ctx);
     top->tx_ready = 1;
@@ -125,6 +221,7 @@ int main() {
     top->user_rst = 0;
     top->eval();
     runFor(50000);
+    if (argc == 3 && std::string(argv[1]) == "--replay") return replay(argv[2]);
 
     const uint32_t requester = 0x0000;
     const uint32_t target = 0x0100;   // 01:00.0

@@ -28,6 +28,9 @@ def main() -> int:
         build_dir=build,
         timescale=("1ps", "1ps"),
         always=True,
+        # a short completion timeout (100 us, well above the tests' longest answer)
+        # and a protected range, for the DMA tests
+        parameters={"CPL_TIMEOUT_CYCLES": 8000, "PROT_BASE": 0xF000, "PROT_SIZE": 0x1000},
     )
     results = runner.test(
         hdl_toplevel="socsim_pcie_endpoint",

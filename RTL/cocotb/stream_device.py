@@ -34,7 +34,7 @@ class StreamDevice(Device):
         self.dut = dut
         self.rx_packets = Queue()      # dword lists for the endpoint's rx stream
         self.sent = []                 # dword lists the endpoint sent, in order
-        self.sent_event = None
+        self.drop = None               # a predicate on dwords: packets to the endpoint it drops
         dut.rx_valid.value = 0
         dut.rx_sop.value = 0
         dut.rx_eop.value = 0
@@ -47,7 +47,9 @@ class StreamDevice(Device):
     async def upstream_recv(self, tlp):
         if tlp.fmt_type in {TlpType.CFG_READ_0, TlpType.CFG_WRITE_0}:
             self.bus_num = tlp.completer_id.bus
-        await self.rx_packets.put(to_dwords(tlp.pack()))
+        dwords = to_dwords(tlp.pack())
+        if self.drop is None or not self.drop(dwords):
+            await self.rx_packets.put(dwords)
         tlp.release_fc()
 
     async def inject(self, dwords: list[int]):

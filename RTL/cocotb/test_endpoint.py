@@ -269,7 +269,8 @@ E_BUS_MASTER, E_LOCAL_RANGE, E_LENGTH = 5, 6, 7
 
 async def wishbone_memory(dut, mem: bytearray):
     """Device memory on the DMA engine's Wishbone master: every beat is
-    acknowledged in its second cycle, as the SoC's BRAM does; big-endian lanes."""
+    acknowledged in its second cycle, as the SoC's BRAM does; big-endian lanes
+    (SEL bit 3 is the byte at the word's address)."""
     dut.m_ack.value = 0
     dut.m_err.value = 0
     dut.m_dat_r.value = 0
@@ -284,9 +285,13 @@ async def wishbone_memory(dut, mem: bytearray):
             continue
         await ReadOnly()
         if dut.m_cyc.value and dut.m_stb.value:
-            assert not dut.m_we.value, "the DMA engine only reads device memory"
             address = int(dut.m_adr.value) & 0x7FFF_FFFF
-            assert address % 4 == 0 and address + 4 <= len(mem), f"read outside device memory: {address:#x}"
+            assert address % 4 == 0 and address + 4 <= len(mem), f"access outside device memory: {address:#x}"
+            if dut.m_we.value:
+                data, sel = int(dut.m_dat_w.value).to_bytes(4, "big"), int(dut.m_sel.value)
+                for k in range(4):
+                    if sel >> (3 - k) & 1:
+                        mem[address + k] = data[k]
             pending = address
 
 
@@ -300,13 +305,18 @@ def split(address, count, limit):
     return pieces
 
 
-async def dma_to_host(b, local, host, length):
+async def start_dma(b, local, host, length, from_host):
     await b.csr_write(IRQ_PENDING, IRQ_DMA_DONE | IRQ_DMA_ERROR)
     await b.csr_write(DMA_LOCAL, local)
     await b.csr_write(DMA_HOST_LO, host & 0xFFFF_FFFF)
     await b.csr_write(DMA_HOST_HI, host >> 32)
     await b.csr_write(DMA_LENGTH, length)
-    await b.csr_write(DMA_CONTROL, 1)
+    await b.csr_write(DMA_CONTROL, 1 | int(from_host) << 1)
+
+
+async def run_dma(b, local, host, length, from_host=False):
+    """Runs one DMA transfer (either direction) to its end: (DMA_STATUS.ERROR, DMA_DONE_BYTES)."""
+    await start_dma(b, local, host, length, from_host)
     for _ in range(2000):
         pending = await b.csr_read(IRQ_PENDING)
         if pending & (IRQ_DMA_DONE | IRQ_DMA_ERROR):
@@ -332,7 +342,7 @@ async def device_dma_writes_host_memory(dut):
 
     for local, offset, length in [(0x1003, 0x0FFD, 1000), (0x2000, 0x2000, 4), (0x3001, 0x2102, 1), (0x0, 0x3000, 0x400)]:
         sent = len(dev.sent)
-        error, done = await dma_to_host(b, local, host_base + offset, length)
+        error, done = await run_dma(b, local, host_base + offset, length)
         await b.settle(3000)
         assert (error, done) == (0, length), (error, done)
         assert bytes(host[offset:offset + length]) == bytes(local_mem[local:local + length]), \
@@ -348,16 +358,87 @@ async def device_dma_writes_host_memory(dut):
     # a buffer above 4 GiB: MWr with a 4DW header
     high = MemoryRegion(0x1000)
     rc.mem_address_space.register_region(high, 0x1_2345_6000)
-    error, done = await dma_to_host(b, 0x40, 0x1_2345_6010, 300)
+    error, done = await run_dma(b, 0x40, 0x1_2345_6010, 300)
     await b.settle(3000)
     assert (error, done) == (0, 300)
     assert bytes(high[0x10:0x10 + 300]) == bytes(local_mem[0x40:0x40 + 300])
 
     # refused at once, nothing sent: length 0, outside device memory, bus mastering off
     sent = len(dev.sent)
-    assert await dma_to_host(b, 0, host_base, 0) == (E_LENGTH, 0)
-    assert await dma_to_host(b, 0xFFF0, host_base, 0x20) == (E_LOCAL_RANGE, 0)
+    assert await run_dma(b, 0, host_base, 0) == (E_LENGTH, 0)
+    assert await run_dma(b, 0xFFF0, host_base, 0x20) == (E_LOCAL_RANGE, 0)
     await pci.clear_master()
-    assert await dma_to_host(b, 0, host_base, 0x20) == (E_BUS_MASTER, 0)
+    assert await run_dma(b, 0, host_base, 0x20) == (E_BUS_MASTER, 0)
     await b.settle()
     assert not [p for p in dev.sent[sent:] if p[0] >> 24 in (0x40, 0x60)], "no MWr for a refused transfer"
+
+
+class FailingRegion(MemoryRegion):
+    """Host memory whose reads fail: the root complex answers CA."""
+    async def read(self, address, length, **kwargs):
+        raise RuntimeError("read of a failing region")
+
+
+def reads(packets):
+    return [p for p in packets if p[0] >> 24 in (0x00, 0x20)]
+
+
+@cocotb.test()
+async def device_dma_reads_host_memory(dut):
+    local_mem = bytearray(0x10000)
+    cocotb.start_soon(wishbone_memory(dut, local_mem))
+    b = Bench(dut)
+    await b.start()
+    pci, rc, dev = b.pci, b.rc, b.device
+    await pci.enable_device()
+    await pci.set_master()
+    devctl = await pci.capability_read_word(PciCapId.EXP, 0x08)
+    mrrs = 128 << ((devctl >> 12) & 7)
+    host = rc.mem_pool.alloc_region(0x4000)
+    host_base = host.get_absolute_address(0)
+    host[0:0x4000] = bytes((i * 13 + 5) & 0xFF for i in range(0x4000))
+
+    for local, offset, length in [(0x2001, 0x0F3D, 3000), (0x1000, 0x2000, 4), (0x7FFF, 0x3003, 1), (0x9000, 0x1000, 0x1000)]:
+        sent = len(dev.sent)
+        error, done = await run_dma(b, local, host_base + offset, length, from_host=True)
+        if (error, done) != (0, length):
+            dut._log.info("failed transfer: counters %s", await b.counters())
+        assert (error, done) == (0, length), (error, done)
+        assert bytes(local_mem[local:local + length]) == bytes(host[offset:offset + length]), \
+            f"device memory differs after DMA of {length} bytes from host +{offset:#x} to {local:#x}"
+        assert local_mem[local - 1] == 0 and local_mem[local + length] == 0, "bytes beside the buffer stay 0"
+        mrds = reads(dev.sent[sent:])
+        pieces = split(host_base + offset, length, mrrs)
+        assert len(mrds) == len(pieces), (len(mrds), pieces)
+        assert all(((m[1] >> 8) & 0xFF) < 32 for m in mrds), "5-bit tags"
+        assert [m[2] for m in mrds] == [a & ~3 for a, _ in pieces]
+    c = await b.counters()
+    assert c["COMPLETIONS"] >= 4 + 2 and c["UNEXPECTED_COMPLETIONS"] == 0 and c["COMPLETION_MISMATCHES"] == 0, c
+
+    # UR from the root complex (no memory there), CA (its read fails), no answer (timeout)
+    assert await run_dma(b, 0x4000, 0x2_0000_0000, 64, from_host=True) == (1, 0)   # 4DW MRd
+    failing = FailingRegion(0x1000)
+    rc.mem_address_space.register_region(failing, 0x1_0000_0000)
+    assert await run_dma(b, 0x4000, 0x1_0000_0040, 64, from_host=True) == (2, 0)
+    dev.drop = lambda dwords: dwords[0] >> 24 in (0x0A, 0x4A)
+    assert await run_dma(b, 0x4000, host_base, 64, from_host=True) == (3, 0)
+    # a poisoned completion for the outstanding tag
+    sent = len(dev.sent)
+    await start_dma(b, 0x4000, host_base, 8, from_host=True)
+    await b.wait_sent(sent + 1)
+    mrd = reads(dev.sent[sent:])[0]
+    requester, tag = mrd[1] >> 16, (mrd[1] >> 8) & 0xFF
+    await dev.inject([0x4A00_4002, 8, requester << 16 | tag << 8 | (host_base & 0x7F), 0x0102_0304, 0x0506_0708])
+    await b.settle(3000)
+    assert (await b.csr_read(DMA_STATUS) >> 4) & 0xF == 4, "poisoned"
+    dev.drop = None
+    c = await b.counters()
+    assert (c["COMPLETIONS_UR"], c["COMPLETIONS_CA"], c["COMPLETION_TIMEOUTS"], c["POISONED"]) == (1, 1, 1, 1), c
+    assert bytes(local_mem[0x4000:0x4040]) == bytes(0x40), "no failed read wrote device memory"
+
+    # refused at once: the protected range (the build's PROT_BASE/PROT_SIZE), bus mastering off
+    sent = len(dev.sent)
+    assert await run_dma(b, 0xF800, host_base, 16, from_host=True) == (E_LOCAL_RANGE, 0)
+    await pci.clear_master()
+    assert await run_dma(b, 0x4000, host_base, 16, from_host=True) == (E_BUS_MASTER, 0)
+    assert not reads(dev.sent[sent:]), "no MRd for a refused transfer"

@@ -21,17 +21,26 @@
 // dat_r is combinational; adr[6:0] is decoded (0x200 bytes, repeating).
 //
 // One TLP is handled at a time: its dwords are collected (header fields in
-// registers, BAR0 write data staged per register), then in the cycle after
-// its last dword (DECIDE) it is decoded with the rules of TLPCodec.decode,
-// counted, applied, and its answer (if any) handed to the transmitter; the
-// next TLP is taken once the transmitter has accepted that answer entirely.
+// registers, BAR0 write data staged per register, DMA completion data in its
+// tag's slot), then in the cycle after its last dword (DECIDE) it is decoded
+// with the rules of TLPCodec.decode, counted, applied, and its answer (if any)
+// handed to the transmitter; the next TLP is taken once the transmitter has
+// accepted that answer entirely (or a DMA read made whole was written back).
+// The DMA engine is a Wishbone master (single beats) in both directions.
 module socsim_pcie_endpoint #(
     // device memory the DMA engine may reach (bus addresses, bit 31 ignored; a
     // transfer lies within one region): the SoC's BRAM and SDRAM
     parameter [31:0] MEM0_BASE = 32'h00000000,
     parameter [31:0] MEM0_SIZE = 32'h00010000,
     parameter [31:0] MEM1_BASE = 32'h40000000,
-    parameter [31:0] MEM1_SIZE = 32'h01000000
+    parameter [31:0] MEM1_SIZE = 32'h01000000,
+    // device memory a DMA transfer from the host must not write (the golden image); size 0: none
+    parameter [31:0] PROT_BASE = 32'h00000000,
+    parameter [31:0] PROT_SIZE = 32'h00000000,
+    // completion data the endpoint can buffer (Spartan-6 block: 467 credits of 16 B)
+    parameter [31:0] CPL_BUFFER_BYTES = 32'd7472,
+    // completion timeout in system cycles (50 ms at 80 MHz)
+    parameter [63:0] CPL_TIMEOUT_CYCLES = 64'd4000000
 ) (
     // ---------------------------------------------------------- PCIe user clock domain
     input  wire        user_clk,
@@ -138,6 +147,8 @@ wire        dma_busy;
 wire        dma_finish;                      // the transfer ends this cycle
 wire [3:0]  dma_error;                       // its DMAError code (with dma_finish)
 wire [31:0] dma_done_bytes;
+wire        c_unexpected, c_poisoned, c_mismatch, c_failed, c_accepted, c_whole, c_timeout;
+reg         wb_done;                         // a whole DMA read was written to device memory
 reg  [15:0] ep_id;                           // routing ID captured from configuration writes
 // an MSI requested by the firmware (MSI_CONTROL.SEND) and whether it may be sent
 wire msi_request = we & ({25'd0, adr[6:0]} == PCIE_REG_MSI_CONTROL) & dat_w[PCIE_REG_MSI_CONTROL_SEND_LSB];
@@ -259,9 +270,13 @@ always @(*) begin
     cnt_inc[PCIE_CNT_BAR0_WRITES]            = d_mwr_ok;
     cnt_inc[PCIE_CNT_MALFORMED]              = d_malformed;
     cnt_inc[PCIE_CNT_UNSUPPORTED_REQUESTS]   = d_unimpl | d_cfg_ur | d_mrd_ur | d_mwr_ur | d_msg_ur;
-    cnt_inc[PCIE_CNT_POISONED]               = d_cfg_poison | d_mwr_poison;
-    // no DMA read is ever outstanding here: every completion is unexpected
-    cnt_inc[PCIE_CNT_UNEXPECTED_COMPLETIONS] = d_cpl;
+    cnt_inc[PCIE_CNT_POISONED]               = d_cfg_poison | d_mwr_poison | c_poisoned;
+    cnt_inc[PCIE_CNT_COMPLETIONS]            = c_failed | c_accepted;
+    cnt_inc[PCIE_CNT_UNEXPECTED_COMPLETIONS] = c_unexpected;
+    cnt_inc[PCIE_CNT_COMPLETION_MISMATCHES]  = c_mismatch;
+    cnt_inc[PCIE_CNT_COMPLETION_TIMEOUTS]    = c_timeout;
+    cnt_inc[PCIE_CNT_COMPLETIONS_UR]         = c_failed & cpl_status != 3'b100;
+    cnt_inc[PCIE_CNT_COMPLETIONS_CA]         = c_failed & cpl_status == 3'b100;
     cnt_inc[PCIE_CNT_MESSAGES_DROPPED]       = d_msg_drop;
     cnt_inc[PCIE_CNT_MSI_SENT]               = msi_request & msi_allowed;
     cnt_inc[PCIE_CNT_MSI_BLOCKED]            = msi_request & ~msi_allowed;
@@ -269,7 +284,7 @@ end
 
 // configuration space status bits the hardware sets
 wire raise_ur    = d_unimpl | d_cfg_ur | d_cfg_poison | d_mrd_ur | d_mwr_ur | d_msg_ur;
-wire raise_dpe   = d_cfg_poison | d_mwr_poison;
+wire raise_dpe   = d_cfg_poison | d_mwr_poison | c_poisoned;
 wire raise_fatal = d_malformed;
 
 // ---------------------------------------------------------------- collecting the dwords
@@ -300,7 +315,7 @@ always @(posedge clk) begin
             if (d_cfg_ok & hasdata) ep_id <= cfg_target;
             state <= S_WAIT;
         end
-        default: if (job_done) state <= S_RECV;
+        default: if (job_done | wb_done) state <= S_RECV;
         endcase
     end
 end
@@ -457,25 +472,39 @@ endgenerate
 
 wire [31:0] cfg_rd = ({22'd0, cfg_reg} < PCIE_CFG_DWORDS) ? cfg_q[cfg_reg[5:0]] : 32'd0;
 
-// ================================================================ DMA engine (device memory to host)
+// ================================================================ DMA engine
 // Started by a CSR write of DMA_CONTROL with START (ignored while busy), with
 // the registers' values as that write leaves them. Checked first, in
 // EndpointDMA's order: length 0 or a host range ending in the last 4 KiB of
-// the 64-bit space (length), a local range outside device memory (local
-// range), bus mastering off (bus master disabled). Then, per piece of
-// RequestRules.split by max payload size (never crossing 4 KiB): bus mastering
-// checked again, the local words holding the piece's bytes read over Wishbone
-// into the payload buffer, one MWr handed to the transmitter; the transfer is
-// done when the last MWr's last dword entered the crossing. A Wishbone ERR ends
-// the transfer with `local range`. Host to device (FROM_HOST = 1) is not built
-// in the RTL yet: such a START is ignored.
-localparam [2:0] D_IDLE = 3'd0, D_CHECK = 3'd1, D_PIECE = 3'd2, D_FETCH = 3'd3, D_SEND = 3'd4, D_FINISH = 3'd5;
+// the 64-bit space (length); a local range outside device memory or, from the
+// host, overlapping the protected range (local range); bus mastering off (bus
+// master disabled). A Wishbone ERR ends the transfer with `local range`.
+//
+// Device to host: per piece of RequestRules.split by max payload size (never
+// crossing 4 KiB), bus mastering checked again, the local words holding the
+// piece's bytes read over Wishbone into the payload buffer, one MWr handed to
+// the transmitter; done when the last MWr's last dword entered the crossing.
+//
+// Host to device: pieces split by max read request size, one MRd each, issued
+// (EndpointDMA.issueReads) at the start and after every completion accepted,
+// failed or poisoned and every timeout, for as long as a tag is free (32) and
+// the completion buffer has room for the whole answer (CPL_BUFFER_BYTES, unless
+// nothing is outstanding); the timeout runs from the cycle the transmitter
+// takes the MRd. Completions are checked as Endpoint.completion and
+// CompletionReassembler.accept do, their data kept per tag (a slot of 4 KiB)
+// and written to device memory by Wishbone once the request is whole (the
+// receiver waits for that write). Done when nothing is outstanding and nothing
+// more will be issued.
+localparam [2:0] D_IDLE = 3'd0, D_CHECK = 3'd1, D_PIECE = 3'd2, D_FETCH = 3'd3, D_SEND = 3'd4, D_FINISH = 3'd5,
+                 D_READ = 3'd6;
 reg  [2:0]  d_state;
+reg         d_from;                           // host to device
 reg  [31:0] d_local, d_len;
 reg  [63:0] d_host, d_at, d_end;              // host byte addresses: next, end
 reg  [3:0]  d_err;
 reg  [31:0] d_done;
-// the current piece
+reg  [15:0] d_rid;                            // requester ID of the transfer's reads
+// the current piece (device to host)
 reg  [63:0] p_start, p_end;
 reg  [10:0] p_entry, p_last;                  // payload-buffer entry being fetched, last one
 reg  [31:0] p_word0;                          // local address of buffer entry 0
@@ -486,8 +515,7 @@ assign dma_finish     = d_state == D_FINISH;
 assign dma_error      = d_err;
 assign dma_done_bytes = d_done;
 
-wire dma_start = we & ({25'd0, adr[6:0]} == PCIE_REG_DMA_CONTROL) & dat_w[PCIE_REG_DMA_CONTROL_START_LSB]
-               & ~dat_w[PCIE_REG_DMA_CONTROL_FROM_HOST_LSB] & ~dma_busy;
+wire dma_start = we & ({25'd0, adr[6:0]} == PCIE_REG_DMA_CONTROL) & dat_w[PCIE_REG_DMA_CONTROL_START_LSB] & ~dma_busy;
 
 // start checks (on the registers as the START write left them)
 /* verilator lint_off UNUSEDSIGNAL */
@@ -499,9 +527,13 @@ function in_region(input [31:0] a, input [31:0] bytes, input [31:0] base, input 
     in_region = a >= base && {1'b0, a} + {1'b0, bytes} <= {1'b0, base} + {1'b0, size};
 endfunction
 wire d_local_ok = ~d_local_end[32] & (in_region(d_local_a, d_len, MEM0_BASE, MEM0_SIZE) | in_region(d_local_a, d_len, MEM1_BASE, MEM1_SIZE));
+wire d_protected = PROT_SIZE != 32'd0 && {1'b0, PROT_BASE} < d_local_end && {1'b0, d_local} < {1'b0, PROT_BASE} + {1'b0, PROT_SIZE};
 
-// the next piece: up to the next MPS-aligned host address
-wire [63:0] p_boundary = (d_at & ~{51'd0, mps_bytes - 13'd1}) + {51'd0, mps_bytes};
+// the next piece: up to the next MPS- (writes) or MRRS-aligned (reads) host address
+wire [2:0]  mrrs_code  = cfg_q[PCIE_CFG_PCIE_DEVICE_CONTROL_MAX_READ_REQUEST_SIZE_DW][PCIE_CFG_PCIE_DEVICE_CONTROL_MAX_READ_REQUEST_SIZE_LSB +: 3];
+wire [12:0] mrrs_bytes = (mrrs_code > 3'd5) ? 13'd128 : (13'd128 << mrrs_code);
+wire [12:0] d_limit    = d_from ? mrrs_bytes : mps_bytes;
+wire [63:0] p_boundary = (d_at & ~{51'd0, d_limit - 13'd1}) + {51'd0, d_limit};
 wire [63:0] p_next_end = (p_boundary < d_end) ? p_boundary : d_end;
 // local byte of host byte h: h + (local - host); words of the piece's valid bytes
 wire [31:0] d_delta    = d_local - d_host[31:0];
@@ -511,16 +543,31 @@ wire [31:0] p_hi_local = p_next_end[31:0] - 32'd1 + d_delta;
 /* verilator lint_on UNUSEDSIGNAL */
 wire [31:0] p_w0       = ({d_at[31:2], 2'b00} + d_delta) & 32'hFFFF_FFFC;
 
-// the MWr of the current piece (ByteEnables.cover)
+// ByteEnables.cover of a piece [start, end): dword address, dwords, First/Last BE
+function [10:0] cover_dwords(input [1:0] start_lo, input [12:0] count);
+    reg [12:0] span;
+begin
+    span = {11'd0, start_lo} + count;
+    cover_dwords = span[12:2] + {10'd0, span[1:0] != 2'd0};
+end
+endfunction
+function [7:0] cover_be(input [1:0] start_lo, input [1:0] end_lo, input one_dword);   // {Last BE, First BE}
+    reg [3:0] f, l;
+begin
+    f = 4'hF << start_lo;
+    l = (end_lo == 2'd0) ? 4'hF : ((4'd1 << end_lo) - 4'd1);
+    cover_be = one_dword ? {4'd0, f & l} : {l, f};
+end
+endfunction
+
+// the MWr of the current piece
 wire [63:0] p_dwaddr = {p_start[63:2], 2'b00};
 wire [12:0] p_lead   = {11'd0, p_start[1:0]};
 wire [12:0] p_count  = p_end[12:0] - p_start[12:0];               // 1 ... 4096
-wire [12:0] p_span   = p_lead + p_count;                          // bytes from the dword address
-wire [10:0] p_dwords = p_span[12:2] + {10'd0, p_span[1:0] != 2'd0};
-wire [3:0]  p_fbe_raw = 4'hF << p_start[1:0];
-wire [3:0]  p_lbe_raw = (p_end[1:0] == 2'd0) ? 4'hF : ((4'd1 << p_end[1:0]) - 4'd1);
-wire [3:0]  p_fbe    = (p_dwords == 11'd1) ? (p_fbe_raw & p_lbe_raw) : p_fbe_raw;
-wire [3:0]  p_lbe    = (p_dwords == 11'd1) ? 4'd0 : p_lbe_raw;
+wire [10:0] p_dwords = cover_dwords(p_start[1:0], p_count);
+wire [7:0]  p_bes    = cover_be(p_start[1:0], p_end[1:0], p_dwords == 11'd1);
+wire [3:0]  p_fbe    = p_bes[3:0];
+wire [3:0]  p_lbe    = p_bes[7:4];
 wire        p_4dw    = p_dwaddr[63:32] != 32'd0;
 // payload dword i: local bytes from entry i at lane (delta & 3) on, invalid bytes 0
 function [31:0] payload_dword(input [31:0] w0, input [31:0] w1, input [1:0] sh, input [12:0] first, input [12:0] lead,
@@ -540,28 +587,125 @@ begin
 end
 endfunction
 
+// ---------------------------------------------------------------- reads: tags
+reg  [31:0] tg_pending;
+reg  [31:0] tg_start    [0:31];              // the request's first host byte, bits 31:0
+reg  [12:0] tg_count    [0:31];              // its bytes
+reg  [12:0] tg_rem      [0:31];              // bytes still due (the next Byte Count)
+reg  [12:0] tg_off      [0:31];              // next byte, from the request's dword address
+reg  [63:0] tg_deadline [0:31];              // cycle from which it has timed out
+reg  [13:0] rd_outstanding;                  // bytes of the requests outstanding
+reg  [31:0] rbuf [0:32767];                  // per tag 1024 dwords of completion data, wire order
+reg         rd_armed;                        // issueReads is running
+wire [31:0] tg_expired;
+genvar gt;
+generate for (gt = 0; gt < 32; gt = gt + 1) begin : tg
+    assign tg_expired[gt] = tg_pending[gt] & (tg_deadline[gt] <= cycle_q);
+end endgenerate
+function [5:0] lowest(input [31:0] v);       // {none, index}
+    integer k;
+begin
+    lowest = 6'b100000;
+    for (k = 31; k >= 0; k = k - 1) if (v[k]) lowest = k[5:0];
+end
+endfunction
+wire [5:0]  free_tag   = lowest(~tg_pending);
+wire [5:0]  expired    = lowest(tg_expired);
+wire [12:0] rd_count   = p_next_end[12:0] - d_at[12:0];
+wire [10:0] rd_dwords  = cover_dwords(d_at[1:0], rd_count);
+wire [7:0]  rd_bes     = cover_be(d_at[1:0], p_next_end[1:0], rd_dwords == 11'd1);
+wire        rd_room    = rd_outstanding == 14'd0 || {18'd0, rd_outstanding} + {19'd0, rd_count} <= CPL_BUFFER_BYTES;
+wire        rd_more    = d_state == D_READ & d_err == 4'd0 & d_at != d_end;
+wire        rd_req     = rd_armed & rd_more & bus_master & rd_room & ~free_tag[5];
+wire        rd_taken;                        // the transmitter takes the MRd this cycle
+
+// ---------------------------------------------------------------- reads: a completion decided
+wire [4:0]  ct      = d2[12:8];
+wire        c_match = d_state == D_READ & d2[15:13] == 3'd0 & tg_pending[ct] & d2[31:16] == d_rid;
+wire [12:0] c_rem   = tg_rem[ct];
+wire [12:0] c_off   = tg_off[ct];
+wire [31:0] c_start = tg_start[ct];
+wire [6:0]  c_next7 = {c_start[6:2], 2'b00} + c_off[6:0];       // nextAddress & 0x7F
+wire [1:0]  c_lead  = c_off[1:0];
+wire [12:0] c_plen  = hasdata ? {len[10:0], 2'b00} : 13'd0;     // payload bytes (1024 DW = 4096)
+wire [12:0] c_valid3 = c_plen - {11'd0, d2[1:0]};
+wire [5:0]  c_end3   = {d2[5:2], 2'b00} + c_plen[5:0];       // end of the data, mod 64
+wire        c_mm3   = hasdata & cpl_status == 3'd0 & (c_plen > mps_bytes | (cpl_bc > c_valid3 & c_end3[5:0] != 6'd0));
+wire [13:0] c_maxdw = ({12'd0, c_lead} + {1'b0, c_rem} + 14'd3) >> 2;
+wire        c_mm5   = cpl_bc != c_rem | d2[6:0] != c_next7 | c_plen <= {11'd0, c_lead} | {3'd0, len} > c_maxdw;
+wire [12:0] c_take  = (c_plen - {11'd0, c_lead} < c_rem) ? c_plen - {11'd0, c_lead} : c_rem;
+assign c_unexpected = d_cpl & ~c_match;
+assign c_poisoned   = d_cpl & c_match & ep;
+assign c_mismatch   = d_cpl & c_match & ~ep & (c_mm3 | (cpl_status == 3'd0 & c_mm5));
+assign c_failed     = d_cpl & c_match & ~ep & ~c_mm3 & cpl_status != 3'd0;
+assign c_accepted   = d_cpl & c_match & ~ep & ~c_mm3 & cpl_status == 3'd0 & ~c_mm5;
+assign c_whole      = c_accepted & c_take == c_rem;
+assign c_timeout    = ~decide & d_state == D_READ & ~expired[5];
+
+// completion data into the tag's slot as it arrives (position: the tag's next
+// byte; a completion refused later leaves only bytes no accepted one has given yet)
+wire        slot_beat = cont & fmt == 3'b010 & typ == 5'b01010 & n >= 11'd3 & d_state == D_READ & tg_pending[d2[12:8]]
+                      & d2[15:13] == 3'd0;
+wire [11:0] slot_idx  = {1'b0, tg_off[d2[12:8]][12:2]} + {1'b0, n - 11'd3};
+always @(posedge clk) if (slot_beat & ~slot_idx[11] & ~slot_idx[10]) rbuf[{d2[12:8], slot_idx[9:0]}] <= beat;
+
+// ---------------------------------------------------------------- reads: writing a whole request back
+reg         wb_active;
+reg  [4:0]  wb_tag;
+reg  [14:0] wb_lstart;                       // local first byte, bits 14:0 (offsets only)
+reg  [31:0] wb_w, wb_wlast;                  // local: current word, last word
+reg  [12:0] wb_count;
+reg  [1:0]  wb_lo;                           // the request's first byte within its dword
+wire [14:0] wb_rel  = wb_w[14:0] - wb_lstart;   // -3 ... count + 3 (two's complement)
+wire [11:0] wb_rr   = {10'd0, wb_lo} + wb_rel[11:0] + 12'd4;       // byte after the dword address, + 4
+wire [9:0]  wb_i    = wb_rr[11:2];
+wire [31:0] wb_word = payload_dword(rbuf[{wb_tag, wb_i - 10'd1}], rbuf[{wb_tag, wb_i}], wb_rr[1:0], 13'd0, 13'd0, 13'd4);
+// lane j (the byte at wb_w + j, SEL bit 3 - j) is written when that byte is the request's
+reg  [3:0]  wb_sel;
+reg  [14:0] wb_t;
+integer wj;
+always @(*) begin
+    wb_t = 15'd0;
+    for (wj = 0; wj < 4; wj = wj + 1) begin
+        wb_t = wb_rel + wj[14:0];
+        wb_sel[3 - wj] = ~wb_t[14] & (wb_t[13:0] < {1'b0, wb_count});
+    end
+end
+
 reg m_cyc_q;
 assign m_cyc   = m_cyc_q;
 assign m_stb   = m_cyc_q;
-assign m_adr   = p_word0 + {19'd0, p_entry, 2'b00};
-assign m_we    = 1'b0;
-assign m_sel   = 4'hF;
+assign m_adr   = wb_active ? wb_w : p_word0 + {19'd0, p_entry, 2'b00};
+assign m_we    = wb_active;
+assign m_sel   = wb_active ? wb_sel : 4'hF;
 assign m_cti   = 3'b000;
-assign m_dat_w = 32'd0;
+assign m_dat_w = wb_active ? wb_word : 32'd0;
 
+integer ti;
 always @(posedge clk) begin
+    wb_done <= 1'b0;
     if (rst) begin
         d_state <= D_IDLE;
+        d_from <= 1'b0; d_rid <= 16'd0;
         d_local <= 32'd0; d_len <= 32'd0; d_host <= 64'd0; d_at <= 64'd0; d_end <= 64'd0;
         d_err <= 4'd0; d_done <= 32'd0;
         p_start <= 64'd0; p_end <= 64'd0; p_entry <= 11'd0; p_last <= 11'd0; p_word0 <= 32'd0;
         m_cyc_q <= 1'b0;
+        tg_pending <= 32'd0; rd_outstanding <= 14'd0; rd_armed <= 1'b0;
+        wb_active <= 1'b0; wb_tag <= 5'd0; wb_lstart <= 15'd0; wb_w <= 32'd0; wb_wlast <= 32'd0;
+        wb_count <= 13'd0; wb_lo <= 2'd0;
+        for (ti = 0; ti < 32; ti = ti + 1) begin
+            tg_start[ti] <= 32'd0; tg_count[ti] <= 13'd0; tg_rem[ti] <= 13'd0; tg_off[ti] <= 13'd0;
+            tg_deadline[ti] <= 64'd0;
+        end
     end else begin
         case (d_state)
         D_IDLE: if (dma_start) begin
             d_local <= reg_s[PCIE_REG_DMA_LOCAL];
             d_host  <= {reg_s[PCIE_REG_DMA_HOST_HI], reg_s[PCIE_REG_DMA_HOST_LO]};
             d_len   <= {8'd0, reg_s[PCIE_REG_DMA_LENGTH][PCIE_REG_DMA_LENGTH_BYTES_LSB +: PCIE_REG_DMA_LENGTH_BYTES_W]};
+            d_from  <= dat_w[PCIE_REG_DMA_CONTROL_FROM_HOST_LSB];
+            d_rid   <= ep_id;
             d_err   <= 4'd0;
             d_done  <= 32'd0;
             d_state <= D_CHECK;
@@ -571,10 +715,13 @@ always @(posedge clk) begin
             d_end <= d_host + {32'd0, d_len};
             if (d_len == 32'd0 || d_host_top[64]) begin
                 d_err <= PCIE_DMA_ERROR_LENGTH; d_state <= D_FINISH;
-            end else if (~d_local_ok) begin
+            end else if (~d_local_ok | (d_from & d_protected)) begin
                 d_err <= PCIE_DMA_ERROR_LOCAL_RANGE; d_state <= D_FINISH;
             end else if (~bus_master) begin
                 d_err <= PCIE_DMA_ERROR_BUS_MASTER_DISABLED; d_state <= D_FINISH;
+            end else if (d_from) begin
+                rd_armed <= 1'b1;
+                d_state <= D_READ;
             end else begin
                 d_state <= D_PIECE;
             end
@@ -610,6 +757,63 @@ always @(posedge clk) begin
             d_at    <= p_end;
             d_state <= D_PIECE;
         end
+        D_READ: begin
+            // issueReads: one MRd per cycle the transmitter takes one; stops when blocked
+            if (rd_taken) begin
+                tg_start[free_tag[4:0]]    <= d_at[31:0];
+                tg_count[free_tag[4:0]]    <= rd_count;
+                tg_rem[free_tag[4:0]]      <= rd_count;
+                tg_off[free_tag[4:0]]      <= {11'd0, d_at[1:0]};
+                tg_deadline[free_tag[4:0]] <= cycle_q + CPL_TIMEOUT_CYCLES;
+                rd_outstanding <= rd_outstanding + {1'b0, rd_count};
+                d_at <= p_next_end;
+            end else if (rd_armed & rd_more & ~bus_master) begin
+                d_err <= PCIE_DMA_ERROR_BUS_MASTER_DISABLED;
+                rd_armed <= 1'b0;
+            end else if (~rd_req) begin
+                rd_armed <= 1'b0;
+            end
+            // the tag of a completion decided, or the lowest timed-out tag
+            if (c_poisoned | c_failed | c_whole | c_timeout) begin
+                tg_pending[c_timeout ? expired[4:0] : ct] <= 1'b0;
+                rd_outstanding <= rd_outstanding - {1'b0, tg_count[c_timeout ? expired[4:0] : ct]}
+                                + (rd_taken ? {1'b0, rd_count} : 14'd0);
+            end
+            if (rd_taken) tg_pending[free_tag[4:0]] <= 1'b1;
+            if (c_accepted) begin
+                tg_rem[ct] <= c_rem - c_take;
+                tg_off[ct] <= c_off + c_take;
+            end
+            if (c_poisoned | c_failed | c_accepted | c_timeout) rd_armed <= 1'b1;
+            if (d_err == 4'd0) begin
+                if (c_poisoned) d_err <= PCIE_DMA_ERROR_POISONED;
+                if (c_failed) d_err <= (cpl_status == 3'b100) ? PCIE_DMA_ERROR_COMPLETER_ABORT : PCIE_DMA_ERROR_UNSUPPORTED_REQUEST;
+                if (c_timeout) d_err <= PCIE_DMA_ERROR_COMPLETION_TIMEOUT;
+            end
+            if (c_whole) begin
+                d_done    <= d_done + {19'd0, tg_count[ct]};
+                wb_active <= 1'b1;
+                wb_tag    <= ct;
+                wb_lstart <= c_start[14:0] + d_delta[14:0];
+                wb_w      <= (c_start + d_delta) & 32'hFFFF_FFFC;
+                wb_wlast  <= (c_start + d_delta + {19'd0, tg_count[ct]} - 32'd1) & 32'hFFFF_FFFC;
+                wb_count  <= tg_count[ct];
+                wb_lo     <= c_start[1:0];
+                m_cyc_q   <= 1'b1;
+            end
+            if (wb_active & (m_ack | m_err)) begin
+                wb_w <= wb_w + 32'd4;
+                if (m_err & d_err == 4'd0) d_err <= PCIE_DMA_ERROR_LOCAL_RANGE;
+                if (m_err | wb_w == wb_wlast) begin
+                    wb_active <= 1'b0;
+                    wb_done   <= 1'b1;
+                    m_cyc_q   <= 1'b0;
+                end
+            end
+            if (tg_pending == 32'd0 & ~wb_active & ~rd_taken & ~(rd_req) & (d_err != 4'd0 | d_at == d_end)
+                & ~(c_poisoned | c_failed | c_accepted | c_timeout))
+                d_state <= D_FINISH;
+        end
         default: d_state <= D_IDLE;               // D_FINISH: registers and cause updated this cycle
         endcase
     end
@@ -623,7 +827,7 @@ end
 // crossing in every cycle it is not full.
 reg  [31:0] t_dw [0:4];
 reg  [2:0]  t_len, t_k;
-reg         t_msi;                           // the short TLP is an MSI, not an answer
+reg         t_msi;                           // the short TLP is the endpoint's own (an MSI or a DMA MRd), not an answer
 // BAR0 read completions
 reg  [12:0] c_at, c_end, c_first;            // byte offsets in BAR0: next dword, end, first valid byte
 reg  [12:0] c_remaining;                     // Byte Count of the next completion
@@ -644,7 +848,7 @@ endfunction
 wire [12:0] rd_bytes = (len == 11'd1)
     ? ((fbe == 4'd0) ? 13'd1 : 13'd4 - {11'd0, first_offset(fbe)} - {11'd0, trailing_disabled(fbe)})
     : {len, 2'b00} - {11'd0, first_offset(fbe)} - {11'd0, trailing_disabled(lbe)};
-wire [6:0]  rd_lower = {d2[6:2], first_offset(fbe)};
+wire [6:0]  rd_lower = {mem_addr_lo[6:2], first_offset(fbe)};   // 3DW: DW2, 4DW: DW3
 
 // the current completion's extent
 wire [12:0] c_rcb       = rcb128 ? 13'd128 : 13'd64;
@@ -662,11 +866,13 @@ function [31:0] cpl_dw0(input hd, input [2:0] t, input [1:0] a, input [9:0] l);
     cpl_dw0 = {1'b0, hd, 1'b0, 5'b01010, 1'b0, t, 4'b0000, 2'b00, a, 2'b00, l};
 endfunction
 
-// An answer first, then a DMA write, then an MSI (which so follows the DMA
-// writes requested before it).
+// An answer first, then a DMA write, then a DMA read request, then an MSI
+// (which so follows the DMA writes requested before it).
 wire   dma_tx_ready = d_state == D_SEND & ~dma_tx_done;
-assign dma_tx_start = (t_state == T_IDLE) & (state != S_DECIDE) & dma_tx_ready;
-assign msi_start = (t_state == T_IDLE) & (state != S_DECIDE) & ~dma_tx_ready & (msi_pending != 4'd0);
+wire   t_free       = (t_state == T_IDLE) & (state != S_DECIDE);
+assign dma_tx_start = t_free & dma_tx_ready;
+assign rd_taken     = t_free & ~dma_tx_ready & rd_req;
+assign msi_start    = t_free & ~dma_tx_ready & ~rd_req & (msi_pending != 4'd0);
 reg  [10:0] q_k;                             // dword of the DMA MWr being offered
 wire [10:0] q_hdr = p_4dw ? 11'd4 : 11'd3;
 wire [10:0] q_i   = q_k - q_hdr;             // its payload dword
@@ -715,11 +921,25 @@ always @(posedge clk) begin
                     c_k <= 11'd0;
                     t_state <= T_CPLD;
                 end else begin
-                    job_done <= 1'b1;          // nothing to send
+                    job_done <= ~c_whole;      // nothing to send (a whole DMA read: once written back)
                 end
             end else if (dma_tx_start) begin
                 q_k <= 11'd0;
                 t_state <= T_DMA;
+            end else if (rd_taken) begin
+                t_k <= 3'd0;
+                t_msi <= 1'b1;
+                t_dw[0] <= {2'b00, d_at[63:32] != 32'd0, 5'b00000, 14'd0, rd_dwords[9:0]};
+                t_dw[1] <= {d_rid, 3'b000, free_tag[4:0], rd_bes};
+                if (d_at[63:32] != 32'd0) begin
+                    t_dw[2] <= d_at[63:32];
+                    t_dw[3] <= {d_at[31:2], 2'b00};
+                    t_len <= 3'd4;
+                end else begin
+                    t_dw[2] <= {d_at[31:2], 2'b00};
+                    t_len <= 3'd3;
+                end
+                t_state <= T_SHORT;
             end else if (msi_start) begin
                 t_k <= 3'd0;
                 t_msi <= 1'b1;

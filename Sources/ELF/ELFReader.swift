@@ -50,8 +50,11 @@ public struct ELFFile: Equatable, Sendable {
     public var bytes: [UInt8]
 
     /// Largest memory image materialised for one segment, and for all of them
-    /// together (bss included).
-    public static let maxSegmentSize: UInt32 = 1 << 28
+    /// together (bss included): 64 MiB, four times the largest memory a
+    /// program loads into (the SoC's 16 MiB SDRAM), as large as the largest
+    /// input file socsim reads. A few header bytes can declare this much bss,
+    /// so it bounds what a hostile file costs.
+    public static let maxSegmentSize: UInt32 = 64 << 20
 
     /// Parse and validate. Throws `ELFError` naming the field at fault.
     public init(bytes: [UInt8]) throws(ELFError) {
@@ -269,8 +272,8 @@ public struct ELFFile: Equatable, Sendable {
     /// The PT_LOAD segments with their memory images (bss zero-filled).
     public var loadSegments: [ELFLoadSegment] {
         programHeaders.filter { $0.type == ELFConstants.ptLoad }.map { ph in
-            var data = Array(bytes[Int(ph.offset)..<Int(ph.offset) + Int(ph.filesz)])
-            data.append(contentsOf: repeatElement(0, count: Int(ph.memsz - ph.filesz)))
+            var data = [UInt8](repeating: 0, count: Int(ph.memsz))
+            data[..<Int(ph.filesz)] = bytes[Int(ph.offset)..<Int(ph.offset) + Int(ph.filesz)]
             return ELFLoadSegment(vaddr: ph.vaddr, paddr: ph.paddr, flags: ph.flags, fileSize: ph.filesz, bytes: data)
         }
     }

@@ -7,7 +7,11 @@ public enum Assembler {
     /// Assemble a file from disk. `.include` looks in the including file's
     /// directory, then in `includePaths`.
     public static func assemble(file path: String, includePaths: [String] = []) throws(AssemblerError) -> ObjectFile {
-        guard let text = readTextFile(path) else {
+        let read: String?
+        do { read = try readTextFile(path) } catch {
+            throw AssemblerError(SourceLocation(file: path, line: 0, column: 0), error.description)
+        }
+        guard let text = read else {
             throw AssemblerError(SourceLocation(file: path, line: 0, column: 0), "cannot read file '\(path)'")
         }
         return try assemble(source: text, fileName: path, includePaths: includePaths, readFile: readTextFile)
@@ -19,18 +23,27 @@ public enum Assembler {
     }
 
     /// Assemble source text. `readFile` supplies `.include`d files by path
-    /// (default: the file system).
+    /// (default: the file system, `readTextFile`): nil when there is no such
+    /// file (the next include directory is tried), an error to refuse one.
     public static func assemble(source: String, fileName: String = "<input>", includePaths: [String] = [],
-                                readFile: ((String) -> String?)? = nil) throws(AssemblerError) -> ObjectFile {
+                                readFile: ReadSource? = nil) throws(AssemblerError) -> ObjectFile {
         let state = AssemblerState(fileName: fileName, includePaths: includePaths, readFile: readFile ?? readTextFile)
         return try state.run(source: source)
     }
 
-    static func readTextFile(_ path: String) -> String? {
-        guard let d = FileManager.default.contents(atPath: path) else { return nil }
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return nil }
-        return String(decoding: d, as: UTF8.self)
+    /// How `.include` reads a file: its text, nil when it is not there.
+    public typealias ReadSource = (String) throws -> String?
+
+    /// A source file from disk, read up to `InputFile.maxBytes` (an endless
+    /// device or FIFO is refused, not slurped); nil when it cannot be opened
+    /// or is a directory.
+    public static func readTextFile(_ path: String) throws(InputFile.Failure) -> String? {
+        do { return String(decoding: try InputFile.read(path), as: UTF8.self) } catch {
+            switch error {
+            case .cannotOpen, .directory: return nil
+            case .tooLarge, .readError: throw error
+            }
+        }
     }
 }
 
@@ -103,7 +116,7 @@ struct Macro {
 final class AssemblerState: ExpressionContext {
     let fileName: String
     let includePaths: [String]
-    let readFile: (String) -> String?
+    let readFile: Assembler.ReadSource
 
     var sections: [SectionBuffer] = []
     var current = 0
@@ -129,7 +142,7 @@ final class AssemblerState: ExpressionContext {
     /// (nil: not readable), so a repeated `.include` reads its file once.
     var includeCache: [String: (path: String, statements: [Statement])?] = [:]
 
-    init(fileName: String, includePaths: [String], readFile: @escaping (String) -> String?) {
+    init(fileName: String, includePaths: [String], readFile: @escaping Assembler.ReadSource) {
         self.fileName = fileName; self.includePaths = includePaths; self.readFile = readFile
         _ = sectionIndex(named: ".text", kind: .text)
         _ = sectionIndex(named: ".data", kind: .data)
@@ -632,7 +645,9 @@ final class AssemblerState: ExpressionContext {
         for c in candidates {
             let cached: (path: String, statements: [Statement])?
             if let known = includeCache[c] { cached = known } else {
-                cached = try readFile(c).map { text throws(AssemblerError) in (canonical(c), try SourceSplitter.statements(text, file: c)) }
+                let text: String?
+                do { text = try readFile(c) } catch { throw AssemblerError(loc, ".include '\(name)': \(error)") }
+                cached = try text.map { text throws(AssemblerError) in (canonical(c), try SourceSplitter.statements(text, file: c)) }
                 includeCache[c] = cached
             }
             guard let (path, read) = cached else { continue }

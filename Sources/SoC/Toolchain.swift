@@ -14,7 +14,7 @@ public enum Toolchain {
     /// supplies `.include`d files by path (default: the file system).
     public static func link(sources: [SourceFile], includePaths: [String] = [],
                             layout: LinkLayout = .unitTests,
-                            readFile: ((String) -> String?)? = nil) throws(AssemblerError) -> LinkedImage {
+                            readFile: Assembler.ReadSource? = nil) throws(AssemblerError) -> LinkedImage {
         var objects: [ObjectFile] = []
         for s in sources {
             objects.append(try Assembler.assemble(source: s.text, fileName: s.path, includePaths: includePaths,
@@ -51,7 +51,7 @@ extension Toolchain {
         let generated = soc.asmInclude()
         let boot = SourceFile(path: MilkymistFirmware.bootName, text: MilkymistFirmware.bootSource)
         return try link(sources: [boot] + sources, includePaths: includePaths, layout: layout) { path in
-            if let d = FileManager.default.contents(atPath: path) { return String(decoding: d, as: UTF8.self) }
+            if let text = try Assembler.readTextFile(path) { return text }
             return (path as NSString).lastPathComponent == socIncludeName ? generated : nil
         }
     }

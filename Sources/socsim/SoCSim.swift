@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LM32Asm
 
 /// Exit codes, as documented in `socsim --help` and the README.
 enum Exit {
@@ -112,32 +113,13 @@ func whileWatchingSIGINT<T>(_ body: (_ interrupted: @escaping () -> Bool) throws
     return try body { sigintReceived != 0 }
 }
 
-/// The largest input file read whole (programs, sources, tables): 64 MiB,
-/// four times the largest memory a program loads into (the SoC's 16 MiB
-/// SDRAM), room for a hex file's text. Larger files are refused before
-/// they are read.
-let maxInputFileBytes = 64 << 20
+/// The largest input file read whole (programs, sources, tables): the
+/// assembler's limit, the same for `.include`s (`InputFile.maxBytes`).
+let maxInputFileBytes = InputFile.maxBytes
 
 /// Read a whole file of at most `limit` bytes, or fail with an input error
-/// naming it. A regular file's size is checked before reading; pipes and
-/// devices are read until the limit is passed.
+/// naming it (`InputFile.read`: a regular file's size is checked before
+/// reading; pipes and devices are read until the limit is passed).
 func readFile(_ path: String, limit: Int = maxInputFileBytes) throws -> [UInt8] {
-    guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError("cannot read '\(path)'") }
-    defer { try? handle.close() }
-    func tooLarge(_ size: String) -> InputError {
-        InputError("'\(path)' is too large (\(size); input files are limited to \(limit) bytes)")
-    }
-    var st = stat()
-    if fstat(handle.fileDescriptor, &st) == 0 {
-        if st.st_mode & S_IFMT == S_IFDIR { throw InputError("cannot read '\(path)': a directory") }
-        if st.st_mode & S_IFMT == S_IFREG && st.st_size > limit { throw tooLarge("\(st.st_size) bytes") }
-    }
-    var bytes: [UInt8] = []
-    while true {
-        let chunk: Data?
-        do { chunk = try handle.read(upToCount: 1 << 20) } catch { throw InputError("cannot read '\(path)': \(error.localizedDescription)") }
-        guard let chunk, !chunk.isEmpty else { return bytes }
-        bytes.append(contentsOf: chunk)
-        if bytes.count > limit { throw tooLarge("more than \(limit) bytes") }
-    }
+    do { return try InputFile.read(path, limit: limit) } catch { throw InputError(error.description) }
 }

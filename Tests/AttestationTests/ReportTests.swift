@@ -58,13 +58,20 @@ print(n)
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test func reportIsHTML5WithXMLSVG() throws {
+    /// Rounds of every default attacker at 1 024 steps after calibration,
+    /// for the report checks.
+    static func sampleRounds(_ rounds: Int, seed: UInt64) throws -> (records: [RoundRecord], deadline: UInt64) {
         var c = RoundTests.config
         c.plan.steps = 1_024
-        let e = Experiment(config: c, calibrationRounds: 50, rounds: 30, seed: 3)
+        let e = Experiment(config: c, calibrationRounds: 50, rounds: rounds, seed: seed)
         let deadline = try e.calibrate()!.deadlineCycles
         var records: [RoundRecord] = []
         for a in Attacker.defaults { records += try e.play(a, deadlineCycles: deadline) }
+        return (records, deadline)
+    }
+
+    @Test func reportIsHTML5WithXMLSVG() throws {
+        let (records, deadline) = try Self.sampleRounds(30, seed: 3)
         let thresholds = [1_024, 4_096].flatMap { steps in
             ["emulation", "proxy"].enumerated().map { i, name in
                 DetectionThreshold(attacker: name, steps: UInt32(steps), parameter: 3, overheadPercent: Double(i + 1) / Double(steps) * 100,

@@ -89,6 +89,35 @@ import Testing
         Self.expectInputError(try CLI.run(["disasm", "--load-addr", "0", "/dev/zero"]), "'/dev/zero' is too large (more than 67108864 bytes")
     }
 
+    @Test func endlessOrHugeIncludesAreRefusedAtTheDirective() throws {
+        let d = try CLI.tempDir()
+        let out = d.appendingPathComponent("x.elf").path
+        // a device that never ends: read up to the limit, then refused at the .include
+        let zero = try CLI.write("nop\n  .include \"/dev/zero\"\n", to: d, name: "z.S")
+        Self.expectInputError(try CLI.run(["asm", zero, "-o", out]),
+                              "z.S:2:3: error: .include '/dev/zero': '/dev/zero' is too large (more than 67108864 bytes; input files are limited to 67108864 bytes)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+        // a regular file over the limit (sparse): refused by its size, before reading
+        let big = d.appendingPathComponent("big.S")
+        #expect(FileManager.default.createFile(atPath: big.path, contents: nil))
+        let h = try FileHandle(forWritingTo: big)
+        try h.truncate(atOffset: 300 << 20)
+        try h.close()
+        let inc = try CLI.write(".include \"big.S\"\n", to: d, name: "b.S")
+        Self.expectInputError(try CLI.run(["run", inc]), "b.S:1:1: error: .include 'big.S': '\(big.path)' is too large (314572800 bytes; input files are limited to 67108864 bytes)")
+        // a FIFO fed without end (`yes`), from a firmware's .include as well
+        let fifo = d.appendingPathComponent("endless.inc").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+        writer.arguments = ["-c", "exec yes nop > '\(fifo)'"]
+        try writer.run()
+        defer { if writer.isRunning { writer.terminate() }; writer.waitUntilExit() }
+        let fw = try CLI.write("  .include \"endless.inc\"\n", to: d, name: "fw.S")
+        Self.expectInputError(try CLI.run(["run", "--soc", "milkymist", fw]),
+                              "fw.S:1:3: error: .include 'endless.inc': '\(fifo)' is too large (more than 67108864 bytes")
+    }
+
     @Test func longHexLinesLoadInLinearTime() throws {
         // one line of 300 000 bytes (900 000 characters): minutes with the old per-token column count
         let d = try CLI.tempDir()

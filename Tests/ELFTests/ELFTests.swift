@@ -159,3 +159,35 @@ func runReadelf(_ path: String) throws -> (Int32, String, String) {
         b = good; setU32(&b, shoff + 40 * 3 + 16, f.sections[1].offset); expectError(b, field: "sh_offset")
     }
 }
+
+/// The ELF fuzzer's seeds and the inputs it found problems with
+/// (Fuzz/seeds-elf, docs/fuzzing.md): each reads or fails with a typed error,
+/// and never materialises more than `ELFFile.maxSegmentSize` bytes.
+@Suite struct ELFFuzzCorpusTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz/seeds-elf")
+
+    @Test func everySeedReadsOrFailsTyped() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).sorted()
+        #expect(names.count >= 4)
+        for name in names {
+            let bytes = [UInt8](try Data(contentsOf: Self.directory.appendingPathComponent(name)))
+            do {
+                let elf = try ELFFile(bytes: bytes)
+                #expect(elf.loadSegments.reduce(0) { $0 + $1.bytes.count } <= Int(ELFFile.maxSegmentSize), "\(name)")
+            } catch {
+                #expect(!error.field.isEmpty, "\(name)")
+            }
+        }
+    }
+
+    @Test func aFewHeaderBytesCannotDeclareHundredsOfMegabytesOfBss() throws {
+        // found as a timeout: a 956-byte file whose PT_LOAD declares 256 MiB of bss, zero-filled
+        // for every read (seconds on a loaded machine)
+        let bytes = [UInt8](try Data(contentsOf: Self.directory.appendingPathComponent("timeout-256mib-bss.elf")))
+        #expect(throws: ELFError.self) { _ = try ELFFile(bytes: bytes) }
+        do { _ = try ELFFile(bytes: bytes) } catch {
+            #expect(error.field == "program header 1 p_memsz" && error.description.contains("268435456"), "\(error)")
+        }
+    }
+}
