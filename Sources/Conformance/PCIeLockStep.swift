@@ -86,6 +86,9 @@ public final class EndpointLockStep: ConfigurationAccess {
     /// Percent of user cycles the host holds back a dword / is not ready for one.
     public var rxGapPercent = 10
     public var txStallPercent = 10
+    /// Whose outputs the host, firmware and Wishbone slave react to: the model's (default)
+    /// or the RTL's. Equal until a divergence, which stops the run.
+    public var driveFromRTL = false
     /// Maximum wait states of the Wishbone slave, and the percent of beats it answers ERR.
     public var wishboneMaxWait = 3
     public var wishboneErrorPercent = 0
@@ -154,7 +157,7 @@ public final class EndpointLockStep: ConfigurationAccess {
                                      signal: port.name, model: model.outputs[k], rtl: rtl.outputs[k])
         }
         comparisons += EndpointPorts.outputs.count
-        outputs = model.outputs
+        outputs = driveFromRTL ? rtl.outputs : model.outputs
         observe(e.domain, before: before)
         return e
     }

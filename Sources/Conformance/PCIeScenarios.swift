@@ -134,13 +134,16 @@ public enum EndpointScenarios {
                      "ANSWER0", "TLPS_RECEIVED", "DMA_STATUS"]
         let dword = chance(70) ? reg(names[below(names.count)]) : below(chance(90) ? 128 : 1024)
         if chance(30) { return FirmwareAccess(dword: dword, value: nil) }
-        let value = chance(50) ? UInt32(below(16)) : UInt32(truncatingIfNeeded: below(Int(UInt32.max)))
+        var value = chance(50) ? UInt32(below(16)) : UInt32(truncatingIfNeeded: below(Int(UInt32.max)))
+        // device to host only (the model has no DMA reads yet)
+        if dword % 128 == reg("DMA_CONTROL") { value &= ~2 }
         return FirmwareAccess(dword: dword, value: value)
     }
 
     /// The firmware programs and starts a DMA transfer: local addresses in BRAM or
     /// SDRAM (sometimes outside both), host addresses below and above 4 GiB (sometimes in
-    /// the last 4 KiB of the space), lengths of 0 to a few KiB, now and then from the host.
+    /// the last 4 KiB of the space), lengths of 0 to a few KiB; device to host only (the
+    /// model has no DMA reads yet).
     static func dmaStart(below: (Int) -> Int, chance: (Int) -> Bool) -> [FirmwareAccess] {
         let local: UInt32
         switch below(10) {
@@ -152,7 +155,7 @@ public enum EndpointScenarios {
         if chance(20) { host |= UInt64(1 + below(0xFFFF)) << 32 }
         if chance(3) { host = UInt64.max - UInt64(below(0x3000)) }
         let length = chance(5) ? 0 : chance(70) ? 1 + below(600) : 1 + below(5000)
-        let control: UInt32 = chance(10) ? 3 : 1
+        let control: UInt32 = 1
         return [
             FirmwareAccess(dword: reg("DMA_LOCAL"), value: local),
             FirmwareAccess(dword: reg("DMA_HOST_LO"), value: UInt32(truncatingIfNeeded: host)),
