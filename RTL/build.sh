@@ -251,9 +251,13 @@ build_pcie_endpoint_bridge() {  # profile
     } | sha256sum | cut -d' ' -f1)"
     current "$out" "$stamp" "$out/libsocsim_rtl.so" "$profile" && return 0
     local obj="$out/obj_dir" t0=$SECONDS
+    local timeout
+    timeout="$(sed -n 's/^#define SOCSIM_PCIE_CPL_TIMEOUT_CYCLES //p' "$ports")"
+    [ -n "$timeout" ] || { echo "error: no SOCSIM_PCIE_CPL_TIMEOUT_CYCLES in $ports" >&2; return 1; }
     rm -rf "$obj"
     verilator --cc --exe --build -j "$JOBS" --trace -Wall \
         --top-module "$top" --prefix Vsocsim --Mdir "$obj" -I"$HERE/soc" --timescale 1ps/1ps \
+        -GCPL_TIMEOUT_CYCLES="64'd$timeout" \
         -CFLAGS "-fPIC -fvisibility=hidden -I$HERE/bridge -include $ports -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL -DSOCSIM_PROFILE=\\\"$profile\\\"" \
         -LDFLAGS "-shared -Wl,--no-undefined" \
         -MAKEFLAGS "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2" \

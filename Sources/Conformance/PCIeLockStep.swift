@@ -89,6 +89,8 @@ public final class EndpointLockStep: ConfigurationAccess {
     /// Whose outputs the host, firmware and Wishbone slave react to: the model's (default)
     /// or the RTL's. Equal until a divergence, which stops the run.
     public var driveFromRTL = false
+    /// Called after every edge (debugging).
+    public var trace: ((EndpointLockStep) -> Void)?
     /// Maximum wait states of the Wishbone slave, and the percent of beats it answers ERR.
     public var wishboneMaxWait = 3
     public var wishboneErrorPercent = 0
@@ -111,7 +113,9 @@ public final class EndpointLockStep: ConfigurationAccess {
             throw EndpointLockStepError.edgeOrder("the library's ports differ from EndpointPorts: rebuild RTL/build.sh pcie-endpoint-bridge")
         }
         rtl = try RTLPortedModel(library: lib, clocks: clocks)
-        model = EndpointCycle(endpoint)
+        var ec = endpoint
+        ec.completionTimeout = CompletionTimeout(.ps(EndpointPorts.completionTimeoutCycles * ec.systemClock.period.picoseconds))
+        model = EndpointCycle(ec)
         hostConfiguration = host
         root = RootComplex(host)
         edges = ClockEdges(clocks: clocks)
@@ -151,6 +155,7 @@ public final class EndpointLockStep: ConfigurationAccess {
         let e = try rtl.step(inputs)
         guard e == next else { throw EndpointLockStepError.edgeOrder("expected \(next), the bridge made \(e)") }
         edgeCount += 1
+        trace?(self)
         now = e.time
         for (k, port) in EndpointPorts.outputs.enumerated() where model.outputs[k] != rtl.outputs[k] {
             throw EndpointDivergence(edge: edgeCount, time: e.time, clock: clocks[e.domain].name, cycle: e.cycle,
@@ -234,6 +239,12 @@ public final class EndpointLockStep: ConfigurationAccess {
     }
 
     // MARK: host and firmware
+
+    /// Stores `bytes` in host memory (what device reads get).
+    public func writeHostMemory(_ address: UInt64, _ bytes: [UInt8]) {
+        let n = min(UInt64(bytes.count), UInt64.max - address)
+        root.memory.write(address, Array(bytes.prefix(Int(n))))
+    }
 
     /// Queues a packet from the host (any bytes).
     public func hostSend(_ p: WirePacket) { sendQueue.append(p) }

@@ -16,19 +16,29 @@ public struct EndpointScenarioResult: Sendable {
     public var comparisons: Int
     public var packetsToDevice: Int
     public var packetsFromDevice: Int
+    /// The model's counters at the end (`EndpointCounter` order): what the traffic exercised.
+    public var counters: [UInt64]
     public var divergence: EndpointDivergence?
 }
 
 public enum EndpointScenarios {
     /// Runs scenario `seed` with `actions` random actions. A divergence is returned in
     /// the result; other failures (a host request never answered) are thrown.
-    public static func run(seed: UInt64, actions: Int = 40, library: RTLPortedLibrary? = nil) throws -> EndpointScenarioResult {
+    public static func run(seed: UInt64, actions: Int = 40, library: RTLPortedLibrary? = nil,
+                           trace: ((EndpointLockStep) -> Void)? = nil) throws -> EndpointScenarioResult {
         var rng = SplitMix64(seed: seed ^ 0x5CE7_A210)
         func below(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
         func chance(_ p: Int) -> Bool { below(100) < p }
 
-        let host = HostConfiguration()
+        var host = HostConfiguration()
+        host.unsupportedRanges = [urRange]
+        host.abortRanges = [caRange]
+        host.readLatency = .ns(UInt64([0, 100, 600, 2000][below(4)]))
+        host.readCompletionBoundary = chance(50) ? 64 : 128
+        host.rcbSizedCompletions = chance(50)
+        host.maxPayload = [128, 256, 512][below(3)]
         let ls = try EndpointLockStep(seed: seed, host: host, library: library)
+        ls.trace = trace
         ls.rxGapPercent = [0, 10, 30][below(3)]
         ls.txStallPercent = [0, 10, 50][below(3)]
         ls.wishboneMaxWait = below(5)
@@ -36,7 +46,7 @@ public enum EndpointScenarios {
         var sent = 0
         func result(_ d: EndpointDivergence?) -> EndpointScenarioResult {
             EndpointScenarioResult(seed: seed, edges: ls.edgeCount, comparisons: ls.comparisons, packetsToDevice: sent,
-                                   packetsFromDevice: ls.received.count, divergence: d)
+                                   packetsFromDevice: ls.received.count, counters: ls.model.endpoint.counters, divergence: d)
         }
         do {
             try setUp(ls, host: host, below: below, chance: chance)
@@ -56,7 +66,10 @@ public enum EndpointScenarios {
                 case 60..<75:
                     ls.firmware((0..<(1 + below(4))).map { _ in firmwareAccess(below: below, chance: chance) })
                 case 75..<85:
-                    ls.firmware(dmaStart(below: below, chance: chance))
+                    let accesses = dmaStart(below: below, chance: chance)
+                    let address = UInt64(accesses[2].value!) << 32 | UInt64(accesses[1].value!)
+                    ls.writeHostMemory(address, (0..<Int(min(accesses[3].value!, 8192))).map { _ in UInt8(below(256)) })
+                    ls.firmware(accesses)
                 case 85..<90:
                     ls.firmware([FirmwareAccess(dword: reg("MSI_CONTROL"), value: 1)])
                 default:
@@ -73,6 +86,10 @@ public enum EndpointScenarios {
         }
         return result(nil)
     }
+
+    /// Host memory the root complex answers UR or CA for.
+    static let urRange: Range<UInt64> = 0xDEAD_0000 ..< 0xDEAE_0000
+    static let caRange: Range<UInt64> = 0xBEEF_0000 ..< 0xBEF0_0000
 
     static func reg(_ name: String) -> Int {
         guard let r = EndpointRegisters.csrMap.register(name) else { preconditionFailure("no CSR \(name)") }
@@ -134,16 +151,14 @@ public enum EndpointScenarios {
                      "ANSWER0", "TLPS_RECEIVED", "DMA_STATUS"]
         let dword = chance(70) ? reg(names[below(names.count)]) : below(chance(90) ? 128 : 1024)
         if chance(30) { return FirmwareAccess(dword: dword, value: nil) }
-        var value = chance(50) ? UInt32(below(16)) : UInt32(truncatingIfNeeded: below(Int(UInt32.max)))
-        // device to host only (the model has no DMA reads yet)
-        if dword % 128 == reg("DMA_CONTROL") { value &= ~2 }
+        let value = chance(50) ? UInt32(below(16)) : UInt32(truncatingIfNeeded: below(Int(UInt32.max)))
         return FirmwareAccess(dword: dword, value: value)
     }
 
     /// The firmware programs and starts a DMA transfer: local addresses in BRAM or
     /// SDRAM (sometimes outside both), host addresses below and above 4 GiB (sometimes in
-    /// the last 4 KiB of the space), lengths of 0 to a few KiB; device to host only (the
-    /// model has no DMA reads yet).
+    /// the last 4 KiB of the space, in the host's UR and CA ranges), lengths of 0 to a few
+    /// KiB, both directions.
     static func dmaStart(below: (Int) -> Int, chance: (Int) -> Bool) -> [FirmwareAccess] {
         let local: UInt32
         switch below(10) {
@@ -154,8 +169,10 @@ public enum EndpointScenarios {
         var host = UInt64(below(Int(UInt32.max)))
         if chance(20) { host |= UInt64(1 + below(0xFFFF)) << 32 }
         if chance(3) { host = UInt64.max - UInt64(below(0x3000)) }
+        if chance(5) { host = urRange.lowerBound + UInt64(below(0x1000)) }
+        if chance(5) { host = caRange.lowerBound + UInt64(below(0x1000)) }
         let length = chance(5) ? 0 : chance(70) ? 1 + below(600) : 1 + below(5000)
-        let control: UInt32 = 1
+        let control: UInt32 = chance(40) ? 3 : 1
         return [
             FirmwareAccess(dword: reg("DMA_LOCAL"), value: local),
             FirmwareAccess(dword: reg("DMA_HOST_LO"), value: UInt32(truncatingIfNeeded: host)),

@@ -77,7 +77,7 @@ public struct EndpointCycle {
     public static let defaultRegions: [Range<UInt64>] = [0 ..< 0x1_0000, 0x4000_0000 ..< 0x4100_0000]
 
     enum Receive { case collect, decide, wait }
-    enum DMAState { case idle, check, piece, fetch, send, finish }
+    enum DMAState { case idle, check, piece, fetch, send, read, finish }
 
     /// One dword the transmitter writes into the crossing: fixed, or the BAR0 register it
     /// carries, read when it enters the crossing.
@@ -85,7 +85,9 @@ public struct EndpointCycle {
         case fixed(UInt32)
         case bar0(dword: Int)
     }
-    enum JobKind { case answer, dma, msi }
+    /// An answer ends the receiver's wait; a DMA write ends its piece; the endpoint's own
+    /// MSI and MRd end nothing.
+    enum JobKind { case answer, dma, own }
     struct Job {
         var kind: JobKind
         var words: [(word: TxWord, sop: Bool, eop: Bool)]
@@ -123,6 +125,29 @@ public struct EndpointCycle {
     /// The payload buffer: local words of the current piece, big-endian lanes.
     var pbuf = [UInt32](repeating: 0, count: 1025)
 
+    // DMA from the host: the transfer's direction and requester ID, 32 tags, the bytes
+    // outstanding, the completion data per tag (1 024 wire-order dwords each), and the
+    // write-back of a request made whole.
+    struct ReadTag {
+        var start: UInt32 = 0       // the request's first host byte, bits 31:0
+        var count = 0               // its bytes
+        var remaining = 0           // bytes still due (the next Byte Count)
+        var offset = 0              // next byte, from the request's dword address
+        var deadline: UInt64 = 0    // cycle from which it has timed out
+    }
+    enum CompletionOutcome { case poisoned, mismatch, failed(abort: Bool), accepted(take: Int, whole: Bool) }
+    static let slotDwords = 1024
+    var dFrom = false
+    var dRequester: UInt16 = 0
+    var tags = [ReadTag](repeating: ReadTag(), count: 32)
+    var pendingTags: UInt32 = 0
+    var outstanding = 0
+    var armed = false
+    var slots = [UInt32](repeating: 0, count: 32 * EndpointCycle.slotDwords)
+    var wbActive = false, wbDone = false
+    var wbTag = 0, wbCount = 0
+    var wbLocalStart: UInt32 = 0, wbWord: UInt32 = 0, wbLastWord: UInt32 = 0, wbLead: UInt32 = 0
+
     public private(set) var outputs: [UInt64]
 
     static let registerOffset: [String: Int] = Dictionary(
@@ -155,6 +180,32 @@ public struct EndpointCycle {
     /// and no MSI waiting.
     public var idle: Bool {
         rx.drained && tx.drained && receive == .collect && !inPacket && job == nil && dma == .idle && msiPending == 0
+    }
+
+    // MARK: the write-back of a whole DMA read
+
+    /// The write-back word's position from the request's first local byte (15 bits, two's
+    /// complement: -3 ... count + 3).
+    var writeBackRelative: UInt32 { ((wbWord & 0x7FFF) &- wbLocalStart) & 0x7FFF }
+
+    /// SEL of the write-back beat: lane j (the byte at the word address + j, SEL bit 3 - j)
+    /// when that byte is one of the request's.
+    var writeBackSelect: UInt32 {
+        var sel: UInt32 = 0
+        for j in 0..<4 {
+            let t = (writeBackRelative &+ UInt32(j)) & 0x7FFF
+            if t & 0x4000 == 0 && Int(t & 0x3FFF) < wbCount { sel |= 1 << (3 - j) }
+        }
+        return sel
+    }
+
+    /// The write-back beat's data: the four completion bytes at the word's lanes.
+    var writeBackData: UInt32 {
+        let rr = (wbLead &+ (writeBackRelative & 0xFFF) &+ 4) & 0xFFF
+        let i = Int(rr >> 2)
+        let base = wbTag * Self.slotDwords
+        let pair = UInt64(slots[base + ((i - 1) & 0x3FF)]) << 32 | UInt64(slots[base + i])
+        return UInt32(truncatingIfNeeded: (pair << (8 * UInt64(rr & 3))) >> 32)
     }
 
     // MARK: registers as the RTL reads them
@@ -214,18 +265,18 @@ public struct EndpointCycle {
         out[EndpointPorts.output.cycle] = cycle
         out[EndpointPorts.output.mCyc] = mCyc ? 1 : 0
         out[EndpointPorts.output.mStb] = mCyc ? 1 : 0
-        out[EndpointPorts.output.mAdr] = UInt64(pWord0 &+ UInt32(truncatingIfNeeded: 4 * pEntry))
-        out[EndpointPorts.output.mWe] = 0
-        out[EndpointPorts.output.mSel] = 0xF
+        out[EndpointPorts.output.mAdr] = UInt64(wbActive ? wbWord : pWord0 &+ UInt32(truncatingIfNeeded: 4 * pEntry))
+        out[EndpointPorts.output.mWe] = wbActive ? 1 : 0
+        out[EndpointPorts.output.mSel] = wbActive ? UInt64(writeBackSelect) : 0xF
         out[EndpointPorts.output.mCti] = 0
-        out[EndpointPorts.output.mDatW] = 0
+        out[EndpointPorts.output.mDatW] = wbActive ? UInt64(writeBackData) : 0
         return out
     }
 
     mutating func resetState() {
-        let keep = (rx, tx, pbuf)
+        let keep = (rx, tx, pbuf, slots)
         self = EndpointCycle(configuration, regions: regions)
-        (rx, tx, pbuf) = keep
+        (rx, tx, pbuf, slots) = keep
     }
 
     /// A rising edge of the system clock: every register of the system domain takes the
@@ -242,9 +293,12 @@ public struct EndpointCycle {
         let sop = beat >> 33 & 1 == 1, eop = beat >> 32 & 1 == 1
         let starts = take && sop, cont = take && !sop && inPacket
         let decide = receive == .decide && job == nil
+        let transmitterFree = job == nil && receive != .decide
         let dmaTxReady = dma == .send && !dmaTxDone
-        let dmaTxStart = job == nil && receive != .decide && dmaTxReady
-        let msiStart = job == nil && receive != .decide && !dmaTxReady && msiPending != 0
+        let dmaTxStart = transmitterFree && dmaTxReady
+        let read = readRequest()
+        let readTaken = transmitterFree && !dmaTxReady && read.request
+        let msiStart = transmitterFree && !dmaTxReady && !read.request && msiPending != 0
         var put: (word: UInt32, sop: Bool, eop: Bool)?
         var finished: JobKind?
         if var j = job, !tx.full {
@@ -259,10 +313,23 @@ public struct EndpointCycle {
             }
         }
         let msiRequest = we && adr == Self.msiControlDword && datW & Self.msiSend != 0
-        let dmaStart = we && adr == Self.dmaControlDword && datW & Self.dmaStart != 0
-            && datW & Self.dmaFromHost == 0 && dma == .idle
+        let dmaStart = we && adr == Self.dmaControlDword && datW & Self.dmaStart != 0 && dma == .idle
+        // the configuration space and routing ID before the edge (a configuration write
+        // decided in this cycle takes effect at its end)
         let busMaster = endpoint.config.busMasterEnabled
+        let nextPieceEnd = pieceEnd
+        let requester = endpoint.id.rawValue
         let cycleNow = cycle
+        let expiredTag = dma == .read && !decide ? lowestTag(expiredTags(at: cycleNow)) : nil
+        // completion data into its tag's slot as it arrives
+        if cont && packet.count >= 3 {
+            let d0 = packet[0], d2 = packet[2]
+            let tag = Int(d2 >> 8 & 0x1F)
+            if d0 >> 24 == 0b010_01010 && dma == .read && pendingTags >> UInt32(tag) & 1 == 1 && d2 >> 13 & 7 == 0 {
+                let index = tags[tag].offset / 4 + min(packet.count, 2047) - 3
+                if index < Self.slotDwords { slots[tag * Self.slotDwords + index] = UInt32(truncatingIfNeeded: beat) }
+            }
+        }
 
         // ---- the crossings
         tx.writeEdge(reset: reset, enable: put != nil,
@@ -273,18 +340,22 @@ public struct EndpointCycle {
             return
         }
         cycle = cycleNow &+ 1
-        let jobDoneBefore = jobDone, dmaTxDoneBefore = dmaTxDone
+        let jobDoneBefore = jobDone, dmaTxDoneBefore = dmaTxDone, wbDoneBefore = wbDone
         jobDone = finished == .answer
         dmaTxDone = finished == .dma
+        wbDone = false
 
-        // ---- the transmitter takes a new job: the decided TLP's answer, a DMA write, an MSI
+        // ---- the transmitter takes a new job: the decided TLP's answer, a DMA write, an
+        // MRd, an MSI
         var decidedPacket: [UInt32]?
         if decide {
             decidedPacket = packet
         } else if dmaTxStart {
             job = dmaWriteJob()
+        } else if readTaken {
+            job = Job(kind: .own, words: framed(readRequestPacket(read).map { .fixed($0) }))
         } else if msiStart {
-            job = Job(kind: .msi, words: framed(msiPacket.map { .fixed($0) }))
+            job = Job(kind: .own, words: framed(msiPacket.map { .fixed($0) }))
             msiPending -= 1
         }
 
@@ -294,12 +365,21 @@ public struct EndpointCycle {
         // check sees the configuration space of before the edge.
         let firmwareFirst = we && !EndpointRegisters.sharedNames.contains(registerName(adr) ?? "")
         if firmwareFirst { firmwareWrite(adr, datW, msiRequest: msiRequest) }
-        if let p = decidedPacket, !decideTLP(p, cycle: cycleNow) { jobDone = true }
+        var outcome: (tag: Int, CompletionOutcome)?
+        if let p = decidedPacket {
+            if let c = decideCompletion(p) {
+                outcome = c
+                if case .accepted(_, true) = c.1 {} else { jobDone = true }
+            } else if !decideTLP(p, cycle: cycleNow) {
+                jobDone = true
+            }
+        }
         if we && !firmwareFirst { firmwareWrite(adr, datW, msiRequest: msiRequest) }
         if msiStart {
             endpoint.csr.set("MSI_CYCLE_LO", "CYCLE", to: cycleNow & 0xFFFF_FFFF)
             endpoint.csr.set("MSI_CYCLE_HI", "CYCLE", to: cycleNow >> 32)
         }
+        if expiredTag != nil { endpoint.count(.completionTimeouts) }
 
         // ---- the receiver collects the next TLP's dwords
         switch receive {
@@ -315,11 +395,17 @@ public struct EndpointCycle {
         case .decide:
             if decide { receive = .wait }
         case .wait:
-            if jobDoneBefore { receive = .collect }
+            if jobDoneBefore || wbDoneBefore { receive = .collect }
         }
 
         // ---- the DMA engine
-        dmaEdge(start: dmaStart, busMaster: busMaster, txDone: dmaTxDoneBefore, inputs: inputs)
+        if dma == .read {
+            readEdge(read, taken: readTaken, outcome: outcome, expired: expiredTag, busMaster: busMaster,
+                     cycle: cycleNow, inputs: inputs)
+        } else {
+            dmaEdge(start: dmaStart, fromHost: datW & Self.dmaFromHost != 0, requester: requester, busMaster: busMaster,
+                    pieceEnd: nextPieceEnd, txDone: dmaTxDoneBefore, inputs: inputs)
+        }
     }
 
     func registerName(_ dw: Int) -> String? {
@@ -378,10 +464,13 @@ public struct EndpointCycle {
     /// MPS-aligned host address) re-checks bus mastering and fetches its local words by
     /// single Wishbone beats, SEND waits until the transmitter wrote its MWr, FINISH
     /// updates the registers and raises the cause.
-    mutating func dmaEdge(start: Bool, busMaster: Bool, txDone: Bool, inputs: [UInt64]) {
+    mutating func dmaEdge(start: Bool, fromHost: Bool, requester: UInt16, busMaster: Bool, pieceEnd nextEnd: UInt64,
+                          txDone: Bool, inputs: [UInt64]) {
         switch dma {
         case .idle:
             guard start else { return }
+            dFrom = fromHost
+            dRequester = requester
             dLocal = UInt32(endpoint.csr.value(of: "DMA_LOCAL"))
             dHost = endpoint.csr.value(of: "DMA_HOST_HI") << 32 | endpoint.csr.value(of: "DMA_HOST_LO")
             dLength = UInt32(endpoint.csr.value(of: "DMA_LENGTH", "BYTES"))
@@ -394,10 +483,13 @@ public struct EndpointCycle {
             let overflow = dHost.addingReportingOverflow(UInt64(dLength) + 4096).overflow
             if dLength == 0 || overflow {
                 fail(.length)
-            } else if !localRangeOK {
+            } else if !localRangeOK || (dFrom && overlapsProtected) {
                 fail(.localRange)
             } else if !busMaster {
                 fail(.busMasterDisabled)
+            } else if dFrom {
+                armed = true
+                dma = .read
             } else {
                 dma = .piece
             }
@@ -407,8 +499,6 @@ public struct EndpointCycle {
             } else if !busMaster {
                 fail(.busMasterDisabled)
             } else {
-                let mps = UInt64(endpoint.config.maxPayloadSize)
-                let nextEnd = min((dAt & ~(mps - 1)) + mps, dEnd)
                 let delta = dLocal &- UInt32(truncatingIfNeeded: dHost)
                 let lo = UInt32(truncatingIfNeeded: dAt) &+ delta
                 let hi = UInt32(truncatingIfNeeded: nextEnd) &- 1 &+ delta
@@ -439,6 +529,8 @@ public struct EndpointCycle {
             dDone &+= UInt32(pEnd - pStart)
             dAt = pEnd
             dma = .piece
+        case .read:
+            break
         case .finish:
             endpoint.csr.set("DMA_STATUS", "ERROR", to: UInt64(dError.rawValue))
             endpoint.csr.set("DMA_DONE_BYTES", "BYTES", to: UInt64(dDone))
@@ -459,6 +551,185 @@ public struct EndpointCycle {
         guard end <= 1 << 32 else { return false }
         let a = UInt64(dLocal & 0x7FFF_FFFF)
         return regions.contains { a >= $0.lowerBound && a + UInt64(dLength) <= $0.upperBound }
+    }
+
+    /// A transfer from the host may not write the protected range (the golden image).
+    var overlapsProtected: Bool {
+        guard let p = configuration.protectedRange, !p.isEmpty else { return false }
+        return UInt64(p.lowerBound) < UInt64(dLocal) + UInt64(dLength) && dLocal < p.upperBound
+    }
+
+    /// The end of the piece starting at `dAt`: the next MRRS- (reads) or MPS-aligned
+    /// (writes) host address, or the transfer's end.
+    var pieceEnd: UInt64 {
+        let limit = UInt64(dFrom ? endpoint.config.maxReadRequestSize : endpoint.config.maxPayloadSize)
+        return min((dAt & ~(limit - 1)) &+ limit, dEnd)
+    }
+
+    /// `EndpointDMA.issueReads`' condition for one more MRd this cycle: the transfer still
+    /// has bytes to request without an error, bus mastering is on, a tag is free and the
+    /// completion buffer has room for the whole answer or nothing is outstanding.
+    struct ReadRequest {
+        var request = false
+        var more = false
+        var tag = 0
+        var end: UInt64 = 0
+        var count = 0
+    }
+
+    func readRequest() -> ReadRequest {
+        guard dma == .read else { return ReadRequest() }
+        var r = ReadRequest()
+        r.more = dError == .none && dAt != dEnd
+        r.end = pieceEnd
+        r.count = Int(r.end &- dAt)
+        let room = outstanding == 0 || outstanding + r.count <= configuration.completionBufferBytes
+        let free = lowestTag(~pendingTags)
+        r.tag = free ?? 0
+        r.request = armed && r.more && endpoint.config.busMasterEnabled && room && free != nil
+        return r
+    }
+
+    func lowestTag(_ mask: UInt32) -> Int? { mask == 0 ? nil : mask.trailingZeroBitCount }
+
+    func expiredTags(at c: UInt64) -> UInt32 {
+        var m: UInt32 = 0
+        for t in 0..<32 where pendingTags >> UInt32(t) & 1 == 1 && tags[t].deadline <= c { m |= 1 << UInt32(t) }
+        return m
+    }
+
+    /// The MRd of the next piece (`RequestRules.readRequests`).
+    func readRequestPacket(_ r: ReadRequest) -> [UInt32] {
+        let h = RequestRules.readRequests(address: dAt, count: r.count, maxReadRequest: 4096,
+                                          requester: PCIeID(rawValue: dRequester), tags: [UInt8(r.tag)])[0]
+        guard let p = try? WirePacket(.memoryRead(h)) else { preconditionFailure("the DMA engine built an invalid MRd") }
+        return p.dwords
+    }
+
+    var timeoutCycles: UInt64 {
+        configuration.completionTimeout.duration.picoseconds / configuration.systemClock.period.picoseconds
+    }
+
+    /// A decided completion for an outstanding read of this transfer (its tag pending, its
+    /// requester the transfer's), judged in `Endpoint.completion`'s order and counted; nil
+    /// for any other TLP (the `Endpoint` counts other completions as unexpected).
+    mutating func decideCompletion(_ dwords: [UInt32]) -> (tag: Int, CompletionOutcome)? {
+        guard dma == .read, let tlp = try? TLPCodec.decode(dwords: dwords) else { return nil }
+        let h: CompletionHeader, payload: [UInt8]
+        switch tlp {
+        case .completion(let c): (h, payload) = (c, [])
+        case .completionWithData(let c, let p): (h, payload) = (c, p)
+        default: return nil
+        }
+        let tag = Int(h.tag)
+        guard tag < 32, pendingTags >> UInt32(tag) & 1 == 1, h.requester.rawValue == dRequester else { return nil }
+        endpoint.count(.tlpsReceived)
+        if h.flags.poisoned {
+            endpoint.config.raise("STATUS", "DETECTED_PARITY_ERROR")
+            endpoint.count(.poisoned)
+            return (tag, .poisoned)
+        }
+        let t = tags[tag]
+        let plen = payload.count
+        if !payload.isEmpty && h.status == .successful {
+            let valid = plen - Int(h.lowerAddress & 3)
+            let end = (Int(h.lowerAddress & 0x3C) + plen) % 64
+            if plen > endpoint.config.maxPayloadSize || (h.byteCount > valid && end != 0) {
+                endpoint.count(.completionMismatch)
+                return (tag, .mismatch)
+            }
+        }
+        if h.status != .successful {
+            endpoint.count(.completions)
+            let abort = h.status == .completerAbort
+            endpoint.count(abort ? .completionCA : .completionUR)
+            return (tag, .failed(abort: abort))
+        }
+        let lead = t.offset & 3
+        let next7 = Int((t.start & 0x7C) + UInt32(t.offset & 0x7F)) & 0x7F
+        let maxDwords = (lead + t.remaining + 3) >> 2
+        if h.byteCount != t.remaining || Int(h.lowerAddress) != next7 || plen <= lead || plen / 4 > maxDwords {
+            endpoint.count(.completionMismatch)
+            return (tag, .mismatch)
+        }
+        endpoint.count(.completions)
+        let take = min(plen - lead, t.remaining)
+        return (tag, .accepted(take: take, whole: take == t.remaining))
+    }
+
+    /// One system edge of the DMA engine reading from the host (the RTL's D_READ): an MRd
+    /// issued, the decided completion's or the expired tag's effect, the write-back of a
+    /// whole request, the end of the transfer. Later assignments win as in the RTL.
+    mutating func readEdge(_ r: ReadRequest, taken: Bool, outcome: (tag: Int, CompletionOutcome)?, expired: Int?,
+                           busMaster: Bool, cycle c: UInt64, inputs: [UInt64]) {
+        let errorBefore = dError, pendingBefore = pendingTags, outstandingBefore = outstanding
+        let wbActiveBefore = wbActive, wbWordBefore = wbWord, atBefore = dAt
+        if taken {
+            tags[r.tag] = ReadTag(start: UInt32(truncatingIfNeeded: dAt), count: r.count, remaining: r.count,
+                                  offset: Int(dAt & 3), deadline: c &+ timeoutCycles)
+            outstanding = outstandingBefore + r.count
+            dAt = r.end
+        } else if armed && r.more && !busMaster {
+            dError = .busMasterDisabled
+            armed = false
+        } else if !r.request {
+            armed = false
+        }
+        var freed: Int?
+        var event = expired != nil
+        if let e = expired { freed = e }
+        if let (tag, o) = outcome {
+            switch o {
+            case .poisoned, .failed: freed = tag; event = true
+            case .accepted(_, let whole): if whole { freed = tag }; event = true
+            case .mismatch: break
+            }
+        }
+        if let f = freed {
+            pendingTags &= ~(1 << UInt32(f))
+            outstanding = outstandingBefore - tags[f].count + (taken ? r.count : 0)
+        }
+        if taken { pendingTags |= 1 << UInt32(r.tag) }
+        if let (tag, o) = outcome, case .accepted(let take, let whole) = o {
+            let t = tags[tag]
+            tags[tag].remaining = t.remaining - take
+            tags[tag].offset = t.offset + take
+            if whole {
+                dDone &+= UInt32(t.count)
+                let delta = dLocal &- UInt32(truncatingIfNeeded: dHost)
+                wbActive = true
+                wbTag = tag
+                wbLocalStart = (t.start &+ delta) & 0x7FFF
+                wbWord = (t.start &+ delta) & ~3
+                wbLastWord = (t.start &+ delta &+ UInt32(t.count) &- 1) & ~3
+                wbCount = t.count
+                wbLead = t.start & 3
+                mCyc = true
+            }
+        }
+        if event { armed = true }
+        if errorBefore == .none, let (_, o) = outcome {
+            switch o {
+            case .poisoned: dError = .poisoned
+            case .failed(let abort): dError = abort ? .completerAbort : .unsupportedRequest
+            default: break
+            }
+        }
+        if errorBefore == .none && expired != nil { dError = .completionTimeout }
+        let ack = inputs[EndpointPorts.input.mAck] != 0, err = inputs[EndpointPorts.input.mErr] != 0
+        if wbActiveBefore && (ack || err) {
+            wbWord = wbWordBefore &+ 4
+            if err && errorBefore == .none { dError = .localRange }
+            if err || wbWordBefore == wbLastWord {
+                wbActive = false
+                wbDone = true
+                mCyc = false
+            }
+        }
+        if pendingBefore == 0 && !wbActiveBefore && !taken && !r.request && (errorBefore != .none || atBefore == dEnd)
+            && !event {
+            dma = .finish
+        }
     }
 
     /// The MWr of the current piece from the fetched words (`RequestRules.writeRequests`).

@@ -97,6 +97,12 @@ public enum EndpointPorts {
         mSel: outputIndex("m_sel"), mCti: outputIndex("m_cti"),
         mDatW: outputIndex("m_dat_w"))
 
+    /// The completion timeout of the port-driven build, in system cycles (100 us at 80
+    /// MHz; the RTL's default is 50 ms): RTL/build.sh passes it as the parameter
+    /// CPL_TIMEOUT_CYCLES, and the lock-step gives the model the same timeout, so that
+    /// random scenarios reach timeouts in a short run.
+    public static let completionTimeoutCycles: UInt64 = 8_000
+
     public static let includePath = "RTL/bridge/socsim_pcie_ports.inc"
 
     /// The bridge's port lists as X-macros: `SOCSIM_PORTS_CLOCKS(X)` with X(description
@@ -110,6 +116,8 @@ public enum EndpointPorts {
 
         """
         s += "#define SOCSIM_PORTS_TOP \"socsim_pcie_endpoint\"\n"
+        s += "// RTL/build.sh passes this as the parameter CPL_TIMEOUT_CYCLES\n"
+        s += "#define SOCSIM_PCIE_CPL_TIMEOUT_CYCLES \(completionTimeoutCycles)\n"
         s += "#define SOCSIM_PORTS_CLOCKS(X)" + clocks.map { " X(\($0.description), \($0.port))" }.joined() + "\n"
         for (macro, list) in [("SOCSIM_PORTS_INPUTS", inputs), ("SOCSIM_PORTS_OUTPUTS", outputs)] {
             s += "#define \(macro)(X)"

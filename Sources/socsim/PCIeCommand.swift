@@ -110,12 +110,14 @@ struct PCIeCommand: ParsableCommand {
 
         func run() throws {
             var edges = 0, comparisons = 0, toDevice = 0, fromDevice = 0
+            var counters = [UInt64](repeating: 0, count: EndpointCounter.allCases.count)
             for k in 0..<UInt64(scenarios) {
                 let r = try EndpointScenarios.run(seed: seed &+ k, actions: actions)
                 edges += r.edges
                 comparisons += r.comparisons
                 toDevice += r.packetsToDevice
                 fromDevice += r.packetsFromDevice
+                for (k, v) in r.counters.enumerated() { counters[k] += v }
                 if let d = r.divergence {
                     print("scenario seed \(r.seed) diverged at \(d)")
                     throw ExitCode(1)
@@ -123,6 +125,8 @@ struct PCIeCommand: ParsableCommand {
             }
             print("\(scenarios) scenarios (seeds \(seed)...\(seed &+ UInt64(scenarios) - 1)), \(edges) edges, "
                 + "\(comparisons) output comparisons, \(toDevice) packets to the device, \(fromDevice) from it, 0 divergences")
+            print("model counters summed: " + EndpointCounter.allCases.map { "\($0.registerName) \(counters[$0.rawValue])" }
+                .joined(separator: ", "))
         }
     }
 
