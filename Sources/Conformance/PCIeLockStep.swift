@@ -175,7 +175,7 @@ public final class EndpointLockStep: ConfigurationAccess {
                 sendAt = 0
                 while let (t, p) = delayed.first, t <= now {
                     delayed.removeFirst()
-                    sendQueue.append(p)
+                    hostSend(p)
                 }
                 if !sendQueue.isEmpty { sending = sendQueue.removeFirst().dwords }
             }
@@ -246,8 +246,34 @@ public final class EndpointLockStep: ConfigurationAccess {
         root.memory.write(address, Array(bytes.prefix(Int(n))))
     }
 
-    /// Queues a packet from the host (any bytes).
-    public func hostSend(_ p: WirePacket) { sendQueue.append(p) }
+    /// Queues a packet from the host (any bytes; an empty one is dropped: a stream cannot
+    /// carry it).
+    public func hostSend(_ p: WirePacket) {
+        guard !p.dwords.isEmpty else { return }
+        sendQueue.append(p)
+        packetsSent += 1
+    }
+
+    /// Packets the host queued for the device (its own requests and its completions).
+    public private(set) var packetsSent = 0
+
+    /// Reads CSR dword `dword` as the firmware would (after what is queued): dat_r of the
+    /// model and of the RTL in the cycle the read is presented (equal, or the run has
+    /// stopped at the divergence).
+    public func csrRead(_ dword: Int) throws -> (model: UInt32, rtl: UInt32) {
+        firmware([FirmwareAccess(dword: dword, value: nil)])
+        while true {
+            let e = try step()
+            if e.domain == EndpointPorts.systemDomain && firmware.isEmpty && inputs[EndpointPorts.input.adr] == UInt64(dword)
+                && inputs[EndpointPorts.input.we] == 0 {
+                let k = EndpointPorts.output.datR
+                return (UInt32(truncatingIfNeeded: model.outputs[k]), UInt32(truncatingIfNeeded: rtl.outputs[k]))
+            }
+        }
+    }
+
+    /// Whether the model's DMA engine is idle.
+    public var dmaIdle: Bool { !model.dmaBusy }
 
     /// Queues firmware CSR accesses, one per system cycle.
     public func firmware(_ accesses: [FirmwareAccess]) { firmware += accesses }

@@ -182,6 +182,9 @@ public struct EndpointCycle {
         rx.drained && tx.drained && receive == .collect && !inPacket && job == nil && dma == .idle && msiPending == 0
     }
 
+    /// A DMA transfer is in progress (DMA_STATUS.BUSY).
+    public var dmaBusy: Bool { dma != .idle }
+
     // MARK: the write-back of a whole DMA read
 
     /// The write-back word's position from the request's first local byte (15 bits, two's

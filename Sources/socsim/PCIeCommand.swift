@@ -67,6 +67,8 @@ struct PCIeCommand: ParsableCommand {
         var seed: UInt64 = 1
         @Flag(help: "Against the functional SoC running the dma firmware in endless rounds instead of a DMA driver in Swift.")
         var soc = false
+        @Flag(help: "Against the verilated RTL endpoint (RTL/build.sh pcie-endpoint-bridge) in lock-step with the cycle-exact model; prints the RTL's counters.")
+        var rtl = false
 
         func validate() throws {
             if tlps < 1 { throw ValidationError("--tlps must be at least 1") }
@@ -74,7 +76,10 @@ struct PCIeCommand: ParsableCommand {
 
         func run() throws {
             let (text, violations): (String, [String])
-            if soc {
+            if soc && rtl { throw ValidationError("--soc and --rtl exclude each other") }
+            if rtl {
+                (text, violations) = try EndpointLockStepStorm.run(tlps: tlps, seed: seed)
+            } else if soc {
                 let r = try MilkymistPCIeStorm.run(tlps: tlps, seed: seed)
                 (text, violations) = (r.text, r.violations)
             } else {
