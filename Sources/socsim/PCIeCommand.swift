@@ -72,11 +72,11 @@ struct PCIeCommand: ParsableCommand {
 
         func validate() throws {
             if tlps < 1 { throw ValidationError("--tlps must be at least 1") }
+            if soc && rtl { throw ValidationError("--soc and --rtl exclude each other") }
         }
 
         func run() throws {
             let (text, violations): (String, [String])
-            if soc && rtl { throw ValidationError("--soc and --rtl exclude each other") }
             if rtl {
                 (text, violations) = try EndpointLockStepStorm.run(tlps: tlps, seed: seed)
             } else if soc {
