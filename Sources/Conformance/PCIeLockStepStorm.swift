@@ -12,15 +12,16 @@ public enum EndpointLockStepStorm {
     public static let hostBuffer: UInt64 = 0x1000_0000
     public static let deviceBuffer: Range<UInt32> = 0x8000 ..< 0xC000
 
-    /// Runs `tlps` storm packets (seed `seed`), 16 every 800 system cycles (10 us);
-    /// returns the report text (the RTL's counters) and the broken invariants.
+    /// Runs `tlps` storm packets (seed `seed`), 16 every 800 system cycles (10 us), the
+    /// host setting the device up again after a batch that undid its set-up; returns the
+    /// report text (the RTL's counters) and the broken invariants.
     public static func run(tlps: Int, seed: UInt64, batch: Int = 16) throws -> (text: String, violations: [String]) {
         let ls = try EndpointLockStep(seed: seed)
         let device = try ls.enumerate()
         var traffic = HostileTraffic(seed: seed, device: device.id, bar0Base: device.bar0Base, rootID: ls.hostConfiguration.rootID)
         var rng = SplitMix64(seed: seed ^ 0x5EED)
         ls.writeHostMemory(hostBuffer, (0..<(deviceBuffer.count + 4096)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
-        var sent = 0, transfers = 0
+        var sent = 0, transfers = 0, reenumerations = 0
         let reg = { (name: String) -> Int in EndpointRegisters.csrMap.register(name)!.offset / 4 }
         let cyclesPerBatch = 800
         do {
@@ -46,6 +47,16 @@ public enum EndpointLockStepStorm {
                 while cycles < cyclesPerBatch {
                     if try ls.step().domain == EndpointPorts.systemDomain { cycles += 1 }
                 }
+                // The host's software notices when the storm turned decoding or bus
+                // mastering off, moved BAR0 or redirected the MSI, and sets the device up again.
+                let msi = device.capability(ConfigSpace.msiCapabilityID) ?? 0
+                if try ls.configRead(1) & 0x6 != 0x6 || ls.configRead(4) & ~0xFFF != device.bar0Base
+                    || ls.configRead(msi / 4) >> 16 & 1 != 1 || ls.configRead(msi / 4 + 1) != device.config[msi / 4 + 1]
+                    || ls.configRead(msi / 4 + 2) != device.config[msi / 4 + 2]
+                    || ls.configRead(msi / 4 + 3) & 0xFFFF != device.config[msi / 4 + 3] & 0xFFFF {
+                    _ = try ls.enumerate()
+                    reenumerations += 1
+                }
             }
             try ls.drain()
         } catch let d as EndpointDivergence {
@@ -68,7 +79,8 @@ public enum EndpointLockStepStorm {
             violations.append("\(counters[EndpointCounter.msiSent.rawValue].1) MSIs sent, \(ls.root.interrupts.count) interrupts at the host")
         }
         if ls.root.malformedFromDevice != 0 { violations.append("\(ls.root.malformedFromDevice) malformed packets from the device") }
-        let summary = "storm --rtl: \(tlps) TLPs, seed \(seed), \(transfers) firmware DMA transfers, \(ls.edgeCount) edges "
+        let summary = "storm --rtl: \(tlps) TLPs, seed \(seed), \(transfers) firmware DMA transfers, \(reenumerations) re-enumerations, "
+            + "\(ls.edgeCount) edges "
             + "compared (model and RTL), simulated \(ls.now.picoseconds / 1_000_000) us; counters read from the RTL, equal to the model's"
         return (StormReport.text(summary: summary, counters: counters, violations: violations), violations)
     }
