@@ -5,6 +5,7 @@
 #
 # Usage: RTL/build.sh [profile ...]
 #        default: testbench-nocache testbench-cache milkymist toy-clocks pcie-endpoint
+#                 pcie-endpoint-bridge
 #
 # Profiles: testbench-nocache and testbench-cache build the test bench
 # RTL/tb/socsim_tb_top.v; milkymist builds the SoC RTL/soc/socsim_soc_top.v
@@ -190,7 +191,7 @@ build_clocked() {  # profile
     stamp="$( {
         echo "$VERILATOR_VERSION"
         cat "$HERE/build.sh" "$dir/$top.v" "$clocks" "$HERE/bridge/bridge.h" "$HERE/bridge/clocked_bridge.cpp" \
-            "$HERE/bridge/clock_edges.h" "$HERE/bridge/bridge_common.h"
+            "$HERE/bridge/clock_edges.h" "$HERE/bridge/clocked_model.h" "$HERE/bridge/bridge_common.h"
     } | sha256sum | cut -d' ' -f1)"
     current "$out" "$stamp" "$out/libsocsim_rtl.so" "$profile" && return 0
     local obj="$out/obj_dir" t0=$SECONDS
@@ -231,12 +232,49 @@ build_pcie_endpoint() {  # profile
     echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
 }
 
+# The PCIe endpoint alone driven port by port from Swift (the lock-step with its
+# cycle-exact model, docs/pcie-endpoint.md "Lock-step"): the bridge
+# RTL/bridge/ported_bridge.cpp with the generated port list
+# RTL/bridge/socsim_pcie_ports.inc (from Sources/PCIe/EndpointPorts.swift).
+build_pcie_endpoint_bridge() {  # profile
+    local profile="$1" top=socsim_pcie_endpoint
+    local out="$REPO/RTL/build/$profile"
+    local sources=("$HERE/soc/socsim_pcie_endpoint.v" "$HERE/soc/socsim_pcie_cdc_fifo.v")
+    local ports="$HERE/bridge/socsim_pcie_ports.inc"
+    mkdir -p "$out"
+    local stamp
+    stamp="$( {
+        echo "$VERILATOR_VERSION"
+        cat "$HERE/build.sh" "${sources[@]}" "$HERE"/soc/socsim_pcie_*.vh "$ports" "$HERE/bridge/bridge.h" \
+            "$HERE/bridge/ported_bridge.h" "$HERE/bridge/ported_bridge.cpp" "$HERE/bridge/clock_edges.h" "$HERE/bridge/clocked_model.h" \
+            "$HERE/bridge/bridge_common.h"
+    } | sha256sum | cut -d' ' -f1)"
+    current "$out" "$stamp" "$out/libsocsim_rtl.so" "$profile" && return 0
+    local obj="$out/obj_dir" t0=$SECONDS
+    local timeout
+    timeout="$(sed -n 's/^#define SOCSIM_PCIE_CPL_TIMEOUT_CYCLES //p' "$ports")"
+    [ -n "$timeout" ] || { echo "error: no SOCSIM_PCIE_CPL_TIMEOUT_CYCLES in $ports" >&2; return 1; }
+    rm -rf "$obj"
+    verilator --cc --exe --build -j "$JOBS" --trace -Wall \
+        --top-module "$top" --prefix Vsocsim --Mdir "$obj" -I"$HERE/soc" --timescale 1ps/1ps \
+        -GCPL_TIMEOUT_CYCLES="64'd$timeout" \
+        -CFLAGS "-fPIC -fvisibility=hidden -I$HERE/bridge -include $ports -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL -DSOCSIM_PROFILE=\\\"$profile\\\"" \
+        -LDFLAGS "-shared -Wl,--no-undefined" \
+        -MAKEFLAGS "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2" \
+        -o "$out/libsocsim_rtl.so" \
+        "${sources[@]}" "$HERE/bridge/ported_bridge.cpp" > "$out/verilator.log" 2>&1 \
+        || { tail -40 "$out/verilator.log" >&2; echo "error: verilator build of $profile failed (log: $out/verilator.log)" >&2; return 1; }
+    echo "$stamp" > "$out/stamp"
+    echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
+}
+
 PROFILES=("$@")
-[ ${#PROFILES[@]} -gt 0 ] || PROFILES=(testbench-nocache testbench-cache milkymist toy-clocks pcie-endpoint)
+[ ${#PROFILES[@]} -gt 0 ] || PROFILES=(testbench-nocache testbench-cache milkymist toy-clocks pcie-endpoint pcie-endpoint-bridge)
 for p in "${PROFILES[@]}"; do
     case "$p" in
     toy-clocks) build_clocked "$p" ;;
     pcie-endpoint) build_pcie_endpoint "$p" ;;
+    pcie-endpoint-bridge) build_pcie_endpoint_bridge "$p" ;;
     *) build_profile "$p" ;;
     esac
 done

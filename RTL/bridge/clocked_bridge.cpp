@@ -10,7 +10,7 @@
 // model -> context.
 
 #include "bridge_common.h"
-#include "clock_edges.h"
+#include "clocked_model.h"
 
 #ifndef SOCSIM_TOP_CLOCKS
 #error "SOCSIM_TOP_CLOCKS must be defined (the top's clocks header)"
@@ -23,41 +23,10 @@ const char* const kClockNames[] = {SOCSIM_TOP_CLOCKS(SOCSIM_CLOCK_NAME)};
 constexpr uint32_t kClockCount = sizeof kClockNames / sizeof kClockNames[0];
 static_assert(kClockCount >= 1 && kClockCount <= SOCSIM_MAX_CLOCKS, "1 ... SOCSIM_MAX_CLOCKS clocks");
 
-struct Model {
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<Vsocsim> top;
-#if VM_TRACE
-    std::unique_ptr<socsim::CheckedVcdFile> vcdFile;  // outlives vcd, which writes through it
-    std::unique_ptr<VerilatedVcdC> vcd;
-    std::string vcdPath;
-#endif
-    std::unique_ptr<socsim::ClockTransitions> clocks;
-    CData* ports[kClockCount] = {};
-    bool pending = false;  // transitions were applied at `now` and not dumped yet
-    uint64_t now = 0;
-    std::string err;
-};
+struct Model : socsim::ClockedModel<kClockCount> {};
 
-// Dump the instant whose transitions are all applied.
-void dump_pending(Model* m) {
-    if (!m->pending) return;
-#if VM_TRACE
-    if (m->vcd) m->vcd->dump(m->now);
-#endif
-    m->pending = false;
-}
-
-// Apply one transition; an instant is dumped when the next one begins.
-socsim::ClockTransition apply_next(Model* m) {
-    socsim::ClockTransition tr = m->clocks->next();
-    if (m->pending && tr.time_ps != m->now) dump_pending(m);
-    m->now = tr.time_ps;
-    m->ctx->time(tr.time_ps);
-    *m->ports[tr.domain] = tr.rising ? 1 : 0;
-    m->top->eval();
-    m->pending = true;
-    return tr;
-}
+using socsim::apply_next;
+using socsim::dump_pending;
 
 socsim_clocked_t* api_create(const socsim_clocked_options_t* o, char* errbuf, size_t errlen) {
     auto report = [&](const std::string& msg) {
@@ -72,12 +41,10 @@ socsim_clocked_t* api_create(const socsim_clocked_options_t* o, char* errbuf, si
         return nullptr;
     }
     std::vector<uint64_t> periods;
-    for (uint32_t k = 0; k < kClockCount; ++k) {
-        if (o->period_ps[k] == 0 || o->period_ps[k] % 2 != 0) {
-            report(std::string("the period of ") + kClockNames[k] + " must be even and positive");
-            return nullptr;
-        }
-        periods.push_back(o->period_ps[k]);
+    std::string why;
+    if (!socsim::checked_periods(o->period_ps, kClockCount, kClockNames, periods, why)) {
+        report(why);
+        return nullptr;
     }
     Model* m = socsim::create_model<Model>(
         [&](Model* m) {

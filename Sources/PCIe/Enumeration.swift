@@ -34,21 +34,33 @@ public enum EnumerationError: Error, Hashable, Sendable, CustomStringConvertible
     }
 }
 
-extension PCIeSystem {
+/// Host software's access to the device's configuration space: the modelled system, or
+/// the lock-step of the cycle-exact and the RTL endpoint under the same host.
+public protocol ConfigurationAccess {
+    var hostConfiguration: HostConfiguration { get }
+    func configRead(_ register: Int) throws -> UInt32
+    func configWrite(_ register: Int, _ value: UInt32, firstBE: UInt8) throws
+}
+
+extension PCIeSystem: ConfigurationAccess {
+    public var hostConfiguration: HostConfiguration { host.configuration }
+}
+
+extension ConfigurationAccess {
     /// Enumerates the device as a root complex's firmware would, all by configuration TLPs:
     /// reads the IDs, sizes BAR0 and assigns it, walks the capability list, programs MSI
     /// (address, data, enable), max payload / read request size and the RCB, then enables
     /// memory space and bus mastering.
     public func enumerate() throws -> EnumeratedDevice {
-        let hc = host.configuration
+        let hc = hostConfiguration
         let ids = try configRead(0)
         guard ids & 0xFFFF != 0xFFFF else { throw HostError.noDevice }
         try configWrite(1, 0, firstBE: 0b0011)                 // decoding off while BAR0 moves
-        try configWrite(4, 0xFFFF_FFFF)
+        try configWrite(4, 0xFFFF_FFFF, firstBE: 0xF)
         let sized = try configRead(4)
         guard sized & 0x7 == 0, sized & ~0xF != 0 else { throw EnumerationError.notAMemoryBAR(sized) }
         let size = ~(sized & ~0xF) &+ 1
-        try configWrite(4, hc.bar0Base)
+        try configWrite(4, hc.bar0Base, firstBE: 0xF)
 
         var caps: [FoundCapability] = []
         var at = Int(try configRead(0x34 / 4) & 0xFC)
@@ -64,8 +76,8 @@ extension PCIeSystem {
         guard let pcie = caps.first(where: { $0.id == ConfigSpace.pcieCapabilityID })?.offset else {
             throw EnumerationError.missingCapability("PCI Express")
         }
-        try configWrite((msi + 4) / 4, UInt32(truncatingIfNeeded: hc.msiAddress))
-        try configWrite((msi + 8) / 4, UInt32(hc.msiAddress >> 32))
+        try configWrite((msi + 4) / 4, UInt32(truncatingIfNeeded: hc.msiAddress), firstBE: 0xF)
+        try configWrite((msi + 8) / 4, UInt32(hc.msiAddress >> 32), firstBE: 0xF)
         try configWrite((msi + 0xC) / 4, UInt32(hc.msiData), firstBE: 0b0011)
         try configWrite(msi / 4, 1 << 16, firstBE: 0b1100)       // MSI enable, one vector
 

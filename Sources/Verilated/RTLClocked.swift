@@ -41,15 +41,7 @@ public final class RTLClockedLibrary: @unchecked Sendable {
     /// Load (once per path) the library of `profile` from `RTLLibrary.buildDirectory`
     /// or `directory`.
     public static func load(_ profile: RTLClockedProfile, directory: String? = nil) throws(RTLError) -> RTLClockedLibrary {
-        let candidates = RTLLibrary.candidatePaths(for: profile.rawValue, directory: directory)
-        guard let path = candidates.first(where: { access($0, R_OK) == 0 }) else {
-            throw .libraryNotFound(profile: profile.rawValue, searched: candidates)
-        }
-        let lib = try load(path: path)
-        guard lib.profile == profile.rawValue else {
-            throw .wrongProfile(path: path, library: lib.profile, expected: profile.rawValue)
-        }
-        return lib
+        try loadProfile(profile.rawValue, directory: directory, load: load(path:), profileOf: \.profile)
     }
 
     public static func load(path: String) throws(RTLError) -> RTLClockedLibrary {

@@ -21,7 +21,7 @@ struct Generate: ParsableCommand {
         let soc: SoCDescription
         do { soc = try .milkymist() } catch { throw InputError(error.description) }
         return ObservationSchema.generatedFiles().map { ($0.path, $0.text) } + soc.interconnectVerilog() + [soc.clockVerilog()]
-            + EndpointVerilog.files()
+            + EndpointVerilog.files() + EndpointPorts.files()
     }
 
     @Option(help: "The repository root.")

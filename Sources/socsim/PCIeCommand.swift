@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conformance
 import PCIe
 import SimKernel
 import SoC
@@ -9,7 +10,7 @@ struct PCIeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pcie",
         abstract: "Run the PCIe endpoint model against the modelled root complex and host.",
-        subcommands: [Enumerate.self, Storm.self, DMA.self, Registers.self])
+        subcommands: [Enumerate.self, Storm.self, DMA.self, Registers.self, LockStep.self])
 
     struct Enumerate: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -21,6 +22,8 @@ struct PCIeCommand: ParsableCommand {
         var maxReadRequest = 512
         @Option(help: "Read completion boundary, bytes (64 or 128).")
         var rcb = 64
+        @Flag(help: "Enumerate the verilated RTL endpoint (RTL/build.sh pcie-endpoint-bridge), in lock-step with the cycle-exact model.")
+        var rtl = false
 
         func validate() throws {
             for (name, v) in [("--max-payload", maxPayload), ("--max-read-request", maxReadRequest)]
@@ -35,8 +38,15 @@ struct PCIeCommand: ParsableCommand {
             hc.maxPayload = maxPayload
             hc.maxReadRequest = maxReadRequest
             hc.readCompletionBoundary = rcb
-            let system = PCIeSystem(host: hc)
-            let device = try system.enumerate()
+            let device: EnumeratedDevice
+            if rtl {
+                let ls = try EndpointLockStep(host: hc)
+                ls.driveFromRTL = true
+                device = try ls.enumerate()
+                try ls.drain()
+            } else {
+                device = try PCIeSystem(host: hc).enumerate()
+            }
             print(LspciFormatter.format(device), terminator: "")
         }
     }
@@ -57,14 +67,19 @@ struct PCIeCommand: ParsableCommand {
         var seed: UInt64 = 1
         @Flag(help: "Against the functional SoC running the dma firmware in endless rounds instead of a DMA driver in Swift.")
         var soc = false
+        @Flag(help: "Against the verilated RTL endpoint (RTL/build.sh pcie-endpoint-bridge) in lock-step with the cycle-exact model; prints the RTL's counters.")
+        var rtl = false
 
         func validate() throws {
             if tlps < 1 { throw ValidationError("--tlps must be at least 1") }
+            if soc && rtl { throw ValidationError("--soc and --rtl exclude each other") }
         }
 
         func run() throws {
             let (text, violations): (String, [String])
-            if soc {
+            if rtl {
+                (text, violations) = try EndpointLockStepStorm.run(tlps: tlps, seed: seed)
+            } else if soc {
                 let r = try MilkymistPCIeStorm.run(tlps: tlps, seed: seed)
                 (text, violations) = (r.text, r.violations)
             } else {
@@ -73,6 +88,50 @@ struct PCIeCommand: ParsableCommand {
             }
             print(text, terminator: "")
             if !violations.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct LockStep: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lockstep",
+            abstract: "Run random host-traffic scenarios on the cycle-exact endpoint and the verilated RTL endpoint in lock-step.",
+            discussion: """
+            Every output of both is compared after every edge of both clocks \
+            (docs/pcie-endpoint.md, "Lock-step"). Needs RTL/build.sh pcie-endpoint-bridge. \
+            Exit code 1 at the first scenario that diverges.
+            """)
+
+        @Option(help: "Number of scenarios.")
+        var scenarios = 500
+        @Option(help: "Seed of the first scenario (the others follow).")
+        var seed: UInt64 = 1
+        @Option(help: "Random actions per scenario.")
+        var actions = 40
+
+        func validate() throws {
+            if scenarios < 1 { throw ValidationError("--scenarios must be at least 1") }
+            if actions < 0 { throw ValidationError("--actions must not be negative") }
+        }
+
+        func run() throws {
+            var edges = 0, comparisons = 0, toDevice = 0, fromDevice = 0
+            var counters = [UInt64](repeating: 0, count: EndpointCounter.allCases.count)
+            for k in 0..<UInt64(scenarios) {
+                let r = try EndpointScenarios.run(seed: seed &+ k, actions: actions)
+                edges += r.edges
+                comparisons += r.comparisons
+                toDevice += r.packetsToDevice
+                fromDevice += r.packetsFromDevice
+                for (k, v) in r.counters.enumerated() { counters[k] += v }
+                if let d = r.divergence {
+                    print("scenario seed \(r.seed) diverged at \(d)")
+                    throw ExitCode(1)
+                }
+            }
+            print("\(scenarios) scenarios (seeds \(seed)...\(seed &+ UInt64(scenarios) - 1)), \(edges) edges, "
+                + "\(comparisons) output comparisons, \(toDevice) packets to the device, \(fromDevice) from it, 0 divergences")
+            print("model counters summed: " + EndpointCounter.allCases.map { "\($0.registerName) \(counters[$0.rawValue])" }
+                .joined(separator: ", "))
         }
     }
 

@@ -34,6 +34,25 @@ import Testing
         #expect(soc.stdout.hasSuffix("invariants: all hold\n"))
     }
 
+    /// The RTL endpoint in lock-step with the cycle-exact model (RTL/build.sh
+    /// pcie-endpoint-bridge): enumeration prints as the model's, the storm holds its
+    /// invariants, random scenarios do not diverge.
+    @Test func rtlCommandsAgreeWithTheModel() throws {
+        let model = try CLI.run(["pcie", "enumerate", "--max-payload", "256", "--rcb", "128"])
+        let rtl = try CLI.run(["pcie", "enumerate", "--max-payload", "256", "--rcb", "128", "--rtl"])
+        #expect(rtl.status == 0, "\(rtl.stderr)")
+        #expect(rtl.stdout == model.stdout)
+        let storm = try CLI.run(["pcie", "storm", "--rtl", "--tlps", "300", "--seed", "4"])
+        #expect(storm.status == 0, "\(storm.stdout)\(storm.stderr)")
+        #expect(storm.stdout.hasPrefix("storm --rtl: 300 TLPs, seed 4, "))
+        #expect(storm.stdout.hasSuffix("invariants: all hold\n"))
+        #expect(try CLI.run(["pcie", "storm", "--rtl", "--soc"]).status == 2)
+        let ls = try CLI.run(["pcie", "lockstep", "--scenarios", "3", "--seed", "7"])
+        #expect(ls.status == 0, "\(ls.stdout)\(ls.stderr)")
+        #expect(ls.stdout.hasPrefix("3 scenarios (seeds 7...9), ") && ls.stdout.contains(" 0 divergences\n"))
+        #expect(try CLI.run(["pcie", "lockstep", "--scenarios", "0"]).status == 2)
+    }
+
     @Test func dmaThroughputStaysUnderTheLineRate() throws {
         let r = try CLI.run(["pcie", "dma", "--bytes", "65536"])
         #expect(r.status == 0, "\(r.stderr)")

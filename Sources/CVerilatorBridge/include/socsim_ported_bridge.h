@@ -1,0 +1,1 @@
+../../../RTL/bridge/ported_bridge.h
