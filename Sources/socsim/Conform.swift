@@ -62,6 +62,9 @@ struct Conform: BundledPositionals {
     @Option(name: .customLong("vcd-dir"), help: "Write both VCDs of a run (NAME-rtl.vcd, NAME-model.vcd) into this directory (for --random: of diverging runs only).")
     var vcdDirectory: String?
 
+    @Flag(name: .customLong("unobserved-model"), help: "Step the model without an observer, a cycle at a time, comparing the observation peeked before each cycle: steady cycles take the specialised step (docs/lm32-timing.md).")
+    var unobservedModel = false
+
     @OptionGroup var link: LinkOptions
 
     var onSoC: Bool { profile == RTLSoCProfile.milkymist.rawValue }
@@ -225,11 +228,11 @@ struct Conform: BundledPositionals {
     /// One SoC lock-step run; with --vcd-dir, the RTL's and the model's VCDs
     /// of it (the model's with socsim_soc_top's names).
     private func socLockStep(_ stimulus: SoCStimulus, library: RTLLibrary, name: String) throws -> SoCLockStepResult {
-        guard let paths = vcdPath(name) else { return try SoCLockStep.run(stimulus, library: library) }
+        guard let paths = vcdPath(name) else { return try SoCLockStep.run(stimulus, library: library, unobserved: unobservedModel) }
         let clock = try SoCDescription.milkymist(sdramLatency: stimulus.sdramLatency).clock
         let top = CycleVCDTop.soc(sdramLatency: stimulus.sdramLatency, clock: clock)
         return try withModelVCD(paths.model, top: top, profile: RTLSoCProfile.milkymist.rawValue) { record in
-            let r = try reportingRTLVCDErrors { try SoCLockStep.run(stimulus, library: library, rtlVCD: paths.rtl, observe: record) }
+            let r = try reportingRTLVCDErrors { try SoCLockStep.run(stimulus, library: library, rtlVCD: paths.rtl, observe: record, unobserved: unobservedModel) }
             return (r, r.nextObservation)
         }
     }
@@ -256,11 +259,12 @@ struct Conform: BundledPositionals {
     /// One lock-step run; with --vcd-dir, the RTL's and the model's VCDs of it.
     private func lockStep(_ stimulus: Stimulus, profile p: RTLProfile, library: RTLLibrary, name: String) throws -> LockStepResult {
         guard let paths = vcdPath(name) else {
-            return try LockStep.run(stimulus, config: Self.config(p), library: library)
+            return try LockStep.run(stimulus, config: Self.config(p), library: library, unobserved: unobservedModel)
         }
         return try withModelVCD(paths.model, top: .bench(stimulus.bench), profile: p.rawValue) { record in
             let r = try reportingRTLVCDErrors {
-                try LockStep.run(stimulus, config: Self.config(p), library: library, rtlVCD: paths.rtl, observe: record)
+                try LockStep.run(stimulus, config: Self.config(p), library: library, rtlVCD: paths.rtl, observe: record,
+                             unobserved: unobservedModel)
             }
             return (r, r.nextObservation)
         }
