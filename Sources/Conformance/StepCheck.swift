@@ -8,8 +8,10 @@ import SoCCycle
 /// without observer or trace) against the generic step, both machines run
 /// one cycle at a time without observer or idle skipping. The registers
 /// must agree after every cycle, the whole state (memories, bus, devices)
-/// every 4 096 cycles and at the end. Used by `SpecialisedStepTests` and
-/// `socsim step-check`.
+/// every 4 096 cycles and at the end. A third machine runs the same cycles
+/// in chunks of up to 1 000 (the specialised step's loop over steady
+/// cycles) and must end in the same whole state. Used by
+/// `SpecialisedStepTests` and `socsim step-check`.
 public enum StepCheck {
     /// What one comparison saw.
     public struct Outcome: Sendable {
@@ -63,7 +65,7 @@ public enum StepCheck {
         changes.sort { $0.cycle < $1.cycle }
         var schedule = changes[...]
         var lines: UInt32 = 0, brk = false
-        return compare(
+        var o = compare(
             step: {
                 while let n = schedule.first, n.cycle <= fast.cycle {
                     if let l = n.lines { lines = l }
@@ -77,6 +79,24 @@ public enum StepCheck {
             sameState: { fast.sameState(as: full) },
             done: { fast.ended && full.ended },
             maxCycles: stim.maxCycles)
+        // the chunked run, inputs changed between chunks
+        let chunked = machine(true)
+        schedule = changes[...]
+        lines = 0; brk = false
+        while chunked.cycle < full.cycle && !chunked.ended {
+            while let n = schedule.first, n.cycle <= chunked.cycle {
+                if let l = n.lines { lines = l }
+                if let b = n.brk { brk = b }
+                schedule = schedule.dropFirst()
+            }
+            chunked.interruptLines = lines; chunked.extBreak = brk
+            let next = min(full.cycle, schedule.first?.cycle ?? .max, chunked.cycle + 1000)
+            chunked.runUntilEnd(maxCycles: next - chunked.cycle)
+        }
+        if o.difference == nil && !chunked.sameState(as: full) {
+            o.difference = "a chunked run ends in another state after \(chunked.cycle) cycles"
+        }
+        return o
     }
 
     /// A SoC stimulus on the milkymist SoC (its GPIO schedule applied to both).
@@ -90,12 +110,20 @@ public enum StepCheck {
             return m
         }
         let fast = try machine(true), full = try machine(false)
-        return compare(
+        var o = compare(
             step: { _ = fast.run(maxCycles: fast.cycle + 1); _ = full.run(maxCycles: full.cycle + 1) },
             steady: { fast.steady },
             sameRegisters: { fast.sameRegisters(as: full) },
             sameState: { fast.sameState(as: full) },
             done: { fast.halted && full.halted },
             maxCycles: stim.maxCycles)
+        let chunked = try machine(true)
+        while chunked.cycle < full.cycle && !chunked.halted {
+            _ = chunked.run(maxCycles: min(full.cycle, chunked.cycle + 1000))
+        }
+        if o.difference == nil && !chunked.sameState(as: full) {
+            o.difference = "a chunked run ends in another state after \(chunked.cycle) cycles"
+        }
+        return o
     }
 }

@@ -290,8 +290,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     mutating func stepMany(_ n: UInt64, untilEnd: Bool) {
         var left = n
         while left > 0 && !(untilEnd && bus.stopRequested) {
-            stepUnobserved()
-            left -= 1
+            left -= stepUnobserved(left, untilEnd: untilEnd)
         }
     }
 
@@ -427,31 +426,45 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         evaluateCycle(observer: observer, trace: trace, peek: peek, record: record, ic: icacheOn, dc: dcacheOn, steady: false)
     }
 
-    /// One clock cycle without observer or trace, through a copy of the
-    /// cycle's equations specialised for the profile's caches when the
-    /// state is `steady` (see there); else as `step`. The same equations
-    /// either way: the specialised copies only know constants the state
+    /// Up to `n` cycles (at least one) without observer or trace (stops
+    /// early when the bus requests a stop and `untilEnd`); returns the
+    /// cycles stepped. While the state is `steady` (see there), a copy of
+    /// the cycle's equations specialised for the profile's caches runs them;
+    /// otherwise one cycle of the generic step. The same equations either
+    /// way: the specialised copies only know constants the state
     /// guarantees (`specialisedStep = false` and tests compare).
     @inline(__always)
-    mutating func stepUnobserved() {
+    mutating func stepUnobserved(_ n: UInt64, untilEnd: Bool) -> UInt64 {
         if specialisedStep && steady {
-            if !icacheOn && !dcacheOn { return stepSteadyNoCache() }
-            if icacheOn && dcacheOn { return stepSteadyCaches() }
+            if !icacheOn && !dcacheOn { return stepSteadyNoCache(n, untilEnd: untilEnd) }
+            if icacheOn && dcacheOn { return stepSteadyCaches(n, untilEnd: untilEnd) }
         }
         stepGeneric()
+        return 1
+    }
+
+    /// `stepUnobserved`'s copies, out of line (inlined next to the generic
+    /// step they made the loop slower than the generic step alone), each
+    /// looping while the state stays steady.
+    @inline(never) mutating func stepSteadyNoCache(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+        stepWhileSteady(n, untilEnd: untilEnd, ic: false, dc: false)
+    }
+
+    @inline(never) mutating func stepSteadyCaches(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+        stepWhileSteady(n, untilEnd: untilEnd, ic: true, dc: true)
+    }
+
+    @inline(__always)
+    mutating func stepWhileSteady(_ n: UInt64, untilEnd: Bool, ic: Bool, dc: Bool) -> UInt64 {
+        var k: UInt64 = 0
+        repeat {
+            evaluateCycle(observer: nil, trace: nil, peek: false, record: nil, ic: ic, dc: dc, steady: true)
+            k += 1
+        } while k < n && steady && !(untilEnd && bus.stopRequested)
+        return k
     }
 
     @inline(never) mutating func stepGeneric() { step(observer: nil, trace: nil) }
-
-    /// `stepUnobserved`'s copies, out of line: inlined next to the generic
-    /// step they made the loop slower than the generic step alone.
-    @inline(never) mutating func stepSteadyNoCache() {
-        evaluateCycle(observer: nil, trace: nil, peek: false, record: nil, ic: false, dc: false, steady: true)
-    }
-
-    @inline(never) mutating func stepSteadyCaches() {
-        evaluateCycle(observer: nil, trace: nil, peek: false, record: nil, ic: true, dc: true, steady: true)
-    }
 
     /// The registered conditions under which no exception can be raised in
     /// X and no CSR, debug or divider state changes other than by starting
