@@ -69,10 +69,9 @@ public enum SoCLockStep {
     /// SoC and compare every cycle. `mutate` (test-only hook) may alter each
     /// model observation before the comparison; `observe` sees each one (e.g.
     /// for the model's VCD); `rtlVCD` writes the RTL's VCD of the run.
-    /// `unobserved`: as in `LockStep.run`.
     public static func run(_ stimulus: SoCStimulus, library: RTLLibrary, rtlVCD: String? = nil,
                            mutate: ((inout CycleObservation) -> Void)? = nil,
-                           observe: ((CycleObservation) -> Void)? = nil, unobserved: Bool = false) throws -> SoCLockStepResult {
+                           observe: ((CycleObservation) -> Void)? = nil) throws -> SoCLockStepResult {
         let model = try MilkymistCycleMachine(sdramLatency: stimulus.sdramLatency)
         let rtl = try RTLSoC(library: library, options: .init(clock: model.soc.clock))
         defer { if rtlVCD != nil { try? rtl.model.stopVCD() } }
@@ -84,7 +83,7 @@ public enum SoCLockStep {
         try rtl.reset()
         if let path = rtlVCD { try rtl.model.startVCD(path: path) }
 
-        let sides = SoCSides(model: model, rtl: rtl, stimulus: stimulus, unobserved: unobserved)
+        let sides = SoCSides(model: model, rtl: rtl, stimulus: stimulus)
         let o = try LockStepHarness.run(sides, rtl: rtl.model, maxCycles: stimulus.maxCycles, lockedVCD: rtlVCD != nil,
                                         mutate: mutate, observe: observe)
         // a write of the VCD that failed (a full disk) is reported here
@@ -118,17 +117,12 @@ private final class SoCSides: LockStepSides {
     /// The GPIO inputs as driven (the bridge does not report them).
     var pins: UInt8 = 0
     var modelObs = CycleObservation()
-    let unobserved: Bool
 
-    init(model: MilkymistCycleMachine, rtl: RTLSoC, stimulus: SoCStimulus, unobserved: Bool) {
-        self.model = model; self.rtl = rtl; drain = stimulus.drainCycles; self.unobserved = unobserved
+    init(model: MilkymistCycleMachine, rtl: RTLSoC, stimulus: SoCStimulus) {
+        self.model = model; self.rtl = rtl; drain = stimulus.drainCycles
         schedule = stimulus.gpio.sorted { $0.cycle < $1.cycle }[...]
         for g in schedule { model.drive(gpioPins: g.pins, at: g.cycle) }
-        if unobserved {
-            model.idleSkipping = false
-        } else {
-            model.observer = { [unowned self] in modelObs = $0 }
-        }
+        model.observer = { [unowned self] in modelObs = $0 }
     }
 
     var nextChange: UInt64? { schedule.first?.cycle }
@@ -146,11 +140,6 @@ private final class SoCSides: LockStepSides {
     }
 
     func stepModel() -> CycleObservation {
-        if unobserved {
-            let o = model.peekObservation()
-            _ = model.run(maxCycles: model.cycle + 1)
-            return o
-        }
         model.step()
         return modelObs
     }

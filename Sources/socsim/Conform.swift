@@ -62,7 +62,7 @@ struct Conform: BundledPositionals {
     @Option(name: .customLong("vcd-dir"), help: "Write both VCDs of a run (NAME-rtl.vcd, NAME-model.vcd) into this directory (for --random: of diverging runs only).")
     var vcdDirectory: String?
 
-    @Flag(name: .customLong("unobserved-model"), help: "Step the model without an observer, a cycle at a time, comparing the observation peeked before each cycle: steady cycles take the specialised step (docs/lm32-timing.md).")
+    @Flag(name: .customLong("unobserved-model"), help: "Bench profiles: step the model without an observer, a cycle at a time, comparing the observation peeked before each cycle: steady cycles take the specialised step (docs/lm32-timing.md). Not on the SoC, whose peeked observation lacks the devices' write-cycle fields.")
     var unobservedModel = false
 
     @OptionGroup var link: LinkOptions
@@ -75,6 +75,7 @@ struct Conform: BundledPositionals {
             let known = RTLProfile.allCases.map(\.rawValue) + RTLSoCProfile.allCases.map(\.rawValue)
             throw ValidationError("unknown profile '\(profile)' (known: \(known.joined(separator: ", ")))")
         }
+        if onSoC && unobservedModel { throw ValidationError("--unobserved-model is for the bench profiles") }
         if onSoC {
             if random != nil && (!program.isEmpty || firmware != nil) { throw ValidationError("give PROGRAM, --firmware or --random N, not two") }
             if !program.isEmpty && firmware != nil { throw ValidationError("give PROGRAM or --firmware, not both") }
@@ -228,11 +229,11 @@ struct Conform: BundledPositionals {
     /// One SoC lock-step run; with --vcd-dir, the RTL's and the model's VCDs
     /// of it (the model's with socsim_soc_top's names).
     private func socLockStep(_ stimulus: SoCStimulus, library: RTLLibrary, name: String) throws -> SoCLockStepResult {
-        guard let paths = vcdPath(name) else { return try SoCLockStep.run(stimulus, library: library, unobserved: unobservedModel) }
+        guard let paths = vcdPath(name) else { return try SoCLockStep.run(stimulus, library: library) }
         let clock = try SoCDescription.milkymist(sdramLatency: stimulus.sdramLatency).clock
         let top = CycleVCDTop.soc(sdramLatency: stimulus.sdramLatency, clock: clock)
         return try withModelVCD(paths.model, top: top, profile: RTLSoCProfile.milkymist.rawValue) { record in
-            let r = try reportingRTLVCDErrors { try SoCLockStep.run(stimulus, library: library, rtlVCD: paths.rtl, observe: record, unobserved: unobservedModel) }
+            let r = try reportingRTLVCDErrors { try SoCLockStep.run(stimulus, library: library, rtlVCD: paths.rtl, observe: record) }
             return (r, r.nextObservation)
         }
     }
