@@ -6,6 +6,13 @@
 # Usage: RTL/build.sh [profile ...]
 #        default: testbench-nocache testbench-cache milkymist toy-clocks pcie-endpoint
 #                 pcie-endpoint-bridge
+#        RTL/build.sh --speed [profile ...]
+#        default: testbench-nocache testbench-cache milkymist
+#
+# --speed builds, per LM32 profile, only RTL/build/speed/<profile>/socsim_rtl_speed:
+# the same top and CPU configuration, Verilator -O3, no --trace, no bridge,
+# g++ -O3, driven directly by RTL/bench/speed.cpp (the fastest build of the
+# RTL, for speed comparisons with the model: bench/fastpath/run.sh).
 #
 # Profiles: testbench-nocache and testbench-cache build the test bench
 # RTL/tb/socsim_tb_top.v; milkymist builds the SoC RTL/soc/socsim_soc_top.v
@@ -98,14 +105,9 @@ features_of() {  # profile -> SOCSIM_FEATURE_* bit mask (see bridge.h)
     esac
 }
 
-build_profile() {
-    local profile="$1"
-    local out="$REPO/RTL/build/$profile"
-    local cfgdir="$out/config"
-    mkdir -p "$cfgdir"
-    write_config "$profile" "$cfgdir/lm32_config.v.new"
-    local top sources soc_flag
-    case "$profile" in
+# The top of an LM32 profile: sets the caller's top, sources and soc_flag.
+select_top() {  # profile
+    case "$1" in
     milkymist)
         top=socsim_soc_top
         sources=("$HERE/soc/socsim_soc_top.v" "$HERE/soc/socsim_uart.v" "$HERE/soc/socsim_sysctl.v" "$HERE/soc/socsim_automaton.v")
@@ -115,15 +117,31 @@ build_profile() {
         sources=("$HERE/tb/socsim_tb_top.v")
         soc_flag= ;;
     esac
+}
+
+# The stamp of a build: a hash of what every LM32 build depends on (the
+# caller's sources and cfgdir) and of the extra files given.
+inputs_hash() {  # extra files...
+    {
+        echo "$VERILATOR_VERSION"
+        cat "$HERE/build.sh" "${sources[@]}" "$HERE"/common/*.vh "$HERE"/soc/*.vh "$@" "$cfgdir/lm32_config.v.new"
+        cat "$LM32_RTL"/*.v
+    } | sha256sum | cut -d' ' -f1
+}
+
+build_profile() {
+    local profile="$1"
+    local out="$REPO/RTL/build/$profile"
+    local cfgdir="$out/config"
+    mkdir -p "$cfgdir"
+    write_config "$profile" "$cfgdir/lm32_config.v.new"
+    local top sources soc_flag
+    select_top "$profile"
 
     local stamp
-    stamp="$( {
-        echo "$VERILATOR_VERSION"
-        cat "$HERE/build.sh" "${sources[@]}" "$HERE"/common/*.vh "$HERE"/soc/*.vh "$HERE/bridge/bridge.h" "$HERE/bridge/bridge.cpp" \
-            "$HERE/bridge/bridge_common.h" "$HERE/bridge/socsim_bridge_obs.h" "$HERE/bridge/socsim_fill_obs.inc" \
-            "$HERE/bridge/vl_printf.h" "$HERE/bench/driver.cpp" "$cfgdir/lm32_config.v.new"
-        cat "$LM32_RTL"/*.v
-    } | sha256sum | cut -d' ' -f1)"
+    stamp="$(inputs_hash "$HERE/bridge/bridge.h" "$HERE/bridge/bridge.cpp" \
+        "$HERE/bridge/bridge_common.h" "$HERE/bridge/socsim_bridge_obs.h" "$HERE/bridge/socsim_fill_obs.inc" \
+        "$HERE/bridge/vl_printf.h" "$HERE/bench/driver.cpp" "$HERE/bench/raw_top.h")"
     if [ "${SOCSIM_RTL_FORCE:-0}" != 1 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] \
         && [ -f "$out/libsocsim_rtl.so" ] && [ -x "$out/socsim_rtl_driver" ]; then
         echo "RTL/build.sh: $profile is up to date ($out/libsocsim_rtl.so)"
@@ -157,7 +175,7 @@ build_profile() {
     # statically into an executable.
     local vinc=/usr/share/verilator/include
     g++ -O2 -std=gnu++17 -DVM_TRACE=1 $soc_flag -include "$HERE/bridge/vl_printf.h" -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL \
-        -I"$obj" -I"$vinc" -I"$vinc/vltstd" -I"$HERE/bridge" \
+        -I"$obj" -I"$vinc" -I"$vinc/vltstd" -I"$HERE/bridge" -I"$HERE/bench" \
         -o "$out/socsim_rtl_driver" "$HERE/bench/driver.cpp" \
         "$obj/bridge.o" "$obj/Vsocsim__ALL.a" "$obj/verilated.o" "$obj/verilated_vcd_c.o" "$obj/verilated_threads.o" \
         -ldl -lpthread -latomic >> "$out/verilator.log" 2>&1 \
@@ -267,6 +285,55 @@ build_pcie_endpoint_bridge() {  # profile
     echo "$stamp" > "$out/stamp"
     echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
 }
+
+# The speed build of an LM32 profile: the same top and lm32_config.v, no
+# tracing, no bridge, everything at -O3 (see the usage above).
+build_speed() {
+    local profile="$1"
+    local out="$REPO/RTL/build/speed/$profile"
+    local cfgdir="$out/config"
+    mkdir -p "$cfgdir"
+    write_config "$profile" "$cfgdir/lm32_config.v.new"
+    case "$profile" in
+    testbench-nocache|testbench-cache|milkymist) ;;
+    *) echo "error: no speed build for profile $profile" >&2; return 1 ;;
+    esac
+    local top sources soc_flag
+    select_top "$profile"
+    local stamp
+    stamp="$(inputs_hash "$HERE/bench/speed.cpp" "$HERE/bench/raw_top.h")"
+    if [ "${SOCSIM_RTL_FORCE:-0}" != 1 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] \
+        && [ -x "$out/socsim_rtl_speed" ]; then
+        echo "RTL/build.sh: speed $profile is up to date ($out/socsim_rtl_speed)"
+        rm -f "$cfgdir/lm32_config.v.new"
+        return 0
+    fi
+    mv "$cfgdir/lm32_config.v.new" "$cfgdir/lm32_config.v"
+    rm -f "$out/stamp"
+    echo "RTL/build.sh: building speed $profile in $out"
+    local obj="$out/obj_dir" t0=$SECONDS
+    rm -rf "$obj"
+    verilator --cc --exe --build -j "$JOBS" -O3 \
+        --top-module "$top" --prefix Vsocsim --Mdir "$obj" \
+        -I"$cfgdir" -I"$HERE/common" -I"$HERE/soc" -I"$LM32_RTL" -y "$LM32_RTL" \
+        --x-assign 0 --x-initial unique --timescale 1ps/1ps \
+        -Wno-fatal -Wno-lint -Wno-style \
+        -CFLAGS "-O3 -I$HERE/bench $soc_flag -DSOCSIM_PROFILE=\\\"$profile\\\"" \
+        -MAKEFLAGS "OPT_FAST=-O3 OPT_SLOW=-O3 OPT_GLOBAL=-O3" \
+        -o "$out/socsim_rtl_speed" \
+        "${sources[@]}" "$HERE/bench/speed.cpp" > "$out/verilator.log" 2>&1 \
+        || { tail -40 "$out/verilator.log" >&2; echo "error: verilator speed build of $profile failed (log: $out/verilator.log)" >&2; return 1; }
+    echo "$stamp" > "$out/stamp"
+    echo "RTL/build.sh: speed $profile built in $((SECONDS - t0)) s"
+}
+
+if [ "${1:-}" = --speed ]; then
+    shift
+    SPEED=("$@")
+    [ ${#SPEED[@]} -gt 0 ] || SPEED=(testbench-nocache testbench-cache milkymist)
+    for p in "${SPEED[@]}"; do build_speed "$p"; done
+    exit 0
+fi
 
 PROFILES=("$@")
 [ ${#PROFILES[@]} -gt 0 ] || PROFILES=(testbench-nocache testbench-cache milkymist toy-clocks pcie-endpoint pcie-endpoint-bridge)

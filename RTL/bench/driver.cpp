@@ -12,6 +12,7 @@
 // prints the best of REPEATS runs, plus the CPU's cycle counter CSR and r2 as
 // a check that each mode did the same work.
 #include "bridge.h"
+#include "raw_top.h"
 
 #include "Vsocsim.h"
 #include "Vsocsim___024root.h"
@@ -68,32 +69,9 @@ static double run_raw(uint64_t cycles, uint32_t* cc) {
     ctx.fatalOnError(false);
     Verilated::threadContextp(&ctx);
     Vsocsim top(&ctx, "TOP");
-    size_t n = sizeof bench_program / sizeof bench_program[0];
-#ifdef SOCSIM_SOC
-    for (size_t i = 0; i < n; ++i) top.rootp->socsim_soc_top__DOT__bram[i] = bench_program[i];
-    top.sdram_latency = 8;
-    top.uart_rx = 1;
-#else
-    for (size_t i = 0; i < n; ++i) top.rootp->socsim_tb_top__DOT__mem[i] = bench_program[i];
-#endif
-    top.clk = 0;
-    top.rst = 1;
-    top.eval();
-    for (int i = 0; i < 2; ++i) {
-        top.clk = 1;
-        top.eval();
-        top.clk = 0;
-        top.eval();
-    }
-    top.rst = 0;
-    top.eval();
+    socsim_raw_start(top, bench_program, sizeof bench_program / sizeof bench_program[0]);
     double t0 = now_s();
-    for (uint64_t i = 0; i < cycles; ++i) {
-        top.clk = 1;
-        top.eval();
-        top.clk = 0;
-        top.eval();
-    }
+    socsim_raw_cycles(top, cycles);
     double t = now_s() - t0;
     *cc = top.cc;
     top.final();

@@ -78,9 +78,12 @@ public enum LockStep {
     /// `rtlVCD`: write the RTL's VCD of the whole run to this path (closed
     /// when the run returns, also at a divergence). `observe` sees every
     /// model observation before it is compared (e.g. to write the model's VCD).
+    /// `unobserved`: the model runs without observer, a cycle at a time
+    /// (so steady cycles take the specialised step, docs/lm32-timing.md),
+    /// and each cycle's observation is peeked before it is stepped.
     public static func run(_ stimulus: Stimulus, config: CoreConfig, library: RTLLibrary, rtlVCD: String? = nil,
                            mutate: ((inout CycleObservation) -> Void)? = nil,
-                           observe: ((CycleObservation) -> Void)? = nil) throws -> LockStepResult {
+                           observe: ((CycleObservation) -> Void)? = nil, unobserved: Bool = false) throws -> LockStepResult {
         let rtl = try RTLModel(library: library, options: .init(clock: BenchConfig.clock))
         defer { if rtlVCD != nil { try? rtl.stopVCD() } }
         var inputs = RTLInputs.idle
@@ -97,7 +100,7 @@ public enum LockStep {
         try rtl.reset()
         if let path = rtlVCD { try rtl.startVCD(path: path) }
 
-        let sides = BenchSides(model: model, rtl: rtl, stimulus: stimulus)
+        let sides = BenchSides(model: model, rtl: rtl, stimulus: stimulus, unobserved: unobserved)
         let o = try LockStepHarness.run(sides, rtl: rtl, maxCycles: stimulus.maxCycles, lockedVCD: rtlVCD != nil,
                                         mutate: mutate, observe: observe)
         // a write of the VCD that failed (a full disk) is reported here
@@ -136,14 +139,19 @@ private final class BenchSides: LockStepSides {
     var lines: UInt32 = 0
     var brk = false
     var modelObs = CycleObservation()
+    let unobserved: Bool
 
-    init(model: LM32CycleMachine, rtl: RTLModel, stimulus: Stimulus) {
-        self.model = model; self.rtl = rtl; drain = stimulus.drainCycles
+    init(model: LM32CycleMachine, rtl: RTLModel, stimulus: Stimulus, unobserved: Bool) {
+        self.model = model; self.rtl = rtl; drain = stimulus.drainCycles; self.unobserved = unobserved
         var changes: [(cycle: UInt64, lines: UInt32?, brk: Bool?)] = stimulus.interrupts.map { ($0.cycle, $0.lines, nil) }
         for c in stimulus.externalBreaks { changes += [(c, nil, true), (c + 1, nil, false)] }
         changes.sort { $0.cycle < $1.cycle }
         schedule = changes[...]
-        model.observer = { [unowned self] in modelObs = $0 }
+        if unobserved {
+            model.idleSkipping = false
+        } else {
+            model.observer = { [unowned self] in modelObs = $0 }
+        }
     }
 
     var nextChange: UInt64? { schedule.first?.cycle }
@@ -161,6 +169,11 @@ private final class BenchSides: LockStepSides {
     func stepModel() -> CycleObservation {
         model.interruptLines = lines
         model.extBreak = brk
+        if unobserved {
+            let o = model.peekObservation()
+            model.run(cycles: 1)
+            return o
+        }
         model.step()
         return modelObs
     }

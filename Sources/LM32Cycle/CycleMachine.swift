@@ -45,6 +45,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// Take `stalledStep` for a cycle in which the whole pipeline is held
     /// (see there); false: every cycle is evaluated in full (tests compare).
     var stallFastPath = true
+    /// Take the profile-specialised copy of the step in a `steady` cycle
+    /// without observer or trace (see `stepUnobserved`); false: the generic
+    /// step (tests compare).
+    var specialisedStep = true
     /// The current cycle k (cycle 0 = first cycle with reset low).
     var cycle: UInt64 = 0
     var retiredCount: UInt64 = 0
@@ -186,7 +190,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     func sameRegisters(as o: CycleCore) -> Bool {
         var b = o
         b.bus = bus; b.regs = regs; b.icData = icData; b.icTag = icTag; b.dcData = dcData; b.dcTag = dcTag
-        b.bp = bp; b.wp = wp; b.wpcC = wpcC; b.stallFastPath = stallFastPath
+        b.bp = bp; b.wp = wp; b.wpcC = wpcC; b.stallFastPath = stallFastPath; b.specialisedStep = specialisedStep
         return self == b
     }
 
@@ -286,8 +290,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     mutating func stepMany(_ n: UInt64, untilEnd: Bool) {
         var left = n
         while left > 0 && !(untilEnd && bus.stopRequested) {
-            step(observer: nil, trace: nil)
-            left -= 1
+            left -= stepUnobserved(left, untilEnd: untilEnd)
         }
     }
 
@@ -420,6 +423,71 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     @inline(__always)
     mutating func step(observer: ((CycleObservation) -> Void)?, trace: ((CycleRetirement) -> Void)?, peek: Bool = false,
                        record: UnsafeMutablePointer<CycleObservation>? = nil) {
+        evaluateCycle(observer: observer, trace: trace, peek: peek, record: record, ic: icacheOn, dc: dcacheOn, steady: false)
+    }
+
+    /// Up to `n` cycles (at least one) without observer or trace (stops
+    /// early when the bus requests a stop and `untilEnd`); returns the
+    /// cycles stepped. While the state is `steady` (see there), a copy of
+    /// the cycle's equations specialised for the profile's caches runs them;
+    /// otherwise one cycle of the generic step. The same equations either
+    /// way: the specialised copies only know constants the state
+    /// guarantees (`specialisedStep = false` and tests compare).
+    @inline(__always)
+    mutating func stepUnobserved(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+        if specialisedStep && steady {
+            if !icacheOn && !dcacheOn { return stepSteadyNoCache(n, untilEnd: untilEnd) }
+            if icacheOn && dcacheOn { return stepSteadyCaches(n, untilEnd: untilEnd) }
+        }
+        stepGeneric()
+        return 1
+    }
+
+    /// `stepUnobserved`'s copies, out of line (inlined next to the generic
+    /// step they made the loop slower than the generic step alone), each
+    /// looping while the state stays steady.
+    @inline(never) mutating func stepSteadyNoCache(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+        stepWhileSteady(n, untilEnd: untilEnd, ic: false, dc: false)
+    }
+
+    @inline(never) mutating func stepSteadyCaches(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+        stepWhileSteady(n, untilEnd: untilEnd, ic: true, dc: true)
+    }
+
+    @inline(__always)
+    mutating func stepWhileSteady(_ n: UInt64, untilEnd: Bool, ic: Bool, dc: Bool) -> UInt64 {
+        var k: UInt64 = 0
+        repeat {
+            evaluateCycle(observer: nil, trace: nil, peek: false, record: nil, ic: ic, dc: dc, steady: true)
+            k += 1
+        } while k < n && steady && !(untilEnd && bus.stopRequested)
+        return k
+    }
+
+    @inline(never) mutating func stepGeneric() { step(observer: nil, trace: nil) }
+
+    /// The registered conditions under which no exception can be raised in
+    /// X and no CSR, debug or divider state changes other than by starting
+    /// a divide: no interrupt pending and enabled, no debug unit armed or
+    /// stepping, no external break, no pending data-bus error or divide by
+    /// zero, no divide running, and no valid `scall`, `break`, instruction
+    /// bus error, CSR write, `eret` or `bret` in X. Then the exception
+    /// logic of X is constant (no exception, EID 7) and the CSR, debug and
+    /// running-divider updates of the edge do nothing.
+    @inline(__always) var steady: Bool {
+        !(ie && (ip & im) != 0) && dbgState == 0 && !debugArmed && !extBreakR && !dataBusErrorSeen
+            && !divideByZeroX && mcState == 0
+            && !(validX && (decX.scall || decX.breakOpcode || busErrorX || decX.c.wcsr || decX.eret || decX.bret))
+    }
+
+    /// The cycle's equations (`step`), with the caches' presence as `ic` and
+    /// `dc` (the profile's `icacheOn` and `dcacheOn`) and `steady` true only
+    /// when `steady` holds: the callers pass constants, so each inlined copy
+    /// is specialised.
+    @inline(__always)
+    mutating func evaluateCycle(observer: ((CycleObservation) -> Void)?, trace: ((CycleRetirement) -> Void)?, peek: Bool,
+                                record: UnsafeMutablePointer<CycleObservation>?, ic icacheOn: Bool, dc dcacheOn: Bool,
+                                steady: Bool) {
         // ---------------------------------------------------------- bus
         // The CPU's Wishbone outputs are registers: the slaves answer them
         // first (and do what they do at this cycle's edge).
@@ -501,11 +569,11 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let wResult = wResultNow
 
         // ---------------------------------------------------------- interrupts, debug
-        let interruptException = ie && (ip & im) != 0
-        var bpMatch = dbgState == 3
-        if debugArmed { for i in 0..<4 where bp[i] == pcX | 1 { bpMatch = true } }
+        let interruptException = !steady && ie && (ip & im) != 0
+        var bpMatch = !steady && dbgState == 3
+        if !steady && debugArmed { for i in 0..<4 where bp[i] == pcX | 1 { bpMatch = true } }
         var wpMatch = false
-        if debugArmed && (decX.c.load || decX.c.store) {
+        if !steady && debugArmed && (decX.c.load || decX.c.store) {
             for i in 0..<4 where wp[i] == adderResultX && ((decX.c.load && wpcC[i] & 1 != 0) || (decX.c.store && wpcC[i] & 2 != 0)) {
                 wpMatch = true
             }
@@ -564,12 +632,12 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         // exceptions (X)
         let storeQX = decX.c.store && qX && !bpMatch
         let loadQX = decX.c.load && qX && !bpMatch
-        let breakpointException = ((decX.breakOpcode || bpMatch) && validX) || extBreakR
+        let breakpointException = !steady && (((decX.breakOpcode || bpMatch) && validX) || extBreakR)
         let watchpointException = wpMatch
-        let instructionBusErrorException = busErrorX && validX
-        let dataBusErrorException = dataBusErrorSeen
-        let divideByZeroException = divideByZeroX
-        let systemCallException = decX.scall && validX
+        let instructionBusErrorException = !steady && busErrorX && validX
+        let dataBusErrorException = !steady && dataBusErrorSeen
+        let divideByZeroException = !steady && divideByZeroX
+        let systemCallException = !steady && decX.scall && validX
         let debugExceptionX = breakpointException || watchpointException
         let nonDebugExceptionX = systemCallException || instructionBusErrorException || dataBusErrorException
             || divideByZeroException || (interruptException && !dcSs && !storeQM && !dCyc)
@@ -636,10 +704,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let icReadEnableF = validF && !killF && !dcRestartReq
         let icMiss = icacheOn && !icMatch && icReadEnableF && !stallF && !(validD && branchPredictTakenD)
         let dcMiss = dcacheOn && !dcMatch && loadQM && dcacheSelectM && !stallM
-        let csrWriteEnableQX = decX.c.wcsr && qX
+        let csrWriteEnableQX = !steady && decX.c.wcsr && qX
         let dflushX = csrWriteEnableQX && decX.csr == 4
-        let eretQX = decX.eret && qX
-        let bretQX = decX.bret && qX
+        let eretQX = !steady && decX.eret && qX
+        let bretQX = !steady && decX.bret && qX
         let debugExceptionQW = debugExceptionW && validW
         let nonDebugExceptionQW = nonDebugExceptionW && validW
         let regWriteEnableQW = writeEnableW && !killW && validW
@@ -718,7 +786,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
 
         // multi-cycle arithmetic
         divideByZeroX = false
-        if mcState == 0 {
+        if steady || mcState == 0 {
             if !stallD {
                 mcCycles = 32; mcP = 0; mcA = dResult0; mcB = dResult1
                 if c.divide && qD { mcState = 3 }
@@ -769,7 +837,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             if (24...27).contains(decX.csr) { wp[decX.csr - 24] = operand1X }
             debugArmed = (0..<4).contains { bp[$0] & 1 != 0 || wpcC[$0] != 0 }
         }
-        let dbgState0 = dbgState
+        let dbgState0 = steady ? 0 : dbgState
         if csrWriteEnableQX && decX.csr == 8 {
             dcSs = operand1X & 1 != 0
             dbgState = operand1X & 1 == 0 ? 0 : 1
@@ -1325,6 +1393,15 @@ public final class LM32CycleMachine {
         get { core.stallFastPath }
         set { core.stallFastPath = newValue }
     }
+    /// Step a cycle whose state is steady (`CycleCore.steady`: no exception
+    /// can be raised in X, no CSR, debug or running-divider update) through
+    /// a copy of the cycle's equations specialised for the profile, when
+    /// no observer or trace is set (default); false: the generic step. Both
+    /// give the same state in every cycle (tests compare them).
+    public var specialisedStep: Bool {
+        get { core.specialisedStep }
+        set { core.specialisedStep = newValue }
+    }
     /// The CPU's external break input in the current cycle.
     public var extBreak: Bool {
         get { core.extBreak }
@@ -1400,6 +1477,14 @@ public final class LM32CycleMachine {
     /// caches, the bench RAM and the bench's counters and events (checks of
     /// idle skipping against stepping).
     public func sameState(as other: LM32CycleMachine) -> Bool { core.sameState(asMachineWith: other.core) }
+
+    /// Every register of the model equals `other`'s (not the memories, not
+    /// the bench; a cheap per-cycle check, `sameState` for the rest).
+    public func sameRegisters(as other: LM32CycleMachine) -> Bool { core.sameRegisters(as: other.core) }
+
+    /// The next cycle is `steady` (`CycleCore.steady`): an unobserved step
+    /// takes the profile-specialised copy if `specialisedStep`.
+    public var steady: Bool { core.steady }
 
     /// A NUL-terminated string from the bench RAM (at most 64 bytes).
     public func cString(at address: UInt32) -> String { core.bus.cString(at: address) }

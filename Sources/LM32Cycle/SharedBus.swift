@@ -454,6 +454,15 @@ public final class SharedBusMachine {
         get { core.stallFastPath }
         set { core.stallFastPath = newValue }
     }
+    /// Step a cycle whose state is steady (`CycleCore.steady`: no exception
+    /// can be raised in X, no CSR, debug or running-divider update) through
+    /// a copy of the cycle's equations specialised for the profile, when
+    /// no observer or trace is set (default); false: the generic step. Both
+    /// give the same state in every cycle (tests compare them).
+    public var specialisedStep: Bool {
+        get { core.specialisedStep }
+        set { core.specialisedStep = newValue }
+    }
     /// The CPU's external break input in the current cycle.
     public var extBreak: Bool {
         get { core.extBreak }
@@ -500,6 +509,14 @@ public final class SharedBusMachine {
     /// register of the model, the caches, the bus's state and the memories'
     /// words. The devices are the caller's to compare.
     public func sameState(as other: SharedBusMachine) -> Bool { core.sameState(asMachineWith: other.core) }
+
+    /// Every register of the model equals `other`'s (not the memories, not
+    /// the bus; a cheap per-cycle check, `sameState` for the rest).
+    public func sameRegisters(as other: SharedBusMachine) -> Bool { core.sameRegisters(as: other.core) }
+
+    /// The next cycle is `steady` (`CycleCore.steady`): an unobserved step
+    /// takes the profile-specialised copy if `specialisedStep`.
+    public var steady: Bool { core.steady }
 
     /// One clock cycle.
     public func step() { core.step(observer: observer, trace: trace, batch: batch) }

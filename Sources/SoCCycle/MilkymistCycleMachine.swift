@@ -374,6 +374,15 @@ public final class MilkymistCycleMachine {
         get { machine.stallFastPath }
         set { machine.stallFastPath = newValue }
     }
+    /// Step a cycle whose state is steady (`CycleCore.steady`: no exception
+    /// can be raised in X, no CSR, debug or running-divider update) through
+    /// a copy of the cycle's equations specialised for the profile, when
+    /// no observer or trace is set (default); false: the generic step. Both
+    /// give the same state in every cycle (tests compare them).
+    public var specialisedStep: Bool {
+        get { machine.specialisedStep }
+        set { machine.specialisedStep = newValue }
+    }
     /// The CPU's external break input in the current cycle.
     public var extBreak: Bool {
         get { machine.extBreak }
@@ -401,6 +410,13 @@ public final class MilkymistCycleMachine {
     /// the devices brought to this cycle (every CSR's value, the interrupt
     /// lines and their next change, THRE's next rise, the UART stream, the
     /// system resets, the GPIO outputs). Checks idle skipping against stepping.
+    /// Every register of the CPU model equals `other`'s (not the memories,
+    /// not the devices; a cheap per-cycle check, `sameState` for the rest).
+    public func sameRegisters(as other: MilkymistCycleMachine) -> Bool { machine.sameRegisters(as: other.machine) }
+
+    /// The next cycle is steady for the CPU model (`SharedBusMachine.steady`).
+    public var steady: Bool { machine.steady }
+
     public func sameState(as other: MilkymistCycleMachine) -> Bool {
         guard cycle == other.cycle, soc == other.soc, machine.sameState(as: other.machine) else { return false }
         let a = devices, b = other.devices

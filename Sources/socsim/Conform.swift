@@ -62,6 +62,9 @@ struct Conform: BundledPositionals {
     @Option(name: .customLong("vcd-dir"), help: "Write both VCDs of a run (NAME-rtl.vcd, NAME-model.vcd) into this directory (for --random: of diverging runs only).")
     var vcdDirectory: String?
 
+    @Flag(name: .customLong("unobserved-model"), help: "Bench profiles: step the model without an observer, a cycle at a time, comparing the observation peeked before each cycle: steady cycles take the specialised step (docs/lm32-timing.md). Not on the SoC, whose peeked observation lacks the devices' write-cycle fields.")
+    var unobservedModel = false
+
     @OptionGroup var link: LinkOptions
 
     var onSoC: Bool { profile == RTLSoCProfile.milkymist.rawValue }
@@ -72,6 +75,7 @@ struct Conform: BundledPositionals {
             let known = RTLProfile.allCases.map(\.rawValue) + RTLSoCProfile.allCases.map(\.rawValue)
             throw ValidationError("unknown profile '\(profile)' (known: \(known.joined(separator: ", ")))")
         }
+        if onSoC && unobservedModel { throw ValidationError("--unobserved-model is for the bench profiles") }
         if onSoC {
             if random != nil && (!program.isEmpty || firmware != nil) { throw ValidationError("give PROGRAM, --firmware or --random N, not two") }
             if !program.isEmpty && firmware != nil { throw ValidationError("give PROGRAM or --firmware, not both") }
@@ -256,11 +260,12 @@ struct Conform: BundledPositionals {
     /// One lock-step run; with --vcd-dir, the RTL's and the model's VCDs of it.
     private func lockStep(_ stimulus: Stimulus, profile p: RTLProfile, library: RTLLibrary, name: String) throws -> LockStepResult {
         guard let paths = vcdPath(name) else {
-            return try LockStep.run(stimulus, config: Self.config(p), library: library)
+            return try LockStep.run(stimulus, config: Self.config(p), library: library, unobserved: unobservedModel)
         }
         return try withModelVCD(paths.model, top: .bench(stimulus.bench), profile: p.rawValue) { record in
             let r = try reportingRTLVCDErrors {
-                try LockStep.run(stimulus, config: Self.config(p), library: library, rtlVCD: paths.rtl, observe: record)
+                try LockStep.run(stimulus, config: Self.config(p), library: library, rtlVCD: paths.rtl, observe: record,
+                             unobserved: unobservedModel)
             }
             return (r, r.nextObservation)
         }

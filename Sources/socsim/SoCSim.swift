@@ -44,7 +44,7 @@ struct SoCSim: ParsableCommand {
           3    the cycle limit (or the VCD size limit, --vcd-max-bytes) was reached before the program ended
           130  interrupted (SIGINT); results so far were written
         """,
-        subcommands: [Run.self, Asm.self, Disasm.self, Conform.self, FastForwardCheck.self, TLPCommand.self, WaveCommand.self, MapCommand.self, HeaderCommand.self,
+        subcommands: [Run.self, Asm.self, Disasm.self, Conform.self, FastForwardCheck.self, StepCheckCommand.self, TLPCommand.self, WaveCommand.self, MapCommand.self, HeaderCommand.self,
                       AutomatonCommand.self, AttestCommand.self, Generate.self, PCIeCommand.self])
 
     static func main() {

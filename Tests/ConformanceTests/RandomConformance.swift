@@ -44,4 +44,25 @@ import Verilated
         }
         #expect(spinning.count * 20 <= Int(count), "too many programs without an end: \(spinning)")
     }
+
+    /// The same with the model stepped without observer (`unobserved`), so
+    /// that its steady cycles take the specialised step and the RTL checks
+    /// it. CONFORMANCE_UNOBSERVED_RANDOM=N programs per profile (default
+    /// 40, seeds from 5001).
+    @Test(arguments: [RTLProfile.testbenchNocache, .testbenchCache])
+    func randomProgramsInLockStepUnobserved(profile: RTLProfile) throws {
+        let count = UInt64(ProcessInfo.processInfo.environment["CONFORMANCE_UNOBSERVED_RANDOM"] ?? "") ?? 40
+        let lib = try RTLLibrary.load(profile)
+        var failures = 0
+        for seed in 5001..<5001 + count where failures < 3 {
+            let p = RandomProgram.generate(seed: seed)
+            let img = try Linker.link([try Assembler.assemble(source: p.source, fileName: "random-\(seed).S")], layout: .unitTests)
+            let stim = p.stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, maxCycles: 60_000)
+            let r = try LockStep.run(stim, config: profileConfig(profile), library: lib, unobserved: true)
+            if let d = r.divergence {
+                failures += 1
+                Issue.record("seed \(seed) \(profile.rawValue), unobserved model: \(d)")
+            }
+        }
+    }
 }

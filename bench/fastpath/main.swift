@@ -1,0 +1,54 @@
+// The cycle model's side of bench/fastpath/run.sh: a flat binary loaded at 0,
+// run from reset for a number of cycles on a test-bench profile or the
+// milkymist SoC, no observer, CPU time of the thread, best of REPEATS.
+//   fastpath-bench PROFILE IMAGE CYCLES [REPEATS]
+// Prints the rate and, as a check against the Verilator run, the stage PCs
+// and the cycle counter of the cycle after the last edge.
+import Foundation
+import LM32
+import LM32Cycle
+import SoCCycle
+
+let args = CommandLine.arguments
+guard args.count >= 4, let cycles = UInt64(args[3]) else {
+    FileHandle.standardError.write("usage: fastpath-bench PROFILE IMAGE CYCLES [REPEATS]\n".data(using: .utf8)!)
+    exit(2)
+}
+let profile = args[1]
+let image = [UInt8](try! Data(contentsOf: URL(fileURLWithPath: args[2])))
+let repeats = args.count > 4 ? Int(args[4])! : 3
+
+func cpuSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+var best = Double.infinity
+var last = CycleObservation()
+for _ in 0..<repeats {
+    let seconds: Double
+    switch profile {
+    case "milkymist":
+        let m = try! MilkymistCycleMachine()
+        m.load(image, at: 0)
+        let t0 = cpuSeconds()
+        _ = m.run(maxCycles: cycles)
+        seconds = cpuSeconds() - t0
+        last = m.peekObservation()
+    case "testbench-nocache", "testbench-cache":
+        let m = LM32CycleMachine(config: profile == "testbench-cache" ? .testbenchCache : .testbenchNoCache)
+        m.load(image, at: 0)
+        let t0 = cpuSeconds()
+        m.run(cycles: cycles)
+        seconds = cpuSeconds() - t0
+        last = m.peekObservation()
+    default:
+        FileHandle.standardError.write("unknown profile \(profile)\n".data(using: .utf8)!)
+        exit(2)
+    }
+    best = min(best, seconds)
+}
+func hex(_ v: UInt32) -> String { "0x" + String(format: "%08x", v) }
+print("model profile=\(profile) cycles=\(last.cycle) best=\(String(format: "%.3f", best)) s CPU "
+      + "\(String(format: "%.3f", Double(cycles) / best / 1e6)) Mcycles/s pc_f=\(hex(last.pcF)) pc_w=\(hex(last.pcW)) cc=\(last.cc)")
