@@ -94,6 +94,16 @@ import Testing
         expectError(".fill 0x7fffffffffffffff, 8, 1", "too large")
         expectError(".space 0x7fffffffffffffff", "too large")
         expectError(".org 0x7fffffffffffffff", "too far")
+        // found by the fuzzer as a timeout (one append per unit): the units are appended at once
+        let clock = ContinuousClock()
+        var filled: ObjectFile?
+        let took = clock.measure { filled = try? Assembler.assemble(source: ".fill 33333234\n.fill 3, 3, 0x10203\n.fill 2, 2") }
+        let text = filled?.sections.first { $0.name == ".text" }?.bytes ?? []
+        #expect(text.count == 33_333_234 + 9 + 4 && text.firstIndex { $0 != 0 } == 33_333_234
+                && Array(text.suffix(13)) == [1, 2, 3, 1, 2, 3, 1, 2, 3, 0, 0, 0, 0], "\(text.count) bytes")
+        #expect(took < .seconds(5), "\(took)")
+        expectError(".bss\n.fill 2, 3, 0x100", "non-zero data")
+        expectError(".fill 0x800000, 8\n.fill 1", "exceeds")
         expectError(".align 0x40000000", "too large")
         // Nested repeats stop at the statement limit instead of running for ever
         // (the limit is 2 million statements; lowered here to keep the test quick).
