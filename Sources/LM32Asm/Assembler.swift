@@ -57,6 +57,12 @@ enum Limits {
     /// statements, so `.include` repeated by `.rept` is bounded too (at most
     /// 10 000 of them per source).
     static let includeCost = 200
+    /// The longest line a macro expansion may produce, and what expanded
+    /// text costs of the statement budget (one statement per
+    /// `expansionBytesPerStatement` bytes): arguments that repeat themselves
+    /// (`.macro m a` / `m \a\a`) would otherwise double at every level.
+    static let expandedLine = 1 << 16
+    static let expansionBytesPerStatement = 64
     static let sectionSize = 64 << 20
     static let alignment: Int64 = 1 << 24
 }

@@ -111,6 +111,18 @@ import Testing
         state.statementLimit = 20_000
         #expect(throws: AssemblerError.self) { _ = try state.run(source: ".rept 100000\n.rept 100000\n.byte 0\n.endr\n.endr") }
         expectError(".macro a\nb\n.endm\n.macro b\na\n.endm\na", "nested more than")
+        // an argument that repeats itself doubles at every level: refused before it grows
+        expectError(".macro m a\nm \\a\\a\n.endm\nm x", "macro 'm' expands to a line longer than 65536 bytes")
+        // expanded text counts against the statement budget (64 bytes as one statement)
+        let long = AssemblerState(fileName: "l.S", includePaths: [], readFile: { _ in nil })
+        long.statementLimit = 20_000
+        let arg = String(repeating: "x", count: 6400)
+        #expect(throws: AssemblerError.self) {
+            _ = try long.run(source: ".macro m a\n.ascii \"\\a\"\n.endm\n.rept 300\nm \(arg)\n.endr")
+        }
+        let short = AssemblerState(fileName: "s.S", includePaths: [], readFile: { _ in nil })
+        short.statementLimit = 20_000
+        #expect((try? short.run(source: ".macro m a\n.ascii \"\\a\"\n.endm\n.rept 100\nm \(arg)\n.endr")) != nil)
         expectError("bi 0x7fffffffffff", "not a 32-bit address")
         var layout = LinkLayout.sequential
         layout.sectionStarts[".text"] = 0xFFFF_FFFC
