@@ -57,6 +57,12 @@ enum Limits {
     /// statements, so `.include` repeated by `.rept` is bounded too (at most
     /// 10 000 of them per source).
     static let includeCost = 200
+    /// The longest line a macro expansion may produce, and what expanded
+    /// text costs of the statement budget (one statement per
+    /// `expansionBytesPerStatement` bytes): arguments that repeat themselves
+    /// (`.macro m a` / `m \a\a`) would otherwise double at every level.
+    static let expandedLine = 1 << 16
+    static let expansionBytesPerStatement = 64
     static let sectionSize = 64 << 20
     static let alignment: Int64 = 1 << 24
 }
@@ -511,12 +517,26 @@ final class AssemblerState: ExpressionContext {
     var offset: Int { sections[current].bytes.count }
 
     func emit(_ bytes: [UInt8], at loc: SourceLocation) throws(AssemblerError) {
-        if sections[current].kind == .bss, bytes.contains(where: { $0 != 0 }) {
+        try emit(bytes, repeated: 1, at: loc)
+    }
+
+    /// `count` copies of `unit`, checked and appended at once: `.fill` of
+    /// tens of millions of units costs a few copies of the bytes, not a
+    /// call per unit.
+    func emit(_ unit: [UInt8], repeated count: Int, at loc: SourceLocation) throws(AssemblerError) {
+        if sections[current].kind == .bss, unit.contains(where: { $0 != 0 }) {
             throw AssemblerError(loc, "attempt to store non-zero data in section '\(sections[current].name)' (no contents)")
         }
-        guard sections[current].bytes.count + bytes.count <= Limits.sectionSize else {
+        let (n, overflow) = unit.count.multipliedReportingOverflow(by: count)
+        guard !overflow, sections[current].bytes.count + n <= Limits.sectionSize else {
             throw AssemblerError(loc, "section '\(sections[current].name)' exceeds \(Limits.sectionSize) bytes")
         }
+        guard n > 0 else { return }
+        if count == 1 { return sections[current].bytes.append(contentsOf: unit) }
+        // doubling: log2(count) block copies
+        var bytes = unit
+        bytes.reserveCapacity(n)
+        while bytes.count < n { bytes.append(contentsOf: bytes[..<min(bytes.count, n - bytes.count)]) }
         sections[current].bytes.append(contentsOf: bytes)
     }
 

@@ -151,7 +151,7 @@ extension AssemblerState {
                 let shift = 8 * (Int(size8) - 1 - k)
                 unit.append(shift >= 32 && size8 > 4 ? 0 : UInt8(truncatingIfNeeded: value >> shift))
             }
-            for _ in 0..<count { try emit(unit, at: loc) }
+            try emit(unit, repeated: Int(count), at: loc)
         case .equ, .set, .equiv, .eqv:
             let (sym, t) = try ts.identifier("a symbol name")
             try ts.expect(",", "after the symbol name")

@@ -152,9 +152,19 @@ extension AssemblerState {
         if notes.count > 8 { notes = Array(notes.prefix(2)) + Array(notes.suffix(6)) }
         var out: [Statement] = []
         out.reserveCapacity(m.body.count)
+        var expanded = 0
         for s in m.body {
             let text = Self.substitute(s.text, bindings, counter: counter)
+            guard text.utf8.count <= Limits.expandedLine else {
+                throw AssemblerError(loc, "macro '\(m.name)' expands to a line longer than \(Limits.expandedLine) bytes")
+            }
+            expanded += text.utf8.count
             out += SourceSplitter.split(Substring(text), location: s.location, notes: notes)
+        }
+        statementCount += expanded / Limits.expansionBytesPerStatement
+        if statementCount > statementLimit {
+            throw AssemblerError(loc, "too many statements (over \(statementLimit), \(Limits.expansionBytesPerStatement) bytes "
+                + "of macro expansion counting 1); runaway macro recursion?")
         }
         frames.append(Frame(kind: .macro(name: m.name), statements: out, conditionDepth: conditionals.count))
     }

@@ -94,6 +94,16 @@ import Testing
         expectError(".fill 0x7fffffffffffffff, 8, 1", "too large")
         expectError(".space 0x7fffffffffffffff", "too large")
         expectError(".org 0x7fffffffffffffff", "too far")
+        // found by the fuzzer as a timeout (one append per unit): the units are appended at once
+        let clock = ContinuousClock()
+        var filled: ObjectFile?
+        let took = clock.measure { filled = try? Assembler.assemble(source: ".fill 33333234\n.fill 3, 3, 0x10203\n.fill 2, 2") }
+        let text = filled?.sections.first { $0.name == ".text" }?.bytes ?? []
+        #expect(text.count == 33_333_234 + 9 + 4 && text.firstIndex { $0 != 0 } == 33_333_234
+                && Array(text.suffix(13)) == [1, 2, 3, 1, 2, 3, 1, 2, 3, 0, 0, 0, 0], "\(text.count) bytes")
+        #expect(took < .seconds(5), "\(took)")
+        expectError(".bss\n.fill 2, 3, 0x100", "non-zero data")
+        expectError(".fill 0x800000, 8\n.fill 1", "exceeds")
         expectError(".align 0x40000000", "too large")
         // Nested repeats stop at the statement limit instead of running for ever
         // (the limit is 2 million statements; lowered here to keep the test quick).
@@ -101,6 +111,18 @@ import Testing
         state.statementLimit = 20_000
         #expect(throws: AssemblerError.self) { _ = try state.run(source: ".rept 100000\n.rept 100000\n.byte 0\n.endr\n.endr") }
         expectError(".macro a\nb\n.endm\n.macro b\na\n.endm\na", "nested more than")
+        // an argument that repeats itself doubles at every level: refused before it grows
+        expectError(".macro m a\nm \\a\\a\n.endm\nm x", "macro 'm' expands to a line longer than 65536 bytes")
+        // expanded text counts against the statement budget (64 bytes as one statement)
+        let long = AssemblerState(fileName: "l.S", includePaths: [], readFile: { _ in nil })
+        long.statementLimit = 20_000
+        let arg = String(repeating: "x", count: 6400)
+        #expect(throws: AssemblerError.self) {
+            _ = try long.run(source: ".macro m a\n.ascii \"\\a\"\n.endm\n.rept 300\nm \(arg)\n.endr")
+        }
+        let short = AssemblerState(fileName: "s.S", includePaths: [], readFile: { _ in nil })
+        short.statementLimit = 20_000
+        #expect((try? short.run(source: ".macro m a\n.ascii \"\\a\"\n.endm\n.rept 100\nm \(arg)\n.endr")) != nil)
         expectError("bi 0x7fffffffffff", "not a 32-bit address")
         var layout = LinkLayout.sequential
         layout.sectionStarts[".text"] = 0xFFFF_FFFC
