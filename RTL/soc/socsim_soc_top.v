@@ -97,6 +97,17 @@ wire [2:0]  c_cti;                  // single reads: always 000
 /* verilator lint_on UNUSEDSIGNAL */
 wire [31:0] c_dat_w = 32'd0;        // it only reads
 
+// ---------------------------------------------------------------- the PCIe endpoint's DMA master port
+// The endpoint is not in this top yet (docs/pcie-endpoint.md, "Not yet"): its
+// master, declared in the description, never requests the bus.
+wire        e_cyc = 1'b0, e_stb = 1'b0, e_we = 1'b0;
+wire [31:0] e_adr = 32'd0, e_dat_w = 32'd0;
+wire [3:0]  e_sel = 4'd0;
+/* verilator lint_off UNUSEDSIGNAL */
+wire        e_ack, e_err;
+wire [31:0] e_dat_r;
+/* verilator lint_on UNUSEDSIGNAL */
+
 // ---------------------------------------------------------------- arbiter
 // owner_v/owner_q, gnt, gnt_<master>, and the granted master's m_adr, m_dat_w,
 // m_sel, m_we, m_req: generated from the SoC description's master list.
