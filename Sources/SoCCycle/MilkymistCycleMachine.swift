@@ -60,6 +60,15 @@ public final class MilkymistCycleDevices: CycleDevices {
     /// machine was given a set-up and the description declares its bank, line
     /// and master (else bank 3 reads 0, as without an endpoint).
     let pcie: PCIeCycleEndpoint?
+    /// The device as the host enumerated it before SoC cycle 0.
+    public let pcieDevice: EnumeratedDevice?
+
+    /// The modelled host (its memory, the MSIs it received) as of SoC cycle `cycle`.
+    public func pcieHost(at cycle: UInt64) -> RootComplex? {
+        guard let e = pcie else { return nil }
+        bring(to: cycle)
+        return e.root
+    }
     /// The bus's answer to the coprocessor in a cycle, applied at its edge.
     private var coprocessorAnswer: (cycle: UInt64, result: BusResult)?
     /// The last CSR read sampled (cycle, offset, value) and the last write's data.
@@ -91,9 +100,16 @@ public final class MilkymistCycleDevices: CycleDevices {
         self.soc = soc
         if let setup, let m = soc.master(named: SoCDescription.pcieMaster.name), let b = soc.bank(named: "pcie"),
            let l = soc.interrupt(named: "pcie") {
-            pcie = PCIeCycleEndpoint(soc: soc, setup: setup, master: m, bank: b.bank, line: l.number)
+            let e = PCIeCycleEndpoint(soc: soc, setup: setup, master: m, bank: b.bank, line: l.number)
+            do {
+                pcieDevice = try e.enumerate()
+            } catch {
+                preconditionFailure("the modelled host could not enumerate the endpoint: \(error)")
+            }
+            pcie = e
         } else {
             pcie = nil
+            pcieDevice = nil
         }
         if let m = soc.master(named: SoCDescription.coprocessorMaster.name), soc.bank(named: "coprocessor") != nil,
            soc.interrupt(named: "coprocessor") != nil, let b = soc.region(.bram), let s = soc.region(.sdram) {
@@ -462,6 +478,12 @@ public final class MilkymistCycleMachine {
         }
         return true
     }
+
+    /// The device as the host enumerated it before cycle 0 (nil without an endpoint).
+    public var pcieDevice: EnumeratedDevice? { devices.pcieDevice }
+    /// The modelled host behind the endpoint as of the current cycle: its memory, the MSIs
+    /// it received.
+    public var pcieHost: RootComplex? { devices.pcieHost(at: cycle) }
 
     /// Place bytes in BRAM or SDRAM (bit 31 ignored).
     public func load(_ bytes: [UInt8], at address: UInt32) {

@@ -11,15 +11,17 @@ import SoC
 /// drives them (no gaps: a queued packet is offered every user cycle, the
 /// host always ready).
 ///
-/// Edges at instant 0 are the reset's: the endpoint starts in its reset state
-/// at the start of SoC cycle 0, and the system edge at `(c + 1) × period`
-/// ends SoC cycle `c` with that cycle's inputs (the CSR write presented in
-/// it, the bus's answer to the DMA master in it). The endpoint's counter is
-/// then the SoC cycle. The endpoint is brought lazily to the cycles the bus
+/// Edges at instant 0 are the reset's: the endpoint leaves its reset state
+/// there. The host may first enumerate it (`enumerate`) while the rest of
+/// the SoC is still in reset; SoC cycle 0 then starts at the endpoint's
+/// system cycle `origin` (0 without enumeration), and the system edge at
+/// `(origin + c + 1) × period` ends SoC cycle `c` with that cycle's inputs
+/// (the CSR write presented in it, the bus's answer to the DMA master in
+/// it). The endpoint's counter is SoC cycle + `origin`. The endpoint is brought lazily to the cycles the bus
 /// asks for; while it is `quiescent` and the host has nothing in flight it
 /// skips in closed form. A system reset of the SoC leaves it as it is (the
 /// link and the host's set-up survive, as on the functional SoC).
-final class PCIeCycleEndpoint {
+final class PCIeCycleEndpoint: ConfigurationAccess {
     let clocks: [Clock]
     let period: UInt64
     /// The master number of its DMA engine, its CSR bank and interrupt line.
@@ -29,6 +31,9 @@ final class PCIeCycleEndpoint {
     private var inputs: [UInt64]
     private(set) var root: RootComplex
     private(set) var now = Instant.zero
+    /// The endpoint's system cycle at the start of SoC cycle 0.
+    private(set) var origin: UInt64 = 0
+    public var hostConfiguration: HostConfiguration { root.configuration }
 
     // host → device: packets queued, the one being offered, the host's answers due later
     private var sendQueue: [WirePacket] = []
@@ -73,8 +78,11 @@ final class PCIeCycleEndpoint {
     /// packet from the host changes the endpoint.
     var quiet: Bool { model.quiescent && hostQuiet }
 
-    /// Makes every edge up to the start of SoC cycle `c` (instants ≤ c × period).
-    func bring(to c: UInt64) {
+    /// Makes every edge up to the start of SoC cycle `c`.
+    func bring(to socCycle: UInt64) { bringEndpoint(to: origin + socCycle) }
+
+    /// Makes every edge up to the start of the endpoint's system cycle `c` (instants ≤ c × period).
+    private func bringEndpoint(to c: UInt64) {
         let limit = c * period
         while true {
             var peek = edges
@@ -165,6 +173,59 @@ final class PCIeCycleEndpoint {
         sendQueue.append(p)
     }
 
+    // MARK: the host's set-up before SoC cycle 0
+
+    /// An edge budget for one configuration request's round trip.
+    static let requestEdges = 100_000
+
+    private func result(_ tag: UInt8, _ what: String) throws -> [UInt8] {
+        for _ in 0..<Self.requestEdges {
+            if let r = root.takeResult(tag) {
+                switch r {
+                case .data(let b): return b
+                case .status(let s): throw HostError.completion(what: what, s)
+                case .timeout: throw HostError.timeout(what: what)
+                }
+            }
+            step(edges.next()!)
+        }
+        throw HostError.timeout(what: what)
+    }
+
+    func configRead(_ register: Int) throws -> UInt32 {
+        guard let (tag, p) = root.configRequest(register: register, value: nil, at: now) else {
+            throw HostError.noTag
+        }
+        send(p)
+        let b = try result(tag, "CfgRd0 \(register)")
+        guard b.count == 4 else { throw HostError.stalled(what: "CfgRd0 \(register): \(b.count) bytes") }
+        return UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+    }
+
+    func configWrite(_ register: Int, _ value: UInt32, firstBE: UInt8) throws {
+        guard let (tag, p) = root.configRequest(register: register, value: value, firstBE: firstBE, at: now) else {
+            throw HostError.noTag
+        }
+        send(p)
+        _ = try result(tag, "CfgWr0 \(register)")
+    }
+
+    /// The host enumerates the endpoint by configuration TLPs over the stream (BAR0, MSI,
+    /// MPS/MRRS/RCB, memory space and bus mastering), before SoC cycle 0; SoC cycle 0
+    /// starts at the first system cycle after that in which the endpoint and the host are
+    /// quiet.
+    func enumerate() throws -> EnumeratedDevice {
+        precondition(origin == 0 && model.cycle == 0, "the host enumerates before SoC cycle 0")
+        let device = try (self as ConfigurationAccess).enumerate()
+        var peek = edges
+        while !quiet || peek.next()!.domain != EndpointPorts.systemDomain {
+            step(edges.next()!)
+            peek = edges
+        }
+        origin = model.cycle
+        return device
+    }
+
     // MARK: the SoC's side
 
     /// IRQ 5 during the cycle the endpoint was brought to.
@@ -179,7 +240,7 @@ final class PCIeCycleEndpoint {
     /// A CSR write presented during cycle `c` (sampled at the edge ending it).
     func write(dword: Int, value: UInt32, at c: UInt64) {
         bring(to: c)
-        pendingWrite = (c, dword, value)
+        pendingWrite = (origin + c, dword, value)
     }
 
     /// The DMA master's request during cycle `c` (its registered outputs), if it holds CYC.
@@ -195,7 +256,7 @@ final class PCIeCycleEndpoint {
     }
 
     /// The bus's answer to the DMA master in cycle `c`.
-    func answered(_ a: WishboneAnswer, at c: UInt64) { answer = (c, a) }
+    func answered(_ a: WishboneAnswer, at c: UInt64) { answer = (origin + c, a) }
 
     /// The same endpoint state as `other`'s at cycle `c`: outputs and every CSR dword.
     func sameState(as other: PCIeCycleEndpoint, at c: UInt64) -> Bool {

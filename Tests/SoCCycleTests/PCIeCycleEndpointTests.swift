@@ -33,12 +33,38 @@ import Testing
         #expect(oa == ob)
     }
 
-    /// With the endpoint, idle skipping still ends in the same state as stepping.
-    @Test func idleSkippingWithTheEndpointIsExact() throws {
-        let (fast, a, _) = try Self.run(.timer, pcie: PCIeSetup(), skipping: true, observe: false)
-        let (slow, b, _) = try Self.run(.timer, pcie: PCIeSetup(), skipping: false, observe: false)
-        #expect(a == b)
+    /// With the endpoint, idle skipping still ends in the same state as stepping: idle
+    /// (timer) and through DMA transfers and an MSI (dma).
+    @Test(arguments: [MilkymistFirmware.timer, .dma])
+    func idleSkippingWithTheEndpointIsExact(fw: MilkymistFirmware) throws {
+        let (fast, a, _) = try Self.run(fw, pcie: PCIeSetup(), skipping: true, observe: false)
+        let (slow, b, _) = try Self.run(fw, pcie: PCIeSetup(), skipping: false, observe: false)
+        #expect(a == .halted && a == b)
+        #expect(fast.uartStream == slow.uartStream)
         #expect(fast.sameState(as: slow))
         #expect(fast.skippedCycles > 0)
+    }
+
+    /// The `dma` firmware with the modelled host, which enumerated the endpoint before
+    /// cycle 0: the DMA engine copies 1 KiB to host memory and back through the shared
+    /// bus, the firmware finds the data equal and sends an MSI, which reaches the host.
+    @Test func dmaFirmwareRunsWithTheModelledHost() throws {
+        let soc = try SoCDescription.milkymist()
+        let m = MilkymistCycleMachine(soc: soc, pcie: PCIeSetup())
+        #expect(m.pcieDevice?.bar0Size == 4096)
+        m.load(ProgramImage(try Toolchain.firmware(.dma, for: soc)))
+        let stop = m.run(maxCycles: 3_000_000)
+        let text = String(decoding: m.uartOutput, as: UTF8.self)
+        #expect(stop == .halted)
+        #expect(text.contains("data equal, MSI sent"))
+        let host = try #require(m.pcieHost)
+        #expect(host.interrupts.count == 1)
+        // the buffer as the firmware filled it: word i is 0x00010203 + i * 0x01010101, big-endian
+        let bytes = host.memory.read(0x1000_0000, count: 1024)
+        let words = stride(from: 0, to: 1024, by: 4).map { (k: Int) -> UInt32 in
+            let hi = UInt32(bytes[k]) << 24 | UInt32(bytes[k + 1]) << 16
+            return hi | UInt32(bytes[k + 2]) << 8 | UInt32(bytes[k + 3])
+        }
+        #expect(words == (0..<256).map { 0x0001_0203 &+ UInt32($0) &* 0x0101_0101 })
     }
 }
