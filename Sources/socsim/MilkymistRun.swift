@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conformance
 import CycleWaves
 import Foundation
 import LM32
@@ -42,7 +43,7 @@ struct SoCOptions: ParsableArguments {
             if programGiven { throw ValidationError("--firmware and PROGRAM exclude each other") }
             if !usesMilkymist(programGiven: programGiven, cycleModel: cycleModel) { throw ValidationError("--firmware needs --soc milkymist") }
             if MilkymistFirmware(rawValue: firmware)!.needsEndpoint && rtl {
-                throw ValidationError("the \(firmware) firmware needs the PCIe endpoint, which the RTL SoC top does not have yet (drop --rtl)")
+                throw ValidationError("the \(firmware) firmware needs the PCIe endpoint, whose host the RTL SoC top does not drive yet (drop --rtl)")
             }
         }
         if sdramLatency < 1 { throw ValidationError("--sdram-latency must be at least 1") }
@@ -62,7 +63,7 @@ extension Run {
         if waves.rtl { return try runMilkymistRTL(soc: soc, image: image, sdramLatency: options.sdramLatency) }
         if waves.cycle || waves.vcdPath != nil {
             // the endpoint and its modelled host for a firmware that uses it (a PROGRAM sees
-            // bank 3 read 0, as on the RTL top so far)
+            // bank 3 read 0)
             let pcie = options.firmware.flatMap(MilkymistFirmware.init(rawValue:))?.needsEndpoint == true ? PCIeSetup() : nil
             return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency, pcie: pcie)
         }
@@ -152,7 +153,7 @@ extension Run {
         guard sdramLatency <= 255 else { throw ValidationError("--sdram-latency must be at most 255 for the RTL") }
         let soc: RTLSoC
         do {
-            soc = try RTLSoC(options: .init(clock: description.clock))
+            soc = try RTLSoC(options: .init(soc: description))
             try soc.setSDRAMLatency(UInt8(sdramLatency))
             for s in image.segments { try soc.load(s.bytes, at: s.address) }
             try soc.reset()

@@ -14,7 +14,10 @@ import Glibc
 let benchOptions = RTLModel.Options(clock: BenchConfig.clock)
 
 /// Options for the verilated SoC: the milkymist description's system clock.
-func socOptions() throws -> RTLModel.Options { RTLModel.Options(clock: try SoCDescription.milkymist().clock) }
+func socOptions() throws -> RTLModel.Options {
+    let soc = try SoCDescription.milkymist()
+    return RTLModel.Options(clock: soc.clock, userClock: soc.clock(named: SoCDescription.pcieUserClock.name))
+}
 
 /// A model of `profile` with `inputs` applied, the given memory contents, and
 /// a fresh reset, so that cycle 0 is the first cycle of the program.
