@@ -89,6 +89,14 @@ module socsim_soc_top (
     output wire        cop_err,
     output wire [31:0] cop_dat_r,
 
+    // the PCIe endpoint, observed: its IRQ and its DMA engine's master as on the bus
+    output wire        pcie_irq,
+    output wire        pcie_cyc,
+    output wire [31:0] pcie_adr,
+    output wire        pcie_we,
+    output wire        pcie_ack,
+    output wire        pcie_err,
+
 `include "socsim_cpu_ports.vh"
 
     // test device of socsim_tb_top: absent here, always 0
@@ -209,7 +217,7 @@ wire [31:0] b_dat_r = sel_bram ? bram_q : sel_sdram ? sdram_q : csr_q;
 `include "socsim_soc_responses.vh"
 
 // ---------------------------------------------------------------- devices
-wire uart_irq, gpio_irq, timer0_irq, timer1_irq, coprocessor_irq, pcie_irq, reset_request;
+wire uart_irq, gpio_irq, timer0_irq, timer1_irq, coprocessor_irq, pcie_irq_w, reset_request;
 
 socsim_uart uart (
     .clk     (clk),
@@ -282,7 +290,7 @@ socsim_pcie_endpoint pcie (
     .adr      (csr_idx),
     .dat_w    (m_dat_w),
     .dat_r    (pcie_dat_r),
-    .irq      (pcie_irq),
+    .irq      (pcie_irq_w),
     .cycle    (pcie_cycle),
     .m_cyc    (e_cyc),
     .m_stb    (e_stb),
@@ -296,7 +304,7 @@ socsim_pcie_endpoint pcie (
     .m_err    (e_err)
 );
 
-assign irq = {26'd0, pcie_irq, coprocessor_irq, timer1_irq, timer0_irq, gpio_irq, uart_irq};
+assign irq = {26'd0, pcie_irq_w, coprocessor_irq, timer1_irq, timer0_irq, gpio_irq, uart_irq};
 
 always @(posedge clk) begin
     if (rst) sys_rst_q <= 1'b0;
@@ -320,6 +328,12 @@ assign cop_csr_dat_r = cop_csr_re ? cop_dat_r_w : 32'd0;
 assign cop_cyc       = c_cyc;
 assign cop_adr       = c_cyc ? c_adr : 32'd0;
 assign cop_ack       = c_ack;
+assign pcie_irq      = pcie_irq_w;
+assign pcie_cyc      = e_cyc;
+assign pcie_adr      = e_cyc ? e_adr : 32'd0;
+assign pcie_we       = e_cyc & e_we;
+assign pcie_ack      = e_ack;
+assign pcie_err      = e_err;
 assign cop_err       = c_err;
 assign cop_dat_r     = c_dat_r;
 

@@ -312,6 +312,7 @@ public final class MilkymistCycleDevices: CycleDevices {
             o.uartThre = uart.transmitterIdle
         }
         if let offset = csrWrite { o.uartTxWr = devices.isUARTData(offset: offset) }
+        if let e = pcie { e.annotate(&o, at: cycle) }
         guard let cp = devices.coprocessorBank, let c = devices.coprocessor else { return }
         o.copIrq = c.interruptLines != 0
         if let adr = c.request { o.copCyc = true; o.copAdr = adr }

@@ -255,6 +255,22 @@ final class PCIeCycleEndpoint: ConfigurationAccess {
                                cti: UInt8(truncatingIfNeeded: o[EndpointPorts.output.mCti]))
     }
 
+    /// The endpoint's observed pins during SoC cycle `c` (after the bus's answer in it):
+    /// IRQ 5 and its DMA master as on the bus.
+    func annotate(_ o: inout CycleObservation, at c: UInt64) {
+        bring(to: c)
+        o.pcieIrq = model.endpoint.irq
+        if let r = request(at: c) {
+            o.pcieCyc = true
+            o.pcieAdr = r.adr
+            o.pcieWe = r.we
+        }
+        if let a = answer, a.cycle == origin + c {
+            o.pcieAck = a.answer.ack
+            o.pcieErr = a.answer.err
+        }
+    }
+
     /// The bus's answer to the DMA master in cycle `c`.
     func answered(_ a: WishboneAnswer, at c: UInt64) { answer = (origin + c, a) }
 

@@ -53,12 +53,20 @@ import Testing
         let m = MilkymistCycleMachine(soc: soc, pcie: PCIeSetup())
         #expect(m.pcieDevice?.bar0Size == 4096)
         m.load(ProgramImage(try Toolchain.firmware(.dma, for: soc)))
+        // the DMA engine's beats as observed: each ACK in a cycle with its CYC, none with ERR
+        var beats = 0, writes = 0, strays = 0
+        m.observer = { o in
+            if o.pcieAck { beats += 1; if o.pcieWe { writes += 1 } }
+            if (o.pcieAck && !o.pcieCyc) || o.pcieErr { strays += 1 }
+        }
         let stop = m.run(maxCycles: 3_000_000)
         let text = String(decoding: m.uartOutput, as: UTF8.self)
         #expect(stop == .halted)
         #expect(text.contains("data equal, MSI sent"))
         let host = try #require(m.pcieHost)
         #expect(host.interrupts.count == 1)
+        // 1 KiB read from SDRAM (256 beats) and written back (256 beats, SEL per byte)
+        #expect(beats == 512 && writes == 256 && strays == 0)
         // the buffer as the firmware filled it: word i is 0x00010203 + i * 0x01010101, big-endian
         let bytes = host.memory.read(0x1000_0000, count: 1024)
         let words = stride(from: 0, to: 1024, by: 4).map { (k: Int) -> UInt32 in
