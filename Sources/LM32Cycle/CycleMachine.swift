@@ -59,6 +59,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// `stepMany` returns after a fast-path episode (tests compare the
     /// state at every hand-over); not state.
     var stopAtHandOver = NotState(false)
+    /// The fast path's decoder cache; not state.
+    let decodeCache = NotState(DecodeCache())
     /// The current cycle k (cycle 0 = first cycle with reset low).
     var cycle: UInt64 = 0
     var retiredCount: UInt64 = 0
@@ -495,7 +497,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     @inline(__always) var steady: Bool {
         !(ie && (ip & im) != 0) && dbgState == 0 && !debugArmed && !extBreakR && !dataBusErrorSeen
             && !divideByZeroX && mcState == 0
-            && !(validX && (decX.scall || decX.breakOpcode || busErrorX || decX.c.wcsr || decX.eret || decX.bret))
+            && !(validX && Self.special(decX, busError: busErrorX))
     }
 
     /// The cycle's equations (`step`), with the caches' presence as `ic` and
@@ -537,7 +539,50 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let c = dec.c
 
         // ---------------------------------------------------------- X stage datapath
-        let (adderResultX, conditionMetX, xResult) = xStage(operand0X, operand1X, decX, adderOpXN: adderOpXN)
+        let adderResultX: UInt32, adderCarryNX: Bool
+        if adderOpXN {
+            let (s1, o1) = operand0X.addingReportingOverflow(operand1X)
+            let (s2, o2) = s1.addingReportingOverflow(decX.c.adderOp ? 1 : 0)
+            adderResultX = s2; adderCarryNX = o1 || o2
+        } else {
+            // DataA - DataB - !Cin, 33 bits; Cout = !bit32
+            let (d1, b1) = operand0X.subtractingReportingOverflow(operand1X)
+            let (d2, b2) = d1.subtractingReportingOverflow(decX.c.adderOp ? 0 : 1)
+            adderResultX = d2; adderCarryNX = !(b1 || b2)
+        }
+        let aSign = operand0X >> 31 != 0, bSign = operand1X >> 31 != 0, rSign = adderResultX >> 31 != 0
+        let adderOverflowX = (!aSign && bSign && rSign) || (aSign && !bSign && !rSign)
+        let cmpZero = operand0X == operand1X
+        let conditionMetX: Bool
+        switch decX.condition {
+        case 0, 6: conditionMetX = true
+        case 1: conditionMetX = cmpZero
+        case 7: conditionMetX = !cmpZero
+        case 2: conditionMetX = !cmpZero && (rSign == adderOverflowX)
+        case 5: conditionMetX = adderCarryNX && !cmpZero
+        case 3: conditionMetX = rSign == adderOverflowX
+        default: conditionMetX = adderCarryNX
+        }
+        let xResult: UInt32
+        if decX.c.xSelAdd {
+            xResult = adderResultX
+        } else if decX.c.xSelCSR {
+            xResult = csrReadData(decX.csr)
+        } else if decX.c.xSelSext {
+            xResult = decX.size == 0 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: operand0X)))
+                                 : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: operand0X)))
+        } else if decX.c.xSelMC {
+            xResult = mcResultX
+        } else {
+            let f = UInt32(decX.logicOp)
+            let o0 = operand0X, o1 = operand1X
+            var r: UInt32 = 0
+            if f & 1 != 0 { r |= ~o1 & ~o0 }
+            if f & 2 != 0 { r |= ~o1 & o0 }
+            if f & 4 != 0 { r |= o1 & ~o0 }
+            if f & 8 != 0 { r |= o1 & o0 }
+            xResult = r
+        }
 
         // ---------------------------------------------------------- M and W results
         let mResult = mResultNow
@@ -691,7 +736,20 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         let loadStoreAddressX = adderResultX
         let dcacheSelectX = dcacheOn && loadStoreAddressX <= 0x7FFF_FFFF
         let wbSelectX = !dcacheSelectX
-        let (storeDataX, byteEnableX) = Self.storeLanes(operand: storeOperandX, address: loadStoreAddressX, size: decX.size)
+        let storeDataX: UInt32
+        switch decX.size {
+        case 0: let b = storeOperandX & 0xFF; storeDataX = b | b << 8 | b << 16 | b << 24
+        case 3: let h = storeOperandX & 0xFFFF; storeDataX = h | h << 16
+        case 2: storeDataX = storeOperandX
+        default: storeDataX = 0
+        }
+        let byteEnableX: UInt8
+        switch decX.size {
+        case 0: byteEnableX = 8 >> UInt8(loadStoreAddressX & 3)
+        case 3: byteEnableX = loadStoreAddressX & 2 != 0 ? 3 : 12
+        case 2: byteEnableX = 15
+        default: byteEnableX = 0
+        }
         let dataM = (!dcacheOn || wbSelectM) ? wbDataM : dcacheDataM
 
         // ---------------------------------------------------------- observation
@@ -1073,90 +1131,20 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// w_result (the register-file write data), with the load unit's
     /// alignment and sign extension of the word in W.
     @inline(__always) var wResultNow: UInt32 {
-        wSelLoadW ? Self.loadedValue(data: dataW, address: operandW, size: sizeW, signExtend: signExtendW)
-            : wSelMulW ? mulResult : operandW
-    }
-
-    /// The load unit's result: the bytes of the bus word `data` that a load
-    /// of `size` (0 byte, 3 half, 2 word) at `address` reads, aligned and
-    /// sign- or zero-extended.
-    @inline(__always)
-    static func loadedValue(data: UInt32, address: UInt32, size: UInt8, signExtend: Bool) -> UInt32 {
-        let a2 = address & 3
-        switch size {
-        case 0:
-            let byte = (data >> ((3 - a2) * 8)) & 0xFF
-            return signExtend && byte & 0x80 != 0 ? byte | 0xFFFF_FF00 : byte
-        case 3:
-            let half = a2 & 2 != 0 ? data & 0xFFFF : data >> 16
-            return signExtend && half & 0x8000 != 0 ? half | 0xFFFF_0000 : half
-        case 2: return data
-        default: return 0
+        if wSelLoadW {
+            let a2 = operandW & 3
+            switch sizeW {
+            case 0:
+                let byte = (dataW >> ((3 - a2) * 8)) & 0xFF
+                return signExtendW && byte & 0x80 != 0 ? byte | 0xFFFF_FF00 : byte
+            case 3:
+                let half = a2 & 2 != 0 ? dataW & 0xFFFF : dataW >> 16
+                return signExtendW && half & 0x8000 != 0 ? half | 0xFFFF_0000 : half
+            case 2: return dataW
+            default: return 0
+            }
         }
-    }
-
-    /// store_data_x and byte_enable_x: the store operand replicated over the
-    /// lanes of `size` (0 byte, 3 half, 2 word) and the lanes `address` selects.
-    @inline(__always)
-    static func storeLanes(operand: UInt32, address: UInt32, size: UInt8) -> (data: UInt32, byteEnable: UInt8) {
-        switch size {
-        case 0: let b = operand & 0xFF; return (b | b << 8 | b << 16 | b << 24, 8 >> UInt8(address & 3))
-        case 3: let h = operand & 0xFFFF; return (h | h << 16, address & 2 != 0 ? 3 : 12)
-        case 2: return (operand, 15)
-        default: return (0, 0)
-        }
-    }
-
-    /// The X stage's datapath on operands `op0`, `op1` with X's decode `d`:
-    /// the adder (adder_op_x_n: add, else subtract), condition_met_x and
-    /// x_result.
-    @inline(__always)
-    func xStage(_ op0: UInt32, _ op1: UInt32, _ d: DecodedInstruction, adderOpXN: Bool)
-        -> (adder: UInt32, conditionMet: Bool, result: UInt32) {
-        let adderResultX: UInt32, adderCarryNX: Bool
-        if adderOpXN {
-            let (s1, o1) = op0.addingReportingOverflow(op1)
-            let (s2, o2) = s1.addingReportingOverflow(d.c.adderOp ? 1 : 0)
-            adderResultX = s2; adderCarryNX = o1 || o2
-        } else {
-            // DataA - DataB - !Cin, 33 bits; Cout = !bit32
-            let (d1, b1) = op0.subtractingReportingOverflow(op1)
-            let (d2, b2) = d1.subtractingReportingOverflow(d.c.adderOp ? 0 : 1)
-            adderResultX = d2; adderCarryNX = !(b1 || b2)
-        }
-        let aSign = op0 >> 31 != 0, bSign = op1 >> 31 != 0, rSign = adderResultX >> 31 != 0
-        let adderOverflowX = (!aSign && bSign && rSign) || (aSign && !bSign && !rSign)
-        let cmpZero = op0 == op1
-        let conditionMetX: Bool
-        switch d.condition {
-        case 0, 6: conditionMetX = true
-        case 1: conditionMetX = cmpZero
-        case 7: conditionMetX = !cmpZero
-        case 2: conditionMetX = !cmpZero && (rSign == adderOverflowX)
-        case 5: conditionMetX = adderCarryNX && !cmpZero
-        case 3: conditionMetX = rSign == adderOverflowX
-        default: conditionMetX = adderCarryNX
-        }
-        let xResult: UInt32
-        if d.c.xSelAdd {
-            xResult = adderResultX
-        } else if d.c.xSelCSR {
-            xResult = csrReadData(d.csr)
-        } else if d.c.xSelSext {
-            xResult = d.size == 0 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: op0)))
-                                  : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: op0)))
-        } else if d.c.xSelMC {
-            xResult = mcResultX
-        } else {
-            let f = UInt32(d.logicOp)
-            var r: UInt32 = 0
-            if f & 1 != 0 { r |= ~op1 & ~op0 }
-            if f & 2 != 0 { r |= ~op1 & op0 }
-            if f & 4 != 0 { r |= op1 & ~op0 }
-            if f & 8 != 0 { r |= op1 & op0 }
-            xResult = r
-        }
-        return (adderResultX, conditionMetX, xResult)
+        return wSelMulW ? mulResult : operandW
     }
 
     /// The observation of the current cycle from the registers, the bus's

@@ -27,6 +27,9 @@ struct FastSlot {
     var dec = DecodedInstruction.zero
     var op0: UInt32 = 0, op1: UInt32 = 0, storeOp: UInt32 = 0, branchTargetX: UInt32 = 0
     var adderOpXN = false, busError = false
+    /// A `scall`, `break`, `wcsr`, `eret`, `bret` or instruction-bus error:
+    /// valid in X, the state is not steady.
+    var special = false
     // M stage (completed when the slot moves to M)
     var operandM: UInt32 = 0, mResult: UInt32 = 0, branchTargetM: UInt32 = 0, storeData: UInt32 = 0
     var shifter: UInt32 = 0, product: UInt32 = 0
@@ -70,9 +73,7 @@ extension CycleCore {
                 }
                 k += 1
                 let xs = slots + h
-                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR
-                    || (validX && (xs.pointee.dec.scall || xs.pointee.dec.breakOpcode || xs.pointee.busError
-                                   || xs.pointee.dec.c.wcsr || xs.pointee.dec.eret || xs.pointee.dec.bret)) {
+                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && xs.pointee.special) {
                     break
                 }
                 if untilEnd && bus.stopRequested { break }
@@ -91,6 +92,7 @@ extension CycleCore {
         x.pointee.pc = pcX; x.pointee.insn = insnX; x.pointee.dec = decX
         x.pointee.op0 = operand0X; x.pointee.op1 = operand1X; x.pointee.storeOp = storeOperandX
         x.pointee.branchTargetX = branchTargetX; x.pointee.adderOpXN = adderOpXN; x.pointee.busError = busErrorX
+        x.pointee.special = Self.special(decX, busError: busErrorX)
 
         m.pointee.pc = pcM; m.pointee.insn = insnM
         m.pointee.operandM = operandM; m.pointee.mResult = mResultNow; m.pointee.branchTargetM = branchTargetM
@@ -137,6 +139,98 @@ extension CycleCore {
         writeIdxW = w.pointee.writeIdx
         debugExceptionW = w.pointee.debugException; nonDebugExceptionW = w.pointee.nonDebugException
         sizeW = w.pointee.size; signExtendW = w.pointee.signExtend; eidW = w.pointee.eid
+    }
+
+    /// The load unit's result: the bytes of the bus word `data` that a load
+    /// of `size` (0 byte, 3 half, 2 word) at `address` reads, aligned and
+    /// sign- or zero-extended.
+    @inline(__always)
+    static func loadedValue(data: UInt32, address: UInt32, size: UInt8, signExtend: Bool) -> UInt32 {
+        let a2 = address & 3
+        switch size {
+        case 0:
+            let byte = (data >> ((3 - a2) * 8)) & 0xFF
+            return signExtend && byte & 0x80 != 0 ? byte | 0xFFFF_FF00 : byte
+        case 3:
+            let half = a2 & 2 != 0 ? data & 0xFFFF : data >> 16
+            return signExtend && half & 0x8000 != 0 ? half | 0xFFFF_0000 : half
+        case 2: return data
+        default: return 0
+        }
+    }
+
+    /// store_data_x and byte_enable_x: the store operand replicated over the
+    /// lanes of `size` (0 byte, 3 half, 2 word) and the lanes `address` selects.
+    @inline(__always)
+    static func storeLanes(operand: UInt32, address: UInt32, size: UInt8) -> (data: UInt32, byteEnable: UInt8) {
+        switch size {
+        case 0: let b = operand & 0xFF; return (b | b << 8 | b << 16 | b << 24, 8 >> UInt8(address & 3))
+        case 3: let h = operand & 0xFFFF; return (h | h << 16, address & 2 != 0 ? 3 : 12)
+        case 2: return (operand, 15)
+        default: return (0, 0)
+        }
+    }
+
+    /// The X stage's datapath on operands `op0`, `op1` with X's decode `d`:
+    /// the adder (adder_op_x_n: add, else subtract), condition_met_x and
+    /// x_result (`csr`: the CSR read data, `mc`: the divider's result). The
+    /// equations of `evaluateCycle`, which keeps its own inline copy of
+    /// these three helpers: the compiler does not inline a call into it (as
+    /// a member or a free function), and the call costs the per-cycle step
+    /// about 4 % of its host instructions (callgrind, bench/loop.S).
+    @inline(__always)
+    static func xStage(_ op0: UInt32, _ op1: UInt32, _ d: DecodedInstruction, adderOpXN: Bool, csr: @autoclosure () -> UInt32,
+                       mc: UInt32) -> (adder: UInt32, conditionMet: Bool, result: UInt32) {
+        let adderResultX: UInt32, adderCarryNX: Bool
+        if adderOpXN {
+            let (s1, o1) = op0.addingReportingOverflow(op1)
+            let (s2, o2) = s1.addingReportingOverflow(d.c.adderOp ? 1 : 0)
+            adderResultX = s2; adderCarryNX = o1 || o2
+        } else {
+            // DataA - DataB - !Cin, 33 bits; Cout = !bit32
+            let (d1, b1) = op0.subtractingReportingOverflow(op1)
+            let (d2, b2) = d1.subtractingReportingOverflow(d.c.adderOp ? 0 : 1)
+            adderResultX = d2; adderCarryNX = !(b1 || b2)
+        }
+        let aSign = op0 >> 31 != 0, bSign = op1 >> 31 != 0, rSign = adderResultX >> 31 != 0
+        let adderOverflowX = (!aSign && bSign && rSign) || (aSign && !bSign && !rSign)
+        let cmpZero = op0 == op1
+        let conditionMetX: Bool
+        switch d.condition {
+        case 0, 6: conditionMetX = true
+        case 1: conditionMetX = cmpZero
+        case 7: conditionMetX = !cmpZero
+        case 2: conditionMetX = !cmpZero && (rSign == adderOverflowX)
+        case 5: conditionMetX = adderCarryNX && !cmpZero
+        case 3: conditionMetX = rSign == adderOverflowX
+        default: conditionMetX = adderCarryNX
+        }
+        let xResult: UInt32
+        if d.c.xSelAdd {
+            xResult = adderResultX
+        } else if d.c.xSelCSR {
+            xResult = csr()
+        } else if d.c.xSelSext {
+            xResult = d.size == 0 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: op0)))
+                                  : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: op0)))
+        } else if d.c.xSelMC {
+            xResult = mc
+        } else {
+            let f = UInt32(d.logicOp)
+            var r: UInt32 = 0
+            if f & 1 != 0 { r |= ~op1 & ~op0 }
+            if f & 2 != 0 { r |= ~op1 & op0 }
+            if f & 4 != 0 { r |= op1 & ~op0 }
+            if f & 8 != 0 { r |= op1 & op0 }
+            xResult = r
+        }
+        return (adderResultX, conditionMetX, xResult)
+    }
+
+    /// What makes a valid X slot leave `steady`.
+    @inline(__always)
+    static func special(_ d: DecodedInstruction, busError: Bool) -> Bool {
+        d.scall || d.breakOpcode || busError || d.c.wcsr || d.eret || d.bret
     }
 
     /// w_result from the record W holds (`wResultNow`).
@@ -197,15 +291,16 @@ extension CycleCore {
         let op0 = x.pointee.op0, op1 = x.pointee.op1
 
         // X stage datapath
-        let (adderResultX, conditionMetX, xResult) = xStage(op0, op1, xd, adderOpXN: x.pointee.adderOpXN)
+        let (adderResultX, conditionMetX, xResult) = Self.xStage(op0, op1, xd, adderOpXN: x.pointee.adderOpXN,
+                                                                  csr: csrReadData(xd.csr), mc: mcResultX)
 
         // M stage: branch resolution (no exception in M)
-        let mp = m.pointee
-        let mResult = mp.mResult
-        let mispredict = !mp.conditionMet && mp.ctl.branchPredict && mp.branchPredictTaken
-        let branchM = mp.ctl.branch && validM
-        let branchTakenM = branchM && ((mp.conditionMet && !mp.branchPredictTaken) || mispredict)
-        let branchFlushXM = branchM && (mp.conditionMet || mispredict)
+        let mResult = m.pointee.mResult, mCtl = m.pointee.ctl, mConditionMet = m.pointee.conditionMet
+        let mPredictTaken = m.pointee.branchPredictTaken, mWriteIdx = m.pointee.writeIdx
+        let mispredict = !mConditionMet && mCtl.branchPredict && mPredictTaken
+        let branchM = mCtl.branch && validM
+        let branchTakenM = branchM && ((mConditionMet && !mPredictTaken) || mispredict)
+        let branchFlushXM = branchM && (mConditionMet || mispredict)
         let branchPredictTakenD = dec.branchPredictTaken
         let branchTargetD = pcD &+ dec.branchOffset
         let killF = (validD && branchPredictTakenD) || branchTakenM
@@ -213,22 +308,22 @@ extension CycleCore {
         let killX = branchFlushXM
         let qX = validX && !killX
         let qM = validM
-        let loadQM = mp.ctl.load && qM, storeQM = mp.ctl.store && qM
+        let loadQM = mCtl.load && qM, storeQM = mCtl.store && qM
         let storeQX = xd.c.store && qX, loadQX = xd.c.load && qX
 
         // D stage: interlock and bypass
-        let wSelf = w.pointee
+        let wWriteEnable = w.pointee.ctl.writeEnable, wWriteIdx = w.pointee.writeIdx
         let writeEnableQX = xd.c.writeEnable && validX && !branchFlushXM
-        let writeEnableQM = mp.ctl.writeEnable && validM
-        let writeEnableQW = wSelf.ctl.writeEnable && validW
+        let writeEnableQM = mCtl.writeEnable && validM
+        let writeEnableQW = wWriteEnable && validW
         let rawX0 = xd.writeIdx == dec.readIdx0 && writeEnableQX
-        let rawM0 = mp.writeIdx == dec.readIdx0 && writeEnableQM
-        let rawW0 = wSelf.writeIdx == dec.readIdx0 && writeEnableQW
+        let rawM0 = mWriteIdx == dec.readIdx0 && writeEnableQM
+        let rawW0 = wWriteIdx == dec.readIdx0 && writeEnableQW
         let rawX1 = xd.writeIdx == dec.readIdx1 && writeEnableQX
-        let rawM1 = mp.writeIdx == dec.readIdx1 && writeEnableQM
-        let rawW1 = wSelf.writeIdx == dec.readIdx1 && writeEnableQW
+        let rawM1 = mWriteIdx == dec.readIdx1 && writeEnableQM
+        let rawW1 = wWriteIdx == dec.readIdx1 && writeEnableQW
         let interlock = (!xd.c.xBypass && ((c.readEnable0 && rawX0) || (c.readEnable1 && rawX1)))
-            || (!mp.ctl.mBypass && ((c.readEnable0 && rawM0) || (c.readEnable1 && rawM1)))
+            || (!mCtl.mBypass && ((c.readEnable0 && rawM0) || (c.readEnable1 && rawM1)))
         let wResult = fastWResult(w)
         let bypassData0 = rawX0 ? xResult : rawM0 ? mResult : rawW0 ? wResult : regs[dec.readIdx0]
         let bypassData1 = rawX1 ? xResult : rawM1 ? mResult : rawW1 ? wResult : regs[dec.readIdx1]
@@ -242,7 +337,7 @@ extension CycleCore {
         let dResult1: UInt32 = c.dResultSel1 == 0 ? 0 : c.dResultSel1 == 1 ? bypassData1 : dec.immediate
         let pcA: UInt32
         if branchTakenM {
-            pcA = mispredict ? x.pointee.pc : mp.branchTargetM
+            pcA = mispredict ? x.pointee.pc : m.pointee.branchTargetM
         } else if validD && branchPredictTakenD {
             pcA = branchTargetD
         } else {
@@ -255,8 +350,8 @@ extension CycleCore {
         // ======================================================== the edge
         if validW {
             retiredCount &+= 1
-            if Bus.watchesRetirements { bus.retired(pc: wSelf.pc, word: wSelf.insn, ie: ie, cycle: cycle) }
-            if wSelf.ctl.writeEnable { regs[wSelf.writeIdx] = wResult; arrayWrites &+= 1 }
+            if Bus.watchesRetirements { bus.retired(pc: w.pointee.pc, word: w.pointee.insn, ie: ie, cycle: cycle) }
+            if wWriteEnable { regs[wWriteIdx] = wResult; arrayWrites &+= 1 }
         }
         // multi-cycle arithmetic (idle: steady)
         divideByZeroX = false
@@ -278,14 +373,14 @@ extension CycleCore {
         if dCyc {
             dataBusAnswer(r, dcRefilling0: false)
         } else if storeQM {
-            dDatO = mp.storeData; dAdr = mp.operandM; dCyc = true; dSel = mp.byteEnable; dWe = true; dCti = 7
-        } else if loadQM && mp.wbSelect && !wbLoadComplete {
+            dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = true; dCti = 7
+        } else if loadQM && m.pointee.wbSelect && !wbLoadComplete {
             stallWbLoad = false
-            dAdr = mp.operandM; dCyc = true; dSel = mp.byteEnable; dWe = false; dCti = 7
+            dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = false; dCti = 7
         }
         wbLoadComplete = false
         if loadQX { stallWbLoad = true }
-        if loadQM || storeQM { memopPcW = mp.pc }
+        if loadQM || storeQM { memopPcW = m.pointee.pc }
         dataW = dataM
 
         // the X record moves to M
@@ -310,6 +405,7 @@ extension CycleCore {
         next.pointee.op0 = dResult0; next.pointee.op1 = dResult1; next.pointee.storeOp = bypassData1
         next.pointee.branchTargetX = c.branchReg ? bypassData0 & ~3 : branchTargetD
         next.pointee.adderOpXN = !c.adderOp; next.pointee.busError = busErrorD
+        next.pointee.special = Self.special(dec, busError: busErrorD)
 
         if !stallD {
             instructionD = wbDataF
@@ -323,7 +419,7 @@ extension CycleCore {
         if killF || !stallD { validF = true }
         // program counters
         if !stallD { pcD = pcF; pcF = pcA }
-        if !stallD && decodedD.word != instructionD { decodedD = DecodedInstruction(instructionD, table: opTable) }
+        if !stallD && decodedD.word != instructionD { decodedD = decodeCache.value.decode(instructionD, table: opTable) }
         cycle &+= 1
     }
 
@@ -334,5 +430,29 @@ extension CycleCore {
         if x.pointee.dec.direction { return x.pointee.op0 << n }
         if x.pointee.dec.signExtend { return UInt32(bitPattern: Int32(bitPattern: x.pointee.op0) >> Int32(n)) }
         return x.pointee.op0 >> n
+    }
+}
+
+/// Decoded instruction words by word (a direct-mapped cache of the pure
+/// function `DecodedInstruction.init`), for the fast path's D stage.
+final class DecodeCache {
+    static let size = 512
+    let entries: UnsafeMutablePointer<DecodedInstruction>
+
+    init() {
+        entries = .allocate(capacity: Self.size)
+        entries.initialize(repeating: DecodedInstruction(0), count: Self.size)
+    }
+
+    deinit {
+        entries.deinitialize(count: Self.size)
+        entries.deallocate()
+    }
+
+    @inline(__always)
+    func decode(_ word: UInt32, table: UnsafePointer<OpControl>) -> DecodedInstruction {
+        let e = entries + Int((word ^ word >> 9 ^ word >> 21) & UInt32(Self.size - 1))
+        if e.pointee.word != word { e.pointee = DecodedInstruction(word, table: table) }
+        return e.pointee
     }
 }
