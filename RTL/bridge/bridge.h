@@ -37,7 +37,7 @@ extern "C" {
 #define SOCSIM_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
 
-#define SOCSIM_BRIDGE_ABI_VERSION 6u
+#define SOCSIM_BRIDGE_ABI_VERSION 7u
 
 /* Return codes of the int32_t entry points. */
 enum {
@@ -116,11 +116,17 @@ typedef struct socsim_rtl_options {
     uint64_t clock_period_ps; /* the top's clock period as the bench's or the SoC's
                                  description declares it: VCD time per cycle;
                                  even; 0 = none given (trace_open then fails) */
+    uint64_t user_clock_period_ps; /* SoC: the PCIe endpoint's user clock (even; its
+                                 rising edges at n * period in the description's
+                                 time, where the system clock's k-th rising edge of
+                                 the model is at k * clock_period_ps; at a shared
+                                 instant the system clock's edge acts first);
+                                 0 = the user clock is held low. Test bench: unused. */
 } socsim_rtl_options_t;
 
 SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_inputs_t) == 32, "socsim_rtl_inputs_t layout");
 SOCSIM_STATIC_ASSERT(sizeof(socsim_uart_event_t) == 16, "socsim_uart_event_t layout");
-SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_options_t) == 16, "socsim_rtl_options_t layout");
+SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_options_t) == 24, "socsim_rtl_options_t layout");
 
 /* An instance of the verilated test bench (its own VerilatedContext). Use it
  * from one thread at a time. */

@@ -73,7 +73,7 @@ public enum SoCLockStep {
                            mutate: ((inout CycleObservation) -> Void)? = nil,
                            observe: ((CycleObservation) -> Void)? = nil) throws -> SoCLockStepResult {
         let model = try MilkymistCycleMachine(sdramLatency: stimulus.sdramLatency)
-        let rtl = try RTLSoC(library: library, options: .init(clock: model.soc.clock))
+        let rtl = try RTLSoC(library: library, options: .init(soc: model.soc))
         defer { if rtlVCD != nil { try? rtl.model.stopVCD() } }
         try rtl.setSDRAMLatency(UInt8(stimulus.sdramLatency))
         for (a, bytes) in stimulus.memory {
@@ -146,5 +146,13 @@ private final class SoCSides: LockStepSides {
 
     func lastCycle(after k: UInt64, rtl _: CycleObservation) -> UInt64? {
         model.halted ? k + 1 + drain : nil
+    }
+}
+
+extension RTLModel.Options {
+    /// The RTL SoC top's clocks as the description declares them: the system clock and
+    /// the PCIe endpoint's user clock.
+    public init(soc: SoCDescription) {
+        self.init(clock: soc.clock, userClock: soc.clock(named: SoCDescription.pcieUserClock.name))
     }
 }

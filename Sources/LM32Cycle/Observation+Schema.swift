@@ -72,6 +72,8 @@ public struct CycleObservation: Equatable, Sendable {
     public var copAdr: UInt32 = 0
     /// the coprocessor master's DAT_I (the word in its ACK cycle)
     public var copDatR: UInt32 = 0
+    /// the endpoint's DMA master's ADR (0 without CYC)
+    public var pcieAdr: UInt32 = 0
     /// valid_f..valid_w in bits 0..4
     public var valid: UInt8 = 0
     /// stall_a..stall_m in bits 0..4
@@ -120,6 +122,16 @@ public struct CycleObservation: Equatable, Sendable {
     public var copAck: Bool = false
     /// the coprocessor master's ERR
     public var copErr: Bool = false
+    /// the PCIe endpoint's interrupt (line 5)
+    public var pcieIrq: Bool = false
+    /// the endpoint's DMA master's CYC (= STB; single beats)
+    public var pcieCyc: Bool = false
+    /// the endpoint's DMA master's WE (0 without CYC)
+    public var pcieWe: Bool = false
+    /// the endpoint's DMA master's ACK
+    public var pcieAck: Bool = false
+    /// the endpoint's DMA master's ERR
+    public var pcieErr: Bool = false
 
     public init() {}
 }
@@ -163,6 +175,7 @@ extension CycleObservation {
         "copCsrDatR": \.copCsrDatR,
         "copAdr": \.copAdr,
         "copDatR": \.copDatR,
+        "pcieAdr": \.pcieAdr,
         "valid": \.valid,
         "stall": \.stall,
         "kill": \.kill,
@@ -187,5 +200,10 @@ extension CycleObservation {
         "copCyc": \.copCyc,
         "copAck": \.copAck,
         "copErr": \.copErr,
+        "pcieIrq": \.pcieIrq,
+        "pcieCyc": \.pcieCyc,
+        "pcieWe": \.pcieWe,
+        "pcieAck": \.pcieAck,
+        "pcieErr": \.pcieErr,
     ] }
 }

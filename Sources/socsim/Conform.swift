@@ -83,7 +83,7 @@ struct Conform: BundledPositionals {
                 throw ValidationError("unknown firmware '\(f)' (known: \(MilkymistFirmware.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             if let f = firmware, MilkymistFirmware(rawValue: f)!.needsEndpoint {
-                throw ValidationError("the \(f) firmware needs the PCIe endpoint, which the cycle-exact and RTL SoCs do not have yet")
+                throw ValidationError("the \(f) firmware needs the PCIe endpoint, whose host the SoC lock-step does not drive yet")
             }
             if !(1...255).contains(sdramLatency) { throw ValidationError("--sdram-latency must be 1…255") }
         } else {

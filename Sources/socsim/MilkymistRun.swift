@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conformance
 import CycleWaves
 import Foundation
 import LM32
@@ -31,7 +32,7 @@ struct SoCOptions: ParsableArguments {
         (soc ?? (programGiven || cycleModel ? "testbench" : "milkymist")) == "milkymist"
     }
 
-    func validate(programGiven: Bool, cycleModel: Bool) throws {
+    func validate(programGiven: Bool, cycleModel: Bool, rtl: Bool) throws {
         if let soc, soc != "testbench", soc != "milkymist" {
             throw ValidationError("unknown SoC '\(soc)' (known: testbench, milkymist)")
         }
@@ -41,8 +42,8 @@ struct SoCOptions: ParsableArguments {
             }
             if programGiven { throw ValidationError("--firmware and PROGRAM exclude each other") }
             if !usesMilkymist(programGiven: programGiven, cycleModel: cycleModel) { throw ValidationError("--firmware needs --soc milkymist") }
-            if MilkymistFirmware(rawValue: firmware)!.needsEndpoint && cycleModel {
-                throw ValidationError("the \(firmware) firmware needs the PCIe endpoint, which only the functional SoC models so far (drop --cycle, --rtl and --vcd)")
+            if MilkymistFirmware(rawValue: firmware)!.needsEndpoint && rtl {
+                throw ValidationError("the \(firmware) firmware needs the PCIe endpoint, whose host the RTL SoC top does not drive yet (drop --rtl)")
             }
         }
         if sdramLatency < 1 { throw ValidationError("--sdram-latency must be at least 1") }
@@ -60,7 +61,12 @@ extension Run {
         // The SoC's own CPU unless --profile names one (validated).
         let config = profile.flatMap(CoreConfig.profile(named:)) ?? soc.cpu
         if waves.rtl { return try runMilkymistRTL(soc: soc, image: image, sdramLatency: options.sdramLatency) }
-        if waves.cycle || waves.vcdPath != nil { return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency) }
+        if waves.cycle || waves.vcdPath != nil {
+            // the endpoint and its modelled host for a firmware that uses it (a PROGRAM sees
+            // bank 3 read 0)
+            let pcie = options.firmware.flatMap(MilkymistFirmware.init(rawValue:))?.needsEndpoint == true ? PCIeSetup() : nil
+            return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency, pcie: pcie)
+        }
         let machine = MilkymistMachine(soc: soc, config: config)
         machine.load(image)
 
@@ -82,8 +88,9 @@ extension Run {
     /// Run on the milkymist SoC with the cycle-exact core (`--cycle`): the
     /// cycle contract of docs/soc.md, from reset at the CPU's reset vector.
     /// UART bytes go to standard output as they are sent.
-    func runMilkymistCycle(soc: SoCDescription, config: CoreConfig, image: ProgramImage, sdramLatency: Int) throws {
-        let machine = MilkymistCycleMachine(soc: soc, config: config)
+    func runMilkymistCycle(soc: SoCDescription, config: CoreConfig, image: ProgramImage, sdramLatency: Int,
+                           pcie: PCIeSetup?) throws {
+        let machine = MilkymistCycleMachine(soc: soc, config: config, pcie: pcie)
         machine.load(image)
         let out = Console.output
         machine.onUARTByte = { out.write(Data([$0.byte])) }
@@ -146,7 +153,7 @@ extension Run {
         guard sdramLatency <= 255 else { throw ValidationError("--sdram-latency must be at most 255 for the RTL") }
         let soc: RTLSoC
         do {
-            soc = try RTLSoC(options: .init(clock: description.clock))
+            soc = try RTLSoC(options: .init(soc: description))
             try soc.setSDRAMLatency(UInt8(sdramLatency))
             for s in image.segments { try soc.load(s.bytes, at: s.address) }
             try soc.reset()

@@ -1,0 +1,285 @@
+import LM32Cycle
+import PCIe
+import SimKernel
+import SoC
+
+/// The cycle-exact PCIe endpoint (`EndpointCycle`) on the cycle-exact SoC
+/// (docs/pcie-endpoint.md, "On the cycle-exact SoC"): CSR bank 3, IRQ 5, its
+/// DMA engine a master of the shared bus, clocked on every rising edge of the
+/// system clock and of the PCIe user clock in `ClockEdges` order, its stream
+/// ports facing the modelled host (`RootComplex`) as the lock-step's host
+/// drives them (no gaps: a queued packet is offered every user cycle, the
+/// host always ready).
+///
+/// Edges at instant 0 are the reset's: the endpoint leaves its reset state
+/// there. The host may first enumerate it (`enumerate`) while the rest of
+/// the SoC is still in reset; SoC cycle 0 then starts at the endpoint's
+/// system cycle `origin` (0 without enumeration), and the system edge at
+/// `(origin + c + 1) × period` ends SoC cycle `c` with that cycle's inputs
+/// (the CSR write presented in it, the bus's answer to the DMA master in
+/// it). The endpoint's counter is SoC cycle + `origin`. The endpoint is brought lazily to the cycles the bus
+/// asks for; while it is `quiescent` and the host has nothing in flight it
+/// skips in closed form. A system reset of the SoC leaves it as it is (the
+/// link and the host's set-up survive, as on the functional SoC).
+final class PCIeCycleEndpoint: ConfigurationAccess {
+    let clocks: [Clock]
+    let period: UInt64
+    /// The master number of its DMA engine, its CSR bank and interrupt line.
+    let master: Int, bank: Int, line: Int
+    private(set) var model: EndpointCycle
+    private var edges: ClockEdges
+    private var inputs: [UInt64]
+    private(set) var root: RootComplex
+    private(set) var now = Instant.zero
+    /// The endpoint's system cycle at the start of SoC cycle 0.
+    private(set) var origin: UInt64 = 0
+    public var hostConfiguration: HostConfiguration { root.configuration }
+
+    // host → device: packets queued, the one being offered, the host's answers due later
+    private var sendQueue: [WirePacket] = []
+    private var sending: [UInt32] = []
+    private var sendAt = 0
+    private var delayed: [(Instant, WirePacket)] = []
+    // device → host
+    private var collecting: [UInt32] = []
+    /// Packets the device sent, as the host received them.
+    private(set) var received: [WirePacket] = []
+
+    /// The CSR write presented in a cycle and the bus's answer to the DMA master in a
+    /// cycle, sampled at the system edge ending that cycle.
+    private var pendingWrite: (cycle: UInt64, dword: Int, value: UInt32)?
+    private var answer: (cycle: UInt64, answer: WishboneAnswer)?
+
+    init(soc: SoCDescription, setup: PCIeSetup, master: Int, bank: Int, line: Int) {
+        guard let user = soc.clock(named: SoCDescription.pcieUserClock.name) else {
+            preconditionFailure("the SoC description has no PCIe user clock")
+        }
+        // the ports' clock order (system, user) is the description's
+        precondition(EndpointPorts.clocks.map(\.description) == [soc.clock.name, user.name])
+        clocks = [soc.clock, user]
+        period = soc.clock.period.picoseconds
+        self.master = master; self.bank = bank; self.line = line
+        var ec = setup.endpoint
+        ec.systemClock = soc.clock
+        let regions = soc.regions.filter { $0.kind != .csr }.map { UInt64($0.base) ..< UInt64($0.base) + UInt64($0.size) }
+        model = EndpointCycle(ec, regions: regions)
+        edges = ClockEdges(clocks: clocks, from: Instant(picoseconds: 1))
+        inputs = Array(repeating: 0, count: EndpointPorts.inputs.count)
+        inputs[EndpointPorts.input.txReady] = 1
+        root = RootComplex(setup.host)
+    }
+
+    /// Nothing in flight on the host's side.
+    private var hostQuiet: Bool {
+        sendQueue.isEmpty && delayed.isEmpty && sendAt >= sending.count && collecting.isEmpty
+    }
+
+    /// Neither the endpoint nor the host has anything in flight: only a CSR write or a
+    /// packet from the host changes the endpoint.
+    var quiet: Bool { model.quiescent && hostQuiet }
+
+    /// Makes every edge up to the start of SoC cycle `c`.
+    func bring(to socCycle: UInt64) { bringEndpoint(to: origin + socCycle) }
+
+    /// Makes every edge up to the start of the endpoint's system cycle `c` (instants ≤ c × period).
+    private func bringEndpoint(to c: UInt64) {
+        let limit = c * period
+        while true {
+            var peek = edges
+            guard let e = peek.next(), e.time.picoseconds <= limit else { return }
+            if quiet {
+                // a pending write's edge is made, not skipped
+                let stop = min(c, pendingWrite?.cycle ?? .max)
+                if stop * period >= e.time.picoseconds {
+                    model.skipQuiescent(toCycle: stop)
+                    now = Instant(picoseconds: stop * period)
+                    edges = ClockEdges(clocks: clocks, from: Instant(picoseconds: stop * period + 1))
+                    continue
+                }
+            }
+            _ = edges.next()
+            step(e)
+        }
+    }
+
+    private func step(_ e: ClockEdges.Edge) {
+        prepare(e)
+        let before = model.outputs
+        model.edge(domain: e.domain, inputs: inputs)
+        now = e.time
+        if e.domain == EndpointPorts.userDomain { observe(before: before) }
+    }
+
+    /// The inputs of the edge `e`: the host's stream (user clock), the CSR write and
+    /// the bus's answer of the cycle the edge ends (system clock).
+    private func prepare(_ e: ClockEdges.Edge) {
+        if e.domain == EndpointPorts.userDomain {
+            if sendAt >= sending.count {
+                sending = []
+                sendAt = 0
+                while let (t, p) = delayed.first, t <= now {
+                    delayed.removeFirst()
+                    send(p)
+                }
+                if !sendQueue.isEmpty { sending = sendQueue.removeFirst().dwords }
+            }
+            let offer = sendAt < sending.count
+            inputs[EndpointPorts.input.rxValid] = offer ? 1 : 0
+            inputs[EndpointPorts.input.rxData] = offer ? UInt64(sending[sendAt]) : 0
+            inputs[EndpointPorts.input.rxSop] = offer && sendAt == 0 ? 1 : 0
+            inputs[EndpointPorts.input.rxEop] = offer && sendAt == sending.count - 1 ? 1 : 0
+        } else {
+            let ending = e.cycle - 1
+            if let w = pendingWrite, w.cycle == ending {
+                inputs[EndpointPorts.input.we] = 1
+                inputs[EndpointPorts.input.adr] = UInt64(w.dword)
+                inputs[EndpointPorts.input.datW] = UInt64(w.value)
+                pendingWrite = nil
+            } else {
+                inputs[EndpointPorts.input.we] = 0
+                inputs[EndpointPorts.input.datW] = 0
+            }
+            if let a = answer, a.cycle == ending {
+                inputs[EndpointPorts.input.mAck] = a.answer.ack ? 1 : 0
+                inputs[EndpointPorts.input.mErr] = a.answer.err ? 1 : 0
+                inputs[EndpointPorts.input.mDatR] = a.answer.ack ? UInt64(a.answer.dat) : 0
+                answer = nil
+            } else {
+                inputs[EndpointPorts.input.mAck] = 0
+                inputs[EndpointPorts.input.mErr] = 0
+                inputs[EndpointPorts.input.mDatR] = 0
+            }
+        }
+    }
+
+    /// What crossed the stream ports at the user edge just made, from the outputs before it.
+    private func observe(before: [UInt64]) {
+        if inputs[EndpointPorts.input.rxValid] != 0 && before[EndpointPorts.output.rxReady] != 0 { sendAt += 1 }
+        if inputs[EndpointPorts.input.txReady] != 0 && before[EndpointPorts.output.txValid] != 0 {
+            if before[EndpointPorts.output.txSop] != 0 { collecting = [] }
+            collecting.append(UInt32(truncatingIfNeeded: before[EndpointPorts.output.txData]))
+            if before[EndpointPorts.output.txEop] != 0 {
+                let p = WirePacket(dwords: collecting)
+                collecting = []
+                received.append(p)
+                delayed += root.receive(p, at: now)
+            }
+        }
+    }
+
+    /// Queues a packet from the host (an empty one is dropped: a stream cannot carry it).
+    func send(_ p: WirePacket) {
+        guard !p.dwords.isEmpty else { return }
+        sendQueue.append(p)
+    }
+
+    // MARK: the host's set-up before SoC cycle 0
+
+    /// An edge budget for one configuration request's round trip.
+    static let requestEdges = 100_000
+
+    private func result(_ tag: UInt8, _ what: String) throws -> [UInt8] {
+        for _ in 0..<Self.requestEdges {
+            if let r = root.takeResult(tag) {
+                switch r {
+                case .data(let b): return b
+                case .status(let s): throw HostError.completion(what: what, s)
+                case .timeout: throw HostError.timeout(what: what)
+                }
+            }
+            step(edges.next()!)
+        }
+        throw HostError.timeout(what: what)
+    }
+
+    func configRead(_ register: Int) throws -> UInt32 {
+        guard let (tag, p) = root.configRequest(register: register, value: nil, at: now) else {
+            throw HostError.noTag
+        }
+        send(p)
+        let b = try result(tag, "CfgRd0 \(register)")
+        guard b.count == 4 else { throw HostError.stalled(what: "CfgRd0 \(register): \(b.count) bytes") }
+        return UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+    }
+
+    func configWrite(_ register: Int, _ value: UInt32, firstBE: UInt8) throws {
+        guard let (tag, p) = root.configRequest(register: register, value: value, firstBE: firstBE, at: now) else {
+            throw HostError.noTag
+        }
+        send(p)
+        _ = try result(tag, "CfgWr0 \(register)")
+    }
+
+    /// The host enumerates the endpoint by configuration TLPs over the stream (BAR0, MSI,
+    /// MPS/MRRS/RCB, memory space and bus mastering), before SoC cycle 0; SoC cycle 0
+    /// starts at the first system cycle after that in which the endpoint and the host are
+    /// quiet.
+    func enumerate() throws -> EnumeratedDevice {
+        precondition(origin == 0 && model.cycle == 0, "the host enumerates before SoC cycle 0")
+        let device = try (self as ConfigurationAccess).enumerate()
+        var peek = edges
+        while !quiet || peek.next()!.domain != EndpointPorts.systemDomain {
+            step(edges.next()!)
+            peek = edges
+        }
+        origin = model.cycle
+        return device
+    }
+
+    // MARK: the SoC's side
+
+    /// IRQ 5 during the cycle the endpoint was brought to.
+    var interruptLines: UInt32 { model.endpoint.irq ? 1 << UInt32(line) : 0 }
+
+    /// CSR dword `dword` of the bank during cycle `c`.
+    func read(dword: Int, at c: UInt64) -> UInt32 {
+        bring(to: c)
+        return model.csrRead(dword: dword)
+    }
+
+    /// A CSR write presented during cycle `c` (sampled at the edge ending it).
+    func write(dword: Int, value: UInt32, at c: UInt64) {
+        bring(to: c)
+        pendingWrite = (origin + c, dword, value)
+    }
+
+    /// The DMA master's request during cycle `c` (its registered outputs), if it holds CYC.
+    func request(at c: UInt64) -> WishboneRequest? {
+        bring(to: c)
+        let o = model.outputs
+        guard o[EndpointPorts.output.mCyc] != 0 else { return nil }
+        return WishboneRequest(cyc: true, adr: UInt32(truncatingIfNeeded: o[EndpointPorts.output.mAdr]),
+                               datO: UInt32(truncatingIfNeeded: o[EndpointPorts.output.mDatW]),
+                               sel: UInt8(truncatingIfNeeded: o[EndpointPorts.output.mSel]),
+                               we: o[EndpointPorts.output.mWe] != 0,
+                               cti: UInt8(truncatingIfNeeded: o[EndpointPorts.output.mCti]))
+    }
+
+    /// The endpoint's observed pins during SoC cycle `c` (after the bus's answer in it):
+    /// IRQ 5 and its DMA master as on the bus.
+    func annotate(_ o: inout CycleObservation, at c: UInt64) {
+        bring(to: c)
+        o.pcieIrq = model.endpoint.irq
+        if let r = request(at: c) {
+            o.pcieCyc = true
+            o.pcieAdr = r.adr
+            o.pcieWe = r.we
+        }
+        if let a = answer, a.cycle == origin + c {
+            o.pcieAck = a.answer.ack
+            o.pcieErr = a.answer.err
+        }
+    }
+
+    /// The bus's answer to the DMA master in cycle `c`.
+    func answered(_ a: WishboneAnswer, at c: UInt64) { answer = (origin + c, a) }
+
+    /// The same endpoint state as `other`'s at cycle `c`: outputs and every CSR dword.
+    func sameState(as other: PCIeCycleEndpoint, at c: UInt64) -> Bool {
+        bring(to: c)
+        other.bring(to: c)
+        guard model.cycle == other.model.cycle, model.outputs == other.model.outputs,
+              received == other.received, quiet == other.quiet else { return false }
+        return (0..<(EndpointRegisters.csrSize / 4)).allSatisfy { model.csrRead(dword: $0) == other.model.csrRead(dword: $0) }
+    }
+}
