@@ -23,7 +23,7 @@ import SoC
 /// link and the host's set-up survive, as on the functional SoC).
 final class PCIeCycleEndpoint: HostStreamOwner {
     let clocks: [Clock]
-    let period: UInt64
+    let period: UInt64, userPeriod: UInt64
     /// The master number of its DMA engine, its CSR bank and interrupt line.
     let master: Int, bank: Int, line: Int
     private(set) var model: EndpointCycle
@@ -59,6 +59,7 @@ final class PCIeCycleEndpoint: HostStreamOwner {
         precondition(EndpointPorts.clocks.map(\.description) == [soc.clock.name, user.name])
         clocks = [soc.clock, user]
         period = soc.clock.period.picoseconds
+        userPeriod = user.period.picoseconds
         self.master = master; self.bank = bank; self.line = line
         var ec = setup.endpoint
         ec.systemClock = soc.clock
@@ -92,12 +93,16 @@ final class PCIeCycleEndpoint: HostStreamOwner {
             var peek = edges
             guard let e = peek.next(), e.time.picoseconds < limit else { return }
             if quiet {
-                // a pending write's edge is made, not skipped
-                let stop = min((limit - 1 - base) / period, pendingWrite?.cycle ?? .max)
-                if start(ofCycle: stop) >= e.time.picoseconds {
+                // every edge before `end` changes nothing but the counter; the edge ending a
+                // pending write's cycle is made, not skipped
+                let end = min(limit, pendingWrite.map { start(ofCycle: $0.cycle) + 1 } ?? .max)
+                if end > e.time.picoseconds {
+                    let stop = (end - 1 - base) / period
                     model.skipQuiescent(toCycle: stop)
-                    now = Instant(picoseconds: start(ofCycle: stop))
-                    edges = ClockEdges(clocks: clocks, from: Instant(picoseconds: start(ofCycle: stop) + 1))
+                    // the last edge skipped: the system edge starting `stop` or a later user edge
+                    let lastUser = (end - 1) / userPeriod * userPeriod
+                    now = Instant(picoseconds: max(start(ofCycle: stop), lastUser))
+                    edges = ClockEdges(clocks: clocks, from: Instant(picoseconds: end))
                     continue
                 }
             }
