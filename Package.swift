@@ -42,7 +42,7 @@ let package = Package(
                             .embedInCode("Firmware/automaton.S"), .embedInCode("Firmware/dma.S"),
                             .embedInCode("Firmware/attest.S")]),
         // The cycle-exact LM32 on the milkymist SoC (docs/soc.md, cycle contract).
-        .target(name: "SoCCycle", dependencies: ["LM32", "LM32Cycle", "SoC"]),
+        .target(name: "SoCCycle", dependencies: ["LM32", "LM32Cycle", "PCIe", "SimKernel", "SoC"]),
         // Shared by the test targets: locating what the test command installs.
         .target(name: "SoCSimTestSupport"),
         // C ABI of the verilated RTL (RTL/bridge/bridge.h): types only, no Verilator needed.

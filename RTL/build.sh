@@ -110,7 +110,8 @@ select_top() {  # profile
     case "$1" in
     milkymist)
         top=socsim_soc_top
-        sources=("$HERE/soc/socsim_soc_top.v" "$HERE/soc/socsim_uart.v" "$HERE/soc/socsim_sysctl.v" "$HERE/soc/socsim_automaton.v")
+        sources=("$HERE/soc/socsim_soc_top.v" "$HERE/soc/socsim_uart.v" "$HERE/soc/socsim_sysctl.v" "$HERE/soc/socsim_automaton.v"
+                 "$HERE/soc/socsim_pcie_endpoint.v" "$HERE/soc/socsim_pcie_cdc_fifo.v")
         soc_flag=-DSOCSIM_SOC=1 ;;
     *)
         top=socsim_tb_top

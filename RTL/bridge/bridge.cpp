@@ -75,6 +75,14 @@ struct Model {
     uint64_t cycle = 0;
     uint64_t time_ps = 0;  // start of the current cycle (clk low)
     uint64_t half_ps = 0;  // half the top's clock period (create)
+#ifdef SOCSIM_SOC
+    // The PCIe user clock: half its period (0: held low) and the index of its next
+    // transition (even: rising). Transition i is at i * user_half_ps in the
+    // description's time, where the system clock's rising edge k is at k * 2 * half_ps;
+    // the top's time is that plus half_ps (clk rises at k * P + P / 2).
+    uint64_t user_half_ps = 0;
+    uint64_t user_next = 0;
+#endif
     std::string err;
     std::string output;  // what the RTL printed, until take_output()
     std::vector<socsim_uart_event_t> uart;  // SoC: UART events, until uart_take()
@@ -96,6 +104,12 @@ inline void apply_inputs(Model* m) {
     t->gpio_in = uint8_t(in.gpio_in);
     t->uart_rx = in.uart_rx_n ? 0 : 1;
     t->sdram_latency = in.sdram_latency ? in.sdram_latency : kSdramDefaultLatency;
+    t->pcie_rx_data = in.pcie_rx_data;
+    t->pcie_rx_sop = in.pcie_rx_sop & 1;
+    t->pcie_rx_eop = in.pcie_rx_eop & 1;
+    t->pcie_rx_valid = in.pcie_rx_valid & 1;
+    t->pcie_tx_ready = in.pcie_tx_stall ? 0 : 1;
+    t->rst = in.soc_hold ? 1 : 0;
 #else
     t->irq = in.interrupt;
     t->i_wait = in.i_wait;
@@ -109,26 +123,67 @@ inline void apply_inputs(Model* m) {
 #endif
 }
 
+#ifdef SOCSIM_SOC
+// The top's time of user clock transition i.
+inline uint64_t user_time(const Model* m, uint64_t i) { return i * m->user_half_ps + m->half_ps; }
+
+// Applies the user clock's transitions before top time `limit` (at `limit` too when
+// `inclusive`), each dumped at its time when `dump` (those at `time_ps` go with the
+// period's first dump).
+inline void user_transitions(Model* m, uint64_t limit, bool inclusive, bool dump) {
+    if (m->user_half_ps == 0) return;
+    Vsocsim* t = m->top.get();
+    while (true) {
+        uint64_t at = user_time(m, m->user_next);
+        if (at > limit || (at == limit && !inclusive)) return;
+        t->user_clk = (m->user_next % 2 == 0) ? 1 : 0;
+        m->user_next += 1;
+        t->eval();
+#if VM_TRACE
+        if (dump && m->vcd && at != m->time_ps) m->vcd->dump(at);
+#else
+        (void)dump;
+#endif
+    }
+}
+#endif
+
 // One clock period: the low phase is dumped at time_ps, the rising edge at
 // time_ps + half, and the falling edge is evaluated (and dumped with the next
-// period's low phase, together with any input change made in between).
-inline void one_cycle(Model* m) {
+// period's low phase, together with any input change made in between). The
+// SoC's user clock transitions in between are evaluated and dumped at their
+// times; one at the instant of the system clock's rising edge acts after it.
+// raw_run passes dump = false: no VCD, no UART events.
+inline void one_cycle(Model* m, bool dump = true) {
     Vsocsim* t = m->top.get();
+#ifdef SOCSIM_SOC
+    user_transitions(m, m->time_ps, true, false);
+#endif
 #if VM_TRACE
-    if (m->vcd) m->vcd->dump(m->time_ps);
+    if (dump && m->vcd) m->vcd->dump(m->time_ps);
+#endif
+#ifdef SOCSIM_SOC
+    user_transitions(m, m->time_ps + m->half_ps, false, dump);
 #endif
     t->clk = 1;
     t->eval();
+#ifdef SOCSIM_SOC
+    user_transitions(m, m->time_ps + m->half_ps, true, false);
+#endif
 #if VM_TRACE
-    if (m->vcd) m->vcd->dump(m->time_ps + m->half_ps);
+    if (dump && m->vcd) m->vcd->dump(m->time_ps + m->half_ps);
+#endif
+#ifdef SOCSIM_SOC
+    user_transitions(m, m->time_ps + 2 * m->half_ps, false, dump);
 #endif
     t->clk = 0;
     t->eval();
     m->time_ps += 2 * m->half_ps;
     m->ctx->time(m->time_ps);
 #ifdef SOCSIM_SOC
-    // The cycle just entered (the caller counts it after this returns).
-    if (t->uart_tx_wr) {
+    // The cycle just entered (the caller counts it after this returns); raw_run
+    // (dump = false) records none.
+    if (dump && t->uart_tx_wr) {
         socsim_uart_event_t e{};
         e.cycle = m->cycle + 1;
         e.byte = t->uart_tx_data;
@@ -151,9 +206,19 @@ inline uint32_t stop_bits(const Vsocsim* t) {
 void do_reset(Model* m, uint32_t cycles) {
     Vsocsim* t = m->top.get();
     t->rst = 1;
+#ifdef SOCSIM_SOC
+    // the endpoint's resets with the SoC's
+    t->pcie_rst = 1;
+    t->user_rst = 1;
+#endif
     t->eval();
     for (uint32_t i = 0; i < cycles; ++i) one_cycle(m);
     t->rst = 0;
+#ifdef SOCSIM_SOC
+    t->rst = m->in.soc_hold ? 1 : 0;
+    t->pcie_rst = 0;
+    t->user_rst = 0;
+#endif
     t->eval();
     m->cycle = 0;
 }
@@ -229,18 +294,21 @@ socsim_rtl_t* api_create(const socsim_rtl_options_t* opts, char* errbuf, size_t 
     if (o.reset_cycles == 0) o.reset_cycles = 2;
     // The period comes from the bench's or the SoC's description; the bridge
     // has no clock of its own (0: none given, no VCD can be written).
-    if (o.clock_period_ps % 2 != 0) {
+    if (o.clock_period_ps % 2 != 0 || o.user_clock_period_ps % 2 != 0) {
         report("clock_period_ps must be even");
         return nullptr;
     }
     Model* m = socsim::create_model<Model>(
         [&](Model* m) {
             m->half_ps = o.clock_period_ps / 2;
+#ifdef SOCSIM_SOC
+            m->user_half_ps = o.user_clock_period_ps / 2;
+#endif
             bind(m);
             Vsocsim* t = m->top.get();
             t->clk = 0;
-            t->rst = 1;
             apply_inputs(m);
+            t->rst = 1;
             t->eval();  // initial blocks; clk low so the first rising edge is seen
             do_reset(m, o.reset_cycles);
         },
@@ -277,6 +345,10 @@ int32_t api_set_inputs(socsim_rtl_t* h, const socsim_rtl_inputs_t* in) {
     GUARD_BEGIN
     CHECK_RUNNABLE
     if (!in) return fail(m, SOCSIM_ERR_ARGUMENT, "inputs is NULL");
+#ifdef SOCSIM_SOC
+    // releasing the hold starts cycle 0, as the end of a reset does
+    if (m->in.soc_hold && !in->soc_hold) m->cycle = 0;
+#endif
     m->in = *in;
     apply_inputs(m);
     m->top->eval();
@@ -387,16 +459,8 @@ const char* api_last_error(const socsim_rtl_t* h) {
 int32_t api_raw_run(socsim_rtl_t* h, uint64_t n) {
     GUARD_BEGIN
     CHECK_RUNNABLE
-    Vsocsim* t = m->top.get();
-    for (uint64_t i = 0; i < n; ++i) {
-        t->clk = 1;
-        t->eval();
-        t->clk = 0;
-        t->eval();
-    }
+    for (uint64_t i = 0; i < n; ++i) one_cycle(m, false);
     m->cycle += n;
-    m->time_ps += 2 * m->half_ps * n;
-    m->ctx->time(m->time_ps);
     return SOCSIM_OK;
     GUARD_END
 }

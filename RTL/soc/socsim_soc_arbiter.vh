@@ -6,22 +6,24 @@
 //   0 cpu-d (d_*): LM32 data port
 //   1 cpu-i (i_*): LM32 instruction port
 //   2 coprocessor (c_*): automaton coprocessor (reads) [yielding]
-wire [2:0] req_v = {c_cyc, i_cyc, d_cyc};
-localparam [2:0] YIELDING = 3'b100;
+//   3 pcie-dma (e_*): PCIe endpoint DMA engine [yielding]
+wire [3:0] req_v = {e_cyc, c_cyc, i_cyc, d_cyc};
+localparam [3:0] YIELDING = 4'b1100;
 reg         owner_v;          // a master was granted during the previous cycle
 reg  [1:0] owner_q;          // which one
 reg         ended_q;          // its beat ended (ACK or ERR) in that cycle
 wire keep  = owner_v & req_v[owner_q] & ~(ended_q & YIELDING[owner_q]);
 wire gnt_v = |req_v;
-wire [1:0] gnt = keep ? owner_q : req_v[0] ? 2'd0 : req_v[1] ? 2'd1 : 2'd2;   // the granted master (when gnt_v)
+wire [1:0] gnt = keep ? owner_q : req_v[0] ? 2'd0 : req_v[1] ? 2'd1 : req_v[2] ? 2'd2 : 2'd3;   // the granted master (when gnt_v)
 wire gnt_d = gnt_v & (gnt == 2'd0);
 wire gnt_i = gnt_v & (gnt == 2'd1);
 wire gnt_c = gnt_v & (gnt == 2'd2);
+wire gnt_e = gnt_v & (gnt == 2'd3);
 
 // the granted master's beat
-wire [31:0] m_adr   = gnt == 2'd1 ? i_adr : gnt == 2'd2 ? c_adr : d_adr;
-wire [31:0] m_dat_w = gnt == 2'd1 ? i_dat_w : gnt == 2'd2 ? c_dat_w : d_dat_w;
-wire [3:0]  m_sel   = gnt == 2'd1 ? i_sel : gnt == 2'd2 ? c_sel : d_sel;
-wire        m_we    = gnt == 2'd1 ? i_we : gnt == 2'd2 ? c_we : d_we;
+wire [31:0] m_adr   = gnt == 2'd1 ? i_adr : gnt == 2'd2 ? c_adr : gnt == 2'd3 ? e_adr : d_adr;
+wire [31:0] m_dat_w = gnt == 2'd1 ? i_dat_w : gnt == 2'd2 ? c_dat_w : gnt == 2'd3 ? e_dat_w : d_dat_w;
+wire [3:0]  m_sel   = gnt == 2'd1 ? i_sel : gnt == 2'd2 ? c_sel : gnt == 2'd3 ? e_sel : d_sel;
+wire        m_we    = gnt == 2'd1 ? i_we : gnt == 2'd2 ? c_we : gnt == 2'd3 ? e_we : d_we;
 // No beat is answered while the SoC reset is high (ACK = ERR = 0, nothing lands).
-wire        m_req   = gnt_v & ~soc_rst & (gnt == 2'd1 ? (i_cyc & i_stb) : gnt == 2'd2 ? (c_cyc & c_stb) : (d_cyc & d_stb));
+wire        m_req   = gnt_v & ~soc_rst & (gnt == 2'd1 ? (i_cyc & i_stb) : gnt == 2'd2 ? (c_cyc & c_stb) : gnt == 2'd3 ? (e_cyc & e_stb) : (d_cyc & d_stb));

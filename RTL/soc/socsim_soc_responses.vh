@@ -10,3 +10,6 @@ assign i_dat_r = i_ack ? b_dat_r : 32'd0;
 assign c_ack   = gnt_c & b_ack;
 assign c_err   = gnt_c & b_err;
 assign c_dat_r = c_ack ? b_dat_r : 32'd0;
+assign e_ack   = gnt_e & b_ack;
+assign e_err   = gnt_e & b_err;
+assign e_dat_r = e_ack ? b_dat_r : 32'd0;

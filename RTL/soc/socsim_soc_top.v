@@ -8,9 +8,10 @@
 //   * lm32_top (the LM32 of pythondata-cpu-lm32 0.0.post199), profile milkymist
 //   * one shared Wishbone bus, fixed-priority arbiter over the masters of
 //     SoCDescription.masters (master 0 = D bus, master 1 = I bus, master 2 =
-//     the coprocessor; generated into socsim_soc_arbiter.vh): the owner of
-//     the previous cycle keeps the bus while it holds CYC (the coprocessor,
-//     a yielding master, only until the end of each beat), else the
+//     the coprocessor, master 3 = the PCIe endpoint's DMA engine; generated
+//     into socsim_soc_arbiter.vh): the owner of
+//     the previous cycle keeps the bus while it holds CYC (the coprocessor and
+//     the DMA engine, yielding masters, only until the end of each beat), else the
 //     lowest-numbered master asserting CYC gets it in the same cycle
 //   * a beat is acknowledged in the N-th consecutive granted cycle with
 //     CYC & STB (counted from the grant or from the cycle after the previous
@@ -24,9 +25,12 @@
 //     at its end), a write is presented to the device during the 2nd cycle (the
 //     ACK cycle) and lands at its ending edge; SEL is ignored
 //   * UART (bank 0), sysctl (bank 1), the automaton coprocessor (bank 2,
-//     socsim_automaton.v); banks 3..15 read 0, ignore writes
+//     socsim_automaton.v), the PCIe endpoint (bank 3, socsim_pcie_endpoint.v,
+//     its user clock user_clk and TLP streams pcie_* as ports; its resets
+//     pcie_rst and user_rst, not soc_rst: the link survives a system reset);
+//     banks 4..15 read 0, ignore writes
 //   * interrupt lines: 0 uart, 1 gpio, 2 timer0, 3 timer1, 4 coprocessor,
-//     others 0
+//     5 pcie, others 0
 //   * system reset: a SYSTEM_ID write landing at the edge ending cycle w makes
 //     the SoC reset high during w+1 (no beat is answered in that cycle);
 //     memories keep their contents
@@ -40,6 +44,22 @@
 module socsim_soc_top (
     input  wire        clk,
     input  wire        rst,
+    // the PCIe endpoint's user clock domain (SoCDescription.pcieUserClock) and its
+    // reset, released by the harness before rst so that the host may enumerate
+    input  wire        user_clk,
+    input  wire        user_rst,
+    input  wire        pcie_rst,      // the endpoint's system-domain reset (not soc_rst: the link survives a system reset)
+    // the endpoint's TLP streams (docs/pcie-endpoint.md, "Stream format")
+    input  wire [31:0] pcie_rx_data,
+    input  wire        pcie_rx_sop,
+    input  wire        pcie_rx_eop,
+    input  wire        pcie_rx_valid,
+    output wire        pcie_rx_ready,
+    output wire [31:0] pcie_tx_data,
+    output wire        pcie_tx_sop,
+    output wire        pcie_tx_eop,
+    output wire        pcie_tx_valid,
+    input  wire        pcie_tx_ready,
 
     // stimulus
     input  wire        ext_break,
@@ -69,6 +89,14 @@ module socsim_soc_top (
     output wire        cop_err,
     output wire [31:0] cop_dat_r,
 
+    // the PCIe endpoint, observed: its IRQ and its DMA engine's master as on the bus
+    output wire        pcie_irq,
+    output wire        pcie_cyc,
+    output wire [31:0] pcie_adr,
+    output wire        pcie_we,
+    output wire        pcie_ack,
+    output wire        pcie_err,
+
 `include "socsim_cpu_ports.vh"
 
     // test device of socsim_tb_top: absent here, always 0
@@ -96,6 +124,15 @@ wire [3:0]  c_sel;
 wire [2:0]  c_cti;                  // single reads: always 000
 /* verilator lint_on UNUSEDSIGNAL */
 wire [31:0] c_dat_w = 32'd0;        // it only reads
+
+// ---------------------------------------------------------------- the PCIe endpoint's DMA master port
+wire        e_cyc, e_stb, e_we, e_ack, e_err;
+wire [31:0] e_adr, e_dat_w, e_dat_r;
+wire [3:0]  e_sel;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [2:0]  e_cti;                  // single beats: always 000
+wire [63:0] pcie_cycle;             // the endpoint's counter (observed through its registers)
+/* verilator lint_on UNUSEDSIGNAL */
 
 // ---------------------------------------------------------------- arbiter
 // owner_v/owner_q, gnt, gnt_<master>, and the granted master's m_adr, m_dat_w,
@@ -163,7 +200,7 @@ wire        csr_cycle1 = m_req & sel_csr & (cnt == 8'd1);
 wire [3:0]  csr_bank   = m_adr[15:12];
 wire [9:0]  csr_idx    = m_adr[11:2];
 wire        csr_we     = csr_cycle1 & m_we;
-wire [31:0] uart_dat_r, sysctl_dat_r, cop_dat_r_w;
+wire [31:0] uart_dat_r, sysctl_dat_r, cop_dat_r_w, pcie_dat_r;
 reg  [31:0] csr_q;
 
 always @(posedge clk) begin
@@ -171,7 +208,7 @@ always @(posedge clk) begin
         csr_q <= 32'd0;
     else if (csr_cycle1 & ~m_we)
         csr_q <= csr_bank == 4'd0 ? uart_dat_r : csr_bank == 4'd1 ? sysctl_dat_r
-               : csr_bank == 4'd2 ? cop_dat_r_w : 32'd0;
+               : csr_bank == 4'd2 ? cop_dat_r_w : csr_bank == 4'd3 ? pcie_dat_r : 32'd0;
 end
 
 wire [31:0] b_dat_r = sel_bram ? bram_q : sel_sdram ? sdram_q : csr_q;
@@ -180,7 +217,7 @@ wire [31:0] b_dat_r = sel_bram ? bram_q : sel_sdram ? sdram_q : csr_q;
 `include "socsim_soc_responses.vh"
 
 // ---------------------------------------------------------------- devices
-wire uart_irq, gpio_irq, timer0_irq, timer1_irq, coprocessor_irq, reset_request;
+wire uart_irq, gpio_irq, timer0_irq, timer1_irq, coprocessor_irq, pcie_irq_w, reset_request;
 
 socsim_uart uart (
     .clk     (clk),
@@ -234,7 +271,40 @@ socsim_automaton coprocessor (
     .m_err   (c_err)
 );
 
-assign irq = {27'd0, coprocessor_irq, timer1_irq, timer0_irq, gpio_irq, uart_irq};
+socsim_pcie_endpoint pcie (
+    .user_clk (user_clk),
+    .user_rst (user_rst),
+    .rx_data  (pcie_rx_data),
+    .rx_sop   (pcie_rx_sop),
+    .rx_eop   (pcie_rx_eop),
+    .rx_valid (pcie_rx_valid),
+    .rx_ready (pcie_rx_ready),
+    .tx_data  (pcie_tx_data),
+    .tx_sop   (pcie_tx_sop),
+    .tx_eop   (pcie_tx_eop),
+    .tx_valid (pcie_tx_valid),
+    .tx_ready (pcie_tx_ready),
+    .clk      (clk),
+    .rst      (pcie_rst),
+    .we       (csr_we & (csr_bank == 4'd3)),
+    .adr      (csr_idx),
+    .dat_w    (m_dat_w),
+    .dat_r    (pcie_dat_r),
+    .irq      (pcie_irq_w),
+    .cycle    (pcie_cycle),
+    .m_cyc    (e_cyc),
+    .m_stb    (e_stb),
+    .m_adr    (e_adr),
+    .m_we     (e_we),
+    .m_sel    (e_sel),
+    .m_cti    (e_cti),
+    .m_dat_w  (e_dat_w),
+    .m_dat_r  (e_dat_r),
+    .m_ack    (e_ack),
+    .m_err    (e_err)
+);
+
+assign irq = {26'd0, pcie_irq_w, coprocessor_irq, timer1_irq, timer0_irq, gpio_irq, uart_irq};
 
 always @(posedge clk) begin
     if (rst) sys_rst_q <= 1'b0;
@@ -258,6 +328,12 @@ assign cop_csr_dat_r = cop_csr_re ? cop_dat_r_w : 32'd0;
 assign cop_cyc       = c_cyc;
 assign cop_adr       = c_cyc ? c_adr : 32'd0;
 assign cop_ack       = c_ack;
+assign pcie_irq      = pcie_irq_w;
+assign pcie_cyc      = e_cyc;
+assign pcie_adr      = e_cyc ? e_adr : 32'd0;
+assign pcie_we       = e_cyc & e_we;
+assign pcie_ack      = e_ack;
+assign pcie_err      = e_err;
 assign cop_err       = c_err;
 assign cop_dat_r     = c_dat_r;
 

@@ -29,6 +29,8 @@ extension CycleObservation {
         copCsrDatR = o.cop_csr_dat_r
         copAdr = o.cop_adr
         copDatR = o.cop_dat_r
+        pcieAdr = o.pcie_adr
+        pcieTxData = o.pcie_tx_data
         valid = o.valid
         stall = o.stall
         kill = o.kill
@@ -52,6 +54,15 @@ extension CycleObservation {
         copCyc = o.cop_cyc != 0
         copAck = o.cop_ack != 0
         copErr = o.cop_err != 0
+        pcieIrq = o.pcie_irq != 0
+        pcieCyc = o.pcie_cyc != 0
+        pcieWe = o.pcie_we != 0
+        pcieAck = o.pcie_ack != 0
+        pcieErr = o.pcie_err != 0
+        pcieRxReady = o.pcie_rx_ready != 0
+        pcieTxValid = o.pcie_tx_valid != 0
+        pcieTxSop = o.pcie_tx_sop != 0
+        pcieTxEop = o.pcie_tx_eop != 0
     }
 }
 
@@ -140,5 +151,16 @@ public func observationFields(_ o: CycleObservation) -> [(String, UInt64)] {
     f.append(("cop_ack", o.copAck ? 1 : 0))
     f.append(("cop_err", o.copErr ? 1 : 0))
     if o.copAck { f.append(("cop_dat_r", UInt64(o.copDatR))) }
+    f.append(("pcie_irq", o.pcieIrq ? 1 : 0))
+    f.append(("pcie_cyc", o.pcieCyc ? 1 : 0))
+    if o.pcieCyc { f.append(("pcie_adr", UInt64(o.pcieAdr))) }
+    if o.pcieCyc { f.append(("pcie_we", o.pcieWe ? 1 : 0)) }
+    f.append(("pcie_ack", o.pcieAck ? 1 : 0))
+    f.append(("pcie_err", o.pcieErr ? 1 : 0))
+    f.append(("pcie_rx_ready", o.pcieRxReady ? 1 : 0))
+    f.append(("pcie_tx_valid", o.pcieTxValid ? 1 : 0))
+    if o.pcieTxValid { f.append(("pcie_tx_sop", o.pcieTxSop ? 1 : 0)) }
+    if o.pcieTxValid { f.append(("pcie_tx_eop", o.pcieTxEop ? 1 : 0)) }
+    if o.pcieTxValid { f.append(("pcie_tx_data", UInt64(o.pcieTxData))) }
     return f
 }

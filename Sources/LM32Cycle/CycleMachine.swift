@@ -1167,6 +1167,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         o.pointee.copIrq = false; o.pointee.copCsrWe = false; o.pointee.copCsrRe = false; o.pointee.copCsrAdr = 0
         o.pointee.copCsrDatW = 0; o.pointee.copCsrDatR = 0; o.pointee.copCyc = false; o.pointee.copAdr = 0
         o.pointee.copAck = false; o.pointee.copErr = false; o.pointee.copDatR = 0
+        o.pointee.pcieIrq = false; o.pointee.pcieCyc = false; o.pointee.pcieAdr = 0; o.pointee.pcieWe = false
+        o.pointee.pcieAck = false; o.pointee.pcieErr = false
         o.pointee.cycle = cycle
         o.pointee.pcF = pcF; o.pointee.pcD = pcD; o.pointee.pcX = pcX; o.pointee.pcM = pcM; o.pointee.pcW = pcW
         o.pointee.insnW = insnW

@@ -72,6 +72,10 @@ public struct CycleObservation: Equatable, Sendable {
     public var copAdr: UInt32 = 0
     /// the coprocessor master's DAT_I (the word in its ACK cycle)
     public var copDatR: UInt32 = 0
+    /// the endpoint's DMA master's ADR (0 without CYC)
+    public var pcieAdr: UInt32 = 0
+    /// the offered dword (tx_data)
+    public var pcieTxData: UInt32 = 0
     /// valid_f..valid_w in bits 0..4
     public var valid: UInt8 = 0
     /// stall_a..stall_m in bits 0..4
@@ -120,6 +124,24 @@ public struct CycleObservation: Equatable, Sendable {
     public var copAck: Bool = false
     /// the coprocessor master's ERR
     public var copErr: Bool = false
+    /// the PCIe endpoint's interrupt (line 5)
+    public var pcieIrq: Bool = false
+    /// the endpoint's DMA master's CYC (= STB; single beats)
+    public var pcieCyc: Bool = false
+    /// the endpoint's DMA master's WE (0 without CYC)
+    public var pcieWe: Bool = false
+    /// the endpoint's DMA master's ACK
+    public var pcieAck: Bool = false
+    /// the endpoint's DMA master's ERR
+    public var pcieErr: Bool = false
+    /// the endpoint takes the host's dword (rx_ready)
+    public var pcieRxReady: Bool = false
+    /// the endpoint offers a dword to the host (tx_valid)
+    public var pcieTxValid: Bool = false
+    /// the offered dword starts a TLP (tx_sop)
+    public var pcieTxSop: Bool = false
+    /// the offered dword ends a TLP (tx_eop)
+    public var pcieTxEop: Bool = false
 
     public init() {}
 }
@@ -163,6 +185,8 @@ extension CycleObservation {
         "copCsrDatR": \.copCsrDatR,
         "copAdr": \.copAdr,
         "copDatR": \.copDatR,
+        "pcieAdr": \.pcieAdr,
+        "pcieTxData": \.pcieTxData,
         "valid": \.valid,
         "stall": \.stall,
         "kill": \.kill,
@@ -187,5 +211,14 @@ extension CycleObservation {
         "copCyc": \.copCyc,
         "copAck": \.copAck,
         "copErr": \.copErr,
+        "pcieIrq": \.pcieIrq,
+        "pcieCyc": \.pcieCyc,
+        "pcieWe": \.pcieWe,
+        "pcieAck": \.pcieAck,
+        "pcieErr": \.pcieErr,
+        "pcieRxReady": \.pcieRxReady,
+        "pcieTxValid": \.pcieTxValid,
+        "pcieTxSop": \.pcieTxSop,
+        "pcieTxEop": \.pcieTxEop,
     ] }
 }

@@ -27,6 +27,9 @@ public struct CrossingFIFO: Hashable, Sendable {
     public var empty: Bool { rGray == rSync2 }
     /// Every word written has been read (both pointers, whichever domain sees them).
     public var drained: Bool { wBin == rBin }
+    /// Each side's synchroniser holds the other side's current pointer: edges without a
+    /// read or a write change nothing.
+    public var settled: Bool { wSync1 == rGray && wSync2 == wSync1 && rSync1 == wGray && rSync2 == rSync1 }
     /// The word at the read pointer.
     public var readData: UInt64 { memory[Int(rBin) & ((1 << Self.addressBits) - 1)] }
 
@@ -184,6 +187,25 @@ public struct EndpointCycle {
 
     /// A DMA transfer is in progress (DMA_STATUS.BUSY).
     public var dmaBusy: Bool { dma != .idle }
+
+    /// `idle`, no one-cycle pulse pending, and both crossings' synchronisers settled:
+    /// an edge of either clock with idle inputs (no CSR write, no Wishbone answer,
+    /// `rx_valid` low) changes nothing but the cycle counter. `skipQuiescent` relies on it.
+    public var quiescent: Bool {
+        idle && !jobDone && !dmaTxDone && !wbDone && !wbActive && !mCyc && rx.settled && tx.settled
+    }
+
+    /// Advances a `quiescent` endpoint to system cycle `target` (its counter) as if every
+    /// edge of both clocks up to there had been made with idle inputs.
+    public mutating func skipQuiescent(toCycle target: UInt64) {
+        precondition(quiescent && target >= cycle, "only a quiescent endpoint skips, and only forward")
+        cycle = target
+        outputs[EndpointPorts.output.cycle] = target
+    }
+
+    /// CSR dword `dword` of bank 3 as `dat_r` shows it for that address (the word
+    /// address is decoded modulo the decoded block, as the RTL's `adr[6:0]`).
+    public func csrRead(dword: Int) -> UInt32 { register(dword % Self.decodedDwords) }
 
     // MARK: the write-back of a whole DMA read
 

@@ -17,12 +17,13 @@ public enum Firmware {
 public enum MilkymistFirmware: String, CaseIterable, Sendable {
     case hello, timer, gpio, cacheFlush = "cache-flush", automaton, dma, attest
 
-    /// The programs the cycle-exact SoC and the RTL SoC run: all but `dma` and
-    /// `attest`, whose PCIe endpoint only the functional SoC models so far.
+    /// The programs the SoC lock-step (cycle-exact SoC against the RTL SoC) runs:
+    /// all but `dma` and `attest`, which need the PCIe endpoint's modelled host; the
+    /// cycle-exact SoC runs them with `PCIeSetup`, the RTL's host stream is idle so far.
     public static let cycleExactCases = allCases.filter { !$0.needsEndpoint }
 
-    /// True for a program that uses the PCIe endpoint (CSR bank 3, IRQ 5),
-    /// which only the functional SoC has.
+    /// True for a program that uses the PCIe endpoint (CSR bank 3, IRQ 5) and its
+    /// modelled host.
     public var needsEndpoint: Bool { self == .dma || self == .attest }
 
     /// The program `socsim run --soc milkymist` runs without PROGRAM.

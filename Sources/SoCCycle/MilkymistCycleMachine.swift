@@ -1,5 +1,6 @@
 import LM32
 import LM32Cycle
+import PCIe
 import SimBus
 import SimKernel
 import SoC
@@ -55,6 +56,26 @@ public final class MilkymistCycleDevices: CycleDevices {
     /// The coprocessor's master number on the bus.
     public let coprocessorMaster: Int?
     let memoryPort: CycleMemoryPort?
+    /// The PCIe endpoint with the modelled host (`PCIeCycleEndpoint`), when the
+    /// machine was given a set-up and the description declares its bank, line
+    /// and master (else bank 3 reads 0, as without an endpoint).
+    let pcie: PCIeCycleEndpoint?
+    /// The device as the host enumerated it before SoC cycle 0.
+    public let pcieDevice: EnumeratedDevice?
+
+    /// The modelled host on the streams as of the start of SoC cycle `cycle`.
+    public func pcieHostStream(at cycle: UInt64) -> HostStream? {
+        guard let e = pcie else { return nil }
+        bring(to: cycle)
+        return e.hostStream
+    }
+
+    /// The modelled host (its memory, the MSIs it received) as of SoC cycle `cycle`.
+    public func pcieHost(at cycle: UInt64) -> RootComplex? {
+        guard let e = pcie else { return nil }
+        bring(to: cycle)
+        return e.root
+    }
     /// The bus's answer to the coprocessor in a cycle, applied at its edge.
     private var coprocessorAnswer: (cycle: UInt64, result: BusResult)?
     /// The last CSR read sampled (cycle, offset, value) and the last write's data.
@@ -82,8 +103,21 @@ public final class MilkymistCycleDevices: CycleDevices {
         nextEventCycle = events.nextEvent.map { soc.clock.cycles(at: $0.time) } ?? .max
     }
 
-    public init(soc: SoCDescription) {
+    public init(soc: SoCDescription, pcie setup: PCIeSetup? = nil) {
         self.soc = soc
+        if let setup, let m = soc.master(named: SoCDescription.pcieMaster.name), let b = soc.bank(named: "pcie"),
+           let l = soc.interrupt(named: "pcie") {
+            let e = PCIeCycleEndpoint(soc: soc, setup: setup, master: m, bank: b.bank, line: l.number)
+            do {
+                pcieDevice = setup.enumerate ? try e.enumerate() : nil
+            } catch {
+                preconditionFailure("the modelled host could not enumerate the endpoint: \(error)")
+            }
+            pcie = e
+        } else {
+            pcie = nil
+            pcieDevice = nil
+        }
         if let m = soc.master(named: SoCDescription.coprocessorMaster.name), soc.bank(named: "coprocessor") != nil,
            soc.interrupt(named: "coprocessor") != nil, let b = soc.region(.bram), let s = soc.region(.sdram) {
             let port = CycleMemoryPort(bram: b, sdram: s)
@@ -117,6 +151,7 @@ public final class MilkymistCycleDevices: CycleDevices {
         }
         devices.advance(to: c)
         if devices.coprocessor != nil { clockCoprocessor(to: c) }
+        pcie?.bring(to: c)
     }
 
     /// Apply the coprocessor's edges up to the start of `c`: each with the
@@ -138,14 +173,26 @@ public final class MilkymistCycleDevices: CycleDevices {
     }
 
     public func presentMasters(at cycle: UInt64, _ present: (Int, WishboneRequest) -> Void) -> Bool {
-        guard let m = coprocessorMaster else { return false }
+        guard coprocessorMaster != nil || pcie != nil else { return false }
         bring(to: cycle)
-        if let adr = devices.coprocessor!.request { present(m, WishboneRequest(cyc: true, adr: adr)) }
-        return devices.coprocessor!.busy
+        var runs = false
+        if let m = coprocessorMaster {
+            if let adr = devices.coprocessor!.request { present(m, WishboneRequest(cyc: true, adr: adr)) }
+            runs = devices.coprocessor!.busy
+        }
+        if let e = pcie {
+            if let r = e.request(at: cycle) { present(e.master, r) }
+            runs = runs || !e.quiet
+        }
+        return runs
     }
 
     public func answered(master: Int, _ answer: WishboneAnswer, at cycle: UInt64) {
-        coprocessorAnswer = (cycle, answer.err ? .error : .ok(answer.dat))
+        if let e = pcie, master == e.master {
+            e.answered(answer, at: cycle)
+        } else {
+            coprocessorAnswer = (cycle, answer.err ? .error : .ok(answer.dat))
+        }
     }
 
     /// Posts device `k`'s next interrupt change `next` (after `cycle`) as
@@ -181,6 +228,12 @@ public final class MilkymistCycleDevices: CycleDevices {
             // a run changes the coprocessor in any cycle; it is clocked through every one
             if c.busy || devices.coprocessorWrite != nil { until = cycle + 1 }
         }
+        if let e = pcie {
+            lines |= e.interruptLines
+            // in flight, the endpoint is clocked through every cycle; quiet, only a CSR write
+            // (which wakes the bus in the next cycle) or the host changes it
+            if !e.quiet { until = cycle + 1 }
+        }
         return (lines, min(until, nextEventCycle))
     }
 
@@ -194,6 +247,8 @@ public final class MilkymistCycleDevices: CycleDevices {
     /// shows in the observation).
     func register(offset: UInt32, at cycle: UInt64) -> UInt32 {
         bring(to: cycle)
+        let (bank, index) = CSRBridge.decode(offset: offset)
+        if let e = pcie, bank == e.bank { return e.read(dword: index, at: cycle) }
         return devices.read(offset: offset)
     }
 
@@ -202,7 +257,10 @@ public final class MilkymistCycleDevices: CycleDevices {
         // what the write changes shows from the next cycle on (annotate)
         beforeWrite = (cycle, UInt8(truncatingIfNeeded: sysctl.gpioOutputs), uart.transmitterIdle)
         lastWriteData = data
-        if let s = devices.write(offset: offset, data: data) {
+        let (bank, index) = CSRBridge.decode(offset: offset)
+        if let e = pcie, bank == e.bank {
+            e.write(dword: index, value: data, at: cycle)
+        } else if let s = devices.write(offset: offset, data: data) {
             uartStream.append(s)
             onUARTByte?(s)
         }
@@ -261,6 +319,7 @@ public final class MilkymistCycleDevices: CycleDevices {
             o.uartThre = uart.transmitterIdle
         }
         if let offset = csrWrite { o.uartTxWr = devices.isUARTData(offset: offset) }
+        if let e = pcie { e.annotate(&o, at: cycle) }
         guard let cp = devices.coprocessorBank, let c = devices.coprocessor else { return }
         o.copIrq = c.interruptLines != 0
         if let adr = c.request { o.copCyc = true; o.copAdr = adr }
@@ -296,7 +355,9 @@ public final class MilkymistCycleMachine {
     let machine: SharedBusMachine
 
     /// The SoC with its own CPU profile, or `config` instead.
-    public init(soc: SoCDescription, config: CoreConfig? = nil) {
+    /// `pcie`: the endpoint and the modelled host behind it (nil: no endpoint, bank 3
+    /// reads 0 and its master never requests the bus).
+    public init(soc: SoCDescription, config: CoreConfig? = nil, pcie: PCIeSetup? = nil) {
         self.soc = soc
         var memories: [SharedBusMemory] = []
         for r in soc.regions where r.kind != .csr {
@@ -315,7 +376,7 @@ public final class MilkymistCycleMachine {
         let map = SharedBusMap(memories: memories, csrBase: csr.base, csrSize: csr.size,
                                csrReadCycles: csr.timing.readCycles, csrWriteCycles: csr.timing.writeCycles,
                                masters: masters)
-        devices = MilkymistCycleDevices(soc: soc)
+        devices = MilkymistCycleDevices(soc: soc, pcie: pcie)
         machine = SharedBusMachine(config: config ?? soc.cpu, map: map, devices: devices)
         devices.memoryPort?.words.machine = machine
     }
@@ -424,7 +485,9 @@ public final class MilkymistCycleMachine {
               a.uartStream == b.uartStream, a.systemResets == b.systemResets,
               a.uart.transmitDoneCycle == b.uart.transmitDoneCycle, a.uart.overruns == b.uart.overruns,
               a.sysctl.gpioOutputs == b.sysctl.gpioOutputs, a.sysctl.timers == b.sysctl.timers,
-              a.coprocessor?.cycle == b.coprocessor?.cycle, a.coprocessor?.busy == b.coprocessor?.busy else { return false }
+              a.coprocessor?.cycle == b.coprocessor?.cycle, a.coprocessor?.busy == b.coprocessor?.busy,
+              (a.pcie == nil) == (b.pcie == nil) else { return false }
+        if let x = a.pcie, let y = b.pcie, !x.sameState(as: y, at: cycle) { return false }
         if let cp = a.coprocessorBank {
             for index in 0..<(AutomatonCoprocessor.registerMap.size / 4) {
                 let offset = UInt32(cp) << 12 | UInt32(index) << 2
@@ -439,6 +502,19 @@ public final class MilkymistCycleMachine {
         }
         return true
     }
+
+    /// The device as the host enumerated it before cycle 0 (nil without an endpoint).
+    public var pcieDevice: EnumeratedDevice? { devices.pcieDevice }
+    /// The modelled host behind the endpoint as of the current cycle: its memory, the MSIs
+    /// it received.
+    public var pcieHost: RootComplex? { devices.pcieHost(at: cycle) }
+    /// The endpoint's system cycle at SoC cycle 0 (0 without enumeration or endpoint).
+    public var pcieOrigin: UInt64 { devices.pcie?.origin ?? 0 }
+
+    /// The modelled host on the endpoint's streams with the endpoint brought to the start
+    /// of SoC cycle `cycle` (nil without an endpoint): what it received, and where host
+    /// software queues its packets (`send`, `mmioWrite`), offered from that cycle on.
+    public func pcieHostStream(at cycle: UInt64) -> HostStream? { devices.pcieHostStream(at: cycle) }
 
     /// Place bytes in BRAM or SDRAM (bit 31 ignored).
     public func load(_ bytes: [UInt8], at address: UInt32) {

@@ -56,9 +56,12 @@ public final class RTLModel {
         public var clock: Clock
         /// Rising edges with reset high when the model is created.
         public var resetCycles: UInt32 = 2
-        public init(clock: Clock, resetCycles: UInt32 = 2) {
+        /// The SoC top's PCIe user clock (nil: held low; the test bench has none).
+        public var userClock: Clock?
+        public init(clock: Clock, resetCycles: UInt32 = 2, userClock: Clock? = nil) {
             self.clock = clock
             self.resetCycles = resetCycles
+            self.userClock = userClock
         }
     }
 
@@ -80,6 +83,7 @@ public final class RTLModel {
         o.struct_size = UInt32(MemoryLayout<socsim_rtl_options_t>.size)
         o.reset_cycles = options.resetCycles
         o.clock_period_ps = options.clock.period.picoseconds
+        o.user_clock_period_ps = options.userClock?.period.picoseconds ?? 0
         var err = [CChar](repeating: 0, count: 512)
         let create = library.api.create!
         let h = err.withUnsafeMutableBufferPointer { buf in

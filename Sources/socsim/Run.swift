@@ -119,7 +119,7 @@ struct Run: BundledPositionals {
     mutating func validate() throws {
         program = ArgumentBundling.unbundle(program)
         try waves.validate()
-        try socOptions.validate(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel)
+        try socOptions.validate(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel, rtl: waves.rtl)
         if socOptions.usesMilkymist(programGiven: !program.isEmpty, cycleModel: waves.usesCycleModel) && waves.waitStates != 0 {
             throw ValidationError("--wait-states is for the test bench (the milkymist SoC's beats take their regions' cycles)")
         }

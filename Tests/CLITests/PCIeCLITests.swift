@@ -21,6 +21,17 @@ import Testing
         #expect(try CLI.run(["pcie", "enumerate", "--max-payload", "100"]).status == 2)
     }
 
+    /// The dma firmware on the cycle-exact SoC with the endpoint and the modelled host;
+    /// `--rtl` refuses it until the RTL SoC top has the endpoint.
+    @Test func dmaFirmwareOnTheCycleExactSoC() throws {
+        let r = try CLI.run(["run", "--soc", "milkymist", "--cycle", "--firmware", "dma"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("dma: to host "))
+        #expect(r.stdout.contains(" cycles, data equal, MSI sent"))
+        #expect(r.stderr.contains("cycle-exact"))
+        #expect(try CLI.run(["run", "--soc", "milkymist", "--rtl", "--firmware", "dma"]).status == 2)
+    }
+
     @Test func stormPrintsCountersAndHoldsTheInvariants() throws {
         let r = try CLI.run(["pcie", "storm", "--tlps", "400", "--seed", "5"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")

@@ -314,7 +314,7 @@ import Testing
         #expect(a.arbitrate(requests: 0b111, beatEnded: true) == 0)    // not yielding: kept across beats
         #expect(a.arbitrate(requests: 0b100, beatEnded: true) == 2)
         #expect(a.arbitrate(requests: 0b100, beatEnded: true) == 2)    // alone: its next beat at once
-        #expect(try SoCDescription.milkymist().masters.map(\.yielding) == [false, false, true])
+        #expect(try SoCDescription.milkymist().masters.map(\.yielding) == [false, false, true, true])
     }
 }
 

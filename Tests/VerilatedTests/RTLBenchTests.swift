@@ -14,7 +14,10 @@ import Glibc
 let benchOptions = RTLModel.Options(clock: BenchConfig.clock)
 
 /// Options for the verilated SoC: the milkymist description's system clock.
-func socOptions() throws -> RTLModel.Options { RTLModel.Options(clock: try SoCDescription.milkymist().clock) }
+func socOptions() throws -> RTLModel.Options {
+    let soc = try SoCDescription.milkymist()
+    return RTLModel.Options(clock: soc.clock, userClock: soc.clock(named: SoCDescription.pcieUserClock.name))
+}
 
 /// A model of `profile` with `inputs` applied, the given memory contents, and
 /// a fresh reset, so that cycle 0 is the first cycle of the program.
@@ -45,7 +48,7 @@ func waits(i: UInt8, d: UInt8) -> RTLInputs {
         #expect(lib.features & UInt32(SOCSIM_FEATURE_CYCLE_COUNTER) != 0)
         #expect(lib.features & UInt32(SOCSIM_FEATURE_TRACE) != 0)
         // The same C layout on both sides of the bridge.
-        #expect(MemoryLayout<socsim_rtl_obs_t>.size == 144)
+        #expect(MemoryLayout<socsim_rtl_obs_t>.size == 152)
         #expect(MemoryLayout<socsim_rtl_inputs_t>.size == 32)
         let m = try RTLModel(library: lib, options: benchOptions)
         let o = try m.observe()

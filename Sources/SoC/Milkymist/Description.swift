@@ -181,6 +181,12 @@ public struct SoCDescription: Equatable, Sendable {
     /// the lowest priority, so the CPU waits for at most one of its beats.
     public static let coprocessorMaster = BusMaster("coprocessor", signal: "c", "automaton coprocessor (reads)",
                                                     yielding: true)
+    /// The PCIe endpoint's DMA engine (docs/pcie-endpoint.md): single beats,
+    /// CYC held from a piece's first beat to its last, so it yields after
+    /// each beat like the coprocessor; the lowest priority, so neither the
+    /// CPU nor the coprocessor waits for more than one of its beats (the
+    /// host's DMA tolerates latency, the firmware's fetches do not).
+    public static let pcieMaster = BusMaster("pcie-dma", signal: "e", "PCIe endpoint DMA engine", yielding: true)
 
     /// The system clock's name (the RTL tops' port is `clk`).
     public static let systemClockName = "sys_clk"
@@ -329,7 +335,7 @@ extension SoCDescription {
                 InterruptLine(4, "coprocessor", source: "coprocessor", "level: STATUS.DONE & CTRL.IRQ_EN"),
                 InterruptLine(5, "pcie", source: "pcie", "level: IRQ_PENDING & IRQ_ENABLE (DMA done/error, doorbell, traffic error)"),
             ],
-            masters: cpuMasters + [coprocessorMaster])
+            masters: cpuMasters + [coprocessorMaster, pcieMaster])
     }
 }
 
