@@ -90,7 +90,8 @@ extension AssemblerState {
 
     func expand(_ m: Macro, arguments: Substring, at loc: SourceLocation, argumentsLocation: SourceLocation,
                 statement: Statement) throws(AssemblerError) {
-        let depth = frames.reduce(0) { n, f in if case .macro = f.kind { return n + 1 }; return n }
+        var depth = 0, openText = 0
+        for f in frames { if case .macro(_, let bytes) = f.kind { depth += 1; openText += bytes } }
         guard depth < Limits.macroDepth else {
             throw AssemblerError(loc, "macros nested more than \(Limits.macroDepth) levels deep (recursive macro '\(m.name)'?)")
         }
@@ -159,6 +160,10 @@ extension AssemblerState {
                 throw AssemblerError(loc, "macro '\(m.name)' expands to a line longer than \(Limits.expandedLine) bytes")
             }
             expanded += text.utf8.count
+            guard openText + expanded <= Limits.openExpansion else {
+                throw AssemblerError(loc, "macro '\(m.name)' nested \(depth + 1) levels deep: the open expansions hold more "
+                    + "than \(Limits.openExpansion) bytes of text (an argument growing at every level?)")
+            }
             out += SourceSplitter.split(Substring(text), location: s.location, notes: notes)
         }
         statementCount += expanded / Limits.expansionBytesPerStatement
@@ -166,7 +171,7 @@ extension AssemblerState {
             throw AssemblerError(loc, "too many statements (over \(statementLimit), \(Limits.expansionBytesPerStatement) bytes "
                 + "of macro expansion counting 1); runaway macro recursion?")
         }
-        frames.append(Frame(kind: .macro(name: m.name), statements: out, conditionDepth: conditionals.count))
+        frames.append(Frame(kind: .macro(name: m.name, textBytes: expanded), statements: out, conditionDepth: conditionals.count))
     }
 
     /// Replace `\param`, `\@` and `\()` in a macro body line.

@@ -51,6 +51,27 @@ import ELF
         }
     }
 
+    /// The fuzzer's recursive-macro inputs, whose argument grows by part of
+    /// its own text at every level, stop once the open expansions hold
+    /// `Limits.openExpansion` bytes: the work done, as the statement budget
+    /// counts it (expanded text at `expansionBytesPerStatement` bytes a
+    /// statement), stays within that limit, where the chain up to the line
+    /// limit cost about 48 000 statements.
+    @Test(arguments: ["fuzz_macro_argument_chain.S", "fuzz_macro_argument_growth.S"])
+    func growingMacroChainsStopEarly(_ file: String) throws {
+        let path = Self.corpus.appendingPathComponent("asm").appendingPathComponent(file).path
+        let source = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+        let state = AssemblerState(fileName: file, includePaths: [], readFile: { _ in nil })
+        do throws(AssemblerError) {
+            _ = try state.run(source: source)
+            Issue.record("no error")
+        } catch {
+            #expect(error.message.contains("the open expansions hold more than \(Limits.openExpansion) bytes"), "\(error)")
+        }
+        #expect(state.statementCount <= Limits.openExpansion / Limits.expansionBytesPerStatement + 100,
+                "\(state.statementCount) statements")
+    }
+
     @Test func includeDepthIsLimited() {
         // 70 distinct files, each including the next: no cycle, but too deep.
         var files: [String: String] = [:]
