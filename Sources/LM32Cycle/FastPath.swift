@@ -176,8 +176,11 @@ extension CycleCore {
     /// x_result (`csr`: the CSR read data, `mc`: the divider's result). The
     /// equations of `evaluateCycle`, which keeps its own inline copy of
     /// these three helpers: the compiler does not inline a call into it (as
-    /// a member or a free function), and the call costs the per-cycle step
-    /// about 4 % of its host instructions (callgrind, bench/loop.S).
+    /// a member or a free function, `@inline(__always)` or not), and the
+    /// call costs the per-cycle step about 4-6 % of its host instructions;
+    /// forced inlining (`@_transparent` free functions shared by both)
+    /// costs 2.6 % there and 4 % here, where `xStage` is called, not
+    /// inlined (callgrind, bench/fastpath/compiled.S, both bench profiles).
     @inline(__always)
     static func xStage(_ op0: UInt32, _ op1: UInt32, _ d: DecodedInstruction, adderOpXN: Bool, csr: @autoclosure () -> UInt32,
                        mc: UInt32) -> (adder: UInt32, conditionMet: Bool, result: UInt32) {
