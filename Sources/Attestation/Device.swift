@@ -7,6 +7,9 @@ public enum DeviceKind: String, CaseIterable, Codable, Hashable, Sendable {
     /// coprocessor and the PCIe endpoint, with the link, the root complex and the host
     /// CPU on the endpoint's scheduler (`FunctionalDevice`).
     case functional
+    /// The `attest` firmware on the cycle-exact milkymist SoC with the cycle-exact endpoint,
+    /// the host behind its TLP stream, the waits skipped exactly (`ModelDevice`).
+    case model
     /// The transaction-level round driver (`RoundDriver`): no firmware, no endpoint, the
     /// link as fixed latencies.
     case transaction
@@ -58,6 +61,8 @@ extension DeviceKind {
             do { return try RoundDriver(config: config, attacker: attacker, seed: seed) } catch { throw .challenge(error) }
         case .functional:
             return try FunctionalDevice(config: config, attacker: attacker, seed: seed)
+        case .model:
+            return try ModelDevice(config: config, attacker: attacker, seed: seed)
         }
     }
 }

@@ -224,8 +224,8 @@ public final class MilkymistCycleDevices: CycleDevices {
         if let e = pcie {
             lines |= e.interruptLines
             // in flight, the endpoint is clocked through every cycle; quiet, only a CSR write
-            // (which wakes the bus in the next cycle) or the host changes it
-            if !e.quiet { until = cycle + 1 }
+            // (which wakes the bus in the next cycle) or the host's next event changes it
+            if !e.quiet { until = cycle + 1 } else if let h = e.nextHostEvent { until = min(until, max(h, cycle + 1)) }
         }
         return (lines, min(until, nextEventCycle))
     }
@@ -276,7 +276,8 @@ public final class MilkymistCycleDevices: CycleDevices {
 
     /// The CSR banks whose registers change only at the devices' interrupt
     /// changes or by CSR writes: UART and sysctl (not its timer counters).
-    /// Any other bank's reads are volatile for idle skipping.
+    /// The endpoint's bank is stable while it is quiet (`readStableUntil`);
+    /// any other bank's reads are volatile for idle skipping.
     lazy var eventDrivenBanks: [Int] = ["uart", "sysctl"].compactMap { soc.bank(named: $0)?.bank }
 
     /// A read's value during `cycle` stays the same until the next interrupt
@@ -285,6 +286,9 @@ public final class MilkymistCycleDevices: CycleDevices {
     /// COUNTER, which may change any cycle. Reads have no side effects.
     public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64? {
         let (bank, index) = CSRBridge.decode(offset: offset)
+        // bank 3 has no free-running register: a quiet endpoint's CSRs change only by a
+        // CSR write or the host's next event, which bound `until`
+        if let e = pcie, bank == e.bank { return interrupts(at: cycle).until }
         guard eventDrivenBanks.contains(bank) else { return nil }
         if bank == soc.bank(named: "sysctl")?.bank && Sysctl.timerCounter.contains(Sysctl.alias(index)) { return nil }
         return interrupts(at: cycle).until
@@ -457,6 +461,11 @@ public final class MilkymistCycleMachine {
         set { machine.idleSkipping = newValue }
     }
     public var skippedCycles: UInt64 { machine.skippedCycles }
+    /// Stepped cycles between two probes of idle skipping (`SharedBusMachine.probeInterval`).
+    public var probeInterval: UInt64 {
+        get { machine.probeInterval }
+        set { machine.probeInterval = newValue }
+    }
     /// Cycles skipped and jumps so far.
     public var skipStats: IdleSkipStats { machine.skipStats }
 
@@ -498,6 +507,23 @@ public final class MilkymistCycleMachine {
 
     /// The device as the host enumerated it before cycle 0 (nil without an endpoint).
     public var pcieDevice: EnumeratedDevice? { devices.pcieDevice }
+    /// The host software's events beyond the root complex, at instants of the endpoint's
+    /// timeline (`PCIeCycleEndpoint.hostEvents`: each runs before the first edge after
+    /// it; a pending one ends an idle-skipping jump). Nil without an endpoint.
+    public var pcieHostEvents: Scheduler? { devices.pcie?.hostEvents }
+    /// Called with each packet the device sent once the root complex has taken it, with
+    /// the root complex and the instant (the host software follows its records).
+    public var onPCIeHostReceive: ((WirePacket, RootComplex, Instant) -> Void)? {
+        get { devices.pcie?.onHostReceive }
+        set { devices.pcie?.onHostReceive = newValue }
+    }
+    /// Queues a packet from the host software (from a host event or a receive callback).
+    public func pcieHostSend(_ packet: WirePacket) { devices.pcie?.send(packet) }
+    /// The first error a host event threw, if any.
+    public var pcieHostFault: Error? { devices.pcie?.hostFault }
+    /// The endpoint's system cycle at the start of SoC cycle 0 (its counter is SoC cycle +
+    /// this; the host enumerated it before).
+    public var pcieOrigin: UInt64 { devices.pcie?.origin ?? 0 }
     /// The modelled host behind the endpoint as of the current cycle: its memory, the MSIs
     /// it received.
     public var pcieHost: RootComplex? { devices.pcieHost(at: cycle) }

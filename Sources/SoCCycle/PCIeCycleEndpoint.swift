@@ -45,6 +45,17 @@ final class PCIeCycleEndpoint: ConfigurationAccess {
     /// Packets the device sent, as the host received them.
     private(set) var received: [WirePacket] = []
 
+    /// The host beyond the root complex (its CPU and software): events at instants of the
+    /// endpoint's timeline. An event at t runs after every edge at or before t and before
+    /// the first edge after it; what it queues (`send`) is offered from that edge on.
+    let hostEvents = Scheduler()
+    /// Called with each packet the device sent, once the root complex has taken it, at
+    /// the user edge that took its last dword: lets the host software follow the
+    /// device's writes and MSIs (`root`) and schedule its work on `hostEvents`.
+    var onHostReceive: ((WirePacket, RootComplex, Instant) -> Void)?
+    /// The first error a host event threw (the events run inside the bus's cycle).
+    private(set) var hostFault: Error?
+
     /// The CSR write presented in a cycle and the bus's answer to the DMA master in a
     /// cycle, sampled at the system edge ending that cycle.
     private var pendingWrite: (cycle: UInt64, dword: Int, value: UInt32)?
@@ -81,15 +92,29 @@ final class PCIeCycleEndpoint: ConfigurationAccess {
     /// Makes every edge up to the start of SoC cycle `c`.
     func bring(to socCycle: UInt64) { bringEndpoint(to: origin + socCycle) }
 
+    /// The endpoint's system cycle holding the next host event (its start ≤ the event).
+    private var nextHostCycle: UInt64? { hostEvents.nextEvent.map { $0.time.picoseconds / period } }
+
+    /// The first SoC cycle in which the next host event may show (nil: none pending).
+    var nextHostEvent: UInt64? { nextHostCycle.map { $0 > origin ? $0 - origin : 0 } }
+
+    /// Runs the host events before the edge at `t`.
+    private func runHostEvents(before t: Instant) {
+        while let k = hostEvents.nextEvent, k.time < t {
+            do { try hostEvents.runNext() } catch { if hostFault == nil { hostFault = error } }
+        }
+    }
+
     /// Makes every edge up to the start of the endpoint's system cycle `c` (instants ≤ c × period).
     private func bringEndpoint(to c: UInt64) {
         let limit = c * period
         while true {
             var peek = edges
             guard let e = peek.next(), e.time.picoseconds <= limit else { return }
+            runHostEvents(before: e.time)
             if quiet {
-                // a pending write's edge is made, not skipped
-                let stop = min(c, pendingWrite?.cycle ?? .max)
+                // a pending write's edge is made, not skipped, and a host event ends the skip
+                let stop = min(c, pendingWrite?.cycle ?? .max, nextHostCycle ?? .max)
                 if stop * period >= e.time.picoseconds {
                     model.skipQuiescent(toCycle: stop)
                     now = Instant(picoseconds: stop * period)
@@ -163,6 +188,7 @@ final class PCIeCycleEndpoint: ConfigurationAccess {
                 collecting = []
                 received.append(p)
                 delayed += root.receive(p, at: now)
+                onHostReceive?(p, root, now)
             }
         }
     }

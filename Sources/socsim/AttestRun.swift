@@ -12,9 +12,11 @@ extension AttestCommand {
             discussion: """
             Devices: `functional` (default) runs the attest firmware on the functional SoC \
             with the PCIe endpoint, link, root complex and host model on one scheduler; \
+            `model` runs it on the cycle-exact SoC with the cycle-exact endpoint, the same \
+            host behind its TLP stream (Gen1 x1), the waits skipped exactly; \
             `transaction` is the transaction-level round driver (no firmware, no endpoint; \
-            Gen1 x1 only). `model` (the cycle-exact SoC with the endpoint) and `rtl` (the RTL \
-            SoC with the RTL endpoint) are not built yet and are refused.
+            Gen1 x1 only). `rtl` (the RTL SoC with the RTL endpoint) is not built yet and \
+            is refused.
 
             Without --deadline the deadline is calibrated on --calibration-rounds honest \
             rounds of their own seed (max + ceil((max - min)/4) + 2 device cycles). \
@@ -23,13 +25,13 @@ extension AttestCommand {
             the rounds finished are complete lines (exit 130).
             """)
 
-        @Option(help: "functional or transaction (model and rtl: not built yet).") var device = "functional"
+        @Option(help: "functional, model or transaction (rtl: not built yet).") var device = "functional"
         @Option(help: "Rounds per scenario.") var rounds = 100
         @Option(help: "Seed of the device's challenges and the host's jitter.") var seed: UInt64 = 1
         @Option(name: .customLong("attacker"), help: ArgumentHelp(
             "A scenario: NAME[:key=value,...] (docs/attackers.md); repeat for several (default: honest).",
             valueName: "spec")) var attackers: [String] = []
-        @Option(help: "The PCIe link: gen1x1, gen2x4, ... (functional device).") var link = "gen1x1"
+        @Option(help: "The PCIe link: gen1x1, gen2x4, ... (functional device; the others are Gen1 x1).") var link = "gen1x1"
         @Option(help: "Automaton steps per challenge (default \(DriverConfig().plan.steps)).") var steps: UInt32?
         @Option(help: "Window length in words, a power of two (default \(DriverConfig().plan.windowWords)).") var windowWords: UInt32?
         @Flag(help: "Calibrate the deadline on honest rounds (the default without --deadline).") var calibrate = false
@@ -46,11 +48,11 @@ extension AttestCommand {
         var progress: Bool?
 
         func validate() throws {
-            if ["model", "rtl"].contains(device) {
-                throw ValidationError("--device \(device) is not built yet: the cycle-exact SoC has no endpoint and the RTL endpoint is not yet in the RTL SoC; use functional (the firmware on the functional SoC) or transaction")
+            if device == "rtl" {
+                throw ValidationError("--device rtl is not built yet: the RTL SoC's bridge does not carry the endpoint's host stream; use model (the cycle-exact SoC), functional or transaction")
             }
-            guard DeviceKind(rawValue: device) != nil else {
-                throw ValidationError("unknown --device '\(device)' (functional, transaction; model and rtl are not built yet)")
+            guard let kind = DeviceKind(rawValue: device) else {
+                throw ValidationError("unknown --device '\(device)' (functional, model, transaction; rtl is not built yet)")
             }
             if rounds < 1 { throw ValidationError("--rounds must be at least 1") }
             if calibrationRounds < 1 { throw ValidationError("--calibration-rounds must be at least 1") }
@@ -61,8 +63,8 @@ extension AttestCommand {
             }
             if timeoutCycles == 0 { throw ValidationError("--timeout-cycles must be positive") }
             let l = try Self.link(link)
-            if device == DeviceKind.transaction.rawValue && (l.generation != .gen1 || l.width != 1) {
-                throw ValidationError("the transaction-level driver models a Gen1 x1 link only")
+            if [.transaction, .model].contains(kind) && (l.generation != .gen1 || l.width != 1) {
+                throw ValidationError("the \(kind == .model ? "model device's endpoint" : "transaction-level driver") models a Gen1 x1 link only")
             }
             for a in attackers { _ = try Self.attacker(a) }
         }
