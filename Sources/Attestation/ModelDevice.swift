@@ -8,7 +8,7 @@ import SoCCycle
 /// a bus master), the automaton coprocessor clocked on the bus, and behind the
 /// endpoint's 32-bit TLP stream the root complex (which enumerated it before cycle 0)
 /// and the same attacked host as the functional device's (`HostSoftware`), its events on
-/// the endpoint's host timeline (docs/attestation.md, "The model device").
+/// `HostStream.software` (docs/attestation.md, "The model device").
 ///
 /// The host's packets reach the device as stream beats on the PCIe user clock; the
 /// device's MWr and MSI reach the root complex the same way. The records are the
@@ -42,16 +42,15 @@ public final class ModelDevice: RoundPlayer {
         machine = MilkymistCycleMachine(soc: soc, pcie: PCIeSetup())
         machine.idleSkipping = idleSkipping
         machine.probeInterval = Self.probeInterval
-        guard let events = machine.pcieHostEvents else { throw .device("the cycle-exact machine has no PCIe endpoint") }
+        guard let stream = machine.pcieHostStream else { throw .device("the cycle-exact machine has no PCIe endpoint") }
         rounds = try FirmwareRounds(config: config, seed: seed, program: program)
         machine.load(ProgramImage(program))
         for load in try AttestFirmware.provisioning(config: config, seed: seed, program: program, soc: soc, uartLines: uartLines) {
             machine.load(load.bytes, at: load.address)
         }
-        let m = machine
         software = HostSoftware(host: AttestFirmware.host(config: config, attacker: attacker), seed: seed,
-                                scheduler: events) { [unowned m] p in m.pcieHostSend(p) }
-        machine.onPCIeHostReceive = { [unowned self] _, rc, _ in self.software.follow(rc) }
+                                scheduler: stream.software) { [unowned stream] p in stream.send(p) }
+        stream.onReceive = { [unowned self] _, rc, _ in self.software.follow(rc) }
     }
 
     /// Stepped cycles between probes for a wait: the random wait is 800 cycles or more
@@ -74,7 +73,7 @@ public final class ModelDevice: RoundPlayer {
         try rounds.play(rounds: count, scenario: scenario, each: each, run: { () throws(ExperimentError) in
             let stop = machine.run(maxCycles: machine.cycle + FirmwareRounds.chunkCycles)
             if let fault = software.fault { throw .device(fault) }
-            if let fault = machine.pcieHostFault { throw .device("a host event failed: \(fault)") }
+            if let fault = machine.pcieHostStream?.softwareFault { throw .device("a host event failed: \(fault)") }
             if stop == .halted {
                 let text = String(decoding: machine.uartOutput.suffix(200), as: UTF8.self)
                 throw .device("the attest firmware halted at cycle \(machine.cycle): \(text)")

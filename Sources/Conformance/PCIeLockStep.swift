@@ -30,15 +30,11 @@ public struct EndpointDivergence: Error, Hashable, Sendable, CustomStringConvert
 /// Why a lock-step run stopped other than by a divergence.
 public enum EndpointLockStepError: Error, Hashable, Sendable, CustomStringConvertible {
     case edgeOrder(String)
-    case hostTimeout(String)
-    case hostResult(String)
     case notQuiet(edges: Int)
 
     public var description: String {
         switch self {
         case .edgeOrder(let s): "the bridge's edges differ from ClockEdges: \(s)"
-        case .hostTimeout(let s): "\(s): no answer within the host's edge budget"
-        case .hostResult(let s): s
         case .notQuiet(let n): "the endpoint was still busy after \(n) edges of draining"
         }
     }
@@ -55,12 +51,13 @@ public struct FirmwareAccess: Hashable, Sendable {
 }
 
 /// The model and the RTL endpoint under one host, edge by edge.
-public final class EndpointLockStep: ConfigurationAccess {
+public final class EndpointLockStep: HostStreamOwner {
     public let clocks: [Clock]
-    public let hostConfiguration: HostConfiguration
     public private(set) var model: EndpointCycle
     public let rtl: RTLPortedModel
-    public private(set) var root: RootComplex
+    /// The host on the stream ports.
+    public let hostStream: HostStream
+    public var root: RootComplex { hostStream.root }
     private var edges: ClockEdges
     private var inputs: [UInt64]
     private var outputs: [UInt64]
@@ -71,15 +68,11 @@ public final class EndpointLockStep: ConfigurationAccess {
     public private(set) var comparisons = 0
     public private(set) var now = Instant(picoseconds: 0)
     /// Packets the device sent, as the host received them.
-    public private(set) var received: [WirePacket] = []
+    public var received: [WirePacket] { hostStream.received }
+    public var hostNow: Instant { now }
+    public var hostRequestEdges: Int { 200_000 }
+    public func stepForHost() throws { try step() }
 
-    // host → device stream
-    private var sendQueue: [WirePacket] = []
-    private var sending: [UInt32] = []
-    private var sendAt = 0
-    private var delayed: [(Instant, WirePacket)] = []
-    // device → host stream
-    private var collecting: [UInt32] = []
     // firmware and the Wishbone slave
     private var firmware: [FirmwareAccess] = []
     private var wishboneWait = 0
@@ -116,8 +109,7 @@ public final class EndpointLockStep: ConfigurationAccess {
         var ec = endpoint
         ec.completionTimeout = CompletionTimeout(.ps(EndpointPorts.completionTimeoutCycles * ec.systemClock.period.picoseconds))
         model = EndpointCycle(ec)
-        hostConfiguration = host
-        root = RootComplex(host)
+        hostStream = HostStream(host)
         edges = ClockEdges(clocks: clocks)
         inputs = Array(repeating: 0, count: EndpointPorts.inputs.count)
         outputs = model.outputs
@@ -170,21 +162,8 @@ public final class EndpointLockStep: ConfigurationAccess {
     /// Sets the inputs of `domain` for its coming edge.
     private func prepare(_ domain: Int) {
         if domain == EndpointPorts.userDomain {
-            if sending.isEmpty || sendAt == sending.count {
-                sending = []
-                sendAt = 0
-                while let (t, p) = delayed.first, t <= now {
-                    delayed.removeFirst()
-                    hostSend(p)
-                }
-                if !sendQueue.isEmpty { sending = sendQueue.removeFirst().dwords }
-            }
-            let offer = sendAt < sending.count && !chance(rxGapPercent)
-            inputs[EndpointPorts.input.rxValid] = offer ? 1 : 0
-            inputs[EndpointPorts.input.rxData] = offer ? UInt64(sending[sendAt]) : 0
-            inputs[EndpointPorts.input.rxSop] = offer && sendAt == 0 ? 1 : 0
-            inputs[EndpointPorts.input.rxEop] = offer && sendAt == sending.count - 1 ? 1 : 0
-            inputs[EndpointPorts.input.txReady] = chance(txStallPercent) ? 0 : 1
+            let b = hostStream.prepare(now: now, holdBack: { chance(rxGapPercent) }, txReady: !chance(txStallPercent))
+            EndpointPorts.setStream(b, in: &inputs)
         } else {
             if firmware.isEmpty {
                 inputs[EndpointPorts.input.we] = 0
@@ -224,38 +203,19 @@ public final class EndpointLockStep: ConfigurationAccess {
     /// What moved at the edge just made, from the outputs before it.
     private func observe(_ domain: Int, before: [UInt64]) {
         guard domain == EndpointPorts.userDomain else { return }
-        if inputs[EndpointPorts.input.rxValid] != 0 && before[EndpointPorts.output.rxReady] != 0 { sendAt += 1 }
-        if inputs[EndpointPorts.input.txReady] != 0 && before[EndpointPorts.output.txValid] != 0 {
-            let sop = before[EndpointPorts.output.txSop] != 0, eop = before[EndpointPorts.output.txEop] != 0
-            if sop { collecting = [] }
-            collecting.append(UInt32(truncatingIfNeeded: before[EndpointPorts.output.txData]))
-            if eop {
-                let p = WirePacket(dwords: collecting)
-                collecting = []
-                received.append(p)
-                delayed += root.receive(p, at: now)
-            }
-        }
+        hostStream.observe(EndpointPorts.deviceStream(before), at: now)
     }
 
     // MARK: host and firmware
 
     /// Stores `bytes` in host memory (what device reads get).
-    public func writeHostMemory(_ address: UInt64, _ bytes: [UInt8]) {
-        let n = min(UInt64(bytes.count), UInt64.max - address)
-        root.memory.write(address, Array(bytes.prefix(Int(n))))
-    }
+    public func writeHostMemory(_ address: UInt64, _ bytes: [UInt8]) { hostStream.writeHostMemory(address, bytes) }
 
-    /// Queues a packet from the host (any bytes; an empty one is dropped: a stream cannot
-    /// carry it).
-    public func hostSend(_ p: WirePacket) {
-        guard !p.dwords.isEmpty else { return }
-        sendQueue.append(p)
-        packetsSent += 1
-    }
+    /// Queues a packet from the host (any bytes; an empty one is dropped).
+    public func hostSend(_ p: WirePacket) { hostStream.send(p) }
 
     /// Packets the host queued for the device (its own requests and its completions).
-    public private(set) var packetsSent = 0
+    public var packetsSent: Int { hostStream.packetsSent }
 
     /// Reads CSR dword `dword` as the firmware would (after what is queued): dat_r of the
     /// model and of the RTL in the cycle the read is presented (equal, or the run has
@@ -284,7 +244,7 @@ public final class EndpointLockStep: ConfigurationAccess {
 
     /// Whether nothing is queued or in flight on either side.
     public var quiet: Bool {
-        sendQueue.isEmpty && delayed.isEmpty && sendAt >= sending.count && firmware.isEmpty && model.idle
+        hostStream.quiet && firmware.isEmpty && model.idle
     }
 
     /// Runs until `quiet`, then `settle` edges more.
@@ -296,57 +256,5 @@ public final class EndpointLockStep: ConfigurationAccess {
             if n > limit { throw EndpointLockStepError.notQuiet(edges: n) }
         }
         try run(edges: settle)
-    }
-
-    private func result(_ tag: UInt8, _ what: String, limit: Int = 200_000) throws -> [UInt8] {
-        for _ in 0..<limit {
-            if let r = root.takeResult(tag) {
-                switch r {
-                case .data(let b): return b
-                case .status(let s): throw EndpointLockStepError.hostResult("\(what): completion status \(s)")
-                case .timeout: throw EndpointLockStepError.hostTimeout(what)
-                }
-            }
-            try step()
-        }
-        throw EndpointLockStepError.hostTimeout(what)
-    }
-
-    public func configRead(_ register: Int) throws -> UInt32 {
-        guard let (tag, p) = root.configRequest(register: register, value: nil, at: now) else {
-            throw EndpointLockStepError.hostResult("no free host tag")
-        }
-        hostSend(p)
-        let b = try result(tag, "CfgRd0 \(register)")
-        guard b.count == 4 else { throw EndpointLockStepError.hostResult("CfgRd0 \(register): \(b.count) bytes") }
-        let lo = UInt32(b[0]) | UInt32(b[1]) << 8
-        return lo | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
-    }
-
-    public func configWrite(_ register: Int, _ value: UInt32, firstBE: UInt8) throws {
-        guard let (tag, p) = root.configRequest(register: register, value: value, firstBE: firstBE, at: now) else {
-            throw EndpointLockStepError.hostResult("no free host tag")
-        }
-        hostSend(p)
-        _ = try result(tag, "CfgWr0 \(register)")
-    }
-
-    /// `count` dwords of BAR0 from `offset` by one MRd, waiting for the answer.
-    public func mmioRead(_ offset: Int, dwords count: Int = 1) throws -> [UInt32] {
-        guard let (tag, p) = root.memoryRead(address: UInt64(hostConfiguration.bar0Base) + UInt64(offset),
-                                             dwords: count, at: now) else {
-            throw EndpointLockStepError.hostResult("no free host tag")
-        }
-        hostSend(p)
-        let b = try result(tag, "MRd BAR0+\(offset)")
-        return stride(from: 0, to: b.count - 3, by: 4).map { (k: Int) -> UInt32 in
-            let lo = UInt32(b[k]) | UInt32(b[k + 1]) << 8
-            return lo | UInt32(b[k + 2]) << 16 | UInt32(b[k + 3]) << 24
-        }
-    }
-
-    /// Posted MWr of `words` to BAR0 at `offset`.
-    public func mmioWrite(_ offset: Int, _ words: [UInt32]) {
-        hostSend(root.memoryWrite(address: UInt64(hostConfiguration.bar0Base) + UInt64(offset), words: words))
     }
 }

@@ -97,6 +97,22 @@ public enum EndpointPorts {
         mSel: outputIndex("m_sel"), mCti: outputIndex("m_cti"),
         mDatW: outputIndex("m_dat_w"))
 
+    /// Sets the stream inputs of `inputs` (an input vector) to the host's beat.
+    public static func setStream(_ b: HostStreamBeat, in inputs: inout [UInt64]) {
+        inputs[input.rxValid] = b.valid ? 1 : 0
+        inputs[input.rxData] = UInt64(b.data)
+        inputs[input.rxSop] = b.sop ? 1 : 0
+        inputs[input.rxEop] = b.eop ? 1 : 0
+        inputs[input.txReady] = b.txReady ? 1 : 0
+    }
+
+    /// The stream outputs of `outputs` (an output vector) as the host sees them.
+    public static func deviceStream(_ outputs: [UInt64]) -> DeviceStreamBeat {
+        DeviceStreamBeat(rxReady: outputs[output.rxReady] != 0, data: UInt32(truncatingIfNeeded: outputs[output.txData]),
+                         sop: outputs[output.txSop] != 0, eop: outputs[output.txEop] != 0,
+                         valid: outputs[output.txValid] != 0)
+    }
+
     /// The completion timeout of the port-driven build, in system cycles (100 us at 80
     /// MHz; the RTL's default is 50 ms): RTL/build.sh passes it as the parameter
     /// CPL_TIMEOUT_CYCLES, and the lock-step gives the model the same timeout, so that

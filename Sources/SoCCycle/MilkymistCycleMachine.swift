@@ -507,20 +507,11 @@ public final class MilkymistCycleMachine {
 
     /// The device as the host enumerated it before cycle 0 (nil without an endpoint).
     public var pcieDevice: EnumeratedDevice? { devices.pcieDevice }
-    /// The host software's events beyond the root complex, at instants of the endpoint's
-    /// timeline (`PCIeCycleEndpoint.hostEvents`: each runs before the first edge after
-    /// it; a pending one ends an idle-skipping jump). Nil without an endpoint.
-    public var pcieHostEvents: Scheduler? { devices.pcie?.hostEvents }
-    /// Called with each packet the device sent once the root complex has taken it, with
-    /// the root complex and the instant (the host software follows its records).
-    public var onPCIeHostReceive: ((WirePacket, RootComplex, Instant) -> Void)? {
-        get { devices.pcie?.onHostReceive }
-        set { devices.pcie?.onHostReceive = newValue }
-    }
-    /// Queues a packet from the host software (from a host event or a receive callback).
-    public func pcieHostSend(_ packet: WirePacket) { devices.pcie?.send(packet) }
-    /// The first error a host event threw, if any.
-    public var pcieHostFault: Error? { devices.pcie?.hostFault }
+    /// The modelled host on the endpoint's stream (nil without an endpoint): its software's
+    /// events (`HostStream.software`, on the endpoint's timeline; a pending one ends an
+    /// idle-skipping jump), what it received (`onReceive`), what it sends (`send`). Its
+    /// callbacks run inside the machine's cycles: they must not run the machine.
+    public var pcieHostStream: HostStream? { devices.pcie?.hostStream }
     /// The endpoint's system cycle at the start of SoC cycle 0 (its counter is SoC cycle +
     /// this; the host enumerated it before).
     public var pcieOrigin: UInt64 { devices.pcie?.origin ?? 0 }

@@ -21,7 +21,7 @@ import SoC
 /// asks for; while it is `quiescent` and the host has nothing in flight it
 /// skips in closed form. A system reset of the SoC leaves it as it is (the
 /// link and the host's set-up survive, as on the functional SoC).
-final class PCIeCycleEndpoint: ConfigurationAccess {
+final class PCIeCycleEndpoint: HostStreamOwner {
     let clocks: [Clock]
     let period: UInt64
     /// The master number of its DMA engine, its CSR bank and interrupt line.
@@ -29,32 +29,22 @@ final class PCIeCycleEndpoint: ConfigurationAccess {
     private(set) var model: EndpointCycle
     private var edges: ClockEdges
     private var inputs: [UInt64]
-    private(set) var root: RootComplex
+    /// The modelled host on the stream ports.
+    let hostStream: HostStream
+    var root: RootComplex { hostStream.root }
     private(set) var now = Instant.zero
     /// The endpoint's system cycle at the start of SoC cycle 0.
     private(set) var origin: UInt64 = 0
-    public var hostConfiguration: HostConfiguration { root.configuration }
-
-    // host → device: packets queued, the one being offered, the host's answers due later
-    private var sendQueue: [WirePacket] = []
-    private var sending: [UInt32] = []
-    private var sendAt = 0
-    private var delayed: [(Instant, WirePacket)] = []
-    // device → host
-    private var collecting: [UInt32] = []
     /// Packets the device sent, as the host received them.
-    private(set) var received: [WirePacket] = []
-
-    /// The host beyond the root complex (its CPU and software): events at instants of the
-    /// endpoint's timeline. An event at t runs after every edge at or before t and before
-    /// the first edge after it; what it queues (`send`) is offered from that edge on.
-    let hostEvents = Scheduler()
-    /// Called with each packet the device sent, once the root complex has taken it, at
-    /// the user edge that took its last dword: lets the host software follow the
-    /// device's writes and MSIs (`root`) and schedule its work on `hostEvents`.
-    var onHostReceive: ((WirePacket, RootComplex, Instant) -> Void)?
-    /// The first error a host event threw (the events run inside the bus's cycle).
-    private(set) var hostFault: Error?
+    var received: [WirePacket] { hostStream.received }
+    var hostNow: Instant { now }
+    /// An edge budget for one request's round trip.
+    var hostRequestEdges: Int { 100_000 }
+    func stepForHost() {
+        let e = edges.next()!
+        hostStream.runSoftware(before: e.time)
+        step(e)
+    }
 
     /// The CSR write presented in a cycle and the bus's answer to the DMA master in a
     /// cycle, sampled at the system edge ending that cycle.
@@ -77,33 +67,21 @@ final class PCIeCycleEndpoint: ConfigurationAccess {
         edges = ClockEdges(clocks: clocks, from: Instant(picoseconds: 1))
         inputs = Array(repeating: 0, count: EndpointPorts.inputs.count)
         inputs[EndpointPorts.input.txReady] = 1
-        root = RootComplex(setup.host)
-    }
-
-    /// Nothing in flight on the host's side.
-    private var hostQuiet: Bool {
-        sendQueue.isEmpty && delayed.isEmpty && sendAt >= sending.count && collecting.isEmpty
+        hostStream = HostStream(setup.host)
     }
 
     /// Neither the endpoint nor the host has anything in flight: only a CSR write or a
     /// packet from the host changes the endpoint.
-    var quiet: Bool { model.quiescent && hostQuiet }
+    var quiet: Bool { model.quiescent && hostStream.quiet }
 
     /// Makes every edge up to the start of SoC cycle `c`.
     func bring(to socCycle: UInt64) { bringEndpoint(to: origin + socCycle) }
 
-    /// The endpoint's system cycle holding the next host event (its start ≤ the event).
-    private var nextHostCycle: UInt64? { hostEvents.nextEvent.map { $0.time.picoseconds / period } }
+    /// The endpoint's system cycle holding the host software's next event (its start ≤ the event).
+    private var nextHostCycle: UInt64? { hostStream.nextSoftwareEvent.map { $0.picoseconds / period } }
 
-    /// The first SoC cycle in which the next host event may show (nil: none pending).
+    /// The first SoC cycle in which the host software's next event may show (nil: none pending).
     var nextHostEvent: UInt64? { nextHostCycle.map { $0 > origin ? $0 - origin : 0 } }
-
-    /// Runs the host events before the edge at `t`.
-    private func runHostEvents(before t: Instant) {
-        while let k = hostEvents.nextEvent, k.time < t {
-            do { try hostEvents.runNext() } catch { if hostFault == nil { hostFault = error } }
-        }
-    }
 
     /// Makes every edge up to the start of the endpoint's system cycle `c` (instants ≤ c × period).
     private func bringEndpoint(to c: UInt64) {
@@ -111,9 +89,9 @@ final class PCIeCycleEndpoint: ConfigurationAccess {
         while true {
             var peek = edges
             guard let e = peek.next(), e.time.picoseconds <= limit else { return }
-            runHostEvents(before: e.time)
+            hostStream.runSoftware(before: e.time)
             if quiet {
-                // a pending write's edge is made, not skipped, and a host event ends the skip
+                // a pending write's edge is made, not skipped, and a host software event ends the skip
                 let stop = min(c, pendingWrite?.cycle ?? .max, nextHostCycle ?? .max)
                 if stop * period >= e.time.picoseconds {
                     model.skipQuiescent(toCycle: stop)
@@ -139,20 +117,7 @@ final class PCIeCycleEndpoint: ConfigurationAccess {
     /// the bus's answer of the cycle the edge ends (system clock).
     private func prepare(_ e: ClockEdges.Edge) {
         if e.domain == EndpointPorts.userDomain {
-            if sendAt >= sending.count {
-                sending = []
-                sendAt = 0
-                while let (t, p) = delayed.first, t <= now {
-                    delayed.removeFirst()
-                    send(p)
-                }
-                if !sendQueue.isEmpty { sending = sendQueue.removeFirst().dwords }
-            }
-            let offer = sendAt < sending.count
-            inputs[EndpointPorts.input.rxValid] = offer ? 1 : 0
-            inputs[EndpointPorts.input.rxData] = offer ? UInt64(sending[sendAt]) : 0
-            inputs[EndpointPorts.input.rxSop] = offer && sendAt == 0 ? 1 : 0
-            inputs[EndpointPorts.input.rxEop] = offer && sendAt == sending.count - 1 ? 1 : 0
+            EndpointPorts.setStream(hostStream.prepare(now: now), in: &inputs)
         } else {
             let ending = e.cycle - 1
             if let w = pendingWrite, w.cycle == ending {
@@ -178,63 +143,10 @@ final class PCIeCycleEndpoint: ConfigurationAccess {
     }
 
     /// What crossed the stream ports at the user edge just made, from the outputs before it.
-    private func observe(before: [UInt64]) {
-        if inputs[EndpointPorts.input.rxValid] != 0 && before[EndpointPorts.output.rxReady] != 0 { sendAt += 1 }
-        if inputs[EndpointPorts.input.txReady] != 0 && before[EndpointPorts.output.txValid] != 0 {
-            if before[EndpointPorts.output.txSop] != 0 { collecting = [] }
-            collecting.append(UInt32(truncatingIfNeeded: before[EndpointPorts.output.txData]))
-            if before[EndpointPorts.output.txEop] != 0 {
-                let p = WirePacket(dwords: collecting)
-                collecting = []
-                received.append(p)
-                delayed += root.receive(p, at: now)
-                onHostReceive?(p, root, now)
-            }
-        }
-    }
+    private func observe(before: [UInt64]) { hostStream.observe(EndpointPorts.deviceStream(before), at: now) }
 
     /// Queues a packet from the host (an empty one is dropped: a stream cannot carry it).
-    func send(_ p: WirePacket) {
-        guard !p.dwords.isEmpty else { return }
-        sendQueue.append(p)
-    }
-
-    // MARK: the host's set-up before SoC cycle 0
-
-    /// An edge budget for one configuration request's round trip.
-    static let requestEdges = 100_000
-
-    private func result(_ tag: UInt8, _ what: String) throws -> [UInt8] {
-        for _ in 0..<Self.requestEdges {
-            if let r = root.takeResult(tag) {
-                switch r {
-                case .data(let b): return b
-                case .status(let s): throw HostError.completion(what: what, s)
-                case .timeout: throw HostError.timeout(what: what)
-                }
-            }
-            step(edges.next()!)
-        }
-        throw HostError.timeout(what: what)
-    }
-
-    func configRead(_ register: Int) throws -> UInt32 {
-        guard let (tag, p) = root.configRequest(register: register, value: nil, at: now) else {
-            throw HostError.noTag
-        }
-        send(p)
-        let b = try result(tag, "CfgRd0 \(register)")
-        guard b.count == 4 else { throw HostError.stalled(what: "CfgRd0 \(register): \(b.count) bytes") }
-        return UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
-    }
-
-    func configWrite(_ register: Int, _ value: UInt32, firstBE: UInt8) throws {
-        guard let (tag, p) = root.configRequest(register: register, value: value, firstBE: firstBE, at: now) else {
-            throw HostError.noTag
-        }
-        send(p)
-        _ = try result(tag, "CfgWr0 \(register)")
-    }
+    func send(_ p: WirePacket) { hostStream.send(p) }
 
     /// The host enumerates the endpoint by configuration TLPs over the stream (BAR0, MSI,
     /// MPS/MRRS/RCB, memory space and bus mastering), before SoC cycle 0; SoC cycle 0
