@@ -143,25 +143,42 @@ public final class MilkymistCycleDevices: CycleDevices {
             noteNextEvent()
         }
         devices.advance(to: c)
-        if devices.coprocessor != nil { clockCoprocessor(to: c) }
+        if coprocessorMaster != nil && coprocessorCycle < c { clockCoprocessor(to: c) }
         pcie?.bring(to: c)
+    }
+
+    /// The coprocessor's cycle as last clocked (a mirror: reading it through the devices
+    /// moves the whole coprocessor).
+    private var coprocessorCycle: UInt64 = 0
+
+    /// `body` on the coprocessor in place (there must be one): moved out of the devices
+    /// and back, never copied. A copy (its master an existential, its arrays) costs more
+    /// than the rest of a cycle, and the bus reaches it every cycle while it runs.
+    private func withCoprocessor<R>(_ body: (inout AutomatonCoprocessor) -> R) -> R {
+        var cp = devices.coprocessor.take()!
+        let r = body(&cp)
+        devices.coprocessor = consume cp
+        return r
     }
 
     /// Apply the coprocessor's edges up to the start of `c`: each with the
     /// bus's answer and the CSR write of its cycle; an idle coprocessor
     /// without a write only counts cycles.
     private func clockCoprocessor(to c: UInt64) {
-        while devices.coprocessor!.cycle < c {
-            let k = devices.coprocessor!.cycle
-            var write: (index: Int, value: UInt32)? = nil
-            if let w = devices.coprocessorWrite, w.cycle == k { write = (w.index, w.value); devices.coprocessorWrite = nil }
-            var answer: BusResult? = nil
-            if let a = coprocessorAnswer, a.cycle == k { answer = a.result; coprocessorAnswer = nil }
-            if !devices.coprocessor!.busy && write == nil {
-                devices.coprocessor!.advance(to: c)
-            } else {
-                devices.coprocessor!.clock(answer: answer, write: write)
+        withCoprocessor { cp in
+            while cp.cycle < c {
+                let k = cp.cycle
+                var write: (index: Int, value: UInt32)? = nil
+                if let w = devices.coprocessorWrite, w.cycle == k { write = (w.index, w.value); devices.coprocessorWrite = nil }
+                var answer: BusResult? = nil
+                if let a = coprocessorAnswer, a.cycle == k { answer = a.result; coprocessorAnswer = nil }
+                if !cp.busy && write == nil {
+                    cp.advance(to: c)
+                } else {
+                    cp.clock(answer: answer, write: write)
+                }
             }
+            coprocessorCycle = cp.cycle
         }
     }
 
@@ -170,8 +187,9 @@ public final class MilkymistCycleDevices: CycleDevices {
         bring(to: cycle)
         var runs = false
         if let m = coprocessorMaster {
-            if let adr = devices.coprocessor!.request { present(m, WishboneRequest(cyc: true, adr: adr)) }
-            runs = devices.coprocessor!.busy
+            let (request, busy) = withCoprocessor { ($0.request, $0.busy) }
+            if let adr = request { present(m, WishboneRequest(cyc: true, adr: adr)) }
+            runs = busy
         }
         if let e = pcie {
             if let r = e.request(at: cycle) { present(e.master, r) }
@@ -216,10 +234,11 @@ public final class MilkymistCycleDevices: CycleDevices {
         if let u = post(0, uart.nextInterruptChange, after: cycle) { until = u }
         if let s = post(1, sysctl.nextInterruptChange, after: cycle) { until = min(until, s) }
         var lines = uart.interruptLines | sysctl.interruptLines
-        if let c = devices.coprocessor {
-            lines |= c.interruptLines
+        if coprocessorMaster != nil {
+            let (cpLines, busy) = withCoprocessor { ($0.interruptLines, $0.busy) }
+            lines |= cpLines
             // a run changes the coprocessor in any cycle; it is clocked through every one
-            if c.busy || devices.coprocessorWrite != nil { until = cycle + 1 }
+            if busy || devices.coprocessorWrite != nil { until = cycle + 1 }
         }
         if let e = pcie {
             lines |= e.interruptLines
@@ -272,6 +291,7 @@ public final class MilkymistCycleDevices: CycleDevices {
         noteNextEvent()
         devices.reset(at: cycle)
         coprocessorAnswer = nil
+        if coprocessorMaster != nil { coprocessorCycle = withCoprocessor { $0.cycle } }
     }
 
     /// The CSR banks whose registers change only at the devices' interrupt

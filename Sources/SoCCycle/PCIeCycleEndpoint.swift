@@ -167,7 +167,10 @@ final class PCIeCycleEndpoint: HostStreamOwner {
     // MARK: the SoC's side
 
     /// IRQ 5 during the cycle the endpoint was brought to.
-    var interruptLines: UInt32 { model.endpoint.irq ? 1 << UInt32(line) : 0 }
+    var interruptLines: UInt32 { irq ? 1 << UInt32(line) : 0 }
+
+    /// IRQ 5 as the endpoint's output after its last edge (a quiet skip leaves it).
+    private var irq: Bool { model.outputs[EndpointPorts.output.irq] != 0 }
 
     /// CSR dword `dword` of the bank during cycle `c`.
     func read(dword: Int, at c: UInt64) -> UInt32 {
@@ -197,7 +200,7 @@ final class PCIeCycleEndpoint: HostStreamOwner {
     /// IRQ 5 and its DMA master as on the bus.
     func annotate(_ o: inout CycleObservation, at c: UInt64) {
         bring(to: c)
-        o.pcieIrq = model.endpoint.irq
+        o.pcieIrq = irq
         if let r = request(at: c) {
             o.pcieCyc = true
             o.pcieAdr = r.adr
