@@ -54,15 +54,17 @@ extension RoundDriver: RoundPlayer {
 }
 
 extension DeviceKind {
-    /// A device of this kind for `attacker` and `seed`.
-    public func make(config: DriverConfig, attacker: Attacker, seed: UInt64) throws(ExperimentError) -> any RoundPlayer {
+    /// A device of this kind for `attacker` and `seed`. `stepEveryCycle`: the model device
+    /// steps its waits instead of skipping them (the same records, slower).
+    public func make(config: DriverConfig, attacker: Attacker, seed: UInt64,
+                     stepEveryCycle: Bool = false) throws(ExperimentError) -> any RoundPlayer {
         switch self {
         case .transaction:
             do { return try RoundDriver(config: config, attacker: attacker, seed: seed) } catch { throw .challenge(error) }
         case .functional:
             return try FunctionalDevice(config: config, attacker: attacker, seed: seed)
         case .model:
-            return try ModelDevice(config: config, attacker: attacker, seed: seed)
+            return try ModelDevice(config: config, attacker: attacker, seed: seed, idleSkipping: !stepEveryCycle)
         }
     }
 }

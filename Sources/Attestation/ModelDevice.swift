@@ -58,6 +58,9 @@ public final class ModelDevice: RoundPlayer {
     /// comparisons (up to 512 cycles stepped with a few words compared each).
     static let probeInterval: UInt64 = 1_024
 
+    /// A bound on one chunk's cycles, stepped or jumped (2^40 cycles: 3.8 hours of device time).
+    static let cycleBound: UInt64 = 1 << 40
+
     public func play(rounds count: Int, scenario: String, deadlineCycles: UInt64,
                      each: (RoundRecord) -> Bool) throws(ExperimentError) {
         guard deadlineCycles <= UInt64(UInt32.max) else { throw .configuration("the deadline must fit in 32 bits of device cycles") }
@@ -71,7 +74,8 @@ public final class ModelDevice: RoundPlayer {
             throw .configuration("the model device judges by the deadline it started with (\(deadline ?? 0) cycles)")
         }
         try rounds.play(rounds: count, scenario: scenario, each: each, run: { () throws(ExperimentError) in
-            let stop = machine.run(maxCycles: machine.cycle + FirmwareRounds.chunkCycles)
+            // a chunk of stepped cycles: a jump over a wait is not cut at a chunk's end
+            let stop = machine.run(maxCycles: machine.cycle + Self.cycleBound, chunk: FirmwareRounds.chunkCycles) { true }
             if let fault = software.fault { throw .device(fault) }
             if let fault = machine.pcieHostStream?.softwareFault { throw .device("a host event failed: \(fault)") }
             if stop == .halted {

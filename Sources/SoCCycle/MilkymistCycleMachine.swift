@@ -566,11 +566,12 @@ public final class MilkymistCycleMachine {
     public func peekObservation() -> CycleObservation { machine.peekObservation() }
 
     /// Run until the firmware halts, `maxCycles` (an absolute cycle number,
-    /// as `MilkymistMachine.run`) or `shouldStop` (asked between chunks).
-    public func run(maxCycles: UInt64, shouldStop: (() -> Bool)? = nil) -> MilkymistStop {
+    /// as `MilkymistMachine.run`) or `shouldStop` (asked between chunks of
+    /// at most `chunk` stepped cycles; skipped ones do not count).
+    public func run(maxCycles: UInt64, chunk: UInt64 = 1 << 16, shouldStop: (() -> Bool)? = nil) -> MilkymistStop {
         while !machine.halted && machine.cycle < maxCycles {
             // a stepped chunk bounds the latency of `shouldStop`; a jump over an idle span is instant
-            machine.run(cycles: maxCycles - machine.cycle, stepBudget: 1 << 16)
+            machine.run(cycles: maxCycles - machine.cycle, stepBudget: chunk)
             if !machine.halted, let shouldStop, shouldStop() { return .interrupted }
         }
         return machine.halted ? .halted : .cycleLimit

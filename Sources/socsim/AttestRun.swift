@@ -39,9 +39,13 @@ extension AttestCommand {
         @Option(help: "Judge against this deadline in device cycles instead of calibrating.") var deadline: UInt64?
         @Option(help: "No doorbell this many device cycles after the send: no answer (default \(DriverConfig().timeoutCycles)).")
         var timeoutCycles: UInt64?
+        @Option(help: ArgumentHelp("The random wait before each challenge: MIN-MAX device cycles (default \(DriverConfig().minWaitCycles)-\(DriverConfig().maxWaitCycles)).",
+                                   valueName: "min-max")) var waitCycles: String?
         @Option(help: "Write the records (JSON Lines) here instead of standard output.") var out: String?
         @Option(help: "Write the records as CSV here.") var csv: String?
         @Option(help: "Write the self-contained HTML report here.") var report: String?
+        @Flag(help: "Model device: step every cycle of the waits instead of skipping them (the same records, slower).")
+        var stepEveryCycle = false
         @Flag(inversion: .prefixedNo, help: ArgumentHelp(
             "Show rounds done, rounds per second and ETA on standard error (default: when it is a terminal).",
             discussion: "Calibration rounds count. The records are the same bytes with or without it."))
@@ -54,6 +58,7 @@ extension AttestCommand {
             guard let kind = DeviceKind(rawValue: device) else {
                 throw ValidationError("unknown --device '\(device)' (functional, model, transaction; rtl is not built yet)")
             }
+            if stepEveryCycle && kind != .model { throw ValidationError("--step-every-cycle is for --device model") }
             if rounds < 1 { throw ValidationError("--rounds must be at least 1") }
             if calibrationRounds < 1 { throw ValidationError("--calibration-rounds must be at least 1") }
             if calibrate && deadline != nil { throw ValidationError("--calibrate and --deadline exclude each other") }
@@ -62,6 +67,7 @@ extension AttestCommand {
                 throw ValidationError("--window-words must be a power of two from 1 to 2^30")
             }
             if timeoutCycles == 0 { throw ValidationError("--timeout-cycles must be positive") }
+            if let waitCycles { _ = try Self.waits(waitCycles) }
             let l = try Self.link(link)
             if [.transaction, .model].contains(kind) && (l.generation != .gen1 || l.width != 1) {
                 throw ValidationError("the \(kind == .model ? "model device's endpoint" : "transaction-level driver") models a Gen1 x1 link only")
@@ -80,6 +86,15 @@ extension AttestCommand {
             return LinkConfiguration(generation: generation, width: w)
         }
 
+        /// `MIN-MAX` with MIN ≤ MAX < 2^32.
+        static func waits(_ text: String) throws -> (UInt64, UInt64) {
+            let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 2, let lo = UInt64(parts[0]), let hi = UInt64(parts[1]), lo <= hi, hi <= UInt64(UInt32.max) else {
+                throw ValidationError("--wait-cycles '\(text)' is not MIN-MAX with MIN <= MAX < 2^32")
+            }
+            return (lo, hi)
+        }
+
         static func attacker(_ spec: String) throws -> Attacker {
             do { return try Attacker(specification: spec) } catch { throw ValidationError(error.description) }
         }
@@ -89,6 +104,7 @@ extension AttestCommand {
             if let steps { config.plan.steps = steps }
             if let windowWords { config.plan.windowWords = windowWords }
             if let timeoutCycles { config.timeoutCycles = timeoutCycles }
+            if let waitCycles { (config.minWaitCycles, config.maxWaitCycles) = try Self.waits(waitCycles) }
             config.pcieLink = try Self.link(link)
             let scenarios = try (attackers.isEmpty ? ["honest"] : attackers).map(Self.attacker)
             let experiment = Experiment(config: config, calibrationRounds: calibrationRounds, rounds: rounds, seed: seed,
@@ -108,7 +124,8 @@ extension AttestCommand {
                     if let deadline {
                         judgedBy = deadline
                     } else {
-                        let honest = try experiment.device.make(config: config, attacker: .none, seed: experiment.calibrationSeed)
+                        let honest = try experiment.device.make(config: config, attacker: .none, seed: experiment.calibrationSeed,
+                                                               stepEveryCycle: stepEveryCycle)
                         var calibration: [RoundRecord] = []
                         try honest.play(rounds: calibrationRounds, scenario: "calibration", deadlineCycles: config.timeoutCycles) {
                             calibration.append($0)
@@ -120,7 +137,7 @@ extension AttestCommand {
                         judgedBy = c.deadlineCycles
                     }
                     for a in scenarios {
-                        let d = try experiment.device.make(config: config, attacker: a, seed: seed)
+                        let d = try experiment.device.make(config: config, attacker: a, seed: seed, stepEveryCycle: stepEveryCycle)
                         try d.play(rounds: rounds, scenario: a.specification, deadlineCycles: judgedBy) { r in
                             records.append(r)
                             do { try emit(r.jsonLine + "\n") } catch { writeError = error; return false }

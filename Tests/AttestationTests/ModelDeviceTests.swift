@@ -42,9 +42,12 @@ import Testing
         let (skipped, a) = try run(true)
         let (stepped, b) = try run(false)
         #expect(a == b)
+        // chunks count stepped cycles: bring both to the same cycle
+        let end = max(skipped.machine.cycle, stepped.machine.cycle)
+        for d in [skipped, stepped] { _ = d.machine.run(maxCycles: end) }
         #expect(skipped.machine.cycle == stepped.machine.cycle)
         #expect(skipped.machine.sameState(as: stepped.machine))
         #expect(stepped.skippedCycles == 0)
-        #expect(skipped.skippedCycles > skipped.machine.cycle * 2 / 5, "\(skipped.skippedCycles) of \(skipped.machine.cycle)")
+        #expect(skipped.skippedCycles > skipped.machine.cycle / 2, "\(skipped.skippedCycles) of \(skipped.machine.cycle)")
     }
 }
