@@ -147,9 +147,17 @@ public final class MilkymistCycleDevices: CycleDevices {
         pcie?.bring(to: c)
     }
 
-    /// The coprocessor's cycle as last clocked (a mirror: reading it through the devices
-    /// moves the whole coprocessor).
+    /// The coprocessor's cycle, its master's request, whether it runs and its interrupt
+    /// lines, as last clocked: a mirror, since reading them through the devices moves the
+    /// whole coprocessor. It changes only when clocked (CSR writes land at its edges) and
+    /// by a reset.
     private var coprocessorCycle: UInt64 = 0
+    private var coprocessorView: (request: UInt32?, busy: Bool, lines: UInt32) = (nil, false, 0)
+
+    private func mirrorCoprocessor(_ cp: AutomatonCoprocessor) {
+        coprocessorCycle = cp.cycle
+        coprocessorView = (cp.request, cp.busy, cp.interruptLines)
+    }
 
     /// `body` on the coprocessor in place (there must be one): moved out of the devices
     /// and back, never copied. A copy (its master an existential, its arrays) costs more
@@ -178,7 +186,7 @@ public final class MilkymistCycleDevices: CycleDevices {
                     cp.clock(answer: answer, write: write)
                 }
             }
-            coprocessorCycle = cp.cycle
+            mirrorCoprocessor(cp)
         }
     }
 
@@ -187,9 +195,8 @@ public final class MilkymistCycleDevices: CycleDevices {
         bring(to: cycle)
         var runs = false
         if let m = coprocessorMaster {
-            let (request, busy) = withCoprocessor { ($0.request, $0.busy) }
-            if let adr = request { present(m, WishboneRequest(cyc: true, adr: adr)) }
-            runs = busy
+            if let adr = coprocessorView.request { present(m, WishboneRequest(cyc: true, adr: adr)) }
+            runs = coprocessorView.busy
         }
         if let e = pcie {
             if let r = e.request(at: cycle) { present(e.master, r) }
@@ -231,14 +238,14 @@ public final class MilkymistCycleDevices: CycleDevices {
     public func interrupts(at cycle: UInt64) -> (lines: UInt32, until: UInt64) {
         bring(to: cycle)
         var until = UInt64.max
-        if let u = post(0, uart.nextInterruptChange, after: cycle) { until = u }
-        if let s = post(1, sysctl.nextInterruptChange, after: cycle) { until = min(until, s) }
-        var lines = uart.interruptLines | sysctl.interruptLines
+        // the devices' stored models, not the `uart`/`sysctl` accessors (copies)
+        if let u = post(0, devices.uart.nextInterruptChange, after: cycle) { until = u }
+        if let s = post(1, devices.sysctl.nextInterruptChange, after: cycle) { until = min(until, s) }
+        var lines = devices.uart.interruptLines | devices.sysctl.interruptLines
         if coprocessorMaster != nil {
-            let (cpLines, busy) = withCoprocessor { ($0.interruptLines, $0.busy) }
-            lines |= cpLines
+            lines |= coprocessorView.lines
             // a run changes the coprocessor in any cycle; it is clocked through every one
-            if busy || devices.coprocessorWrite != nil { until = cycle + 1 }
+            if coprocessorView.busy || devices.coprocessorWrite != nil { until = cycle + 1 }
         }
         if let e = pcie {
             lines |= e.interruptLines
@@ -291,7 +298,7 @@ public final class MilkymistCycleDevices: CycleDevices {
         noteNextEvent()
         devices.reset(at: cycle)
         coprocessorAnswer = nil
-        if coprocessorMaster != nil { coprocessorCycle = withCoprocessor { $0.cycle } }
+        if coprocessorMaster != nil { withCoprocessor { mirrorCoprocessor($0) } }
     }
 
     /// The CSR banks whose registers change only at the devices' interrupt
