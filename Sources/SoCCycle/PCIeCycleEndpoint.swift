@@ -87,8 +87,8 @@ final class PCIeCycleEndpoint: HostStreamOwner {
     private func bringEndpoint(to c: UInt64) {
         let limit = c * period
         while true {
-            var peek = edges
-            guard let e = peek.next(), e.time.picoseconds <= limit else { return }
+            let e = edges.peek()
+            guard e.time.picoseconds <= limit else { return }
             hostStream.runSoftware(before: e.time)
             if quiet {
                 // a pending write's edge is made, not skipped, and a host software event ends the skip
@@ -96,7 +96,7 @@ final class PCIeCycleEndpoint: HostStreamOwner {
                 if stop * period >= e.time.picoseconds {
                     model.skipQuiescent(toCycle: stop)
                     now = Instant(picoseconds: stop * period)
-                    edges = ClockEdges(clocks: clocks, from: Instant(picoseconds: stop * period + 1))
+                    edges.restart(from: Instant(picoseconds: stop * period + 1))
                     continue
                 }
             }
