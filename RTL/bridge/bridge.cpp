@@ -104,6 +104,12 @@ inline void apply_inputs(Model* m) {
     t->gpio_in = uint8_t(in.gpio_in);
     t->uart_rx = in.uart_rx_n ? 0 : 1;
     t->sdram_latency = in.sdram_latency ? in.sdram_latency : kSdramDefaultLatency;
+    t->pcie_rx_data = in.pcie_rx_data;
+    t->pcie_rx_sop = in.pcie_rx_sop & 1;
+    t->pcie_rx_eop = in.pcie_rx_eop & 1;
+    t->pcie_rx_valid = in.pcie_rx_valid & 1;
+    t->pcie_tx_ready = in.pcie_tx_stall ? 0 : 1;
+    t->rst = in.soc_hold ? 1 : 0;
 #else
     t->irq = in.interrupt;
     t->i_wait = in.i_wait;
@@ -201,15 +207,15 @@ void do_reset(Model* m, uint32_t cycles) {
     Vsocsim* t = m->top.get();
     t->rst = 1;
 #ifdef SOCSIM_SOC
-    // the endpoint's resets with the SoC's; the host's stream idle, ready to take
+    // the endpoint's resets with the SoC's
     t->pcie_rst = 1;
     t->user_rst = 1;
-    t->pcie_tx_ready = 1;
 #endif
     t->eval();
     for (uint32_t i = 0; i < cycles; ++i) one_cycle(m);
     t->rst = 0;
 #ifdef SOCSIM_SOC
+    t->rst = m->in.soc_hold ? 1 : 0;
     t->pcie_rst = 0;
     t->user_rst = 0;
 #endif
@@ -301,8 +307,8 @@ socsim_rtl_t* api_create(const socsim_rtl_options_t* opts, char* errbuf, size_t 
             bind(m);
             Vsocsim* t = m->top.get();
             t->clk = 0;
-            t->rst = 1;
             apply_inputs(m);
+            t->rst = 1;
             t->eval();  // initial blocks; clk low so the first rising edge is seen
             do_reset(m, o.reset_cycles);
         },
@@ -339,6 +345,10 @@ int32_t api_set_inputs(socsim_rtl_t* h, const socsim_rtl_inputs_t* in) {
     GUARD_BEGIN
     CHECK_RUNNABLE
     if (!in) return fail(m, SOCSIM_ERR_ARGUMENT, "inputs is NULL");
+#ifdef SOCSIM_SOC
+    // releasing the hold starts cycle 0, as the end of a reset does
+    if (m->in.soc_hold && !in->soc_hold) m->cycle = 0;
+#endif
     m->in = *in;
     apply_inputs(m);
     m->top->eval();

@@ -37,7 +37,7 @@ extern "C" {
 #define SOCSIM_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
 
-#define SOCSIM_BRIDGE_ABI_VERSION 7u
+#define SOCSIM_BRIDGE_ABI_VERSION 8u
 
 /* Return codes of the int32_t entry points. */
 enum {
@@ -84,8 +84,9 @@ enum {
  * 4 W; .stall: bit 0 A, 1 F, 2 D, 3 X, 4 M). */
 
 /* The test bench's inputs. Applied by set_inputs() at once (combinational
- * outputs such as ack are re-evaluated) and held until changed. 32 bytes.
- * The SoC ignores interrupt, the wait states and the error windows. */
+ * outputs such as ack are re-evaluated) and held until changed. 48 bytes.
+ * The SoC ignores interrupt, the wait states and the error windows; the test
+ * bench ignores the SoC's fields. */
 typedef struct socsim_rtl_inputs {
     uint32_t interrupt; /* the 32 interrupt lines */
     uint32_t i_err_lo, i_err_hi; /* instruction-bus error window, inclusive */
@@ -99,6 +100,20 @@ typedef struct socsim_rtl_inputs {
     uint8_t sdram_latency; /* SoC: cycles per SDRAM beat; 0 = the default, 8 */
     uint8_t pad_;
     uint32_t gpio_in;   /* SoC: GPIO input pins [7:0] */
+    /* SoC: the host's side of the PCIe endpoint's streams (user clock): the dword
+     * offered on rx (data, sop, eop, valid) and tx_ready, inverted (0 = ready). A
+     * step's user-clock edge (at most one per system period) samples them; the
+     * observation of the cycle holds the endpoint's rx_ready and tx_* before it. */
+    uint32_t pcie_rx_data;
+    uint8_t pcie_rx_sop;
+    uint8_t pcie_rx_eop;
+    uint8_t pcie_rx_valid;
+    uint8_t pcie_tx_stall;
+    /* SoC: 1 holds the SoC (CPU, bus, devices; not the endpoint) in reset while the
+     * cycles run; clearing it releases the reset and the current cycle becomes
+     * cycle 0, as after reset(). */
+    uint8_t soc_hold;
+    uint8_t pad2_[7];
 } socsim_rtl_inputs_t;
 
 /* A byte the SoC's UART started sending: the cycle of its RXTX write (the
@@ -124,7 +139,7 @@ typedef struct socsim_rtl_options {
                                  0 = the user clock is held low. Test bench: unused. */
 } socsim_rtl_options_t;
 
-SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_inputs_t) == 32, "socsim_rtl_inputs_t layout");
+SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_inputs_t) == 48, "socsim_rtl_inputs_t layout");
 SOCSIM_STATIC_ASSERT(sizeof(socsim_uart_event_t) == 16, "socsim_uart_event_t layout");
 SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_options_t) == 24, "socsim_rtl_options_t layout");
 

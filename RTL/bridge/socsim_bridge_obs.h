@@ -30,7 +30,7 @@ typedef struct socsim_wb {
     uint8_t err; /* ERR_I */
 } socsim_wb_t;
 
-/* Everything observed in one cycle. 152 bytes, no implicit padding. */
+/* Everything observed in one cycle. 160 bytes, no implicit padding. */
 typedef struct socsim_rtl_obs {
     uint64_t cycle; /* k, counted from reset release */
     uint32_t interrupt; /* interrupt lines as driven (SoC: by the devices) */
@@ -53,6 +53,7 @@ typedef struct socsim_rtl_obs {
     uint32_t cop_adr; /* the coprocessor master's ADR (0 without CYC) */
     uint32_t cop_dat_r; /* the coprocessor master's DAT_I (the word in its ACK cycle) */
     uint32_t pcie_adr; /* the endpoint's DMA master's ADR (0 without CYC) */
+    uint32_t pcie_tx_data; /* the offered dword (tx_data) */
     uint8_t ext_break; /* ext_break input as driven */
     uint8_t valid;  /* valid_f..valid_w in bits 0..4 */
     uint8_t stall;  /* stall_a..stall_m in bits 0..4 */
@@ -83,11 +84,15 @@ typedef struct socsim_rtl_obs {
     uint8_t pcie_we; /* the endpoint's DMA master's WE (0 without CYC) */
     uint8_t pcie_ack; /* the endpoint's DMA master's ACK */
     uint8_t pcie_err; /* the endpoint's DMA master's ERR */
+    uint8_t pcie_rx_ready; /* the endpoint takes the host's dword (rx_ready) */
+    uint8_t pcie_tx_valid; /* the endpoint offers a dword to the host (tx_valid) */
+    uint8_t pcie_tx_sop; /* the offered dword starts a TLP (tx_sop) */
+    uint8_t pcie_tx_eop; /* the offered dword ends a TLP (tx_eop) */
     uint8_t pad_[2];
 } socsim_rtl_obs_t;
 
 SOCSIM_STATIC_ASSERT(sizeof(socsim_wb_t) == 20, "socsim_wb_t layout");
-SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_obs_t) == 152, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(sizeof(socsim_rtl_obs_t) == 160, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cycle) == 0, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, interrupt) == 8, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ibus) == 12, "socsim_rtl_obs_t layout");
@@ -109,35 +114,40 @@ SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_csr_dat_r) == 104, "socsim_r
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_adr) == 108, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_dat_r) == 112, "socsim_rtl_obs_t layout");
 SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_adr) == 116, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ext_break) == 120, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, valid) == 121, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, stall) == 122, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, kill) == 123, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, retire) == 124, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, rf_we) == 125, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, rf_idx) == 126, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, exc_w) == 127, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, eid_w) == 128, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ie) == 129, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, eie) == 130, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, bie) == 131, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, tdev) == 132, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, reset) == 133, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, gpio_out) == 134, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx_wr) == 135, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx_data) == 136, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx) == 137, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_thre) == 138, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_irq) == 139, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_csr_we) == 140, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_csr_re) == 141, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_cyc) == 142, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_ack) == 143, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_err) == 144, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_irq) == 145, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_cyc) == 146, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_we) == 147, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_ack) == 148, "socsim_rtl_obs_t layout");
-SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_err) == 149, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_tx_data) == 120, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ext_break) == 124, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, valid) == 125, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, stall) == 126, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, kill) == 127, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, retire) == 128, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, rf_we) == 129, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, rf_idx) == 130, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, exc_w) == 131, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, eid_w) == 132, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, ie) == 133, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, eie) == 134, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, bie) == 135, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, tdev) == 136, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, reset) == 137, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, gpio_out) == 138, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx_wr) == 139, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx_data) == 140, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_tx) == 141, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, uart_thre) == 142, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_irq) == 143, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_csr_we) == 144, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_csr_re) == 145, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_cyc) == 146, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_ack) == 147, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, cop_err) == 148, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_irq) == 149, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_cyc) == 150, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_we) == 151, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_ack) == 152, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_err) == 153, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_rx_ready) == 154, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_tx_valid) == 155, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_tx_sop) == 156, "socsim_rtl_obs_t layout");
+SOCSIM_STATIC_ASSERT(offsetof(socsim_rtl_obs_t, pcie_tx_eop) == 157, "socsim_rtl_obs_t layout");
 
 #endif /* SOCSIM_BRIDGE_OBS_H */

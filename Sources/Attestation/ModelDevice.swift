@@ -22,6 +22,9 @@ public final class ModelDevice: RoundPlayer {
     public let machine: MilkymistCycleMachine
     private let program: LinkedImage
     private let software: HostSoftware
+    /// The host on the endpoint's stream; its software's callbacks run inside the
+    /// machine's cycles and never run the machine.
+    private let stream: HostStream
     private var rounds: FirmwareRounds
     /// The deadline the firmware judges by (provisioned before its first instruction).
     private var deadline: UInt64?
@@ -42,7 +45,8 @@ public final class ModelDevice: RoundPlayer {
         machine = MilkymistCycleMachine(soc: soc, pcie: PCIeSetup())
         machine.idleSkipping = idleSkipping
         machine.probeInterval = Self.probeInterval
-        guard let stream = machine.pcieHostStream else { throw .device("the cycle-exact machine has no PCIe endpoint") }
+        guard let stream = machine.pcieHostStream(at: 0) else { throw .device("the cycle-exact machine has no PCIe endpoint") }
+        self.stream = stream
         rounds = try FirmwareRounds(config: config, seed: seed, program: program)
         machine.load(ProgramImage(program))
         for load in try AttestFirmware.provisioning(config: config, seed: seed, program: program, soc: soc, uartLines: uartLines) {
@@ -77,7 +81,7 @@ public final class ModelDevice: RoundPlayer {
             // a chunk of stepped cycles: a jump over a wait is not cut at a chunk's end
             let stop = machine.run(maxCycles: machine.cycle + Self.cycleBound, chunk: FirmwareRounds.chunkCycles) { true }
             if let fault = software.fault { throw .device(fault) }
-            if let fault = machine.pcieHostStream?.softwareFault { throw .device("a host event failed: \(fault)") }
+            if let fault = stream.softwareFault { throw .device("a host event failed: \(fault)") }
             if stop == .halted {
                 let text = String(decoding: machine.uartOutput.suffix(200), as: UTF8.self)
                 throw .device("the attest firmware halted at cycle \(machine.cycle): \(text)")

@@ -22,6 +22,13 @@ protocol LockStepSides: AnyObject {
     /// After cycle k compared equal (`rtl`: its RTL observation): the last
     /// cycle to compare once the run's end is known (nil: not yet).
     func lastCycle(after k: UInt64, rtl: CycleObservation) -> UInt64?
+    /// Makes one RTL cycle and returns its observation, when the RTL needs inputs in
+    /// every cycle (a host on the PCIe streams); nil: the RTL runs in chunks.
+    var rtlStep: (() throws -> RTLObservation)? { get }
+}
+
+extension LockStepSides {
+    var rtlStep: (() throws -> RTLObservation)? { nil }
 }
 
 /// How a lock-step run ended.
@@ -44,7 +51,8 @@ enum LockStepHarness {
     static func run(_ sides: some LockStepSides, rtl: RTLModel, maxCycles: UInt64, lockedVCD: Bool,
                     mutate: ((inout CycleObservation) -> Void)?, observe: ((CycleObservation) -> Void)?) throws -> LockStepOutcome {
         var comparison = CycleComparison()
-        let chunk = lockedVCD ? 1 : 1024
+        let stepRTL = sides.rtlStep
+        let chunk = lockedVCD || stepRTL != nil ? 1 : 1024
         var buffer = [RTLObservation](repeating: RTLObservation(), count: chunk)
         var rtlCurrent = try rtl.observe()
         var k: UInt64 = 0
@@ -63,8 +71,12 @@ enum LockStepHarness {
             n = min(n, maxCycles - k)
             if let l = last { n = min(n, l + 1 - k) }
             let count = Int(n)
-            try buffer.withUnsafeMutableBufferPointer { p in
-                try rtl.stepObserving(into: UnsafeMutableBufferPointer(rebasing: p[0..<count]))
+            if let stepRTL {
+                buffer[0] = try stepRTL()
+            } else {
+                try buffer.withUnsafeMutableBufferPointer { p in
+                    try rtl.stepObserving(into: UnsafeMutableBufferPointer(rebasing: p[0..<count]))
+                }
             }
             for i in 0..<count {
                 let r = sides.rtlView(rtlCurrent)

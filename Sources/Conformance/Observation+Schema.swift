@@ -30,6 +30,7 @@ extension CycleObservation {
         copAdr = o.cop_adr
         copDatR = o.cop_dat_r
         pcieAdr = o.pcie_adr
+        pcieTxData = o.pcie_tx_data
         valid = o.valid
         stall = o.stall
         kill = o.kill
@@ -58,6 +59,10 @@ extension CycleObservation {
         pcieWe = o.pcie_we != 0
         pcieAck = o.pcie_ack != 0
         pcieErr = o.pcie_err != 0
+        pcieRxReady = o.pcie_rx_ready != 0
+        pcieTxValid = o.pcie_tx_valid != 0
+        pcieTxSop = o.pcie_tx_sop != 0
+        pcieTxEop = o.pcie_tx_eop != 0
     }
 }
 
@@ -152,5 +157,10 @@ public func observationFields(_ o: CycleObservation) -> [(String, UInt64)] {
     if o.pcieCyc { f.append(("pcie_we", o.pcieWe ? 1 : 0)) }
     f.append(("pcie_ack", o.pcieAck ? 1 : 0))
     f.append(("pcie_err", o.pcieErr ? 1 : 0))
+    f.append(("pcie_rx_ready", o.pcieRxReady ? 1 : 0))
+    f.append(("pcie_tx_valid", o.pcieTxValid ? 1 : 0))
+    if o.pcieTxValid { f.append(("pcie_tx_sop", o.pcieTxSop ? 1 : 0)) }
+    if o.pcieTxValid { f.append(("pcie_tx_eop", o.pcieTxEop ? 1 : 0)) }
+    if o.pcieTxValid { f.append(("pcie_tx_data", UInt64(o.pcieTxData))) }
     return f
 }

@@ -6,8 +6,9 @@
 // uncached alias), plus device traffic through the CSR bridge: both sysctl
 // timers (one-shot and auto-restart, with interrupts), GPIO out / in /
 // interrupt enables, the scratch register, the UART (bytes sent, divisor,
-// status, interrupt enables), reads of the read-only registers and of the
-// empty banks, byte and half-word stores to CSRs (the bridge ignores SEL),
+// status, interrupt enables), reads of the read-only registers, reads and
+// writes of the coprocessor's bank and of the PCIe endpoint's (unenumerated,
+// its host idle), byte and half-word stores to CSRs (the bridge ignores SEL),
 // accesses and jumps to unmapped addresses (bus errors), and a system reset
 // (a SYSTEM_ID write, at most once per run), and the automaton coprocessor
 // (random challenges over windows in BRAM, SDRAM and the code, random
@@ -240,9 +241,14 @@ extension Generator {
             emit("\(pick(["sb", "sh", "sw"])) (r21+0x50), \(reg())")
             emit("lw \(reg()), (r21+0x50)")
         case 12: emit("lw \(reg()), (r21+\(pick([0x74, 0x78, 0x7C, 0x40, 0x54])))")   // read-only registers
-        case 13:        // the empty banks 2 and 3 read 0 and ignore writes
-            let bank = pick([0x2000, 0x3000])
-            emit("ori r26, r23, \(hex(UInt32(bank + int(0...15) * 4)))")
+        case 13:
+            // bank 2 (the coprocessor's first registers) or bank 3, the PCIe endpoint, anywhere
+            // in its decoded 0x200 bytes or their repeats: its host is idle and the device not
+            // enumerated, so a DMA START is refused (bus mastering off) and an MSI blocked,
+            // with their causes, counters and IRQ 5 (which IM never enables)
+            let offset = chance(1, in: 3) ? 0x2000 + int(0...15) * 4
+                : 0x3000 + (chance(3, in: 4) ? int(0...127) : int(128...1023)) * 4
+            emit("ori r26, r23, \(hex(UInt32(offset)))")
             emit(chance(1, in: 2) ? "lw \(reg()), (r26+0)" : "sw (r26+0), \(reg())")
         case 14:        // a divisor change (takes effect at the next reload)
             emit("mvi r26, \(int(1...6))")

@@ -7,6 +7,7 @@
 // the GPIO outputs. Both sides follow docs/soc.md, "Cycle contract".
 import LM32
 import LM32Cycle
+import PCIe
 import SoC
 import SoCCycle
 import Verilated
@@ -22,11 +23,16 @@ public struct SoCStimulus: Sendable {
     public var maxCycles: UInt64
     /// Cycles to keep comparing after the model's firmware halted.
     public var drainCycles: UInt64
+    /// The PCIe endpoint's host: nil leaves it idle and the device unenumerated on both
+    /// sides; a set-up gives each side a `HostStream` of it, which enumerates the device
+    /// before SoC cycle 0 (`enumerate` and `resetEdges` are the lock-step's own).
+    public var pcie: PCIeSetup?
 
     public init(memory: [(UInt32, [UInt8])], gpio: [(cycle: UInt64, pins: UInt32)] = [],
-                sdramLatency: Int = SDRAM.defaultLatency, maxCycles: UInt64 = 400_000, drainCycles: UInt64 = 16) {
+                sdramLatency: Int = SDRAM.defaultLatency, maxCycles: UInt64 = 400_000, drainCycles: UInt64 = 16,
+                pcie: PCIeSetup? = nil) {
         self.memory = memory; self.gpio = gpio; self.sdramLatency = sdramLatency
-        self.maxCycles = maxCycles; self.drainCycles = drainCycles
+        self.maxCycles = maxCycles; self.drainCycles = drainCycles; self.pcie = pcie
     }
 }
 
@@ -56,12 +62,15 @@ public struct SoCLockStepResult: Sendable {
     public var uartMismatch: UARTMismatch?
     /// GPIO_OUT at the end, (model, RTL), when they differ.
     public var gpioMismatch: (model: UInt32, rtl: UInt32)?
+    /// What the two hosts saw differently (enumeration, SoC cycle 0, the packets the
+    /// device sent, the MSIs), when they did.
+    public var hostMismatch: String?
     /// The model's UART stream (equal to the RTL's when there is no mismatch).
     public var uart: [UART.Sent]
     /// The model's observation of the cycle the run stopped in (not
     /// stepped): the last values of its VCD, as the RTL's VCD ends with them.
     public var nextObservation: CycleObservation
-    public var agrees: Bool { divergence == nil && uartMismatch == nil && gpioMismatch == nil }
+    public var agrees: Bool { divergence == nil && uartMismatch == nil && gpioMismatch == nil && hostMismatch == nil }
 }
 
 public enum SoCLockStep {
@@ -72,27 +81,54 @@ public enum SoCLockStep {
     public static func run(_ stimulus: SoCStimulus, library: RTLLibrary, rtlVCD: String? = nil,
                            mutate: ((inout CycleObservation) -> Void)? = nil,
                            observe: ((CycleObservation) -> Void)? = nil) throws -> SoCLockStepResult {
-        let model = try MilkymistCycleMachine(sdramLatency: stimulus.sdramLatency)
-        let rtl = try RTLSoC(library: library, options: .init(soc: model.soc))
+        let soc = try SoCDescription.milkymist(sdramLatency: stimulus.sdramLatency)
+        let rtl = try RTLSoC(library: library, options: .init(soc: soc))
         defer { if rtlVCD != nil { try? rtl.model.stopVCD() } }
         try rtl.setSDRAMLatency(UInt8(stimulus.sdramLatency))
-        for (a, bytes) in stimulus.memory {
-            try rtl.load(bytes, at: a)
-            model.load(bytes, at: a)
-        }
+        for (a, bytes) in stimulus.memory { try rtl.load(bytes, at: a) }
         try rtl.reset()
+        // the endpoint as the RTL top has it: reset with the SoC; its host idle, or enumerating
+        // it on both sides before SoC cycle 0
+        var setup = stimulus.pcie ?? PCIeSetup()
+        setup.enumerate = stimulus.pcie != nil
+        setup.resetEdges = rtl.resetEdges
+        var host: RTLSoCHost? = nil
+        var rtlDevice: EnumeratedDevice? = nil
+        if stimulus.pcie != nil {
+            let h = try RTLSoCHost(rtl: rtl, soc: soc, host: setup.host)
+            rtlDevice = try h.enumerateBeforeCycleZero()
+            host = h
+        }
+        let model = MilkymistCycleMachine(soc: soc, pcie: setup)
+        for (a, bytes) in stimulus.memory { model.load(bytes, at: a) }
+        if let h = host, model.pcieOrigin != h.origin || model.pcieDevice != rtlDevice {
+            let r = SoCLockStepResult(cycles: 0, halted: false, retired: 0, divergence: nil, uartMismatch: nil,
+                                      gpioMismatch: nil,
+                                      hostMismatch: "enumeration: SoC cycle 0 at the endpoint's cycle \(model.pcieOrigin) (model), \(h.origin) (RTL)",
+                                      uart: [], nextObservation: model.peekObservation())
+            return r
+        }
         if let path = rtlVCD { try rtl.model.startVCD(path: path) }
 
-        let sides = SoCSides(model: model, rtl: rtl, stimulus: stimulus)
+        let sides = SoCSides(model: model, rtl: rtl, host: host, stimulus: stimulus)
         let o = try LockStepHarness.run(sides, rtl: rtl.model, maxCycles: stimulus.maxCycles, lockedVCD: rtlVCD != nil,
                                         mutate: mutate, observe: observe)
         // a write of the VCD that failed (a full disk) is reported here
         if rtlVCD != nil { try rtl.model.stopVCD() }
         rtl.takeUART()
         var r = SoCLockStepResult(cycles: o.cycles, halted: o.endSeen, retired: o.retired, divergence: o.divergence,
-                                  uartMismatch: nil, gpioMismatch: nil, uart: model.uartStream,
-                                  nextObservation: model.peekObservation())
+                                  uartMismatch: nil, gpioMismatch: nil, hostMismatch: nil,
+                                  uart: model.uartStream, nextObservation: model.peekObservation())
         guard o.divergence == nil else { return r }
+        if let h = host, let m = model.pcieHostStream(at: o.cycles) {
+            let a = h.hostStream, b = m
+            if a.received != b.received {
+                r.hostMismatch = "the device sent \(b.received.count) packets to the model's host, \(a.received.count) to the RTL's"
+                    + " (first difference at \((0..<min(a.received.count, b.received.count)).first { a.received[$0] != b.received[$0] } ?? min(a.received.count, b.received.count)))"
+            } else if a.root.interrupts != b.root.interrupts {
+                r.hostMismatch = "MSIs at the host: model \(b.root.interrupts), RTL \(a.root.interrupts)"
+            }
+        }
         let m = model.uartStream, t = rtl.uart
         if let i = (0..<max(m.count, t.count)).first(where: { i in
             i >= m.count || i >= t.count || m[i].cycle != t[i].cycle || m[i].byte != t[i].byte
@@ -118,14 +154,18 @@ private final class SoCSides: LockStepSides {
     var pins: UInt8 = 0
     var modelObs = CycleObservation()
 
-    init(model: MilkymistCycleMachine, rtl: RTLSoC, stimulus: SoCStimulus) {
-        self.model = model; self.rtl = rtl; drain = stimulus.drainCycles
+    let host: RTLSoCHost?
+
+    init(model: MilkymistCycleMachine, rtl: RTLSoC, host: RTLSoCHost?, stimulus: SoCStimulus) {
+        self.model = model; self.rtl = rtl; self.host = host; drain = stimulus.drainCycles
         schedule = stimulus.gpio.sorted { $0.cycle < $1.cycle }[...]
         for g in schedule { model.drive(gpioPins: g.pins, at: g.cycle) }
         model.observer = { [unowned self] in modelObs = $0 }
     }
 
     var nextChange: UInt64? { schedule.first?.cycle }
+
+    var rtlStep: (() throws -> RTLObservation)? { host.map { h in { try h.step() } } }
 
     func applyChange() throws {
         let next = schedule.removeFirst()

@@ -74,6 +74,8 @@ public struct CycleObservation: Equatable, Sendable {
     public var copDatR: UInt32 = 0
     /// the endpoint's DMA master's ADR (0 without CYC)
     public var pcieAdr: UInt32 = 0
+    /// the offered dword (tx_data)
+    public var pcieTxData: UInt32 = 0
     /// valid_f..valid_w in bits 0..4
     public var valid: UInt8 = 0
     /// stall_a..stall_m in bits 0..4
@@ -132,6 +134,14 @@ public struct CycleObservation: Equatable, Sendable {
     public var pcieAck: Bool = false
     /// the endpoint's DMA master's ERR
     public var pcieErr: Bool = false
+    /// the endpoint takes the host's dword (rx_ready)
+    public var pcieRxReady: Bool = false
+    /// the endpoint offers a dword to the host (tx_valid)
+    public var pcieTxValid: Bool = false
+    /// the offered dword starts a TLP (tx_sop)
+    public var pcieTxSop: Bool = false
+    /// the offered dword ends a TLP (tx_eop)
+    public var pcieTxEop: Bool = false
 
     public init() {}
 }
@@ -176,6 +186,7 @@ extension CycleObservation {
         "copAdr": \.copAdr,
         "copDatR": \.copDatR,
         "pcieAdr": \.pcieAdr,
+        "pcieTxData": \.pcieTxData,
         "valid": \.valid,
         "stall": \.stall,
         "kill": \.kill,
@@ -205,5 +216,9 @@ extension CycleObservation {
         "pcieWe": \.pcieWe,
         "pcieAck": \.pcieAck,
         "pcieErr": \.pcieErr,
+        "pcieRxReady": \.pcieRxReady,
+        "pcieTxValid": \.pcieTxValid,
+        "pcieTxSop": \.pcieTxSop,
+        "pcieTxEop": \.pcieTxEop,
     ] }
 }

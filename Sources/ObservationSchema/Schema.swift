@@ -349,6 +349,18 @@ public enum ObservationSchema {
                    field: Field(c: "pcie_we", swift: "pcieWe", compare: .when("o.pcieCyc"))),
             ObservedSignal("pcie_ack", 1, tops: .soc, doc: "the endpoint's DMA master's ACK", field: Field(c: "pcie_ack", swift: "pcieAck")),
             ObservedSignal("pcie_err", 1, tops: .soc, doc: "the endpoint's DMA master's ERR", field: Field(c: "pcie_err", swift: "pcieErr")),
+            // its stream ports towards the host (PCIe user clock): their values before the user
+            // edge of this cycle's step (docs/pcie-endpoint.md, "The SoC lock-step")
+            ObservedSignal("pcie_rx_ready", 1, tops: .soc, doc: "the endpoint takes the host's dword (rx_ready)",
+                   field: Field(c: "pcie_rx_ready", swift: "pcieRxReady"), vcd: .absent),
+            ObservedSignal("pcie_tx_valid", 1, tops: .soc, doc: "the endpoint offers a dword to the host (tx_valid)",
+                   field: Field(c: "pcie_tx_valid", swift: "pcieTxValid"), vcd: .absent),
+            ObservedSignal("pcie_tx_sop", 1, tops: .soc, doc: "the offered dword starts a TLP (tx_sop)",
+                   field: Field(c: "pcie_tx_sop", swift: "pcieTxSop", compare: .when("o.pcieTxValid")), vcd: .absent),
+            ObservedSignal("pcie_tx_eop", 1, tops: .soc, doc: "the offered dword ends a TLP (tx_eop)",
+                   field: Field(c: "pcie_tx_eop", swift: "pcieTxEop", compare: .when("o.pcieTxValid")), vcd: .absent),
+            ObservedSignal("pcie_tx_data", 32, tops: .soc, doc: "the offered dword (tx_data)",
+                   field: Field(c: "pcie_tx_data", swift: "pcieTxData", compare: .when("o.pcieTxValid")), vcd: .absent),
         ]
         return s
     }()

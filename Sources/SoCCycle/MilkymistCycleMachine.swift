@@ -63,6 +63,13 @@ public final class MilkymistCycleDevices: CycleDevices {
     /// The device as the host enumerated it before SoC cycle 0.
     public let pcieDevice: EnumeratedDevice?
 
+    /// The modelled host on the streams as of the start of SoC cycle `cycle`.
+    public func pcieHostStream(at cycle: UInt64) -> HostStream? {
+        guard let e = pcie else { return nil }
+        bring(to: cycle)
+        return e.hostStream
+    }
+
     /// The modelled host (its memory, the MSIs it received) as of SoC cycle `cycle`.
     public func pcieHost(at cycle: UInt64) -> RootComplex? {
         guard let e = pcie else { return nil }
@@ -102,7 +109,7 @@ public final class MilkymistCycleDevices: CycleDevices {
            let l = soc.interrupt(named: "pcie") {
             let e = PCIeCycleEndpoint(soc: soc, setup: setup, master: m, bank: b.bank, line: l.number)
             do {
-                pcieDevice = try e.enumerate()
+                pcieDevice = setup.enumerate ? try e.enumerate() : nil
             } catch {
                 preconditionFailure("the modelled host could not enumerate the endpoint: \(error)")
             }
@@ -534,17 +541,16 @@ public final class MilkymistCycleMachine {
 
     /// The device as the host enumerated it before cycle 0 (nil without an endpoint).
     public var pcieDevice: EnumeratedDevice? { devices.pcieDevice }
-    /// The modelled host on the endpoint's stream (nil without an endpoint): its software's
-    /// events (`HostStream.software`, on the endpoint's timeline; a pending one ends an
-    /// idle-skipping jump), what it received (`onReceive`), what it sends (`send`). Its
-    /// callbacks run inside the machine's cycles: they must not run the machine.
-    public var pcieHostStream: HostStream? { devices.pcie?.hostStream }
-    /// The endpoint's system cycle at the start of SoC cycle 0 (its counter is SoC cycle +
-    /// this; the host enumerated it before).
-    public var pcieOrigin: UInt64 { devices.pcie?.origin ?? 0 }
     /// The modelled host behind the endpoint as of the current cycle: its memory, the MSIs
     /// it received.
     public var pcieHost: RootComplex? { devices.pcieHost(at: cycle) }
+    /// The endpoint's system cycle at SoC cycle 0 (0 without enumeration or endpoint).
+    public var pcieOrigin: UInt64 { devices.pcie?.origin ?? 0 }
+
+    /// The modelled host on the endpoint's streams with the endpoint brought to the start
+    /// of SoC cycle `cycle` (nil without an endpoint): what it received, and where host
+    /// software queues its packets (`send`, `mmioWrite`), offered from that cycle on.
+    public func pcieHostStream(at cycle: UInt64) -> HostStream? { devices.pcieHostStream(at: cycle) }
 
     /// Place bytes in BRAM or SDRAM (bit 31 ignored).
     public func load(_ bytes: [UInt8], at address: UInt32) {

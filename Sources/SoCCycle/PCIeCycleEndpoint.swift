@@ -35,6 +35,10 @@ final class PCIeCycleEndpoint: HostStreamOwner {
     private(set) var now = Instant.zero
     /// The endpoint's system cycle at the start of SoC cycle 0.
     private(set) var origin: UInt64 = 0
+    /// The instant the endpoint's system cycle 0 starts: its reset holds the system edges
+    /// before it (`PCIeSetup.resetEdges`), and every edge of either clock earlier than half
+    /// a system period before its first own edge.
+    let base: UInt64
     /// Packets the device sent, as the host received them.
     var received: [WirePacket] { hostStream.received }
     var hostNow: Instant { now }
@@ -64,7 +68,9 @@ final class PCIeCycleEndpoint: HostStreamOwner {
         ec.systemClock = soc.clock
         let regions = soc.regions.filter { $0.kind != .csr }.map { UInt64($0.base) ..< UInt64($0.base) + UInt64($0.size) }
         model = EndpointCycle(ec, regions: regions)
-        edges = ClockEdges(clocks: clocks, from: Instant(picoseconds: 1))
+        precondition(setup.resetEdges >= 1, "the reset takes at least one system edge")
+        base = (setup.resetEdges - 1) * period
+        edges = ClockEdges(clocks: clocks, from: Instant(picoseconds: base + period / 2))
         inputs = Array(repeating: 0, count: EndpointPorts.inputs.count)
         inputs[EndpointPorts.input.txReady] = 1
         hostStream = HostStream(setup.host)
@@ -77,26 +83,35 @@ final class PCIeCycleEndpoint: HostStreamOwner {
     /// Makes every edge up to the start of SoC cycle `c`.
     func bring(to socCycle: UInt64) { bringEndpoint(to: origin + socCycle) }
 
+    /// The instant the endpoint's system cycle `c` starts.
+    private func start(ofCycle c: UInt64) -> UInt64 { base + c * period }
+
     /// The endpoint's system cycle holding the host software's next event (its start ≤ the event).
-    private var nextHostCycle: UInt64? { hostStream.nextSoftwareEvent.map { $0.picoseconds / period } }
+    private var nextHostCycle: UInt64? {
+        hostStream.nextSoftwareEvent.map { $0.picoseconds >= base ? ($0.picoseconds - base) / period : 0 }
+    }
 
     /// The first SoC cycle in which the host software's next event may show (nil: none pending).
     var nextHostEvent: UInt64? { nextHostCycle.map { $0 > origin ? $0 - origin : 0 } }
 
-    /// Makes every edge up to the start of the endpoint's system cycle `c` (instants ≤ c × period).
-    private func bringEndpoint(to c: UInt64) {
-        let limit = c * period
+    /// Makes every edge up to the start of the endpoint's system cycle `c` (instants ≤
+    /// its start).
+    private func bringEndpoint(to c: UInt64) { bring(untilBefore: start(ofCycle: c) + 1) }
+
+    /// Makes every edge at an instant before `limit` (picoseconds), each after the host
+    /// software's events before it.
+    private func bring(untilBefore limit: UInt64) {
         while true {
             let e = edges.peek()
-            guard e.time.picoseconds <= limit else { return }
+            guard e.time.picoseconds < limit else { return }
             hostStream.runSoftware(before: e.time)
             if quiet {
                 // a pending write's edge is made, not skipped, and a host software event ends the skip
-                let stop = min(c, pendingWrite?.cycle ?? .max, nextHostCycle ?? .max)
-                if stop * period >= e.time.picoseconds {
+                let stop = min((limit - 1 - base) / period, pendingWrite?.cycle ?? .max, nextHostCycle ?? .max)
+                if start(ofCycle: stop) >= e.time.picoseconds {
                     model.skipQuiescent(toCycle: stop)
-                    now = Instant(picoseconds: stop * period)
-                    edges.restart(from: Instant(picoseconds: stop * period + 1))
+                    now = Instant(picoseconds: start(ofCycle: stop))
+                    edges.restart(from: Instant(picoseconds: start(ofCycle: stop) + 1))
                     continue
                 }
             }
@@ -119,7 +134,8 @@ final class PCIeCycleEndpoint: HostStreamOwner {
         if e.domain == EndpointPorts.userDomain {
             EndpointPorts.setStream(hostStream.prepare(now: now), in: &inputs)
         } else {
-            let ending = e.cycle - 1
+            // the endpoint's system cycle the edge ends
+            let ending = (e.time.picoseconds - base) / period - 1
             if let w = pendingWrite, w.cycle == ending {
                 inputs[EndpointPorts.input.we] = 1
                 inputs[EndpointPorts.input.adr] = UInt64(w.dword)
@@ -149,18 +165,13 @@ final class PCIeCycleEndpoint: HostStreamOwner {
     func send(_ p: WirePacket) { hostStream.send(p) }
 
     /// The host enumerates the endpoint by configuration TLPs over the stream (BAR0, MSI,
-    /// MPS/MRRS/RCB, memory space and bus mastering), before SoC cycle 0; SoC cycle 0
-    /// starts at the first system cycle after that in which the endpoint and the host are
-    /// quiet.
+    /// MPS/MRRS/RCB, memory space and bus mastering), before SoC cycle 0; SoC cycle 0 is
+    /// the first of the endpoint's system cycles to start after the user-clock edge at
+    /// which the host took the last answer (`PCIeSetup.origin(afterLastAnswerAt:)`).
     func enumerate() throws -> EnumeratedDevice {
         precondition(origin == 0 && model.cycle == 0, "the host enumerates before SoC cycle 0")
         let device = try (self as ConfigurationAccess).enumerate()
-        var peek = edges
-        while !quiet || peek.next()!.domain != EndpointPorts.systemDomain {
-            step(edges.next()!)
-            peek = edges
-        }
-        origin = model.cycle
+        origin = PCIeSetup.origin(afterLastAnswerAt: now.picoseconds, cycleZeroStart: base, period: period)
         return device
     }
 
@@ -197,9 +208,17 @@ final class PCIeCycleEndpoint: HostStreamOwner {
     }
 
     /// The endpoint's observed pins during SoC cycle `c` (after the bus's answer in it):
-    /// IRQ 5 and its DMA master as on the bus.
+    /// IRQ 5 and its DMA master as on the bus; its stream outputs as they are half a
+    /// system period before the edge ending the cycle (where the RTL bridge observes
+    /// them), after every user-clock edge before that instant.
     func annotate(_ o: inout CycleObservation, at c: UInt64) {
-        bring(to: c)
+        bring(untilBefore: start(ofCycle: origin + c + 1) - period / 2)
+        let out = model.outputs
+        o.pcieRxReady = out[EndpointPorts.output.rxReady] != 0
+        o.pcieTxValid = out[EndpointPorts.output.txValid] != 0
+        o.pcieTxSop = out[EndpointPorts.output.txSop] != 0
+        o.pcieTxEop = out[EndpointPorts.output.txEop] != 0
+        o.pcieTxData = UInt32(truncatingIfNeeded: out[EndpointPorts.output.txData])
         o.pcieIrq = irq
         if let r = request(at: c) {
             o.pcieCyc = true

@@ -52,7 +52,13 @@ public final class RTLSoC {
             throw .wrongProfile(path: library.path, library: library.profile, expected: RTLSoCProfile.milkymist.rawValue)
         }
         model = try RTLModel(library: library, options: options)
+        resetEdges = UInt64(options.resetCycles)
     }
+
+    /// The system-clock edges made before the current cycle 0 since the SoC was created
+    /// (its resets'): the PCIe user clock runs from creation, so its phase in the SoC's
+    /// cycles follows from this.
+    public private(set) var resetEdges: UInt64
 
     public convenience init(profile: RTLSoCProfile = .milkymist, options: RTLModel.Options,
                             libraryDirectory: String? = nil) throws(RTLError) {
@@ -74,7 +80,18 @@ public final class RTLSoC {
 
     /// Hold the SoC reset for `cycles` edges and release it (cycle 0 again);
     /// memories keep their contents.
-    public func reset(cycles: UInt32 = 2) throws(RTLError) { try model.reset(cycles: cycles) }
+    public func reset(cycles: UInt32 = 2) throws(RTLError) {
+        let made = try model.observe().cycle
+        try model.reset(cycles: cycles)
+        resetEdges += made + UInt64(cycles)
+    }
+
+    /// Holds the SoC (CPU, bus, devices; not the PCIe endpoint) in reset while cycles run
+    /// (`on`), or releases it: the current cycle becomes cycle 0, as after `reset`.
+    public func hold(_ on: Bool) throws(RTLError) {
+        if !on && model.inputs().soc_hold != 0 { resetEdges += try model.observe().cycle }
+        try model.updateInputs { $0.soc_hold = on ? 1 : 0 }
+    }
 
     // MARK: memory
 

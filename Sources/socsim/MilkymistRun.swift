@@ -42,9 +42,6 @@ struct SoCOptions: ParsableArguments {
             }
             if programGiven { throw ValidationError("--firmware and PROGRAM exclude each other") }
             if !usesMilkymist(programGiven: programGiven, cycleModel: cycleModel) { throw ValidationError("--firmware needs --soc milkymist") }
-            if MilkymistFirmware(rawValue: firmware)!.needsEndpoint && rtl {
-                throw ValidationError("the \(firmware) firmware needs the PCIe endpoint, whose host the RTL SoC top does not drive yet (drop --rtl)")
-            }
         }
         if sdramLatency < 1 { throw ValidationError("--sdram-latency must be at least 1") }
     }
@@ -60,11 +57,14 @@ extension Run {
         try requireFit(image, in: soc.loadableMemories, undecoded: SoCDescription.uncachedAliasBit)
         // The SoC's own CPU unless --profile names one (validated).
         let config = profile.flatMap(CoreConfig.profile(named:)) ?? soc.cpu
-        if waves.rtl { return try runMilkymistRTL(soc: soc, image: image, sdramLatency: options.sdramLatency) }
+        // the endpoint's modelled host enumerates the device for a firmware that uses it (a
+        // PROGRAM sees the endpoint as reset left it, its host idle)
+        let endpoint = options.firmware.flatMap(MilkymistFirmware.init(rawValue:))?.needsEndpoint == true
+        if waves.rtl {
+            return try runMilkymistRTL(soc: soc, image: image, sdramLatency: options.sdramLatency, endpoint: endpoint)
+        }
         if waves.cycle || waves.vcdPath != nil {
-            // the endpoint and its modelled host for a firmware that uses it (a PROGRAM sees
-            // bank 3 read 0)
-            let pcie = options.firmware.flatMap(MilkymistFirmware.init(rawValue:))?.needsEndpoint == true ? PCIeSetup() : nil
+            let pcie = endpoint ? PCIeSetup() : nil
             return try runMilkymistCycle(soc: soc, config: config, image: image, sdramLatency: options.sdramLatency, pcie: pcie)
         }
         let machine = MilkymistMachine(soc: soc, config: config)
@@ -145,7 +145,7 @@ extension Run {
     /// `bi .` retires in cycle h without an exception, IE.IE = 0 and THRE = 1
     /// during h; the run stops after h), so both make as many edges and their
     /// VCDs (`--vcd`: Verilator's own) end alike. UART bytes go to standard output.
-    func runMilkymistRTL(soc description: SoCDescription, image: ProgramImage, sdramLatency: Int) throws {
+    func runMilkymistRTL(soc description: SoCDescription, image: ProgramImage, sdramLatency: Int, endpoint: Bool) throws {
         if trace != nil { throw ValidationError("--trace is for the models (functional or --cycle), not --rtl") }
         if let profile, profile != CoreConfig.milkymist.name {
             throw ValidationError("the RTL SoC has the milkymist CPU (no --profile \(profile))")
@@ -160,6 +160,13 @@ extension Run {
         } catch {
             throw InputError("\(error) (build the RTL with RTL/build.sh milkymist or ./scripts/test.sh)")
         }
+        // the modelled host on the endpoint's streams, driven a cycle at a time
+        var host: RTLSoCHost? = nil
+        if endpoint {
+            let h = try RTLSoCHost(rtl: soc, soc: description)
+            _ = try h.enumerateBeforeCycleZero()
+            host = h
+        }
         if let vcd = waves.vcdPath { try soc.model.startOutputVCD(path: vcd) }
         let out = Console.output
         let started = DispatchTime.now().uptimeNanoseconds
@@ -170,13 +177,22 @@ extension Run {
             while cycles < maxCycles {
                 if interrupted() { return .interrupted }
                 if let vcd = waves.vcdPath, let bytes = waves.vcdFull(fileSize(vcd)) { full = bytes; return .interrupted }
-                cycles += try soc.step(maxCycles - cycles, until: .retire)
+                let o: RTLObservation
+                if let host {
+                    o = try host.step()
+                    cycles += 1
+                    if o.retire == 0 && o.uart_tx_wr == 0 { continue }
+                } else {
+                    cycles += try soc.step(maxCycles - cycles, until: .retire)
+                    o = try soc.observe()
+                }
                 let bytes = soc.takeUART()
                 if !bytes.isEmpty { out.write(Data(bytes.map(\.byte))) }
-                let o = try soc.observe()
                 if o.retire != 0 && o.insn_w == 0xE000_0000 && o.exc_w == 0 && o.ie & 1 == 0 && o.uart_thre != 0 && o.cop_cyc == 0 {
                     fatal = Self.isFatalHalt(at: o.pc_w, in: image)
-                    cycles += try soc.step(1)      // through the halting cycle, as the model
+                    // through the halting cycle, as the model
+                    if let host { try host.step() } else { try soc.step(1) }
+                    cycles += 1
                     return .halted
                 }
             }

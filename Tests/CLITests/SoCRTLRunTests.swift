@@ -6,15 +6,28 @@ import Testing
 /// the same UART text, and writing a VCD that diffs clean against the
 /// model's over the whole span.
 @Suite(.serialized) struct SoCRTLRunTests {
-    @Test func timerFirmwareOnTheRTLMatchesTheCycleModel() throws {
-        let rtl = try CLI.run(["run", "--soc", "milkymist", "--rtl", "--firmware", "timer"])
-        let model = try CLI.run(["run", "--soc", "milkymist", "--cycle", "--firmware", "timer"])
+    /// `firmware` run on the RTL and on the cycle-exact SoC: both succeed and print the same
+    /// text, the one given, and halt at `cycles`.
+    static func sameOnRTLAndModel(_ firmware: String, prints text: String, halts cycles: Int) throws {
+        let rtl = try CLI.run(["run", "--soc", "milkymist", "--rtl", "--firmware", firmware])
+        let model = try CLI.run(["run", "--soc", "milkymist", "--cycle", "--firmware", firmware])
         #expect(rtl.status == 0, "\(rtl.stderr)")
         #expect(model.status == 0, "\(model.stderr)")
         #expect(rtl.stdout == model.stdout)
-        #expect(rtl.stdout.contains("10 ticks of 8000 cycles"))
-        #expect(rtl.stderr.contains("firmware halted after 452147 cycles (RTL)"))
-        #expect(model.stderr.contains("firmware halted after 452147 cycles (cycle-exact)"))
+        #expect(rtl.stdout.contains(text))
+        #expect(rtl.stderr.contains("firmware halted after \(cycles) cycles (RTL)"))
+        #expect(model.stderr.contains("firmware halted after \(cycles) cycles (cycle-exact)"))
+    }
+
+    @Test func timerFirmwareOnTheRTLMatchesTheCycleModel() throws {
+        try Self.sameOnRTLAndModel("timer", prints: "10 ticks of 8000 cycles", halts: 452147)
+    }
+
+    /// The `dma` firmware with the modelled host behind the RTL SoC's endpoint (through the
+    /// bridge's stream ports): the same UART line (the DMA cycle figures) and halt cycle.
+    @Test func dmaFirmwareOnTheRTLMatchesTheCycleModel() throws {
+        try Self.sameOnRTLAndModel("dma", prints: "dma: to host 3391 cycles, back 3537 cycles, data equal, MSI sent",
+                                   halts: 481818)
     }
 
     @Test func bothVCDsOfAFirmwareRunAgree() throws {

@@ -11,6 +11,11 @@ import Verilated
 /// GPIO outputs. Needs RTL/build/milkymist; a missing library FAILS with
 /// the loader's message. SOC_CONFORMANCE_RANDOM=N changes the number of
 /// random programs (default 200), SOC_CONFORMANCE_SEED the first seed.
+private func lockStepText(_ r: SoCLockStepResult) -> String {
+    [r.divergence.map { "\($0)" }, r.uartMismatch.map { "\($0)" }, r.gpioMismatch.map { "GPIO \($0)" }, r.hostMismatch]
+        .compactMap { $0 }.joined(separator: "; ")
+}
+
 @Suite struct SoCConformance {
     static func image(_ f: MilkymistFirmware) throws -> LinkedImage {
         try Toolchain.firmware(f, for: try SoCDescription.milkymist())
@@ -31,12 +36,43 @@ import Verilated
         #expect(!r.uart.isEmpty, "\(firmware) prints")
     }
 
+    /// The `dma` firmware with a modelled host on each side, which enumerates its endpoint
+    /// before cycle 0 and answers its DMA: every cycle agrees, the stream outputs included,
+    /// and so do the packets and MSIs the two hosts received.
+    @Test func dmaFirmwareWithTheHostInLockStep() throws {
+        let lib = try RTLLibrary.load(RTLSoCProfile.milkymist)
+        let img = try Self.image(.dma)
+        let stim = SoCStimulus(memory: img.segments.map { ($0.address, $0.bytes) }, maxCycles: 600_000, pcie: PCIeSetup())
+        var txBeats = 0, dmaBeats = 0
+        let r = try SoCLockStep.run(stim, library: lib, observe: { o in
+            if o.pcieTxValid { txBeats += 1 }
+            if o.pcieAck { dmaBeats += 1 }
+        })
+        #expect(r.agrees, "\(lockStepText(r))")
+        #expect(r.halted)
+        #expect(String(decoding: r.uart.map(\.byte), as: UTF8.self).contains("dma: to host 3391 cycles, back 3537 cycles, data equal, MSI sent"))
+        // 8 MWr of 128 bytes and 2 MRd and an MSI leave on the stream; 2 KiB move by DMA beats
+        #expect(txBeats > 8 * 32 && dmaBeats >= 512, "\(txBeats) stream beats, \(dmaBeats) DMA beats")
+    }
+
+    /// The cycle-exact endpoint's default reset is the RTL SoC's as the harnesses make it, so
+    /// that the two SoCs run alone meet the PCIe user clock at the same phase.
+    @Test func theRTLResetHoldsTheStandardEdges() throws {
+        let soc = try SoCDescription.milkymist()
+        let rtl = try RTLSoC(library: try RTLLibrary.load(RTLSoCProfile.milkymist), options: .init(soc: soc))
+        try rtl.reset()
+        #expect(rtl.resetEdges == PCIeSetup.standardResetEdges)
+        #expect(PCIeSetup().resetEdges == PCIeSetup.standardResetEdges)
+    }
+
     @Test func randomProgramsInLockStep() throws {
         let env = ProcessInfo.processInfo.environment
         let count = UInt64(env["SOC_CONFORMANCE_RANDOM"] ?? "") ?? 200
         let first = UInt64(env["SOC_CONFORMANCE_SEED"] ?? "") ?? 1
         let lib = try RTLLibrary.load(RTLSoCProfile.milkymist)
         var failures = 0, halted = 0, uartBytes = 0, cycles: UInt64 = 0, interrupts = 0, busErrors = 0, resets = 0
+        // accesses to bank 3 (the endpoint), those of them reads of a register not 0, cycles of IRQ 5
+        var endpointAccesses = 0, endpointReads = 0, endpointIrqCycles = 0
         var unhalted: [UInt64] = []
         for seed in first..<first + count where failures < 3 {
             let p = RandomSoCProgram.generate(seed: seed)
@@ -46,6 +82,11 @@ import Verilated
                 if o.excW != 0 && o.eidW == 6 { interrupts += 1 }
                 if o.dbus.err { busErrors += 1 }
                 if o.reset { resets += 1 }
+                if o.dbus.ack && o.dbus.adr & 0x7FFF_F000 == 0x6000_3000 {
+                    endpointAccesses += 1
+                    if !o.dbus.we && o.dbus.datR != 0 { endpointReads += 1 }
+                }
+                if o.pcieIrq { endpointIrqCycles += 1 }
             })
             cycles += r.cycles
             if !r.agrees {
@@ -55,10 +96,11 @@ import Verilated
             if r.halted { halted += 1 } else { unhalted.append(seed) }
             uartBytes += r.uart.count
         }
-        print("SoC lock-step: \(count) random programs, \(cycles) cycles, \(halted) halted, \(uartBytes) UART bytes, \(interrupts) interrupts, \(busErrors) data-bus errors, \(resets) system resets; not halted within the budget: \(unhalted)")
+        print("SoC lock-step: \(count) random programs, \(cycles) cycles, \(halted) halted, \(uartBytes) UART bytes, \(interrupts) interrupts, \(busErrors) data-bus errors, \(resets) system resets, \(endpointAccesses) endpoint accesses (\(endpointReads) reads not 0), \(endpointIrqCycles) cycles of IRQ 5; not halted within the budget: \(unhalted)")
         #expect(halted * 10 >= Int(count) * 9, "most programs reach their end (\(halted) of \(count))")
         #expect(uartBytes > Int(count) / 2 && interrupts > Int(count) && busErrors > Int(count) / 4 && resets > Int(count) / 10,
                 "the programs send bytes, take interrupts, get bus errors and reset the SoC")
+        #expect(endpointAccesses > Int(count) / 10, "the programs reach the endpoint's registers")
     }
 
     /// Random programs that drive the automaton coprocessor (a third of

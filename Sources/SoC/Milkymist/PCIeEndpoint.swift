@@ -16,8 +16,39 @@ public struct PCIeSetup: Sendable {
     public var endpoint = EndpointConfiguration()
     public var host = HostConfiguration()
     public var link = LinkConfiguration()
+    /// The cycle-exact SoC only (the functional machine always enumerates, and has no
+    /// reset edges): whether the host enumerates the device before SoC cycle 0 (false:
+    /// the host stays idle, the device is as reset left it), and the system-clock edges
+    /// the endpoint's reset holds from instant 0, so that its cycles and the user clock
+    /// meet as on an RTL SoC whose reset held as many (docs/pcie-endpoint.md, "On the
+    /// cycle-exact SoC").
+    public var enumerate = true
+    public var resetEdges = standardResetEdges
+
+    /// The system edges the RTL SoC's reset holds in every harness: 2 when it is created
+    /// (`RTLModel.Options.resetCycles`) and 2 more by the `RTLSoC.reset()` after its
+    /// memories are loaded (a test checks `RTLSoC.resetEdges` against it). The cycle-exact
+    /// SoC's endpoint takes it by default, so that a run of either SoC alone meets the
+    /// user clock at the same phase.
+    public static let standardResetEdges: UInt64 = 4
 
     public init() {}
+
+    public init(enumerate: Bool, resetEdges: UInt64) {
+        self.enumerate = enumerate
+        self.resetEdges = resetEdges
+    }
+
+    /// The endpoint's system cycle that becomes SoC cycle 0 after the host's enumeration
+    /// (the cycle-exact SoC and the RTL SoC alike): the first to start after the instant
+    /// `t` (ps) of the user-clock edge at which the host took the enumeration's last
+    /// answer, where the endpoint's cycle 0 starts at `cycleZeroStart` and a cycle lasts
+    /// `period`; a cycle starting at `t` began before that edge (the system clock acts
+    /// first at a shared instant).
+    public static func origin(afterLastAnswerAt t: UInt64, cycleZeroStart: UInt64, period: UInt64) -> UInt64 {
+        precondition(t >= cycleZeroStart && period > 0)
+        return (t - cycleZeroStart) / period + 1
+    }
 }
 
 public final class PCIeEndpointDevice {
