@@ -10,6 +10,9 @@ public enum DeviceKind: String, CaseIterable, Codable, Hashable, Sendable {
     /// The `attest` firmware on the cycle-exact milkymist SoC with the cycle-exact endpoint,
     /// the host behind its TLP stream, the waits skipped exactly (`ModelDevice`).
     case model
+    /// The `attest` firmware on the verilated RTL SoC with the RTL endpoint, the same host
+    /// behind its stream, every cycle stepped (`RTLDevice`).
+    case rtl
     /// The transaction-level round driver (`RoundDriver`): no firmware, no endpoint, the
     /// link as fixed latencies.
     case transaction
@@ -65,6 +68,8 @@ extension DeviceKind {
             return try FunctionalDevice(config: config, attacker: attacker, seed: seed)
         case .model:
             return try ModelDevice(config: config, attacker: attacker, seed: seed, idleSkipping: !stepEveryCycle)
+        case .rtl:
+            return try RTLDevice(config: config, attacker: attacker, seed: seed)
         }
     }
 }

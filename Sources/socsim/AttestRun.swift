@@ -14,9 +14,10 @@ extension AttestCommand {
             with the PCIe endpoint, link, root complex and host model on one scheduler; \
             `model` runs it on the cycle-exact SoC with the cycle-exact endpoint, the same \
             host behind its TLP stream (Gen1 x1), the waits skipped exactly; \
+            `rtl` runs it on the verilated RTL SoC with the RTL endpoint and the same host, \
+            every cycle stepped (RTL/build.sh milkymist); \
             `transaction` is the transaction-level round driver (no firmware, no endpoint; \
-            Gen1 x1 only). `rtl` (the RTL SoC with the RTL endpoint) is not built yet and \
-            is refused.
+            Gen1 x1 only).
 
             Without --deadline the deadline is calibrated on --calibration-rounds honest \
             rounds of their own seed (max + ceil((max - min)/4) + 2 device cycles). \
@@ -25,7 +26,7 @@ extension AttestCommand {
             the rounds finished are complete lines (exit 130).
             """)
 
-        @Option(help: "functional, model or transaction (rtl: not built yet).") var device = "functional"
+        @Option(help: "functional, model, rtl or transaction.") var device = "functional"
         @Option(help: "Rounds per scenario.") var rounds = 100
         @Option(help: "Seed of the device's challenges and the host's jitter.") var seed: UInt64 = 1
         @Option(name: .customLong("attacker"), help: ArgumentHelp(
@@ -52,11 +53,8 @@ extension AttestCommand {
         var progress: Bool?
 
         func validate() throws {
-            if device == "rtl" {
-                throw ValidationError("--device rtl is not built yet: the RTL SoC's bridge does not carry the endpoint's host stream; use model (the cycle-exact SoC), functional or transaction")
-            }
             guard let kind = DeviceKind(rawValue: device) else {
-                throw ValidationError("unknown --device '\(device)' (functional, model, transaction; rtl is not built yet)")
+                throw ValidationError("unknown --device '\(device)' (functional, model, rtl, transaction)")
             }
             if stepEveryCycle && kind != .model { throw ValidationError("--step-every-cycle is for --device model") }
             if rounds < 1 { throw ValidationError("--rounds must be at least 1") }
@@ -69,8 +67,8 @@ extension AttestCommand {
             if timeoutCycles == 0 { throw ValidationError("--timeout-cycles must be positive") }
             if let waitCycles { _ = try Self.waits(waitCycles) }
             let l = try Self.link(link)
-            if [.transaction, .model].contains(kind) && (l.generation != .gen1 || l.width != 1) {
-                throw ValidationError("the \(kind == .model ? "model device's endpoint" : "transaction-level driver") models a Gen1 x1 link only")
+            if [.transaction, .model, .rtl].contains(kind) && (l.generation != .gen1 || l.width != 1) {
+                throw ValidationError("the \(kind == .transaction ? "transaction-level driver" : "\(kind) device's endpoint") models a Gen1 x1 link only")
             }
             for a in attackers { _ = try Self.attacker(a) }
         }
