@@ -143,23 +143,20 @@ build_profile() {
     stamp="$(inputs_hash "$HERE/bridge/bridge.h" "$HERE/bridge/bridge.cpp" \
         "$HERE/bridge/bridge_common.h" "$HERE/bridge/socsim_bridge_obs.h" "$HERE/bridge/socsim_fill_obs.inc" \
         "$HERE/bridge/vl_printf.h" "$HERE/bench/driver.cpp" "$HERE/bench/raw_top.h")"
-    if [ "${SOCSIM_RTL_FORCE:-0}" != 1 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] \
-        && [ -f "$out/libsocsim_rtl.so" ] && [ -x "$out/socsim_rtl_driver" ]; then
-        echo "RTL/build.sh: $profile is up to date ($out/libsocsim_rtl.so)"
+    if current "$out" "$stamp" "$profile" "$out/libsocsim_rtl.so" "$out/socsim_rtl_driver"; then
         rm -f "$cfgdir/lm32_config.v.new"
         return 0
     fi
     mv "$cfgdir/lm32_config.v.new" "$cfgdir/lm32_config.v"
-    rm -f "$out/stamp"
-    echo "RTL/build.sh: building $profile in $out"
 
     local features
     features="$(features_of "$profile")"
     local obj="$out/obj_dir"
-    rm -rf "$obj"
+    rm -rf "$obj" "$out/verilator.log"
     local t0=$SECONDS
     # --x-assign 0 / --x-initial unique + randReset(0) in the bridge: every X
     # and every uninitialised register is 0, deterministically (see docs/rtl.md).
+    logged "$out" "verilator build of $profile" \
     verilator --cc --exe --build -j "$JOBS" --trace \
         --top-module "$top" --prefix Vsocsim --Mdir "$obj" \
         -I"$cfgdir" -I"$HERE/common" -I"$HERE/soc" -I"$LM32_RTL" -y "$LM32_RTL" \
@@ -169,33 +166,57 @@ build_profile() {
         -LDFLAGS "-shared -Wl,--no-undefined" \
         -MAKEFLAGS "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2" \
         -o "$out/libsocsim_rtl.so" \
-        "${sources[@]}" "$HERE/bridge/bridge.cpp" > "$out/verilator.log" 2>&1 \
-        || { tail -40 "$out/verilator.log" >&2; echo "error: verilator build of $profile failed (log: $out/verilator.log)" >&2; return 1; }
+        "${sources[@]}" "$HERE/bridge/bridge.cpp" || return 1
 
     # The plain C++ driver: the same objects (model, runtime, bridge) linked
     # statically into an executable.
     local vinc=/usr/share/verilator/include
+    logged "$out" "driver link of $profile" \
     g++ -O2 -std=gnu++17 -DVM_TRACE=1 $soc_flag -include "$HERE/bridge/vl_printf.h" -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL \
         -I"$obj" -I"$vinc" -I"$vinc/vltstd" -I"$HERE/bridge" -I"$HERE/bench" \
         -o "$out/socsim_rtl_driver" "$HERE/bench/driver.cpp" \
         "$obj/bridge.o" "$obj/Vsocsim__ALL.a" "$obj/verilated.o" "$obj/verilated_vcd_c.o" "$obj/verilated_threads.o" \
-        -ldl -lpthread -latomic >> "$out/verilator.log" 2>&1 \
-        || { tail -40 "$out/verilator.log" >&2; echo "error: driver link of $profile failed" >&2; return 1; }
-
-    echo "$stamp" > "$out/stamp"
-    echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
+        -ldl -lpthread -latomic || return 1
+    built "$out" "$stamp" "$profile" "$t0"
 }
 
-# Whether a profile built from stamp $2 into $1 with output $3 is current
-# (prints so); otherwise clears the old stamp and announces the build.
-current() {  # out stamp artifact profile
-    if [ "${SOCSIM_RTL_FORCE:-0}" != 1 ] && [ -f "$1/stamp" ] && [ "$(cat "$1/stamp")" = "$2" ] && [ -e "$3" ]; then
-        echo "RTL/build.sh: $4 is up to date ($3)"
-        return 0
+# Whether the build in $1 from stamp $2, named $3, is current: the stamp matches
+# and every artifact exists (prints so); otherwise clears the old stamp and
+# announces the build.
+current() {  # out stamp name artifacts...
+    local out="$1" stamp="$2" name="$3" a
+    shift 3
+    if [ "${SOCSIM_RTL_FORCE:-0}" != 1 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ]; then
+        for a in "$@"; do [ -e "$a" ] || break; done
+        if [ -e "$a" ]; then
+            echo "RTL/build.sh: $name is up to date ($1)"
+            return 0
+        fi
     fi
-    rm -f "$1/stamp"
-    echo "RTL/build.sh: building $4 in $1"
+    rm -f "$out/stamp"
+    echo "RTL/build.sh: building $name in $out"
     return 1
+}
+
+# The stamp of a build that does not involve the LM32: Verilator's version, this
+# script and the files given.
+stamp_of() {  # files...
+    { echo "$VERILATOR_VERSION"; cat "$HERE/build.sh" "$@"; } | sha256sum | cut -d' ' -f1
+}
+
+# Runs a build step with its output appended to $out/verilator.log; on failure
+# shows the log's end and says what failed.
+logged() {  # out what command...
+    local out="$1" what="$2"
+    shift 2
+    "$@" >> "$out/verilator.log" 2>&1 \
+        || { tail -40 "$out/verilator.log" >&2; echo "error: $what failed (log: $out/verilator.log)" >&2; return 1; }
+}
+
+# Records a finished build's stamp and says how long it took.
+built() {  # out stamp name t0
+    echo "$2" > "$1/stamp"
+    echo "RTL/build.sh: $3 built in $((SECONDS - $4)) s"
 }
 
 # A multi-clock top (bridge.h, "multi-clock tops") with the bridge
@@ -207,23 +228,19 @@ build_clocked() {  # profile
     local clocks="$dir/socsim_toy_clocks.h"
     mkdir -p "$out"
     local stamp
-    stamp="$( {
-        echo "$VERILATOR_VERSION"
-        cat "$HERE/build.sh" "$dir/$top.v" "$clocks" "$HERE/bridge/bridge.h" "$HERE/bridge/clocked_bridge.cpp" \
-            "$HERE/bridge/clock_edges.h" "$HERE/bridge/clocked_model.h" "$HERE/bridge/bridge_common.h"
-    } | sha256sum | cut -d' ' -f1)"
-    current "$out" "$stamp" "$out/libsocsim_rtl.so" "$profile" && return 0
+    stamp="$(stamp_of "$dir/$top.v" "$clocks" "$HERE/bridge/bridge.h" "$HERE/bridge/clocked_bridge.cpp" \
+        "$HERE/bridge/clock_edges.h" "$HERE/bridge/clocked_model.h" "$HERE/bridge/bridge_common.h")"
+    current "$out" "$stamp" "$profile" "$out/libsocsim_rtl.so" && return 0
     local obj="$out/obj_dir" t0=$SECONDS
-    rm -rf "$obj"
+    rm -rf "$obj" "$out/verilator.log"
+    logged "$out" "verilator build of $profile" \
     verilator --cc --exe --build -j "$JOBS" --trace -Wall \
         --top-module "$top" --prefix Vsocsim --Mdir "$obj" --timescale 1ps/1ps \
         -CFLAGS "-fPIC -fvisibility=hidden -I$HERE/bridge -include $clocks -DVL_USER_FINISH -DVL_USER_STOP -DVL_USER_FATAL -DSOCSIM_PROFILE=\\\"$profile\\\"" \
         -LDFLAGS "-shared -Wl,--no-undefined" \
         -o "$out/libsocsim_rtl.so" \
-        "$dir/$top.v" "$HERE/bridge/clocked_bridge.cpp" > "$out/verilator.log" 2>&1 \
-        || { tail -40 "$out/verilator.log" >&2; echo "error: verilator build of $profile failed (log: $out/verilator.log)" >&2; return 1; }
-    echo "$stamp" > "$out/stamp"
-    echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
+        "$dir/$top.v" "$HERE/bridge/clocked_bridge.cpp" || return 1
+    built "$out" "$stamp" "$profile" "$t0"
 }
 
 # The PCIe endpoint alone (RTL/soc/socsim_pcie_endpoint.v), Verilated with
@@ -235,20 +252,16 @@ build_pcie_endpoint() {  # profile
     local sources=("$HERE/soc/socsim_pcie_endpoint.v" "$HERE/soc/socsim_pcie_cdc_fifo.v")
     mkdir -p "$out"
     local stamp
-    stamp="$( {
-        echo "$VERILATOR_VERSION"
-        cat "$HERE/build.sh" "${sources[@]}" "$HERE"/soc/socsim_pcie_*.vh "$HERE/bench/pcie_endpoint_check.cpp"
-    } | sha256sum | cut -d' ' -f1)"
-    current "$out" "$stamp" "$out/pcie_endpoint_check" "$profile" && return 0
+    stamp="$(stamp_of "${sources[@]}" "$HERE"/soc/socsim_pcie_*.vh "$HERE/bench/pcie_endpoint_check.cpp")"
+    current "$out" "$stamp" "$profile" "$out/pcie_endpoint_check" && return 0
     local obj="$out/obj_dir" t0=$SECONDS
-    rm -rf "$obj"
+    rm -rf "$obj" "$out/verilator.log"
+    logged "$out" "verilator build of $profile" \
     verilator --cc --exe --build -j "$JOBS" -Wall \
         --top-module "$top" --prefix Vsocsim --Mdir "$obj" -I"$HERE/soc" --timescale 1ps/1ps \
         -o "$out/pcie_endpoint_check" \
-        "${sources[@]}" "$HERE/bench/pcie_endpoint_check.cpp" > "$out/verilator.log" 2>&1 \
-        || { tail -40 "$out/verilator.log" >&2; echo "error: verilator build of $profile failed (log: $out/verilator.log)" >&2; return 1; }
-    echo "$stamp" > "$out/stamp"
-    echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
+        "${sources[@]}" "$HERE/bench/pcie_endpoint_check.cpp" || return 1
+    built "$out" "$stamp" "$profile" "$t0"
 }
 
 # The PCIe endpoint alone driven port by port from Swift (the lock-step with its
@@ -262,18 +275,16 @@ build_pcie_endpoint_bridge() {  # profile
     local ports="$HERE/bridge/socsim_pcie_ports.inc"
     mkdir -p "$out"
     local stamp
-    stamp="$( {
-        echo "$VERILATOR_VERSION"
-        cat "$HERE/build.sh" "${sources[@]}" "$HERE"/soc/socsim_pcie_*.vh "$ports" "$HERE/bridge/bridge.h" \
-            "$HERE/bridge/ported_bridge.h" "$HERE/bridge/ported_bridge.cpp" "$HERE/bridge/clock_edges.h" "$HERE/bridge/clocked_model.h" \
-            "$HERE/bridge/bridge_common.h"
-    } | sha256sum | cut -d' ' -f1)"
-    current "$out" "$stamp" "$out/libsocsim_rtl.so" "$profile" && return 0
+    stamp="$(stamp_of "${sources[@]}" "$HERE"/soc/socsim_pcie_*.vh "$ports" "$HERE/bridge/bridge.h" \
+        "$HERE/bridge/ported_bridge.h" "$HERE/bridge/ported_bridge.cpp" "$HERE/bridge/clock_edges.h" \
+        "$HERE/bridge/clocked_model.h" "$HERE/bridge/bridge_common.h")"
+    current "$out" "$stamp" "$profile" "$out/libsocsim_rtl.so" && return 0
     local obj="$out/obj_dir" t0=$SECONDS
     local timeout
     timeout="$(sed -n 's/^#define SOCSIM_PCIE_CPL_TIMEOUT_CYCLES //p' "$ports")"
     [ -n "$timeout" ] || { echo "error: no SOCSIM_PCIE_CPL_TIMEOUT_CYCLES in $ports" >&2; return 1; }
-    rm -rf "$obj"
+    rm -rf "$obj" "$out/verilator.log"
+    logged "$out" "verilator build of $profile" \
     verilator --cc --exe --build -j "$JOBS" --trace -Wall \
         --top-module "$top" --prefix Vsocsim --Mdir "$obj" -I"$HERE/soc" --timescale 1ps/1ps \
         -GCPL_TIMEOUT_CYCLES="64'd$timeout" \
@@ -281,10 +292,8 @@ build_pcie_endpoint_bridge() {  # profile
         -LDFLAGS "-shared -Wl,--no-undefined" \
         -MAKEFLAGS "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2" \
         -o "$out/libsocsim_rtl.so" \
-        "${sources[@]}" "$HERE/bridge/ported_bridge.cpp" > "$out/verilator.log" 2>&1 \
-        || { tail -40 "$out/verilator.log" >&2; echo "error: verilator build of $profile failed (log: $out/verilator.log)" >&2; return 1; }
-    echo "$stamp" > "$out/stamp"
-    echo "RTL/build.sh: $profile built in $((SECONDS - t0)) s"
+        "${sources[@]}" "$HERE/bridge/ported_bridge.cpp" || return 1
+    built "$out" "$stamp" "$profile" "$t0"
 }
 
 # The speed build of an LM32 profile: the same top and lm32_config.v, no
@@ -303,17 +312,14 @@ build_speed() {
     select_top "$profile"
     local stamp
     stamp="$(inputs_hash "$HERE/bench/speed.cpp" "$HERE/bench/raw_top.h")"
-    if [ "${SOCSIM_RTL_FORCE:-0}" != 1 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] \
-        && [ -x "$out/socsim_rtl_speed" ]; then
-        echo "RTL/build.sh: speed $profile is up to date ($out/socsim_rtl_speed)"
+    if current "$out" "$stamp" "speed $profile" "$out/socsim_rtl_speed"; then
         rm -f "$cfgdir/lm32_config.v.new"
         return 0
     fi
     mv "$cfgdir/lm32_config.v.new" "$cfgdir/lm32_config.v"
-    rm -f "$out/stamp"
-    echo "RTL/build.sh: building speed $profile in $out"
     local obj="$out/obj_dir" t0=$SECONDS
-    rm -rf "$obj"
+    rm -rf "$obj" "$out/verilator.log"
+    logged "$out" "verilator speed build of $profile" \
     verilator --cc --exe --build -j "$JOBS" -O3 \
         --top-module "$top" --prefix Vsocsim --Mdir "$obj" \
         -I"$cfgdir" -I"$HERE/common" -I"$HERE/soc" -I"$LM32_RTL" -y "$LM32_RTL" \
@@ -322,10 +328,8 @@ build_speed() {
         -CFLAGS "-O3 -I$HERE/bench $soc_flag -DSOCSIM_PROFILE=\\\"$profile\\\"" \
         -MAKEFLAGS "OPT_FAST=-O3 OPT_SLOW=-O3 OPT_GLOBAL=-O3" \
         -o "$out/socsim_rtl_speed" \
-        "${sources[@]}" "$HERE/bench/speed.cpp" > "$out/verilator.log" 2>&1 \
-        || { tail -40 "$out/verilator.log" >&2; echo "error: verilator speed build of $profile failed (log: $out/verilator.log)" >&2; return 1; }
-    echo "$stamp" > "$out/stamp"
-    echo "RTL/build.sh: speed $profile built in $((SECONDS - t0)) s"
+        "${sources[@]}" "$HERE/bench/speed.cpp" || return 1
+    built "$out" "$stamp" "speed $profile" "$t0"
 }
 
 if [ "${1:-}" = --speed ]; then

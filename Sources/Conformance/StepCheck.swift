@@ -60,19 +60,11 @@ public enum StepCheck {
             return m
         }
         let fast = machine(true), full = machine(false)
-        var changes = stim.interrupts.map { (cycle: $0.cycle, lines: Optional($0.lines), brk: Bool?.none) }
-        for c in stim.externalBreaks { changes += [(c, nil, true), (c + 1, nil, false)] }
-        changes.sort { $0.cycle < $1.cycle }
-        var schedule = changes[...]
-        var lines: UInt32 = 0, brk = false
+        var inputs = InputSchedule(stim)
         var o = compare(
             step: {
-                while let n = schedule.first, n.cycle <= fast.cycle {
-                    if let l = n.lines { lines = l }
-                    if let b = n.brk { brk = b }
-                    schedule = schedule.dropFirst()
-                }
-                for m in [fast, full] { m.interruptLines = lines; m.extBreak = brk; m.run(cycles: 1) }
+                inputs.advance(to: fast.cycle)
+                for m in [fast, full] { inputs.apply(to: m); m.run(cycles: 1) }
             },
             steady: { fast.steady },
             sameRegisters: { fast.sameRegisters(as: full) },
@@ -81,16 +73,11 @@ public enum StepCheck {
             maxCycles: stim.maxCycles)
         // the chunked run, inputs changed between chunks
         let chunked = machine(true)
-        schedule = changes[...]
-        lines = 0; brk = false
+        inputs = InputSchedule(stim)
         while chunked.cycle < full.cycle && !chunked.ended {
-            while let n = schedule.first, n.cycle <= chunked.cycle {
-                if let l = n.lines { lines = l }
-                if let b = n.brk { brk = b }
-                schedule = schedule.dropFirst()
-            }
-            chunked.interruptLines = lines; chunked.extBreak = brk
-            let next = min(full.cycle, schedule.first?.cycle ?? .max, chunked.cycle + 1000)
+            inputs.advance(to: chunked.cycle)
+            inputs.apply(to: chunked)
+            let next = min(full.cycle, inputs.nextChange, chunked.cycle + 1000)
             chunked.runUntilEnd(maxCycles: next - chunked.cycle)
         }
         if o.difference == nil && !chunked.sameState(as: full) {
@@ -125,5 +112,37 @@ public enum StepCheck {
             o.difference = "a chunked run ends in another state after \(chunked.cycle) cycles"
         }
         return o
+    }
+}
+
+/// A bench stimulus's inputs over time: the interrupt lines from each
+/// change on, and the external break high for one cycle at each of its
+/// cycles.
+struct InputSchedule {
+    private var pending: ArraySlice<(cycle: UInt64, lines: UInt32?, brk: Bool?)>
+    private(set) var lines: UInt32 = 0, brk = false
+
+    init(_ stim: Stimulus) {
+        var changes = stim.interrupts.map { (cycle: $0.cycle, lines: Optional($0.lines), brk: Bool?.none) }
+        for c in stim.externalBreaks { changes += [(c, nil, true), (c + 1, nil, false)] }
+        changes.sort { $0.cycle < $1.cycle }
+        pending = changes[...]
+    }
+
+    /// Takes the changes due by `cycle`.
+    mutating func advance(to cycle: UInt64) {
+        while let n = pending.first, n.cycle <= cycle {
+            if let l = n.lines { lines = l }
+            if let b = n.brk { brk = b }
+            pending = pending.dropFirst()
+        }
+    }
+
+    /// The cycle of the next change (`.max`: none).
+    var nextChange: UInt64 { pending.first?.cycle ?? .max }
+
+    func apply(to m: LM32CycleMachine) {
+        m.interruptLines = lines
+        m.extBreak = brk
     }
 }

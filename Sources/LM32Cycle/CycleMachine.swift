@@ -49,6 +49,18 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// without observer or trace (see `stepUnobserved`); false: the generic
     /// step (tests compare).
     var specialisedStep = true
+    /// Take the instruction-level fast path (`stepFastNoCache`, no-cache
+    /// profile) in a steady state without observer or trace; false: the
+    /// per-cycle steps (tests compare).
+    var fastPath = true
+    /// Cycles run on the fast path and its episodes (each ends in a
+    /// hand-over); not state.
+    var fastPathStats = NotState(FastPathStats())
+    /// `stepMany` returns after a fast-path episode (tests compare the
+    /// state at every hand-over); not state.
+    var stopAtHandOver = NotState(false)
+    /// The fast path's decoder cache; not state.
+    let decodeCache = NotState(DecodeCache())
     /// The current cycle k (cycle 0 = first cycle with reset low).
     var cycle: UInt64 = 0
     var retiredCount: UInt64 = 0
@@ -191,6 +203,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         var b = o
         b.bus = bus; b.regs = regs; b.icData = icData; b.icTag = icTag; b.dcData = dcData; b.dcTag = dcTag
         b.bp = bp; b.wp = wp; b.wpcC = wpcC; b.stallFastPath = stallFastPath; b.specialisedStep = specialisedStep
+        b.fastPath = fastPath
         return self == b
     }
 
@@ -293,6 +306,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         var left = n
         while left > 0 && !(untilEnd && bus.stopRequested) {
             left -= stepUnobserved(left, untilEnd: untilEnd)
+            if stopAtHandOver.value && fastPathStats.value.handedOver {
+                fastPathStats.value.handedOver = false
+                return
+            }
         }
     }
 
@@ -438,7 +455,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     @inline(__always)
     mutating func stepUnobserved(_ n: UInt64, untilEnd: Bool) -> UInt64 {
         if specialisedStep && steady {
-            if !icacheOn && !dcacheOn { return stepSteadyNoCache(n, untilEnd: untilEnd) }
+            if !icacheOn && !dcacheOn {
+                if fastPath && fastPathEntry { return stepFastNoCache(n, untilEnd: untilEnd) }
+                return stepSteadyNoCache(n, untilEnd: untilEnd)
+            }
             if icacheOn && dcacheOn { return stepSteadyCaches(n, untilEnd: untilEnd) }
         }
         stepGeneric()
@@ -479,7 +499,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     @inline(__always) var steady: Bool {
         !(ie && (ip & im) != 0) && dbgState == 0 && !debugArmed && !extBreakR && !dataBusErrorSeen
             && !divideByZeroX && mcState == 0
-            && !(validX && (decX.scall || decX.breakOpcode || busErrorX || decX.c.wcsr || decX.eret || decX.bret))
+            && !(validX && Self.special(decX, busError: busErrorX))
     }
 
     /// The cycle's equations (`step`), with the caches' presence as `ic` and
@@ -1406,6 +1426,22 @@ public final class LM32CycleMachine {
         get { core.specialisedStep }
         set { core.specialisedStep = newValue }
     }
+    /// Run steady stretches without caches on the instruction-level fast
+    /// path (`CycleCore.stepFastNoCache`; only with `specialisedStep`, and
+    /// without observer or trace); false: the per-cycle steps. The same
+    /// state at every hand-over (`FastPathCheck` compares).
+    public var fastPath: Bool {
+        get { core.fastPath }
+        set { core.fastPath = newValue }
+    }
+    /// What the fast path ran so far.
+    public var fastPathStats: FastPathStats { core.fastPathStats.value }
+    /// `run` and `runUntilEnd` return right after each fast-path episode
+    /// (its hand-over), before the cycles asked for (tests).
+    public var stopAtHandOver: Bool {
+        get { core.stopAtHandOver.value }
+        set { core.stopAtHandOver.value = newValue }
+    }
     /// The CPU's external break input in the current cycle.
     public var extBreak: Bool {
         get { core.extBreak }
@@ -1481,6 +1517,20 @@ public final class LM32CycleMachine {
     /// caches, the bench RAM and the bench's counters and events (checks of
     /// idle skipping against stepping).
     public func sameState(as other: LM32CycleMachine) -> Bool { core.sameState(asMachineWith: other.core) }
+
+    /// The registers of the model that differ from `other`'s, with both
+    /// values (diagnostics of a failed comparison).
+    public func registerDifferences(from other: LM32CycleMachine) -> String {
+        let a = Mirror(reflecting: core).children, b = Mirror(reflecting: other.core).children
+        var out: [String] = []
+        for (x, y) in zip(a, b) where String(describing: x.value) != String(describing: y.value) {
+            guard let name = x.label, !["regs", "icData", "icTag", "dcData", "dcTag", "bp", "wp", "wpcC", "bus",
+                                        "fastPath", "fastPathStats", "stopAtHandOver", "busAnswer"].contains(name) else { continue }
+            out.append("\(name) \(x.value) vs \(y.value)")
+        }
+        for i in 0..<32 where core.regs[i] != other.core.regs[i] { out.append("r\(i) \(core.regs[i]) vs \(other.core.regs[i])") }
+        return out.joined(separator: ", ")
+    }
 
     /// Every register of the model equals `other`'s (not the memories, not
     /// the bench; a cheap per-cycle check, `sameState` for the rest).

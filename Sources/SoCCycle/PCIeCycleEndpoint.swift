@@ -23,7 +23,7 @@ import SoC
 /// link and the host's set-up survive, as on the functional SoC).
 final class PCIeCycleEndpoint: HostStreamOwner {
     let clocks: [Clock]
-    let period: UInt64
+    let period: UInt64, userPeriod: UInt64
     /// The master number of its DMA engine, its CSR bank and interrupt line.
     let master: Int, bank: Int, line: Int
     private(set) var model: EndpointCycle
@@ -63,6 +63,7 @@ final class PCIeCycleEndpoint: HostStreamOwner {
         precondition(EndpointPorts.clocks.map(\.description) == [soc.clock.name, user.name])
         clocks = [soc.clock, user]
         period = soc.clock.period.picoseconds
+        userPeriod = user.period.picoseconds
         self.master = master; self.bank = bank; self.line = line
         var ec = setup.endpoint
         ec.systemClock = soc.clock
@@ -106,12 +107,19 @@ final class PCIeCycleEndpoint: HostStreamOwner {
             guard e.time.picoseconds < limit else { return }
             hostStream.runSoftware(before: e.time)
             if quiet {
-                // a pending write's edge is made, not skipped, and a host software event ends the skip
-                let stop = min((limit - 1 - base) / period, pendingWrite?.cycle ?? .max, nextHostCycle ?? .max)
-                if start(ofCycle: stop) >= e.time.picoseconds {
+                // every edge before `end` changes nothing but the counter; the edge ending a
+                // pending write's cycle is made, not skipped, and so is every edge after the
+                // host software's next event (edges at its instant come before it)
+                let end = min(limit,
+                              pendingWrite.map { start(ofCycle: $0.cycle) + 1 } ?? .max,
+                              hostStream.nextSoftwareEvent.map { $0.picoseconds < .max ? $0.picoseconds + 1 : .max } ?? .max)
+                if end > e.time.picoseconds {
+                    let stop = (end - 1 - base) / period
                     model.skipQuiescent(toCycle: stop)
-                    now = Instant(picoseconds: start(ofCycle: stop))
-                    edges.restart(from: Instant(picoseconds: start(ofCycle: stop) + 1))
+                    // the last edge skipped: the system edge starting `stop` or a later user edge
+                    let lastUser = (end - 1) / userPeriod * userPeriod
+                    now = Instant(picoseconds: max(start(ofCycle: stop), lastUser))
+                    edges.restart(from: Instant(picoseconds: end))
                     continue
                 }
             }

@@ -36,8 +36,6 @@ public final class RTLClockedLibrary: @unchecked Sendable {
         clockNames = (0..<Int(api.clock_count)).map { String(cString: api.clock_names[$0]!) }
     }
 
-    nonisolated(unsafe) private static var cache: [String: RTLClockedLibrary] = [:]
-
     /// Load (once per path) the library of `profile` from `RTLLibrary.buildDirectory`
     /// or `directory`.
     public static func load(_ profile: RTLClockedProfile, directory: String? = nil) throws(RTLError) -> RTLClockedLibrary {
@@ -45,25 +43,16 @@ public final class RTLClockedLibrary: @unchecked Sendable {
     }
 
     public static func load(path: String) throws(RTLError) -> RTLClockedLibrary {
-        RTLLibrary.cacheLock.lock()
-        defer { RTLLibrary.cacheLock.unlock() }
-        if let lib = cache[path] { return lib }
-        let sym = try openBridge(path: path, symbol: SOCSIM_CLOCKED_API_SYMBOL)
-        guard let table = unsafeBitCast(sym, to: socsim_clocked_api_fn.self)() else {
-            throw .missingSymbol(path: path, symbol: "\(SOCSIM_CLOCKED_API_SYMBOL)() returned NULL")
-        }
-        let api = table.pointee
-        try checkTable(path: path, version: api.abi_version, size: api.struct_size, of: socsim_clocked_api_t.self)
-        guard api.create != nil, api.destroy != nil, api.edges != nil, api.trace_open != nil,
-              api.trace_close != nil, api.last_error != nil, api.profile != nil, api.verilator_version != nil,
-              api.clock_names != nil, (1...Int(SOCSIM_MAX_CLOCKS)).contains(Int(api.clock_count)),
-              (0..<Int(api.clock_count)).allSatisfy({ api.clock_names[$0] != nil })
-        else {
-            throw .missingSymbol(path: path, symbol: "a NULL entry in socsim_clocked_api_t")
-        }
-        let lib = RTLClockedLibrary(path: path, api: api)
-        cache[path] = lib
-        return lib
+        try loadBridge(path: path, symbol: SOCSIM_CLOCKED_API_SYMBOL,
+                       table: { unsafeBitCast($0, to: socsim_clocked_api_fn.self)() },
+                       version: \.abi_version, size: \.struct_size,
+                       complete: { api in
+                           api.create != nil && api.destroy != nil && api.edges != nil && api.trace_open != nil
+                               && api.trace_close != nil && api.last_error != nil && api.profile != nil
+                               && api.verilator_version != nil
+                               && namesSet(api.clock_names, Int(api.clock_count), within: 1...Int(SOCSIM_MAX_CLOCKS))
+                       },
+                       make: { RTLClockedLibrary(path: path, api: $0) })
     }
 }
 
@@ -95,20 +84,14 @@ public final class RTLClockedModel {
             let p = raw.bindMemory(to: UInt64.self)
             for (k, c) in clocks.enumerated() { p[k] = c.period.picoseconds }
         }
-        var err = [CChar](repeating: 0, count: 512)
         let create = library.api.create!
-        guard let h = err.withUnsafeMutableBufferPointer({ create(&o, $0.baseAddress, $0.count) }) else {
-            throw .createFailed(String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-        handle = h
+        handle = try createHandle { create(&o, $0, $1) }
     }
 
     deinit { api.destroy!(handle) }
 
     private func check(_ code: Int32, _ function: StaticString) throws(RTLError) {
-        guard code != SOCSIM_OK else { return }
-        let msg = api.last_error!(handle).map { String(cString: $0) } ?? ""
-        throw .call(function: "\(function)", code: code, message: msg)
+        if code != SOCSIM_OK { throw callError(code, function, lastError: api.last_error!(handle)) }
     }
 
     /// The next `n` rising edges of all domains, in the bridge's order.

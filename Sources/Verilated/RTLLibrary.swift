@@ -114,7 +114,6 @@ public final class RTLLibrary: @unchecked Sendable {
     }
 
     static let cacheLock = PThreadMutex()
-    nonisolated(unsafe) private static var cache: [String: RTLLibrary] = [:]
 
     /// Load (once per path) the library built for `profile`.
     public static func load(_ profile: RTLProfile, directory: String? = nil) throws(RTLError) -> RTLLibrary {
@@ -122,41 +121,80 @@ public final class RTLLibrary: @unchecked Sendable {
     }
 
     public static func load(profileName: String, directory: String? = nil) throws(RTLError) -> RTLLibrary {
-        let candidates = candidatePaths(for: profileName, directory: directory)
-        guard let path = candidates.first(where: { access($0, R_OK) == 0 }) else {
-            throw .libraryNotFound(profile: profileName, searched: candidates)
-        }
-        let lib = try load(path: path)
-        guard lib.profile == profileName else {
-            throw .wrongProfile(path: path, library: lib.profile, expected: profileName)
-        }
-        return lib
+        try loadProfile(profileName, directory: directory, load: load(path:), profileOf: \.profile)
     }
 
     /// Load the library at `path`, checking the ABI version and function table.
     public static func load(path: String) throws(RTLError) -> RTLLibrary {
-        cacheLock.lock()
-        defer { cacheLock.unlock() }
-        if let lib = cache[path] { return lib }
-        let apiSym = try openBridge(path: path, symbol: SOCSIM_BRIDGE_API_SYMBOL)
-        guard let table = unsafeBitCast(apiSym, to: socsim_bridge_api_fn.self)() else {
-            throw .missingSymbol(path: path, symbol: "\(SOCSIM_BRIDGE_API_SYMBOL)() returned NULL")
-        }
-        let api = table.pointee
-        try checkTable(path: path, version: api.abi_version, size: api.struct_size, of: socsim_bridge_api_t.self)
-        guard api.create != nil, api.destroy != nil, api.reset != nil, api.set_inputs != nil,
-              api.get_inputs != nil, api.observe != nil, api.step != nil, api.step_obs != nil,
-              api.mem_write != nil, api.mem_read != nil, api.trace_open != nil,
-              api.trace_close != nil, api.last_error != nil, api.raw_run != nil, api.take_output != nil,
-              api.uart_take != nil,
-              api.profile != nil, api.verilator_version != nil
-        else {
-            throw .missingSymbol(path: path, symbol: "a NULL entry in socsim_bridge_api_t")
-        }
-        let lib = RTLLibrary(path: path, api: api)
-        cache[path] = lib
-        return lib
+        try loadBridge(path: path, symbol: SOCSIM_BRIDGE_API_SYMBOL,
+                       table: { unsafeBitCast($0, to: socsim_bridge_api_fn.self)() },
+                       version: \.abi_version, size: \.struct_size,
+                       complete: { api in
+                           api.create != nil && api.destroy != nil && api.reset != nil && api.set_inputs != nil
+                               && api.get_inputs != nil && api.observe != nil && api.step != nil
+                               && api.step_obs != nil && api.mem_write != nil && api.mem_read != nil
+                               && api.trace_open != nil && api.trace_close != nil && api.last_error != nil
+                               && api.raw_run != nil && api.take_output != nil && api.uart_take != nil
+                               && api.profile != nil && api.verilator_version != nil
+                       },
+                       make: { RTLLibrary(path: path, api: $0) })
     }
+}
+
+/// The libraries loaded so far, by kind and path (never unloaded).
+nonisolated(unsafe) private var loadedBridges: [String: AnyObject] = [:]
+
+/// The bridge library at `path` as `make` wraps its function table, loaded once per
+/// path and kind: `openBridge`, the table `symbol` returns (not NULL), its own version
+/// and size (`checkTable`), and `complete`, which says every entry the kind calls is set.
+func loadBridge<Library: AnyObject, Table>(
+    path: String, symbol: String, table: (UnsafeMutableRawPointer) -> UnsafePointer<Table>?,
+    version: KeyPath<Table, UInt32>, size: KeyPath<Table, UInt32>,
+    complete: (Table) -> Bool, make: (Table) -> Library
+) throws(RTLError) -> Library {
+    RTLLibrary.cacheLock.lock()
+    defer { RTLLibrary.cacheLock.unlock() }
+    let key = "\(Library.self) \(path)"
+    if let lib = loadedBridges[key] as? Library { return lib }
+    guard let pointer = table(try openBridge(path: path, symbol: symbol)) else {
+        throw .missingSymbol(path: path, symbol: "\(symbol)() returned NULL")
+    }
+    let api = pointer.pointee
+    try checkTable(path: path, version: api[keyPath: version], size: api[keyPath: size], of: Table.self)
+    guard complete(api) else { throw .missingSymbol(path: path, symbol: "a NULL entry in \(Table.self)") }
+    let lib = make(api)
+    loadedBridges[key] = lib
+    return lib
+}
+
+/// The library of `profile` from `RTLLibrary.candidatePaths`, loaded by `load` and
+/// checked to be built for that profile.
+func loadProfile<L>(_ profile: String, directory: String?, load: (String) throws(RTLError) -> L,
+                    profileOf: (L) -> String) throws(RTLError) -> L {
+    let candidates = RTLLibrary.candidatePaths(for: profile, directory: directory)
+    guard let path = candidates.first(where: { access($0, R_OK) == 0 }) else {
+        throw .libraryNotFound(profile: profile, searched: candidates)
+    }
+    let lib = try load(path)
+    guard profileOf(lib) == profile else {
+        throw .wrongProfile(path: path, library: profileOf(lib), expected: profile)
+    }
+    return lib
+}
+
+/// The handle `create` returns, given a buffer for its error message; the message as
+/// `RTLError.createFailed` when it returns NULL.
+func createHandle(_ create: (UnsafeMutablePointer<CChar>?, Int) -> OpaquePointer?) throws(RTLError) -> OpaquePointer {
+    var err = [CChar](repeating: 0, count: 512)
+    guard let h = err.withUnsafeMutableBufferPointer({ create($0.baseAddress, $0.count) }) else {
+        throw .createFailed(String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+    return h
+}
+
+/// `RTLError.call` for a bridge function that returned `code`, with the model's last error.
+func callError(_ code: Int32, _ function: StaticString, lastError: UnsafePointer<CChar>?) -> RTLError {
+    .call(function: "\(function)", code: code, message: lastError.map { String(cString: $0) } ?? "")
 }
 
 /// Opens a bridge library (never closed), checks its ABI version and returns
@@ -199,4 +237,11 @@ final class PThreadMutex: @unchecked Sendable {
     }
     func lock() { pthread_mutex_lock(m) }
     func unlock() { pthread_mutex_unlock(m) }
+}
+
+/// `names` is set and holds `count` strings, none NULL, with `count` within `range`.
+func namesSet(_ names: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int,
+              within range: ClosedRange<Int> = 0...Int.max) -> Bool {
+    guard let names, range.contains(count) else { return false }
+    return (0..<count).allSatisfy { names[$0] != nil }
 }

@@ -42,35 +42,24 @@ public final class RTLPortedLibrary: @unchecked Sendable {
         outputs = (0..<Int(api.output_count)).map { (String(cString: api.output_names[$0]!), Int(api.output_widths[$0])) }
     }
 
-    nonisolated(unsafe) private static var cache: [String: RTLPortedLibrary] = [:]
-
     public static func load(_ profile: RTLPortedProfile, directory: String? = nil) throws(RTLError) -> RTLPortedLibrary {
         try loadProfile(profile.rawValue, directory: directory, load: load(path:), profileOf: \.profile)
     }
 
     public static func load(path: String) throws(RTLError) -> RTLPortedLibrary {
-        RTLLibrary.cacheLock.lock()
-        defer { RTLLibrary.cacheLock.unlock() }
-        if let lib = cache[path] { return lib }
-        let sym = try openBridge(path: path, symbol: SOCSIM_PORTED_API_SYMBOL)
-        guard let table = unsafeBitCast(sym, to: socsim_ported_api_fn.self)() else {
-            throw .missingSymbol(path: path, symbol: "\(SOCSIM_PORTED_API_SYMBOL)() returned NULL")
-        }
-        let api = table.pointee
-        try checkTable(path: path, version: api.abi_version, size: api.struct_size, of: socsim_ported_api_t.self)
-        guard api.create != nil, api.destroy != nil, api.step != nil, api.trace_open != nil, api.trace_close != nil,
-              api.last_error != nil, api.profile != nil, api.top != nil, api.verilator_version != nil,
-              api.clock_names != nil, api.input_names != nil, api.input_widths != nil, api.output_names != nil,
-              api.output_widths != nil, (1...Int(SOCSIM_MAX_CLOCKS)).contains(Int(api.clock_count)),
-              (0..<Int(api.clock_count)).allSatisfy({ api.clock_names[$0] != nil }),
-              (0..<Int(api.input_count)).allSatisfy({ api.input_names[$0] != nil }),
-              (0..<Int(api.output_count)).allSatisfy({ api.output_names[$0] != nil })
-        else {
-            throw .missingSymbol(path: path, symbol: "a NULL entry in socsim_ported_api_t")
-        }
-        let lib = RTLPortedLibrary(path: path, api: api)
-        cache[path] = lib
-        return lib
+        try loadBridge(path: path, symbol: SOCSIM_PORTED_API_SYMBOL,
+                       table: { unsafeBitCast($0, to: socsim_ported_api_fn.self)() },
+                       version: \.abi_version, size: \.struct_size,
+                       complete: { api in
+                           api.create != nil && api.destroy != nil && api.step != nil && api.trace_open != nil
+                               && api.trace_close != nil && api.last_error != nil && api.profile != nil
+                               && api.top != nil && api.verilator_version != nil && api.input_widths != nil
+                               && api.output_widths != nil
+                               && namesSet(api.clock_names, Int(api.clock_count), within: 1...Int(SOCSIM_MAX_CLOCKS))
+                               && namesSet(api.input_names, Int(api.input_count))
+                               && namesSet(api.output_names, Int(api.output_count))
+                       },
+                       make: { RTLPortedLibrary(path: path, api: $0) })
     }
 }
 
@@ -94,23 +83,16 @@ public final class RTLPortedModel {
         api = library.api
         outputs = Array(repeating: 0, count: library.outputs.count)
         var periods = clocks.map(\.period.picoseconds)
-        var err = [CChar](repeating: 0, count: 512)
         let create = library.api.create!
-        let h = err.withUnsafeMutableBufferPointer { e in
-            periods.withUnsafeMutableBufferPointer { create($0.baseAddress, UInt32($0.count), e.baseAddress, e.count) }
+        handle = try createHandle { e, n in
+            periods.withUnsafeMutableBufferPointer { create($0.baseAddress, UInt32($0.count), e, n) }
         }
-        guard let h else {
-            throw .createFailed(String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-        handle = h
     }
 
     deinit { api.destroy!(handle) }
 
     private func check(_ code: Int32, _ function: StaticString) throws(RTLError) {
-        guard code != SOCSIM_OK else { return }
-        let msg = api.last_error!(handle).map { String(cString: $0) } ?? ""
-        throw .call(function: "\(function)", code: code, message: msg)
+        if code != SOCSIM_OK { throw callError(code, function, lastError: api.last_error!(handle)) }
     }
 
     /// Sets `inputs` (the library's order), makes the next rising edge and reads the
@@ -127,19 +109,4 @@ public final class RTLPortedModel {
 
     public func startVCD(path: String) throws(RTLError) { try check(api.trace_open!(handle, path), "trace_open") }
     public func stopVCD() throws(RTLError) { try check(api.trace_close!(handle), "trace_close") }
-}
-
-/// The library of `profile` from `RTLLibrary.candidatePaths`, loaded by `load` and
-/// checked to be built for that profile.
-func loadProfile<L>(_ profile: String, directory: String?, load: (String) throws(RTLError) -> L,
-                    profileOf: (L) -> String) throws(RTLError) -> L {
-    let candidates = RTLLibrary.candidatePaths(for: profile, directory: directory)
-    guard let path = candidates.first(where: { access($0, R_OK) == 0 }) else {
-        throw .libraryNotFound(profile: profile, searched: candidates)
-    }
-    let lib = try load(path)
-    guard profileOf(lib) == profile else {
-        throw .wrongProfile(path: path, library: profileOf(lib), expected: profile)
-    }
-    return lib
 }

@@ -43,6 +43,10 @@ struct CycleRunOptions: ParsableArguments {
         valueName: "bytes"))
     var vcdMaxBytes: UInt64 = defaultVCDMaxBytes
 
+    @Flag(name: .customLong("fast-path"), inversion: .prefixedNo, help: ArgumentHelp(
+        "Bench without caches: run steady stretches on the instruction-level fast path (docs/lm32-fastpath.md); --no-fast-path steps every cycle through the per-cycle model (the same results)."))
+    var fastPath = true
+
     @Option(name: .customLong("wait-states"), parsing: .unconditional, help: ArgumentHelp("Bench wait states on both buses (cycle model).", valueName: "n"))
     var waitStates: Int = 0
 
@@ -77,6 +81,7 @@ struct CycleRunOptions: ParsableArguments {
         }
         let bench = BenchConfig(waitStates: waitStates)
         let machine = LM32CycleMachine(config: profile, bench: bench)
+        machine.fastPath = fastPath
         for s in image.segments { machine.load(s.bytes, at: s.address) }
 
         let traced = try openTrace(trace, image: image)

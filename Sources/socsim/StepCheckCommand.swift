@@ -31,14 +31,28 @@ struct StepCheckCommand: ParsableCommand {
     @Option(help: "Cycle budget per program.")
     var maxCycles: UInt64 = 300_000
 
+    @Flag(help: ArgumentHelp(
+        "Check the instruction-level fast path against the per-cycle model instead (bench profiles).",
+        discussion: "The state is compared at every hand-over and at the ends of seeded random chunks (FastPathCheck)."))
+    var fastPath = false
+
+    @Option(help: "With --fast-path: the longest random chunk (cycles) between forced hand-overs.")
+    var maxChunk: UInt64 = 200
+
     func validate() throws {
         guard ["soc", "bench", "both"].contains(machine) else { throw ValidationError("--machine is soc, bench or both") }
+        guard maxChunk > 0 else { throw ValidationError("--max-chunk is at least 1") }
+        if fastPath && machine == "soc" { throw ValidationError("--fast-path runs on the bench profiles (--machine bench)") }
     }
 
     func run() throws {
         var failed = false
         let cases: [(String, CoreConfig?)] = [("testbench-nocache", .testbenchNoCache), ("testbench-cache", .testbenchCache),
                                               ("milkymist", nil)]
+        if fastPath {
+            try runFastPath()
+            return
+        }
         for (name, config) in cases where machine == "both" || (machine == "bench") == (config != nil) {
             var all = StepCheck.Outcome(), differences = 0
             for s in seed..<(seed + random) {
@@ -62,6 +76,32 @@ struct StepCheckCommand: ParsableCommand {
                 all += o
             }
             print("\(name): \(random) programs, \(differences) differences; \(all.cycles) cycles, \(all.specialised) specialised")
+            failed = failed || differences > 0
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    /// `--fast-path`: `FastPathCheck` over the random programs, both bench profiles.
+    func runFastPath() throws {
+        var failed = false
+        for config in [CoreConfig.testbenchNoCache, .testbenchCache] {
+            var all = FastPathCheck.Outcome(), differences = 0
+            for s in seed..<(seed + random) {
+                let o: FastPathCheck.Outcome
+                do {
+                    let p = RandomProgram.generate(seed: s)
+                    let img = try Linker.link([try Assembler.assemble(source: p.source, fileName: "random-\(s).S")], layout: .unitTests)
+                    o = FastPathCheck.bench(p.stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, maxCycles: maxCycles),
+                                            config: config, seed: s, maxChunk: maxChunk)
+                } catch { throw InputError("random program \(s) (\(config.name)): \(error)") }
+                if let d = o.difference {
+                    differences += 1
+                    print("DIFFERENT: \(config.name) seed \(s): \(d)")
+                }
+                all += o
+            }
+            print("\(config.name): \(random) programs, \(differences) differences; \(all.cycles) cycles, "
+                  + "\(all.fastCycles) on the fast path, \(all.handOvers) hand-overs compared")
             failed = failed || differences > 0
         }
         if failed { throw ExitCode(1) }

@@ -48,8 +48,8 @@ func waits(i: UInt8, d: UInt8) -> RTLInputs {
         #expect(lib.features & UInt32(SOCSIM_FEATURE_CYCLE_COUNTER) != 0)
         #expect(lib.features & UInt32(SOCSIM_FEATURE_TRACE) != 0)
         // The same C layout on both sides of the bridge.
-        #expect(MemoryLayout<socsim_rtl_obs_t>.size == 152)
-        #expect(MemoryLayout<socsim_rtl_inputs_t>.size == 32)
+        #expect(MemoryLayout<socsim_rtl_obs_t>.size == 160)
+        #expect(MemoryLayout<socsim_rtl_inputs_t>.size == 48)
         let m = try RTLModel(library: lib, options: benchOptions)
         let o = try m.observe()
         #expect(o.cycle == 0)

@@ -2,6 +2,8 @@
 // run from reset for a number of cycles on a test-bench profile or the
 // milkymist SoC, no observer, CPU time of the thread, best of REPEATS.
 //   fastpath-bench PROFILE IMAGE CYCLES [REPEATS]
+// FASTPATH=0 in the environment turns the instruction-level fast path off
+// (the per-cycle model alone).
 // Prints the rate and, as a check against the Verilator run, the stage PCs
 // and the cycle counter of the cycle after the last edge.
 import Foundation
@@ -38,6 +40,7 @@ for _ in 0..<repeats {
         last = m.peekObservation()
     case "testbench-nocache", "testbench-cache":
         let m = LM32CycleMachine(config: profile == "testbench-cache" ? .testbenchCache : .testbenchNoCache)
+        m.fastPath = ProcessInfo.processInfo.environment["FASTPATH"] != "0"
         m.load(image, at: 0)
         let t0 = cpuSeconds()
         m.run(cycles: cycles)

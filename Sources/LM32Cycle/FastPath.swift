@@ -1,0 +1,458 @@
+/// The instruction-level fast path of the no-cache profile
+/// (docs/lm32-fastpath.md): while the state stays steady, the pipeline's
+/// X, M and W stages are kept as one record per instruction (or bubble)
+/// instead of the per-cycle model's stage registers, each record written
+/// once when its slot enters X and completed once when it moves to M; a
+/// held cycle (the pipeline waiting for a Wishbone beat) only moves the bus
+/// masters and points W at the M record. At the hand-over the stage
+/// registers are rebuilt from the three records (`materialise`), so the
+/// per-cycle model goes on from exactly the state it would have reached.
+/// The equations are the per-cycle model's (`evaluateCycle`, `stalledStep`)
+/// under what the regime guarantees: no caches, `steady` (no exception can
+/// be raised in X, no CSR, debug or divider update), no exception in M or W,
+/// no CPU reset by the bus, no external break. `FastPathCheck` compares the
+/// rebuilt state with the per-cycle model's at every hand-over.
+/// What the fast path ran: cycles and episodes (each ends in a hand-over
+/// to the per-cycle model).
+public struct FastPathStats: Equatable, Sendable {
+    public var cycles: UInt64 = 0, episodes: UInt64 = 0
+    /// An episode ended since `stepMany` last looked (`stopAtHandOver`).
+    var handedOver = false
+    public init() {}
+}
+
+struct FastSlot {
+    // X stage (written when the slot enters X)
+    var pc: UInt32 = 0, insn: UInt32 = 0
+    var dec = DecodedInstruction.zero
+    var op0: UInt32 = 0, op1: UInt32 = 0, storeOp: UInt32 = 0, branchTargetX: UInt32 = 0
+    var adderOpXN = false, busError = false
+    /// A `scall`, `break`, `wcsr`, `eret`, `bret` or instruction-bus error:
+    /// valid in X, the state is not steady.
+    var special = false
+    // M stage (completed when the slot moves to M)
+    var operandM: UInt32 = 0, mResult: UInt32 = 0, branchTargetM: UInt32 = 0, storeData: UInt32 = 0
+    var shifter: UInt32 = 0, product: UInt32 = 0
+    var ctl = OpControl()
+    var writeIdx = 0
+    var conditionMet = false, branchPredictTaken = false, signExtend = false
+    var dcacheSelect = false, wbSelect = false, dflush = false
+    var debugException = false, nonDebugException = false, exception = false, dataBusErrorException = false
+    var size: UInt8 = 0, byteEnable: UInt8 = 0, eid: UInt8 = 0
+}
+
+extension CycleCore {
+    /// The fast path may start in this cycle (with `steady` and no caches).
+    @inline(__always) var fastPathEntry: Bool {
+        !Bus.canResetCPU && !extBreak && !exceptionM && !(validW && (nonDebugExceptionW || debugExceptionW))
+    }
+
+    /// Runs up to `n` cycles on the fast path (stops early when the state
+    /// leaves the regime, or on the bus's stop when `untilEnd`) and
+    /// rebuilds the stage registers; returns the cycles run.
+    @inline(never)
+    mutating func stepFastNoCache(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+        withUnsafeTemporaryAllocation(of: FastSlot.self, capacity: 4) { ring in
+            let slots = ring.baseAddress!
+            slots.initialize(repeating: FastSlot(), count: 4)
+            var h = 0
+            loadRecords(x: slots + h, m: slots + ((h + 3) & 3), w: slots + ((h + 2) & 3))
+            var w = (h + 2) & 3
+            var k: UInt64 = 0
+            while k < n {
+                let x = slots + h, m = slots + ((h + 3) & 3)
+                let stallMBus = stallWbLoad || iCyc || (dCyc && (m.pointee.ctl.store || m.pointee.ctl.load || x.pointee.dec.c.load))
+                if stallMBus {
+                    fastHeldCycle(m: m, w: slots + w)
+                    w = (h + 3) & 3
+                } else {
+                    let next = slots + ((h + 1) & 3)
+                    fastAdvanceCycle(x: x, m: m, w: slots + w, into: next)
+                    w = (h + 3) & 3
+                    h = (h + 1) & 3
+                }
+                k += 1
+                let xs = slots + h
+                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && xs.pointee.special) {
+                    break
+                }
+                if untilEnd && bus.stopRequested { break }
+            }
+            materialise(x: slots + h, m: slots + ((h + 3) & 3), w: slots + w)
+            fastPathStats.value.cycles &+= k
+            fastPathStats.value.episodes &+= 1
+            fastPathStats.value.handedOver = true
+            return k
+        }
+    }
+
+    /// The records of the stage registers (the fast path's entry).
+    @inline(__always)
+    func loadRecords(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>) {
+        x.pointee.pc = pcX; x.pointee.insn = insnX; x.pointee.dec = decX
+        x.pointee.op0 = operand0X; x.pointee.op1 = operand1X; x.pointee.storeOp = storeOperandX
+        x.pointee.branchTargetX = branchTargetX; x.pointee.adderOpXN = adderOpXN; x.pointee.busError = busErrorX
+        x.pointee.special = Self.special(decX, busError: busErrorX)
+
+        m.pointee.pc = pcM; m.pointee.insn = insnM
+        m.pointee.operandM = operandM; m.pointee.mResult = mResultNow; m.pointee.branchTargetM = branchTargetM
+        m.pointee.storeData = storeDataM; m.pointee.shifter = shifterResultM; m.pointee.product = product
+        m.pointee.ctl = ctlM; m.pointee.writeIdx = writeIdxM; m.pointee.conditionMet = conditionMetM
+        m.pointee.branchPredictTaken = branchPredictTakenM; m.pointee.signExtend = signExtendM
+        m.pointee.dcacheSelect = dcacheSelectM; m.pointee.wbSelect = wbSelectM; m.pointee.dflush = dflushM
+        m.pointee.debugException = debugExceptionM; m.pointee.nonDebugException = nonDebugExceptionM
+        m.pointee.exception = exceptionM; m.pointee.dataBusErrorException = dataBusErrorExceptionM
+        m.pointee.size = sizeM; m.pointee.byteEnable = byteEnableM; m.pointee.eid = eidM
+
+        // W's registers as the M part of a record
+        w.pointee.pc = pcW; w.pointee.insn = insnW; w.pointee.mResult = operandW; w.pointee.product = mulResult
+        var c = OpControl()
+        c.wSelLoad = wSelLoadW; c.wSelMul = wSelMulW; c.writeEnable = writeEnableW
+        w.pointee.ctl = c; w.pointee.writeIdx = writeIdxW
+        w.pointee.debugException = debugExceptionW; w.pointee.nonDebugException = nonDebugExceptionW
+        w.pointee.size = sizeW; w.pointee.signExtend = signExtendW; w.pointee.eid = eidW
+    }
+
+    /// The stage registers from the records (the hand-over): X's from the
+    /// X record (the multiplier's inputs are X's operands: both are written
+    /// with D's results at every edge with stall_x low), M's from the M
+    /// record, W's from the record W was last loaded from.
+    @inline(__always)
+    mutating func materialise(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>) {
+        pcX = x.pointee.pc; insnX = x.pointee.insn; decX = x.pointee.dec
+        operand0X = x.pointee.op0; operand1X = x.pointee.op1; storeOperandX = x.pointee.storeOp
+        branchTargetX = x.pointee.branchTargetX; adderOpXN = x.pointee.adderOpXN; busErrorX = x.pointee.busError
+        multiplicand = operand0X; multiplier = operand1X
+
+        pcM = m.pointee.pc; insnM = m.pointee.insn
+        operandM = m.pointee.operandM; branchTargetM = m.pointee.branchTargetM
+        storeDataM = m.pointee.storeData; shifterResultM = m.pointee.shifter; product = m.pointee.product
+        ctlM = m.pointee.ctl; writeIdxM = m.pointee.writeIdx; conditionMetM = m.pointee.conditionMet
+        branchPredictTakenM = m.pointee.branchPredictTaken; signExtendM = m.pointee.signExtend
+        dcacheSelectM = m.pointee.dcacheSelect; wbSelectM = m.pointee.wbSelect; dflushM = m.pointee.dflush
+        debugExceptionM = m.pointee.debugException; nonDebugExceptionM = m.pointee.nonDebugException
+        exceptionM = m.pointee.exception; dataBusErrorExceptionM = m.pointee.dataBusErrorException
+        sizeM = m.pointee.size; byteEnableM = m.pointee.byteEnable; eidM = m.pointee.eid
+
+        pcW = w.pointee.pc; insnW = w.pointee.insn; operandW = w.pointee.mResult; mulResult = w.pointee.product
+        wSelLoadW = w.pointee.ctl.wSelLoad; wSelMulW = w.pointee.ctl.wSelMul; writeEnableW = w.pointee.ctl.writeEnable
+        writeIdxW = w.pointee.writeIdx
+        debugExceptionW = w.pointee.debugException; nonDebugExceptionW = w.pointee.nonDebugException
+        sizeW = w.pointee.size; signExtendW = w.pointee.signExtend; eidW = w.pointee.eid
+    }
+
+    /// The load unit's result: the bytes of the bus word `data` that a load
+    /// of `size` (0 byte, 3 half, 2 word) at `address` reads, aligned and
+    /// sign- or zero-extended.
+    @inline(__always)
+    static func loadedValue(data: UInt32, address: UInt32, size: UInt8, signExtend: Bool) -> UInt32 {
+        let a2 = address & 3
+        switch size {
+        case 0:
+            let byte = (data >> ((3 - a2) * 8)) & 0xFF
+            return signExtend && byte & 0x80 != 0 ? byte | 0xFFFF_FF00 : byte
+        case 3:
+            let half = a2 & 2 != 0 ? data & 0xFFFF : data >> 16
+            return signExtend && half & 0x8000 != 0 ? half | 0xFFFF_0000 : half
+        case 2: return data
+        default: return 0
+        }
+    }
+
+    /// store_data_x and byte_enable_x: the store operand replicated over the
+    /// lanes of `size` (0 byte, 3 half, 2 word) and the lanes `address` selects.
+    @inline(__always)
+    static func storeLanes(operand: UInt32, address: UInt32, size: UInt8) -> (data: UInt32, byteEnable: UInt8) {
+        switch size {
+        case 0: let b = operand & 0xFF; return (b | b << 8 | b << 16 | b << 24, 8 >> UInt8(address & 3))
+        case 3: let h = operand & 0xFFFF; return (h | h << 16, address & 2 != 0 ? 3 : 12)
+        case 2: return (operand, 15)
+        default: return (0, 0)
+        }
+    }
+
+    /// The X stage's datapath on operands `op0`, `op1` with X's decode `d`:
+    /// the adder (adder_op_x_n: add, else subtract), condition_met_x and
+    /// x_result (`csr`: the CSR read data, `mc`: the divider's result). The
+    /// equations of `evaluateCycle`, which keeps its own inline copy of
+    /// these three helpers: the compiler does not inline a call into it (as
+    /// a member or a free function), and the call costs the per-cycle step
+    /// about 4 % of its host instructions (callgrind, bench/loop.S).
+    @inline(__always)
+    static func xStage(_ op0: UInt32, _ op1: UInt32, _ d: DecodedInstruction, adderOpXN: Bool, csr: @autoclosure () -> UInt32,
+                       mc: UInt32) -> (adder: UInt32, conditionMet: Bool, result: UInt32) {
+        let adderResultX: UInt32, adderCarryNX: Bool
+        if adderOpXN {
+            let (s1, o1) = op0.addingReportingOverflow(op1)
+            let (s2, o2) = s1.addingReportingOverflow(d.c.adderOp ? 1 : 0)
+            adderResultX = s2; adderCarryNX = o1 || o2
+        } else {
+            // DataA - DataB - !Cin, 33 bits; Cout = !bit32
+            let (d1, b1) = op0.subtractingReportingOverflow(op1)
+            let (d2, b2) = d1.subtractingReportingOverflow(d.c.adderOp ? 0 : 1)
+            adderResultX = d2; adderCarryNX = !(b1 || b2)
+        }
+        let aSign = op0 >> 31 != 0, bSign = op1 >> 31 != 0, rSign = adderResultX >> 31 != 0
+        let adderOverflowX = (!aSign && bSign && rSign) || (aSign && !bSign && !rSign)
+        let cmpZero = op0 == op1
+        let conditionMetX: Bool
+        switch d.condition {
+        case 0, 6: conditionMetX = true
+        case 1: conditionMetX = cmpZero
+        case 7: conditionMetX = !cmpZero
+        case 2: conditionMetX = !cmpZero && (rSign == adderOverflowX)
+        case 5: conditionMetX = adderCarryNX && !cmpZero
+        case 3: conditionMetX = rSign == adderOverflowX
+        default: conditionMetX = adderCarryNX
+        }
+        let xResult: UInt32
+        if d.c.xSelAdd {
+            xResult = adderResultX
+        } else if d.c.xSelCSR {
+            xResult = csr()
+        } else if d.c.xSelSext {
+            xResult = d.size == 0 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: op0)))
+                                  : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: op0)))
+        } else if d.c.xSelMC {
+            xResult = mc
+        } else {
+            let f = UInt32(d.logicOp)
+            var r: UInt32 = 0
+            if f & 1 != 0 { r |= ~op1 & ~op0 }
+            if f & 2 != 0 { r |= ~op1 & op0 }
+            if f & 4 != 0 { r |= op1 & ~op0 }
+            if f & 8 != 0 { r |= op1 & op0 }
+            xResult = r
+        }
+        return (adderResultX, conditionMetX, xResult)
+    }
+
+    /// What makes a valid X slot leave `steady`.
+    @inline(__always)
+    static func special(_ d: DecodedInstruction, busError: Bool) -> Bool {
+        d.scall || d.breakOpcode || busError || d.c.wcsr || d.eret || d.bret
+    }
+
+    /// w_result from the record W holds (`wResultNow`).
+    @inline(__always)
+    func fastWResult(_ w: UnsafeMutablePointer<FastSlot>) -> UInt32 {
+        w.pointee.ctl.wSelLoad
+            ? Self.loadedValue(data: dataW, address: w.pointee.mResult, size: w.pointee.size, signExtend: w.pointee.signExtend)
+            : w.pointee.ctl.wSelMul ? w.pointee.product : w.pointee.mResult
+    }
+
+    /// The cycle's bus answer (the CPU's Wishbone outputs are registers).
+    @inline(__always)
+    mutating func fastBus() -> CycleBusResponse {
+        let request = CycleBusRequest(
+            instruction: WishboneRequest(cyc: iCyc, adr: iAdr, datO: 0, sel: 15, we: false, cti: iCti),
+            data: WishboneRequest(cyc: dCyc, adr: dAdr, datO: dDatO, sel: dSel, we: dWe, cti: dCti))
+        return bus.evaluate(cycle, request, commit: true)
+    }
+
+    /// A cycle with stall_m high (`stalledStep` without caches): W takes
+    /// the M record, the bus masters move.
+    @inline(__always)
+    mutating func fastHeldCycle(m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>) {
+        let r = fastBus()
+        if validD && decodedD.branchPredictTaken { validF = true }
+        if validW {
+            retiredCount &+= 1
+            if Bus.watchesRetirements { bus.retired(pc: w.pointee.pc, word: w.pointee.insn, ie: ie, cycle: cycle) }
+            if w.pointee.ctl.writeEnable { regs[w.pointee.writeIdx] = fastWResult(w); arrayWrites &+= 1 }
+        }
+        let dataM = wbDataM
+        divideByZeroX = false
+        ip |= r.interrupts
+        cc &+= 1
+        if r.dErr && dCyc { dataBusErrorSeen = true }
+        if iCyc { instructionBusAnswer(r) }
+        if dCyc {
+            dataBusAnswer(r, dcRefilling0: false)
+        } else if m.pointee.ctl.load && validM && !m.pointee.exception && m.pointee.wbSelect && !wbLoadComplete {
+            stallWbLoad = false
+            dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = false; dCti = 7
+        }
+        dataW = dataM
+        validW = false
+        cycle &+= 1
+    }
+
+    /// A cycle with stall_m low (no caches, steady, no exception in M):
+    /// the X record moves to M (its M part computed), D or a bubble enters
+    /// X as the record `next`, W takes the M record.
+    @inline(__always)
+    mutating func fastAdvanceCycle(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>,
+                                   w: UnsafeMutablePointer<FastSlot>, into next: UnsafeMutablePointer<FastSlot>) {
+        let r = fastBus()
+        let dec = decodedD
+        let c = dec.c
+        let xd = x.pointee.dec
+        let op0 = x.pointee.op0, op1 = x.pointee.op1
+
+        // X stage datapath
+        let (adderResultX, conditionMetX, xResult) = Self.xStage(op0, op1, xd, adderOpXN: x.pointee.adderOpXN,
+                                                                  csr: csrReadData(xd.csr), mc: mcResultX)
+
+        // M stage: branch resolution (no exception in M)
+        let mResult = m.pointee.mResult, mCtl = m.pointee.ctl, mConditionMet = m.pointee.conditionMet
+        let mPredictTaken = m.pointee.branchPredictTaken, mWriteIdx = m.pointee.writeIdx
+        let mispredict = !mConditionMet && mCtl.branchPredict && mPredictTaken
+        let branchM = mCtl.branch && validM
+        let branchTakenM = branchM && ((mConditionMet && !mPredictTaken) || mispredict)
+        let branchFlushXM = branchM && (mConditionMet || mispredict)
+        let branchPredictTakenD = dec.branchPredictTaken
+        let branchTargetD = pcD &+ dec.branchOffset
+        let killF = (validD && branchPredictTakenD) || branchTakenM
+        let killD = branchTakenM
+        let killX = branchFlushXM
+        let qX = validX && !killX
+        let qM = validM
+        let loadQM = mCtl.load && qM, storeQM = mCtl.store && qM
+        let storeQX = xd.c.store && qX, loadQX = xd.c.load && qX
+
+        // D stage: interlock and bypass
+        let wWriteEnable = w.pointee.ctl.writeEnable, wWriteIdx = w.pointee.writeIdx
+        let writeEnableQX = xd.c.writeEnable && validX && !branchFlushXM
+        let writeEnableQM = mCtl.writeEnable && validM
+        let writeEnableQW = wWriteEnable && validW
+        let rawX0 = xd.writeIdx == dec.readIdx0 && writeEnableQX
+        let rawM0 = mWriteIdx == dec.readIdx0 && writeEnableQM
+        let rawW0 = wWriteIdx == dec.readIdx0 && writeEnableQW
+        let rawX1 = xd.writeIdx == dec.readIdx1 && writeEnableQX
+        let rawM1 = mWriteIdx == dec.readIdx1 && writeEnableQM
+        let rawW1 = wWriteIdx == dec.readIdx1 && writeEnableQW
+        let interlock = (!xd.c.xBypass && ((c.readEnable0 && rawX0) || (c.readEnable1 && rawX1)))
+            || (!mCtl.mBypass && ((c.readEnable0 && rawM0) || (c.readEnable1 && rawM1)))
+        let wResult = fastWResult(w)
+        let bypassData0 = rawX0 ? xResult : rawM0 ? mResult : rawW0 ? wResult : regs[dec.readIdx0]
+        let bypassData1 = rawX1 ? xResult : rawM1 ? mResult : rawW1 ? wResult : regs[dec.readIdx1]
+        let memoryBusy = loadQX || loadQM || storeQX || storeQM || dCyc
+        let stallD = (interlock && !killD)
+            || ((dec.eret || dec.scall || busErrorD) && memoryBusy && !killD)
+            || ((dec.breakOpcode || dec.bret) && memoryBusy && !killD)
+            || (c.wcsr && loadQX)
+        let qD = validD && !killD
+        let dResult0 = c.dResultSel0Pc ? pcF : bypassData0
+        let dResult1: UInt32 = c.dResultSel1 == 0 ? 0 : c.dResultSel1 == 1 ? bypassData1 : dec.immediate
+        let pcA: UInt32
+        if branchTakenM {
+            pcA = mispredict ? x.pointee.pc : m.pointee.branchTargetM
+        } else if validD && branchPredictTakenD {
+            pcA = branchTargetD
+        } else {
+            pcA = pcF &+ 4
+        }
+
+        // load/store unit (X)
+        let (storeDataX, byteEnableX) = Self.storeLanes(operand: x.pointee.storeOp, address: adderResultX, size: xd.size)
+
+        // ======================================================== the edge
+        if validW {
+            retiredCount &+= 1
+            if Bus.watchesRetirements { bus.retired(pc: w.pointee.pc, word: w.pointee.insn, ie: ie, cycle: cycle) }
+            if wWriteEnable { regs[wWriteIdx] = wResult; arrayWrites &+= 1 }
+        }
+        // multi-cycle arithmetic (idle: steady)
+        divideByZeroX = false
+        if !stallD {
+            mcCycles = 32; mcP = 0; mcA = dResult0; mcB = dResult1
+            if c.divide && qD { mcState = 3 }
+            if c.modulus && qD { mcState = 2 }
+        }
+        ip |= r.interrupts
+        cc &+= 1
+        if r.dErr && dCyc { dataBusErrorSeen = true }
+
+        // instruction unit (I_CYC_O is low in a cycle with stall_m low)
+        let busErrorF0 = busErrorF
+        if !stallD { iAdr = pcA; iCyc = true; busErrorF = false }
+
+        // load/store unit
+        let dataM = wbDataM
+        if dCyc {
+            dataBusAnswer(r, dcRefilling0: false)
+        } else if storeQM {
+            dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = true; dCti = 7
+        } else if loadQM && m.pointee.wbSelect && !wbLoadComplete {
+            stallWbLoad = false
+            dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = false; dCti = 7
+        }
+        wbLoadComplete = false
+        if loadQX { stallWbLoad = true }
+        if loadQM || storeQM { memopPcW = m.pointee.pc }
+        dataW = dataM
+
+        // the X record moves to M
+        x.pointee.operandM = xResult
+        x.pointee.mResult = xd.c.mSelCompare ? (conditionMetX ? 1 : 0) : xd.c.mSelShift ? fastShift(x) : xResult
+        x.pointee.shifter = fastShift(x)
+        x.pointee.product = op0 &* op1
+        x.pointee.branchTargetM = x.pointee.branchTargetX
+        x.pointee.storeData = storeDataX
+        x.pointee.ctl = xd.c.mStage(exception: false)
+        x.pointee.writeIdx = xd.writeIdx
+        x.pointee.conditionMet = conditionMetX
+        x.pointee.branchPredictTaken = xd.branchPredictTaken
+        x.pointee.signExtend = xd.signExtend
+        x.pointee.dcacheSelect = false; x.pointee.wbSelect = true; x.pointee.dflush = false
+        x.pointee.debugException = false; x.pointee.nonDebugException = false
+        x.pointee.exception = false; x.pointee.dataBusErrorException = false
+        x.pointee.size = xd.size; x.pointee.byteEnable = byteEnableX; x.pointee.eid = 7
+
+        // D (or a bubble of it) enters X
+        next.pointee.pc = pcD; next.pointee.insn = instructionD; next.pointee.dec = dec
+        next.pointee.op0 = dResult0; next.pointee.op1 = dResult1; next.pointee.storeOp = bypassData1
+        next.pointee.branchTargetX = c.branchReg ? bypassData0 & ~3 : branchTargetD
+        next.pointee.adderOpXN = !c.adderOp; next.pointee.busError = busErrorD
+        next.pointee.special = Self.special(dec, busError: busErrorD)
+
+        if !stallD {
+            instructionD = wbDataF
+            busErrorD = busErrorF0
+        }
+        // valid bits (stall_m and stall_x low, no caches)
+        validW = validM
+        validM = validX && !killX
+        validX = !stallD && validD && !killD
+        if killD { validD = false } else if !stallD { validD = validF && !killF }
+        if killF || !stallD { validF = true }
+        // program counters
+        if !stallD { pcD = pcF; pcF = pcA }
+        if !stallD && decodedD.word != instructionD { decodedD = decodeCache.value.decode(instructionD, table: opTable) }
+        cycle &+= 1
+    }
+
+    /// shifter_result_m from the X record's operands.
+    @inline(__always)
+    func fastShift(_ x: UnsafeMutablePointer<FastSlot>) -> UInt32 {
+        let n = x.pointee.op1 & 31
+        if x.pointee.dec.direction { return x.pointee.op0 << n }
+        if x.pointee.dec.signExtend { return UInt32(bitPattern: Int32(bitPattern: x.pointee.op0) >> Int32(n)) }
+        return x.pointee.op0 >> n
+    }
+}
+
+/// Decoded instruction words by word (a direct-mapped cache of the pure
+/// function `DecodedInstruction.init`), for the fast path's D stage.
+final class DecodeCache {
+    static let size = 512
+    let entries: UnsafeMutablePointer<DecodedInstruction>
+
+    init() {
+        entries = .allocate(capacity: Self.size)
+        entries.initialize(repeating: DecodedInstruction(0), count: Self.size)
+    }
+
+    deinit {
+        entries.deinitialize(count: Self.size)
+        entries.deallocate()
+    }
+
+    @inline(__always)
+    func decode(_ word: UInt32, table: UnsafePointer<OpControl>) -> DecodedInstruction {
+        let e = entries + Int((word ^ word >> 9 ^ word >> 21) & UInt32(Self.size - 1))
+        if e.pointee.word != word { e.pointee = DecodedInstruction(word, table: table) }
+        return e.pointee
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import LM32
+import LM32Asm
+import LM32Cycle
+import Conformance
+import SoCSimTestSupport
+
+/// The instruction-level fast path (`LM32CycleMachine.fastPath`, no-cache
+/// profile) is exact: `FastPathCheck` runs the same programs and inputs on a
+/// machine with the fast path and on one without, and requires the same
+/// registers and register file at every hand-over (natural, and forced at
+/// the ends of seeded random chunks) and the same whole state every 64
+/// hand-overs and at the end. Over the timing kernels (wait states
+/// (w, 3 − w)), the upstream unit tests (wait states 0 and 2) and seeded
+/// random programs (FAST_PATH_RANDOM=N, default 200; `socsim step-check
+/// --fast-path` runs more).
+@Suite struct FastPathTests {
+    static var count: UInt64 { UInt64(ProcessInfo.processInfo.environment["FAST_PATH_RANDOM"] ?? "") ?? 200 }
+
+    /// Records a difference and checks that the comparison covered fast-path
+    /// cycles (at least 1 in `share`) and hand-overs.
+    static func expect(_ o: FastPathCheck.Outcome, _ what: String, share: UInt64) {
+        print("fast path, \(what): \(o.cycles) cycles, \(o.fastCycles) on the fast path, \(o.handOvers) hand-overs")
+        if let d = o.difference { Issue.record("\(what): \(d)") }
+        #expect(o.fastCycles * share > o.cycles, "\(what): the comparison covers fast-path cycles")
+        #expect(o.handOvers > 0, "\(what): hand-overs were compared")
+    }
+
+    @Test func timingKernels() throws {
+        var all = FastPathCheck.Outcome()
+        for k in TimingKernel.all {
+            let img = try Linker.link([try Assembler.assemble(source: k.source, fileName: "\(k.name).S")], layout: .unitTests)
+            for w in 0...3 {
+                let stim = Stimulus(memory: img.segments.map { ($0.address, $0.bytes) },
+                                    bench: BenchConfig(instructionWaitStates: w, dataWaitStates: 3 - w), maxCycles: 20_000)
+                for (seed, chunk) in [(UInt64(w), UInt64(40)), (UInt64(w + 10), 2_000)] {
+                    let o = FastPathCheck.bench(stim, config: .testbenchNoCache, seed: seed, maxChunk: chunk)
+                    if let d = o.difference { Issue.record("\(k.name) w\(w) chunks ≤ \(chunk): \(d)") }
+                    all += o
+                }
+            }
+        }
+        Self.expect(all, "timing kernels", share: 2)
+    }
+
+    @Test func unitTests() throws {
+        var all = FastPathCheck.Outcome()
+        for t in try Upstream.nonMMUUnitTests() {
+            let image = try UnitTestImages.build(t)
+            for w in [0, 2] {
+                let stim = Stimulus(memory: UnitTestImages.memory(image), bench: BenchConfig(waitStates: w), maxCycles: 400_000)
+                let o = FastPathCheck.bench(stim, config: .testbenchNoCache, seed: UInt64(w), maxChunk: 500)
+                if let d = o.difference { Issue.record("\(t) w\(w): \(d)") }
+                all += o
+            }
+        }
+        Self.expect(all, "unit tests", share: 4)
+    }
+
+    @Test func randomPrograms() throws {
+        var all = FastPathCheck.Outcome()
+        for seed in 1...Self.count {
+            let p = RandomProgram.generate(seed: seed)
+            let img = try Linker.link([try Assembler.assemble(source: p.source, fileName: "random-\(seed).S")], layout: .unitTests)
+            let o = FastPathCheck.bench(p.stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, maxCycles: 60_000),
+                                        config: .testbenchNoCache, seed: seed, maxChunk: seed % 2 == 0 ? 30 : 1_000)
+            if let d = o.difference { Issue.record("seed \(seed): \(d)") }
+            all += o
+        }
+        Self.expect(all, "random programs", share: 10)
+    }
+
+    /// The cache profile never takes the fast path (its hand-over rules are
+    /// not built): the flag changes nothing there.
+    @Test func cacheProfileStaysOnThePerCycleModel() throws {
+        let p = RandomProgram.generate(seed: 7)
+        let img = try Linker.link([try Assembler.assemble(source: p.source, fileName: "random-7.S")], layout: .unitTests)
+        let o = FastPathCheck.bench(p.stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, maxCycles: 60_000),
+                                    config: .testbenchCache, seed: 7)
+        #expect(o.difference == nil)
+        #expect(o.fastCycles == 0 && o.cycles > 0)
+    }
+}
