@@ -25,6 +25,18 @@ public protocol RoundPlayer: AnyObject {
     /// `each` returns false. A later call continues with the device's next round.
     func play(rounds: Int, scenario: String, deadlineCycles: UInt64,
               each: (RoundRecord) -> Bool) throws(ExperimentError)
+    /// The device cycles run so far and how many of them were jumped over rather than
+    /// stepped (nil: the device has no cycles of its own, the transaction-level driver).
+    var cycleCounts: CycleCounts? { get }
+}
+
+/// A firmware device's cycles: where its host time goes (a jumped cycle costs next to
+/// nothing, a stepped one the SoC's work for a cycle).
+public struct CycleCounts: Hashable, Sendable {
+    public var run: UInt64
+    public var jumped: UInt64
+    public var stepped: UInt64 { run - jumped }
+    public init(run: UInt64, jumped: UInt64) { self.run = run; self.jumped = jumped }
 }
 
 extension RoundPlayer {
@@ -44,6 +56,8 @@ extension RoundPlayer {
 }
 
 extension RoundDriver: RoundPlayer {
+    public var cycleCounts: CycleCounts? { nil }
+
     public func play(rounds: Int, scenario: String, deadlineCycles: UInt64,
                      each: (RoundRecord) -> Bool) throws(ExperimentError) {
         for r in stride(from: 1, through: rounds, by: 1) {

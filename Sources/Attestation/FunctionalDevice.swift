@@ -54,6 +54,9 @@ public final class FunctionalDevice: RoundPlayer {
 
     // MARK: rounds
 
+    /// Every cycle is run by executing the firmware's instructions: none is jumped.
+    public var cycleCounts: CycleCounts? { CycleCounts(run: machine.cycle, jumped: 0) }
+
     public func play(rounds count: Int, scenario: String, deadlineCycles: UInt64,
                      each: (RoundRecord) -> Bool) throws(ExperimentError) {
         guard deadlineCycles <= UInt64(UInt32.max) else { throw .configuration("the deadline must fit in 32 bits of device cycles") }

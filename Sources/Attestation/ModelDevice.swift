@@ -93,4 +93,5 @@ public final class ModelDevice: RoundPlayer {
     public var uartText: String { String(decoding: machine.uartOutput, as: UTF8.self) }
     /// Cycles jumped over by idle skipping so far.
     public var skippedCycles: UInt64 { machine.skippedCycles }
+    public var cycleCounts: CycleCounts? { CycleCounts(run: machine.cycle, jumped: machine.skippedCycles) }
 }

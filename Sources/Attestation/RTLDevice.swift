@@ -19,6 +19,8 @@ public final class RTLDevice: RoundPlayer {
     private let software: HostSoftware
     private var rounds: FirmwareRounds
     private var deadline: UInt64?
+    /// SoC cycles stepped so far (every cycle is).
+    private var stepped: UInt64 = 0
 
     /// Loads and provisions the firmware as the other firmware devices do, resets the SoC
     /// and lets the host enumerate the endpoint before SoC cycle 0.
@@ -64,9 +66,12 @@ public final class RTLDevice: RoundPlayer {
         try rounds.play(rounds: count, scenario: scenario, each: each, run: { () throws(ExperimentError) in
             do {
                 for _ in 0..<FirmwareRounds.chunkCycles { try host.step() }
+                stepped += FirmwareRounds.chunkCycles
             } catch { throw .device("the RTL SoC: \(error)") }
             if let fault = software.fault { throw .device(fault) }
             if let fault = host.hostStream.softwareFault { throw .device("a host event failed: \(fault)") }
         }, word: { (try? rtl.readWord(at: $0)) ?? 0 })
     }
+
+    public var cycleCounts: CycleCounts? { CycleCounts(run: stepped, jumped: 0) }
 }

@@ -47,6 +47,9 @@ extension AttestCommand {
         @Option(help: "Write the self-contained HTML report here.") var report: String?
         @Flag(help: "Model device: step every cycle of the waits instead of skipping them (the same records, slower).")
         var stepEveryCycle = false
+        @Flag(help: ArgumentHelp("After each scenario, print its device's cycles on standard error: run, jumped over, stepped.",
+                                 discussion: "Where a firmware device's host time goes; the records are the same bytes."))
+        var cycleCounts = false
         @Flag(inversion: .prefixedNo, help: ArgumentHelp(
             "Show rounds done, rounds per second and ETA on standard error (default: when it is a terminal).",
             discussion: "Calibration rounds count. The records are the same bytes with or without it."))
@@ -91,6 +94,12 @@ extension AttestCommand {
                 throw ValidationError("--wait-cycles '\(text)' is not MIN-MAX with MIN <= MAX < 2^32")
             }
             return (lo, hi)
+        }
+
+        /// One scenario's `--cycle-counts` line.
+        static func line(_ c: CycleCounts, scenario: String) -> String {
+            let share = c.run == 0 ? 0 : Double(c.jumped) / Double(c.run) * 100
+            return "cycles \(scenario): run \(c.run), jumped \(c.jumped) (\(String(format: "%.2f", share)) %), stepped \(c.stepped)\n"
         }
 
         static func attacker(_ spec: String) throws -> Attacker {
@@ -142,6 +151,7 @@ extension AttestCommand {
                             display?.roundDone()
                             return !interrupted()
                         }
+                        if cycleCounts, let c = d.cycleCounts { Console.error.write(Data(Self.line(c, scenario: a.specification).utf8)) }
                         if writeError != nil || interrupted() { return interrupted() }
                     }
                     return false

@@ -117,6 +117,26 @@ import Testing
         #expect(try CLI.run(args).stdout == a.stdout)
     }
 
+    /// `--cycle-counts`: the waits are jumped over unless every cycle is stepped; the
+    /// records are the same bytes either way.
+    @Test func modelDeviceCycleCounts() throws {
+        let args = ["attest", "--device", "model", "--rounds", "2", "--seed", "5", "--deadline", "20000",
+                    "--steps", "256", "--window-words", "256", "--timeout-cycles", "40000",
+                    "--wait-cycles", "30000-40000", "--cycle-counts"]
+        func counts(_ stderr: String) -> (run: UInt64, jumped: UInt64, stepped: UInt64)? {
+            guard let m = stderr.firstMatch(of: /cycles honest: run (\d+), jumped (\d+) \([0-9.]+ %\), stepped (\d+)/),
+                  let r = UInt64(m.1), let j = UInt64(m.2), let s = UInt64(m.3) else { return nil }
+            return (r, j, s)
+        }
+        let skipped = try CLI.run(args), stepped = try CLI.run(args + ["--step-every-cycle"])
+        #expect(skipped.status == 0 && stepped.status == 0, "\(skipped.stderr)\(stepped.stderr)")
+        #expect(skipped.stdout == stepped.stdout)
+        let a = try #require(counts(skipped.stderr)), b = try #require(counts(stepped.stderr))
+        #expect(a.run == a.jumped + a.stepped && b.run == b.stepped && b.jumped == 0)
+        // the two waits of 30 000 cycles or more are mostly jumped over
+        #expect(a.jumped > 50_000 && a.stepped < b.stepped)
+    }
+
     @Test func devicesNotBuiltYetAreRefused() throws {
         let r = try CLI.run(["attest", "--device", "fpga"])
         #expect(r.status == 2)
