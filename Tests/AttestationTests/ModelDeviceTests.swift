@@ -51,4 +51,19 @@ import Testing
         #expect(stepped.skippedCycles == 0)
         #expect(skipped.skippedCycles > skipped.machine.cycle / 2, "\(skipped.skippedCycles) of \(skipped.machine.cycle)")
     }
+
+    /// The doorbell wait is jumped over too: a disabled host, whose rounds wait the whole
+    /// 40 000-cycle timeout for a doorbell, costs the same stepped cycles as an honest one
+    /// (up to the probes that find each wait's repeat), the rest of its wait jumped.
+    @Test func theDoorbellWaitIsJumped() throws {
+        func counts(_ attacker: Attacker) throws -> CycleCounts {
+            let d = try ModelDevice(config: Self.config(), attacker: attacker, seed: 31)
+            _ = try d.collect(rounds: 2, scenario: attacker.name, deadlineCycles: 1_500)
+            return try #require(d.cycleCounts)
+        }
+        let honest = try counts(.none), disabled = try counts(.disabled)
+        let probes = 2 * 2 * 1_024
+        #expect(disabled.stepped <= honest.stepped + UInt64(probes), "\(disabled) against \(honest)")
+        #expect(disabled.jumped >= honest.jumped + 2 * 35_000, "\(disabled) against \(honest)")
+    }
 }
