@@ -31,7 +31,7 @@ let package = Package(
         // The challenge automaton (docs/automaton.md): the reference the device and the host model share.
         .target(name: "Automaton", dependencies: ["SimKernel"]),
         // The host half of the integrity test cycle: host CPU and hypervisor model, attackers, verdicts.
-        .target(name: "Attestation", dependencies: ["Automaton", "SimKernel", "SoC", "PCIe", "LM32Asm"]),
+        .target(name: "Attestation", dependencies: ["Automaton", "SimKernel", "SoC", "SoCCycle", "PCIe", "LM32Asm", "Conformance", "Verilated"]),
         // PCI Express transaction layer: TLP codec, config space, link timing.
         .target(name: "PCIe", dependencies: ["SimKernel", "SimBus"]),
         // Machines: the upstream unit-test bench, program loading.

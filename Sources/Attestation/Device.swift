@@ -7,6 +7,12 @@ public enum DeviceKind: String, CaseIterable, Codable, Hashable, Sendable {
     /// coprocessor and the PCIe endpoint, with the link, the root complex and the host
     /// CPU on the endpoint's scheduler (`FunctionalDevice`).
     case functional
+    /// The `attest` firmware on the cycle-exact milkymist SoC with the cycle-exact endpoint,
+    /// the host behind its TLP stream, the waits skipped exactly (`ModelDevice`).
+    case model
+    /// The `attest` firmware on the verilated RTL SoC with the RTL endpoint, the same host
+    /// behind its stream, every cycle stepped (`RTLDevice`).
+    case rtl
     /// The transaction-level round driver (`RoundDriver`): no firmware, no endpoint, the
     /// link as fixed latencies.
     case transaction
@@ -19,6 +25,18 @@ public protocol RoundPlayer: AnyObject {
     /// `each` returns false. A later call continues with the device's next round.
     func play(rounds: Int, scenario: String, deadlineCycles: UInt64,
               each: (RoundRecord) -> Bool) throws(ExperimentError)
+    /// The device cycles run so far and how many of them were jumped over rather than
+    /// stepped (nil: the device has no cycles of its own, the transaction-level driver).
+    var cycleCounts: CycleCounts? { get }
+}
+
+/// A firmware device's cycles: where its host time goes (a jumped cycle costs next to
+/// nothing, a stepped one the SoC's work for a cycle).
+public struct CycleCounts: Hashable, Sendable {
+    public var run: UInt64
+    public var jumped: UInt64
+    public var stepped: UInt64 { run - jumped }
+    public init(run: UInt64, jumped: UInt64) { self.run = run; self.jumped = jumped }
 }
 
 extension RoundPlayer {
@@ -38,6 +56,8 @@ extension RoundPlayer {
 }
 
 extension RoundDriver: RoundPlayer {
+    public var cycleCounts: CycleCounts? { nil }
+
     public func play(rounds: Int, scenario: String, deadlineCycles: UInt64,
                      each: (RoundRecord) -> Bool) throws(ExperimentError) {
         for r in stride(from: 1, through: rounds, by: 1) {
@@ -51,13 +71,19 @@ extension RoundDriver: RoundPlayer {
 }
 
 extension DeviceKind {
-    /// A device of this kind for `attacker` and `seed`.
-    public func make(config: DriverConfig, attacker: Attacker, seed: UInt64) throws(ExperimentError) -> any RoundPlayer {
+    /// A device of this kind for `attacker` and `seed`. `stepEveryCycle`: the model device
+    /// steps its waits instead of skipping them (the same records, slower).
+    public func make(config: DriverConfig, attacker: Attacker, seed: UInt64,
+                     stepEveryCycle: Bool = false) throws(ExperimentError) -> any RoundPlayer {
         switch self {
         case .transaction:
             do { return try RoundDriver(config: config, attacker: attacker, seed: seed) } catch { throw .challenge(error) }
         case .functional:
             return try FunctionalDevice(config: config, attacker: attacker, seed: seed)
+        case .model:
+            return try ModelDevice(config: config, attacker: attacker, seed: seed, idleSkipping: !stepEveryCycle)
+        case .rtl:
+            return try RTLDevice(config: config, attacker: attacker, seed: seed)
         }
     }
 }

@@ -70,6 +70,8 @@ public final class RTLSoCHost: HostStreamOwner {
         }
         // the last edge of either clock before t (the system edge first at a shared instant)
         let previous = max(t >= userPeriod ? t - userPeriod : 0, t >= edge ? edge : edge - period)
+        // the host software's events before the user edge (what they queue is offered there)
+        hostStream.runSoftware(before: Instant(picoseconds: t))
         let b = hostStream.prepare(now: Instant(picoseconds: previous))
         if b != applied { try apply(b) }
         let after = try rtl.stepObserving(1)[0]

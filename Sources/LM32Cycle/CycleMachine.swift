@@ -216,7 +216,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         return (0..<4).allSatisfy { wpcC[$0] == o.wpcC[$0] }
     }
 
-    /// Stepped cycles between two probes for a repeating state.
+    /// Stepped cycles between two probes for a repeating state (the default;
+    /// a machine whose waits are shorter probes more often).
     static var probeInterval: UInt64 { 16384 }
     /// The longest period a probe looks for (a polling loop with cache
     /// misses or slow memory stays well below). With `probeInterval` it
@@ -239,18 +240,19 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// counter and the retirement count by as many whole periods as fit
     /// (one jump). Only without observer and trace (their streams would
     /// have to be replayed).
-    mutating func runSkippingIdle(to end: UInt64, untilEnd: Bool, stepBudget: UInt64) -> IdleSkipStats {
+    mutating func runSkippingIdle(to end: UInt64, untilEnd: Bool, stepBudget: UInt64,
+                                  probeInterval: UInt64 = Self.probeInterval) -> IdleSkipStats {
         var stats = IdleSkipStats()
         var stepped: UInt64 = 0
         var snapshot: UnsafeMutablePointer<UInt32>? = nil
         defer { snapshot?.deallocate() }
         let words = Self.storageWords
         while cycle < end && stepped < stepBudget && !(untilEnd && bus.stopRequested) {
-            let n = min(Self.probeInterval - stepped % Self.probeInterval, end - cycle, stepBudget - stepped)
+            let n = min(probeInterval - stepped % probeInterval, end - cycle, stepBudget - stepped)
             let before = cycle
             stepMany(n, untilEnd: untilEnd)
             stepped += cycle - before
-            guard Bus.allowsIdleSkipping, stepped % Self.probeInterval == 0, cycle < end,
+            guard Bus.allowsIdleSkipping, stepped % probeInterval == 0, cycle < end,
                   !(untilEnd && bus.stopRequested) else { continue }
             // the probe
             let anchor = self
@@ -352,14 +354,14 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// Returns the cycles skipped and the jumps.
     mutating func run(to end: UInt64, untilEnd: Bool, observer: ((CycleObservation) -> Void)?,
                       trace: ((CycleRetirement) -> Void)?, batch: ObservationBatch?, idleSkipping: Bool,
-                      stepBudget: UInt64 = .max) -> IdleSkipStats {
+                      stepBudget: UInt64 = .max, probeInterval: UInt64 = Self.probeInterval) -> IdleSkipStats {
         let stepEnd = min(end, cycle &+ min(stepBudget, .max - cycle))
         if observer != nil || trace != nil {
             stepObserved(to: stepEnd, untilEnd: untilEnd, observer: observer, trace: trace)
         } else if let batch {
             runBatched(to: stepEnd, untilEnd: untilEnd, batch: batch)
         } else if idleSkipping {
-            return runSkippingIdle(to: end, untilEnd: untilEnd, stepBudget: stepBudget)
+            return runSkippingIdle(to: end, untilEnd: untilEnd, stepBudget: stepBudget, probeInterval: probeInterval)
         } else {
             stepMany(stepEnd - cycle, untilEnd: untilEnd)
         }

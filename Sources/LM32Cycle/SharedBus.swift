@@ -545,6 +545,11 @@ public final class SharedBusMachine {
     /// observer, batch observer and trace are set (`CycleCore.runSkippingIdle`, bounded by
     /// the next cycle in which an interrupt line may change).
     public var idleSkipping = true
+    /// Stepped cycles between two probes of idle skipping (`CycleCore.runSkippingIdle`):
+    /// 16 384 unless set; shorter finds shorter waits, at the cost of more probes.
+    public var probeInterval: UInt64 = CycleCore<SharedBus>.probeInterval {
+        didSet { precondition(probeInterval > 0, "a probe interval of at least one cycle") }
+    }
     /// What idle skipping did so far.
     public private(set) var skipStats = IdleSkipStats()
     /// Cycles advanced by idle skipping so far.
@@ -558,7 +563,7 @@ public final class SharedBusMachine {
         var c = core
         let end = c.cycle &+ cycles
         skipStats += c.run(to: end, untilEnd: untilHalt, observer: observer, trace: trace, batch: batch,
-                           idleSkipping: idleSkipping, stepBudget: stepBudget)
+                           idleSkipping: idleSkipping, stepBudget: stepBudget, probeInterval: probeInterval)
         core = c
         return c.bus.halted
     }

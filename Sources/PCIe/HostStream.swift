@@ -105,6 +105,32 @@ public final class HostStream {
             collecting = []
             received.append(p)
             delayed += root.receive(p, at: time)
+            onReceive?(p, root, time)
+        }
+    }
+
+    // MARK: software beyond the root complex
+
+    /// The host's software beyond the root complex (its CPU's handlers): events at
+    /// instants of the stream's timeline. The owner runs them before each edge of either
+    /// clock (`runSoftware(before:)`): an event at t runs after every edge at or before t,
+    /// and what it queues (`send`, `mmioWrite`) is offered from the next user edge on. A
+    /// pending event is where an owner's skip over quiet edges must stop.
+    public let software = Scheduler()
+    /// Called with each packet the device sent, once the root complex has taken it, at the
+    /// instant of the user edge that took its last dword: the software follows the root
+    /// complex's records (device writes, MSIs) and schedules its work on `software`.
+    public var onReceive: ((WirePacket, RootComplex, Instant) -> Void)?
+    /// The first error a software event threw (they run inside the owner's edges).
+    public private(set) var softwareFault: Error?
+
+    /// The instant of the next software event, if any.
+    public var nextSoftwareEvent: Instant? { software.nextEvent?.time }
+
+    /// Runs the software events before an edge at `t` (those at instants < t).
+    public func runSoftware(before t: Instant) {
+        while let k = software.nextEvent, k.time < t {
+            do { try software.runNext() } catch { if softwareFault == nil { softwareFault = error } }
         }
     }
 

@@ -181,6 +181,26 @@ public struct ClockEdges: Sequence, IteratorProtocol {
         }
     }
 
+    /// The edge `next()` would give, without taking it (no copy of the state).
+    public func peek() -> Edge {
+        var best = 0
+        var bestTime = clocks[0].instant(ofCycle: nextCycle[0])
+        for k in 1..<clocks.count {
+            let t = clocks[k].instant(ofCycle: nextCycle[k])
+            if t < bestTime { best = k; bestTime = t }
+        }
+        return Edge(time: bestTime, domain: best, cycle: nextCycle[best])
+    }
+
+    /// Starts over at the first edge at or after `t` in every domain, in place
+    /// (as `init(clocks:from:)` with the same clocks).
+    public mutating func restart(from t: Instant) {
+        for k in clocks.indices {
+            let p = clocks[k].period.picoseconds
+            nextCycle[k] = (t.picoseconds + p - 1) / p
+        }
+    }
+
     public mutating func next() -> Edge? {
         var best = 0
         var bestTime = clocks[0].instant(ofCycle: nextCycle[0])

@@ -150,25 +150,50 @@ public final class MilkymistCycleDevices: CycleDevices {
             noteNextEvent()
         }
         devices.advance(to: c)
-        if devices.coprocessor != nil { clockCoprocessor(to: c) }
+        if coprocessorMaster != nil && coprocessorCycle < c { clockCoprocessor(to: c) }
         pcie?.bring(to: c)
+    }
+
+    /// The coprocessor's cycle, its master's request, whether it runs and its interrupt
+    /// lines, as last clocked: a mirror, since reading them through the devices moves the
+    /// whole coprocessor. It changes only when clocked (CSR writes land at its edges) and
+    /// by a reset.
+    private var coprocessorCycle: UInt64 = 0
+    private var coprocessorView: (request: UInt32?, busy: Bool, lines: UInt32) = (nil, false, 0)
+
+    private func mirrorCoprocessor(_ cp: AutomatonCoprocessor) {
+        coprocessorCycle = cp.cycle
+        coprocessorView = (cp.request, cp.busy, cp.interruptLines)
+    }
+
+    /// `body` on the coprocessor in place (there must be one): moved out of the devices
+    /// and back, never copied. A copy (its master an existential, its arrays) costs more
+    /// than the rest of a cycle, and the bus reaches it every cycle while it runs.
+    private func withCoprocessor<R>(_ body: (inout AutomatonCoprocessor) -> R) -> R {
+        var cp = devices.coprocessor.take()!
+        let r = body(&cp)
+        devices.coprocessor = consume cp
+        return r
     }
 
     /// Apply the coprocessor's edges up to the start of `c`: each with the
     /// bus's answer and the CSR write of its cycle; an idle coprocessor
     /// without a write only counts cycles.
     private func clockCoprocessor(to c: UInt64) {
-        while devices.coprocessor!.cycle < c {
-            let k = devices.coprocessor!.cycle
-            var write: (index: Int, value: UInt32)? = nil
-            if let w = devices.coprocessorWrite, w.cycle == k { write = (w.index, w.value); devices.coprocessorWrite = nil }
-            var answer: BusResult? = nil
-            if let a = coprocessorAnswer, a.cycle == k { answer = a.result; coprocessorAnswer = nil }
-            if !devices.coprocessor!.busy && write == nil {
-                devices.coprocessor!.advance(to: c)
-            } else {
-                devices.coprocessor!.clock(answer: answer, write: write)
+        withCoprocessor { cp in
+            while cp.cycle < c {
+                let k = cp.cycle
+                var write: (index: Int, value: UInt32)? = nil
+                if let w = devices.coprocessorWrite, w.cycle == k { write = (w.index, w.value); devices.coprocessorWrite = nil }
+                var answer: BusResult? = nil
+                if let a = coprocessorAnswer, a.cycle == k { answer = a.result; coprocessorAnswer = nil }
+                if !cp.busy && write == nil {
+                    cp.advance(to: c)
+                } else {
+                    cp.clock(answer: answer, write: write)
+                }
             }
+            mirrorCoprocessor(cp)
         }
     }
 
@@ -177,8 +202,8 @@ public final class MilkymistCycleDevices: CycleDevices {
         bring(to: cycle)
         var runs = false
         if let m = coprocessorMaster {
-            if let adr = devices.coprocessor!.request { present(m, WishboneRequest(cyc: true, adr: adr)) }
-            runs = devices.coprocessor!.busy
+            if let adr = coprocessorView.request { present(m, WishboneRequest(cyc: true, adr: adr)) }
+            runs = coprocessorView.busy
         }
         if let e = pcie {
             if let r = e.request(at: cycle) { present(e.master, r) }
@@ -220,19 +245,20 @@ public final class MilkymistCycleDevices: CycleDevices {
     public func interrupts(at cycle: UInt64) -> (lines: UInt32, until: UInt64) {
         bring(to: cycle)
         var until = UInt64.max
-        if let u = post(0, uart.nextInterruptChange, after: cycle) { until = u }
-        if let s = post(1, sysctl.nextInterruptChange, after: cycle) { until = min(until, s) }
-        var lines = uart.interruptLines | sysctl.interruptLines
-        if let c = devices.coprocessor {
-            lines |= c.interruptLines
+        // the devices' stored models, not the `uart`/`sysctl` accessors (copies)
+        if let u = post(0, devices.uart.nextInterruptChange, after: cycle) { until = u }
+        if let s = post(1, devices.sysctl.nextInterruptChange, after: cycle) { until = min(until, s) }
+        var lines = devices.uart.interruptLines | devices.sysctl.interruptLines
+        if coprocessorMaster != nil {
+            lines |= coprocessorView.lines
             // a run changes the coprocessor in any cycle; it is clocked through every one
-            if c.busy || devices.coprocessorWrite != nil { until = cycle + 1 }
+            if coprocessorView.busy || devices.coprocessorWrite != nil { until = cycle + 1 }
         }
         if let e = pcie {
             lines |= e.interruptLines
             // in flight, the endpoint is clocked through every cycle; quiet, only a CSR write
-            // (which wakes the bus in the next cycle) or the host changes it
-            if !e.quiet { until = cycle + 1 }
+            // (which wakes the bus in the next cycle) or the host's next event changes it
+            if !e.quiet { until = cycle + 1 } else if let h = e.nextHostEvent { until = min(until, max(h, cycle + 1)) }
         }
         return (lines, min(until, nextEventCycle))
     }
@@ -279,11 +305,13 @@ public final class MilkymistCycleDevices: CycleDevices {
         noteNextEvent()
         devices.reset(at: cycle)
         coprocessorAnswer = nil
+        if coprocessorMaster != nil { withCoprocessor { mirrorCoprocessor($0) } }
     }
 
     /// The CSR banks whose registers change only at the devices' interrupt
     /// changes or by CSR writes: UART and sysctl (not its timer counters).
-    /// Any other bank's reads are volatile for idle skipping.
+    /// The endpoint's bank is stable while it is quiet (`readStableUntil`);
+    /// any other bank's reads are volatile for idle skipping.
     lazy var eventDrivenBanks: [Int] = ["uart", "sysctl"].compactMap { soc.bank(named: $0)?.bank }
 
     /// A read's value during `cycle` stays the same until the next interrupt
@@ -292,6 +320,9 @@ public final class MilkymistCycleDevices: CycleDevices {
     /// COUNTER, which may change any cycle. Reads have no side effects.
     public func readStableUntil(offset: UInt32, at cycle: UInt64) -> UInt64? {
         let (bank, index) = CSRBridge.decode(offset: offset)
+        // bank 3 has no free-running register: a quiet endpoint's CSRs change only by a
+        // CSR write or the host's next event, which bound `until`
+        if let e = pcie, bank == e.bank { return interrupts(at: cycle).until }
         guard eventDrivenBanks.contains(bank) else { return nil }
         if bank == soc.bank(named: "sysctl")?.bank && Sysctl.timerCounter.contains(Sysctl.alias(index)) { return nil }
         return interrupts(at: cycle).until
@@ -464,6 +495,11 @@ public final class MilkymistCycleMachine {
         set { machine.idleSkipping = newValue }
     }
     public var skippedCycles: UInt64 { machine.skippedCycles }
+    /// Stepped cycles between two probes of idle skipping (`SharedBusMachine.probeInterval`).
+    public var probeInterval: UInt64 {
+        get { machine.probeInterval }
+        set { machine.probeInterval = newValue }
+    }
     /// Cycles skipped and jumps so far.
     public var skipStats: IdleSkipStats { machine.skipStats }
 
@@ -543,11 +579,12 @@ public final class MilkymistCycleMachine {
     public func peekObservation() -> CycleObservation { machine.peekObservation() }
 
     /// Run until the firmware halts, `maxCycles` (an absolute cycle number,
-    /// as `MilkymistMachine.run`) or `shouldStop` (asked between chunks).
-    public func run(maxCycles: UInt64, shouldStop: (() -> Bool)? = nil) -> MilkymistStop {
+    /// as `MilkymistMachine.run`) or `shouldStop` (asked between chunks of
+    /// at most `chunk` stepped cycles; skipped ones do not count).
+    public func run(maxCycles: UInt64, chunk: UInt64 = 1 << 16, shouldStop: (() -> Bool)? = nil) -> MilkymistStop {
         while !machine.halted && machine.cycle < maxCycles {
             // a stepped chunk bounds the latency of `shouldStop`; a jump over an idle span is instant
-            machine.run(cycles: maxCycles - machine.cycle, stepBudget: 1 << 16)
+            machine.run(cycles: maxCycles - machine.cycle, stepBudget: chunk)
             if !machine.halted, let shouldStop, shouldStop() { return .interrupted }
         }
         return machine.halted ? .halted : .cycleLimit

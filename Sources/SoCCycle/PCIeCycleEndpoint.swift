@@ -44,7 +44,11 @@ final class PCIeCycleEndpoint: HostStreamOwner {
     var hostNow: Instant { now }
     /// An edge budget for one request's round trip.
     var hostRequestEdges: Int { 100_000 }
-    func stepForHost() { step(edges.next()!) }
+    func stepForHost() {
+        let e = edges.next()!
+        hostStream.runSoftware(before: e.time)
+        step(e)
+    }
 
     /// The CSR write presented in a cycle and the bus's answer to the DMA master in a
     /// cycle, sampled at the system edge ending that cycle.
@@ -83,26 +87,39 @@ final class PCIeCycleEndpoint: HostStreamOwner {
     /// The instant the endpoint's system cycle `c` starts.
     private func start(ofCycle c: UInt64) -> UInt64 { base + c * period }
 
+    /// The endpoint's system cycle holding the host software's next event (its start ≤ the event).
+    private var nextHostCycle: UInt64? {
+        hostStream.nextSoftwareEvent.map { $0.picoseconds >= base ? ($0.picoseconds - base) / period : 0 }
+    }
+
+    /// The first SoC cycle in which the host software's next event may show (nil: none pending).
+    var nextHostEvent: UInt64? { nextHostCycle.map { $0 > origin ? $0 - origin : 0 } }
+
     /// Makes every edge up to the start of the endpoint's system cycle `c` (instants ≤
     /// its start).
     private func bringEndpoint(to c: UInt64) { bring(untilBefore: start(ofCycle: c) + 1) }
 
-    /// Makes every edge at an instant before `limit` (picoseconds).
+    /// Makes every edge at an instant before `limit` (picoseconds), each after the host
+    /// software's events before it.
     private func bring(untilBefore limit: UInt64) {
         while true {
-            var peek = edges
-            guard let e = peek.next(), e.time.picoseconds < limit else { return }
+            let e = edges.peek()
+            guard e.time.picoseconds < limit else { return }
+            hostStream.runSoftware(before: e.time)
             if quiet {
                 // every edge before `end` changes nothing but the counter; the edge ending a
-                // pending write's cycle is made, not skipped
-                let end = min(limit, pendingWrite.map { start(ofCycle: $0.cycle) + 1 } ?? .max)
+                // pending write's cycle is made, not skipped, and so is every edge after the
+                // host software's next event (edges at its instant come before it)
+                let end = min(limit,
+                              pendingWrite.map { start(ofCycle: $0.cycle) + 1 } ?? .max,
+                              hostStream.nextSoftwareEvent.map { $0.picoseconds < .max ? $0.picoseconds + 1 : .max } ?? .max)
                 if end > e.time.picoseconds {
                     let stop = (end - 1 - base) / period
                     model.skipQuiescent(toCycle: stop)
                     // the last edge skipped: the system edge starting `stop` or a later user edge
                     let lastUser = (end - 1) / userPeriod * userPeriod
                     now = Instant(picoseconds: max(start(ofCycle: stop), lastUser))
-                    edges = ClockEdges(clocks: clocks, from: Instant(picoseconds: end))
+                    edges.restart(from: Instant(picoseconds: end))
                     continue
                 }
             }
@@ -169,7 +186,10 @@ final class PCIeCycleEndpoint: HostStreamOwner {
     // MARK: the SoC's side
 
     /// IRQ 5 during the cycle the endpoint was brought to.
-    var interruptLines: UInt32 { model.endpoint.irq ? 1 << UInt32(line) : 0 }
+    var interruptLines: UInt32 { irq ? 1 << UInt32(line) : 0 }
+
+    /// IRQ 5 as the endpoint's output after its last edge (a quiet skip leaves it).
+    private var irq: Bool { model.outputs[EndpointPorts.output.irq] != 0 }
 
     /// CSR dword `dword` of the bank during cycle `c`.
     func read(dword: Int, at c: UInt64) -> UInt32 {
@@ -207,7 +227,7 @@ final class PCIeCycleEndpoint: HostStreamOwner {
         o.pcieTxSop = out[EndpointPorts.output.txSop] != 0
         o.pcieTxEop = out[EndpointPorts.output.txEop] != 0
         o.pcieTxData = UInt32(truncatingIfNeeded: out[EndpointPorts.output.txData])
-        o.pcieIrq = model.endpoint.irq
+        o.pcieIrq = irq
         if let r = request(at: c) {
             o.pcieCyc = true
             o.pcieAdr = r.adr

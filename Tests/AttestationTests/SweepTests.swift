@@ -41,7 +41,8 @@ import Testing
         #expect(single.map(\.verdict) == Array(repeating: [Verdict.trusted, .trusted, .trusted, .wrongAnswer, .wrongAnswer, .wrongAnswer], count: 2).flatMap { $0 })
         let parts = try plan.run(shard: Shard("1/2")) + plan.run(shard: Shard("0/2"))
         #expect(RoundRecord.jsonLines(try plan.merge(parts)) == RoundRecord.jsonLines(single))
-        #expect(throws: SweepError.self) { try SweepPlan(json: Data(json.replacingOccurrences(of: "\"functional\",", with: "\"rtl\",").utf8)) }
+        #expect(throws: SweepError.self) { try SweepPlan(json: Data(json.replacingOccurrences(of: "\"functional\",", with: "\"quantum\",").utf8)) }
+        #expect(try SweepPlan(json: Data(json.replacingOccurrences(of: "\"functional\",", with: "\"model\",").utf8)).device == .model)
     }
 
     @Test func mergeRejectsMissingAndDuplicatedRounds() throws {

@@ -105,14 +105,46 @@ import Testing
         #expect(try String(contentsOfFile: html, encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
     }
 
-    @Test func devicesNotBuiltYetAreRefused() throws {
-        for d in ["model", "rtl"] {
-            let r = try CLI.run(["attest", "--device", d])
-            #expect(r.status == 2)
-            #expect(r.stderr.contains("--device \(d) is not built yet"))
+    /// The firmware on the cycle-exact SoC: the same seed gives the same bytes.
+    @Test func modelDeviceRounds() throws {
+        let args = ["attest", "--device", "model", "--rounds", "2", "--seed", "5", "--deadline", "20000",
+                    "--steps", "256", "--window-words", "256", "--timeout-cycles", "40000",
+                    "--attacker", "honest", "--attacker", "disabled"]
+        let a = try CLI.run(args)
+        #expect(a.status == 0, "\(a.stderr)")
+        let records = try RoundRecord.parseLines(a.stdout)
+        #expect(records.map(\.verdict) == [.trusted, .trusted, .noAnswer, .noAnswer])
+        #expect(try CLI.run(args).stdout == a.stdout)
+    }
+
+    /// `--cycle-counts`: the waits are jumped over unless every cycle is stepped; the
+    /// records are the same bytes either way.
+    @Test func modelDeviceCycleCounts() throws {
+        let args = ["attest", "--device", "model", "--rounds", "2", "--seed", "5", "--deadline", "20000",
+                    "--steps", "256", "--window-words", "256", "--timeout-cycles", "40000",
+                    "--wait-cycles", "30000-40000", "--cycle-counts"]
+        func counts(_ stderr: String) -> (run: UInt64, jumped: UInt64, stepped: UInt64)? {
+            guard let m = stderr.firstMatch(of: /cycles honest: run (\d+), jumped (\d+) \([0-9.]+ %\), stepped (\d+)/),
+                  let r = UInt64(m.1), let j = UInt64(m.2), let s = UInt64(m.3) else { return nil }
+            return (r, j, s)
         }
-        let t = try CLI.run(["attest", "--device", "transaction", "--link", "gen2x4"])
-        #expect(t.status == 2 && t.stderr.contains("models a Gen1 x1 link only"))
+        let skipped = try CLI.run(args), stepped = try CLI.run(args + ["--step-every-cycle"])
+        #expect(skipped.status == 0 && stepped.status == 0, "\(skipped.stderr)\(stepped.stderr)")
+        #expect(skipped.stdout == stepped.stdout)
+        let a = try #require(counts(skipped.stderr)), b = try #require(counts(stepped.stderr))
+        #expect(a.run == a.jumped + a.stepped && b.run == b.stepped && b.jumped == 0)
+        // the two waits of 30 000 cycles or more are mostly jumped over
+        #expect(a.jumped > 50_000 && a.stepped < b.stepped)
+    }
+
+    @Test func devicesNotBuiltYetAreRefused() throws {
+        let r = try CLI.run(["attest", "--device", "fpga"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("unknown --device 'fpga'"))
+        for d in ["transaction", "model", "rtl"] {
+            let t = try CLI.run(["attest", "--device", d, "--link", "gen2x4"])
+            #expect(t.status == 2 && t.stderr.contains("models a Gen1 x1 link only"), "\(d)")
+        }
         let l = try CLI.run(["attest", "--link", "gen4x1"])
         #expect(l.status == 2 && l.stderr.contains("--link 'gen4x1'"))
         let a = try CLI.run(["attest", "--attacker", "teleport"])

@@ -54,7 +54,7 @@ public struct MilkymistCSRDevices {
     public mutating func advance(to target: UInt64) {
         uart.advance(to: target)
         sysctl.advance(to: target)
-        if coprocessor != nil && !coprocessorClocked { coprocessor!.advance(to: target) }
+        if !coprocessorClocked && coprocessor != nil { coprocessor!.advance(to: target) }
         pcie?.advance(to: target)
     }
 
