@@ -80,6 +80,19 @@ public enum SoCLockStepStorm {
             nextCycle = plan.phases.start
         }
 
+        /// The configuration dwords (with their byte enables) the host's enumeration set
+        /// up: BAR0, the MSI capability, Device and Link Control, and COMMAND last.
+        static func setUp(_ device: EnumeratedDevice) -> [(Int, UInt8)] {
+            var r: [(Int, UInt8)] = [(4, 0xF)]
+            if let msi = device.capability(ConfigSpace.msiCapabilityID) {
+                r += [((msi + 4) / 4, 0xF), ((msi + 8) / 4, 0xF), ((msi + 0xC) / 4, 0b0011), (msi / 4, 0b1100)]
+            }
+            if let pcie = device.capability(ConfigSpace.pcieCapabilityID) {
+                r += [((pcie + 8) / 4, 0b0011), ((pcie + 0x10) / 4, 0b0011)]
+            }
+            return r + [(1, 0b0011)]
+        }
+
         private func count(_ model: MilkymistCycleMachine) -> StormRounds.Count {
             .init(trusted: model.pcieRegister("VERDICT_TRUSTED") ?? 0, wrong: model.pcieRegister("VERDICT_WRONG") ?? 0)
         }
@@ -102,6 +115,13 @@ public enum SoCLockStepStorm {
             case plan.stormEnd:
                 rounds?.batchDone(count(model))
                 rounds?.stormOver(count(model))
+                // A mutated configuration write may have reached COMMAND, BAR0, MSI or the
+                // Express controls: the host's software writes its set-up again.
+                for (register, firstBE) in Self.setUp(device) {
+                    for h in both {
+                        _ = try h.configRequest(register, value: device.config[register], firstBE: firstBE, at: time, scheduled: true)
+                    }
+                }
                 nextCycle = plan.busMasterOff
             case plan.busMasterOff:
                 after = count(model)
