@@ -46,6 +46,11 @@ public final class RTLSoCHost: HostStreamOwner {
 
     public func stepForHost() throws { _ = try step() }
 
+    /// The instant of the system edge that ends SoC cycle `c` (made by the step from it).
+    public func edgeEnding(socCycle c: UInt64) -> Instant {
+        Instant(picoseconds: (rtl.resetEdges + origin + c) * period)
+    }
+
     private func apply(_ b: HostStreamBeat) throws {
         try rtl.model.updateInputs {
             $0.pcie_rx_data = b.data

@@ -9,6 +9,7 @@ import LM32
 import LM32Cycle
 import PCIe
 import SoC
+import SimKernel
 import SoCCycle
 import Verilated
 
@@ -71,6 +72,29 @@ public struct SoCLockStepResult: Sendable {
     /// stepped): the last values of its VCD, as the RTL's VCD ends with them.
     public var nextObservation: CycleObservation
     public var agrees: Bool { divergence == nil && uartMismatch == nil && gpioMismatch == nil && hostMismatch == nil }
+
+    /// The first disagreement in words, or "no divergence".
+    public var mismatch: String {
+        if let d = divergence { return "\(d)" }
+        if let u = uartMismatch { return "\(u)" }
+        if let g = gpioMismatch {
+            return "GPIO_OUT at the end: model 0x\(String(g.model, radix: 16)), RTL 0x\(String(g.rtl, radix: 16))"
+        }
+        if let h = hostMismatch { return "PCIe host: \(h)" }
+        return "no divergence"
+    }
+}
+
+/// Host traffic a SoC lock-step run gives both sides' hosts alike (the hostile storm,
+/// `SoCLockStepStorm`). Before SoC cycle `nextCycle` is made on either side, `inject`
+/// gets both `HostStream`s and the instant of the system edge ending that cycle, later
+/// than every edge either side has made, at which packets sent with `send(_:at:)` are
+/// offered at the same user-clock edge on both. After a run without divergence, `finish`
+/// sees both SoCs and hosts.
+public protocol SoCHostTraffic: AnyObject {
+    var nextCycle: UInt64? { get }
+    func inject(cycle: UInt64, at time: Instant, model: MilkymistCycleMachine, hosts: (model: HostStream, rtl: HostStream)) throws
+    func finish(cycles: UInt64, model: MilkymistCycleMachine, rtl: RTLSoC, hosts: (model: HostStream, rtl: HostStream)) throws
 }
 
 public enum SoCLockStep {
@@ -78,7 +102,9 @@ public enum SoCLockStep {
     /// SoC and compare every cycle. `mutate` (test-only hook) may alter each
     /// model observation before the comparison; `observe` sees each one (e.g.
     /// for the model's VCD); `rtlVCD` writes the RTL's VCD of the run.
+    /// `traffic` needs `stimulus.pcie`.
     public static func run(_ stimulus: SoCStimulus, library: RTLLibrary, rtlVCD: String? = nil,
+                           traffic: SoCHostTraffic? = nil,
                            mutate: ((inout CycleObservation) -> Void)? = nil,
                            observe: ((CycleObservation) -> Void)? = nil) throws -> SoCLockStepResult {
         let soc = try SoCDescription.milkymist(sdramLatency: stimulus.sdramLatency)
@@ -110,7 +136,8 @@ public enum SoCLockStep {
         }
         if let path = rtlVCD { try rtl.model.startVCD(path: path) }
 
-        let sides = SoCSides(model: model, rtl: rtl, host: host, stimulus: stimulus)
+        precondition(traffic == nil || host != nil, "host traffic needs a PCIe set-up")
+        let sides = SoCSides(model: model, rtl: rtl, host: host, stimulus: stimulus, traffic: traffic)
         let o = try LockStepHarness.run(sides, rtl: rtl.model, maxCycles: stimulus.maxCycles, lockedVCD: rtlVCD != nil,
                                         mutate: mutate, observe: observe)
         // a write of the VCD that failed (a full disk) is reported here
@@ -121,6 +148,7 @@ public enum SoCLockStep {
                                   uart: model.uartStream, nextObservation: model.peekObservation())
         guard o.divergence == nil else { return r }
         if let h = host, let m = model.pcieHostStream(at: o.cycles) {
+            try traffic?.finish(cycles: o.cycles, model: model, rtl: rtl, hosts: (m, h.hostStream))
             let a = h.hostStream, b = m
             if a.received != b.received {
                 r.hostMismatch = "the device sent \(b.received.count) packets to the model's host, \(a.received.count) to the RTL's"
@@ -155,19 +183,28 @@ private final class SoCSides: LockStepSides {
     var modelObs = CycleObservation()
 
     let host: RTLSoCHost?
+    let traffic: SoCHostTraffic?
 
-    init(model: MilkymistCycleMachine, rtl: RTLSoC, host: RTLSoCHost?, stimulus: SoCStimulus) {
-        self.model = model; self.rtl = rtl; self.host = host; drain = stimulus.drainCycles
+    init(model: MilkymistCycleMachine, rtl: RTLSoC, host: RTLSoCHost?, stimulus: SoCStimulus, traffic: SoCHostTraffic?) {
+        self.model = model; self.rtl = rtl; self.host = host; self.traffic = traffic; drain = stimulus.drainCycles
         schedule = stimulus.gpio.sorted { $0.cycle < $1.cycle }[...]
         for g in schedule { model.drive(gpioPins: g.pins, at: g.cycle) }
         model.observer = { [unowned self] in modelObs = $0 }
     }
 
-    var nextChange: UInt64? { schedule.first?.cycle }
+    var nextChange: UInt64? {
+        guard let t = traffic?.nextCycle else { return schedule.first?.cycle }
+        return min(t, schedule.first?.cycle ?? .max)
+    }
 
     var rtlStep: (() throws -> RTLObservation)? { host.map { h in { try h.step() } } }
 
     func applyChange() throws {
+        if let t = traffic, let c = t.nextCycle, let h = host, c < schedule.first?.cycle ?? .max {
+            guard let m = model.pcieHostStream(at: c) else { preconditionFailure("host traffic needs the model's endpoint") }
+            try t.inject(cycle: c, at: h.edgeEnding(socCycle: c), model: model, hosts: (m, h.hostStream))
+            return
+        }
         let next = schedule.removeFirst()
         pins = UInt8(truncatingIfNeeded: next.pins)
         try rtl.setGPIOInputs(pins)

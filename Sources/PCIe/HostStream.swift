@@ -74,6 +74,19 @@ public final class HostStream {
         packetsSent += 1
     }
 
+    /// Queues a packet at the first user-clock edge whose `now` (see `prepare`) is at or
+    /// after `time`, after the answers due by then: host software acting at an instant
+    /// rather than at an edge, so that hosts on two harnesses whose edges are made in
+    /// different orders (the SoC lock-step) offer it at the same edge. `time` must be
+    /// later than the `now` of every edge already prepared.
+    public func send(_ p: WirePacket, at time: Instant) {
+        let i = delayed.lastIndex { $0.0 <= time }.map { $0 + 1 } ?? 0
+        delayed.insert((time, p), at: i)
+    }
+
+    /// Takes the result of the host's request `tag`, once it has one.
+    public func takeResult(_ tag: UInt8) -> HostResult? { root.takeResult(tag) }
+
     /// The inputs of the next user-clock edge. `holdBack` is asked only while a dword is
     /// waiting (true: offer nothing at this edge), then `txReady`.
     public func prepare(now: Instant, holdBack: () -> Bool = { false },
@@ -143,20 +156,24 @@ public final class HostStream {
 
     // MARK: host software
 
-    /// Sends a CfgRd0 (`value` nil) or CfgWr0 at `now`; returns its tag.
-    public func configRequest(_ register: Int, value: UInt32?, firstBE: UInt8 = 0xF, at now: Instant) throws(HostError) -> UInt8 {
+    /// Sends a CfgRd0 (`value` nil) or CfgWr0 at `now` (queued at once, or `scheduled` at
+    /// the instant `now` as `send(_:at:)` does); returns its tag.
+    public func configRequest(_ register: Int, value: UInt32?, firstBE: UInt8 = 0xF, at now: Instant,
+                              scheduled: Bool = false) throws(HostError) -> UInt8 {
         guard let (tag, p) = root.configRequest(register: register, value: value, firstBE: firstBE, at: now) else {
             throw .noTag
         }
-        send(p)
+        if scheduled { send(p, at: now) } else { send(p) }
         return tag
     }
 
-    /// Sends one MRd of `count` dwords of BAR0 from `offset` at `now`; returns its tag.
-    public func mmioReadRequest(_ offset: Int, dwords count: Int = 1, at now: Instant) throws(HostError) -> UInt8 {
+    /// Sends one MRd of `count` dwords of BAR0 from `offset` at `now` (queued or
+    /// `scheduled`, as `configRequest`); returns its tag.
+    public func mmioReadRequest(_ offset: Int, dwords count: Int = 1, at now: Instant,
+                                scheduled: Bool = false) throws(HostError) -> UInt8 {
         guard let (tag, p) = root.memoryRead(address: UInt64(configuration.bar0Base) + UInt64(offset), dwords: count,
                                              at: now) else { throw .noTag }
-        send(p)
+        if scheduled { send(p, at: now) } else { send(p) }
         return tag
     }
 

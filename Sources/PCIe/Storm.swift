@@ -257,26 +257,39 @@ public enum Storm {
     /// every request in `expected` (by `answerKey`) got exactly one final completion; one
     /// interrupt per MSI sent; nothing malformed or unexpected reached the host.
     public static func trafficInvariants(_ system: PCIeSystem, expected: [UInt32: Int]) -> [String] {
-        var violations: [String] = []
-        let dispositions = EndpointCounter.allCases.filter(\.isDisposition).map { system.endpoint.counter($0) }.reduce(0, +)
-        let received = system.endpoint.counter(.tlpsReceived)
-        if dispositions != received {
-            violations.append("dispositions sum to \(dispositions), but \(received) TLPs were received")
-        }
-        let delivered = UInt64(system.link.statistics(.downstream).tlps)
-        if delivered != received { violations.append("\(delivered) TLPs crossed the link, the device counted \(received)") }
-        if system.host.foreignCompletions != expected {
-            let got = system.host.foreignCompletions.values.reduce(0, +), want = expected.values.reduce(0, +)
-            violations.append("non-posted storm requests: \(want) need an answer, \(got) answers came (by requester and tag they differ)")
-        }
-        if UInt64(system.host.interrupts.count) != system.endpoint.counter(.msiSent) {
-            violations.append("\(system.endpoint.counter(.msiSent)) MSIs sent, \(system.host.interrupts.count) interrupts at the host")
-        }
-        if system.host.malformedFromDevice != 0 { violations.append("\(system.host.malformedFromDevice) malformed packets from the device") }
-        if system.host.unexpectedCompletions != 0 { violations.append("\(system.host.unexpectedCompletions) unexpected completions at the host") }
+        var violations = hostInvariants(system.host, counter: system.endpoint.counter,
+                                        delivered: UInt64(system.link.statistics(.downstream).tlps),
+                                        through: "crossed the link", expected: expected)
         for d in [LinkDirection.downstream, .upstream] where system.queued(d) != 0 {
             violations.append("\(system.queued(d)) packets never left the \(d.rawValue) queue")
         }
+        return violations
+    }
+
+    /// The invariants every storm checks once the traffic has been delivered, from the
+    /// device's counters (`counter`) and the host that sent it: the dispositions sum to
+    /// `TLPS_RECEIVED`, which equals the `delivered` packets (that came `through` the
+    /// host's path to the device); every request in `expected` (by `answerKey`) got
+    /// exactly one final completion; one interrupt per `MSI_SENT`; nothing malformed or
+    /// unexpected reached the host.
+    public static func hostInvariants(_ host: RootComplex, counter: (EndpointCounter) -> UInt64, delivered: UInt64,
+                                      through: String, expected: [UInt32: Int]) -> [String] {
+        var violations: [String] = []
+        let dispositions = EndpointCounter.allCases.filter(\.isDisposition).map(counter).reduce(0, +)
+        let received = counter(.tlpsReceived)
+        if dispositions != received {
+            violations.append("dispositions sum to \(dispositions), but \(received) TLPs were received")
+        }
+        if delivered != received { violations.append("\(delivered) TLPs \(through), the device counted \(received)") }
+        if host.foreignCompletions != expected {
+            let got = host.foreignCompletions.values.reduce(0, +), want = expected.values.reduce(0, +)
+            violations.append("non-posted storm requests: \(want) need an answer, \(got) answers came (by requester and tag they differ)")
+        }
+        if UInt64(host.interrupts.count) != counter(.msiSent) {
+            violations.append("\(counter(.msiSent)) MSIs sent, \(host.interrupts.count) interrupts at the host")
+        }
+        if host.malformedFromDevice != 0 { violations.append("\(host.malformedFromDevice) malformed packets from the device") }
+        if host.unexpectedCompletions != 0 { violations.append("\(host.unexpectedCompletions) unexpected completions at the host") }
         return violations
     }
 
@@ -293,5 +306,32 @@ public enum Storm {
         } catch {
             return p.unimplementedRequest(error).map { UInt32($0.requester.rawValue) << 8 | UInt32($0.tag) }
         }
+    }
+}
+
+/// A storm in batches: `HostileTraffic` packets, `batch` at a time up to `total`, with
+/// the answers the specification asks for (`Storm.answerKey`) counted as they go out.
+public struct StormBatches {
+    public var traffic: HostileTraffic
+    public let total: Int
+    public let batch: Int
+    public private(set) var sent = 0
+    /// Final completions due, by (requester, tag).
+    public private(set) var expected: [UInt32: Int] = [:]
+    public private(set) var batches = 0
+
+    public init(_ traffic: HostileTraffic, total: Int, batch: Int) {
+        self.traffic = traffic; self.total = total; self.batch = batch
+    }
+
+    public var done: Bool { sent >= total }
+
+    /// The next batch (empty once `total` packets went out).
+    public mutating func next() -> [WirePacket] {
+        let packets = (0..<min(batch, total - sent)).map { _ in traffic.next() }
+        for p in packets { if let key = Storm.answerKey(p) { expected[key, default: 0] += 1 } }
+        sent += packets.count
+        if !packets.isEmpty { batches += 1 }
+        return packets
     }
 }

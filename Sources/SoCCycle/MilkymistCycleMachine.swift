@@ -70,6 +70,14 @@ public final class MilkymistCycleDevices: CycleDevices {
         return e.hostStream
     }
 
+    /// The endpoint's CSR dword `dword` (bank 3's view) as of the start of SoC cycle
+    /// `cycle` (nil without an endpoint).
+    public func pcieRegister(dword: Int, at cycle: UInt64) -> UInt32? {
+        guard let e = pcie else { return nil }
+        bring(to: cycle)
+        return e.read(dword: dword, at: cycle)
+    }
+
     /// The modelled host (its memory, the MSIs it received) as of SoC cycle `cycle`.
     public func pcieHost(at cycle: UInt64) -> RootComplex? {
         guard let e = pcie else { return nil }
@@ -551,6 +559,13 @@ public final class MilkymistCycleMachine {
     /// of SoC cycle `cycle` (nil without an endpoint): what it received, and where host
     /// software queues its packets (`send`, `mmioWrite`), offered from that cycle on.
     public func pcieHostStream(at cycle: UInt64) -> HostStream? { devices.pcieHostStream(at: cycle) }
+
+    /// The endpoint's register `name` of CSR bank 3 as of the start of the current cycle
+    /// (nil without an endpoint or such a register).
+    public func pcieRegister(_ name: String) -> UInt32? {
+        guard let r = EndpointRegisters.csrMap.register(name) else { return nil }
+        return devices.pcieRegister(dword: r.offset / 4, at: cycle)
+    }
 
     /// Place bytes in BRAM or SDRAM (bit 31 ignored).
     public func load(_ bytes: [UInt8], at address: UInt32) {

@@ -217,15 +217,7 @@ struct Conform: BundledPositionals {
         if divergences > 0 || failAtEnd { throw ExitCode(Exit.simulationFailure) }
     }
 
-    static func describe(_ r: SoCLockStepResult) -> String {
-        if let d = r.divergence { return "\(d)" }
-        if let u = r.uartMismatch { return "\(u)" }
-        if let g = r.gpioMismatch {
-            return "GPIO_OUT at the end: model 0x\(String(g.model, radix: 16)), RTL 0x\(String(g.rtl, radix: 16))"
-        }
-        if let h = r.hostMismatch { return "PCIe host: \(h)" }
-        return "no divergence"
-    }
+    static func describe(_ r: SoCLockStepResult) -> String { r.mismatch }
 
     /// One SoC lock-step run; with --vcd-dir, the RTL's and the model's VCDs
     /// of it (the model's with socsim_soc_top's names).

@@ -3,6 +3,7 @@ import Conformance
 import PCIe
 import SimKernel
 import SoC
+import Verilated
 
 /// `socsim pcie`: the endpoint model with the modelled root complex and host
 /// (docs/pcie-endpoint.md).
@@ -67,17 +68,21 @@ struct PCIeCommand: ParsableCommand {
         var seed: UInt64 = 1
         @Flag(help: "Against the functional SoC running the dma firmware in endless rounds instead of a DMA driver in Swift.")
         var soc = false
-        @Flag(help: "Against the verilated RTL endpoint (RTL/build.sh pcie-endpoint-bridge) in lock-step with the cycle-exact model; prints the RTL's counters.")
+        @Flag(help: "Against the verilated RTL endpoint (RTL/build.sh pcie-endpoint-bridge) in lock-step with the cycle-exact model; prints the RTL's counters. With --soc: the cycle-exact SoC and the verilated SoC (RTL/build.sh milkymist) running the dma firmware in lock-step.")
         var rtl = false
 
         func validate() throws {
             if tlps < 1 { throw ValidationError("--tlps must be at least 1") }
-            if soc && rtl { throw ValidationError("--soc and --rtl exclude each other") }
         }
 
         func run() throws {
             let (text, violations): (String, [String])
-            if rtl {
+            if soc && rtl {
+                let library: RTLLibrary
+                do { library = try RTLLibrary.load(RTLSoCProfile.milkymist) } catch { throw InputError("\(error)") }
+                let r = try SoCLockStepStorm.run(tlps: tlps, seed: seed, library: library)
+                (text, violations) = (r.text, r.violations)
+            } else if rtl {
                 (text, violations) = try EndpointLockStepStorm.run(tlps: tlps, seed: seed)
             } else if soc {
                 let r = try MilkymistPCIeStorm.run(tlps: tlps, seed: seed)

@@ -27,7 +27,7 @@ import Testing
     /// bridge's stream ports): the same UART line (the DMA cycle figures) and halt cycle.
     @Test func dmaFirmwareOnTheRTLMatchesTheCycleModel() throws {
         try Self.sameOnRTLAndModel("dma", prints: "dma: to host 3391 cycles, back 3537 cycles, data equal, MSI sent",
-                                   halts: 481818)
+                                   halts: 481903)
     }
 
     @Test func bothVCDsOfAFirmwareRunAgree() throws {

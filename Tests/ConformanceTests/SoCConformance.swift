@@ -36,6 +36,36 @@ private func lockStepText(_ r: SoCLockStepResult) -> String {
         #expect(!r.uart.isEmpty, "\(firmware) prints")
     }
 
+    /// The hostile storm against the running `dma` firmware in SoC lock-step
+    /// (docs/pcie-endpoint.md, "The hostile storm in SoC lock-step"): 1 024 packets, one
+    /// window of 64 batches; no divergence, every invariant holds on both sides.
+    @Test func hostileStormAgainstTheRunningFirmwareInLockStep() throws {
+        let r = try SoCLockStepStorm.run(tlps: 1_024, seed: 3, library: try RTLLibrary.load(RTLSoCProfile.milkymist))
+        #expect(r.violations.isEmpty, "\(r.text)")
+        #expect(r.cycles == 40_000 + 64 * 800 + 100_000 + 20_000 + 2_000)
+        let counters = Dictionary(uniqueKeysWithValues: r.counters)
+        for name in ["MALFORMED", "UNSUPPORTED_REQUESTS", "UNEXPECTED_COMPLETIONS", "POISONED", "BAR0_WRITES", "COMPLETIONS"] {
+            #expect((counters[name] ?? 0) > 0, "\(name) never counted")
+        }
+    }
+
+    /// The storm reports a difference on the stream as a broken run: one `tx_data` bit of
+    /// the model flipped during the storm is named.
+    @Test func theStormReportsADivergence() throws {
+        var cycle: UInt64 = 0, flipped = false
+        let r = try SoCLockStepStorm.run(tlps: 256, seed: 3, library: try RTLLibrary.load(RTLSoCProfile.milkymist)) { o in
+            cycle += 1
+            if cycle > 41_000 && !flipped && o.pcieTxValid {
+                o.pcieTxData ^= 1
+                flipped = true
+            }
+        }
+        #expect(flipped)
+        #expect(r.violations.count == 1 && r.violations[0].hasPrefix("model and RTL: ") && r.violations[0].contains("pcie"),
+                "\(r.violations)")
+        #expect(r.summary.contains("diverged"))
+    }
+
     /// The `dma` firmware with a modelled host on each side, which enumerates its endpoint
     /// before cycle 0 and answers its DMA: every cycle agrees, the stream outputs included,
     /// and so do the packets and MSIs the two hosts received.

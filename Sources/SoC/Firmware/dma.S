@@ -3,9 +3,10 @@
 # cleared second buffer (MRd), compare the two, send an MSI, and print the
 # cycles each transfer took (timer 0, free-running, from START to
 # DMA_STATUS.BUSY clear). Then halt, unless the word `rounds_forever` is
-# nonzero (0 in the image; hostile-traffic runs set it): then repeat rounds
-# forever, counting each in VERDICT_TRUSTED (no DMA error, equal data) or
-# VERDICT_WRONG, which the host reads through BAR0.
+# nonzero (0 in the image; hostile-traffic runs set it): then nothing is
+# printed and rounds repeat forever from the first, each counted in
+# VERDICT_TRUSTED (no DMA error, equal data) or VERDICT_WRONG, which the host
+# reads through BAR0.
 
         .include "soc.inc"
 
@@ -46,7 +47,8 @@ main:
         ori     r10, r10, lo(PCIE_BASE)
 
         calli   round
-        bne     r1, r0, failed
+        bi      first_done
+printed:
         mvi     r1, PCIE_MSI_CONTROL_SEND_MASK
         sw      (r10+PCIE_MSI_CONTROL), r1
         mvhi    r1, hi(to_text)
@@ -68,6 +70,7 @@ main:
         lw      r1, (r1+0)
         be      r1, r0, 3f
 2:      calli   round
+counted:
         mvi     r2, PCIE_VERDICT_TRUSTED
         be      r1, r0, 4f
         mvi     r2, PCIE_VERDICT_WRONG
@@ -156,6 +159,18 @@ dma:
         andi    r1, r1, PCIE_DMA_STATUS_ERROR_MASK
         srui    r1, r1, PCIE_DMA_STATUS_ERROR_SHIFT
         ret
+
+# After the first round: with `rounds_forever` set, count it and go on without
+# printing; else print it (or the error). Placed after the routines so that
+# their addresses, hence the cache timing of the printed round, are the plain
+# run's.
+first_done:
+        mvhi    r2, hi(rounds_forever)
+        ori     r2, r2, lo(rounds_forever)
+        lw      r2, (r2+0)
+        bne     r2, r0, counted
+        bne     r1, r0, failed
+        bi      printed
 
         .section .rodata
 to_text:
