@@ -53,7 +53,11 @@ public final class HostStream {
     private var queue: [WirePacket] = []
     private var sending: [UInt32] = []
     private var sendAt = 0
-    private var delayed: [(Instant, WirePacket)] = []
+    /// Packets due at an instant, in the order they are offered: by time, and at one
+    /// instant the root complex's answers before the software's packets (`send(_:at:)`),
+    /// each kind in the order it was queued. The order depends only on the packets and
+    /// their instants, never on how an owner interleaves its edges with `send(_:at:)`.
+    private var delayed: [(time: Instant, software: Bool, packet: WirePacket)] = []
     private var collecting: [UInt32] = []
     /// The beat of the edge being made (`prepare`).
     private var offered = HostStreamBeat.idle
@@ -79,9 +83,12 @@ public final class HostStream {
     /// rather than at an edge, so that hosts on two harnesses whose edges are made in
     /// different orders (the SoC lock-step) offer it at the same edge. `time` must be
     /// later than the `now` of every edge already prepared.
-    public func send(_ p: WirePacket, at time: Instant) {
-        let i = delayed.lastIndex { $0.0 <= time }.map { $0 + 1 } ?? 0
-        delayed.insert((time, p), at: i)
+    public func send(_ p: WirePacket, at time: Instant) { delay(p, at: time, software: true) }
+
+    /// Files `p` among the packets due (`delayed`'s order).
+    private func delay(_ p: WirePacket, at time: Instant, software: Bool) {
+        let i = delayed.lastIndex { $0.time < time || ($0.time == time && (!$0.software || software)) }.map { $0 + 1 } ?? 0
+        delayed.insert((time, software, p), at: i)
     }
 
     /// Takes the result of the host's request `tag`, once it has one.
@@ -94,7 +101,7 @@ public final class HostStream {
         if sendAt >= sending.count {
             sending = []
             sendAt = 0
-            while let (t, p) = delayed.first, t <= now {
+            while let (t, _, p) = delayed.first, t <= now {
                 delayed.removeFirst()
                 send(p)
             }
@@ -117,7 +124,7 @@ public final class HostStream {
             let p = WirePacket(dwords: collecting)
             collecting = []
             received.append(p)
-            delayed += root.receive(p, at: time)
+            for (t, answer) in root.receive(p, at: time) { delay(answer, at: t, software: false) }
             onReceive?(p, root, time)
         }
     }
