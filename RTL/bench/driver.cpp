@@ -69,9 +69,10 @@ static double run_raw(uint64_t cycles, uint32_t* cc) {
     ctx.fatalOnError(false);
     Verilated::threadContextp(&ctx);
     Vsocsim top(&ctx, "TOP");
-    socsim_raw_start(top, bench_program, sizeof bench_program / sizeof bench_program[0]);
+    SocsimRawClocks clocks;
+    socsim_raw_start(top, bench_program, sizeof bench_program / sizeof bench_program[0], clocks);
     double t0 = now_s();
-    socsim_raw_cycles(top, cycles);
+    socsim_raw_cycles(top, cycles, clocks);
     double t = now_s() - t0;
     *cc = top.cc;
     top.final();

@@ -9,6 +9,7 @@
 import Foundation
 import LM32
 import LM32Cycle
+import SoC
 import SoCCycle
 
 let args = CommandLine.arguments
@@ -32,7 +33,9 @@ for _ in 0..<repeats {
     let seconds: Double
     switch profile {
     case "milkymist":
-        let m = try! MilkymistCycleMachine()
+        // the card's SoC: the PCIe endpoint present and idle (no host traffic), its user
+        // clock running from the same two reset edges as the Verilator driver's
+        let m = MilkymistCycleMachine(soc: try! .milkymist(), pcie: PCIeSetup(enumerate: false, resetEdges: 2))
         m.load(image, at: 0)
         let t0 = cpuSeconds()
         _ = m.run(maxCycles: cycles)

@@ -27,6 +27,9 @@ S="$R/socsim"
 "$S" asm bench/loop.S -o "$T/loop.bin"
 "$S" asm bench/fastpath/compiled.S -o "$T/compiled.bin"
 "$S" header --asm > "$T/soc.inc"
+# the SoC's system and PCIe user clock periods (ps), for the Verilator driver
+read -r SYS_PS USER_PS < <("$S" map | sed -nE 's/.*clock sys_clk .*\(period ([0-9]+) ps\).*/\1/p; s/^Clock domain pcie_user_clk .*\(period ([0-9]+) ps\).*/\1/p' | paste -sd' ')
+[ -n "${USER_PS:-}" ] || { echo "error: no clock periods in socsim map" >&2; exit 1; }
 "$S" asm Sources/SoC/Firmware/boot.S bench/milkymist/loop.S -I "$T" -o "$T/soc-loop.bin"
 printf '| workload | profile | cycles | model Mcycles/s | Verilator Mcycles/s | ratio |\n|---|---|---|---|---|---|\n'
 for w in "loop.S:testbench-nocache:loop" "loop.S:testbench-cache:loop" \
@@ -34,7 +37,8 @@ for w in "loop.S:testbench-nocache:loop" "loop.S:testbench-cache:loop" \
          "milkymist/loop.S:milkymist:soc-loop"; do
     IFS=: read -r name profile bin <<<"$w"
     m=$("$B/fastpath-bench" "$profile" "$T/$bin.bin" "$CYCLES" "$REPEATS")
-    v=$(RTL/build/speed/$profile/socsim_rtl_speed "$T/$bin.bin" "$CYCLES" "$REPEATS")
+    clocks=(); [ "$profile" = milkymist ] && clocks=("$SYS_PS" "$USER_PS")
+    v=$(RTL/build/speed/$profile/socsim_rtl_speed "$T/$bin.bin" "$CYCLES" "$REPEATS" "${clocks[@]}")
     mr=$(sed -E 's/.* ([0-9.]+) Mcycles.*/\1/' <<<"$m"); vr=$(sed -E 's/.* ([0-9.]+) Mcycles.*/\1/' <<<"$v")
     # the SoC has no cycle counter: compare the PCs only there
     mc=$(grep -o 'pc_f=.*' <<<"$m"); vc=$(grep -o 'pc_f=.*' <<<"$v")
