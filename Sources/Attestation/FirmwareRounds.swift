@@ -161,6 +161,17 @@ final class HostSoftware {
     }
 }
 
+extension DriverConfig {
+    /// The cycle-exact and the RTL SoC carry the endpoint's 32-bit TLP streams on the
+    /// 62.5 MHz user clock, a Gen1 x1 link: a configuration asking for another link does
+    /// not fit `device` (the functional device models any).
+    func requireEndpointStream(of device: String) throws(ExperimentError) {
+        guard pcieLink.generation == .gen1 && pcieLink.width == 1 else {
+            throw .configuration("the \(device)'s endpoint has a Gen1 x1 stream (the 62.5 MHz user clock)")
+        }
+    }
+}
+
 /// The records of a firmware device, read from the `attest` firmware's log ring as its
 /// entries appear: the verdicts, cycles and digests are the firmware's.
 struct FirmwareRounds {

@@ -34,9 +34,7 @@ public final class ModelDevice: RoundPlayer {
     /// firmware as the functional device does. `idleSkipping` false steps every cycle.
     public init(config: DriverConfig, attacker: Attacker, seed: UInt64, uartLines: Bool = false,
                 idleSkipping: Bool = true) throws(ExperimentError) {
-        guard config.pcieLink.generation == .gen1 && config.pcieLink.width == 1 else {
-            throw .configuration("the model device's endpoint has a Gen1 x1 stream (the 62.5 MHz user clock)")
-        }
+        try config.requireEndpointStream(of: "model device")
         let (soc, program) = try AttestFirmware.linked.get()
         self.config = config
         self.attacker = attacker

@@ -25,9 +25,7 @@ public final class RTLDevice: RoundPlayer {
     /// Loads and provisions the firmware as the other firmware devices do, resets the SoC
     /// and lets the host enumerate the endpoint before SoC cycle 0.
     public init(config: DriverConfig, attacker: Attacker, seed: UInt64, uartLines: Bool = false) throws(ExperimentError) {
-        guard config.pcieLink.generation == .gen1 && config.pcieLink.width == 1 else {
-            throw .configuration("the RTL device's endpoint has a Gen1 x1 stream (the 62.5 MHz user clock)")
-        }
+        try config.requireEndpointStream(of: "RTL device")
         let (soc, program) = try AttestFirmware.linked.get()
         self.config = config
         self.attacker = attacker
