@@ -15,6 +15,8 @@ public enum FastPathCheck {
     public struct Outcome: Sendable {
         /// Cycles compared, those run on the fast path, hand-overs compared.
         public var cycles: UInt64 = 0, fastCycles: UInt64 = 0, handOvers: UInt64 = 0
+        /// Fast-path cycles replayed from the control table.
+        public var replayedCycles: UInt64 = 0
         /// The first difference, if any.
         public var difference: String?
         public init() {}
@@ -22,6 +24,7 @@ public enum FastPathCheck {
         public static func += (a: inout Outcome, b: Outcome) {
             a.cycles += b.cycles
             a.fastCycles += b.fastCycles
+            a.replayedCycles += b.replayedCycles
             a.handOvers += b.handOvers
             if a.difference == nil { a.difference = b.difference }
         }
@@ -66,6 +69,7 @@ public enum FastPathCheck {
         }
         o.cycles = fast.cycle
         o.fastCycles = fast.fastPathStats.cycles
+        o.replayedCycles = fast.fastPathStats.replayedCycles
         if o.difference == nil && !fast.sameState(as: ref) { o.difference = "final states differ at cycle \(fast.cycle)" }
         return o
     }

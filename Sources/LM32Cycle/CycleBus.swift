@@ -68,6 +68,24 @@ protocol CycleBus: Equatable {
     mutating func reset()
     /// Equal including the memories behind pointers (tests).
     func sameContents(as other: Self) -> Bool
+
+    /// The fast path's replay (FastReplay.swift) may run on this bus: its
+    /// answer is a function of its two beat counters, the masters'
+    /// addresses and its memory, and its interrupt lines change only
+    /// between calls (as the bench's).
+    static var replays: Bool { get }
+    /// The instruction and data beat counters (wait states counted so far).
+    var beatCounters: (i: Int, d: Int) { get set }
+    /// A beat ends in the cycle its counter equals these (wait states).
+    var waitStates: (i: Int, d: Int) { get }
+    /// DAT_I of an instruction beat at `address`.
+    func instructionWord(at address: UInt32) -> UInt32
+    /// A data beat at `address` ends in ERR.
+    func dataError(at address: UInt32) -> Bool
+    /// The data beat ending (ACK) in `cycle`: DAT_I, and the write at its edge.
+    mutating func dataBeat(cycle: UInt64, address: UInt32, data: UInt32, sel: UInt8, we: Bool) -> UInt32
+    /// The interrupt lines during the cycles being replayed.
+    var interruptInputs: UInt32 { get }
 }
 
 extension CycleBus {
@@ -79,6 +97,13 @@ extension CycleBus {
     var resetsCPU: Bool { false }
     mutating func cpuReset() {}
     func annotate(_ o: inout CycleObservation) {}
+    static var replays: Bool { false }
+    var beatCounters: (i: Int, d: Int) { get { (0, 0) } set {} }
+    var waitStates: (i: Int, d: Int) { (0, 0) }
+    func instructionWord(at address: UInt32) -> UInt32 { 0 }
+    func dataError(at address: UInt32) -> Bool { true }
+    mutating func dataBeat(cycle: UInt64, address: UInt32, data: UInt32, sel: UInt8, we: Bool) -> UInt32 { 0 }
+    var interruptInputs: UInt32 { 0 }
 }
 
 /// A value kept with a state that is not part of it (a per-cycle scratch
@@ -144,17 +169,38 @@ struct BenchBus: CycleBus {
         // the edge
         iCnt = (r.instruction.cyc && !iDone) ? iCnt + 1 : 0
         dCnt = (r.data.cyc && !dDone) ? dCnt + 1 : 0
-        if o.dAck && r.data.we {
-            testDevice(cycle: cycle, address: r.data.adr, data: r.data.datO)
-            if r.data.adr >> 16 == 0 {
-                let i = UnitTestBench.wordIndex(r.data.adr)
-                let m = wishboneLaneMask(r.data.sel)
-                memory[i] = (memory[i] & ~m) | (r.data.datO & m)
-                writes &+= 1
-            }
-        }
+        if o.dAck && r.data.we { write(cycle: cycle, address: r.data.adr, data: r.data.datO, sel: r.data.sel) }
         return o
     }
+
+    /// A data-bus write at the edge of its ACK cycle: the test device, the
+    /// character port and the RAM.
+    @inline(__always)
+    mutating func write(cycle: UInt64, address: UInt32, data: UInt32, sel: UInt8) {
+        testDevice(cycle: cycle, address: address, data: data)
+        if address >> 16 == 0 {
+            let i = UnitTestBench.wordIndex(address)
+            let m = wishboneLaneMask(sel)
+            memory[i] = (memory[i] & ~m) | (data & m)
+            writes &+= 1
+        }
+    }
+
+    static var replays: Bool { true }
+    var beatCounters: (i: Int, d: Int) {
+        get { (iCnt, dCnt) }
+        set { iCnt = newValue.i; dCnt = newValue.d }
+    }
+    var waitStates: (i: Int, d: Int) { (iWait, dWait) }
+    @inline(__always) func instructionWord(at address: UInt32) -> UInt32 { memory[UnitTestBench.wordIndex(address)] }
+    @inline(__always) func dataError(at address: UInt32) -> Bool { address >= dErrLo && address <= dErrHi }
+    @inline(__always)
+    mutating func dataBeat(cycle: UInt64, address: UInt32, data: UInt32, sel: UInt8, we: Bool) -> UInt32 {
+        let read = memory[UnitTestBench.wordIndex(address)]
+        if we { write(cycle: cycle, address: address, data: data, sel: sel) }
+        return read
+    }
+    var interruptInputs: UInt32 { interruptLines }
 
     @inline(__always)
     func annotate(_ o: inout CycleObservation) {

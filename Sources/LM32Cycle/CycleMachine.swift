@@ -61,6 +61,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     var stopAtHandOver = NotState(false)
     /// The fast path's decoder cache; not state.
     let decodeCache = NotState(DecodeCache())
+    /// The fast path's control table (FastReplay.swift); not state.
+    let replayTable = NotState(FastReplayTable())
     /// The current cycle k (cycle 0 = first cycle with reset low).
     var cycle: UInt64 = 0
     var retiredCount: UInt64 = 0
@@ -456,7 +458,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     mutating func stepUnobserved(_ n: UInt64, untilEnd: Bool) -> UInt64 {
         if specialisedStep && steady {
             if !icacheOn && !dcacheOn {
-                if fastPath && fastPathEntry { return stepFastNoCache(n, untilEnd: untilEnd) }
+                if fastPath && n >= Self.fastPathMinimum && fastPathEntry { return stepFastNoCache(n, untilEnd: untilEnd) }
                 return stepSteadyNoCache(n, untilEnd: untilEnd)
             }
             if icacheOn && dcacheOn { return stepSteadyCaches(n, untilEnd: untilEnd) }

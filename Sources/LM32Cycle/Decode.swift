@@ -5,7 +5,7 @@ import LM32
 /// extension, multi-cycle divider, debug). Built once per primary opcode from
 /// the instruction table's `Op`; the few bits that depend on other fields
 /// (eret/bret, scall/break) are taken from the word by `DecodedInstruction`.
-struct OpControl: Sendable, Equatable {
+struct OpControl: Sendable, Hashable {
     /// One bit per control signal (see the accessors), plus d_result_sel_1 in bits 40-41.
     private(set) var bits: UInt64 = 0
     var dResultSel0Pc: Bool {
@@ -236,7 +236,7 @@ struct OpControl: Sendable, Equatable {
 }
 
 /// The decoder outputs for one instruction word (the D stage).
-struct DecodedInstruction: Sendable, Equatable {
+struct DecodedInstruction: Sendable, Hashable {
     var c: OpControl
     var word: UInt32
     var eret: Bool, bret: Bool, scall: Bool, breakOpcode: Bool

@@ -16,6 +16,8 @@
 /// to the per-cycle model).
 public struct FastPathStats: Equatable, Sendable {
     public var cycles: UInt64 = 0, episodes: UInt64 = 0
+    /// Cycles of those replayed from the control table (FastReplay.swift).
+    public var replayedCycles: UInt64 = 0
     /// An episode ended since `stepMany` last looked (`stopAtHandOver`).
     var handedOver = false
     public init() {}
@@ -42,6 +44,11 @@ struct FastSlot {
 }
 
 extension CycleCore {
+    /// Fewer cycles asked for (the idle-skipping probe steps one at a
+    /// time) run on the per-cycle steps: an episode's entry and hand-over
+    /// cost more than a few cycles of those.
+    static var fastPathMinimum: UInt64 { 16 }
+
     /// The fast path may start in this cycle (with `steady` and no caches).
     @inline(__always) var fastPathEntry: Bool {
         !Bus.canResetCPU && !extBreak && !exceptionM && !(validW && (nonDebugExceptionW || debugExceptionW))
@@ -58,26 +65,72 @@ extension CycleCore {
             var h = 0
             loadRecords(x: slots + h, m: slots + ((h + 3) & 3), w: slots + ((h + 2) & 3))
             var w = (h + 2) & 3
-            var k: UInt64 = 0
+            var k: UInt64 = 0, replayed: UInt64 = 0
+            let table = replayTable.value
+            if Bus.replays && table.full { table.clear() }
+            let waits = bus.waitStates
+            var node: Int32 = Bus.replays
+                ? table.node(for: fastKey(x: slots + h, m: slots + ((h + 3) & 3), w: slots + w), waitStates: waits) : -1
+            // the control registers are `node`'s, not yet written back
+            var stale = false
             while k < n {
                 let x = slots + h, m = slots + ((h + 3) & 3)
-                let stallMBus = stallWbLoad || iCyc || (dCyc && (m.pointee.ctl.store || m.pointee.ctl.load || x.pointee.dec.c.load))
-                if stallMBus {
-                    fastHeldCycle(m: m, w: slots + w)
-                    w = (h + 3) & 3
-                } else {
-                    let next = slots + ((h + 1) & 3)
-                    fastAdvanceCycle(x: x, m: m, w: slots + w, into: next)
-                    w = (h + 3) & 3
-                    h = (h + 1) & 3
+                var edge: Int32 = -1
+                if node >= 0 {
+                    let np = UnsafePointer(table.nodes + Int(node))
+                    if !(np.pointee.dataEnds && bus.dataError(at: dAdr)) {
+                        edge = table.edge(from: node, branch: Self.branchInput(m, mBranch: np.pointee.mBranch),
+                                          fetched: np.pointee.fetchEnds ? bus.instructionWord(at: np.pointee.key.iAdr) : 0)
+                    }
+                    if edge >= 0 {
+                        let e = table.edges + Int(edge)
+                        let d = e.pointee.decisions
+                        if d.has(FastDecisions.held) {
+                            replayHeld(d, np, m: m, w: slots + w)
+                            w = (h + 3) & 3
+                        } else {
+                            replayAdvance(d, np, x: x, m: m, w: slots + w, into: slots + ((h + 1) & 3))
+                            w = (h + 3) & 3
+                            h = (h + 1) & 3
+                        }
+                        node = e.pointee.to
+                        stale = true
+                        replayed += 1
+                    } else if stale {
+                        writeBack(np)
+                        stale = false
+                    }
+                }
+                if edge < 0 {
+                    let branch = Self.branchInput(m, mBranch: validM && m.pointee.ctl.branch)
+                    let fetched = iCyc && bus.beatCounters.i == waits.i ? bus.instructionWord(at: iAdr) : 0
+                    var d = FastDecisions()
+                    let stallMBus = stallWbLoad || iCyc || (dCyc && (m.pointee.ctl.store || m.pointee.ctl.load || x.pointee.dec.c.load))
+                    if stallMBus {
+                        fastHeldCycle(m: m, w: slots + w, learn: &d)
+                        w = (h + 3) & 3
+                    } else {
+                        fastAdvanceCycle(x: x, m: m, w: slots + w, into: slots + ((h + 1) & 3), learn: &d)
+                        w = (h + 3) & 3
+                        h = (h + 1) & 3
+                    }
+                    if Bus.replays {
+                        let to = table.node(for: fastKey(x: slots + h, m: slots + ((h + 3) & 3), w: slots + w), waitStates: waits)
+                        if node >= 0 && to >= 0 && !dataBusErrorSeen {
+                            table.addEdge(from: node, branch: branch, fetched: fetched, decisions: d, to: to)
+                        }
+                        node = to
+                    }
                 }
                 k += 1
-                let xs = slots + h
-                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && xs.pointee.special) {
+                let leaves = stale ? table.nodes[Int(node)].leaves : validX && slots[h].special
+                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || leaves {
                     break
                 }
                 if untilEnd && bus.stopRequested { break }
             }
+            if stale { writeBack(table.nodes + Int(node)) }
+            fastPathStats.value.replayedCycles &+= replayed
             materialise(x: slots + h, m: slots + ((h + 3) & 3), w: slots + w)
             fastPathStats.value.cycles &+= k
             fastPathStats.value.episodes &+= 1
@@ -256,8 +309,15 @@ extension CycleCore {
     /// A cycle with stall_m high (`stalledStep` without caches): W takes
     /// the M record, the bus masters move.
     @inline(__always)
-    mutating func fastHeldCycle(m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>) {
+    mutating func fastHeldCycle(m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
+                                learn d: inout FastDecisions) {
         let r = fastBus()
+        d.bits = FastDecisions.held
+        d.set(FastDecisions.retire, validW)
+        d.set(FastDecisions.registerWrite, validW && w.pointee.ctl.writeEnable)
+        d.set(FastDecisions.dataBeat, dCyc && (r.dAck || r.dErr))
+        d.set(FastDecisions.loadStart, !dCyc && m.pointee.ctl.load && validM && !m.pointee.exception && m.pointee.wbSelect
+              && !wbLoadComplete)
         if validD && decodedD.branchPredictTaken { validF = true }
         if validW {
             retiredCount &+= 1
@@ -286,7 +346,8 @@ extension CycleCore {
     /// X as the record `next`, W takes the M record.
     @inline(__always)
     mutating func fastAdvanceCycle(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>,
-                                   w: UnsafeMutablePointer<FastSlot>, into next: UnsafeMutablePointer<FastSlot>) {
+                                   w: UnsafeMutablePointer<FastSlot>, into next: UnsafeMutablePointer<FastSlot>,
+                                   learn d: inout FastDecisions) {
         let r = fastBus()
         let dec = decodedD
         let c = dec.c
@@ -350,6 +411,17 @@ extension CycleCore {
         // load/store unit (X)
         let (storeDataX, byteEnableX) = Self.storeLanes(operand: x.pointee.storeOp, address: adderResultX, size: xd.size)
 
+        d.set(FastDecisions.retire, validW)
+        d.set(FastDecisions.registerWrite, validW && wWriteEnable)
+        d.set(FastDecisions.stallD, stallD)
+        d.source0 = rawX0 ? 1 : rawM0 ? 2 : rawW0 ? 3 : 0
+        d.source1 = rawX1 ? 1 : rawM1 ? 2 : rawW1 ? 3 : 0
+        d.divide = stallD || !qD ? 0 : c.modulus ? 2 : c.divide ? 3 : 0
+        d.set(FastDecisions.dataBeat, dCyc && (r.dAck || r.dErr))
+        d.set(FastDecisions.storeStart, !dCyc && storeQM)
+        d.set(FastDecisions.loadStart, !dCyc && !storeQM && loadQM && m.pointee.wbSelect && !wbLoadComplete)
+        d.set(FastDecisions.memoryOp, loadQM || storeQM)
+
         // ======================================================== the edge
         if validW {
             retiredCount &+= 1
@@ -386,22 +458,7 @@ extension CycleCore {
         if loadQM || storeQM { memopPcW = m.pointee.pc }
         dataW = dataM
 
-        // the X record moves to M
-        x.pointee.operandM = xResult
-        x.pointee.mResult = xd.c.mSelCompare ? (conditionMetX ? 1 : 0) : xd.c.mSelShift ? fastShift(x) : xResult
-        x.pointee.shifter = fastShift(x)
-        x.pointee.product = op0 &* op1
-        x.pointee.branchTargetM = x.pointee.branchTargetX
-        x.pointee.storeData = storeDataX
-        x.pointee.ctl = xd.c.mStage(exception: false)
-        x.pointee.writeIdx = xd.writeIdx
-        x.pointee.conditionMet = conditionMetX
-        x.pointee.branchPredictTaken = xd.branchPredictTaken
-        x.pointee.signExtend = xd.signExtend
-        x.pointee.dcacheSelect = false; x.pointee.wbSelect = true; x.pointee.dflush = false
-        x.pointee.debugException = false; x.pointee.nonDebugException = false
-        x.pointee.exception = false; x.pointee.dataBusErrorException = false
-        x.pointee.size = xd.size; x.pointee.byteEnable = byteEnableX; x.pointee.eid = 7
+        completeRecord(x, xResult: xResult, conditionMetX: conditionMetX, storeData: storeDataX, byteEnable: byteEnableX)
 
         // D (or a bubble of it) enters X
         next.pointee.pc = pcD; next.pointee.insn = instructionD; next.pointee.dec = dec
@@ -424,6 +481,28 @@ extension CycleCore {
         if !stallD { pcD = pcF; pcF = pcA }
         if !stallD && decodedD.word != instructionD { decodedD = decodeCache.value.decode(instructionD, table: opTable) }
         cycle &+= 1
+    }
+
+    /// The X record's M part, as the record moves to M (no exception in X).
+    @inline(__always)
+    func completeRecord(_ x: UnsafeMutablePointer<FastSlot>, xResult: UInt32, conditionMetX: Bool, storeData: UInt32,
+                        byteEnable: UInt8) {
+        let xd = x.pointee.dec
+        x.pointee.operandM = xResult
+        x.pointee.mResult = xd.c.mSelCompare ? (conditionMetX ? 1 : 0) : xd.c.mSelShift ? fastShift(x) : xResult
+        x.pointee.shifter = fastShift(x)
+        x.pointee.product = x.pointee.op0 &* x.pointee.op1
+        x.pointee.branchTargetM = x.pointee.branchTargetX
+        x.pointee.storeData = storeData
+        x.pointee.ctl = xd.c.mStage(exception: false)
+        x.pointee.writeIdx = xd.writeIdx
+        x.pointee.conditionMet = conditionMetX
+        x.pointee.branchPredictTaken = xd.branchPredictTaken
+        x.pointee.signExtend = xd.signExtend
+        x.pointee.dcacheSelect = false; x.pointee.wbSelect = true; x.pointee.dflush = false
+        x.pointee.debugException = false; x.pointee.nonDebugException = false
+        x.pointee.exception = false; x.pointee.dataBusErrorException = false
+        x.pointee.size = xd.size; x.pointee.byteEnable = byteEnable; x.pointee.eid = 7
     }
 
     /// shifter_result_m from the X record's operands.

@@ -28,6 +28,7 @@ func cpuSeconds() -> Double {
 }
 
 var best = Double.infinity
+var stats = ""
 var last = CycleObservation()
 for _ in 0..<repeats {
     let seconds: Double
@@ -44,16 +45,22 @@ for _ in 0..<repeats {
     case "testbench-nocache", "testbench-cache":
         let m = LM32CycleMachine(config: profile == "testbench-cache" ? .testbenchCache : .testbenchNoCache)
         m.fastPath = ProcessInfo.processInfo.environment["FASTPATH"] != "0"
+        m.idleSkipping = ProcessInfo.processInfo.environment["IDLESKIP"] != "0"
         m.load(image, at: 0)
         let t0 = cpuSeconds()
         m.run(cycles: cycles)
         seconds = cpuSeconds() - t0
         last = m.peekObservation()
+        let s = m.fastPathStats
+        stats = "fast path \(s.cycles) cycles in \(s.episodes) episodes, \(s.replayedCycles) replayed"
     default:
         FileHandle.standardError.write("unknown profile \(profile)\n".data(using: .utf8)!)
         exit(2)
     }
     best = min(best, seconds)
+}
+if ProcessInfo.processInfo.environment["FASTPATH_STATS"] == "1" && !stats.isEmpty {
+    FileHandle.standardError.write((stats + "\n").data(using: .utf8)!)
 }
 func hex(_ v: UInt32) -> String { "0x" + String(format: "%08x", v) }
 print("model profile=\(profile) cycles=\(last.cycle) best=\(String(format: "%.3f", best)) s CPU "

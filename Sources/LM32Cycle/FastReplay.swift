@@ -1,0 +1,309 @@
+/// The fast path's replay (docs/lm32-fastpath.md, "Replaying the control"):
+/// on a bus whose answer is a function of its beat counters, the masters'
+/// addresses and its memory (`CycleBus.replays`, the bench), what the record
+/// path decides in a cycle (held or advance, the D stage's stall and the
+/// sources of its two operands, the retirement and register write, the
+/// data beat, the start of a load or store, a divide entering X) and the
+/// control registers it leaves behind are a function of the control
+/// registers it started from (`FastKey`) and of three data-derived inputs:
+/// the condition and the target of a branch in M, and the word an
+/// instruction beat ending in the cycle reads. The first time a cycle runs
+/// from a key with given inputs the record path runs it and files the
+/// decisions and the key it led to as an edge of the table; afterwards the
+/// replay follows the edge, doing only the cycle's data work (the X
+/// datapath, the operand reads, the record writes, the register write, the
+/// data beat) and leaving the control registers in the table until the
+/// record path or the hand-over needs them (`writeBack`). A data beat that
+/// ends in ERR is never replayed (the record path runs it and the episode
+/// ends). `FastPathCheck` compares the state at every hand-over.
+
+/// The control registers between two cycles of the record path: the
+/// pipeline's valid bits, the F and D stages, the bus masters' control
+/// outputs and the bench's beat counters, and the parts of the X, M and W
+/// records the cycle's decisions read (not their data).
+struct FastKey: Hashable {
+    var validF = false, validD = false, validX = false, validM = false, validW = false
+    var busErrorF = false, busErrorD = false
+    var iCyc = false, iCti: UInt8 = 0, iAdr: UInt32 = 0
+    var dCyc = false, dWe = false, dCti: UInt8 = 0
+    var stallWbLoad = false, wbLoadComplete = false
+    var pcF: UInt32 = 0, pcD: UInt32 = 0, instructionD: UInt32 = 0, wbDataF: UInt32 = 0
+    var decodedD = DecodedInstruction.zero
+    var iCnt = 0, dCnt = 0
+    /// W holds the M record (after a held cycle), else the one before it.
+    var wIsM = false
+    var xPc: UInt32 = 0, xInsn: UInt32 = 0, xDec = DecodedInstruction.zero, xAdderOpXN = false, xBusError = false
+    var mPc: UInt32 = 0, mInsn: UInt32 = 0, mCtl = OpControl(), mWriteIdx = 0
+    var mBranchPredictTaken = false, mWbSelect = false, mException = false
+    var wCtl = OpControl(), wWriteIdx = 0
+}
+
+/// What the record path decided in one cycle, for the replay.
+struct FastDecisions {
+    static let held: UInt16 = 1, retire: UInt16 = 2, registerWrite: UInt16 = 4, stallD: UInt16 = 8
+    static let dataBeat: UInt16 = 16, storeStart: UInt16 = 32, loadStart: UInt16 = 64, memoryOp: UInt16 = 128
+    var bits: UInt16 = 0
+    /// The D operands' sources: 0 the register file, 1 X's result, 2 M's, 3 W's.
+    var source0: UInt8 = 0, source1: UInt8 = 0
+    /// The divider's state a divide or modulus entering X sets (0: none).
+    var divide: UInt8 = 0
+
+    @inline(__always) func has(_ b: UInt16) -> Bool { bits & b != 0 }
+    @inline(__always) mutating func set(_ b: UInt16, _ on: Bool) { if on { bits |= b } }
+}
+
+/// A key of the table, with what the replay reads of it every cycle.
+struct FastNode {
+    var key: FastKey
+    /// The first of this key's edges (-1: none yet).
+    var firstEdge: Int32 = -1
+    /// A valid branch is in M: its condition and target are inputs.
+    let mBranch: Bool
+    /// An instruction beat ends in the cycle: the word it reads is an input.
+    let fetchEnds: Bool
+    /// A data beat ends in the cycle (ERR is not replayed).
+    let dataEnds: Bool
+    /// A valid `scall`, `break`, CSR write, `eret`, `bret` or bus error is in
+    /// X: the episode ends here.
+    let leaves: Bool
+    /// D's branch target and whether D's instruction is one of those.
+    let branchTargetD: UInt32, specialD: Bool
+
+    init(_ key: FastKey, waitStates: (i: Int, d: Int)) {
+        self.key = key
+        mBranch = key.validM && key.mCtl.branch
+        fetchEnds = key.iCyc && key.iCnt == waitStates.i
+        dataEnds = key.dCyc && key.dCnt == waitStates.d
+        leaves = key.validX && CycleCore<BenchBus>.special(key.xDec, busError: key.xBusError)
+        branchTargetD = key.pcD &+ key.decodedD.branchOffset
+        specialD = CycleCore<BenchBus>.special(key.decodedD, busError: key.busErrorD)
+    }
+}
+
+/// One cycle run from a key with given inputs: its decisions and the key
+/// it leads to.
+struct FastEdge {
+    /// The inputs: M's condition and target (`mBranch`), the fetched word
+    /// (`fetchEnds`); 0 where the key does not read them.
+    var branch: UInt64, fetched: UInt32
+    var to: Int32, next: Int32
+    var decisions: FastDecisions
+}
+
+/// The keys and edges met so far on one machine (its program, its bench's
+/// wait states and error windows). Not state: a key is checked against
+/// the memory it reads (the fetched word) every time it is replayed, so
+/// the table needs no invalidation when code is written.
+final class FastReplayTable {
+    static let nodeLimit = 1 << 16, edgeLimit = 1 << 18
+    private(set) var nodes: UnsafeMutablePointer<FastNode>
+    private(set) var edges: UnsafeMutablePointer<FastEdge>
+    private(set) var nodeCount = 0, edgeCount = 0
+    private var nodeCapacity = 256, edgeCapacity = 512
+    private var index: [FastKey: Int32] = [:]
+
+    init() {
+        nodes = .allocate(capacity: nodeCapacity)
+        edges = .allocate(capacity: edgeCapacity)
+    }
+
+    deinit {
+        nodes.deinitialize(count: nodeCount)
+        nodes.deallocate()
+        edges.deinitialize(count: edgeCount)
+        edges.deallocate()
+    }
+
+    /// The table has reached its limits (the fast path then clears it at
+    /// the start of its next episode).
+    var full: Bool { nodeCount >= Self.nodeLimit || edgeCount >= Self.edgeLimit }
+
+    func clear() {
+        nodes.deinitialize(count: nodeCount)
+        edges.deinitialize(count: edgeCount)
+        nodeCount = 0; edgeCount = 0
+        index.removeAll(keepingCapacity: true)
+    }
+
+    /// The node of `key`, filed if new (-1 when the table is full).
+    func node(for key: FastKey, waitStates: (i: Int, d: Int)) -> Int32 {
+        if let i = index[key] { return i }
+        guard nodeCount < Self.nodeLimit else { return -1 }
+        if nodeCount == nodeCapacity {
+            let bigger = UnsafeMutablePointer<FastNode>.allocate(capacity: nodeCapacity * 2)
+            bigger.moveInitialize(from: nodes, count: nodeCount)
+            nodes.deallocate()
+            nodes = bigger
+            nodeCapacity *= 2
+        }
+        (nodes + nodeCount).initialize(to: FastNode(key, waitStates: waitStates))
+        let i = Int32(nodeCount)
+        index[key] = i
+        nodeCount += 1
+        return i
+    }
+
+    /// The edge of `node` for these inputs (-1: not met yet).
+    @inline(__always)
+    func edge(from node: Int32, branch: UInt64, fetched: UInt32) -> Int32 {
+        var e = nodes[Int(node)].firstEdge
+        while e >= 0 {
+            let p = edges + Int(e)
+            if p.pointee.branch == branch && p.pointee.fetched == fetched { return e }
+            e = p.pointee.next
+        }
+        return -1
+    }
+
+    func addEdge(from node: Int32, branch: UInt64, fetched: UInt32, decisions: FastDecisions, to: Int32) {
+        guard edgeCount < Self.edgeLimit else { return }
+        if edgeCount == edgeCapacity {
+            let bigger = UnsafeMutablePointer<FastEdge>.allocate(capacity: edgeCapacity * 2)
+            bigger.moveInitialize(from: edges, count: edgeCount)
+            edges.deallocate()
+            edges = bigger
+            edgeCapacity *= 2
+        }
+        let n = nodes + Int(node)
+        (edges + edgeCount).initialize(to: FastEdge(branch: branch, fetched: fetched, to: to, next: n.pointee.firstEdge,
+                                                    decisions: decisions))
+        n.pointee.firstEdge = Int32(edgeCount)
+        edgeCount += 1
+    }
+}
+
+extension CycleCore {
+    /// The record path's control registers as a key (`w` is W's slot).
+    @inline(__always)
+    func fastKey(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>) -> FastKey {
+        var k = FastKey()
+        k.validF = validF; k.validD = validD; k.validX = validX; k.validM = validM; k.validW = validW
+        k.busErrorF = busErrorF; k.busErrorD = busErrorD
+        k.iCyc = iCyc; k.iCti = iCti; k.iAdr = iAdr
+        k.dCyc = dCyc; k.dWe = dWe; k.dCti = dCti
+        k.stallWbLoad = stallWbLoad; k.wbLoadComplete = wbLoadComplete
+        k.pcF = pcF; k.pcD = pcD; k.instructionD = instructionD; k.wbDataF = wbDataF
+        k.decodedD = decodedD
+        (k.iCnt, k.dCnt) = bus.beatCounters
+        k.wIsM = w == m
+        k.xPc = x.pointee.pc; k.xInsn = x.pointee.insn; k.xDec = x.pointee.dec
+        k.xAdderOpXN = x.pointee.adderOpXN; k.xBusError = x.pointee.busError
+        k.mPc = m.pointee.pc; k.mInsn = m.pointee.insn; k.mCtl = m.pointee.ctl; k.mWriteIdx = m.pointee.writeIdx
+        k.mBranchPredictTaken = m.pointee.branchPredictTaken; k.mWbSelect = m.pointee.wbSelect
+        k.mException = m.pointee.exception
+        k.wCtl = w.pointee.ctl; k.wWriteIdx = w.pointee.writeIdx
+        return k
+    }
+
+    /// The control registers from a key (the record path or the hand-over
+    /// takes over from the replay).
+    @inline(__always)
+    mutating func writeBack(_ n: UnsafePointer<FastNode>) {
+        let k = n.pointee.key
+        validF = k.validF; validD = k.validD; validX = k.validX; validM = k.validM; validW = k.validW
+        busErrorF = k.busErrorF; busErrorD = k.busErrorD
+        iCyc = k.iCyc; iCti = k.iCti; iAdr = k.iAdr
+        dCyc = k.dCyc; dWe = k.dWe; dCti = k.dCti
+        stallWbLoad = k.stallWbLoad; wbLoadComplete = k.wbLoadComplete
+        pcF = k.pcF; pcD = k.pcD; instructionD = k.instructionD; wbDataF = k.wbDataF
+        decodedD = k.decodedD
+        bus.beatCounters = (k.iCnt, k.dCnt)
+    }
+
+    /// The inputs of a cycle from the records: M's condition and target when
+    /// a valid branch is in M.
+    @inline(__always)
+    static func branchInput(_ m: UnsafeMutablePointer<FastSlot>, mBranch: Bool) -> UInt64 {
+        mBranch ? (m.pointee.conditionMet ? 1 : 0) | UInt64(m.pointee.branchTargetM) << 1 : 0
+    }
+
+    /// A held cycle from its decisions (`fastHeldCycle`'s data work).
+    @inline(__always)
+    mutating func replayHeld(_ d: FastDecisions, _ n: UnsafePointer<FastNode>,
+                             m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>) {
+        var beat: UInt32 = 0
+        if d.has(FastDecisions.dataBeat) {
+            beat = bus.dataBeat(cycle: cycle, address: dAdr, data: dDatO, sel: dSel, we: n.pointee.key.dWe)
+        }
+        if d.has(FastDecisions.retire) {
+            retiredCount &+= 1
+            if d.has(FastDecisions.registerWrite) { regs[w.pointee.writeIdx] = fastWResult(w); arrayWrites &+= 1 }
+        }
+        let dataM = wbDataM
+        divideByZeroX = false
+        ip |= bus.interruptInputs
+        cc &+= 1
+        if d.has(FastDecisions.dataBeat) {
+            wbDataM = beat
+        } else if d.has(FastDecisions.loadStart) {
+            dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable
+        }
+        dataW = dataM
+        cycle &+= 1
+    }
+
+    /// An advancing cycle from its decisions (`fastAdvanceCycle`'s data work).
+    @inline(__always)
+    mutating func replayAdvance(_ d: FastDecisions, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
+                                m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
+                                into next: UnsafeMutablePointer<FastSlot>) {
+        var beat: UInt32 = 0
+        if d.has(FastDecisions.dataBeat) {
+            beat = bus.dataBeat(cycle: cycle, address: dAdr, data: dDatO, sel: dSel, we: n.pointee.key.dWe)
+        }
+        let xd = x.pointee.dec
+        let (adderResultX, conditionMetX, xResult) = Self.xStage(x.pointee.op0, x.pointee.op1, xd,
+                                                                  adderOpXN: x.pointee.adderOpXN,
+                                                                  csr: csrReadData(xd.csr), mc: mcResultX)
+        let wResult = fastWResult(w)
+        let mResult = m.pointee.mResult
+        let c = n.pointee.key.decodedD.c
+        let bypassData0 = Self.pick(d.source0, xResult, mResult, wResult, regs[n.pointee.key.decodedD.readIdx0])
+        let bypassData1 = Self.pick(d.source1, xResult, mResult, wResult, regs[n.pointee.key.decodedD.readIdx1])
+        let dResult0 = c.dResultSel0Pc ? n.pointee.key.pcF : bypassData0
+        let dResult1: UInt32 = c.dResultSel1 == 0 ? 0 : c.dResultSel1 == 1 ? bypassData1 : n.pointee.key.decodedD.immediate
+        let (storeDataX, byteEnableX) = Self.storeLanes(operand: x.pointee.storeOp, address: adderResultX, size: xd.size)
+
+        if d.has(FastDecisions.retire) {
+            retiredCount &+= 1
+            if d.has(FastDecisions.registerWrite) { regs[w.pointee.writeIdx] = wResult; arrayWrites &+= 1 }
+        }
+        divideByZeroX = false
+        if !d.has(FastDecisions.stallD) {
+            mcCycles = 32; mcP = 0; mcA = dResult0; mcB = dResult1
+            if d.divide != 0 { mcState = Int(d.divide) }
+        }
+        ip |= bus.interruptInputs
+        cc &+= 1
+        let dataM = wbDataM
+        if d.has(FastDecisions.dataBeat) {
+            wbDataM = beat
+        } else if d.has(FastDecisions.storeStart) {
+            dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable
+        } else if d.has(FastDecisions.loadStart) {
+            dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable
+        }
+        if d.has(FastDecisions.memoryOp) { memopPcW = m.pointee.pc }
+        dataW = dataM
+
+        completeRecord(x, xResult: xResult, conditionMetX: conditionMetX, storeData: storeDataX, byteEnable: byteEnableX)
+        next.pointee.pc = n.pointee.key.pcD; next.pointee.insn = n.pointee.key.instructionD
+        next.pointee.dec = n.pointee.key.decodedD
+        next.pointee.op0 = dResult0; next.pointee.op1 = dResult1; next.pointee.storeOp = bypassData1
+        next.pointee.branchTargetX = c.branchReg ? bypassData0 & ~3 : n.pointee.branchTargetD
+        next.pointee.adderOpXN = !c.adderOp; next.pointee.busError = n.pointee.key.busErrorD
+        next.pointee.special = n.pointee.specialD
+        cycle &+= 1
+    }
+
+    /// A D operand from its source (`FastDecisions.source0`).
+    @inline(__always)
+    static func pick(_ source: UInt8, _ x: UInt32, _ m: UInt32, _ w: UInt32, _ file: UInt32) -> UInt32 {
+        switch source {
+        case 1: return x
+        case 2: return m
+        case 3: return w
+        default: return file
+        }
+    }
+}
