@@ -264,7 +264,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             snap[words] = UInt32(wpcC[0]) | UInt32(wpcC[1]) << 8 | UInt32(wpcC[2]) << 16 | UInt32(wpcC[3]) << 24
             var p: UInt64 = 0
             while p < Self.maxPeriod && cycle < end && !(untilEnd && bus.stopRequested) {
-                stepMany(1, untilEnd: untilEnd)
+                // a cycle on the per-cycle steps: a one-cycle fast-path
+                // episode's entry and hand-over cost more than the cycle
+                stepMany(1, untilEnd: untilEnd, fast: false)
                 p += 1
                 guard mayEqual(anchor), sameStateExceptTime(anchor),
                       arrayWrites == anchor.arrayWrites || sameArrays(as: snap) else { continue }
@@ -301,13 +303,14 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     }
 
     /// `n` cycles without observer or trace (stops early when the bus
-    /// requests a stop, e.g. the test device's end write, when `untilEnd`).
-    /// Kept out of line so that the loop runs on `self` in place.
+    /// requests a stop, e.g. the test device's end write, when `untilEnd`;
+    /// `fast` false keeps them off the fast path). Kept out of line so that
+    /// the loop runs on `self` in place.
     @inline(never)
-    mutating func stepMany(_ n: UInt64, untilEnd: Bool) {
+    mutating func stepMany(_ n: UInt64, untilEnd: Bool, fast: Bool = true) {
         var left = n
         while left > 0 && !(untilEnd && bus.stopRequested) {
-            left -= stepUnobserved(left, untilEnd: untilEnd)
+            left -= stepUnobserved(left, untilEnd: untilEnd, fast: fast)
             if stopAtHandOver.value && fastPathStats.value.handedOver {
                 fastPathStats.value.handedOver = false
                 return
@@ -455,10 +458,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// way: the specialised copies only know constants the state
     /// guarantees (`specialisedStep = false` and tests compare).
     @inline(__always)
-    mutating func stepUnobserved(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+    mutating func stepUnobserved(_ n: UInt64, untilEnd: Bool, fast: Bool = true) -> UInt64 {
         if specialisedStep && steady {
             if !icacheOn && !dcacheOn {
-                if fastPath && n >= Self.fastPathMinimum && fastPathEntry { return stepFastNoCache(n, untilEnd: untilEnd) }
+                if fastPath && fast && fastPathEntry { return stepFastNoCache(n, untilEnd: untilEnd) }
                 return stepSteadyNoCache(n, untilEnd: untilEnd)
             }
             if icacheOn && dcacheOn { return stepSteadyCaches(n, untilEnd: untilEnd) }

@@ -44,11 +44,6 @@ struct FastSlot {
 }
 
 extension CycleCore {
-    /// Fewer cycles asked for (the idle-skipping probe steps one at a
-    /// time) run on the per-cycle steps: an episode's entry and hand-over
-    /// cost more than a few cycles of those.
-    static var fastPathMinimum: UInt64 { 16 }
-
     /// The fast path may start in this cycle (with `steady` and no caches).
     @inline(__always) var fastPathEntry: Bool {
         !Bus.canResetCPU && !extBreak && !exceptionM && !(validW && (nonDebugExceptionW || debugExceptionW))
@@ -73,58 +68,50 @@ extension CycleCore {
                 ? table.node(for: fastKey(x: slots + h, m: slots + ((h + 3) & 3), w: slots + w), waitStates: waits) : -1
             // the control registers are `node`'s, not yet written back
             var stale = false
+            // the table's storage (moves only when the record path files)
+            var nodes = table.nodes, edges = table.edges
             while k < n {
-                let x = slots + h, m = slots + ((h + 3) & 3)
-                var edge: Int32 = -1
                 if node >= 0 {
-                    let np = UnsafePointer(table.nodes + Int(node))
+                    let np = UnsafePointer(nodes + Int(node))
+                    let m = slots + ((h + 3) & 3)
+                    var edge: Int32 = -1
                     if !(np.pointee.dataEnds && bus.dataError(at: dAdr)) {
-                        edge = table.edge(from: node, branch: Self.branchInput(m, mBranch: np.pointee.mBranch),
-                                          fetched: np.pointee.fetchEnds ? bus.instructionWord(at: np.pointee.key.iAdr) : 0)
+                        let branch = Self.branchInput(m, mBranch: np.pointee.mBranch)
+                        let fetched = np.pointee.fetchEnds ? bus.instructionWord(at: np.pointee.key.iAdr) : 0
+                        edge = np.pointee.firstEdge
+                        while edge >= 0 {
+                            let e = edges + Int(edge)
+                            if e.pointee.branch == branch && e.pointee.fetched == fetched { break }
+                            edge = e.pointee.next
+                        }
                     }
                     if edge >= 0 {
-                        let e = table.edges + Int(edge)
+                        let e = edges + Int(edge)
                         let d = e.pointee.decisions
                         if d.has(FastDecisions.held) {
                             replayHeld(d, np, m: m, w: slots + w)
                             w = (h + 3) & 3
                         } else {
-                            replayAdvance(d, np, x: x, m: m, w: slots + w, into: slots + ((h + 1) & 3))
+                            replayAdvance(d, np, x: slots + h, m: m, w: slots + w, into: slots + ((h + 1) & 3))
                             w = (h + 3) & 3
                             h = (h + 1) & 3
                         }
                         node = e.pointee.to
                         stale = true
                         replayed += 1
-                    } else if stale {
+                        k += 1
+                        if e.pointee.stops || (ie && (ip & im) != 0) || (untilEnd && bus.stopRequested) { break }
+                        continue
+                    }
+                    if stale {
                         writeBack(np)
                         stale = false
                     }
                 }
-                if edge < 0 {
-                    let branch = Self.branchInput(m, mBranch: validM && m.pointee.ctl.branch)
-                    let fetched = iCyc && bus.beatCounters.i == waits.i ? bus.instructionWord(at: iAdr) : 0
-                    var d = FastDecisions()
-                    let stallMBus = stallWbLoad || iCyc || (dCyc && (m.pointee.ctl.store || m.pointee.ctl.load || x.pointee.dec.c.load))
-                    if stallMBus {
-                        fastHeldCycle(m: m, w: slots + w, learn: &d)
-                        w = (h + 3) & 3
-                    } else {
-                        fastAdvanceCycle(x: x, m: m, w: slots + w, into: slots + ((h + 1) & 3), learn: &d)
-                        w = (h + 3) & 3
-                        h = (h + 1) & 3
-                    }
-                    if Bus.replays {
-                        let to = table.node(for: fastKey(x: slots + h, m: slots + ((h + 3) & 3), w: slots + w), waitStates: waits)
-                        if node >= 0 && to >= 0 && !dataBusErrorSeen {
-                            table.addEdge(from: node, branch: branch, fetched: fetched, decisions: d, to: to)
-                        }
-                        node = to
-                    }
-                }
+                node = recordCycle(slots, h: &h, w: &w, from: node, table: table, waitStates: waits)
+                nodes = table.nodes; edges = table.edges
                 k += 1
-                let leaves = stale ? table.nodes[Int(node)].leaves : validX && slots[h].special
-                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || leaves {
+                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && slots[h].special) {
                     break
                 }
                 if untilEnd && bus.stopRequested { break }
@@ -137,6 +124,33 @@ extension CycleCore {
             fastPathStats.value.handedOver = true
             return k
         }
+    }
+
+    /// One cycle on the record path from the control registers (`from`:
+    /// their node, -1 if not known), filed in the table as an edge; returns
+    /// the node of the registers it leaves (-1 if not filed).
+    @inline(never)
+    mutating func recordCycle(_ slots: UnsafeMutablePointer<FastSlot>, h: inout Int, w: inout Int, from node: Int32,
+                              table: FastReplayTable, waitStates: (i: Int, d: Int)) -> Int32 {
+        let x = slots + h, m = slots + ((h + 3) & 3)
+        let branch = Self.branchInput(m, mBranch: validM && m.pointee.ctl.branch)
+        let fetched = iCyc && bus.beatCounters.i == waitStates.i ? bus.instructionWord(at: iAdr) : 0
+        var d = FastDecisions()
+        let stallMBus = stallWbLoad || iCyc || (dCyc && (m.pointee.ctl.store || m.pointee.ctl.load || x.pointee.dec.c.load))
+        if stallMBus {
+            fastHeldCycle(m: m, w: slots + w, learn: &d)
+            w = (h + 3) & 3
+        } else {
+            fastAdvanceCycle(x: x, m: m, w: slots + w, into: slots + ((h + 1) & 3), learn: &d)
+            w = (h + 3) & 3
+            h = (h + 1) & 3
+        }
+        guard Bus.replays else { return -1 }
+        let to = table.node(for: fastKey(x: slots + h, m: slots + ((h + 3) & 3), w: slots + w), waitStates: waitStates)
+        if node >= 0 && to >= 0 && !dataBusErrorSeen {
+            table.addEdge(from: node, branch: branch, fetched: fetched, decisions: d, to: to)
+        }
+        return to
     }
 
     /// The records of the stage registers (the fast path's entry).
@@ -285,9 +299,7 @@ extension CycleCore {
 
     /// What makes a valid X slot leave `steady`.
     @inline(__always)
-    static func special(_ d: DecodedInstruction, busError: Bool) -> Bool {
-        d.scall || d.breakOpcode || busError || d.c.wcsr || d.eret || d.bret
-    }
+    static func special(_ d: DecodedInstruction, busError: Bool) -> Bool { d.leavesSteady(busError: busError) }
 
     /// w_result from the record W holds (`wResultNow`).
     @inline(__always)
@@ -513,6 +525,13 @@ extension CycleCore {
         if x.pointee.dec.signExtend { return UInt32(bitPattern: Int32(bitPattern: x.pointee.op0) >> Int32(n)) }
         return x.pointee.op0 >> n
     }
+}
+
+extension DecodedInstruction {
+    /// A `scall`, `break`, `wcsr`, `eret`, `bret` or a bus error: valid in
+    /// X, the state is not `steady`.
+    @inline(__always)
+    func leavesSteady(busError: Bool) -> Bool { scall || breakOpcode || busError || c.wcsr || eret || bret }
 }
 
 /// Decoded instruction words by word (a direct-mapped cache of the pure

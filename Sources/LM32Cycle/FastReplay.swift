@@ -74,9 +74,9 @@ struct FastNode {
         mBranch = key.validM && key.mCtl.branch
         fetchEnds = key.iCyc && key.iCnt == waitStates.i
         dataEnds = key.dCyc && key.dCnt == waitStates.d
-        leaves = key.validX && CycleCore<BenchBus>.special(key.xDec, busError: key.xBusError)
+        leaves = key.validX && key.xDec.leavesSteady(busError: key.xBusError)
         branchTargetD = key.pcD &+ key.decodedD.branchOffset
-        specialD = CycleCore<BenchBus>.special(key.decodedD, busError: key.busErrorD)
+        specialD = key.decodedD.leavesSteady(busError: key.busErrorD)
     }
 }
 
@@ -88,6 +88,9 @@ struct FastEdge {
     var branch: UInt64, fetched: UInt32
     var to: Int32, next: Int32
     var decisions: FastDecisions
+    /// The episode ends after this cycle: a divide enters X, or the key it
+    /// leads to `leaves`.
+    var stops: Bool
 }
 
 /// The keys and edges met so far on one machine (its program, its bench's
@@ -143,18 +146,6 @@ final class FastReplayTable {
         return i
     }
 
-    /// The edge of `node` for these inputs (-1: not met yet).
-    @inline(__always)
-    func edge(from node: Int32, branch: UInt64, fetched: UInt32) -> Int32 {
-        var e = nodes[Int(node)].firstEdge
-        while e >= 0 {
-            let p = edges + Int(e)
-            if p.pointee.branch == branch && p.pointee.fetched == fetched { return e }
-            e = p.pointee.next
-        }
-        return -1
-    }
-
     func addEdge(from node: Int32, branch: UInt64, fetched: UInt32, decisions: FastDecisions, to: Int32) {
         guard edgeCount < Self.edgeLimit else { return }
         if edgeCount == edgeCapacity {
@@ -166,7 +157,8 @@ final class FastReplayTable {
         }
         let n = nodes + Int(node)
         (edges + edgeCount).initialize(to: FastEdge(branch: branch, fetched: fetched, to: to, next: n.pointee.firstEdge,
-                                                    decisions: decisions))
+                                                    decisions: decisions,
+                                                    stops: decisions.divide != 0 || nodes[Int(to)].leaves))
         n.pointee.firstEdge = Int32(edgeCount)
         edgeCount += 1
     }

@@ -11,7 +11,9 @@ import SoCSimTestSupport
 /// machine with the fast path and on one without, and requires the same
 /// registers and register file at every hand-over (natural, and forced at
 /// the ends of seeded random chunks) and the same whole state every 64
-/// hand-overs and at the end. Over the timing kernels (wait states
+/// hand-overs and at the end. The timing kernels' and random programs'
+/// loops replay part of their fast-path cycles from the control table
+/// (FastReplay.swift); the unit tests, straight-line code, replay none. Over the timing kernels (wait states
 /// (w, 3 − w)), the upstream unit tests (wait states 0 and 2) and seeded
 /// random programs (FAST_PATH_RANDOM=N, default 200; `socsim step-check
 /// --fast-path` runs more).
@@ -19,11 +21,16 @@ import SoCSimTestSupport
     static var count: UInt64 { UInt64(ProcessInfo.processInfo.environment["FAST_PATH_RANDOM"] ?? "") ?? 200 }
 
     /// Records a difference and checks that the comparison covered fast-path
-    /// cycles (at least 1 in `share`) and hand-overs.
-    static func expect(_ o: FastPathCheck.Outcome, _ what: String, share: UInt64) {
-        print("fast path, \(what): \(o.cycles) cycles, \(o.fastCycles) on the fast path, \(o.handOvers) hand-overs")
+    /// cycles (at least 1 in `share`), of those replayed ones (at least 1
+    /// in `replayShare`) and hand-overs.
+    static func expect(_ o: FastPathCheck.Outcome, _ what: String, share: UInt64, replayShare: UInt64?) {
+        print("fast path, \(what): \(o.cycles) cycles, \(o.fastCycles) on the fast path (\(o.replayedCycles) replayed), "
+              + "\(o.handOvers) hand-overs")
         if let d = o.difference { Issue.record("\(what): \(d)") }
         #expect(o.fastCycles * share > o.cycles, "\(what): the comparison covers fast-path cycles")
+        if let r = replayShare {
+            #expect(o.replayedCycles * r > o.fastCycles, "\(what): the comparison covers replayed cycles")
+        }
         #expect(o.handOvers > 0, "\(what): hand-overs were compared")
     }
 
@@ -41,7 +48,7 @@ import SoCSimTestSupport
                 }
             }
         }
-        Self.expect(all, "timing kernels", share: 2)
+        Self.expect(all, "timing kernels", share: 2, replayShare: 8)
     }
 
     @Test func unitTests() throws {
@@ -55,7 +62,8 @@ import SoCSimTestSupport
                 all += o
             }
         }
-        Self.expect(all, "unit tests", share: 4)
+        // straight-line code: no control state repeats, nothing to replay
+        Self.expect(all, "unit tests", share: 4, replayShare: nil)
     }
 
     @Test func randomPrograms() throws {
@@ -68,7 +76,7 @@ import SoCSimTestSupport
             if let d = o.difference { Issue.record("seed \(seed): \(d)") }
             all += o
         }
-        Self.expect(all, "random programs", share: 10)
+        Self.expect(all, "random programs", share: 10, replayShare: 4)
     }
 
     /// The cache profile never takes the fast path (its hand-over rules are
