@@ -24,23 +24,74 @@ public struct FastPathStats: Equatable, Sendable {
 }
 
 struct FastSlot {
+    /// What the slot takes from D as it enters X that is not data (a
+    /// function of the control state; the replay copies it whole).
+    struct Entry {
+        var pc: UInt32 = 0, insn: UInt32 = 0
+        var dec = DecodedInstruction.zero
+        var adderOpXN = false, busError = false
+        /// A `scall`, `break`, `wcsr`, `eret`, `bret` or instruction-bus
+        /// error: valid in X, the state is not steady.
+        var special = false
+    }
+
+    /// What the slot's move to M sets that is not data (a function of its
+    /// decode; the replay copies it whole).
+    struct Completion {
+        var ctl = OpControl()
+        var writeIdx = 0
+        var branchPredictTaken = false, signExtend = false
+        var dcacheSelect = false, wbSelect = false, dflush = false
+        var debugException = false, nonDebugException = false, exception = false, dataBusErrorException = false
+        var size: UInt8 = 0, eid: UInt8 = 0
+
+        init() {}
+
+        /// An instruction of decode `d` moving from X to M without exception.
+        @inline(__always)
+        init(moving d: DecodedInstruction) {
+            ctl = d.c.mStage(exception: false)
+            writeIdx = d.writeIdx
+            branchPredictTaken = d.branchPredictTaken
+            signExtend = d.signExtend
+            wbSelect = true
+            size = d.size
+            eid = 7
+        }
+    }
+
     // X stage (written when the slot enters X)
-    var pc: UInt32 = 0, insn: UInt32 = 0
-    var dec = DecodedInstruction.zero
+    var entry = Entry()
     var op0: UInt32 = 0, op1: UInt32 = 0, storeOp: UInt32 = 0, branchTargetX: UInt32 = 0
-    var adderOpXN = false, busError = false
-    /// A `scall`, `break`, `wcsr`, `eret`, `bret` or instruction-bus error:
-    /// valid in X, the state is not steady.
-    var special = false
     // M stage (completed when the slot moves to M)
+    var completion = Completion()
     var operandM: UInt32 = 0, mResult: UInt32 = 0, branchTargetM: UInt32 = 0, storeData: UInt32 = 0
     var shifter: UInt32 = 0, product: UInt32 = 0
-    var ctl = OpControl()
-    var writeIdx = 0
-    var conditionMet = false, branchPredictTaken = false, signExtend = false
-    var dcacheSelect = false, wbSelect = false, dflush = false
-    var debugException = false, nonDebugException = false, exception = false, dataBusErrorException = false
-    var size: UInt8 = 0, byteEnable: UInt8 = 0, eid: UInt8 = 0
+    var conditionMet = false, byteEnable: UInt8 = 0
+
+    var pc: UInt32 { get { entry.pc } set { entry.pc = newValue } }
+    var insn: UInt32 { get { entry.insn } set { entry.insn = newValue } }
+    var dec: DecodedInstruction { get { entry.dec } set { entry.dec = newValue } }
+    var adderOpXN: Bool { get { entry.adderOpXN } set { entry.adderOpXN = newValue } }
+    var busError: Bool { get { entry.busError } set { entry.busError = newValue } }
+    var special: Bool { get { entry.special } set { entry.special = newValue } }
+    var ctl: OpControl { get { completion.ctl } set { completion.ctl = newValue } }
+    var writeIdx: Int { get { completion.writeIdx } set { completion.writeIdx = newValue } }
+    var branchPredictTaken: Bool {
+        get { completion.branchPredictTaken } set { completion.branchPredictTaken = newValue }
+    }
+    var signExtend: Bool { get { completion.signExtend } set { completion.signExtend = newValue } }
+    var dcacheSelect: Bool { get { completion.dcacheSelect } set { completion.dcacheSelect = newValue } }
+    var wbSelect: Bool { get { completion.wbSelect } set { completion.wbSelect = newValue } }
+    var dflush: Bool { get { completion.dflush } set { completion.dflush = newValue } }
+    var debugException: Bool { get { completion.debugException } set { completion.debugException = newValue } }
+    var nonDebugException: Bool { get { completion.nonDebugException } set { completion.nonDebugException = newValue } }
+    var exception: Bool { get { completion.exception } set { completion.exception = newValue } }
+    var dataBusErrorException: Bool {
+        get { completion.dataBusErrorException } set { completion.dataBusErrorException = newValue }
+    }
+    var size: UInt8 { get { completion.size } set { completion.size = newValue } }
+    var eid: UInt8 { get { completion.eid } set { completion.eid = newValue } }
 }
 
 extension CycleCore {
@@ -54,14 +105,13 @@ extension CycleCore {
     /// rebuilds the stage registers; returns the cycles run.
     @inline(never)
     mutating func stepFastNoCache(_ n: UInt64, untilEnd: Bool) -> UInt64 {
-        withUnsafeTemporaryAllocation(of: FastSlot.self, capacity: 4) { ring in
-            let slots = ring.baseAddress!
-            slots.initialize(repeating: FastSlot(), count: 4)
+            let table = replayTable.value
+            let slots = table.slots
+            slots.update(repeating: FastSlot(), count: 4)
             var h = 0
             loadRecords(x: slots + h, m: slots + ((h + 3) & 3), w: slots + ((h + 2) & 3))
             var w = (h + 2) & 3
-            var k: UInt64 = 0, replayed: UInt64 = 0
-            let table = replayTable.value
+            var k: UInt64 = 0, recorded: UInt64 = 0
             if Bus.replays && table.full { table.clear() }
             let waits = bus.waitStates
             var node: Int32 = Bus.replays
@@ -73,16 +123,19 @@ extension CycleCore {
             while k < n {
                 if node >= 0 {
                     let np = UnsafePointer(nodes + Int(node))
-                    let m = slots + ((h + 3) & 3)
-                    var edge: Int32 = -1
-                    if !(np.pointee.dataEnds && bus.dataError(at: dAdr)) {
-                        let branch = Self.branchInput(m, mBranch: np.pointee.mBranch)
-                        let fetched = np.pointee.fetchEnds ? bus.instructionWord(at: np.pointee.key.iAdr) : 0
-                        edge = np.pointee.firstEdge
-                        while edge >= 0 {
-                            let e = edges + Int(edge)
-                            if e.pointee.branch == branch && e.pointee.fetched == fetched { break }
-                            edge = e.pointee.next
+                    let m = slots + ((h &+ 3) & 3)
+                    var edge = np.pointee.firstEdge
+                    if np.pointee.hasInputs {
+                        if np.pointee.dataEnds && bus.dataError(at: dAdr) {
+                            edge = -1
+                        } else {
+                            let branch = Self.branchInput(m, mBranch: np.pointee.mBranch)
+                            let fetched = np.pointee.fetchEnds ? bus.instructionWord(at: np.pointee.key.iAdr) : 0
+                            while edge >= 0 {
+                                let e = edges + Int(edge)
+                                if e.pointee.branch == branch && e.pointee.fetched == fetched { break }
+                                edge = e.pointee.next
+                            }
                         }
                     }
                     if edge >= 0 {
@@ -90,16 +143,15 @@ extension CycleCore {
                         let d = e.pointee.decisions
                         if d.has(FastDecisions.held) {
                             replayHeld(d, np, m: m, w: slots + w)
-                            w = (h + 3) & 3
+                            w = (h &+ 3) & 3
                         } else {
-                            replayAdvance(d, np, x: slots + h, m: m, w: slots + w, into: slots + ((h + 1) & 3))
-                            w = (h + 3) & 3
-                            h = (h + 1) & 3
+                            replayAdvance(d, np, x: slots + h, m: m, w: slots + w, into: slots + ((h &+ 1) & 3))
+                            w = (h &+ 3) & 3
+                            h = (h &+ 1) & 3
                         }
                         node = e.pointee.to
                         stale = true
-                        replayed += 1
-                        k += 1
+                        k &+= 1
                         if e.pointee.stops || (ie && (ip & im) != 0) || (untilEnd && bus.stopRequested) { break }
                         continue
                     }
@@ -108,6 +160,7 @@ extension CycleCore {
                         stale = false
                     }
                 }
+                recorded &+= 1
                 node = recordCycle(slots, h: &h, w: &w, from: node, table: table, waitStates: waits)
                 nodes = table.nodes; edges = table.edges
                 k += 1
@@ -117,13 +170,12 @@ extension CycleCore {
                 if untilEnd && bus.stopRequested { break }
             }
             if stale { writeBack(table.nodes + Int(node)) }
-            fastPathStats.value.replayedCycles &+= replayed
+            fastPathStats.value.replayedCycles &+= k - recorded
             materialise(x: slots + h, m: slots + ((h + 3) & 3), w: slots + w)
             fastPathStats.value.cycles &+= k
             fastPathStats.value.episodes &+= 1
             fastPathStats.value.handedOver = true
             return k
-        }
     }
 
     /// One cycle on the record path from the control registers (`from`:
@@ -264,17 +316,12 @@ extension CycleCore {
         }
         let aSign = op0 >> 31 != 0, bSign = op1 >> 31 != 0, rSign = adderResultX >> 31 != 0
         let adderOverflowX = (!aSign && bSign && rSign) || (aSign && !bSign && !rSign)
-        let cmpZero = op0 == op1
-        let conditionMetX: Bool
-        switch d.condition {
-        case 0, 6: conditionMetX = true
-        case 1: conditionMetX = cmpZero
-        case 7: conditionMetX = !cmpZero
-        case 2: conditionMetX = !cmpZero && (rSign == adderOverflowX)
-        case 5: conditionMetX = adderCarryNX && !cmpZero
-        case 3: conditionMetX = rSign == adderOverflowX
-        default: conditionMetX = adderCarryNX
-        }
+        // condition_met_x of each condition code (byte k of the table: 0 and 6
+        // always, 1 equal, 7 not equal, 2 greater, 5 greater unsigned, 3
+        // greater or equal, 4 greater or equal unsigned) as a bit indexed by
+        // (equal, rSign == overflow, carry)
+        let index = UInt64(op0 == op1 ? 1 : 0) | UInt64(rSign == adderOverflowX ? 2 : 0) | UInt64(adderCarryNX ? 4 : 0)
+        let conditionMetX = (0x55FF_50F0_CC44_AAFF as UInt64) >> (UInt64(d.condition) << 3 | index) & 1 != 0
         let xResult: UInt32
         if d.c.xSelAdd {
             xResult = adderResultX
@@ -470,7 +517,8 @@ extension CycleCore {
         if loadQM || storeQM { memopPcW = m.pointee.pc }
         dataW = dataM
 
-        completeRecord(x, xResult: xResult, conditionMetX: conditionMetX, storeData: storeDataX, byteEnable: byteEnableX)
+        completeRecord(x, xResult: xResult, conditionMetX: conditionMetX, storeData: storeDataX, byteEnable: byteEnableX,
+                       completion: FastSlot.Completion(moving: xd))
 
         // D (or a bubble of it) enters X
         next.pointee.pc = pcD; next.pointee.insn = instructionD; next.pointee.dec = dec
@@ -498,23 +546,18 @@ extension CycleCore {
     /// The X record's M part, as the record moves to M (no exception in X).
     @inline(__always)
     func completeRecord(_ x: UnsafeMutablePointer<FastSlot>, xResult: UInt32, conditionMetX: Bool, storeData: UInt32,
-                        byteEnable: UInt8) {
-        let xd = x.pointee.dec
+                        byteEnable: UInt8, completion: FastSlot.Completion) {
+        let c = x.pointee.entry.dec.c
+        let shifter = fastShift(x)
         x.pointee.operandM = xResult
-        x.pointee.mResult = xd.c.mSelCompare ? (conditionMetX ? 1 : 0) : xd.c.mSelShift ? fastShift(x) : xResult
-        x.pointee.shifter = fastShift(x)
+        x.pointee.mResult = c.mSelCompare ? (conditionMetX ? 1 : 0) : c.mSelShift ? shifter : xResult
+        x.pointee.shifter = shifter
         x.pointee.product = x.pointee.op0 &* x.pointee.op1
         x.pointee.branchTargetM = x.pointee.branchTargetX
         x.pointee.storeData = storeData
-        x.pointee.ctl = xd.c.mStage(exception: false)
-        x.pointee.writeIdx = xd.writeIdx
         x.pointee.conditionMet = conditionMetX
-        x.pointee.branchPredictTaken = xd.branchPredictTaken
-        x.pointee.signExtend = xd.signExtend
-        x.pointee.dcacheSelect = false; x.pointee.wbSelect = true; x.pointee.dflush = false
-        x.pointee.debugException = false; x.pointee.nonDebugException = false
-        x.pointee.exception = false; x.pointee.dataBusErrorException = false
-        x.pointee.size = xd.size; x.pointee.byteEnable = byteEnable; x.pointee.eid = 7
+        x.pointee.byteEnable = byteEnable
+        x.pointee.completion = completion
     }
 
     /// shifter_result_m from the X record's operands.

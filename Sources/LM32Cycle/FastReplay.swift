@@ -63,20 +63,32 @@ struct FastNode {
     let fetchEnds: Bool
     /// A data beat ends in the cycle (ERR is not replayed).
     let dataEnds: Bool
+    /// One of the three: the edge depends on more than the key.
+    let hasInputs: Bool
     /// A valid `scall`, `break`, CSR write, `eret`, `bret` or bus error is in
     /// X: the episode ends here.
     let leaves: Bool
-    /// D's branch target and whether D's instruction is one of those.
-    let branchTargetD: UInt32, specialD: Bool
+    /// D's branch target.
+    let branchTargetD: UInt32
+    /// The X record's entry part when D moves to X.
+    let entryD: FastSlot.Entry
+    /// The X record's completion part when it moves to M.
+    let completionX: FastSlot.Completion
 
     init(_ key: FastKey, waitStates: (i: Int, d: Int)) {
         self.key = key
         mBranch = key.validM && key.mCtl.branch
         fetchEnds = key.iCyc && key.iCnt == waitStates.i
         dataEnds = key.dCyc && key.dCnt == waitStates.d
+        hasInputs = mBranch || fetchEnds || dataEnds
         leaves = key.validX && key.xDec.leavesSteady(busError: key.xBusError)
         branchTargetD = key.pcD &+ key.decodedD.branchOffset
-        specialD = key.decodedD.leavesSteady(busError: key.busErrorD)
+        var e = FastSlot.Entry()
+        e.pc = key.pcD; e.insn = key.instructionD; e.dec = key.decodedD
+        e.adderOpXN = !key.decodedD.c.adderOp; e.busError = key.busErrorD
+        e.special = key.decodedD.leavesSteady(busError: key.busErrorD)
+        entryD = e
+        completionX = FastSlot.Completion(moving: key.xDec)
     }
 }
 
@@ -104,13 +116,20 @@ final class FastReplayTable {
     private(set) var nodeCount = 0, edgeCount = 0
     private var nodeCapacity = 256, edgeCapacity = 512
     private var index: [FastKey: Int32] = [:]
+    /// The fast path's four records (X, M, W and the next X), kept here so
+    /// that an episode allocates nothing.
+    let slots: UnsafeMutablePointer<FastSlot>
 
     init() {
         nodes = .allocate(capacity: nodeCapacity)
         edges = .allocate(capacity: edgeCapacity)
+        slots = .allocate(capacity: 4)
+        slots.initialize(repeating: FastSlot(), count: 4)
     }
 
     deinit {
+        slots.deinitialize(count: 4)
+        slots.deallocate()
         nodes.deinitialize(count: nodeCount)
         nodes.deallocate()
         edges.deinitialize(count: edgeCount)
@@ -278,13 +297,11 @@ extension CycleCore {
         if d.has(FastDecisions.memoryOp) { memopPcW = m.pointee.pc }
         dataW = dataM
 
-        completeRecord(x, xResult: xResult, conditionMetX: conditionMetX, storeData: storeDataX, byteEnable: byteEnableX)
-        next.pointee.pc = n.pointee.key.pcD; next.pointee.insn = n.pointee.key.instructionD
-        next.pointee.dec = n.pointee.key.decodedD
+        completeRecord(x, xResult: xResult, conditionMetX: conditionMetX, storeData: storeDataX, byteEnable: byteEnableX,
+                       completion: n.pointee.completionX)
+        next.pointee.entry = n.pointee.entryD
         next.pointee.op0 = dResult0; next.pointee.op1 = dResult1; next.pointee.storeOp = bypassData1
         next.pointee.branchTargetX = c.branchReg ? bypassData0 & ~3 : n.pointee.branchTargetD
-        next.pointee.adderOpXN = !c.adderOp; next.pointee.busError = n.pointee.key.busErrorD
-        next.pointee.special = n.pointee.specialD
         cycle &+= 1
     }
 
