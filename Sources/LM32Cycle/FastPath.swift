@@ -68,30 +68,6 @@ struct FastSlot {
     var operandM: UInt32 = 0, mResult: UInt32 = 0, branchTargetM: UInt32 = 0, storeData: UInt32 = 0
     var shifter: UInt32 = 0, product: UInt32 = 0
     var conditionMet = false, byteEnable: UInt8 = 0
-
-    var pc: UInt32 { get { entry.pc } set { entry.pc = newValue } }
-    var insn: UInt32 { get { entry.insn } set { entry.insn = newValue } }
-    var dec: DecodedInstruction { get { entry.dec } set { entry.dec = newValue } }
-    var adderOpXN: Bool { get { entry.adderOpXN } set { entry.adderOpXN = newValue } }
-    var busError: Bool { get { entry.busError } set { entry.busError = newValue } }
-    var special: Bool { get { entry.special } set { entry.special = newValue } }
-    var ctl: OpControl { get { completion.ctl } set { completion.ctl = newValue } }
-    var writeIdx: Int { get { completion.writeIdx } set { completion.writeIdx = newValue } }
-    var branchPredictTaken: Bool {
-        get { completion.branchPredictTaken } set { completion.branchPredictTaken = newValue }
-    }
-    var signExtend: Bool { get { completion.signExtend } set { completion.signExtend = newValue } }
-    var dcacheSelect: Bool { get { completion.dcacheSelect } set { completion.dcacheSelect = newValue } }
-    var wbSelect: Bool { get { completion.wbSelect } set { completion.wbSelect = newValue } }
-    var dflush: Bool { get { completion.dflush } set { completion.dflush = newValue } }
-    var debugException: Bool { get { completion.debugException } set { completion.debugException = newValue } }
-    var nonDebugException: Bool { get { completion.nonDebugException } set { completion.nonDebugException = newValue } }
-    var exception: Bool { get { completion.exception } set { completion.exception = newValue } }
-    var dataBusErrorException: Bool {
-        get { completion.dataBusErrorException } set { completion.dataBusErrorException = newValue }
-    }
-    var size: UInt8 { get { completion.size } set { completion.size = newValue } }
-    var eid: UInt8 { get { completion.eid } set { completion.eid = newValue } }
 }
 
 extension CycleCore {
@@ -164,7 +140,7 @@ extension CycleCore {
                 node = recordCycle(slots, h: &h, w: &w, from: node, table: table, waitStates: waits)
                 nodes = table.nodes; edges = table.edges
                 k += 1
-                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && slots[h].special) {
+                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && slots[h].entry.special) {
                     break
                 }
                 if untilEnd && bus.stopRequested { break }
@@ -185,10 +161,10 @@ extension CycleCore {
     mutating func recordCycle(_ slots: UnsafeMutablePointer<FastSlot>, h: inout Int, w: inout Int, from node: Int32,
                               table: FastReplayTable, waitStates: (i: Int, d: Int)) -> Int32 {
         let x = slots + h, m = slots + ((h + 3) & 3)
-        let branch = Self.branchInput(m, mBranch: validM && m.pointee.ctl.branch)
+        let branch = Self.branchInput(m, mBranch: validM && m.pointee.completion.ctl.branch)
         let fetched = iCyc && bus.beatCounters.i == waitStates.i ? bus.instructionWord(at: iAdr) : 0
         var d = FastDecisions()
-        let stallMBus = stallWbLoad || iCyc || (dCyc && (m.pointee.ctl.store || m.pointee.ctl.load || x.pointee.dec.c.load))
+        let stallMBus = stallWbLoad || iCyc || (dCyc && (m.pointee.completion.ctl.store || m.pointee.completion.ctl.load || x.pointee.entry.dec.c.load))
         if stallMBus {
             fastHeldCycle(m: m, w: slots + w, learn: &d)
             w = (h + 3) & 3
@@ -208,28 +184,28 @@ extension CycleCore {
     /// The records of the stage registers (the fast path's entry).
     @inline(__always)
     func loadRecords(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>) {
-        x.pointee.pc = pcX; x.pointee.insn = insnX; x.pointee.dec = decX
+        x.pointee.entry.pc = pcX; x.pointee.entry.insn = insnX; x.pointee.entry.dec = decX
         x.pointee.op0 = operand0X; x.pointee.op1 = operand1X; x.pointee.storeOp = storeOperandX
-        x.pointee.branchTargetX = branchTargetX; x.pointee.adderOpXN = adderOpXN; x.pointee.busError = busErrorX
-        x.pointee.special = Self.special(decX, busError: busErrorX)
+        x.pointee.branchTargetX = branchTargetX; x.pointee.entry.adderOpXN = adderOpXN; x.pointee.entry.busError = busErrorX
+        x.pointee.entry.special = Self.special(decX, busError: busErrorX)
 
-        m.pointee.pc = pcM; m.pointee.insn = insnM
+        m.pointee.entry.pc = pcM; m.pointee.entry.insn = insnM
         m.pointee.operandM = operandM; m.pointee.mResult = mResultNow; m.pointee.branchTargetM = branchTargetM
         m.pointee.storeData = storeDataM; m.pointee.shifter = shifterResultM; m.pointee.product = product
-        m.pointee.ctl = ctlM; m.pointee.writeIdx = writeIdxM; m.pointee.conditionMet = conditionMetM
-        m.pointee.branchPredictTaken = branchPredictTakenM; m.pointee.signExtend = signExtendM
-        m.pointee.dcacheSelect = dcacheSelectM; m.pointee.wbSelect = wbSelectM; m.pointee.dflush = dflushM
-        m.pointee.debugException = debugExceptionM; m.pointee.nonDebugException = nonDebugExceptionM
-        m.pointee.exception = exceptionM; m.pointee.dataBusErrorException = dataBusErrorExceptionM
-        m.pointee.size = sizeM; m.pointee.byteEnable = byteEnableM; m.pointee.eid = eidM
+        m.pointee.completion.ctl = ctlM; m.pointee.completion.writeIdx = writeIdxM; m.pointee.conditionMet = conditionMetM
+        m.pointee.completion.branchPredictTaken = branchPredictTakenM; m.pointee.completion.signExtend = signExtendM
+        m.pointee.completion.dcacheSelect = dcacheSelectM; m.pointee.completion.wbSelect = wbSelectM; m.pointee.completion.dflush = dflushM
+        m.pointee.completion.debugException = debugExceptionM; m.pointee.completion.nonDebugException = nonDebugExceptionM
+        m.pointee.completion.exception = exceptionM; m.pointee.completion.dataBusErrorException = dataBusErrorExceptionM
+        m.pointee.completion.size = sizeM; m.pointee.byteEnable = byteEnableM; m.pointee.completion.eid = eidM
 
         // W's registers as the M part of a record
-        w.pointee.pc = pcW; w.pointee.insn = insnW; w.pointee.mResult = operandW; w.pointee.product = mulResult
+        w.pointee.entry.pc = pcW; w.pointee.entry.insn = insnW; w.pointee.mResult = operandW; w.pointee.product = mulResult
         var c = OpControl()
         c.wSelLoad = wSelLoadW; c.wSelMul = wSelMulW; c.writeEnable = writeEnableW
-        w.pointee.ctl = c; w.pointee.writeIdx = writeIdxW
-        w.pointee.debugException = debugExceptionW; w.pointee.nonDebugException = nonDebugExceptionW
-        w.pointee.size = sizeW; w.pointee.signExtend = signExtendW; w.pointee.eid = eidW
+        w.pointee.completion.ctl = c; w.pointee.completion.writeIdx = writeIdxW
+        w.pointee.completion.debugException = debugExceptionW; w.pointee.completion.nonDebugException = nonDebugExceptionW
+        w.pointee.completion.size = sizeW; w.pointee.completion.signExtend = signExtendW; w.pointee.completion.eid = eidW
     }
 
     /// The stage registers from the records (the hand-over): X's from the
@@ -238,26 +214,26 @@ extension CycleCore {
     /// record, W's from the record W was last loaded from.
     @inline(__always)
     mutating func materialise(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>) {
-        pcX = x.pointee.pc; insnX = x.pointee.insn; decX = x.pointee.dec
+        pcX = x.pointee.entry.pc; insnX = x.pointee.entry.insn; decX = x.pointee.entry.dec
         operand0X = x.pointee.op0; operand1X = x.pointee.op1; storeOperandX = x.pointee.storeOp
-        branchTargetX = x.pointee.branchTargetX; adderOpXN = x.pointee.adderOpXN; busErrorX = x.pointee.busError
+        branchTargetX = x.pointee.branchTargetX; adderOpXN = x.pointee.entry.adderOpXN; busErrorX = x.pointee.entry.busError
         multiplicand = operand0X; multiplier = operand1X
 
-        pcM = m.pointee.pc; insnM = m.pointee.insn
+        pcM = m.pointee.entry.pc; insnM = m.pointee.entry.insn
         operandM = m.pointee.operandM; branchTargetM = m.pointee.branchTargetM
         storeDataM = m.pointee.storeData; shifterResultM = m.pointee.shifter; product = m.pointee.product
-        ctlM = m.pointee.ctl; writeIdxM = m.pointee.writeIdx; conditionMetM = m.pointee.conditionMet
-        branchPredictTakenM = m.pointee.branchPredictTaken; signExtendM = m.pointee.signExtend
-        dcacheSelectM = m.pointee.dcacheSelect; wbSelectM = m.pointee.wbSelect; dflushM = m.pointee.dflush
-        debugExceptionM = m.pointee.debugException; nonDebugExceptionM = m.pointee.nonDebugException
-        exceptionM = m.pointee.exception; dataBusErrorExceptionM = m.pointee.dataBusErrorException
-        sizeM = m.pointee.size; byteEnableM = m.pointee.byteEnable; eidM = m.pointee.eid
+        ctlM = m.pointee.completion.ctl; writeIdxM = m.pointee.completion.writeIdx; conditionMetM = m.pointee.conditionMet
+        branchPredictTakenM = m.pointee.completion.branchPredictTaken; signExtendM = m.pointee.completion.signExtend
+        dcacheSelectM = m.pointee.completion.dcacheSelect; wbSelectM = m.pointee.completion.wbSelect; dflushM = m.pointee.completion.dflush
+        debugExceptionM = m.pointee.completion.debugException; nonDebugExceptionM = m.pointee.completion.nonDebugException
+        exceptionM = m.pointee.completion.exception; dataBusErrorExceptionM = m.pointee.completion.dataBusErrorException
+        sizeM = m.pointee.completion.size; byteEnableM = m.pointee.byteEnable; eidM = m.pointee.completion.eid
 
-        pcW = w.pointee.pc; insnW = w.pointee.insn; operandW = w.pointee.mResult; mulResult = w.pointee.product
-        wSelLoadW = w.pointee.ctl.wSelLoad; wSelMulW = w.pointee.ctl.wSelMul; writeEnableW = w.pointee.ctl.writeEnable
-        writeIdxW = w.pointee.writeIdx
-        debugExceptionW = w.pointee.debugException; nonDebugExceptionW = w.pointee.nonDebugException
-        sizeW = w.pointee.size; signExtendW = w.pointee.signExtend; eidW = w.pointee.eid
+        pcW = w.pointee.entry.pc; insnW = w.pointee.entry.insn; operandW = w.pointee.mResult; mulResult = w.pointee.product
+        wSelLoadW = w.pointee.completion.ctl.wSelLoad; wSelMulW = w.pointee.completion.ctl.wSelMul; writeEnableW = w.pointee.completion.ctl.writeEnable
+        writeIdxW = w.pointee.completion.writeIdx
+        debugExceptionW = w.pointee.completion.debugException; nonDebugExceptionW = w.pointee.completion.nonDebugException
+        sizeW = w.pointee.completion.size; signExtendW = w.pointee.completion.signExtend; eidW = w.pointee.completion.eid
     }
 
     /// The load unit's result: the bytes of the bus word `data` that a load
@@ -351,9 +327,9 @@ extension CycleCore {
     /// w_result from the record W holds (`wResultNow`).
     @inline(__always)
     func fastWResult(_ w: UnsafeMutablePointer<FastSlot>) -> UInt32 {
-        w.pointee.ctl.wSelLoad
-            ? Self.loadedValue(data: dataW, address: w.pointee.mResult, size: w.pointee.size, signExtend: w.pointee.signExtend)
-            : w.pointee.ctl.wSelMul ? w.pointee.product : w.pointee.mResult
+        w.pointee.completion.ctl.wSelLoad
+            ? Self.loadedValue(data: dataW, address: w.pointee.mResult, size: w.pointee.completion.size, signExtend: w.pointee.completion.signExtend)
+            : w.pointee.completion.ctl.wSelMul ? w.pointee.product : w.pointee.mResult
     }
 
     /// The cycle's bus answer (the CPU's Wishbone outputs are registers).
@@ -373,15 +349,15 @@ extension CycleCore {
         let r = fastBus()
         d.bits = FastDecisions.held
         d.set(FastDecisions.retire, validW)
-        d.set(FastDecisions.registerWrite, validW && w.pointee.ctl.writeEnable)
+        d.set(FastDecisions.registerWrite, validW && w.pointee.completion.ctl.writeEnable)
         d.set(FastDecisions.dataBeat, dCyc && (r.dAck || r.dErr))
-        d.set(FastDecisions.loadStart, !dCyc && m.pointee.ctl.load && validM && !m.pointee.exception && m.pointee.wbSelect
+        d.set(FastDecisions.loadStart, !dCyc && m.pointee.completion.ctl.load && validM && !m.pointee.completion.exception && m.pointee.completion.wbSelect
               && !wbLoadComplete)
         if validD && decodedD.branchPredictTaken { validF = true }
         if validW {
             retiredCount &+= 1
-            if Bus.watchesRetirements { bus.retired(pc: w.pointee.pc, word: w.pointee.insn, ie: ie, cycle: cycle) }
-            if w.pointee.ctl.writeEnable { regs[w.pointee.writeIdx] = fastWResult(w); arrayWrites &+= 1 }
+            if Bus.watchesRetirements { bus.retired(pc: w.pointee.entry.pc, word: w.pointee.entry.insn, ie: ie, cycle: cycle) }
+            if w.pointee.completion.ctl.writeEnable { regs[w.pointee.completion.writeIdx] = fastWResult(w); arrayWrites &+= 1 }
         }
         let dataM = wbDataM
         divideByZeroX = false
@@ -391,7 +367,7 @@ extension CycleCore {
         if iCyc { instructionBusAnswer(r) }
         if dCyc {
             dataBusAnswer(r, dcRefilling0: false)
-        } else if m.pointee.ctl.load && validM && !m.pointee.exception && m.pointee.wbSelect && !wbLoadComplete {
+        } else if m.pointee.completion.ctl.load && validM && !m.pointee.completion.exception && m.pointee.completion.wbSelect && !wbLoadComplete {
             stallWbLoad = false
             dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = false; dCti = 7
         }
@@ -410,16 +386,16 @@ extension CycleCore {
         let r = fastBus()
         let dec = decodedD
         let c = dec.c
-        let xd = x.pointee.dec
+        let xd = x.pointee.entry.dec
         let op0 = x.pointee.op0, op1 = x.pointee.op1
 
         // X stage datapath
-        let (adderResultX, conditionMetX, xResult) = Self.xStage(op0, op1, xd, adderOpXN: x.pointee.adderOpXN,
+        let (adderResultX, conditionMetX, xResult) = Self.xStage(op0, op1, xd, adderOpXN: x.pointee.entry.adderOpXN,
                                                                   csr: csrReadData(xd.csr), mc: mcResultX)
 
         // M stage: branch resolution (no exception in M)
-        let mResult = m.pointee.mResult, mCtl = m.pointee.ctl, mConditionMet = m.pointee.conditionMet
-        let mPredictTaken = m.pointee.branchPredictTaken, mWriteIdx = m.pointee.writeIdx
+        let mResult = m.pointee.mResult, mCtl = m.pointee.completion.ctl, mConditionMet = m.pointee.conditionMet
+        let mPredictTaken = m.pointee.completion.branchPredictTaken, mWriteIdx = m.pointee.completion.writeIdx
         let mispredict = !mConditionMet && mCtl.branchPredict && mPredictTaken
         let branchM = mCtl.branch && validM
         let branchTakenM = branchM && ((mConditionMet && !mPredictTaken) || mispredict)
@@ -435,7 +411,7 @@ extension CycleCore {
         let storeQX = xd.c.store && qX, loadQX = xd.c.load && qX
 
         // D stage: interlock and bypass
-        let wWriteEnable = w.pointee.ctl.writeEnable, wWriteIdx = w.pointee.writeIdx
+        let wWriteEnable = w.pointee.completion.ctl.writeEnable, wWriteIdx = w.pointee.completion.writeIdx
         let writeEnableQX = xd.c.writeEnable && validX && !branchFlushXM
         let writeEnableQM = mCtl.writeEnable && validM
         let writeEnableQW = wWriteEnable && validW
@@ -460,7 +436,7 @@ extension CycleCore {
         let dResult1: UInt32 = c.dResultSel1 == 0 ? 0 : c.dResultSel1 == 1 ? bypassData1 : dec.immediate
         let pcA: UInt32
         if branchTakenM {
-            pcA = mispredict ? x.pointee.pc : m.pointee.branchTargetM
+            pcA = mispredict ? x.pointee.entry.pc : m.pointee.branchTargetM
         } else if validD && branchPredictTakenD {
             pcA = branchTargetD
         } else {
@@ -478,13 +454,13 @@ extension CycleCore {
         d.divide = stallD || !qD ? 0 : c.modulus ? 2 : c.divide ? 3 : 0
         d.set(FastDecisions.dataBeat, dCyc && (r.dAck || r.dErr))
         d.set(FastDecisions.storeStart, !dCyc && storeQM)
-        d.set(FastDecisions.loadStart, !dCyc && !storeQM && loadQM && m.pointee.wbSelect && !wbLoadComplete)
+        d.set(FastDecisions.loadStart, !dCyc && !storeQM && loadQM && m.pointee.completion.wbSelect && !wbLoadComplete)
         d.set(FastDecisions.memoryOp, loadQM || storeQM)
 
         // ======================================================== the edge
         if validW {
             retiredCount &+= 1
-            if Bus.watchesRetirements { bus.retired(pc: w.pointee.pc, word: w.pointee.insn, ie: ie, cycle: cycle) }
+            if Bus.watchesRetirements { bus.retired(pc: w.pointee.entry.pc, word: w.pointee.entry.insn, ie: ie, cycle: cycle) }
             if wWriteEnable { regs[wWriteIdx] = wResult; arrayWrites &+= 1 }
         }
         // multi-cycle arithmetic (idle: steady)
@@ -508,24 +484,24 @@ extension CycleCore {
             dataBusAnswer(r, dcRefilling0: false)
         } else if storeQM {
             dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = true; dCti = 7
-        } else if loadQM && m.pointee.wbSelect && !wbLoadComplete {
+        } else if loadQM && m.pointee.completion.wbSelect && !wbLoadComplete {
             stallWbLoad = false
             dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = false; dCti = 7
         }
         wbLoadComplete = false
         if loadQX { stallWbLoad = true }
-        if loadQM || storeQM { memopPcW = m.pointee.pc }
+        if loadQM || storeQM { memopPcW = m.pointee.entry.pc }
         dataW = dataM
 
         completeRecord(x, xResult: xResult, conditionMetX: conditionMetX, storeData: storeDataX, byteEnable: byteEnableX,
                        completion: FastSlot.Completion(moving: xd))
 
         // D (or a bubble of it) enters X
-        next.pointee.pc = pcD; next.pointee.insn = instructionD; next.pointee.dec = dec
+        next.pointee.entry.pc = pcD; next.pointee.entry.insn = instructionD; next.pointee.entry.dec = dec
         next.pointee.op0 = dResult0; next.pointee.op1 = dResult1; next.pointee.storeOp = bypassData1
         next.pointee.branchTargetX = c.branchReg ? bypassData0 & ~3 : branchTargetD
-        next.pointee.adderOpXN = !c.adderOp; next.pointee.busError = busErrorD
-        next.pointee.special = Self.special(dec, busError: busErrorD)
+        next.pointee.entry.adderOpXN = !c.adderOp; next.pointee.entry.busError = busErrorD
+        next.pointee.entry.special = Self.special(dec, busError: busErrorD)
 
         if !stallD {
             instructionD = wbDataF
@@ -564,8 +540,8 @@ extension CycleCore {
     @inline(__always)
     func fastShift(_ x: UnsafeMutablePointer<FastSlot>) -> UInt32 {
         let n = x.pointee.op1 & 31
-        if x.pointee.dec.direction { return x.pointee.op0 << n }
-        if x.pointee.dec.signExtend { return UInt32(bitPattern: Int32(bitPattern: x.pointee.op0) >> Int32(n)) }
+        if x.pointee.entry.dec.direction { return x.pointee.op0 << n }
+        if x.pointee.entry.dec.signExtend { return UInt32(bitPattern: Int32(bitPattern: x.pointee.op0) >> Int32(n)) }
         return x.pointee.op0 >> n
     }
 }

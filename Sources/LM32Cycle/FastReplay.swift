@@ -147,17 +147,20 @@ final class FastReplayTable {
         index.removeAll(keepingCapacity: true)
     }
 
+    /// Moves `count` elements to storage of twice the capacity.
+    private static func double<T>(_ p: inout UnsafeMutablePointer<T>, count: Int, capacity: inout Int) {
+        let bigger = UnsafeMutablePointer<T>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: p, count: count)
+        p.deallocate()
+        p = bigger
+        capacity *= 2
+    }
+
     /// The node of `key`, filed if new (-1 when the table is full).
     func node(for key: FastKey, waitStates: (i: Int, d: Int)) -> Int32 {
         if let i = index[key] { return i }
         guard nodeCount < Self.nodeLimit else { return -1 }
-        if nodeCount == nodeCapacity {
-            let bigger = UnsafeMutablePointer<FastNode>.allocate(capacity: nodeCapacity * 2)
-            bigger.moveInitialize(from: nodes, count: nodeCount)
-            nodes.deallocate()
-            nodes = bigger
-            nodeCapacity *= 2
-        }
+        if nodeCount == nodeCapacity { Self.double(&nodes, count: nodeCount, capacity: &nodeCapacity) }
         (nodes + nodeCount).initialize(to: FastNode(key, waitStates: waitStates))
         let i = Int32(nodeCount)
         index[key] = i
@@ -167,13 +170,7 @@ final class FastReplayTable {
 
     func addEdge(from node: Int32, branch: UInt64, fetched: UInt32, decisions: FastDecisions, to: Int32) {
         guard edgeCount < Self.edgeLimit else { return }
-        if edgeCount == edgeCapacity {
-            let bigger = UnsafeMutablePointer<FastEdge>.allocate(capacity: edgeCapacity * 2)
-            bigger.moveInitialize(from: edges, count: edgeCount)
-            edges.deallocate()
-            edges = bigger
-            edgeCapacity *= 2
-        }
+        if edgeCount == edgeCapacity { Self.double(&edges, count: edgeCount, capacity: &edgeCapacity) }
         let n = nodes + Int(node)
         (edges + edgeCount).initialize(to: FastEdge(branch: branch, fetched: fetched, to: to, next: n.pointee.firstEdge,
                                                     decisions: decisions,
@@ -197,12 +194,12 @@ extension CycleCore {
         k.decodedD = decodedD
         (k.iCnt, k.dCnt) = bus.beatCounters
         k.wIsM = w == m
-        k.xPc = x.pointee.pc; k.xInsn = x.pointee.insn; k.xDec = x.pointee.dec
-        k.xAdderOpXN = x.pointee.adderOpXN; k.xBusError = x.pointee.busError
-        k.mPc = m.pointee.pc; k.mInsn = m.pointee.insn; k.mCtl = m.pointee.ctl; k.mWriteIdx = m.pointee.writeIdx
-        k.mBranchPredictTaken = m.pointee.branchPredictTaken; k.mWbSelect = m.pointee.wbSelect
-        k.mException = m.pointee.exception
-        k.wCtl = w.pointee.ctl; k.wWriteIdx = w.pointee.writeIdx
+        k.xPc = x.pointee.entry.pc; k.xInsn = x.pointee.entry.insn; k.xDec = x.pointee.entry.dec
+        k.xAdderOpXN = x.pointee.entry.adderOpXN; k.xBusError = x.pointee.entry.busError
+        k.mPc = m.pointee.entry.pc; k.mInsn = m.pointee.entry.insn; k.mCtl = m.pointee.completion.ctl; k.mWriteIdx = m.pointee.completion.writeIdx
+        k.mBranchPredictTaken = m.pointee.completion.branchPredictTaken; k.mWbSelect = m.pointee.completion.wbSelect
+        k.mException = m.pointee.completion.exception
+        k.wCtl = w.pointee.completion.ctl; k.wWriteIdx = w.pointee.completion.writeIdx
         return k
     }
 
@@ -238,7 +235,7 @@ extension CycleCore {
         }
         if d.has(FastDecisions.retire) {
             retiredCount &+= 1
-            if d.has(FastDecisions.registerWrite) { regs[w.pointee.writeIdx] = fastWResult(w); arrayWrites &+= 1 }
+            if d.has(FastDecisions.registerWrite) { regs[w.pointee.completion.writeIdx] = fastWResult(w); arrayWrites &+= 1 }
         }
         let dataM = wbDataM
         divideByZeroX = false
@@ -262,9 +259,9 @@ extension CycleCore {
         if d.has(FastDecisions.dataBeat) {
             beat = bus.dataBeat(cycle: cycle, address: dAdr, data: dDatO, sel: dSel, we: n.pointee.key.dWe)
         }
-        let xd = x.pointee.dec
+        let xd = x.pointee.entry.dec
         let (adderResultX, conditionMetX, xResult) = Self.xStage(x.pointee.op0, x.pointee.op1, xd,
-                                                                  adderOpXN: x.pointee.adderOpXN,
+                                                                  adderOpXN: x.pointee.entry.adderOpXN,
                                                                   csr: csrReadData(xd.csr), mc: mcResultX)
         let wResult = fastWResult(w)
         let mResult = m.pointee.mResult
@@ -277,7 +274,7 @@ extension CycleCore {
 
         if d.has(FastDecisions.retire) {
             retiredCount &+= 1
-            if d.has(FastDecisions.registerWrite) { regs[w.pointee.writeIdx] = wResult; arrayWrites &+= 1 }
+            if d.has(FastDecisions.registerWrite) { regs[w.pointee.completion.writeIdx] = wResult; arrayWrites &+= 1 }
         }
         divideByZeroX = false
         if !d.has(FastDecisions.stallD) {
@@ -294,7 +291,7 @@ extension CycleCore {
         } else if d.has(FastDecisions.loadStart) {
             dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable
         }
-        if d.has(FastDecisions.memoryOp) { memopPcW = m.pointee.pc }
+        if d.has(FastDecisions.memoryOp) { memopPcW = m.pointee.entry.pc }
         dataW = dataM
 
         completeRecord(x, xResult: xResult, conditionMetX: conditionMetX, storeData: storeDataX, byteEnable: byteEnableX,
