@@ -68,6 +68,35 @@ struct FastSlot {
     var operandM: UInt32 = 0, mResult: UInt32 = 0, branchTargetM: UInt32 = 0, storeData: UInt32 = 0
     var shifter: UInt32 = 0, product: UInt32 = 0
     var conditionMet = false, byteEnable: UInt8 = 0
+    /// The replay left out `conditionMet`, `shifter`, `storeData` and
+    /// `byteEnable` (their instruction does not read them); `finishRecord`
+    /// computes them before anything else reads the record.
+    var lazy = false
+}
+
+/// The fast path's four records as a ring: X, M, the one before M (W after
+/// an advance) and the next X; W is M after a held cycle (which reloads W
+/// from M), else the one before M.
+struct FastRing {
+    private(set) var x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>
+    private var before: UnsafeMutablePointer<FastSlot>
+    private(set) var next: UnsafeMutablePointer<FastSlot>
+    private(set) var wIsM = false
+
+    init(_ slots: UnsafeMutablePointer<FastSlot>) {
+        x = slots; next = slots + 1; before = slots + 2; m = slots + 3
+    }
+
+    @inline(__always) var w: UnsafeMutablePointer<FastSlot> { wIsM ? m : before }
+
+    /// A cycle with stall_m low: X's record moves to M, the next into X.
+    @inline(__always) mutating func advance() {
+        (x, m, before, next) = (next, x, m, before)
+        wIsM = false
+    }
+
+    /// A cycle with stall_m high.
+    @inline(__always) mutating func hold() { wIsM = true }
 }
 
 extension CycleCore {
@@ -84,28 +113,28 @@ extension CycleCore {
             let table = replayTable.value
             let slots = table.slots
             slots.update(repeating: FastSlot(), count: 4)
-            var h = 0
-            loadRecords(x: slots + h, m: slots + ((h + 3) & 3), w: slots + ((h + 2) & 3))
-            var w = (h + 2) & 3
+            var r = FastRing(slots)
+            loadRecords(x: r.x, m: r.m, w: r.w)
             var k: UInt64 = 0, recorded: UInt64 = 0
             if Bus.replays && table.full { table.clear() }
             let waits = bus.waitStates
-            var node: Int32 = Bus.replays
-                ? table.node(for: fastKey(x: slots + h, m: slots + ((h + 3) & 3), w: slots + w), waitStates: waits) : -1
+            var node: Int32 = Bus.replays ? table.node(for: fastKey(x: r.x, m: r.m, w: r.w), waitStates: waits) : -1
             // the control registers are `node`'s, not yet written back
             var stale = false
             // the table's storage (moves only when the record path files)
             var nodes = table.nodes, edges = table.edges
+            // an interrupt is pending and enabled after any cycle (IE, IM and
+            // the lines do not change in the episode; IP only takes the lines)
+            let interrupting = ie && ((ip | bus.interruptInputs) & im) != 0
             while k < n {
                 if node >= 0 {
                     let np = UnsafePointer(nodes + Int(node))
-                    let m = slots + ((h &+ 3) & 3)
                     var edge = np.pointee.firstEdge
                     if np.pointee.hasInputs {
                         if np.pointee.dataEnds && bus.dataError(at: dAdr) {
                             edge = -1
                         } else {
-                            let branch = Self.branchInput(m, mBranch: np.pointee.mBranch)
+                            let branch = Self.branchInput(r.m, mBranch: np.pointee.mBranch)
                             let fetched = np.pointee.fetchEnds ? bus.instructionWord(at: np.pointee.key.iAdr) : 0
                             while edge >= 0 {
                                 let e = edges + Int(edge)
@@ -115,39 +144,43 @@ extension CycleCore {
                         }
                     }
                     if edge >= 0 {
-                        let e = edges + Int(edge)
-                        let d = e.pointee.decisions
-                        if d.has(FastDecisions.held) {
-                            replayHeld(d, np, m: m, w: slots + w)
-                            w = (h &+ 3) & 3
+                        let e = UnsafePointer(edges + Int(edge))
+                        if e.pointee.decisions.has(FastDecisions.held) {
+                            replayHeld(e, np, m: r.m, w: r.w)
+                            r.hold()
                         } else {
-                            replayAdvance(d, np, x: slots + h, m: m, w: slots + w, into: slots + ((h &+ 1) & 3))
-                            w = (h &+ 3) & 3
-                            h = (h &+ 1) & 3
+                            replayAdvance(e, np, x: r.x, m: r.m, w: r.w, into: r.next)
+                            r.advance()
                         }
                         node = e.pointee.to
                         stale = true
                         k &+= 1
-                        if e.pointee.stops || (ie && (ip & im) != 0) || (untilEnd && bus.stopRequested) { break }
+                        if e.pointee.stops || interrupting || (untilEnd && bus.stopRequested) { break }
                         continue
                     }
                     if stale {
                         writeBack(np)
+                        finishRecord(r.m)
+                        finishRecord(r.w)
                         stale = false
                     }
                 }
                 recorded &+= 1
-                node = recordCycle(slots, h: &h, w: &w, from: node, table: table, waitStates: waits)
+                node = recordCycle(&r, from: node, table: table, waitStates: waits)
                 nodes = table.nodes; edges = table.edges
                 k += 1
-                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && slots[h].entry.special) {
+                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && r.x.pointee.entry.special) {
                     break
                 }
                 if untilEnd && bus.stopRequested { break }
             }
-            if stale { writeBack(table.nodes + Int(node)) }
+            if stale {
+                writeBack(table.nodes + Int(node))
+                finishRecord(r.m)
+                finishRecord(r.w)
+            }
             fastPathStats.value.replayedCycles &+= k - recorded
-            materialise(x: slots + h, m: slots + ((h + 3) & 3), w: slots + w)
+            materialise(x: r.x, m: r.m, w: r.w)
             fastPathStats.value.cycles &+= k
             fastPathStats.value.episodes &+= 1
             fastPathStats.value.handedOver = true
@@ -158,23 +191,23 @@ extension CycleCore {
     /// their node, -1 if not known), filed in the table as an edge; returns
     /// the node of the registers it leaves (-1 if not filed).
     @inline(never)
-    mutating func recordCycle(_ slots: UnsafeMutablePointer<FastSlot>, h: inout Int, w: inout Int, from node: Int32,
-                              table: FastReplayTable, waitStates: (i: Int, d: Int)) -> Int32 {
-        let x = slots + h, m = slots + ((h + 3) & 3)
+    mutating func recordCycle(_ r: inout FastRing, from node: Int32, table: FastReplayTable,
+                              waitStates: (i: Int, d: Int)) -> Int32 {
+        let x = r.x, m = r.m
         let branch = Self.branchInput(m, mBranch: validM && m.pointee.completion.ctl.branch)
         let fetched = iCyc && bus.beatCounters.i == waitStates.i ? bus.instructionWord(at: iAdr) : 0
         var d = FastDecisions()
-        let stallMBus = stallWbLoad || iCyc || (dCyc && (m.pointee.completion.ctl.store || m.pointee.completion.ctl.load || x.pointee.entry.dec.c.load))
+        let stallMBus = stallWbLoad || iCyc
+            || (dCyc && (m.pointee.completion.ctl.store || m.pointee.completion.ctl.load || x.pointee.entry.dec.c.load))
         if stallMBus {
-            fastHeldCycle(m: m, w: slots + w, learn: &d)
-            w = (h + 3) & 3
+            fastHeldCycle(m: m, w: r.w, learn: &d)
+            r.hold()
         } else {
-            fastAdvanceCycle(x: x, m: m, w: slots + w, into: slots + ((h + 1) & 3), learn: &d)
-            w = (h + 3) & 3
-            h = (h + 1) & 3
+            fastAdvanceCycle(x: x, m: m, w: r.w, into: r.next, learn: &d)
+            r.advance()
         }
         guard Bus.replays else { return -1 }
-        let to = table.node(for: fastKey(x: slots + h, m: slots + ((h + 3) & 3), w: slots + w), waitStates: waitStates)
+        let to = table.node(for: fastKey(x: r.x, m: r.m, w: r.w), waitStates: waitStates)
         if node >= 0 && to >= 0 && !dataBusErrorSeen {
             table.addEdge(from: node, branch: branch, fetched: fetched, decisions: d, to: to)
         }
@@ -279,45 +312,57 @@ extension CycleCore {
     @inline(__always)
     static func xStage(_ op0: UInt32, _ op1: UInt32, _ d: DecodedInstruction, adderOpXN: Bool, csr: @autoclosure () -> UInt32,
                        mc: UInt32) -> (adder: UInt32, conditionMet: Bool, result: UInt32) {
-        let adderResultX: UInt32, adderCarryNX: Bool
+        let (sum, carry) = xAdder(op0, op1, adderOp: d.c.adderOp, adderOpXN: adderOpXN)
+        return (sum, xCondition(op0, op1, sum: sum, carry: carry, condition: d.condition),
+                xResult(op0, op1, sum: sum, d, csr: csr(), mc: mc))
+    }
+
+    /// The X stage's adder: adder_result_x and adder_carry_n_x.
+    @inline(__always)
+    static func xAdder(_ op0: UInt32, _ op1: UInt32, adderOp: Bool, adderOpXN: Bool) -> (sum: UInt32, carry: Bool) {
         if adderOpXN {
             let (s1, o1) = op0.addingReportingOverflow(op1)
-            let (s2, o2) = s1.addingReportingOverflow(d.c.adderOp ? 1 : 0)
-            adderResultX = s2; adderCarryNX = o1 || o2
-        } else {
-            // DataA - DataB - !Cin, 33 bits; Cout = !bit32
-            let (d1, b1) = op0.subtractingReportingOverflow(op1)
-            let (d2, b2) = d1.subtractingReportingOverflow(d.c.adderOp ? 0 : 1)
-            adderResultX = d2; adderCarryNX = !(b1 || b2)
+            let (s2, o2) = s1.addingReportingOverflow(adderOp ? 1 : 0)
+            return (s2, o1 || o2)
         }
-        let aSign = op0 >> 31 != 0, bSign = op1 >> 31 != 0, rSign = adderResultX >> 31 != 0
-        let adderOverflowX = (!aSign && bSign && rSign) || (aSign && !bSign && !rSign)
-        // condition_met_x of each condition code (byte k of the table: 0 and 6
-        // always, 1 equal, 7 not equal, 2 greater, 5 greater unsigned, 3
-        // greater or equal, 4 greater or equal unsigned) as a bit indexed by
-        // (equal, rSign == overflow, carry)
-        let index = UInt64(op0 == op1 ? 1 : 0) | UInt64(rSign == adderOverflowX ? 2 : 0) | UInt64(adderCarryNX ? 4 : 0)
-        let conditionMetX = (0x55FF_50F0_CC44_AAFF as UInt64) >> (UInt64(d.condition) << 3 | index) & 1 != 0
-        let xResult: UInt32
-        if d.c.xSelAdd {
-            xResult = adderResultX
-        } else if d.c.xSelCSR {
-            xResult = csr()
-        } else if d.c.xSelSext {
-            xResult = d.size == 0 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: op0)))
-                                  : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: op0)))
-        } else if d.c.xSelMC {
-            xResult = mc
-        } else {
-            let f = UInt32(d.logicOp)
-            var r: UInt32 = 0
-            if f & 1 != 0 { r |= ~op1 & ~op0 }
-            if f & 2 != 0 { r |= ~op1 & op0 }
-            if f & 4 != 0 { r |= op1 & ~op0 }
-            if f & 8 != 0 { r |= op1 & op0 }
-            xResult = r
+        // DataA - DataB - !Cin, 33 bits; Cout = !bit32
+        let (d1, b1) = op0.subtractingReportingOverflow(op1)
+        let (d2, b2) = d1.subtractingReportingOverflow(adderOp ? 0 : 1)
+        return (d2, !(b1 || b2))
+    }
+
+    /// condition_met_x from the operands and the adder's outputs.
+    @inline(__always)
+    static func xCondition(_ op0: UInt32, _ op1: UInt32, sum: UInt32, carry: Bool, condition: UInt8) -> Bool {
+        let aSign = op0 >> 31 != 0, bSign = op1 >> 31 != 0, rSign = sum >> 31 != 0
+        let overflow = (!aSign && bSign && rSign) || (aSign && !bSign && !rSign)
+        // each condition code's result (byte k of the table: 0 and 6 always,
+        // 1 equal, 7 not equal, 2 greater, 5 greater unsigned, 3 greater or
+        // equal, 4 greater or equal unsigned) as a bit indexed by (equal,
+        // rSign == overflow, carry)
+        let index = UInt64(op0 == op1 ? 1 : 0) | UInt64(rSign == overflow ? 2 : 0) | UInt64(carry ? 4 : 0)
+        return (0x55FF_50F0_CC44_AAFF as UInt64) >> (UInt64(condition) << 3 | index) & 1 != 0
+    }
+
+    /// x_result: the adder's sum, a CSR, a sign extension, the divider's
+    /// result or the logic unit's.
+    @inline(__always)
+    static func xResult(_ op0: UInt32, _ op1: UInt32, sum: UInt32, _ d: DecodedInstruction, csr: @autoclosure () -> UInt32,
+                        mc: UInt32) -> UInt32 {
+        if d.c.xSelAdd { return sum }
+        if d.c.xSelCSR { return csr() }
+        if d.c.xSelSext {
+            return d.size == 0 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: op0)))
+                               : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: op0)))
         }
-        return (adderResultX, conditionMetX, xResult)
+        if d.c.xSelMC { return mc }
+        let f = UInt32(d.logicOp)
+        var r: UInt32 = 0
+        if f & 1 != 0 { r |= ~op1 & ~op0 }
+        if f & 2 != 0 { r |= ~op1 & op0 }
+        if f & 4 != 0 { r |= op1 & ~op0 }
+        if f & 8 != 0 { r |= op1 & op0 }
+        return r
     }
 
     /// What makes a valid X slot leave `steady`.
@@ -534,6 +579,21 @@ extension CycleCore {
         x.pointee.conditionMet = conditionMetX
         x.pointee.byteEnable = byteEnable
         x.pointee.completion = completion
+        x.pointee.lazy = false
+    }
+
+    /// The M part a replayed cycle left out of a record (`FastSlot.lazy`):
+    /// the condition, the shifter's result and the store lanes, all
+    /// functions of the record's X part.
+    @inline(__always)
+    func finishRecord(_ r: UnsafeMutablePointer<FastSlot>) {
+        guard r.pointee.lazy else { return }
+        let d = r.pointee.entry.dec
+        let (sum, carry) = Self.xAdder(r.pointee.op0, r.pointee.op1, adderOp: d.c.adderOp, adderOpXN: r.pointee.entry.adderOpXN)
+        r.pointee.conditionMet = Self.xCondition(r.pointee.op0, r.pointee.op1, sum: sum, carry: carry, condition: d.condition)
+        r.pointee.shifter = fastShift(r)
+        (r.pointee.storeData, r.pointee.byteEnable) = Self.storeLanes(operand: r.pointee.storeOp, address: sum, size: d.size)
+        r.pointee.lazy = false
     }
 
     /// shifter_result_m from the X record's operands.

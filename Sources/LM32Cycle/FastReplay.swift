@@ -74,6 +74,12 @@ struct FastNode {
     let entryD: FastSlot.Entry
     /// The X record's completion part when it moves to M.
     let completionX: FastSlot.Completion
+    /// Which of the M part X's instruction reads as it moves to M (the
+    /// replay computes those; `finishRecord` the rest when needed): its
+    /// condition (a branch or compare), its shift, its store lanes (a load
+    /// or store).
+    let eagerX: UInt8
+    static let condition: UInt8 = 1, shift: UInt8 = 2, lanes: UInt8 = 4
 
     init(_ key: FastKey, waitStates: (i: Int, d: Int)) {
         self.key = key
@@ -89,6 +95,9 @@ struct FastNode {
         e.special = key.decodedD.leavesSteady(busError: key.busErrorD)
         entryD = e
         completionX = FastSlot.Completion(moving: key.xDec)
+        let c = key.xDec.c
+        eagerX = (c.branch || c.mSelCompare ? Self.condition : 0) | (c.mSelShift ? Self.shift : 0)
+            | (c.load || c.store ? Self.lanes : 0)
     }
 }
 
@@ -227,8 +236,9 @@ extension CycleCore {
 
     /// A held cycle from its decisions (`fastHeldCycle`'s data work).
     @inline(__always)
-    mutating func replayHeld(_ d: FastDecisions, _ n: UnsafePointer<FastNode>,
+    mutating func replayHeld(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>,
                              m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>) {
+        let d = e.pointee.decisions
         var beat: UInt32 = 0
         if d.has(FastDecisions.dataBeat) {
             beat = bus.dataBeat(cycle: cycle, address: dAdr, data: dDatO, sel: dSel, we: n.pointee.key.dWe)
@@ -252,17 +262,18 @@ extension CycleCore {
 
     /// An advancing cycle from its decisions (`fastAdvanceCycle`'s data work).
     @inline(__always)
-    mutating func replayAdvance(_ d: FastDecisions, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
+    mutating func replayAdvance(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
                                 m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
                                 into next: UnsafeMutablePointer<FastSlot>) {
+        let d = e.pointee.decisions
         var beat: UInt32 = 0
         if d.has(FastDecisions.dataBeat) {
             beat = bus.dataBeat(cycle: cycle, address: dAdr, data: dDatO, sel: dSel, we: n.pointee.key.dWe)
         }
         let xd = x.pointee.entry.dec
-        let (adderResultX, conditionMetX, xResult) = Self.xStage(x.pointee.op0, x.pointee.op1, xd,
-                                                                  adderOpXN: x.pointee.entry.adderOpXN,
-                                                                  csr: csrReadData(xd.csr), mc: mcResultX)
+        let op0 = x.pointee.op0, op1 = x.pointee.op1
+        let (sum, carry) = Self.xAdder(op0, op1, adderOp: xd.c.adderOp, adderOpXN: x.pointee.entry.adderOpXN)
+        let xResult = Self.xResult(op0, op1, sum: sum, xd, csr: csrReadData(xd.csr), mc: mcResultX)
         let wResult = fastWResult(w)
         let mResult = m.pointee.mResult
         let c = n.pointee.key.decodedD.c
@@ -270,7 +281,6 @@ extension CycleCore {
         let bypassData1 = Self.pick(d.source1, xResult, mResult, wResult, regs[n.pointee.key.decodedD.readIdx1])
         let dResult0 = c.dResultSel0Pc ? n.pointee.key.pcF : bypassData0
         let dResult1: UInt32 = c.dResultSel1 == 0 ? 0 : c.dResultSel1 == 1 ? bypassData1 : n.pointee.key.decodedD.immediate
-        let (storeDataX, byteEnableX) = Self.storeLanes(operand: x.pointee.storeOp, address: adderResultX, size: xd.size)
 
         if d.has(FastDecisions.retire) {
             retiredCount &+= 1
@@ -294,8 +304,28 @@ extension CycleCore {
         if d.has(FastDecisions.memoryOp) { memopPcW = m.pointee.entry.pc }
         dataW = dataM
 
-        completeRecord(x, xResult: xResult, conditionMetX: conditionMetX, storeData: storeDataX, byteEnable: byteEnableX,
-                       completion: n.pointee.completionX)
+        // X's record moves to M; what its instruction does not read is left
+        // to `finishRecord`
+        let eager = n.pointee.eagerX
+        x.pointee.operandM = xResult
+        if eager & FastNode.condition != 0 {
+            let met = Self.xCondition(op0, op1, sum: sum, carry: carry, condition: xd.condition)
+            x.pointee.conditionMet = met
+            x.pointee.mResult = xd.c.mSelCompare ? (met ? 1 : 0) : xResult
+        } else if eager & FastNode.shift != 0 {
+            let shifter = fastShift(x)
+            x.pointee.shifter = shifter
+            x.pointee.mResult = shifter
+        } else {
+            x.pointee.mResult = xResult
+        }
+        if eager & FastNode.lanes != 0 {
+            (x.pointee.storeData, x.pointee.byteEnable) = Self.storeLanes(operand: x.pointee.storeOp, address: sum, size: xd.size)
+        }
+        x.pointee.product = op0 &* op1
+        x.pointee.branchTargetM = x.pointee.branchTargetX
+        x.pointee.completion = n.pointee.completionX
+        x.pointee.lazy = true
         next.pointee.entry = n.pointee.entryD
         next.pointee.op0 = dResult0; next.pointee.op1 = dResult1; next.pointee.storeOp = bypassData1
         next.pointee.branchTargetX = c.branchReg ? bypassData0 & ~3 : n.pointee.branchTargetD
