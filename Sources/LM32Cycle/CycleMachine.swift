@@ -264,10 +264,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             snap[words] = UInt32(wpcC[0]) | UInt32(wpcC[1]) << 8 | UInt32(wpcC[2]) << 16 | UInt32(wpcC[3]) << 24
             var p: UInt64 = 0
             while p < Self.maxPeriod && cycle < end && !(untilEnd && bus.stopRequested) {
-                // a cycle on the per-cycle steps: a one-cycle fast-path
-                // episode's entry and hand-over cost more than the cycle
-                stepMany(1, untilEnd: untilEnd, fast: false)
-                p += 1
+                let before = cycle
+                probeStep(min(Self.maxPeriod - p, end - cycle), untilEnd: untilEnd, anchor: anchor)
+                p += cycle - before
                 guard mayEqual(anchor), sameStateExceptTime(anchor),
                       arrayWrites == anchor.arrayWrites || sameArrays(as: snap) else { continue }
                 let k = (min(end, max(bus.quietUntil, cycle)) - cycle) / p
@@ -284,6 +283,20 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             stepped += p
         }
         return stats
+    }
+
+    /// The probe's next cycles: up to `n` on the fast path when it can
+    /// run, stopping after the first cycle whose state passes `mayEqual`
+    /// with `anchor`'s (`stepFastNoCache(watch:)`); otherwise one cycle on
+    /// the per-cycle steps (a one-cycle fast-path episode's entry and
+    /// hand-over cost more than the cycle).
+    @inline(__always)
+    mutating func probeStep(_ n: UInt64, untilEnd: Bool, anchor: CycleCore) {
+        if Bus.replays && fastPath && specialisedStep && steady && !icacheOn && !dcacheOn && fastPathEntry {
+            withUnsafePointer(to: anchor) { _ = stepFastNoCache(n, untilEnd: untilEnd, watch: $0) }
+        } else {
+            stepMany(1, untilEnd: untilEnd, fast: false)
+        }
     }
 
     /// A few words of the pipeline that differ between most pairs of

@@ -109,7 +109,7 @@ extension CycleCore {
     /// leaves the regime, or on the bus's stop when `untilEnd`) and
     /// rebuilds the stage registers; returns the cycles run.
     @inline(never)
-    mutating func stepFastNoCache(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+    mutating func stepFastNoCache(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>? = nil) -> UInt64 {
             let table = replayTable.value
             let slots = table.slots
             slots.update(repeating: FastSlot(), count: 4)
@@ -156,6 +156,9 @@ extension CycleCore {
                         stale = true
                         k &+= 1
                         if e.pointee.stops || interrupting || (untilEnd && bus.stopRequested) { break }
+                        if let a = watch, mayEqual(a, ring: r, pcF: nodes[Int(node)].key.pcF, pcD: nodes[Int(node)].key.pcD) {
+                            break
+                        }
                         continue
                     }
                     if stale {
@@ -173,6 +176,7 @@ extension CycleCore {
                     break
                 }
                 if untilEnd && bus.stopRequested { break }
+                if let a = watch, mayEqual(a, ring: r, pcF: pcF, pcD: pcD) { break }
             }
             if stale {
                 writeBack(table.nodes + Int(node))
@@ -185,6 +189,18 @@ extension CycleCore {
             fastPathStats.value.episodes &+= 1
             fastPathStats.value.handedOver = true
             return k
+    }
+
+    /// `mayEqual` on the state the records and `pcF`, `pcD` stand for (the
+    /// registers `materialise` and `writeBack` would write): the idle
+    /// probe's watch, which ends the episode where the state may equal the
+    /// probe's anchor.
+    @inline(__always)
+    func mayEqual(_ a: UnsafePointer<CycleCore>, ring r: FastRing, pcF: UInt32, pcD: UInt32) -> Bool {
+        pcF == a.pointee.pcF && pcD == a.pointee.pcD && r.x.pointee.entry.pc == a.pointee.pcX
+            && r.m.pointee.entry.pc == a.pointee.pcM && r.w.pointee.entry.pc == a.pointee.pcW
+            && r.x.pointee.op0 == a.pointee.operand0X && r.x.pointee.op1 == a.pointee.operand1X
+            && dataW == a.pointee.dataW && r.m.pointee.operandM == a.pointee.operandM
     }
 
     /// One cycle on the record path from the control registers (`from`:
