@@ -109,7 +109,17 @@ extension CycleCore {
     /// leaves the regime, or on the bus's stop when `untilEnd`) and
     /// rebuilds the stage registers; returns the cycles run.
     @inline(never)
-    mutating func stepFastNoCache(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>? = nil) -> UInt64 {
+    mutating func stepFastNoCache(_ n: UInt64, untilEnd: Bool) -> UInt64 { fastEpisode(n, untilEnd: untilEnd, watch: nil) }
+
+    /// `stepFastNoCache` that also stops after the first cycle whose state
+    /// may equal `watch`'s (`mayEqual`; the idle probe).
+    @inline(never)
+    mutating func stepFastNoCache(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>) -> UInt64 {
+        fastEpisode(n, untilEnd: untilEnd, watch: watch)
+    }
+
+    @inline(__always)
+    mutating func fastEpisode(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>?) -> UInt64 {
             let table = replayTable.value
             let slots = table.slots
             slots.update(repeating: FastSlot(), count: 4)
@@ -125,7 +135,9 @@ extension CycleCore {
             var nodes = table.nodes, edges = table.edges
             // an interrupt is pending and enabled after any cycle (IE, IM and
             // the lines do not change in the episode; IP only takes the lines)
+            // (then the episode is one cycle)
             let interrupting = ie && ((ip | bus.interruptInputs) & im) != 0
+            let n = interrupting ? 1 : n
             while k < n {
                 if node >= 0 {
                     let np = UnsafePointer(nodes + Int(node))
@@ -155,7 +167,7 @@ extension CycleCore {
                         node = e.pointee.to
                         stale = true
                         k &+= 1
-                        if e.pointee.stops || interrupting || (untilEnd && bus.stopRequested) { break }
+                        if e.pointee.stops || (e.pointee.writes && untilEnd && bus.stopRequested) { break }
                         if let a = watch, mayEqual(a, ring: r, pcF: nodes[Int(node)].key.pcF, pcD: nodes[Int(node)].key.pcD) {
                             break
                         }

@@ -112,6 +112,8 @@ struct FastEdge {
     /// The episode ends after this cycle: a divide enters X, or the key it
     /// leads to `leaves`.
     var stops: Bool
+    /// The cycle ends a data-bus write (which may be the bench's end write).
+    var writes: Bool
 }
 
 /// The keys and edges met so far on one machine (its program, its bench's
@@ -183,7 +185,8 @@ final class FastReplayTable {
         let n = nodes + Int(node)
         (edges + edgeCount).initialize(to: FastEdge(branch: branch, fetched: fetched, to: to, next: n.pointee.firstEdge,
                                                     decisions: decisions,
-                                                    stops: decisions.divide != 0 || nodes[Int(to)].leaves))
+                                                    stops: decisions.divide != 0 || nodes[Int(to)].leaves,
+                                                    writes: decisions.has(FastDecisions.dataBeat) && n.pointee.key.dWe))
         n.pointee.firstEdge = Int32(edgeCount)
         edgeCount += 1
     }
