@@ -292,8 +292,11 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// hand-over cost more than the cycle).
     @inline(__always)
     mutating func probeStep(_ n: UInt64, untilEnd: Bool, anchor: CycleCore) {
-        if Bus.replays && fastPath && specialisedStep && steady && !icacheOn && !dcacheOn && fastPathEntry {
+        if Self.replaying && fastPath && specialisedStep && steady && !icacheOn && !dcacheOn && fastPathEntry {
             withUnsafePointer(to: anchor) { _ = stepFastNoCache(n, untilEnd: untilEnd, watch: $0) }
+            // the probe's episodes are not hand-overs a caller waits for
+            // (`stopAtHandOver`)
+            fastPathStats.value.handedOver = false
         } else {
             stepMany(1, untilEnd: untilEnd, fast: false)
         }

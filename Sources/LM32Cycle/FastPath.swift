@@ -126,9 +126,10 @@ extension CycleCore {
             var r = FastRing(slots)
             loadRecords(x: r.x, m: r.m, w: r.w)
             var k: UInt64 = 0, recorded: UInt64 = 0
-            if Bus.replays && table.full { table.clear() }
             let waits = bus.waitStates
-            var node: Int32 = Bus.replays ? table.node(for: fastKey(x: r.x, m: r.m, w: r.w), waitStates: waits) : -1
+            if Self.replaying && (table.full || table.waitStates.map { $0 != waits } ?? false) { table.clear() }
+            table.waitStates = waits
+            var node: Int32 = Self.replaying ? table.node(for: fastKey(x: r.x, m: r.m, w: r.w), waitStates: waits) : -1
             // the control registers are `node`'s, not yet written back
             var stale = false
             // the table's storage (moves only when the record path files)
@@ -234,7 +235,7 @@ extension CycleCore {
             fastAdvanceCycle(x: x, m: m, w: r.w, into: r.next, learn: &d)
             r.advance()
         }
-        guard Bus.replays else { return -1 }
+        guard Self.replaying else { return -1 }
         let to = table.node(for: fastKey(x: r.x, m: r.m, w: r.w), waitStates: waitStates)
         if node >= 0 && to >= 0 && !dataBusErrorSeen {
             table.addEdge(from: node, branch: branch, fetched: fetched, decisions: d, to: to)

@@ -127,6 +127,10 @@ final class FastReplayTable {
     private(set) var nodeCount = 0, edgeCount = 0
     private var nodeCapacity = 256, edgeCapacity = 512
     private var index: [FastKey: Int32] = [:]
+    /// The bus's wait states the nodes were filed with (`FastNode.init`
+    /// reads them); the table is cleared if they ever differ. (The bench's
+    /// error windows, which the edges also assume, are fixed for a machine.)
+    var waitStates: (i: Int, d: Int)?
     /// The fast path's four records (X, M, W and the next X), kept here so
     /// that an episode allocates nothing.
     let slots: UnsafeMutablePointer<FastSlot>
@@ -193,6 +197,10 @@ final class FastReplayTable {
 }
 
 extension CycleCore {
+    /// The fast path replays on this bus (`CycleBus.replays`; the replay
+    /// does not report retirements to a bus that watches them).
+    static var replaying: Bool { Bus.replays && !Bus.watchesRetirements }
+
     /// The record path's control registers as a key (`w` is W's slot).
     @inline(__always)
     func fastKey(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>) -> FastKey {

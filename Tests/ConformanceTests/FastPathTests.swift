@@ -79,6 +79,49 @@ import SoCSimTestSupport
         Self.expect(all, "random programs", share: 10, replayShare: 4)
     }
 
+    /// Code written while it runs: a loop stores one of two encodings over
+    /// an instruction ahead of it, alternating, 0 to 4 instructions before
+    /// it is fetched, so the same control state meets a different fetched
+    /// word each time round (the replay's fetched-word input).
+    @Test func selfModifyingCode() throws {
+        var all = FastPathCheck.Outcome()
+        for gap in 0...4 {
+            let source = """
+                    xor     r0, r0, r0
+                    mvhi    r1, hi(target)
+                    ori     r1, r1, lo(target)
+                    mvhi    r4, hi(words)
+                    ori     r4, r4, lo(words)
+                    lw      r5, (r4+0)
+                    lw      r6, (r4+4)
+                    mvi     r7, 300
+            loop:   sw      (r1+0), r5
+
+            """ + String(repeating: "        addi r9, r9, 1\n", count: gap) + """
+            target: addi    r3, r3, 7
+                    mv      r8, r5
+                    mv      r5, r6
+                    mv      r6, r8
+                    addi    r7, r7, -1
+                    bne     r7, r0, loop
+            1:      bi      1b
+                    .align  4
+            words:  .word   0x34630001, 0x34630002
+            """
+            let img = try Linker.link([try Assembler.assemble(source: source, fileName: "smc-\(gap).S")], layout: .unitTests)
+            for w in 0...3 {
+                let stim = Stimulus(memory: img.segments.map { ($0.address, $0.bytes) },
+                                    bench: BenchConfig(instructionWaitStates: w, dataWaitStates: 3 - w), maxCycles: 15_000)
+                for chunk in [UInt64(50), 3_000] {
+                    let o = FastPathCheck.bench(stim, config: .testbenchNoCache, seed: UInt64(gap * 8 + w), maxChunk: chunk)
+                    if let d = o.difference { Issue.record("gap \(gap) w\(w) chunks ≤ \(chunk): \(d)") }
+                    all += o
+                }
+            }
+        }
+        Self.expect(all, "self-modifying code", share: 2, replayShare: 2)
+    }
+
     /// The cache profile never takes the fast path (its hand-over rules are
     /// not built): the flag changes nothing there.
     @Test func cacheProfileStaysOnThePerCycleModel() throws {
