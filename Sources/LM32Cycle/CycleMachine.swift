@@ -520,7 +520,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     @inline(__always) var steady: Bool {
         !(ie && (ip & im) != 0) && dbgState == 0 && !debugArmed && !extBreakR && !dataBusErrorSeen
             && !divideByZeroX && mcState == 0
-            && !(validX && Self.special(decX, busError: busErrorX))
+            && !(validX && decX.leavesSteady(busError: busErrorX))
     }
 
     /// The cycle's equations (`step`), with the caches' presence as `ic` and

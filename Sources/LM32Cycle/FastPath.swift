@@ -33,6 +33,16 @@ struct FastSlot {
         /// A `scall`, `break`, `wcsr`, `eret`, `bret` or instruction-bus
         /// error: valid in X, the state is not steady.
         var special = false
+
+        init() {}
+
+        /// D's instruction (at `pc`, word `insn`, decode `dec`) entering X.
+        @inline(__always)
+        init(pc: UInt32, insn: UInt32, dec: DecodedInstruction, busError: Bool) {
+            self.pc = pc; self.insn = insn; self.dec = dec
+            adderOpXN = !dec.c.adderOp; self.busError = busError
+            special = dec.leavesSteady(busError: busError)
+        }
     }
 
     /// What the slot's move to M sets that is not data (a function of its
@@ -118,90 +128,86 @@ extension CycleCore {
         fastEpisode(n, untilEnd: untilEnd, watch: watch)
     }
 
+    /// The episode both run (inlined into each, so that the watch costs
+    /// the plain one nothing).
     @inline(__always)
     mutating func fastEpisode(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>?) -> UInt64 {
-            let table = replayTable.value
-            let slots = table.slots
-            slots.update(repeating: FastSlot(), count: 4)
-            var r = FastRing(slots)
-            loadRecords(x: r.x, m: r.m, w: r.w)
-            var k: UInt64 = 0, recorded: UInt64 = 0
-            let waits = bus.waitStates
-            if Self.replaying && (table.full || table.waitStates.map { $0 != waits } ?? false) { table.clear() }
-            table.waitStates = waits
-            var node: Int32 = Self.replaying ? table.node(for: fastKey(x: r.x, m: r.m, w: r.w), waitStates: waits) : -1
-            // the control registers are `node`'s, not yet written back
-            var stale = false
-            // the table's storage (moves only when the record path files)
-            var nodes = table.nodes, edges = table.edges
-            // an interrupt is pending and enabled after any cycle (IE, IM and
-            // the lines do not change in the episode; IP only takes the lines)
-            // (then the episode is one cycle)
-            let interrupting = ie && ((ip | bus.interruptInputs) & im) != 0
-            let n = interrupting ? 1 : n
-            while k < n {
-                if node >= 0 {
-                    let np = UnsafePointer(nodes + Int(node))
-                    var edge = np.pointee.firstEdge
-                    if np.pointee.hasInputs {
-                        if np.pointee.dataEnds && bus.dataError(at: dAdr) {
-                            edge = -1
-                        } else {
-                            let branch = Self.branchInput(r.m, mBranch: np.pointee.mBranch)
-                            let fetched = np.pointee.fetchEnds ? bus.instructionWord(at: np.pointee.key.iAdr) : 0
-                            while edge >= 0 {
-                                let e = edges + Int(edge)
-                                if e.pointee.branch == branch && e.pointee.fetched == fetched { break }
-                                edge = e.pointee.next
-                            }
+        let table = replayTable.value
+        let slots = table.slots
+        slots.update(repeating: FastSlot(), count: 4)
+        var r = FastRing(slots)
+        loadRecords(x: r.x, m: r.m, w: r.w)
+        var k: UInt64 = 0, recorded: UInt64 = 0
+        let waits = bus.waitStates
+        if Self.replaying && (table.full || table.waitStates.map { $0 != waits } ?? false) { table.clear() }
+        table.waitStates = waits
+        var node: Int32 = Self.replaying ? table.node(for: fastKey(x: r.x, m: r.m, w: r.w), waitStates: waits) : -1
+        // the control registers are `node`'s, not yet written back
+        var stale = false
+        // the table's storage (moves only when the record path files)
+        var nodes = table.nodes, edges = table.edges
+        // an interrupt is pending and enabled after any cycle (IE, IM and
+        // the lines do not change in the episode, IP only takes the lines):
+        // the episode is one cycle
+        let interrupting = ie && ((ip | bus.interruptInputs) & im) != 0
+        let n = interrupting ? 1 : n
+        while k < n {
+            if node >= 0 {
+                let np = UnsafePointer(nodes + Int(node))
+                var edge = np.pointee.firstEdge
+                if np.pointee.hasInputs {
+                    if np.pointee.dataEnds && bus.dataError(at: dAdr) {
+                        edge = -1
+                    } else {
+                        let branch = Self.branchInput(r.m, mBranch: np.pointee.mBranch)
+                        let fetched = np.pointee.fetchEnds ? bus.instructionWord(at: np.pointee.key.iAdr) : 0
+                        while edge >= 0 {
+                            let e = edges + Int(edge)
+                            if e.pointee.branch == branch && e.pointee.fetched == fetched { break }
+                            edge = e.pointee.next
                         }
-                    }
-                    if edge >= 0 {
-                        let e = UnsafePointer(edges + Int(edge))
-                        if e.pointee.decisions.has(FastDecisions.held) {
-                            replayHeld(e, np, m: r.m, w: r.w)
-                            r.hold()
-                        } else {
-                            replayAdvance(e, np, x: r.x, m: r.m, w: r.w, into: r.next)
-                            r.advance()
-                        }
-                        node = e.pointee.to
-                        stale = true
-                        k &+= 1
-                        if e.pointee.stops || (e.pointee.writes && untilEnd && bus.stopRequested) { break }
-                        if let a = watch, mayEqual(a, ring: r, pcF: nodes[Int(node)].key.pcF, pcD: nodes[Int(node)].key.pcD) {
-                            break
-                        }
-                        continue
-                    }
-                    if stale {
-                        writeBack(np)
-                        finishRecord(r.m)
-                        finishRecord(r.w)
-                        stale = false
                     }
                 }
-                recorded &+= 1
-                node = recordCycle(&r, from: node, table: table, waitStates: waits)
-                nodes = table.nodes; edges = table.edges
-                k += 1
-                if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && r.x.pointee.entry.special) {
-                    break
+                if edge >= 0 {
+                    let e = UnsafePointer(edges + Int(edge))
+                    if e.pointee.decisions.has(FastDecisions.held) {
+                        replayHeld(e, np, m: r.m, w: r.w)
+                        r.hold()
+                    } else {
+                        replayAdvance(e, np, x: r.x, m: r.m, w: r.w, into: r.next)
+                        r.advance()
+                    }
+                    node = e.pointee.to
+                    stale = true
+                    k &+= 1
+                    if e.pointee.stops || (e.pointee.writes && untilEnd && bus.stopRequested) { break }
+                    if let a = watch, mayEqual(a, ring: r, pcF: nodes[Int(node)].key.pcF, pcD: nodes[Int(node)].key.pcD) {
+                        break
+                    }
+                    continue
                 }
-                if untilEnd && bus.stopRequested { break }
-                if let a = watch, mayEqual(a, ring: r, pcF: pcF, pcD: pcD) { break }
+                if stale {
+                    writeBack(np, ring: r)
+                    stale = false
+                }
             }
-            if stale {
-                writeBack(table.nodes + Int(node))
-                finishRecord(r.m)
-                finishRecord(r.w)
+            recorded &+= 1
+            node = recordCycle(&r, from: node, table: table, waitStates: waits)
+            nodes = table.nodes; edges = table.edges
+            k += 1
+            if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && r.x.pointee.entry.special) {
+                break
             }
-            fastPathStats.value.replayedCycles &+= k - recorded
-            materialise(x: r.x, m: r.m, w: r.w)
-            fastPathStats.value.cycles &+= k
-            fastPathStats.value.episodes &+= 1
-            fastPathStats.value.handedOver = true
-            return k
+            if untilEnd && bus.stopRequested { break }
+            if let a = watch, mayEqual(a, ring: r, pcF: pcF, pcD: pcD) { break }
+        }
+        if stale { writeBack(table.nodes + Int(node), ring: r) }
+        fastPathStats.value.replayedCycles &+= k - recorded
+        materialise(x: r.x, m: r.m, w: r.w)
+        fastPathStats.value.cycles &+= k
+        fastPathStats.value.episodes &+= 1
+        fastPathStats.value.handedOver = true
+        return k
     }
 
     /// `mayEqual` on the state the records and `pcF`, `pcD` stand for (the
@@ -249,7 +255,7 @@ extension CycleCore {
         x.pointee.entry.pc = pcX; x.pointee.entry.insn = insnX; x.pointee.entry.dec = decX
         x.pointee.op0 = operand0X; x.pointee.op1 = operand1X; x.pointee.storeOp = storeOperandX
         x.pointee.branchTargetX = branchTargetX; x.pointee.entry.adderOpXN = adderOpXN; x.pointee.entry.busError = busErrorX
-        x.pointee.entry.special = Self.special(decX, busError: busErrorX)
+        x.pointee.entry.special = decX.leavesSteady(busError: busErrorX)
 
         m.pointee.entry.pc = pcM; m.pointee.entry.insn = insnM
         m.pointee.operandM = operandM; m.pointee.mResult = mResultNow; m.pointee.branchTargetM = branchTargetM
@@ -393,10 +399,6 @@ extension CycleCore {
         if f & 8 != 0 { r |= op1 & op0 }
         return r
     }
-
-    /// What makes a valid X slot leave `steady`.
-    @inline(__always)
-    static func special(_ d: DecodedInstruction, busError: Bool) -> Bool { d.leavesSteady(busError: busError) }
 
     /// w_result from the record W holds (`wResultNow`).
     @inline(__always)
@@ -571,11 +573,9 @@ extension CycleCore {
                        completion: FastSlot.Completion(moving: xd))
 
         // D (or a bubble of it) enters X
-        next.pointee.entry.pc = pcD; next.pointee.entry.insn = instructionD; next.pointee.entry.dec = dec
+        next.pointee.entry = FastSlot.Entry(pc: pcD, insn: instructionD, dec: dec, busError: busErrorD)
         next.pointee.op0 = dResult0; next.pointee.op1 = dResult1; next.pointee.storeOp = bypassData1
         next.pointee.branchTargetX = c.branchReg ? bypassData0 & ~3 : branchTargetD
-        next.pointee.entry.adderOpXN = !c.adderOp; next.pointee.entry.busError = busErrorD
-        next.pointee.entry.special = Self.special(dec, busError: busErrorD)
 
         if !stallD {
             instructionD = wbDataF

@@ -89,11 +89,7 @@ struct FastNode {
         hasInputs = mBranch || fetchEnds || dataEnds
         leaves = key.validX && key.xDec.leavesSteady(busError: key.xBusError)
         branchTargetD = key.pcD &+ key.decodedD.branchOffset
-        var e = FastSlot.Entry()
-        e.pc = key.pcD; e.insn = key.instructionD; e.dec = key.decodedD
-        e.adderOpXN = !key.decodedD.c.adderOp; e.busError = key.busErrorD
-        e.special = key.decodedD.leavesSteady(busError: key.busErrorD)
-        entryD = e
+        entryD = FastSlot.Entry(pc: key.pcD, insn: key.instructionD, dec: key.decodedD, busError: key.busErrorD)
         completionX = FastSlot.Completion(moving: key.xDec)
         let c = key.xDec.c
         eagerX = (c.branch || c.mSelCompare ? Self.condition : 0) | (c.mSelShift ? Self.shift : 0)
@@ -223,10 +219,13 @@ extension CycleCore {
         return k
     }
 
-    /// The control registers from a key (the record path or the hand-over
-    /// takes over from the replay).
+    /// The control registers from a key, and the M and W records' parts
+    /// the replay left out (the record path or the hand-over takes over
+    /// from the replay).
     @inline(__always)
-    mutating func writeBack(_ n: UnsafePointer<FastNode>) {
+    mutating func writeBack(_ n: UnsafePointer<FastNode>, ring r: FastRing) {
+        finishRecord(r.m)
+        finishRecord(r.w)
         let k = n.pointee.key
         validF = k.validF; validD = k.validD; validX = k.validX; validM = k.validM; validW = k.validW
         busErrorF = k.busErrorF; busErrorD = k.busErrorD
