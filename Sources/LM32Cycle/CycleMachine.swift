@@ -292,8 +292,11 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// hand-over cost more than the cycle).
     @inline(__always)
     mutating func probeStep(_ n: UInt64, untilEnd: Bool, anchor: CycleCore) {
-        if Self.replaying && fastPath && specialisedStep && steady && !icacheOn && !dcacheOn && fastPathEntry {
-            withUnsafePointer(to: anchor) { _ = stepFastNoCache(n, untilEnd: untilEnd, watch: $0) }
+        if Self.replaying && fastPath && specialisedStep && steady && fastPathEntry && icacheOn == dcacheOn
+            && (!icacheOn || cachesChecking) {
+            withUnsafePointer(to: anchor) {
+                _ = icacheOn ? stepFastCaches(n, untilEnd: untilEnd, watch: $0) : stepFastNoCache(n, untilEnd: untilEnd, watch: $0)
+            }
             // the probe's episodes are not hand-overs a caller waits for
             // (`stopAtHandOver`)
             fastPathStats.value.handedOver = false
@@ -480,7 +483,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
                 if fastPath && fast && fastPathEntry { return stepFastNoCache(n, untilEnd: untilEnd) }
                 return stepSteadyNoCache(n, untilEnd: untilEnd)
             }
-            if icacheOn && dcacheOn { return stepSteadyCaches(n, untilEnd: untilEnd) }
+            if icacheOn && dcacheOn {
+                if fastPath && fast && fastPathEntry && cachesChecking { return stepFastCaches(n, untilEnd: untilEnd) }
+                return stepSteadyCaches(n, untilEnd: untilEnd)
+            }
         }
         stepGeneric()
         return 1

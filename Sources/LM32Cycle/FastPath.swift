@@ -110,38 +110,63 @@ struct FastRing {
 }
 
 extension CycleCore {
-    /// The fast path may start in this cycle (with `steady` and no caches).
+    /// The fast path may start in this cycle (with `steady`; with the
+    /// caches, also `cachesChecking`).
     @inline(__always) var fastPathEntry: Bool {
         !Bus.canResetCPU && !extBreak && !exceptionM && !(validW && (nonDebugExceptionW || debugExceptionW))
+    }
+
+    /// Both caches checking, with no flush, refill or restart in progress
+    /// or requested, and the instruction bus idle (it is used only by
+    /// refills): the caches' steady state, in which a cycle's only cache
+    /// work is the hit test, the read of the hit word, a store's write
+    /// through and the read addresses. The fast path with caches runs
+    /// while it holds; a miss or an instruction-cache flush leaves it.
+    @inline(__always) var cachesChecking: Bool {
+        icState == 4 && !icacheRefillReady && !icRestartRequest && !icRefilling && !iCyc
+            && dcState == 2 && !dcacheRefillReady && !dcRefillRequest && !dcRestartRequest && !dcRefilling && !dflushM
     }
 
     /// Runs up to `n` cycles on the fast path (stops early when the state
     /// leaves the regime, or on the bus's stop when `untilEnd`) and
     /// rebuilds the stage registers; returns the cycles run.
     @inline(never)
-    mutating func stepFastNoCache(_ n: UInt64, untilEnd: Bool) -> UInt64 { fastEpisode(n, untilEnd: untilEnd, watch: nil) }
+    mutating func stepFastNoCache(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+        fastEpisode(n, untilEnd: untilEnd, watch: nil, caches: false)
+    }
 
     /// `stepFastNoCache` that also stops after the first cycle whose state
     /// may equal `watch`'s (`mayEqual`; the idle probe).
     @inline(never)
     mutating func stepFastNoCache(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>) -> UInt64 {
-        fastEpisode(n, untilEnd: untilEnd, watch: watch)
+        fastEpisode(n, untilEnd: untilEnd, watch: watch, caches: false)
     }
 
-    /// The episode both run (inlined into each, so that the watch costs
-    /// the plain one nothing).
+    /// `stepFastNoCache` with both caches (`cachesChecking` holds).
+    @inline(never)
+    mutating func stepFastCaches(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+        fastEpisode(n, untilEnd: untilEnd, watch: nil, caches: true)
+    }
+
+    @inline(never)
+    mutating func stepFastCaches(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>) -> UInt64 {
+        fastEpisode(n, untilEnd: untilEnd, watch: watch, caches: true)
+    }
+
+    /// The episode all four run (inlined into each, so that the watch costs
+    /// the plain ones nothing and `caches` is a constant).
     @inline(__always)
-    mutating func fastEpisode(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>?) -> UInt64 {
+    mutating func fastEpisode(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>?, caches: Bool) -> UInt64 {
         let table = replayTable.value
         let slots = table.slots
         slots.update(repeating: FastSlot(), count: 4)
         var r = FastRing(slots)
         loadRecords(x: r.x, m: r.m, w: r.w)
         var k: UInt64 = 0, recorded: UInt64 = 0
-        let waits = bus.waitStates
-        if Self.replaying && (table.full || table.waitStates.map { $0 != waits } ?? false) { table.clear() }
-        table.waitStates = waits
-        var node: Int32 = Self.replaying ? table.node(for: fastKey(x: r.x, m: r.m, w: r.w), waitStates: waits) : -1
+        let shape = FastBusShape(i: bus.waitStates.i, d: bus.waitStates.d, caches: caches)
+        if Self.replaying && (table.full || table.shape.map { $0 != shape } ?? false) { table.clear() }
+        table.shape = shape
+        var node: Int32 = Self.replaying ? table.node(for: fastKey(x: r.x, m: r.m, w: r.w), shape: shape) : -1
         // the control registers are `node`'s, not yet written back
         var stale = false
         // the table's storage (moves only when the record path files)
@@ -159,11 +184,10 @@ extension CycleCore {
                     if np.pointee.dataEnds && bus.dataError(at: dAdr) {
                         edge = -1
                     } else {
-                        let branch = Self.branchInput(r.m, mBranch: np.pointee.mBranch)
-                        let fetched = np.pointee.fetchEnds ? bus.instructionWord(at: np.pointee.key.iAdr) : 0
+                        let (inputs, fetched) = cycleInputs(np, ring: r, caches: caches)
                         while edge >= 0 {
                             let e = edges + Int(edge)
-                            if e.pointee.branch == branch && e.pointee.fetched == fetched { break }
+                            if e.pointee.inputs == inputs && e.pointee.fetched == fetched { break }
                             edge = e.pointee.next
                         }
                     }
@@ -171,10 +195,10 @@ extension CycleCore {
                 if edge >= 0 {
                     let e = UnsafePointer(edges + Int(edge))
                     if e.pointee.decisions.has(FastDecisions.held) {
-                        replayHeld(e, np, m: r.m, w: r.w)
+                        replayHeld(e, np, m: r.m, w: r.w, caches: caches)
                         r.hold()
                     } else {
-                        replayAdvance(e, np, x: r.x, m: r.m, w: r.w, into: r.next)
+                        replayAdvance(e, np, x: r.x, m: r.m, w: r.w, into: r.next, caches: caches)
                         r.advance()
                     }
                     node = e.pointee.to
@@ -192,10 +216,11 @@ extension CycleCore {
                 }
             }
             recorded &+= 1
-            node = recordCycle(&r, from: node, table: table, waitStates: waits)
+            node = recordCycle(&r, from: node, table: table, shape: shape)
             nodes = table.nodes; edges = table.edges
             k += 1
-            if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && r.x.pointee.entry.special) {
+            if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && r.x.pointee.entry.special)
+                || (caches && (icState != 4 || dcState != 2)) {
                 break
             }
             if untilEnd && bus.stopRequested { break }
@@ -225,26 +250,33 @@ extension CycleCore {
     /// One cycle on the record path from the control registers (`from`:
     /// their node, -1 if not known), filed in the table as an edge; returns
     /// the node of the registers it leaves (-1 if not filed).
+    /// (Out of line: one copy serves both profiles; `caches` is read from
+    /// the table's shape.)
     @inline(never)
     mutating func recordCycle(_ r: inout FastRing, from node: Int32, table: FastReplayTable,
-                              waitStates: (i: Int, d: Int)) -> Int32 {
+                              shape: FastBusShape) -> Int32 {
         let x = r.x, m = r.m
-        let branch = Self.branchInput(m, mBranch: validM && m.pointee.completion.ctl.branch)
-        let fetched = iCyc && bus.beatCounters.i == waitStates.i ? bus.instructionWord(at: iAdr) : 0
+        // the inputs of the cycle (the registers are `node`'s key)
+        let (inputs, fetched) = node >= 0 ? cycleInputs(table.nodes + Int(node), ring: r, caches: shape.caches) : (0, 0)
         var d = FastDecisions()
-        let stallMBus = stallWbLoad || iCyc
-            || (dCyc && (m.pointee.completion.ctl.store || m.pointee.completion.ctl.load || x.pointee.entry.dec.c.load))
+        let mCtl = m.pointee.completion.ctl
+        let stallMBus = stallWbLoad || (shape.caches ? iCyc && mCtl.branch : iCyc)
+            || (dCyc && (mCtl.store || mCtl.load || x.pointee.entry.dec.c.load))
         if stallMBus {
-            fastHeldCycle(m: m, w: r.w, learn: &d)
+            fastHeldCycle(m: m, w: r.w, learn: &d, caches: shape.caches)
             r.hold()
+        } else if shape.caches {
+            fastAdvanceCycle(x: x, m: m, w: r.w, into: r.next, learn: &d, caches: true)
+            r.advance()
         } else {
-            fastAdvanceCycle(x: x, m: m, w: r.w, into: r.next, learn: &d)
+            fastAdvanceCycle(x: x, m: m, w: r.w, into: r.next, learn: &d, caches: false)
             r.advance()
         }
         guard Self.replaying else { return -1 }
-        let to = table.node(for: fastKey(x: r.x, m: r.m, w: r.w), waitStates: waitStates)
-        if node >= 0 && to >= 0 && !dataBusErrorSeen {
-            table.addEdge(from: node, branch: branch, fetched: fetched, decisions: d, to: to)
+        let to = table.node(for: fastKey(x: r.x, m: r.m, w: r.w), shape: shape)
+        // (a miss or flush changes the caches' state: not replayed)
+        if node >= 0 && to >= 0 && !dataBusErrorSeen && !(shape.caches && (icState != 4 || dcState != 2)) {
+            table.addEdge(from: node, inputs: inputs, fetched: fetched, decisions: d, to: to)
         }
         return to
     }
@@ -417,11 +449,11 @@ extension CycleCore {
         return bus.evaluate(cycle, request, commit: true)
     }
 
-    /// A cycle with stall_m high (`stalledStep` without caches): W takes
-    /// the M record, the bus masters move.
+    /// A cycle with stall_m high (`stalledStep`; with `caches`, both
+    /// caches checking): W takes the M record, the bus masters move.
     @inline(__always)
     mutating func fastHeldCycle(m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
-                                learn d: inout FastDecisions) {
+                                learn d: inout FastDecisions, caches: Bool) {
         let r = fastBus()
         d.bits = FastDecisions.held
         d.set(FastDecisions.retire, validW)
@@ -435,7 +467,7 @@ extension CycleCore {
             if Bus.watchesRetirements { bus.retired(pc: w.pointee.entry.pc, word: w.pointee.entry.insn, ie: ie, cycle: cycle) }
             if w.pointee.completion.ctl.writeEnable { regs[w.pointee.completion.writeIdx] = fastWResult(w); arrayWrites &+= 1 }
         }
-        let dataM = wbDataM
+        let dataM = caches && !m.pointee.completion.wbSelect ? dcData[dcDataRA] : wbDataM
         divideByZeroX = false
         ip |= r.interrupts
         cc &+= 1
@@ -452,13 +484,14 @@ extension CycleCore {
         cycle &+= 1
     }
 
-    /// A cycle with stall_m low (no caches, steady, no exception in M):
-    /// the X record moves to M (its M part computed), D or a bubble enters
-    /// X as the record `next`, W takes the M record.
+    /// A cycle with stall_m low (steady, no exception in M; with `caches`,
+    /// both caches checking): the X record moves to M (its M part
+    /// computed), D or a bubble enters X as the record `next`, W takes the
+    /// M record.
     @inline(__always)
     mutating func fastAdvanceCycle(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>,
                                    w: UnsafeMutablePointer<FastSlot>, into next: UnsafeMutablePointer<FastSlot>,
-                                   learn d: inout FastDecisions) {
+                                   learn d: inout FastDecisions, caches: Bool) {
         let r = fastBus()
         let dec = decodedD
         let c = dec.c
@@ -521,6 +554,16 @@ extension CycleCore {
 
         // load/store unit (X)
         let (storeDataX, byteEnableX) = Self.storeLanes(operand: x.pointee.storeOp, address: adderResultX, size: xd.size)
+        let dcacheSelectX = caches && adderResultX <= 0x7FFF_FFFF
+
+        // caches: the hit tests and read ports, a miss, a flush
+        let icMatch = caches && icTag[icTagRA] == (pcF >> 12) << 1 | 1
+        let instructionF = caches ? (icMatch ? icData[icDataRA] : 0) : wbDataF
+        let dcMatch = caches && dcTag[dcTagRA] == (m.pointee.operandM >> 12) << 1 | 1
+        let dcacheDataM = caches ? dcData[dcDataRA] : 0
+        let iflush = caches && c.wcsr && dec.csr == 3 && !stallD && !killD && validD
+        let icMiss = caches && !icMatch && validF && !killF && !stallD && !(validD && branchPredictTakenD)
+        let dcMiss = caches && !dcMatch && loadQM && m.pointee.completion.dcacheSelect
 
         d.set(FastDecisions.retire, validW)
         d.set(FastDecisions.registerWrite, validW && wWriteEnable)
@@ -550,12 +593,35 @@ extension CycleCore {
         cc &+= 1
         if r.dErr && dCyc { dataBusErrorSeen = true }
 
-        // instruction unit (I_CYC_O is low in a cycle with stall_m low)
+        // caches (checking): a miss or flush leaves the regime; a store that
+        // hits writes through; the read addresses
+        if caches {
+            if iflush {
+                icRefillAddress = pcF; icState = 2; icRefillOffset = 0
+            } else if icMiss {
+                icRefillAddress = pcF; icState = 8; icRefillOffset = 0
+            }
+            if !stallD { icDataRA = Int((pcA >> 2) & 0x3FF); icTagRA = Int((pcA >> 4) & 0xFF) }
+            if storeQM && m.pointee.completion.dcacheSelect && dcMatch {
+                arrayWrites &+= 1
+                let lanes = laneMask(m.pointee.byteEnable)
+                dcData[Int((m.pointee.operandM >> 2) & 0x3FF)] = (m.pointee.storeData & lanes) | (dcacheDataM & ~lanes)
+            }
+            if dcMiss { dcRefillRequest = true; dcRefillAddress = m.pointee.operandM; dcState = 4; dcRefillOffset = 0 }
+            dcDataRA = Int((adderResultX >> 2) & 0x3FF); dcTagRA = Int((adderResultX >> 4) & 0xFF)
+        }
+
+        // instruction unit (without caches I_CYC_O is low in a cycle with
+        // stall_m low; with them it is low in the regime)
         let busErrorF0 = busErrorF
-        if !stallD { iAdr = pcA; iCyc = true; busErrorF = false }
+        if caches {
+            if branchTakenM { busErrorF = false }
+        } else if !stallD {
+            iAdr = pcA; iCyc = true; busErrorF = false
+        }
 
         // load/store unit
-        let dataM = wbDataM
+        let dataM = caches && !m.pointee.completion.wbSelect ? dcacheDataM : wbDataM
         if dCyc {
             dataBusAnswer(r, dcRefilling0: false)
         } else if storeQM {
@@ -565,12 +631,14 @@ extension CycleCore {
             dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = false; dCti = 7
         }
         wbLoadComplete = false
-        if loadQX { stallWbLoad = true }
+        if loadQX && !dcacheSelectX { stallWbLoad = true }
         if loadQM || storeQM { memopPcW = m.pointee.entry.pc }
         dataW = dataM
 
+        var completion = FastSlot.Completion(moving: xd)
+        if caches { completion.dcacheSelect = dcacheSelectX; completion.wbSelect = !dcacheSelectX }
         completeRecord(x, xResult: xResult, conditionMetX: conditionMetX, storeData: storeDataX, byteEnable: byteEnableX,
-                       completion: FastSlot.Completion(moving: xd))
+                       completion: completion)
 
         // D (or a bubble of it) enters X
         next.pointee.entry = FastSlot.Entry(pc: pcD, insn: instructionD, dec: dec, busError: busErrorD)
@@ -578,10 +646,10 @@ extension CycleCore {
         next.pointee.branchTargetX = c.branchReg ? bypassData0 & ~3 : branchTargetD
 
         if !stallD {
-            instructionD = wbDataF
+            instructionD = instructionF
             busErrorD = busErrorF0
         }
-        // valid bits (stall_m and stall_x low, no caches)
+        // valid bits (stall_m and stall_x low; valid_a is high: no refill)
         validW = validM
         validM = validX && !killX
         validX = !stallD && validD && !killD

@@ -5,9 +5,11 @@
 /// sources of its two operands, the retirement and register write, the
 /// data beat, the start of a load or store, a divide entering X) and the
 /// control registers it leaves behind are a function of the control
-/// registers it started from (`FastKey`) and of three data-derived inputs:
-/// the condition and the target of a branch in M, and the word an
-/// instruction beat ending in the cycle reads. The first time a cycle runs
+/// registers it started from (`FastKey`) and of data-derived inputs: the
+/// condition and the target of a branch in M, and the word an instruction
+/// beat ending in the cycle reads (with the caches: the instruction cache's
+/// hit and the word it reads, whether X's load or store address is
+/// cacheable, and the data cache's hit for a load in M). The first time a cycle runs
 /// from a key with given inputs the record path runs it and files the
 /// decisions and the key it led to as an edge of the table; afterwards the
 /// replay follows the edge, doing only the cycle's data work (the X
@@ -19,13 +21,17 @@
 
 /// The control registers between two cycles of the record path: the
 /// pipeline's valid bits, the F and D stages, the bus masters' control
-/// outputs and the bench's beat counters, and the parts of the X, M and W
-/// records the cycle's decisions read (not their data).
+/// outputs (not D_CTI_O, which the bench does not read and a data cache
+/// sets from the address) and the bench's beat counters, the instruction
+/// cache's read addresses, and the parts of the X, M and W records the
+/// cycle's decisions read (not their data; M's bus select only for a load
+/// or store).
 struct FastKey: Hashable {
     var validF = false, validD = false, validX = false, validM = false, validW = false
     var busErrorF = false, busErrorD = false
     var iCyc = false, iCti: UInt8 = 0, iAdr: UInt32 = 0
-    var dCyc = false, dWe = false, dCti: UInt8 = 0
+    var dCyc = false, dWe = false
+    var icDataRA: UInt16 = 0, icTagRA: UInt8 = 0
     var stallWbLoad = false, wbLoadComplete = false
     var pcF: UInt32 = 0, pcD: UInt32 = 0, instructionD: UInt32 = 0, wbDataF: UInt32 = 0
     var decodedD = DecodedInstruction.zero
@@ -52,6 +58,13 @@ struct FastDecisions {
     @inline(__always) mutating func set(_ b: UInt16, _ on: Bool) { if on { bits |= b } }
 }
 
+/// What the table's keys assume of the bus and the profile: the bench's
+/// wait states and whether both caches are on (the fast path runs with
+/// both or neither).
+struct FastBusShape: Equatable {
+    var i: Int, d: Int, caches: Bool
+}
+
 /// A key of the table, with what the replay reads of it every cycle.
 struct FastNode {
     var key: FastKey
@@ -59,11 +72,21 @@ struct FastNode {
     var firstEdge: Int32 = -1
     /// A valid branch is in M: its condition and target are inputs.
     let mBranch: Bool
-    /// An instruction beat ends in the cycle: the word it reads is an input.
+    /// The cycle fetches: without caches an instruction beat ends in it,
+    /// with them it advances and reads the instruction cache; the word
+    /// (and with caches the hit) is an input.
     let fetchEnds: Bool
     /// A data beat ends in the cycle (ERR is not replayed).
     let dataEnds: Bool
-    /// One of the three: the edge depends on more than the key.
+    /// With caches: X holds a load or store, and whether its address is
+    /// cacheable is an input; a valid load in M reads the data cache in an
+    /// advancing cycle, and its hit is an input (a miss is not replayed); a
+    /// valid store in M to a cacheable address writes through in an
+    /// advancing cycle (its hit is data work).
+    let xSelects: Bool, mLoadHits: Bool, mStoreHits: Bool
+    /// The instruction cache's tag that hits for F's address.
+    let icTagWant: UInt32
+    /// One of the inputs: the edge depends on more than the key.
     let hasInputs: Bool
     /// A valid `scall`, `break`, CSR write, `eret`, `bret` or bus error is in
     /// X: the episode ends here.
@@ -81,12 +104,23 @@ struct FastNode {
     let eagerX: UInt8
     static let condition: UInt8 = 1, shift: UInt8 = 2, lanes: UInt8 = 4
 
-    init(_ key: FastKey, waitStates: (i: Int, d: Int)) {
+    init(_ key: FastKey, shape: FastBusShape) {
         self.key = key
         mBranch = key.validM && key.mCtl.branch
-        fetchEnds = key.iCyc && key.iCnt == waitStates.i
-        dataEnds = key.dCyc && key.dCnt == waitStates.d
-        hasInputs = mBranch || fetchEnds || dataEnds
+        dataEnds = key.dCyc && key.dCnt == shape.d
+        if shape.caches {
+            let held = key.stallWbLoad || (key.iCyc && key.mCtl.branch)
+                || (key.dCyc && (key.mCtl.store || key.mCtl.load || key.xDec.c.load))
+            fetchEnds = !held
+            xSelects = key.xDec.c.load || key.xDec.c.store
+            mLoadHits = !held && key.validM && key.mCtl.load && !key.mWbSelect
+            mStoreHits = !held && key.validM && key.mCtl.store && !key.mWbSelect
+        } else {
+            fetchEnds = key.iCyc && key.iCnt == shape.i
+            xSelects = false; mLoadHits = false; mStoreHits = false
+        }
+        icTagWant = (key.pcF >> 12) << 1 | 1
+        hasInputs = mBranch || fetchEnds || dataEnds || xSelects || mLoadHits
         leaves = key.validX && key.xDec.leavesSteady(busError: key.xBusError)
         branchTargetD = key.pcD &+ key.decodedD.branchOffset
         entryD = FastSlot.Entry(pc: key.pcD, insn: key.instructionD, dec: key.decodedD, busError: key.busErrorD)
@@ -100,9 +134,10 @@ struct FastNode {
 /// One cycle run from a key with given inputs: its decisions and the key
 /// it leads to.
 struct FastEdge {
-    /// The inputs: M's condition and target (`mBranch`), the fetched word
-    /// (`fetchEnds`); 0 where the key does not read them.
-    var branch: UInt64, fetched: UInt32
+    /// The inputs (`CycleCore.cycleInputs`): M's condition and target
+    /// (`mBranch`), the caches' hits and X's cacheable address, the
+    /// fetched word (`fetchEnds`); 0 where the key does not read them.
+    var inputs: UInt64, fetched: UInt32
     var to: Int32, next: Int32
     var decisions: FastDecisions
     /// The episode ends after this cycle: a divide enters X, or the key it
@@ -123,10 +158,11 @@ final class FastReplayTable {
     private(set) var nodeCount = 0, edgeCount = 0
     private var nodeCapacity = 256, edgeCapacity = 512
     private var index: [FastKey: Int32] = [:]
-    /// The bus's wait states the nodes were filed with (`FastNode.init`
-    /// reads them); the table is cleared if they ever differ. (The bench's
-    /// error windows, which the edges also assume, are fixed for a machine.)
-    var waitStates: (i: Int, d: Int)?
+    /// The bus's wait states and the profile the nodes were filed with
+    /// (`FastNode.init` reads them); the table is cleared if they ever
+    /// differ. (The bench's error windows, which the edges also assume, are
+    /// fixed for a machine.)
+    var shape: FastBusShape?
     /// The fast path's four records (X, M, W and the next X), kept here so
     /// that an episode allocates nothing.
     let slots: UnsafeMutablePointer<FastSlot>
@@ -168,22 +204,22 @@ final class FastReplayTable {
     }
 
     /// The node of `key`, filed if new (-1 when the table is full).
-    func node(for key: FastKey, waitStates: (i: Int, d: Int)) -> Int32 {
+    func node(for key: FastKey, shape: FastBusShape) -> Int32 {
         if let i = index[key] { return i }
         guard nodeCount < Self.nodeLimit else { return -1 }
         if nodeCount == nodeCapacity { Self.double(&nodes, count: nodeCount, capacity: &nodeCapacity) }
-        (nodes + nodeCount).initialize(to: FastNode(key, waitStates: waitStates))
+        (nodes + nodeCount).initialize(to: FastNode(key, shape: shape))
         let i = Int32(nodeCount)
         index[key] = i
         nodeCount += 1
         return i
     }
 
-    func addEdge(from node: Int32, branch: UInt64, fetched: UInt32, decisions: FastDecisions, to: Int32) {
+    func addEdge(from node: Int32, inputs: UInt64, fetched: UInt32, decisions: FastDecisions, to: Int32) {
         guard edgeCount < Self.edgeLimit else { return }
         if edgeCount == edgeCapacity { Self.double(&edges, count: edgeCount, capacity: &edgeCapacity) }
         let n = nodes + Int(node)
-        (edges + edgeCount).initialize(to: FastEdge(branch: branch, fetched: fetched, to: to, next: n.pointee.firstEdge,
+        (edges + edgeCount).initialize(to: FastEdge(inputs: inputs, fetched: fetched, to: to, next: n.pointee.firstEdge,
                                                     decisions: decisions,
                                                     stops: decisions.divide != 0 || nodes[Int(to)].leaves,
                                                     writes: decisions.has(FastDecisions.dataBeat) && n.pointee.key.dWe))
@@ -204,7 +240,8 @@ extension CycleCore {
         k.validF = validF; k.validD = validD; k.validX = validX; k.validM = validM; k.validW = validW
         k.busErrorF = busErrorF; k.busErrorD = busErrorD
         k.iCyc = iCyc; k.iCti = iCti; k.iAdr = iAdr
-        k.dCyc = dCyc; k.dWe = dWe; k.dCti = dCti
+        k.dCyc = dCyc; k.dWe = dWe
+        k.icDataRA = UInt16(icDataRA); k.icTagRA = UInt8(icTagRA)
         k.stallWbLoad = stallWbLoad; k.wbLoadComplete = wbLoadComplete
         k.pcF = pcF; k.pcD = pcD; k.instructionD = instructionD; k.wbDataF = wbDataF
         k.decodedD = decodedD
@@ -213,7 +250,8 @@ extension CycleCore {
         k.xPc = x.pointee.entry.pc; k.xInsn = x.pointee.entry.insn; k.xDec = x.pointee.entry.dec
         k.xAdderOpXN = x.pointee.entry.adderOpXN; k.xBusError = x.pointee.entry.busError
         k.mPc = m.pointee.entry.pc; k.mInsn = m.pointee.entry.insn; k.mCtl = m.pointee.completion.ctl; k.mWriteIdx = m.pointee.completion.writeIdx
-        k.mBranchPredictTaken = m.pointee.completion.branchPredictTaken; k.mWbSelect = m.pointee.completion.wbSelect
+        k.mBranchPredictTaken = m.pointee.completion.branchPredictTaken
+        k.mWbSelect = m.pointee.completion.wbSelect && (k.mCtl.load || k.mCtl.store)
         k.mException = m.pointee.completion.exception
         k.wCtl = w.pointee.completion.ctl; k.wWriteIdx = w.pointee.completion.writeIdx
         return k
@@ -230,24 +268,45 @@ extension CycleCore {
         validF = k.validF; validD = k.validD; validX = k.validX; validM = k.validM; validW = k.validW
         busErrorF = k.busErrorF; busErrorD = k.busErrorD
         iCyc = k.iCyc; iCti = k.iCti; iAdr = k.iAdr
-        dCyc = k.dCyc; dWe = k.dWe; dCti = k.dCti
+        dCyc = k.dCyc; dWe = k.dWe
+        icDataRA = Int(k.icDataRA); icTagRA = Int(k.icTagRA)
         stallWbLoad = k.stallWbLoad; wbLoadComplete = k.wbLoadComplete
         pcF = k.pcF; pcD = k.pcD; instructionD = k.instructionD; wbDataF = k.wbDataF
         decodedD = k.decodedD
         bus.beatCounters = (k.iCnt, k.dCnt)
     }
 
-    /// The inputs of a cycle from the records: M's condition and target when
-    /// a valid branch is in M.
+    /// The inputs of a cycle from `n`'s key (the control registers) and the
+    /// records: M's condition and target when a valid branch is in M (bits
+    /// 0-32), the instruction cache's hit (33), X's address cacheable (34),
+    /// the data cache's hit (35); and the fetched word.
     @inline(__always)
-    static func branchInput(_ m: UnsafeMutablePointer<FastSlot>, mBranch: Bool) -> UInt64 {
-        mBranch ? (m.pointee.conditionMet ? 1 : 0) | UInt64(m.pointee.branchTargetM) << 1 : 0
+    func cycleInputs(_ n: UnsafePointer<FastNode>, ring r: FastRing, caches: Bool) -> (inputs: UInt64, fetched: UInt32) {
+        var inputs: UInt64 = n.pointee.mBranch
+            ? (r.m.pointee.conditionMet ? 1 : 0) | UInt64(r.m.pointee.branchTargetM) << 1 : 0
+        var fetched: UInt32 = 0
+        if caches {
+            if n.pointee.fetchEnds && icTag[Int(n.pointee.key.icTagRA)] == n.pointee.icTagWant {
+                inputs |= 1 << 33
+                fetched = icData[Int(n.pointee.key.icDataRA)]
+            }
+            if n.pointee.xSelects {
+                let x = r.x
+                let (sum, _) = Self.xAdder(x.pointee.op0, x.pointee.op1, adderOp: x.pointee.entry.dec.c.adderOp,
+                                           adderOpXN: x.pointee.entry.adderOpXN)
+                if sum <= 0x7FFF_FFFF { inputs |= 1 << 34 }
+            }
+            if n.pointee.mLoadHits && dcTag[dcTagRA] == (r.m.pointee.operandM >> 12) << 1 | 1 { inputs |= 1 << 35 }
+        } else if n.pointee.fetchEnds {
+            fetched = bus.instructionWord(at: n.pointee.key.iAdr)
+        }
+        return (inputs, fetched)
     }
 
     /// A held cycle from its decisions (`fastHeldCycle`'s data work).
     @inline(__always)
     mutating func replayHeld(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>,
-                             m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>) {
+                             m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>, caches: Bool) {
         let d = e.pointee.decisions
         var beat: UInt32 = 0
         if d.has(FastDecisions.dataBeat) {
@@ -257,14 +316,15 @@ extension CycleCore {
             retiredCount &+= 1
             if d.has(FastDecisions.registerWrite) { regs[w.pointee.completion.writeIdx] = fastWResult(w); arrayWrites &+= 1 }
         }
-        let dataM = wbDataM
+        let dataM = caches && !m.pointee.completion.wbSelect ? dcData[dcDataRA] : wbDataM
         divideByZeroX = false
         ip |= bus.interruptInputs
         cc &+= 1
         if d.has(FastDecisions.dataBeat) {
             wbDataM = beat
+            if caches { dCti = dAdr & 0x8 != 0 ? 7 : 2 }
         } else if d.has(FastDecisions.loadStart) {
-            dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable
+            dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
         }
         dataW = dataM
         cycle &+= 1
@@ -274,7 +334,7 @@ extension CycleCore {
     @inline(__always)
     mutating func replayAdvance(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
                                 m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
-                                into next: UnsafeMutablePointer<FastSlot>) {
+                                into next: UnsafeMutablePointer<FastSlot>, caches: Bool) {
         let d = e.pointee.decisions
         var beat: UInt32 = 0
         if d.has(FastDecisions.dataBeat) {
@@ -303,13 +363,27 @@ extension CycleCore {
         }
         ip |= bus.interruptInputs
         cc &+= 1
-        let dataM = wbDataM
+        let dataM: UInt32
+        if caches {
+            let dcacheDataM = dcData[dcDataRA]
+            dataM = m.pointee.completion.wbSelect ? wbDataM : dcacheDataM
+            // a store that hits writes through
+            if n.pointee.mStoreHits && dcTag[dcTagRA] == (m.pointee.operandM >> 12) << 1 | 1 {
+                arrayWrites &+= 1
+                let lanes = laneMask(m.pointee.byteEnable)
+                dcData[Int((m.pointee.operandM >> 2) & 0x3FF)] = (m.pointee.storeData & lanes) | (dcacheDataM & ~lanes)
+            }
+            dcDataRA = Int((sum >> 2) & 0x3FF); dcTagRA = Int((sum >> 4) & 0xFF)
+        } else {
+            dataM = wbDataM
+        }
         if d.has(FastDecisions.dataBeat) {
             wbDataM = beat
+            if caches { dCti = dAdr & 0x8 != 0 ? 7 : 2 }
         } else if d.has(FastDecisions.storeStart) {
-            dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable
+            dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
         } else if d.has(FastDecisions.loadStart) {
-            dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable
+            dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
         }
         if d.has(FastDecisions.memoryOp) { memopPcW = m.pointee.entry.pc }
         dataW = dataM
@@ -335,6 +409,10 @@ extension CycleCore {
         x.pointee.product = op0 &* op1
         x.pointee.branchTargetM = x.pointee.branchTargetX
         x.pointee.completion = n.pointee.completionX
+        if caches {
+            x.pointee.completion.dcacheSelect = sum <= 0x7FFF_FFFF
+            x.pointee.completion.wbSelect = sum > 0x7FFF_FFFF
+        }
         x.pointee.lazy = true
         next.pointee.entry = n.pointee.entryD
         next.pointee.op0 = dResult0; next.pointee.op1 = dResult1; next.pointee.storeOp = bypassData1
