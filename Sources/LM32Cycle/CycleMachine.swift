@@ -484,7 +484,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
                 return stepSteadyNoCache(n, untilEnd: untilEnd)
             }
             if icacheOn && dcacheOn {
-                if fastPath && fast && fastPathEntry && cachesChecking { return stepFastCaches(n, untilEnd: untilEnd) }
+                if fastPath && fast {
+                    if fastPathEntry && cachesChecking { return stepFastCaches(n, untilEnd: untilEnd) }
+                    return stepSteadyCachesUntilChecking(n, untilEnd: untilEnd)
+                }
                 return stepSteadyCaches(n, untilEnd: untilEnd)
             }
         }
@@ -503,13 +506,19 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         stepWhileSteady(n, untilEnd: untilEnd, ic: true, dc: true)
     }
 
+    /// `stepSteadyCaches` that also stops where both caches are checking
+    /// again (after a miss, a refill or a flush: the fast path takes over).
+    @inline(never) mutating func stepSteadyCachesUntilChecking(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+        stepWhileSteady(n, untilEnd: untilEnd, ic: true, dc: true, untilChecking: true)
+    }
+
     @inline(__always)
-    mutating func stepWhileSteady(_ n: UInt64, untilEnd: Bool, ic: Bool, dc: Bool) -> UInt64 {
+    mutating func stepWhileSteady(_ n: UInt64, untilEnd: Bool, ic: Bool, dc: Bool, untilChecking: Bool = false) -> UInt64 {
         var k: UInt64 = 0
         repeat {
             evaluateCycle(observer: nil, trace: nil, peek: false, record: nil, ic: ic, dc: dc, steady: true)
             k += 1
-        } while k < n && steady && !(untilEnd && bus.stopRequested)
+        } while k < n && steady && !(untilEnd && bus.stopRequested) && !(untilChecking && cachesChecking)
         return k
     }
 
