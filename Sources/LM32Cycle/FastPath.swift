@@ -198,7 +198,11 @@ extension CycleCore {
                         replayHeld(e, np, m: r.m, w: r.w, caches: caches)
                         r.hold()
                     } else {
-                        replayAdvance(e, np, x: r.x, m: r.m, w: r.w, into: r.next, caches: caches)
+                        if caches {
+                            replayAdvanceCaches(e, np, x: r.x, m: r.m, w: r.w, into: r.next)
+                        } else {
+                            replayAdvanceNoCache(e, np, x: r.x, m: r.m, w: r.w, into: r.next)
+                        }
                         r.advance()
                     }
                     node = e.pointee.to

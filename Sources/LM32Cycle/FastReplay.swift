@@ -330,6 +330,22 @@ extension CycleCore {
         cycle &+= 1
     }
 
+    /// `replayAdvance` for each profile (out of line: the compiler keeps one
+    /// copy, with `caches` a run-time value, if left to itself).
+    @inline(never)
+    mutating func replayAdvanceNoCache(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
+                                       m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
+                                       into next: UnsafeMutablePointer<FastSlot>) {
+        replayAdvance(e, n, x: x, m: m, w: w, into: next, caches: false)
+    }
+
+    @inline(never)
+    mutating func replayAdvanceCaches(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
+                                      m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
+                                      into next: UnsafeMutablePointer<FastSlot>) {
+        replayAdvance(e, n, x: x, m: m, w: w, into: next, caches: true)
+    }
+
     /// An advancing cycle from its decisions (`fastAdvanceCycle`'s data work).
     @inline(__always)
     mutating func replayAdvance(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
