@@ -506,8 +506,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         stepWhileSteady(n, untilEnd: untilEnd, ic: true, dc: true)
     }
 
-    /// `stepSteadyCaches` that also stops where both caches are checking
-    /// again (after a miss, a refill or a flush: the fast path takes over).
+    /// `stepSteadyCaches` that also stops where the fast path can take over
+    /// again (both caches checking after a miss, a refill or a flush; on a
+    /// bus that can reset the CPU, never).
     @inline(never) mutating func stepSteadyCachesUntilChecking(_ n: UInt64, untilEnd: Bool) -> UInt64 {
         stepWhileSteady(n, untilEnd: untilEnd, ic: true, dc: true, untilChecking: true)
     }
@@ -518,7 +519,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         repeat {
             evaluateCycle(observer: nil, trace: nil, peek: false, record: nil, ic: ic, dc: dc, steady: true)
             k += 1
-        } while k < n && steady && !(untilEnd && bus.stopRequested) && !(untilChecking && cachesChecking)
+        } while k < n && steady && !(untilEnd && bus.stopRequested) && !(untilChecking && cachesChecking && fastPathEntry)
         return k
     }
 
