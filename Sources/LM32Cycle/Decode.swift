@@ -243,8 +243,21 @@ struct DecodedInstruction: Sendable, Hashable {
     var immediate: UInt32
     /// branch_offset in bytes (the RTL's word offset times 4).
     var branchOffset: UInt32
-    var writeIdx: Int
-    var readIdx0: Int, readIdx1: Int
+    /// The register indices, stored as bytes (the records copy decodes
+    /// whole every cycle: 32 bytes instead of 56).
+    private var writeIndex: UInt8, readIndex0: UInt8, readIndex1: UInt8
+    var writeIdx: Int {
+        @inline(__always) get { Int(writeIndex) }
+        set { writeIndex = UInt8(newValue) }
+    }
+    var readIdx0: Int {
+        @inline(__always) get { Int(readIndex0) }
+        set { readIndex0 = UInt8(newValue) }
+    }
+    var readIdx1: Int {
+        @inline(__always) get { Int(readIndex1) }
+        set { readIndex1 = UInt8(newValue) }
+    }
 
     init(_ word: UInt32) { self.init(word, table: OpControl.tablePointer) }
 
@@ -257,7 +270,7 @@ struct DecodedInstruction: Sendable, Hashable {
                  branchOffset: UInt32, writeIdx: Int, readIdx0: Int, readIdx1: Int) {
         self.c = c; self.word = word; self.eret = eret; self.bret = bret; self.scall = scall
         self.breakOpcode = breakOpcode; self.immediate = immediate; self.branchOffset = branchOffset
-        self.writeIdx = writeIdx; self.readIdx0 = readIdx0; self.readIdx1 = readIdx1
+        writeIndex = UInt8(writeIdx); readIndex0 = UInt8(readIdx0); readIndex1 = UInt8(readIdx1)
     }
 
     @inline(__always)
@@ -282,9 +295,13 @@ struct DecodedInstruction: Sendable, Hashable {
         } else {
             branchOffset = UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: word)) << 2)
         }
-        if c.call { writeIdx = 29 } else if word & 0x8000_0000 == 0 { writeIdx = Int((word >> 16) & 31) } else { writeIdx = Int((word >> 11) & 31) }
-        readIdx0 = a
-        readIdx1 = Int((word >> 16) & 31)
+        if c.call {
+            writeIndex = 29
+        } else {
+            writeIndex = UInt8(truncatingIfNeeded: word & 0x8000_0000 == 0 ? (word >> 16) & 31 : (word >> 11) & 31)
+        }
+        readIndex0 = UInt8(a)
+        readIndex1 = UInt8(truncatingIfNeeded: (word >> 16) & 31)
     }
 
     @inline(__always) var size: UInt8 { UInt8((word >> 26) & 3) }

@@ -317,7 +317,7 @@ extension CycleCore {
             if d.has(FastDecisions.registerWrite) { regs[w.pointee.completion.writeIdx] = fastWResult(w); arrayWrites &+= 1 }
         }
         let dataM = caches && !m.pointee.completion.wbSelect ? dcData[dcDataRA] : wbDataM
-        divideByZeroX = false
+        // (divide_by_zero_x is low: `steady`)
         ip |= bus.interruptInputs
         cc &+= 1
         if d.has(FastDecisions.dataBeat) {
@@ -372,7 +372,7 @@ extension CycleCore {
             retiredCount &+= 1
             if d.has(FastDecisions.registerWrite) { regs[w.pointee.completion.writeIdx] = wResult; arrayWrites &+= 1 }
         }
-        divideByZeroX = false
+        // (divide_by_zero_x is low: `steady`)
         if !d.has(FastDecisions.stallD) {
             mcCycles = 32; mcP = 0; mcA = dResult0; mcB = dResult1
             if d.divide != 0 { mcState = Int(d.divide) }
@@ -393,15 +393,17 @@ extension CycleCore {
         } else {
             dataM = wbDataM
         }
-        if d.has(FastDecisions.dataBeat) {
-            wbDataM = beat
-            if caches { dCti = dAdr & 0x8 != 0 ? 7 : 2 }
-        } else if d.has(FastDecisions.storeStart) {
-            dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
-        } else if d.has(FastDecisions.loadStart) {
-            dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
+        if d.has(FastDecisions.dataBeat | FastDecisions.memoryOp) {
+            if d.has(FastDecisions.dataBeat) {
+                wbDataM = beat
+                if caches { dCti = dAdr & 0x8 != 0 ? 7 : 2 }
+            } else if d.has(FastDecisions.storeStart) {
+                dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
+            } else if d.has(FastDecisions.loadStart) {
+                dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
+            }
+            if d.has(FastDecisions.memoryOp) { memopPcW = m.pointee.entry.pc }
         }
-        if d.has(FastDecisions.memoryOp) { memopPcW = m.pointee.entry.pc }
         dataW = dataM
 
         // X's record moves to M; what its instruction does not read is left
