@@ -36,7 +36,7 @@ import SoCSimTestSupport
         #expect(o.handOvers > 0, "\(what): hand-overs were compared")
     }
 
-    static let profiles: [CoreConfig] = [.testbenchNoCache, .testbenchCache]
+    static let profiles: [CoreConfig] = [.testbenchNoCache, .testbenchCache, .milkymist]
 
     @Test(arguments: profiles) func timingKernels(_ config: CoreConfig) throws {
         var all = FastPathCheck.Outcome()
