@@ -491,8 +491,54 @@ struct CycleCore<Bus: CycleBus>: Equatable {
                 return stepSteadyCaches(n, untilEnd: untilEnd)
             }
         }
+        if fastPath && fast && Bus.replays && mcState != 0 && mcCycles >= 2 { return stepDivide(n) }
         stepGeneric()
         return 1
+    }
+
+    /// A divide's cycles while nothing else moves (`stepUnobserved` with the
+    /// fast path on, on a bus that replays): the divide holds X, M and W
+    /// hold invalid copies of it, no bus cycle runs, no exception can be
+    /// raised. Steps one cycle on the generic step; if that cycle changed
+    /// nothing but the divider's registers, M's and W's operands and time,
+    /// the cycles after it do the same (no other register reads those while
+    /// the pipeline is so held: D's operands go nowhere with stall_d high, W
+    /// writes nothing while invalid), so up to the divider's last cycle
+    /// (which the generic step runs) they are the divider's recurrence
+    /// alone. Returns the cycles run.
+    @inline(never)
+    mutating func stepDivide(_ n: UInt64) -> UInt64 {
+        let held = validX && !validM && !validW && !dCyc && !iCyc && !exceptionM
+            && decX.c.xSelMC && !decX.c.xSelAdd && !decX.c.xSelCSR && !decX.c.xSelSext
+            && !ctlM.mSelCompare && !ctlM.mSelShift
+            && !(ie && (ip & im) != 0) && dbgState == 0 && !debugArmed && !extBreakR && !dataBusErrorSeen && !divideByZeroX
+        guard held && n > 1 else {
+            stepGeneric()
+            return 1
+        }
+        let s = self
+        stepGeneric()
+        var a = self
+        a.mcA = s.mcA; a.mcP = s.mcP; a.mcCycles = s.mcCycles; a.mcResultX = s.mcResultX
+        a.operandM = s.operandM; a.operandW = s.operandW; a.cycle = s.cycle; a.cc = s.cc
+        guard a == s, mcCycles >= 1 else { return 1 }
+        let j = min(UInt64(mcCycles), n - 1)
+        for _ in 0..<j {
+            let a0 = mcA, p0 = mcP, result = mcResultX
+            let t = ((UInt64(p0) << 1 | UInt64(a0 >> 31)) & 0xFFFF_FFFF) &- UInt64(mcB)
+            if t & (1 << 32) == 0 {
+                mcP = UInt32(truncatingIfNeeded: t); mcA = a0 << 1 | 1
+            } else {
+                mcP = p0 << 1 | a0 >> 31; mcA = a0 << 1
+            }
+            mcResultX = mcState == 3 ? a0 : p0
+            mcCycles = (mcCycles - 1) & 63
+            operandW = operandM
+            operandM = result
+        }
+        cycle &+= j
+        cc &+= UInt32(truncatingIfNeeded: j)
+        return 1 + j
     }
 
     /// `stepUnobserved`'s copies, out of line (inlined next to the generic
