@@ -524,21 +524,29 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         guard a == s, mcCycles >= 1 else { return 1 }
         let j = min(UInt64(mcCycles), n - 1)
         for _ in 0..<j {
-            let a0 = mcA, p0 = mcP, result = mcResultX
-            let t = ((UInt64(p0) << 1 | UInt64(a0 >> 31)) & 0xFFFF_FFFF) &- UInt64(mcB)
-            if t & (1 << 32) == 0 {
-                mcP = UInt32(truncatingIfNeeded: t); mcA = a0 << 1 | 1
-            } else {
-                mcP = p0 << 1 | a0 >> 31; mcA = a0 << 1
-            }
-            mcResultX = mcState == 3 ? a0 : p0
-            mcCycles = (mcCycles - 1) & 63
+            let result = mcResultX
+            divideStep()
             operandW = operandM
             operandM = result
         }
         cycle &+= j
         cc &+= UInt32(truncatingIfNeeded: j)
         return 1 + j
+    }
+
+    /// One cycle of the running divider (a restoring division, one quotient
+    /// bit per cycle): its registers and result at the edge, not its end.
+    @inline(__always)
+    mutating func divideStep() {
+        let a0 = mcA, p0 = mcP
+        let t = ((UInt64(p0) << 1 | UInt64(a0 >> 31)) & 0xFFFF_FFFF) &- UInt64(mcB)
+        if t & (1 << 32) == 0 {
+            mcP = UInt32(truncatingIfNeeded: t); mcA = a0 << 1 | 1
+        } else {
+            mcP = p0 << 1 | a0 >> 31; mcA = a0 << 1
+        }
+        mcResultX = mcState == 3 ? a0 : p0
+        mcCycles = (mcCycles - 1) & 63
     }
 
     /// `stepUnobserved`'s copies, out of line (inlined next to the generic
@@ -898,19 +906,12 @@ struct CycleCore<Bus: CycleBus>: Equatable {
                 if c.modulus && qD { mcState = 2 }
             }
         } else {
-            let a0 = mcA, p0 = mcP
-            let t = ((UInt64(p0) << 1 | UInt64(a0 >> 31)) & 0xFFFF_FFFF) &- UInt64(mcB)
-            if t & (1 << 32) == 0 {
-                mcP = UInt32(truncatingIfNeeded: t); mcA = a0 << 1 | 1
-            } else {
-                mcP = p0 << 1 | a0 >> 31; mcA = a0 << 1
-            }
-            mcResultX = mcState == 3 ? a0 : p0
-            if mcCycles == 0 || killX {
+            let last = mcCycles == 0 || killX
+            divideStep()
+            if last {
                 divideByZeroX = mcB == 0
                 mcState = 0
             }
-            mcCycles = (mcCycles - 1) & 63
         }
 
         // interrupt unit
