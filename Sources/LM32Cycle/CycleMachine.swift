@@ -1510,10 +1510,12 @@ public final class LM32CycleMachine {
         get { core.specialisedStep }
         set { core.specialisedStep = newValue }
     }
-    /// Run steady stretches without caches on the instruction-level fast
-    /// path (`CycleCore.stepFastNoCache`; only with `specialisedStep`, and
-    /// without observer or trace); false: the per-cycle steps. The same
-    /// state at every hand-over (`FastPathCheck` compares).
+    /// Run steady stretches on the instruction-level fast path
+    /// (`CycleCore.stepFastNoCache`, `stepFastCaches`, and a divide's held
+    /// cycles as its recurrence, `stepDivide`; only with `specialisedStep`,
+    /// without observer or trace, on a profile with no cache or both);
+    /// false: the per-cycle steps. The same state at every hand-over
+    /// (`FastPathCheck` compares).
     public var fastPath: Bool {
         get { core.fastPath }
         set { core.fastPath = newValue }

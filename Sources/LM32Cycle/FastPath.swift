@@ -1,5 +1,5 @@
-/// The instruction-level fast path of the no-cache profile
-/// (docs/lm32-fastpath.md): while the state stays steady, the pipeline's
+/// The instruction-level fast path of the bench profiles, without caches or
+/// with both (docs/lm32-fastpath.md): while the state stays steady, the pipeline's
 /// X, M and W stages are kept as one record per instruction (or bubble)
 /// instead of the per-cycle model's stage registers, each record written
 /// once when its slot enters X and completed once when it moves to M; a
@@ -8,9 +8,10 @@
 /// registers are rebuilt from the three records (`materialise`), so the
 /// per-cycle model goes on from exactly the state it would have reached.
 /// The equations are the per-cycle model's (`evaluateCycle`, `stalledStep`)
-/// under what the regime guarantees: no caches, `steady` (no exception can
-/// be raised in X, no CSR, debug or divider update), no exception in M or W,
-/// no CPU reset by the bus, no external break. `FastPathCheck` compares the
+/// under what the regime guarantees: no caches or both checking
+/// (`cachesChecking`), `steady` (no exception can be raised in X, no CSR,
+/// debug or divider update), no exception in M or W, no CPU reset by the
+/// bus, no external break. `FastPathCheck` compares the
 /// rebuilt state with the per-cycle model's at every hand-over.
 /// What the fast path ran: cycles and episodes (each ends in a hand-over
 /// to the per-cycle model).

@@ -44,7 +44,7 @@ struct CycleRunOptions: ParsableArguments {
     var vcdMaxBytes: UInt64 = defaultVCDMaxBytes
 
     @Flag(name: .customLong("fast-path"), inversion: .prefixedNo, help: ArgumentHelp(
-        "Bench without caches: run steady stretches on the instruction-level fast path (docs/lm32-fastpath.md); --no-fast-path steps every cycle through the per-cycle model (the same results)."))
+        "Bench profiles: run steady stretches on the instruction-level fast path (docs/lm32-fastpath.md); --no-fast-path steps every cycle through the per-cycle model (the same results)."))
     var fastPath = true
 
     @Option(name: .customLong("wait-states"), parsing: .unconditional, help: ArgumentHelp("Bench wait states on both buses (cycle model).", valueName: "n"))
