@@ -621,7 +621,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
             stallMBus = true
         }
         // (the eligibility test after stall_m: stall_m is mostly low)
-        if stallFastPath && trace == nil && !peek && stallMBus && heldPipelineEligible {
+        if stallFastPath && trace == nil && !peek && (stallMBus || (dcacheOn && dcState == 4)) && heldPipelineEligible {
             busAnswer.value = r
             stalledStep(observer: observer, record: record)
             return
@@ -1319,12 +1319,30 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// The registered conditions under which a cycle with stall_m high can
     /// take `stalledStep`: no multi-cycle divide running, no debug single
     /// step in progress, no CSR write in X (the debug unit's writes are not
-    /// gated by stall_x), both caches in their steady state (checking, no
-    /// refill word pending, no D-cache flush in M).
+    /// gated by stall_x), the instruction cache checking with no refill
+    /// word pending, the data cache checking with no refill word pending or
+    /// refilling a line after the cycle that requested it (no D-cache flush
+    /// in M, no refill requested: nothing is killed).
     @inline(__always) var heldPipelineEligible: Bool {
         mcState == 0 && dbgState == 0 && !(decX.c.wcsr && validX)
             && (!icacheOn || (icState == 4 && !icacheRefillReady))
-            && (!dcacheOn || (dcState == 2 && !dcacheRefillReady && !dflushM && !dcRefillRequest))
+            && (!dcacheOn || (!dflushM && !dcRefillRequest && (dcState == 2 ? !dcacheRefillReady : dcState == 4)))
+    }
+
+    /// The data cache's edge while it refills a line (`dcState` 4, the
+    /// request's cycle past): the word the bus answered in the previous
+    /// cycle goes into the line with its tag, valid after the line's last
+    /// word, which also ends the refill and requests the restart.
+    @inline(__always)
+    mutating func dataCacheRefillEdge() {
+        guard dcacheRefillReady else { return }
+        let set = Int((dcRefillAddress >> 4) & 0xFF)
+        let last = dcRefillOffset == 3
+        dcData[set << 2 | Int(dcRefillOffset)] = wbDataM
+        dcTag[set] = (dcRefillAddress >> 12) << 1 | (last ? 1 : 0)
+        arrayWrites &+= 2
+        if last { dcRestartRequest = true; dcState = 2 }
+        dcRefillOffset = (dcRefillOffset + 1) & 3
     }
 
     /// One clock cycle of a held pipeline: stall_m is high (so are stall_a to
@@ -1333,8 +1351,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// their registers, and only this remains of `step`'s evaluation: the
     /// W stage (register-file write, interrupt unit on an exception in W, W
     /// registers from the held M stage), the bus masters' answers, a waiting
-    /// load's D-bus cycle, F's valid bit when a predicted-taken branch in D
-    /// kills F, the cycle counter and the sticky flags. `stallFastPath =
+    /// load's D-bus cycle, a data-cache line's refill, F's valid bit when a
+    /// predicted-taken branch in D kills F, the cycle counter and the
+    /// sticky flags. `stallFastPath =
     /// false` evaluates such cycles in full; tests compare the two states
     /// every cycle.
     @inline(__always)
@@ -1370,6 +1389,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         }
         let dcRefilling0 = dcRefilling
         let dataM = (!dcacheOn || wbSelectM) ? wbDataM : dcData[dcDataRA]
+        // (refill = dcState 4 before the edge; the line's word is wbDataM
+        // before the bus's answer below)
+        let dcRefill = dcacheOn && dcState == 4
+        if dcRefill { dataCacheRefillEdge() }
 
         if regWriteEnableQW { regs[writeIdxW] = wResult; arrayWrites &+= 1 }
         mulResult = product
@@ -1386,7 +1409,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         if extBreak { extBreakR = true }
         if debugExceptionQW { extBreakR = false }
         if icacheOn { icRefilling = false }
-        if dcacheOn { dcRefilling = false }
+        if dcacheOn { dcRefilling = dcRefill }
 
         if icacheOn { icacheRefillReady = false }
         if iCyc { instructionBusAnswer(r) }
