@@ -17,6 +17,8 @@ public enum FastPathCheck {
         public var cycles: UInt64 = 0, fastCycles: UInt64 = 0, handOvers: UInt64 = 0
         /// Fast-path cycles replayed from the control table.
         public var replayedCycles: UInt64 = 0
+        /// Cycles run as a divide's recurrence (`FastPathStats.divideCycles`).
+        public var divideCycles: UInt64 = 0
         /// The first difference, if any.
         public var difference: String?
         public init() {}
@@ -25,6 +27,7 @@ public enum FastPathCheck {
             a.cycles += b.cycles
             a.fastCycles += b.fastCycles
             a.replayedCycles += b.replayedCycles
+            a.divideCycles += b.divideCycles
             a.handOvers += b.handOvers
             if a.difference == nil { a.difference = b.difference }
         }
@@ -70,6 +73,7 @@ public enum FastPathCheck {
         o.cycles = fast.cycle
         o.fastCycles = fast.fastPathStats.cycles
         o.replayedCycles = fast.fastPathStats.replayedCycles
+        o.divideCycles = fast.fastPathStats.divideCycles
         if o.difference == nil && !fast.sameState(as: ref) { o.difference = "final states differ at cycle \(fast.cycle)" }
         return o
     }

@@ -531,6 +531,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         }
         cycle &+= j
         cc &+= UInt32(truncatingIfNeeded: j)
+        fastPathStats.value.divideCycles &+= j
         return 1 + j
     }
 

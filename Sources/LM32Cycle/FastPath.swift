@@ -19,6 +19,9 @@ public struct FastPathStats: Equatable, Sendable {
     public var cycles: UInt64 = 0, episodes: UInt64 = 0
     /// Cycles of those replayed from the control table (FastReplay.swift).
     public var replayedCycles: UInt64 = 0
+    /// Cycles of divides run as the divider's recurrence (`stepDivide`; not
+    /// counted in `cycles`).
+    public var divideCycles: UInt64 = 0
     /// An episode ended since `stepMany` last looked (`stopAtHandOver`).
     var handedOver = false
     public init() {}

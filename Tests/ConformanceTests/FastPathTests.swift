@@ -27,6 +27,7 @@ import SoCSimTestSupport
     /// in `replayShare`) and hand-overs.
     static func expect(_ o: FastPathCheck.Outcome, _ what: String, share: UInt64, replayShare: UInt64?) {
         print("fast path, \(what): \(o.cycles) cycles, \(o.fastCycles) on the fast path (\(o.replayedCycles) replayed), "
+              + "\(o.divideCycles) as divides' recurrence, "
               + "\(o.handOvers) hand-overs")
         if let d = o.difference { Issue.record("\(what): \(d)") }
         #expect(o.fastCycles * share > o.cycles, "\(what): the comparison covers fast-path cycles")
@@ -82,6 +83,7 @@ import SoCSimTestSupport
             all += o
         }
         Self.expect(all, "random programs, \(config.name)", share: 10, replayShare: 4)
+        #expect(all.divideCycles > 0, "random programs, \(config.name): divides' recurrence covered")
     }
 
     /// The speed benchmark's workloads (bench/fastpath/run.sh): `bench/loop.S`
@@ -102,6 +104,9 @@ import SoCSimTestSupport
             }
         }
         Self.expect(all, "benchmark workloads, \(config.name)", share: 2, replayShare: 2)
+        // compiled.S divides 32 times a round: the comparison covers the
+        // divider's recurrence (`stepDivide`)
+        #expect(all.divideCycles > 0, "benchmark workloads, \(config.name): divides' recurrence covered")
     }
 
     /// Code written while it runs: a loop stores one of two encodings over

@@ -52,7 +52,8 @@ for _ in 0..<repeats {
         seconds = cpuSeconds() - t0
         last = m.peekObservation()
         let s = m.fastPathStats
-        stats = "fast path \(s.cycles) cycles in \(s.episodes) episodes, \(s.replayedCycles) replayed"
+        stats = "fast path \(s.cycles) cycles in \(s.episodes) episodes, \(s.replayedCycles) replayed, "
+            + "\(s.divideCycles) as divides' recurrence"
     default:
         FileHandle.standardError.write("unknown profile \(profile)\n".data(using: .utf8)!)
         exit(2)
