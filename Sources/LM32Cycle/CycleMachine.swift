@@ -510,8 +510,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     mutating func stepDivide(_ n: UInt64) -> UInt64 {
         let held = validX && !validM && !validW && !dCyc && !iCyc && !exceptionM
             && decX.c.xSelMC && !decX.c.xSelAdd && !decX.c.xSelCSR && !decX.c.xSelSext
-            && !ctlM.mSelCompare && !ctlM.mSelShift
-            && !(ie && (ip & im) != 0) && dbgState == 0 && !debugArmed && !extBreakR && !dataBusErrorSeen && !divideByZeroX
+            && !ctlM.mSelCompare && !ctlM.mSelShift && noExceptionPending
         guard held && n > 1 else {
             stepGeneric()
             return 1
@@ -589,9 +588,14 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// logic of X is constant (no exception, EID 7) and the CSR, debug and
     /// running-divider updates of the edge do nothing.
     @inline(__always) var steady: Bool {
-        !(ie && (ip & im) != 0) && dbgState == 0 && !debugArmed && !extBreakR && !dataBusErrorSeen
-            && !divideByZeroX && mcState == 0
-            && !(validX && decX.leavesSteady(busError: busErrorX))
+        noExceptionPending && mcState == 0 && !(validX && decX.leavesSteady(busError: busErrorX))
+    }
+
+    /// `steady`'s registered part that a running divide keeps: no interrupt
+    /// pending and enabled, no debug unit armed or stepping, no external
+    /// break, no pending data-bus error or divide by zero.
+    @inline(__always) var noExceptionPending: Bool {
+        !(ie && (ip & im) != 0) && dbgState == 0 && !debugArmed && !extBreakR && !dataBusErrorSeen && !divideByZeroX
     }
 
     /// The cycle's equations (`step`), with the caches' presence as `ic` and

@@ -562,12 +562,12 @@ extension CycleCore {
 
         // load/store unit (X)
         let (storeDataX, byteEnableX) = Self.storeLanes(operand: x.pointee.storeOp, address: adderResultX, size: xd.size)
-        let dcacheSelectX = caches && adderResultX <= 0x7FFF_FFFF
+        let dcacheSelectX = caches && CacheAddress.cacheable(adderResultX)
 
         // caches: the hit tests and read ports, a miss, a flush
-        let icMatch = caches && icTag[icTagRA] == (pcF >> 12) << 1 | 1
+        let icMatch = caches && icTag[icTagRA] == CacheAddress.validTag(pcF)
         let instructionF = caches ? (icMatch ? icData[icDataRA] : 0) : wbDataF
-        let dcMatch = caches && dcTag[dcTagRA] == (m.pointee.operandM >> 12) << 1 | 1
+        let dcMatch = caches && dcTag[dcTagRA] == CacheAddress.validTag(m.pointee.operandM)
         let dcacheDataM = caches ? dcData[dcDataRA] : 0
         let iflush = caches && c.wcsr && dec.csr == 3 && !stallD && !killD && validD
         let icMiss = caches && !icMatch && validF && !killF && !stallD && !(validD && branchPredictTakenD)
@@ -709,6 +709,15 @@ extension CycleCore {
         if x.pointee.entry.dec.signExtend { return UInt32(bitPattern: Int32(bitPattern: x.pointee.op0) >> Int32(n)) }
         return x.pointee.op0 >> n
     }
+}
+
+/// A data address the data cache serves (the lower half; the upper is the
+/// uncached I/O space: dcache_select_x), and the tag a cache line holding
+/// `address` has while valid. The fast path's forms of `evaluateCycle`'s
+/// expressions, which keeps them inline (a call there is not inlined).
+enum CacheAddress {
+    @inline(__always) static func cacheable(_ address: UInt32) -> Bool { address <= 0x7FFF_FFFF }
+    @inline(__always) static func validTag(_ address: UInt32) -> UInt32 { (address >> 12) << 1 | 1 }
 }
 
 extension DecodedInstruction {

@@ -119,7 +119,7 @@ struct FastNode {
             fetchEnds = key.iCyc && key.iCnt == shape.i
             xSelects = false; mLoadHits = false; mStoreHits = false
         }
-        icTagWant = (key.pcF >> 12) << 1 | 1
+        icTagWant = CacheAddress.validTag(key.pcF)
         hasInputs = mBranch || fetchEnds || dataEnds || xSelects || mLoadHits
         leaves = key.validX && key.xDec.leavesSteady(busError: key.xBusError)
         branchTargetD = key.pcD &+ key.decodedD.branchOffset
@@ -294,9 +294,9 @@ extension CycleCore {
                 let x = r.x
                 let (sum, _) = Self.xAdder(x.pointee.op0, x.pointee.op1, adderOp: x.pointee.entry.dec.c.adderOp,
                                            adderOpXN: x.pointee.entry.adderOpXN)
-                if sum <= 0x7FFF_FFFF { inputs |= 1 << 34 }
+                if CacheAddress.cacheable(sum) { inputs |= 1 << 34 }
             }
-            if n.pointee.mLoadHits && dcTag[dcTagRA] == (r.m.pointee.operandM >> 12) << 1 | 1 { inputs |= 1 << 35 }
+            if n.pointee.mLoadHits && dcTag[dcTagRA] == CacheAddress.validTag(r.m.pointee.operandM) { inputs |= 1 << 35 }
         } else if n.pointee.fetchEnds {
             fetched = bus.instructionWord(at: n.pointee.key.iAdr)
         }
@@ -387,7 +387,7 @@ extension CycleCore {
             let dcacheDataM = dcData[dcDataRA]
             dataM = m.pointee.completion.wbSelect ? wbDataM : dcacheDataM
             // a store that hits writes through
-            if n.pointee.mStoreHits && dcTag[dcTagRA] == (m.pointee.operandM >> 12) << 1 | 1 {
+            if n.pointee.mStoreHits && dcTag[dcTagRA] == CacheAddress.validTag(m.pointee.operandM) {
                 arrayWrites &+= 1
                 let lanes = laneMask(m.pointee.byteEnable)
                 dcData[Int((m.pointee.operandM >> 2) & 0x3FF)] = (m.pointee.storeData & lanes) | (dcacheDataM & ~lanes)
@@ -431,8 +431,9 @@ extension CycleCore {
         x.pointee.branchTargetM = x.pointee.branchTargetX
         x.pointee.completion = n.pointee.completionX
         if caches {
-            x.pointee.completion.dcacheSelect = sum <= 0x7FFF_FFFF
-            x.pointee.completion.wbSelect = sum > 0x7FFF_FFFF
+            let cacheable = CacheAddress.cacheable(sum)
+            x.pointee.completion.dcacheSelect = cacheable
+            x.pointee.completion.wbSelect = !cacheable
         }
         x.pointee.lazy = true
         next.pointee.entry = n.pointee.entryD
