@@ -42,6 +42,20 @@ struct FastKey: Hashable {
     var mPc: UInt32 = 0, mInsn: UInt32 = 0, mCtl = OpControl(), mWriteIdx = 0
     var mBranchPredictTaken = false, mWbSelect = false, mException = false
     var wCtl = OpControl(), wWriteIdx = 0
+
+    /// The table looks a key up at every episode's start and every recorded
+    /// cycle: hashing every field (two decodes among them) cost about 2 000
+    /// host instructions a lookup. The stage PCs, valid bits, beat counters
+    /// and the instruction cache's read address tell nearly all keys of a
+    /// program apart; `==` still compares every field.
+    func hash(into hasher: inout Hasher) {
+        let valid = (validF ? 1 : 0) | (validD ? 2 : 0) | (validX ? 4 : 0) | (validM ? 8 : 0) | (validW ? 16 : 0)
+            | (iCyc ? 32 : 0) | (dCyc ? 64 : 0) | (stallWbLoad ? 128 : 0) | (wIsM ? 256 : 0)
+        hasher.combine(UInt64(pcF) | UInt64(pcD) << 32)
+        hasher.combine(UInt64(xPc) | UInt64(mPc) << 32)
+        hasher.combine(UInt64(valid) | UInt64(truncatingIfNeeded: iCnt) << 16 | UInt64(truncatingIfNeeded: dCnt) << 32
+            | UInt64(icDataRA) << 48)
+    }
 }
 
 /// What the record path decided in one cycle, for the replay.
