@@ -517,10 +517,14 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         }
         let s = self
         stepGeneric()
-        var a = self
-        a.mcA = s.mcA; a.mcP = s.mcP; a.mcCycles = s.mcCycles; a.mcResultX = s.mcResultX
-        a.operandM = s.operandM; a.operandW = s.operandW; a.cycle = s.cycle; a.cc = s.cc
-        guard a == s, mcCycles >= 1 else { return 1 }
+        // compare with those registers put back (on `self`: a second copy
+        // of the state costs more than the swap)
+        let stepped = (mcA, mcP, mcCycles, mcResultX, operandM, operandW, cycle, cc)
+        (mcA, mcP, mcCycles, mcResultX, operandM, operandW, cycle, cc)
+            = (s.mcA, s.mcP, s.mcCycles, s.mcResultX, s.operandM, s.operandW, s.cycle, s.cc)
+        let same = self == s
+        (mcA, mcP, mcCycles, mcResultX, operandM, operandW, cycle, cc) = stepped
+        guard same, mcCycles >= 1 else { return 1 }
         let j = min(UInt64(mcCycles), n - 1)
         for _ in 0..<j {
             let result = mcResultX
