@@ -162,7 +162,7 @@ extension CycleCore {
     @inline(__always)
     mutating func fastEpisode(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>?, caches: Bool) -> UInt64 {
         let table = replayTable.value
-        let slots = table.slots
+        let slots = table.slots, candidates = table.candidates
         slots.update(repeating: FastSlot(), count: 4)
         var r = FastRing(slots)
         loadRecords(x: r.x, m: r.m, w: r.w)
@@ -203,9 +203,9 @@ extension CycleCore {
                         r.hold()
                     } else {
                         if caches {
-                            replayAdvanceCaches(e, np, x: r.x, m: r.m, w: r.w, into: r.next)
+                            replayAdvanceCaches(e, np, x: r.x, m: r.m, w: r.w, into: r.next, candidates: candidates)
                         } else {
-                            replayAdvanceNoCache(e, np, x: r.x, m: r.m, w: r.w, into: r.next)
+                            replayAdvanceNoCache(e, np, x: r.x, m: r.m, w: r.w, into: r.next, candidates: candidates)
                         }
                         r.advance()
                     }

@@ -180,17 +180,24 @@ final class FastReplayTable {
     /// The fast path's four records (X, M, W and the next X), kept here so
     /// that an episode allocates nothing.
     let slots: UnsafeMutablePointer<FastSlot>
+    /// A replayed advance's candidates for a D operand, by source
+    /// (`FastDecisions.source0`: the register file, X's, M's and W's
+    /// result): picking one is a load, not a chain of compares.
+    let candidates: UnsafeMutablePointer<UInt32>
 
     init() {
         nodes = .allocate(capacity: nodeCapacity)
         edges = .allocate(capacity: edgeCapacity)
         slots = .allocate(capacity: 4)
         slots.initialize(repeating: FastSlot(), count: 4)
+        candidates = .allocate(capacity: 4)
+        candidates.initialize(repeating: 0, count: 4)
     }
 
     deinit {
         slots.deinitialize(count: 4)
         slots.deallocate()
+        candidates.deallocate()
         nodes.deinitialize(count: nodeCount)
         nodes.deallocate()
         edges.deinitialize(count: edgeCount)
@@ -352,22 +359,23 @@ extension CycleCore {
     @inline(never)
     mutating func replayAdvanceNoCache(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
                                        m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
-                                       into next: UnsafeMutablePointer<FastSlot>) {
-        replayAdvance(e, n, x: x, m: m, w: w, into: next, caches: false)
+                                       into next: UnsafeMutablePointer<FastSlot>, candidates: UnsafeMutablePointer<UInt32>) {
+        replayAdvance(e, n, x: x, m: m, w: w, into: next, candidates: candidates, caches: false)
     }
 
     @_transparent
     mutating func replayAdvanceCaches(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
                                       m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
-                                      into next: UnsafeMutablePointer<FastSlot>) {
-        replayAdvance(e, n, x: x, m: m, w: w, into: next, caches: true)
+                                      into next: UnsafeMutablePointer<FastSlot>, candidates: UnsafeMutablePointer<UInt32>) {
+        replayAdvance(e, n, x: x, m: m, w: w, into: next, candidates: candidates, caches: true)
     }
 
     /// An advancing cycle from its decisions (`fastAdvanceCycle`'s data work).
     @_transparent
     mutating func replayAdvance(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
                                 m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
-                                into next: UnsafeMutablePointer<FastSlot>, caches: Bool) {
+                                into next: UnsafeMutablePointer<FastSlot>, candidates v: UnsafeMutablePointer<UInt32>,
+                                caches: Bool) {
         let d = e.pointee.decisions
         var beat: UInt32 = 0
         if d.has(FastDecisions.dataBeat) {
@@ -380,8 +388,11 @@ extension CycleCore {
         let wResult = fastWResult(w)
         let mResult = m.pointee.mResult
         let c = n.pointee.key.decodedD.c
-        let bypassData0 = Self.pick(d.source0, xResult, mResult, wResult, regs[n.pointee.key.decodedD.readIdx0])
-        let bypassData1 = Self.pick(d.source1, xResult, mResult, wResult, regs[n.pointee.key.decodedD.readIdx1])
+        v[1] = xResult; v[2] = mResult; v[3] = wResult
+        v[0] = regs[n.pointee.key.decodedD.readIdx0]
+        let bypassData0 = v[Int(d.source0)]
+        v[0] = regs[n.pointee.key.decodedD.readIdx1]
+        let bypassData1 = v[Int(d.source1)]
         let dResult0 = c.dResultSel0Pc ? n.pointee.key.pcF : bypassData0
         let dResult1: UInt32 = c.dResultSel1 == 0 ? 0 : c.dResultSel1 == 1 ? bypassData1 : n.pointee.key.decodedD.immediate
 
@@ -454,16 +465,5 @@ extension CycleCore {
         next.pointee.op0 = dResult0; next.pointee.op1 = dResult1; next.pointee.storeOp = bypassData1
         next.pointee.branchTargetX = c.branchReg ? bypassData0 & ~3 : n.pointee.branchTargetD
         cycle &+= 1
-    }
-
-    /// A D operand from its source (`FastDecisions.source0`).
-    @inline(__always)
-    static func pick(_ source: UInt8, _ x: UInt32, _ m: UInt32, _ w: UInt32, _ file: UInt32) -> UInt32 {
-        switch source {
-        case 1: return x
-        case 2: return m
-        case 3: return w
-        default: return file
-        }
     }
 }
