@@ -170,6 +170,8 @@ extension CycleCore {
         let shape = FastBusShape(i: bus.waitStates.i, d: bus.waitStates.d, caches: caches)
         if Self.replaying && (table.full || table.shape.map { $0 != shape } ?? false) { table.clear() }
         table.shape = shape
+        table.beginEpisode()
+        let episode = table.episode
         var node: Int32 = Self.replaying ? table.node(for: fastKey(x: r.x, m: r.m, w: r.w), shape: shape) : -1
         // the control registers are `node`'s, not yet written back
         var stale = false
@@ -182,9 +184,11 @@ extension CycleCore {
         let n = interrupting ? 1 : n
         while k < n {
             if node >= 0 {
-                let np = UnsafePointer(nodes + Int(node))
+                let np = nodes + Int(node)
                 var edge = np.pointee.firstEdge
-                if np.pointee.hasInputs {
+                if caches && np.pointee.stamp == episode {
+                    edge = np.pointee.stampedEdge
+                } else if np.pointee.hasInputs {
                     if np.pointee.dataEnds && bus.dataError(at: dAdr) {
                         edge = -1
                     } else {
@@ -193,6 +197,9 @@ extension CycleCore {
                             let e = edges + Int(edge)
                             if e.pointee.inputs == inputs && e.pointee.fetched == fetched { break }
                             edge = e.pointee.next
+                        }
+                        if caches && edge >= 0 && np.pointee.fetchOnly {
+                            np.pointee.stamp = episode; np.pointee.stampedEdge = edge
                         }
                     }
                 }

@@ -102,6 +102,14 @@ struct FastNode {
     let icTagWant: UInt32
     /// One of the inputs: the edge depends on more than the key.
     let hasInputs: Bool
+    /// With caches, the only inputs are the instruction cache's hit and
+    /// word. Nothing writes the instruction cache while an episode runs (a
+    /// refill or a flush ends it), so the edge they select stays the same
+    /// for the rest of the episode: the replay files it here
+    /// (`stampedEdge`, for episode `stamp`) and takes it without reading
+    /// the cache again.
+    let fetchOnly: Bool
+    var stamp: UInt32 = 0, stampedEdge: Int32 = -1
     /// A valid `scall`, `break`, CSR write, `eret`, `bret` or bus error is in
     /// X: the episode ends here.
     let leaves: Bool
@@ -135,6 +143,7 @@ struct FastNode {
         }
         icTagWant = CacheAddress.validTag(key.pcF)
         hasInputs = mBranch || fetchEnds || dataEnds || xSelects || mLoadHits
+        fetchOnly = shape.caches && fetchEnds && !(mBranch || dataEnds || xSelects || mLoadHits)
         leaves = key.validX && key.xDec.leavesSteady(busError: key.xBusError)
         branchTargetD = key.pcD &+ key.decodedD.branchOffset
         entryD = FastSlot.Entry(pc: key.pcD, insn: key.instructionD, dec: key.decodedD, busError: key.busErrorD)
@@ -170,6 +179,18 @@ final class FastReplayTable {
     private(set) var nodes: UnsafeMutablePointer<FastNode>
     private(set) var edges: UnsafeMutablePointer<FastEdge>
     private(set) var nodeCount = 0, edgeCount = 0
+    /// The current episode's number for `FastNode.stamp` (never 0, which
+    /// no episode has).
+    private(set) var episode: UInt32 = 0
+
+    /// Numbers a new episode.
+    func beginEpisode() {
+        episode &+= 1
+        if episode == 0 {
+            for i in 0..<nodeCount { nodes[i].stamp = 0 }
+            episode = 1
+        }
+    }
     private var nodeCapacity = 256, edgeCapacity = 512
     private var index: [FastKey: Int32] = [:]
     /// The bus's wait states and the profile the nodes were filed with

@@ -151,4 +151,48 @@ import SoCSimTestSupport
         }
         Self.expect(all, "self-modifying code, \(config.name)", share: 2, replayShare: 2)
     }
+
+    /// The instruction cache's contents change between episodes: a loop in
+    /// a function called round after round, and between the rounds one of
+    /// the loop's words rewritten (two encodings of `addi`, alternating)
+    /// and the instruction cache flushed (`wcsr ICC`). The replay's
+    /// per-episode stamps of the edges the cache's hit and word select
+    /// (`FastNode.stamp`) must not outlive their episode: a stale one
+    /// replays the old word (a mutation that keeps them fails here).
+    @Test(arguments: profiles) func instructionCacheChangesBetweenEpisodes(_ config: CoreConfig) throws {
+        let source = """
+                    xor     r0, r0, r0
+                    mvhi    r10, hi(step)
+                    ori     r10, r10, lo(step)
+                    mvhi    r5, 0x3484
+                    ori     r5, r5, 5
+                    mvhi    r6, 0x3484
+                    ori     r6, r6, 3
+                    mvi     r7, 12
+            round:  calli   near
+                    sw      (r10+0), r5
+                    mv      r8, r5
+                    mv      r5, r6
+                    mv      r6, r8
+                    wcsr    ICC, r0
+                    addi    r7, r7, -1
+                    bne     r7, r0, round
+            1:      bi      1b
+            near:   mvi     r3, 30
+            step:   addi    r4, r4, 3
+                    xor     r9, r9, r4
+                    addi    r3, r3, -1
+                    bne     r3, r0, step
+                    ret
+            """
+        let img = try Linker.link([try Assembler.assemble(source: source, fileName: "icache-flush.S")], layout: .unitTests)
+        let stim = Stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, bench: BenchConfig(), maxCycles: 8_000)
+        var all = FastPathCheck.Outcome()
+        for chunk in [UInt64(100), 20_000] {
+            let o = FastPathCheck.bench(stim, config: config, seed: chunk, maxChunk: chunk)
+            if let d = o.difference { Issue.record("chunks ≤ \(chunk): \(d)") }
+            all += o
+        }
+        Self.expect(all, "instruction cache changes, \(config.name)", share: 2, replayShare: 2)
+    }
 }
