@@ -82,8 +82,8 @@ struct FastSlot {
     var operandM: UInt32 = 0, mResult: UInt32 = 0, branchTargetM: UInt32 = 0, storeData: UInt32 = 0
     var shifter: UInt32 = 0, product: UInt32 = 0
     var conditionMet = false, byteEnable: UInt8 = 0
-    /// The replay left out `conditionMet`, `shifter`, `storeData` and
-    /// `byteEnable` (their instruction does not read them); `finishRecord`
+    /// The replay left out `conditionMet`, `shifter`, `storeData`,
+    /// `byteEnable` and `product` (their instruction does not read them); `finishRecord`
     /// computes them before anything else reads the record.
     var lazy = false
 }
@@ -695,8 +695,8 @@ extension CycleCore {
     }
 
     /// The M part a replayed cycle left out of a record (`FastSlot.lazy`):
-    /// the condition, the shifter's result and the store lanes, all
-    /// functions of the record's X part.
+    /// the condition, the shifter's result, the store lanes and the
+    /// product, all functions of the record's X part.
     @inline(__always)
     func finishRecord(_ r: UnsafeMutablePointer<FastSlot>) {
         guard r.pointee.lazy else { return }
@@ -705,6 +705,7 @@ extension CycleCore {
         r.pointee.conditionMet = Self.xCondition(r.pointee.op0, r.pointee.op1, sum: sum, carry: carry, condition: d.condition)
         r.pointee.shifter = fastShift(r)
         (r.pointee.storeData, r.pointee.byteEnable) = Self.storeLanes(operand: r.pointee.storeOp, address: sum, size: d.size)
+        r.pointee.product = r.pointee.op0 &* r.pointee.op1
         r.pointee.lazy = false
     }
 

@@ -122,9 +122,9 @@ struct FastNode {
     /// Which of the M part X's instruction reads as it moves to M (the
     /// replay computes those; `finishRecord` the rest when needed): its
     /// condition (a branch or compare), its shift, its store lanes (a load
-    /// or store).
+    /// or store), its product (a multiply).
     let eagerX: UInt8
-    static let condition: UInt8 = 1, shift: UInt8 = 2, lanes: UInt8 = 4
+    static let condition: UInt8 = 1, shift: UInt8 = 2, lanes: UInt8 = 4, product: UInt8 = 8
 
     init(_ key: FastKey, shape: FastBusShape) {
         self.key = key
@@ -150,7 +150,7 @@ struct FastNode {
         completionX = FastSlot.Completion(moving: key.xDec)
         let c = key.xDec.c
         eagerX = (c.branch || c.mSelCompare ? Self.condition : 0) | (c.mSelShift ? Self.shift : 0)
-            | (c.load || c.store ? Self.lanes : 0)
+            | (c.load || c.store ? Self.lanes : 0) | (c.wSelMul ? Self.product : 0)
     }
 }
 
@@ -473,7 +473,7 @@ extension CycleCore {
         if eager & FastNode.lanes != 0 {
             (x.pointee.storeData, x.pointee.byteEnable) = Self.storeLanes(operand: x.pointee.storeOp, address: sum, size: xd.size)
         }
-        x.pointee.product = op0 &* op1
+        if eager & FastNode.product != 0 { x.pointee.product = op0 &* op1 }
         x.pointee.branchTargetM = x.pointee.branchTargetX
         x.pointee.completion = n.pointee.completionX
         if caches {
