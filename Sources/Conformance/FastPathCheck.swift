@@ -19,6 +19,9 @@ public enum FastPathCheck {
         public var replayedCycles: UInt64 = 0
         /// Cycles run as a divide's recurrence (`FastPathStats.divideCycles`).
         public var divideCycles: UInt64 = 0
+        /// Fast-path cycles with the divider running
+        /// (`FastPathStats.dividerCycles`).
+        public var dividerCycles: UInt64 = 0
         /// The first difference, if any.
         public var difference: String?
         public init() {}
@@ -28,6 +31,7 @@ public enum FastPathCheck {
             a.fastCycles += b.fastCycles
             a.replayedCycles += b.replayedCycles
             a.divideCycles += b.divideCycles
+            a.dividerCycles += b.dividerCycles
             a.handOvers += b.handOvers
             if a.difference == nil { a.difference = b.difference }
         }
@@ -74,6 +78,7 @@ public enum FastPathCheck {
         o.fastCycles = fast.fastPathStats.cycles
         o.replayedCycles = fast.fastPathStats.replayedCycles
         o.divideCycles = fast.fastPathStats.divideCycles
+        o.dividerCycles = fast.fastPathStats.dividerCycles
         if o.difference == nil && !fast.sameState(as: ref) { o.difference = "final states differ at cycle \(fast.cycle)" }
         return o
     }

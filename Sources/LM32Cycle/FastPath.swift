@@ -9,9 +9,11 @@
 /// per-cycle model goes on from exactly the state it would have reached.
 /// The equations are the per-cycle model's (`evaluateCycle`, `stalledStep`)
 /// under what the regime guarantees: no caches or both checking
-/// (`cachesChecking`), `steady` (no exception can be raised in X, no CSR,
-/// debug or divider update), no exception in M or W, no CPU reset by the
-/// bus, no external break. `FastPathCheck` compares the
+/// (`cachesChecking`), `steady` at the start (no exception can be raised
+/// in X, no CSR or debug update, the divider idle), no exception in M or W,
+/// no CPU reset by the bus, no external break. A divide entering X runs in
+/// the episode: the divider holds X while M and W drain (`fastDivideCycle`,
+/// `dividerCycle`). `FastPathCheck` compares the
 /// rebuilt state with the per-cycle model's at every hand-over.
 /// What the fast path ran: cycles and episodes (each ends in a hand-over
 /// to the per-cycle model).
@@ -22,6 +24,8 @@ public struct FastPathStats: Equatable, Sendable {
     /// Cycles of divides run as the divider's recurrence (`stepDivide`; not
     /// counted in `cycles`).
     public var divideCycles: UInt64 = 0
+    /// Cycles of those with the divider running (it holds X).
+    public var dividerCycles: UInt64 = 0
     /// An episode ended since `stepMany` last looked (`stopAtHandOver`).
     var handedOver = false
     public init() {}
@@ -111,6 +115,13 @@ struct FastRing {
 
     /// A cycle with stall_m high.
     @inline(__always) mutating func hold() { wIsM = true }
+
+    /// A cycle with stall_m low and stall_x high (the divider runs): X's
+    /// record stays, its copy (written into `next`) moves to M.
+    @inline(__always) mutating func advanceHoldingX() {
+        (m, before, next) = (next, m, before)
+        wIsM = false
+    }
 }
 
 extension CycleCore {
@@ -206,8 +217,21 @@ extension CycleCore {
                 if edge >= 0 {
                     let e = UnsafePointer(edges + Int(edge))
                     if e.pointee.decisions.has(FastDecisions.held) {
-                        replayHeld(e, np, m: r.m, w: r.w, caches: caches)
-                        r.hold()
+                        if !e.pointee.decisions.has(FastDecisions.divider) {
+                            replayHeld(e, np, m: r.m, w: r.w, caches: caches)
+                            r.hold()
+                        } else {
+                            let byZero = replayDivider(e, np, x: r.x, m: r.m, w: r.w, into: r.next, table: table, k: k,
+                                                       caches: caches)
+                            if e.pointee.decisions.has(FastDecisions.divideCycle) { r.advanceHoldingX() } else { r.hold() }
+                            if byZero {
+                                // a divide by zero raises its exception next cycle
+                                node = e.pointee.to
+                                stale = true
+                                k &+= 1
+                                break
+                            }
+                        }
                     } else {
                         if caches {
                             replayAdvanceCaches(e, np, x: r.x, m: r.m, w: r.w, into: r.next, candidates: candidates)
@@ -230,11 +254,17 @@ extension CycleCore {
                     stale = false
                 }
             }
+            if mcState != 0 {
+                // a branch in M that flushes X while the divider holds it
+                // (kill_x) stops the divider: the per-cycle model's
+                if dividerKilled(m: r.m) { break }
+                fastPathStats.value.dividerCycles &+= 1
+            }
             recorded &+= 1
             node = recordCycle(&r, from: node, table: table, shape: shape)
             nodes = table.nodes; edges = table.edges
             k += 1
-            if (ie && (ip & im) != 0) || dataBusErrorSeen || mcState != 0 || extBreakR || (validX && r.x.pointee.entry.special)
+            if (ie && (ip & im) != 0) || dataBusErrorSeen || divideByZeroX || extBreakR || (validX && r.x.pointee.entry.special)
                 || (caches && (icState != 4 || dcState != 2)) {
                 break
             }
@@ -277,9 +307,15 @@ extension CycleCore {
         let mCtl = m.pointee.completion.ctl
         let stallMBus = stallWbLoad || (shape.caches ? iCyc && mCtl.branch : iCyc)
             || (dCyc && (mCtl.store || mCtl.load || x.pointee.entry.dec.c.load))
+        let dividing = mcState != 0
         if stallMBus {
             fastHeldCycle(m: m, w: r.w, learn: &d, caches: shape.caches)
+            if dividing { dividerCycle() }
             r.hold()
+        } else if dividing {
+            fastDivideCycle(x: x, m: m, w: r.w, into: r.next, learn: &d, caches: shape.caches)
+            dividerCycle()
+            r.advanceHoldingX()
         } else if shape.caches {
             fastAdvanceCycle(x: x, m: m, w: r.w, into: r.next, learn: &d, caches: true)
             r.advance()
@@ -287,6 +323,8 @@ extension CycleCore {
             fastAdvanceCycle(x: x, m: m, w: r.w, into: r.next, learn: &d, caches: false)
             r.advance()
         }
+        // (a divider's cycle is not an ordinary advance: `held` too)
+        if dividing { d.bits |= FastDecisions.held | FastDecisions.divider | (stallMBus ? 0 : FastDecisions.divideCycle) }
         guard Self.replaying else { return -1 }
         let to = table.node(for: fastKey(x: r.x, m: r.m, w: r.w), shape: shape)
         // (a miss or flush changes the caches' state: not replayed)
@@ -580,23 +618,14 @@ extension CycleCore {
         let icMiss = caches && !icMatch && validF && !killF && !stallD && !(validD && branchPredictTakenD)
         let dcMiss = caches && !dcMatch && loadQM && m.pointee.completion.dcacheSelect
 
-        d.set(FastDecisions.retire, validW)
-        d.set(FastDecisions.registerWrite, validW && wWriteEnable)
         d.set(FastDecisions.stallD, stallD)
         d.source0 = rawX0 ? 1 : rawM0 ? 2 : rawW0 ? 3 : 0
         d.source1 = rawX1 ? 1 : rawM1 ? 2 : rawW1 ? 3 : 0
         d.divide = stallD || !qD ? 0 : c.modulus ? 2 : c.divide ? 3 : 0
-        d.set(FastDecisions.dataBeat, dCyc && (r.dAck || r.dErr))
-        d.set(FastDecisions.storeStart, !dCyc && storeQM)
-        d.set(FastDecisions.loadStart, !dCyc && !storeQM && loadQM && m.pointee.completion.wbSelect && !wbLoadComplete)
-        d.set(FastDecisions.memoryOp, loadQM || storeQM)
+        learnWAndM(&d, r, m: m, loadQM: loadQM, storeQM: storeQM, wWriteEnable: wWriteEnable)
 
         // ======================================================== the edge
-        if validW {
-            retiredCount &+= 1
-            if Bus.watchesRetirements { bus.retired(pc: w.pointee.entry.pc, word: w.pointee.entry.insn, ie: ie, cycle: cycle) }
-            if wWriteEnable { regs[wWriteIdx] = wResult; arrayWrites &+= 1 }
-        }
+        retireW(w, wResult: wResult)
         // multi-cycle arithmetic (idle: steady)
         divideByZeroX = false
         if !stallD {
@@ -617,11 +646,7 @@ extension CycleCore {
                 icRefillAddress = pcF; icState = 8; icRefillOffset = 0
             }
             if !stallD { icDataRA = Int((pcA >> 2) & 0x3FF); icTagRA = Int((pcA >> 4) & 0xFF) }
-            if storeQM && m.pointee.completion.dcacheSelect && dcMatch {
-                arrayWrites &+= 1
-                let lanes = laneMask(m.pointee.byteEnable)
-                dcData[Int((m.pointee.operandM >> 2) & 0x3FF)] = (m.pointee.storeData & lanes) | (dcacheDataM & ~lanes)
-            }
+            if storeQM && m.pointee.completion.dcacheSelect && dcMatch { writeThrough(m, over: dcacheDataM) }
             if dcMiss { dcRefillRequest = true; dcRefillAddress = m.pointee.operandM; dcState = 4; dcRefillOffset = 0 }
             dcDataRA = Int((adderResultX >> 2) & 0x3FF); dcTagRA = Int((adderResultX >> 4) & 0xFF)
         }
@@ -637,17 +662,8 @@ extension CycleCore {
 
         // load/store unit
         let dataM = caches && !m.pointee.completion.wbSelect ? dcacheDataM : wbDataM
-        if dCyc {
-            dataBusAnswer(r, dcRefilling0: false)
-        } else if storeQM {
-            dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = true; dCti = 7
-        } else if loadQM && m.pointee.completion.wbSelect && !wbLoadComplete {
-            stallWbLoad = false
-            dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = false; dCti = 7
-        }
-        wbLoadComplete = false
+        loadStoreUnit(r, m: m, loadQM: loadQM, storeQM: storeQM)
         if loadQX && !dcacheSelectX { stallWbLoad = true }
-        if loadQM || storeQM { memopPcW = m.pointee.entry.pc }
         dataW = dataM
 
         var completion = FastSlot.Completion(moving: xd)
@@ -674,6 +690,147 @@ extension CycleCore {
         if !stallD { pcD = pcF; pcF = pcA }
         if !stallD && decodedD.word != instructionD { decodedD = decodeCache.value.decode(instructionD, table: opTable) }
         cycle &+= 1
+    }
+
+    /// A branch in M flushes X (kill_x) in this cycle, which has stall_m
+    /// low: with the divider running, it stops the divider.
+    @inline(__always)
+    func dividerKilled(m: UnsafeMutablePointer<FastSlot>) -> Bool {
+        let ctl = m.pointee.completion.ctl
+        let stallMBus = stallWbLoad || ((icacheOn && dcacheOn) ? iCyc && ctl.branch : iCyc)
+            || (dCyc && (ctl.store || ctl.load))
+        let mispredict = !m.pointee.conditionMet && ctl.branchPredict && m.pointee.completion.branchPredictTaken
+        return !stallMBus && validM && ctl.branch && (m.pointee.conditionMet || mispredict)
+    }
+
+    /// The divider's cycle while it runs and kill_x is low (`evaluateCycle`'s
+    /// multi-cycle arithmetic): a step of the recurrence; the last one
+    /// stops it and sets divide_by_zero_x.
+    @inline(__always)
+    mutating func dividerCycle() {
+        let last = mcCycles == 0
+        divideStep()
+        if last {
+            divideByZeroX = mcB == 0
+            mcState = 0
+        }
+    }
+
+    /// A cycle with stall_m low and stall_x high (the divider runs, no
+    /// branch in M flushes X; steady otherwise, both caches checking with
+    /// `caches`): X, D and F hold, M takes a copy of the X record (not
+    /// valid), W the M record; the M stage and the bus masters move as in
+    /// `fastAdvanceCycle`. The divider's step is the caller's
+    /// (`dividerCycle`).
+    @inline(__always)
+    mutating func fastDivideCycle(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>,
+                                  w: UnsafeMutablePointer<FastSlot>, into next: UnsafeMutablePointer<FastSlot>,
+                                  learn d: inout FastDecisions, caches: Bool) {
+        let r = fastBus()
+        let mCtl = m.pointee.completion.ctl
+        let loadQM = mCtl.load && validM, storeQM = mCtl.store && validM
+        let wWriteEnable = w.pointee.completion.ctl.writeEnable
+        let wResult = fastWResult(w)
+        let dcMatch = caches && dcTag[dcTagRA] == CacheAddress.validTag(m.pointee.operandM)
+        let dcacheDataM = caches ? dcData[dcDataRA] : 0
+        let dcMiss = caches && !dcMatch && loadQM && m.pointee.completion.dcacheSelect
+
+        d.set(FastDecisions.stallD, true)
+        learnWAndM(&d, r, m: m, loadQM: loadQM, storeQM: storeQM, wWriteEnable: wWriteEnable)
+        retireW(w, wResult: wResult)
+        divideByZeroX = false
+        ip |= r.interrupts
+        cc &+= 1
+        if r.dErr && dCyc { dataBusErrorSeen = true }
+        // caches: the read addresses hold (stall_d, stall_x), no flush or
+        // instruction miss (stall_d); a store that hits writes through
+        if caches {
+            if storeQM && m.pointee.completion.dcacheSelect && dcMatch { writeThrough(m, over: dcacheDataM) }
+            if dcMiss { dcRefillRequest = true; dcRefillAddress = m.pointee.operandM; dcState = 4; dcRefillOffset = 0 }
+        }
+        // load/store unit
+        let dataM = caches && !m.pointee.completion.wbSelect ? dcacheDataM : wbDataM
+        loadStoreUnit(r, m: m, loadQM: loadQM, storeQM: storeQM)
+        dataW = dataM
+        copyIntoM(x: x, m: m, next: next, caches: caches)
+        // valid bits (kill_f from a predicted-taken branch in D; no branch
+        // in M is taken)
+        if validD && decodedD.branchPredictTaken { validF = true }
+        validW = validM
+        validM = false
+        cycle &+= 1
+    }
+
+    /// What a cycle with `stall_m` low decides of W and M: the retirement
+    /// and its register write, the data beat, the start of a load or store.
+    @inline(__always)
+    func learnWAndM(_ d: inout FastDecisions, _ r: CycleBusResponse, m: UnsafeMutablePointer<FastSlot>, loadQM: Bool,
+                    storeQM: Bool, wWriteEnable: Bool) {
+        d.set(FastDecisions.retire, validW)
+        d.set(FastDecisions.registerWrite, validW && wWriteEnable)
+        d.set(FastDecisions.dataBeat, dCyc && (r.dAck || r.dErr))
+        d.set(FastDecisions.storeStart, !dCyc && storeQM)
+        d.set(FastDecisions.loadStart, !dCyc && !storeQM && loadQM && m.pointee.completion.wbSelect && !wbLoadComplete)
+        d.set(FastDecisions.memoryOp, loadQM || storeQM)
+    }
+
+    /// W's retirement and register write (W's result `wResult`).
+    @inline(__always)
+    mutating func retireW(_ w: UnsafeMutablePointer<FastSlot>, wResult: UInt32) {
+        guard validW else { return }
+        retiredCount &+= 1
+        if Bus.watchesRetirements { bus.retired(pc: w.pointee.entry.pc, word: w.pointee.entry.insn, ie: ie, cycle: cycle) }
+        if w.pointee.completion.ctl.writeEnable { regs[w.pointee.completion.writeIdx] = wResult; arrayWrites &+= 1 }
+    }
+
+    /// The data cache's write-through of M's store that hits (the word it
+    /// read, `over`, with the store's lanes replaced).
+    @inline(__always)
+    mutating func writeThrough(_ m: UnsafeMutablePointer<FastSlot>, over word: UInt32) {
+        arrayWrites &+= 1
+        let lanes = laneMask(m.pointee.byteEnable)
+        dcData[Int((m.pointee.operandM >> 2) & 0x3FF)] = (m.pointee.storeData & lanes) | (word & ~lanes)
+    }
+
+    /// The load/store unit's bus master in a cycle with `stall_m` low: a
+    /// beat ends, or M's store or uncached load starts one.
+    @inline(__always)
+    mutating func loadStoreUnit(_ r: CycleBusResponse, m: UnsafeMutablePointer<FastSlot>, loadQM: Bool, storeQM: Bool) {
+        if dCyc {
+            dataBusAnswer(r, dcRefilling0: false)
+        } else if storeQM {
+            dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = true; dCti = 7
+        } else if loadQM && m.pointee.completion.wbSelect && !wbLoadComplete {
+            stallWbLoad = false
+            dAdr = m.pointee.operandM; dCyc = true; dSel = m.pointee.byteEnable; dWe = false; dCti = 7
+        }
+        wbLoadComplete = false
+        if loadQM || storeQM { memopPcW = m.pointee.entry.pc }
+    }
+
+    /// M's registers from X's with stall_x high and stall_m low: a copy of
+    /// the X record (into `next`) with its M part computed, the divider's
+    /// result as x_result; shifter_result_m keeps M's value (it loads with
+    /// stall_x low only). `m` is not lazy.
+    @inline(__always)
+    func copyIntoM(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>, next: UnsafeMutablePointer<FastSlot>,
+                   caches: Bool) {
+        let shifterM = m.pointee.shifter
+        next.pointee = x.pointee
+        let xd = x.pointee.entry.dec
+        let (sum, carry) = Self.xAdder(x.pointee.op0, x.pointee.op1, adderOp: xd.c.adderOp, adderOpXN: x.pointee.entry.adderOpXN)
+        let met = Self.xCondition(x.pointee.op0, x.pointee.op1, sum: sum, carry: carry, condition: xd.condition)
+        let xResult = Self.xResult(x.pointee.op0, x.pointee.op1, sum: sum, xd, csr: csrReadData(xd.csr), mc: mcResultX)
+        let (storeData, byteEnable) = Self.storeLanes(operand: x.pointee.storeOp, address: sum, size: xd.size)
+        var completion = FastSlot.Completion(moving: xd)
+        if caches {
+            let cacheable = CacheAddress.cacheable(sum)
+            completion.dcacheSelect = cacheable; completion.wbSelect = !cacheable
+        }
+        completeRecord(next, xResult: xResult, conditionMetX: met, storeData: storeData, byteEnable: byteEnable,
+                       completion: completion)
+        next.pointee.shifter = shifterM
+        if xd.c.mSelShift { next.pointee.mResult = shifterM }
     }
 
     /// The X record's M part, as the record moves to M (no exception in X).

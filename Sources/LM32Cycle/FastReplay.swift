@@ -42,19 +42,26 @@ struct FastKey: Hashable {
     var mPc: UInt32 = 0, mInsn: UInt32 = 0, mCtl = OpControl(), mWriteIdx = 0
     var mBranchPredictTaken = false, mWbSelect = false, mException = false
     var wCtl = OpControl(), wWriteIdx = 0
+    /// The divider's state and, while it runs (it holds X), the cycles it
+    /// has left (`mcState` 0: idle, `mcCycles` then 0).
+    var mcState: UInt8 = 0, mcCycles: UInt8 = 0
 
     /// The table looks a key up at every episode's start and every recorded
     /// cycle: hashing every field (two decodes among them) cost about 2 000
-    /// host instructions a lookup. The stage PCs, valid bits, beat counters
-    /// and the instruction cache's read address tell nearly all keys of a
-    /// program apart; `==` still compares every field.
+    /// host instructions a lookup. The stage PCs, valid bits, beat counters,
+    /// the instruction cache's read address, D's word and M's and W's
+    /// write indices tell nearly all keys of a program apart; `==` still
+    /// compares every field.
     func hash(into hasher: inout Hasher) {
         let valid = (validF ? 1 : 0) | (validD ? 2 : 0) | (validX ? 4 : 0) | (validM ? 8 : 0) | (validW ? 16 : 0)
             | (iCyc ? 32 : 0) | (dCyc ? 64 : 0) | (stallWbLoad ? 128 : 0) | (wIsM ? 256 : 0)
+            | (mcState != 0 ? 512 : 0) | Int(mcCycles & 63) << 10
         hasher.combine(UInt64(pcF) | UInt64(pcD) << 32)
         hasher.combine(UInt64(xPc) | UInt64(mPc) << 32)
         hasher.combine(UInt64(valid) | UInt64(truncatingIfNeeded: iCnt) << 16 | UInt64(truncatingIfNeeded: dCnt) << 32
             | UInt64(icDataRA) << 48)
+        hasher.combine(UInt64(instructionD) | UInt64(truncatingIfNeeded: mWriteIdx) << 32
+            | UInt64(truncatingIfNeeded: wWriteIdx) << 40 | (dWe ? 1 << 48 : 0) | (wbLoadComplete ? 1 << 49 : 0))
     }
 }
 
@@ -62,6 +69,11 @@ struct FastKey: Hashable {
 struct FastDecisions {
     static let held: UInt16 = 1, retire: UInt16 = 2, registerWrite: UInt16 = 4, stallD: UInt16 = 8
     static let dataBeat: UInt16 = 16, storeStart: UInt16 = 32, loadStart: UInt16 = 64, memoryOp: UInt16 = 128
+    /// The divider runs (with `held`, which then also stands for a divide
+    /// cycle, `divideCycle`): the divider steps.
+    static let divider: UInt16 = 256
+    /// With `divider`: `stall_m` is low, a divide cycle (`fastDivideCycle`).
+    static let divideCycle: UInt16 = 512
     var bits: UInt16 = 0
     /// The D operands' sources: 0 the register file, 1 X's result, 2 M's, 3 W's.
     var source0: UInt8 = 0, source1: UInt8 = 0
@@ -163,8 +175,7 @@ struct FastEdge {
     var inputs: UInt64, fetched: UInt32
     var to: Int32, next: Int32
     var decisions: FastDecisions
-    /// The episode ends after this cycle: a divide enters X, or the key it
-    /// leads to `leaves`.
+    /// The episode ends after this cycle: the key it leads to `leaves`.
     var stops: Bool
     /// The cycle ends a data-bus write (which may be the bench's end write).
     var writes: Bool
@@ -183,8 +194,13 @@ final class FastReplayTable {
     /// no episode has).
     private(set) var episode: UInt32 = 0
 
+    /// The replayed divide cycles in a row that the episode has just run
+    /// and the episode's cycle of the last (`replayDivideCycle`).
+    var copies = 0, lastCopy: UInt64 = 0
+
     /// Numbers a new episode.
     func beginEpisode() {
+        copies = 0
         episode &+= 1
         if episode == 0 {
             for i in 0..<nodeCount { nodes[i].stamp = 0 }
@@ -263,7 +279,7 @@ final class FastReplayTable {
         let n = nodes + Int(node)
         (edges + edgeCount).initialize(to: FastEdge(inputs: inputs, fetched: fetched, to: to, next: n.pointee.firstEdge,
                                                     decisions: decisions,
-                                                    stops: decisions.divide != 0 || nodes[Int(to)].leaves,
+                                                    stops: nodes[Int(to)].leaves,
                                                     writes: decisions.has(FastDecisions.dataBeat) && n.pointee.key.dWe))
         n.pointee.firstEdge = Int32(edgeCount)
         edgeCount += 1
@@ -296,12 +312,15 @@ extension CycleCore {
         k.mWbSelect = m.pointee.completion.wbSelect && (k.mCtl.load || k.mCtl.store)
         k.mException = m.pointee.completion.exception
         k.wCtl = w.pointee.completion.ctl; k.wWriteIdx = w.pointee.completion.writeIdx
+        // (the idle divider's count is not control)
+        k.mcState = UInt8(mcState); k.mcCycles = mcState != 0 ? UInt8(mcCycles) : 0
         return k
     }
 
     /// The control registers from a key, and the M and W records' parts
     /// the replay left out (the record path or the hand-over takes over
-    /// from the replay).
+    /// from the replay). (The divider's state is not written: the replay
+    /// keeps it, `dividerCycle`.)
     @inline(__always)
     mutating func writeBack(_ n: UnsafePointer<FastNode>, ring r: FastRing) {
         finishRecord(r.m)
@@ -345,11 +364,11 @@ extension CycleCore {
         return (inputs, fetched)
     }
 
-    /// A held cycle from its decisions (`fastHeldCycle`'s data work).
-    @inline(__always)
-    mutating func replayHeld(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>,
-                             m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>, caches: Bool) {
-        let d = e.pointee.decisions
+    /// A replayed held or divide cycle's data beat (its word; 0 without
+    /// one) and W's retirement.
+    @_transparent
+    mutating func replayBeatAndRetire(_ d: FastDecisions, _ n: UnsafePointer<FastNode>,
+                                      w: UnsafeMutablePointer<FastSlot>) -> UInt32 {
         var beat: UInt32 = 0
         if d.has(FastDecisions.dataBeat) {
             beat = bus.dataBeat(cycle: cycle, address: dAdr, data: dDatO, sel: dSel, we: n.pointee.key.dWe)
@@ -358,6 +377,15 @@ extension CycleCore {
             retiredCount &+= 1
             if d.has(FastDecisions.registerWrite) { regs[w.pointee.completion.writeIdx] = fastWResult(w); arrayWrites &+= 1 }
         }
+        return beat
+    }
+
+    /// A held cycle from its decisions (`fastHeldCycle`'s data work).
+    @inline(__always)
+    mutating func replayHeld(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>,
+                             m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>, caches: Bool) {
+        let d = e.pointee.decisions
+        let beat = replayBeatAndRetire(d, n, w: w)
         let dataM = caches && !m.pointee.completion.wbSelect ? dcData[dcDataRA] : wbDataM
         // (divide_by_zero_x is low: `steady`)
         ip |= bus.interruptInputs
@@ -369,6 +397,102 @@ extension CycleCore {
             dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
         }
         dataW = dataM
+        cycle &+= 1
+    }
+
+    /// A cycle with the divider running from its decisions (the episode's
+    /// cycle `k`; the ring's move is the caller's): a held cycle, or a
+    /// divide cycle (from the fourth in a row with no retirement and no
+    /// beat `replayDividerCopy`, else `fastDivideCycle`'s data work); then
+    /// the divider's step. Returns whether the divider ended on a divide
+    /// by zero. (Out of line, the ring not `inout`: either would put the
+    /// episode loop's ring in memory.)
+    @inline(never)
+    mutating func replayDivider(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
+                                m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
+                                into next: UnsafeMutablePointer<FastSlot>, table: FastReplayTable, k: UInt64,
+                                caches: Bool) -> Bool {
+        let bits = e.pointee.decisions.bits
+        if bits & FastDecisions.divideCycle != 0 {
+            // `copyIntoM` writes the record `next`: after three divide
+            // cycles in a row, M's, the one before and `next` are all
+            // copies of X's
+            table.copies = table.copies > 0 && table.lastCopy &+ 1 == k ? table.copies + 1 : 1
+            table.lastCopy = k
+            if table.copies > 3
+                && bits == FastDecisions.held | FastDecisions.divider | FastDecisions.divideCycle | FastDecisions.stallD {
+                replayDividerCopy(m: m, into: next, caches: caches)
+            } else {
+                replayDivideData(e, n, x: x, m: m, w: w, into: next, caches: caches)
+            }
+        } else {
+            replayHeld(e, n, m: m, w: w, caches: caches)
+        }
+        dividerCycle()
+        fastPathStats.value.dividerCycles &+= 1
+        return divideByZeroX
+    }
+
+    /// `fastDivideCycle`'s data work from its decisions.
+    @inline(__always)
+    mutating func replayDivideData(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
+                                   m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
+                                   into next: UnsafeMutablePointer<FastSlot>, caches: Bool) {
+        let d = e.pointee.decisions
+        let beat = replayBeatAndRetire(d, n, w: w)
+        ip |= bus.interruptInputs
+        cc &+= 1
+        dataW = replayMStage(d, n, m: m, beat: beat, caches: caches)
+        finishRecord(m)
+        copyIntoM(x: x, m: m, next: next, caches: caches)
+        cycle &+= 1
+    }
+
+    /// The M stage's data work of a replayed cycle with `stall_m` low (an
+    /// advance or a divide cycle): a store that hits writes through, the
+    /// data beat's word, the start of a load or store. Returns M's data
+    /// (`dataW`'s next value).
+    @_transparent
+    mutating func replayMStage(_ d: FastDecisions, _ n: UnsafePointer<FastNode>, m: UnsafeMutablePointer<FastSlot>,
+                               beat: UInt32, caches: Bool) -> UInt32 {
+        let dataM: UInt32
+        if caches {
+            let dcacheDataM = dcData[dcDataRA]
+            dataM = m.pointee.completion.wbSelect ? wbDataM : dcacheDataM
+            if n.pointee.mStoreHits && dcTag[dcTagRA] == CacheAddress.validTag(m.pointee.operandM) {
+                writeThrough(m, over: dcacheDataM)
+            }
+        } else {
+            dataM = wbDataM
+        }
+        if d.has(FastDecisions.dataBeat | FastDecisions.memoryOp) {
+            if d.has(FastDecisions.dataBeat) {
+                wbDataM = beat
+                if caches { dCti = dAdr & 0x8 != 0 ? 7 : 2 }
+            } else if d.has(FastDecisions.storeStart) {
+                dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
+            } else if d.has(FastDecisions.loadStart) {
+                dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
+            }
+            if d.has(FastDecisions.memoryOp) { memopPcW = m.pointee.entry.pc }
+        }
+        return dataM
+    }
+
+    /// A divide cycle whose decisions are none but D's stall (W and M hold
+    /// copies of X's record, no beat), with the record `next` already a
+    /// copy of X's (the third divide cycle in a row or later): only its
+    /// result changes.
+    @inline(__always)
+    mutating func replayDividerCopy(m: UnsafeMutablePointer<FastSlot>, into next: UnsafeMutablePointer<FastSlot>,
+                                    caches: Bool) {
+        ip |= bus.interruptInputs
+        cc &+= 1
+        dataW = caches && !m.pointee.completion.wbSelect ? dcData[dcDataRA] : wbDataM
+        let result = mcResultX
+        next.pointee.operandM = result
+        let c = next.pointee.entry.dec.c
+        if !(c.mSelCompare || c.mSelShift) { next.pointee.mResult = result }
         cycle &+= 1
     }
 
@@ -428,32 +552,8 @@ extension CycleCore {
         }
         ip |= bus.interruptInputs
         cc &+= 1
-        let dataM: UInt32
-        if caches {
-            let dcacheDataM = dcData[dcDataRA]
-            dataM = m.pointee.completion.wbSelect ? wbDataM : dcacheDataM
-            // a store that hits writes through
-            if n.pointee.mStoreHits && dcTag[dcTagRA] == CacheAddress.validTag(m.pointee.operandM) {
-                arrayWrites &+= 1
-                let lanes = laneMask(m.pointee.byteEnable)
-                dcData[Int((m.pointee.operandM >> 2) & 0x3FF)] = (m.pointee.storeData & lanes) | (dcacheDataM & ~lanes)
-            }
-            dcDataRA = Int((sum >> 2) & 0x3FF); dcTagRA = Int((sum >> 4) & 0xFF)
-        } else {
-            dataM = wbDataM
-        }
-        if d.has(FastDecisions.dataBeat | FastDecisions.memoryOp) {
-            if d.has(FastDecisions.dataBeat) {
-                wbDataM = beat
-                if caches { dCti = dAdr & 0x8 != 0 ? 7 : 2 }
-            } else if d.has(FastDecisions.storeStart) {
-                dDatO = m.pointee.storeData; dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
-            } else if d.has(FastDecisions.loadStart) {
-                dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
-            }
-            if d.has(FastDecisions.memoryOp) { memopPcW = m.pointee.entry.pc }
-        }
-        dataW = dataM
+        dataW = replayMStage(d, n, m: m, beat: beat, caches: caches)
+        if caches { dcDataRA = Int((sum >> 2) & 0x3FF); dcTagRA = Int((sum >> 4) & 0xFF) }
 
         // X's record moves to M; what its instruction does not read is left
         // to `finishRecord`

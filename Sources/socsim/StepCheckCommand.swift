@@ -101,8 +101,8 @@ struct StepCheckCommand: ParsableCommand {
                 all += o
             }
             print("\(config.name): \(random) programs, \(differences) differences; \(all.cycles) cycles, "
-                  + "\(all.fastCycles) on the fast path (\(all.replayedCycles) replayed), \(all.divideCycles) as divides' "
-                  + "recurrence, \(all.handOvers) hand-overs compared")
+                  + "\(all.fastCycles) on the fast path (\(all.replayedCycles) replayed), \(all.dividerCycles) with the divider "
+                  + "running, \(all.divideCycles) as divides' recurrence, \(all.handOvers) hand-overs compared")
             failed = failed || differences > 0
         }
         if failed { throw ExitCode(1) }
