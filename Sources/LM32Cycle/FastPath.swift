@@ -177,7 +177,7 @@ extension CycleCore {
         slots.update(repeating: FastSlot(), count: 4)
         var r = FastRing(slots)
         loadRecords(x: r.x, m: r.m, w: r.w)
-        var k: UInt64 = 0, recorded: UInt64 = 0
+        var k: UInt64 = 0, recorded: UInt64 = 0, dividing: UInt64 = 0
         let shape = FastBusShape(i: bus.waitStates.i, d: bus.waitStates.d, caches: caches)
         if Self.replaying && (table.full || table.shape.map { $0 != shape } ?? false) { table.clear() }
         table.shape = shape
@@ -216,29 +216,32 @@ extension CycleCore {
                 }
                 if edge >= 0 {
                     let e = UnsafePointer(edges + Int(edge))
-                    if e.pointee.decisions.has(FastDecisions.held) {
-                        if !e.pointee.decisions.has(FastDecisions.divider) {
-                            replayHeld(e, np, m: r.m, w: r.w, caches: caches)
-                            r.hold()
-                        } else {
-                            let byZero = replayDivider(e, np, x: r.x, m: r.m, w: r.w, into: r.next, table: table, k: k,
-                                                       caches: caches)
-                            if e.pointee.decisions.has(FastDecisions.divideCycle) { r.advanceHoldingX() } else { r.hold() }
-                            if byZero {
-                                // a divide by zero raises its exception next cycle
-                                node = e.pointee.to
-                                stale = true
-                                k &+= 1
-                                break
-                            }
-                        }
-                    } else {
+                    let bits = e.pointee.decisions.bits
+                    if bits & (FastDecisions.held | FastDecisions.divider) == 0 {
                         if caches {
                             replayAdvanceCaches(e, np, x: r.x, m: r.m, w: r.w, into: r.next, candidates: candidates)
                         } else {
                             replayAdvanceNoCache(e, np, x: r.x, m: r.m, w: r.w, into: r.next, candidates: candidates)
                         }
                         r.advance()
+                    } else {
+                        if bits & FastDecisions.held != 0 {
+                            replayHeld(e, np, m: r.m, w: r.w, caches: caches)
+                            r.hold()
+                        } else {
+                            replayDivideCycle(e, np, ring: &r, table: table, k: k, caches: caches)
+                        }
+                        if bits & FastDecisions.divider != 0 {
+                            dividerCycle()
+                            dividing &+= 1
+                            // a divide by zero raises its exception next cycle
+                            if divideByZeroX {
+                                node = e.pointee.to
+                                stale = true
+                                k &+= 1
+                                break
+                            }
+                        }
                     }
                     node = e.pointee.to
                     stale = true
@@ -258,7 +261,7 @@ extension CycleCore {
                 // a branch in M that flushes X while the divider holds it
                 // (kill_x) stops the divider: the per-cycle model's
                 if dividerKilled(m: r.m) { break }
-                fastPathStats.value.dividerCycles &+= 1
+                dividing &+= 1
             }
             recorded &+= 1
             node = recordCycle(&r, from: node, table: table, shape: shape)
@@ -273,6 +276,7 @@ extension CycleCore {
         }
         if stale { writeBack(table.nodes + Int(node), ring: r) }
         fastPathStats.value.replayedCycles &+= k - recorded
+        fastPathStats.value.dividerCycles &+= dividing
         materialise(x: r.x, m: r.m, w: r.w)
         fastPathStats.value.cycles &+= k
         fastPathStats.value.episodes &+= 1
@@ -323,8 +327,7 @@ extension CycleCore {
             fastAdvanceCycle(x: x, m: m, w: r.w, into: r.next, learn: &d, caches: false)
             r.advance()
         }
-        // (a divider's cycle is not an ordinary advance: `held` too)
-        if dividing { d.bits |= FastDecisions.held | FastDecisions.divider | (stallMBus ? 0 : FastDecisions.divideCycle) }
+        d.set(FastDecisions.divider, dividing)
         guard Self.replaying else { return -1 }
         let to = table.node(for: fastKey(x: r.x, m: r.m, w: r.w), shape: shape)
         // (a miss or flush changes the caches' state: not replayed)

@@ -69,11 +69,9 @@ struct FastKey: Hashable {
 struct FastDecisions {
     static let held: UInt16 = 1, retire: UInt16 = 2, registerWrite: UInt16 = 4, stallD: UInt16 = 8
     static let dataBeat: UInt16 = 16, storeStart: UInt16 = 32, loadStart: UInt16 = 64, memoryOp: UInt16 = 128
-    /// The divider runs (with `held`, which then also stands for a divide
-    /// cycle, `divideCycle`): the divider steps.
+    /// The divider runs: a held cycle, or without `held` a divide cycle
+    /// (`fastDivideCycle`); the divider steps.
     static let divider: UInt16 = 256
-    /// With `divider`: `stall_m` is low, a divide cycle (`fastDivideCycle`).
-    static let divideCycle: UInt16 = 512
     var bits: UInt16 = 0
     /// The D operands' sources: 0 the register file, 1 X's result, 2 M's, 3 W's.
     var source0: UInt8 = 0, source1: UInt8 = 0
@@ -400,37 +398,23 @@ extension CycleCore {
         cycle &+= 1
     }
 
-    /// A cycle with the divider running from its decisions (the episode's
-    /// cycle `k`; the ring's move is the caller's): a held cycle, or a
-    /// divide cycle (from the fourth in a row with no retirement and no
-    /// beat `replayDividerCopy`, else `fastDivideCycle`'s data work); then
-    /// the divider's step. Returns whether the divider ended on a divide
-    /// by zero. (Out of line, the ring not `inout`: either would put the
-    /// episode loop's ring in memory.)
+    /// A divide cycle from its decisions (the episode's cycle `k`; the
+    /// divider's step is the caller's): from the fourth in a row with no
+    /// retirement and no beat `replayDividerCopy`, else `fastDivideCycle`'s
+    /// data work.
     @inline(never)
-    mutating func replayDivider(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
-                                m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
-                                into next: UnsafeMutablePointer<FastSlot>, table: FastReplayTable, k: UInt64,
-                                caches: Bool) -> Bool {
-        let bits = e.pointee.decisions.bits
-        if bits & FastDecisions.divideCycle != 0 {
-            // `copyIntoM` writes the record `next`: after three divide
-            // cycles in a row, M's, the one before and `next` are all
-            // copies of X's
-            table.copies = table.copies > 0 && table.lastCopy &+ 1 == k ? table.copies + 1 : 1
-            table.lastCopy = k
-            if table.copies > 3
-                && bits == FastDecisions.held | FastDecisions.divider | FastDecisions.divideCycle | FastDecisions.stallD {
-                replayDividerCopy(m: m, into: next, caches: caches)
-            } else {
-                replayDivideData(e, n, x: x, m: m, w: w, into: next, caches: caches)
-            }
+    mutating func replayDivideCycle(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, ring r: inout FastRing,
+                                    table: FastReplayTable, k: UInt64, caches: Bool) {
+        // `copyIntoM` writes the record `next`: after three divide cycles
+        // in a row, M's, the one before and `next` are all copies of X's
+        table.copies = table.copies > 0 && table.lastCopy &+ 1 == k ? table.copies + 1 : 1
+        table.lastCopy = k
+        if table.copies > 3 && e.pointee.decisions.bits == FastDecisions.divider | FastDecisions.stallD {
+            replayDividerCopy(m: r.m, into: r.next, caches: caches)
         } else {
-            replayHeld(e, n, m: m, w: w, caches: caches)
+            replayDivideData(e, n, x: r.x, m: r.m, w: r.w, into: r.next, caches: caches)
         }
-        dividerCycle()
-        fastPathStats.value.dividerCycles &+= 1
-        return divideByZeroX
+        r.advanceHoldingX()
     }
 
     /// `fastDivideCycle`'s data work from its decisions.
