@@ -260,7 +260,7 @@ extension CycleCore {
             if mcState != 0 {
                 // a branch in M that flushes X while the divider holds it
                 // (kill_x) stops the divider: the per-cycle model's
-                if dividerKilled(m: r.m) { break }
+                if dividerKilled(x: r.x, m: r.m, caches: caches) { break }
                 dividing &+= 1
             }
             recorded &+= 1
@@ -308,9 +308,7 @@ extension CycleCore {
         // the inputs of the cycle (the registers are `node`'s key)
         let (inputs, fetched) = node >= 0 ? cycleInputs(table.nodes + Int(node), ring: r, caches: shape.caches) : (0, 0)
         var d = FastDecisions()
-        let mCtl = m.pointee.completion.ctl
-        let stallMBus = stallWbLoad || (shape.caches ? iCyc && mCtl.branch : iCyc)
-            || (dCyc && (mCtl.store || mCtl.load || x.pointee.entry.dec.c.load))
+        let stallMBus = fastStallM(x: x, m: m, caches: shape.caches)
         let dividing = mcState != 0
         if stallMBus {
             fastHeldCycle(m: m, w: r.w, learn: &d, caches: shape.caches)
@@ -695,15 +693,23 @@ extension CycleCore {
         cycle &+= 1
     }
 
+    /// stall_m in the regime: the pipeline waits for a Wishbone beat (a
+    /// load's, a fetch's without caches, or one a branch in M or a memory
+    /// operation in M or a load in X must wait out).
+    @inline(__always)
+    func fastStallM(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>, caches: Bool) -> Bool {
+        let mCtl = m.pointee.completion.ctl
+        return stallWbLoad || (caches ? iCyc && mCtl.branch : iCyc)
+            || (dCyc && (mCtl.store || mCtl.load || x.pointee.entry.dec.c.load))
+    }
+
     /// A branch in M flushes X (kill_x) in this cycle, which has stall_m
     /// low: with the divider running, it stops the divider.
     @inline(__always)
-    func dividerKilled(m: UnsafeMutablePointer<FastSlot>) -> Bool {
+    func dividerKilled(x: UnsafeMutablePointer<FastSlot>, m: UnsafeMutablePointer<FastSlot>, caches: Bool) -> Bool {
         let ctl = m.pointee.completion.ctl
-        let stallMBus = stallWbLoad || ((icacheOn && dcacheOn) ? iCyc && ctl.branch : iCyc)
-            || (dCyc && (ctl.store || ctl.load))
         let mispredict = !m.pointee.conditionMet && ctl.branchPredict && m.pointee.completion.branchPredictTaken
-        return !stallMBus && validM && ctl.branch && (m.pointee.conditionMet || mispredict)
+        return !fastStallM(x: x, m: m, caches: caches) && validM && ctl.branch && (m.pointee.conditionMet || mispredict)
     }
 
     /// The divider's cycle while it runs and kill_x is low (`evaluateCycle`'s
@@ -821,9 +827,8 @@ extension CycleCore {
         let shifterM = m.pointee.shifter
         next.pointee = x.pointee
         let xd = x.pointee.entry.dec
-        let (sum, carry) = Self.xAdder(x.pointee.op0, x.pointee.op1, adderOp: xd.c.adderOp, adderOpXN: x.pointee.entry.adderOpXN)
-        let met = Self.xCondition(x.pointee.op0, x.pointee.op1, sum: sum, carry: carry, condition: xd.condition)
-        let xResult = Self.xResult(x.pointee.op0, x.pointee.op1, sum: sum, xd, csr: csrReadData(xd.csr), mc: mcResultX)
+        let (sum, met, xResult) = Self.xStage(x.pointee.op0, x.pointee.op1, xd, adderOpXN: x.pointee.entry.adderOpXN,
+                                              csr: csrReadData(xd.csr), mc: mcResultX)
         let (storeData, byteEnable) = Self.storeLanes(operand: x.pointee.storeOp, address: sum, size: xd.size)
         var completion = FastSlot.Completion(moving: xd)
         if caches {

@@ -465,7 +465,7 @@ extension CycleCore {
 
     /// A divide cycle whose decisions are none but D's stall (W and M hold
     /// copies of X's record, no beat), with the record `next` already a
-    /// copy of X's (the third divide cycle in a row or later): only its
+    /// copy of X's (the fourth divide cycle in a row or later): only its
     /// result changes.
     @inline(__always)
     mutating func replayDividerCopy(m: UnsafeMutablePointer<FastSlot>, into next: UnsafeMutablePointer<FastSlot>,
