@@ -183,7 +183,11 @@ extension CycleCore {
         table.shape = shape
         table.beginEpisode()
         let episode = table.episode
-        var node: Int32 = Self.replaying ? table.node(for: fastKey(x: r.x, m: r.m, w: r.w), shape: shape) : -1
+        // the interrupt lines (which do not change in the episode) set no
+        // bit IP lacks: IP keeps its value, and the replay leaves it alone;
+        // else the episode is one recorded cycle, which sets them
+        let newLines = (ip | bus.interruptInputs) != ip
+        var node: Int32 = Self.replaying && !newLines ? table.node(for: fastKey(x: r.x, m: r.m, w: r.w), shape: shape) : -1
         // the control registers are `node`'s, not yet written back
         var stale = false
         // the table's storage (moves only when the record path files)
@@ -192,7 +196,7 @@ extension CycleCore {
         // the lines do not change in the episode, IP only takes the lines):
         // the episode is one cycle
         let interrupting = ie && ((ip | bus.interruptInputs) & im) != 0
-        let n = interrupting ? 1 : n
+        let n = interrupting || newLines ? 1 : n
         while k < n {
             if node >= 0 {
                 let np = nodes + Int(node)
@@ -229,7 +233,11 @@ extension CycleCore {
                             replayHeld(e, np, m: r.m, w: r.w, caches: caches)
                             r.hold()
                         } else {
-                            replayDivideCycle(e, np, ring: &r, table: table, k: k, caches: caches)
+                            // (a copy: the out-of-line call would keep the
+                            // ring in memory for the whole loop)
+                            var ring = r
+                            replayDivideCycle(e, np, ring: &ring, table: table, k: k, caches: caches)
+                            r = ring
                         }
                         if bits & FastDecisions.divider != 0 {
                             dividerCycle()
@@ -246,7 +254,8 @@ extension CycleCore {
                     node = e.pointee.to
                     stale = true
                     k &+= 1
-                    if e.pointee.stops || (e.pointee.writes && untilEnd && bus.stopRequested) { break }
+                    if bits & (FastDecisions.stops | FastDecisions.writes) != 0
+                        && (e.pointee.stops || (e.pointee.writes && untilEnd && bus.stopRequested)) { break }
                     if let a = watch, mayEqual(a, ring: r, pcF: nodes[Int(node)].key.pcF, pcD: nodes[Int(node)].key.pcD) {
                         break
                     }
@@ -264,7 +273,9 @@ extension CycleCore {
                 dividing &+= 1
             }
             recorded &+= 1
-            node = recordCycle(&r, from: node, table: table, shape: shape)
+            var ring = r
+            node = recordCycle(&ring, from: node, table: table, shape: shape)
+            r = ring
             nodes = table.nodes; edges = table.edges
             k += 1
             if (ie && (ip & im) != 0) || dataBusErrorSeen || divideByZeroX || extBreakR || (validX && r.x.pointee.entry.special)

@@ -72,6 +72,9 @@ struct FastDecisions {
     /// The divider runs: a held cycle, or without `held` a divide cycle
     /// (`fastDivideCycle`); the divider steps.
     static let divider: UInt16 = 256
+    /// Filed by the table with the edge (`FastEdge.stops`, `writes`): one
+    /// test of the bits tells a plain advance from everything else.
+    static let stops: UInt16 = 512, writes: UInt16 = 1024
     var bits: UInt16 = 0
     /// The D operands' sources: 0 the register file, 1 X's result, 2 M's, 3 W's.
     var source0: UInt8 = 0, source1: UInt8 = 0
@@ -275,10 +278,12 @@ final class FastReplayTable {
         guard edgeCount < Self.edgeLimit else { return }
         if edgeCount == edgeCapacity { Self.double(&edges, count: edgeCount, capacity: &edgeCapacity) }
         let n = nodes + Int(node)
+        let stops = nodes[Int(to)].leaves, writes = decisions.has(FastDecisions.dataBeat) && n.pointee.key.dWe
+        var d = decisions
+        d.set(FastDecisions.stops, stops)
+        d.set(FastDecisions.writes, writes)
         (edges + edgeCount).initialize(to: FastEdge(inputs: inputs, fetched: fetched, to: to, next: n.pointee.firstEdge,
-                                                    decisions: decisions,
-                                                    stops: nodes[Int(to)].leaves,
-                                                    writes: decisions.has(FastDecisions.dataBeat) && n.pointee.key.dWe))
+                                                    decisions: d, stops: stops, writes: writes))
         n.pointee.firstEdge = Int32(edgeCount)
         edgeCount += 1
     }
@@ -385,8 +390,7 @@ extension CycleCore {
         let d = e.pointee.decisions
         let beat = replayBeatAndRetire(d, n, w: w)
         let dataM = caches && !m.pointee.completion.wbSelect ? dcData[dcDataRA] : wbDataM
-        // (divide_by_zero_x is low: `steady`)
-        ip |= bus.interruptInputs
+        // (divide_by_zero_x is low: `steady`; IP holds the lines: `fastEpisode`)
         cc &+= 1
         if d.has(FastDecisions.dataBeat) {
             wbDataM = beat
@@ -409,7 +413,7 @@ extension CycleCore {
         // in a row, M's, the one before and `next` are all copies of X's
         table.copies = table.copies > 0 && table.lastCopy &+ 1 == k ? table.copies + 1 : 1
         table.lastCopy = k
-        if table.copies > 3 && e.pointee.decisions.bits == FastDecisions.divider | FastDecisions.stallD {
+        if table.copies > 3 && e.pointee.decisions.bits & ~(FastDecisions.stops | FastDecisions.writes) == FastDecisions.divider | FastDecisions.stallD {
             replayDividerCopy(m: r.m, into: r.next, caches: caches)
         } else {
             replayDivideData(e, n, x: r.x, m: r.m, w: r.w, into: r.next, caches: caches)
@@ -424,7 +428,6 @@ extension CycleCore {
                                    into next: UnsafeMutablePointer<FastSlot>, caches: Bool) {
         let d = e.pointee.decisions
         let beat = replayBeatAndRetire(d, n, w: w)
-        ip |= bus.interruptInputs
         cc &+= 1
         dataW = replayMStage(d, n, m: m, beat: beat, caches: caches)
         finishRecord(m)
@@ -470,7 +473,6 @@ extension CycleCore {
     @inline(__always)
     mutating func replayDividerCopy(m: UnsafeMutablePointer<FastSlot>, into next: UnsafeMutablePointer<FastSlot>,
                                     caches: Bool) {
-        ip |= bus.interruptInputs
         cc &+= 1
         dataW = caches && !m.pointee.completion.wbSelect ? dcData[dcDataRA] : wbDataM
         let result = mcResultX
@@ -534,7 +536,6 @@ extension CycleCore {
             mcCycles = 32; mcP = 0; mcA = dResult0; mcB = dResult1
             if d.divide != 0 { mcState = Int(d.divide) }
         }
-        ip |= bus.interruptInputs
         cc &+= 1
         dataW = replayMStage(d, n, m: m, beat: beat, caches: caches)
         if caches { dcDataRA = Int((sum >> 2) & 0x3FF); dcTagRA = Int((sum >> 4) & 0xFF) }
