@@ -177,7 +177,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         self.cycleCounterOn = config.cycleCounter
         self.icacheOn = config.icache
         self.dcacheOn = config.dcache
-        regs = storage
+        regs = storage + Self.scratchWords
         icData = regs + 32
         icTag = icData + 1024
         dcData = icTag + 256
@@ -190,6 +190,12 @@ struct CycleCore<Bus: CycleBus>: Equatable {
 
     /// Words of storage `init` needs (register file, caches, BP/WP).
     static var storageWords: Int { 32 + 1024 + 256 + 1024 + 256 + 4 + 4 }
+
+    /// Words before the register file that are not state: the fast path's
+    /// replay writes the bypass candidates there (`FastDecisions.source0`),
+    /// so that an operand is one load from `regs`. `init`'s `storage` has
+    /// these first, then the `storageWords`.
+    static var scratchWords: Int { 4 }
 
     /// The whole state equals `o`'s except for the passage of time (cycle,
     /// cycle counter, retirement and write counts).
@@ -1502,8 +1508,9 @@ public final class LM32CycleMachine {
     public init(config: CoreConfig, bench: BenchConfig = BenchConfig()) {
         precondition(config.debug && config.breakpoints == 4 && config.watchpoints == 4,
                      "the cycle model implements the test-bench CPU options (debug, 4 BP, 4 WP)")
-        storage = .allocate(capacity: CycleCore<BenchBus>.storageWords)
-        storage.initialize(repeating: 0, count: CycleCore<BenchBus>.storageWords)
+        let words = CycleCore<BenchBus>.scratchWords + CycleCore<BenchBus>.storageWords
+        storage = .allocate(capacity: words)
+        storage.initialize(repeating: 0, count: words)
         ram = .allocate(capacity: BenchBus.ramWords)
         ram.initialize(repeating: 0, count: BenchBus.ramWords)
         bytes = .allocate(capacity: 4)

@@ -173,7 +173,7 @@ extension CycleCore {
     @inline(__always)
     mutating func fastEpisode(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>?, caches: Bool) -> UInt64 {
         let table = replayTable.value
-        let slots = table.slots, candidates = table.candidates
+        let slots = table.slots
         slots.update(repeating: FastSlot(), count: 4)
         var r = FastRing(slots)
         loadRecords(x: r.x, m: r.m, w: r.w)
@@ -223,9 +223,9 @@ extension CycleCore {
                     let bits = e.pointee.decisions.bits
                     if bits & (FastDecisions.held | FastDecisions.divider) == 0 {
                         if caches {
-                            replayAdvanceCaches(e, np, x: r.x, m: r.m, w: r.w, into: r.next, candidates: candidates)
+                            replayAdvanceCaches(e, np, x: r.x, m: r.m, w: r.w, into: r.next)
                         } else {
-                            replayAdvanceNoCache(e, np, x: r.x, m: r.m, w: r.w, into: r.next, candidates: candidates)
+                            replayAdvanceNoCache(e, np, x: r.x, m: r.m, w: r.w, into: r.next)
                         }
                         r.advance()
                     } else {
@@ -631,8 +631,8 @@ extension CycleCore {
         let dcMiss = caches && !dcMatch && loadQM && m.pointee.completion.dcacheSelect
 
         d.set(FastDecisions.stallD, stallD)
-        d.source0 = rawX0 ? 1 : rawM0 ? 2 : rawW0 ? 3 : 0
-        d.source1 = rawX1 ? 1 : rawM1 ? 2 : rawW1 ? 3 : 0
+        d.source0 = rawX0 ? -1 : rawM0 ? -2 : rawW0 ? -3 : Int8(dec.readIdx0)
+        d.source1 = rawX1 ? -1 : rawM1 ? -2 : rawW1 ? -3 : Int8(dec.readIdx1)
         d.divide = stallD || !qD ? 0 : c.modulus ? 2 : c.divide ? 3 : 0
         learnWAndM(&d, r, m: m, loadQM: loadQM, storeQM: storeQM, wWriteEnable: wWriteEnable)
 

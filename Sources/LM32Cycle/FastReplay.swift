@@ -76,8 +76,11 @@ struct FastDecisions {
     /// test of the bits tells a plain advance from everything else.
     static let stops: UInt16 = 512, writes: UInt16 = 1024
     var bits: UInt16 = 0
-    /// The D operands' sources: 0 the register file, 1 X's result, 2 M's, 3 W's.
-    var source0: UInt8 = 0, source1: UInt8 = 0
+    /// The D operands' sources, as indices from the register file
+    /// (`CycleCore.regs`): a register's number, or -1 X's result, -2 M's,
+    /// -3 W's (the replay writes the three into the scratch words before
+    /// the register file).
+    var source0: Int8 = 0, source1: Int8 = 0
     /// The divider's state a divide or modulus entering X sets (0: none).
     var divide: UInt8 = 0
 
@@ -218,24 +221,17 @@ final class FastReplayTable {
     /// The fast path's four records (X, M, W and the next X), kept here so
     /// that an episode allocates nothing.
     let slots: UnsafeMutablePointer<FastSlot>
-    /// A replayed advance's candidates for a D operand, by source
-    /// (`FastDecisions.source0`: the register file, X's, M's and W's
-    /// result): picking one is a load, not a chain of compares.
-    let candidates: UnsafeMutablePointer<UInt32>
 
     init() {
         nodes = .allocate(capacity: nodeCapacity)
         edges = .allocate(capacity: edgeCapacity)
         slots = .allocate(capacity: 4)
         slots.initialize(repeating: FastSlot(), count: 4)
-        candidates = .allocate(capacity: 4)
-        candidates.initialize(repeating: 0, count: 4)
     }
 
     deinit {
         slots.deinitialize(count: 4)
         slots.deallocate()
-        candidates.deallocate()
         nodes.deinitialize(count: nodeCount)
         nodes.deallocate()
         edges.deinitialize(count: edgeCount)
@@ -490,23 +486,22 @@ extension CycleCore {
     @inline(never)
     mutating func replayAdvanceNoCache(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
                                        m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
-                                       into next: UnsafeMutablePointer<FastSlot>, candidates: UnsafeMutablePointer<UInt32>) {
-        replayAdvance(e, n, x: x, m: m, w: w, into: next, candidates: candidates, caches: false)
+                                       into next: UnsafeMutablePointer<FastSlot>) {
+        replayAdvance(e, n, x: x, m: m, w: w, into: next, caches: false)
     }
 
     @_transparent
     mutating func replayAdvanceCaches(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
                                       m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
-                                      into next: UnsafeMutablePointer<FastSlot>, candidates: UnsafeMutablePointer<UInt32>) {
-        replayAdvance(e, n, x: x, m: m, w: w, into: next, candidates: candidates, caches: true)
+                                      into next: UnsafeMutablePointer<FastSlot>) {
+        replayAdvance(e, n, x: x, m: m, w: w, into: next, caches: true)
     }
 
     /// An advancing cycle from its decisions (`fastAdvanceCycle`'s data work).
     @_transparent
     mutating func replayAdvance(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, x: UnsafeMutablePointer<FastSlot>,
                                 m: UnsafeMutablePointer<FastSlot>, w: UnsafeMutablePointer<FastSlot>,
-                                into next: UnsafeMutablePointer<FastSlot>, candidates v: UnsafeMutablePointer<UInt32>,
-                                caches: Bool) {
+                                into next: UnsafeMutablePointer<FastSlot>, caches: Bool) {
         let d = e.pointee.decisions
         var beat: UInt32 = 0
         if d.has(FastDecisions.dataBeat) {
@@ -519,11 +514,8 @@ extension CycleCore {
         let wResult = fastWResult(w)
         let mResult = m.pointee.mResult
         let c = n.pointee.key.decodedD.c
-        v[1] = xResult; v[2] = mResult; v[3] = wResult
-        v[0] = regs[n.pointee.key.decodedD.readIdx0]
-        let bypassData0 = v[Int(d.source0)]
-        v[0] = regs[n.pointee.key.decodedD.readIdx1]
-        let bypassData1 = v[Int(d.source1)]
+        regs[-1] = xResult; regs[-2] = mResult; regs[-3] = wResult
+        let bypassData0 = regs[Int(d.source0)], bypassData1 = regs[Int(d.source1)]
         let dResult0 = c.dResultSel0Pc ? n.pointee.key.pcF : bypassData0
         let dResult1: UInt32 = c.dResultSel1 == 0 ? 0 : c.dResultSel1 == 1 ? bypassData1 : n.pointee.key.decodedD.immediate
 
