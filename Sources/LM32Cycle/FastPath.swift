@@ -488,6 +488,12 @@ extension CycleCore {
                                : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: op0)))
         }
         if d.c.xSelMC { return mc }
+        return xLogic(op0, op1, d)
+    }
+
+    /// The logic unit's result (x_result when no other unit is selected).
+    @inline(__always)
+    static func xLogic(_ op0: UInt32, _ op1: UInt32, _ d: DecodedInstruction) -> UInt32 {
         let f = UInt32(d.logicOp)
         var r: UInt32 = 0
         if f & 1 != 0 { r |= ~op1 & ~op0 }

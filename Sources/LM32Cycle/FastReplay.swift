@@ -141,6 +141,12 @@ struct FastNode {
     /// or store), its product (a multiply).
     let eagerX: UInt8
     static let condition: UInt8 = 1, shift: UInt8 = 2, lanes: UInt8 = 4, product: UInt8 = 8
+    /// The class of X's instruction the replay tests first: an add whose
+    /// result is the sum (`kindAdd`), the same for a load or store
+    /// (`kindMemory`, which has the add's bit: its store lanes too), or any
+    /// other (0: the generic datapath, which `eagerX` steers).
+    let xKind: UInt8
+    static let kindAdd: UInt8 = 1, kindMemory: UInt8 = 3
 
     init(_ key: FastKey, shape: FastBusShape) {
         self.key = key
@@ -167,6 +173,8 @@ struct FastNode {
         let c = key.xDec.c
         eagerX = (c.branch || c.mSelCompare ? Self.condition : 0) | (c.mSelShift ? Self.shift : 0)
             | (c.load || c.store ? Self.lanes : 0) | (c.wSelMul ? Self.product : 0)
+        let plainAdd = c.xSelAdd && key.xAdderOpXN && !c.adderOp
+        xKind = plainAdd && eagerX == 0 ? Self.kindAdd : plainAdd && eagerX == Self.lanes ? Self.kindMemory : 0
     }
 }
 
@@ -509,8 +517,39 @@ extension CycleCore {
         }
         let xd = x.pointee.entry.dec
         let op0 = x.pointee.op0, op1 = x.pointee.op1
-        let (sum, carry) = Self.xAdder(op0, op1, adderOp: xd.c.adderOp, adderOpXN: x.pointee.entry.adderOpXN)
-        let xResult = Self.xResult(op0, op1, sum: sum, xd, csr: csrReadData(xd.csr), mc: mcResultX)
+        // X's datapath and its record's M part (what its instruction does
+        // not read is left to `finishRecord`), by the node's class of X's
+        // instruction: one dispatch instead of a test per unit
+        let sum: UInt32, xResult: UInt32
+        let kind = n.pointee.xKind
+        if kind & FastNode.kindAdd != 0 {
+            sum = op0 &+ op1; xResult = sum
+            x.pointee.operandM = sum; x.pointee.mResult = sum
+            if kind == FastNode.kindMemory {
+                (x.pointee.storeData, x.pointee.byteEnable) = Self.storeLanes(operand: x.pointee.storeOp, address: sum, size: xd.size)
+            }
+        } else {
+            let carry: Bool
+            (sum, carry) = Self.xAdder(op0, op1, adderOp: xd.c.adderOp, adderOpXN: x.pointee.entry.adderOpXN)
+            xResult = Self.xResult(op0, op1, sum: sum, xd, csr: csrReadData(xd.csr), mc: mcResultX)
+            let eager = n.pointee.eagerX
+            x.pointee.operandM = xResult
+            if eager & FastNode.condition != 0 {
+                let met = Self.xCondition(op0, op1, sum: sum, carry: carry, condition: xd.condition)
+                x.pointee.conditionMet = met
+                x.pointee.mResult = xd.c.mSelCompare ? (met ? 1 : 0) : xResult
+            } else if eager & FastNode.shift != 0 {
+                let shifter = fastShift(x)
+                x.pointee.shifter = shifter
+                x.pointee.mResult = shifter
+            } else {
+                x.pointee.mResult = xResult
+            }
+            if eager & FastNode.lanes != 0 {
+                (x.pointee.storeData, x.pointee.byteEnable) = Self.storeLanes(operand: x.pointee.storeOp, address: sum, size: xd.size)
+            }
+            if eager & FastNode.product != 0 { x.pointee.product = op0 &* op1 }
+        }
         let wResult = fastWResult(w)
         let mResult = m.pointee.mResult
         let c = n.pointee.key.decodedD.c
@@ -532,25 +571,7 @@ extension CycleCore {
         dataW = replayMStage(d, n, m: m, beat: beat, caches: caches)
         if caches { dcDataRA = Int((sum >> 2) & 0x3FF); dcTagRA = Int((sum >> 4) & 0xFF) }
 
-        // X's record moves to M; what its instruction does not read is left
-        // to `finishRecord`
-        let eager = n.pointee.eagerX
-        x.pointee.operandM = xResult
-        if eager & FastNode.condition != 0 {
-            let met = Self.xCondition(op0, op1, sum: sum, carry: carry, condition: xd.condition)
-            x.pointee.conditionMet = met
-            x.pointee.mResult = xd.c.mSelCompare ? (met ? 1 : 0) : xResult
-        } else if eager & FastNode.shift != 0 {
-            let shifter = fastShift(x)
-            x.pointee.shifter = shifter
-            x.pointee.mResult = shifter
-        } else {
-            x.pointee.mResult = xResult
-        }
-        if eager & FastNode.lanes != 0 {
-            (x.pointee.storeData, x.pointee.byteEnable) = Self.storeLanes(operand: x.pointee.storeOp, address: sum, size: xd.size)
-        }
-        if eager & FastNode.product != 0 { x.pointee.product = op0 &* op1 }
+        // X's record moves to M
         x.pointee.branchTargetM = x.pointee.branchTargetX
         x.pointee.completion = n.pointee.completionX
         if caches {
