@@ -190,8 +190,11 @@ extension CycleCore {
         var node: Int32 = Self.replaying && !newLines ? table.node(for: fastKey(x: r.x, m: r.m, w: r.w), shape: shape) : -1
         // the control registers are `node`'s, not yet written back
         var stale = false
-        // the table's storage (moves only when the record path files)
-        var nodes = table.nodes, edges = table.edges
+        // the table's storage (moves only when the record path files): with
+        // the caches read through `bases` every cycle (the registers go to
+        // the records), without them kept here
+        let bases = table.bases
+        var nodesHeld = table.nodes, edgesHeld = table.edges
         // an interrupt is pending and enabled after any cycle (IE, IM and
         // the lines do not change in the episode, IP only takes the lines):
         // the episode is one cycle
@@ -199,6 +202,7 @@ extension CycleCore {
         let n = interrupting || newLines ? 1 : n
         while k < n {
             if node >= 0 {
+                let nodes = caches ? bases.pointee.nodes : nodesHeld, edges = caches ? bases.pointee.edges : edgesHeld
                 let np = nodes + Int(node)
                 var edge = np.pointee.firstEdge
                 if caches && np.pointee.stamp == episode {
@@ -276,7 +280,7 @@ extension CycleCore {
             var ring = r
             node = recordCycle(&ring, from: node, table: table, shape: shape)
             r = ring
-            nodes = table.nodes; edges = table.edges
+            nodesHeld = table.nodes; edgesHeld = table.edges
             k += 1
             if (ie && (ip & im) != 0) || dataBusErrorSeen || divideByZeroX || extBreakR || (validX && r.x.pointee.entry.special)
                 || (caches && (icState != 4 || dcState != 2)) {

@@ -199,8 +199,15 @@ struct FastEdge {
 /// the table needs no invalidation when code is written.
 final class FastReplayTable {
     static let nodeLimit = 1 << 16, edgeLimit = 1 << 18
-    private(set) var nodes: UnsafeMutablePointer<FastNode>
-    private(set) var edges: UnsafeMutablePointer<FastEdge>
+    /// The nodes' and edges' storage (moves only when the record path
+    /// files), behind a pointer the episode's loop reads them through
+    /// rather than keep both in registers.
+    struct Bases {
+        var nodes: UnsafeMutablePointer<FastNode>, edges: UnsafeMutablePointer<FastEdge>
+    }
+    let bases: UnsafeMutablePointer<Bases>
+    var nodes: UnsafeMutablePointer<FastNode> { bases.pointee.nodes }
+    var edges: UnsafeMutablePointer<FastEdge> { bases.pointee.edges }
     private(set) var nodeCount = 0, edgeCount = 0
     /// The current episode's number for `FastNode.stamp` (never 0, which
     /// no episode has).
@@ -231,8 +238,8 @@ final class FastReplayTable {
     let slots: UnsafeMutablePointer<FastSlot>
 
     init() {
-        nodes = .allocate(capacity: nodeCapacity)
-        edges = .allocate(capacity: edgeCapacity)
+        bases = .allocate(capacity: 1)
+        bases.initialize(to: Bases(nodes: .allocate(capacity: nodeCapacity), edges: .allocate(capacity: edgeCapacity)))
         slots = .allocate(capacity: 4)
         slots.initialize(repeating: FastSlot(), count: 4)
     }
@@ -244,6 +251,7 @@ final class FastReplayTable {
         nodes.deallocate()
         edges.deinitialize(count: edgeCount)
         edges.deallocate()
+        bases.deallocate()
     }
 
     /// The table has reached its limits (the fast path then clears it at
@@ -270,7 +278,7 @@ final class FastReplayTable {
     func node(for key: FastKey, shape: FastBusShape) -> Int32 {
         if let i = index[key] { return i }
         guard nodeCount < Self.nodeLimit else { return -1 }
-        if nodeCount == nodeCapacity { Self.double(&nodes, count: nodeCount, capacity: &nodeCapacity) }
+        if nodeCount == nodeCapacity { Self.double(&bases.pointee.nodes, count: nodeCount, capacity: &nodeCapacity) }
         (nodes + nodeCount).initialize(to: FastNode(key, shape: shape))
         let i = Int32(nodeCount)
         index[key] = i
@@ -280,7 +288,7 @@ final class FastReplayTable {
 
     func addEdge(from node: Int32, inputs: UInt64, fetched: UInt32, decisions: FastDecisions, to: Int32) {
         guard edgeCount < Self.edgeLimit else { return }
-        if edgeCount == edgeCapacity { Self.double(&edges, count: edgeCount, capacity: &edgeCapacity) }
+        if edgeCount == edgeCapacity { Self.double(&bases.pointee.edges, count: edgeCount, capacity: &edgeCapacity) }
         let n = nodes + Int(node)
         let stops = nodes[Int(to)].leaves, writes = decisions.has(FastDecisions.dataBeat) && n.pointee.key.dWe
         var d = decisions
