@@ -131,6 +131,17 @@ struct FastNode {
     let leaves: Bool
     /// D's branch target.
     let branchTargetD: UInt32
+    /// D's operands and X's branch target as functions of the bypassed
+    /// register values `b0`, `b1` (`(b & mask) | constant`: the selections
+    /// d_result_sel_0, d_result_sel_1 and branch_reg make, without
+    /// branches): d_result_0 takes b0 or F's PC, d_result_1 b1, the
+    /// immediate or 0, the target b0 with its low bits cleared or
+    /// `branchTargetD`.
+    let dMask0: UInt32, dConstant0: UInt32, dMask1: UInt32, dConstant1: UInt32
+    let targetMask: UInt32, targetConstant: UInt32
+    /// (A node of 320 bytes, five cache lines, makes the replay with
+    /// caches 12 % slower: docs/lm32-fastpath.md.)
+    private let padding: UInt64 = 0
     /// The X record's entry part when D moves to X.
     let entryD: FastSlot.Entry
     /// The X record's completion part when it moves to M.
@@ -168,6 +179,10 @@ struct FastNode {
         fetchOnly = shape.caches && fetchEnds && !(mBranch || dataEnds || xSelects || mLoadHits)
         leaves = key.validX && key.xDec.leavesSteady(busError: key.xBusError)
         branchTargetD = key.pcD &+ key.decodedD.branchOffset
+        let dc = key.decodedD.c
+        (dMask0, dConstant0) = dc.dResultSel0Pc ? (0, key.pcF) : (~0, 0)
+        (dMask1, dConstant1) = dc.dResultSel1 == 0 ? (0, 0) : dc.dResultSel1 == 1 ? (~0, 0) : (0, key.decodedD.immediate)
+        (targetMask, targetConstant) = dc.branchReg ? (~3, 0) : (0, branchTargetD)
         entryD = FastSlot.Entry(pc: key.pcD, insn: key.instructionD, dec: key.decodedD, busError: key.busErrorD)
         completionX = FastSlot.Completion(moving: key.xDec)
         let c = key.xDec.c
@@ -560,11 +575,10 @@ extension CycleCore {
         }
         let wResult = fastWResult(w)
         let mResult = m.pointee.mResult
-        let c = n.pointee.key.decodedD.c
         regs[-1] = xResult; regs[-2] = mResult; regs[-3] = wResult
         let bypassData0 = regs[Int(d.source0)], bypassData1 = regs[Int(d.source1)]
-        let dResult0 = c.dResultSel0Pc ? n.pointee.key.pcF : bypassData0
-        let dResult1: UInt32 = c.dResultSel1 == 0 ? 0 : c.dResultSel1 == 1 ? bypassData1 : n.pointee.key.decodedD.immediate
+        let dResult0 = bypassData0 & n.pointee.dMask0 | n.pointee.dConstant0
+        let dResult1 = bypassData1 & n.pointee.dMask1 | n.pointee.dConstant1
 
         if d.has(FastDecisions.retire) {
             retiredCount &+= 1
@@ -590,7 +604,7 @@ extension CycleCore {
         x.pointee.lazy = true
         next.pointee.entry = n.pointee.entryD
         next.pointee.op0 = dResult0; next.pointee.op1 = dResult1; next.pointee.storeOp = bypassData1
-        next.pointee.branchTargetX = c.branchReg ? bypassData0 & ~3 : n.pointee.branchTargetD
+        next.pointee.branchTargetX = bypassData0 & n.pointee.targetMask | n.pointee.targetConstant
         cycle &+= 1
     }
 }
