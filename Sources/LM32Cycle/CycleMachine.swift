@@ -197,6 +197,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// these first, then the `storageWords`.
     static var scratchWords: Int { 4 }
 
+    /// Words a machine allocates for `init`'s `storage`.
+    static var allocationWords: Int { scratchWords + storageWords }
+
     /// The whole state equals `o`'s except for the passage of time (cycle,
     /// cycle counter, retirement and write counts).
     func sameStateExceptTime(_ o: CycleCore) -> Bool {
@@ -1508,7 +1511,7 @@ public final class LM32CycleMachine {
     public init(config: CoreConfig, bench: BenchConfig = BenchConfig()) {
         precondition(config.debug && config.breakpoints == 4 && config.watchpoints == 4,
                      "the cycle model implements the test-bench CPU options (debug, 4 BP, 4 WP)")
-        let words = CycleCore<BenchBus>.scratchWords + CycleCore<BenchBus>.storageWords
+        let words = CycleCore<BenchBus>.allocationWords
         storage = .allocate(capacity: words)
         storage.initialize(repeating: 0, count: words)
         ram = .allocate(capacity: BenchBus.ramWords)

@@ -405,7 +405,7 @@ public final class SharedBusMachine {
         precondition(config.debug && config.breakpoints == 4 && config.watchpoints == 4,
                      "the cycle model implements the test-bench CPU options (debug, 4 BP, 4 WP)")
         self.map = map
-        let words = CycleCore<SharedBus>.scratchWords + CycleCore<SharedBus>.storageWords
+        let words = CycleCore<SharedBus>.allocationWords
         storage = .allocate(capacity: words)
         storage.initialize(repeating: 0, count: words)
         bytes = .allocate(capacity: 4)
