@@ -90,6 +90,24 @@ struct FastSlot {
     /// `byteEnable` and `product` (their instruction does not read them); `finishRecord`
     /// computes them before anything else reads the record.
     var lazy = false
+    /// The replay left out `entry`: it is this node's `entryD` (the node
+    /// the slot entered X from; the replay reads X's and M's entries from
+    /// the node's key). `fillEntry` copies it before anything else reads
+    /// the record; the table's storage does not move in between (only the
+    /// record path files).
+    var entryFrom: UnsafePointer<FastNode>? = nil
+    /// (A record of 128 bytes, two cache lines of the 64-aligned slots:
+    /// one of 120 makes the replay without caches 7 % slower.)
+    private var padding: UInt64 = 0
+
+    /// Copies the entry the replay left out (`entryFrom`).
+    @inline(__always)
+    static func fillEntry(_ s: UnsafeMutablePointer<FastSlot>) {
+        if let f = s.pointee.entryFrom {
+            s.pointee.entry = f.pointee.entryD
+            s.pointee.entryFrom = nil
+        }
+    }
 }
 
 /// The fast path's four records as a ring: X, M, the one before M (W after
@@ -121,6 +139,11 @@ struct FastRing {
     @inline(__always) mutating func advanceHoldingX() {
         (m, before, next) = (next, m, before)
         wIsM = false
+    }
+
+    /// Copies every entry the replay left out (`FastSlot.entryFrom`).
+    @inline(__always) func fillEntries() {
+        FastSlot.fillEntry(x); FastSlot.fillEntry(m); FastSlot.fillEntry(before); FastSlot.fillEntry(next)
     }
 }
 
@@ -305,7 +328,8 @@ extension CycleCore {
     /// probe's anchor.
     @inline(__always)
     func mayEqual(_ a: UnsafePointer<CycleCore>, ring r: FastRing, pcF: UInt32, pcD: UInt32) -> Bool {
-        pcF == a.pointee.pcF && pcD == a.pointee.pcD && r.x.pointee.entry.pc == a.pointee.pcX
+        r.fillEntries()
+        return pcF == a.pointee.pcF && pcD == a.pointee.pcD && r.x.pointee.entry.pc == a.pointee.pcX
             && r.m.pointee.entry.pc == a.pointee.pcM && r.w.pointee.entry.pc == a.pointee.pcW
             && r.x.pointee.op0 == a.pointee.operand0X && r.x.pointee.op1 == a.pointee.operand1X
             && dataW == a.pointee.dataW && r.m.pointee.operandM == a.pointee.operandM
@@ -898,10 +922,16 @@ extension CycleCore {
     /// shifter_result_m from the X record's operands.
     @inline(__always)
     func fastShift(_ x: UnsafeMutablePointer<FastSlot>) -> UInt32 {
-        let n = x.pointee.op1 & 31
-        if x.pointee.entry.dec.direction { return x.pointee.op0 << n }
-        if x.pointee.entry.dec.signExtend { return UInt32(bitPattern: Int32(bitPattern: x.pointee.op0) >> Int32(n)) }
-        return x.pointee.op0 >> n
+        Self.shift(x.pointee.op0, x.pointee.op1, x.pointee.entry.dec)
+    }
+
+    /// shifter_result_m from X's operands and decode.
+    @inline(__always)
+    static func shift(_ op0: UInt32, _ op1: UInt32, _ d: DecodedInstruction) -> UInt32 {
+        let n = op1 & 31
+        if d.direction { return op0 << n }
+        if d.signExtend { return UInt32(bitPattern: Int32(bitPattern: op0) >> Int32(n)) }
+        return op0 >> n
     }
 }
 

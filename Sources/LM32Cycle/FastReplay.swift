@@ -249,13 +249,15 @@ final class FastReplayTable {
     /// fixed for a machine.)
     var shape: FastBusShape?
     /// The fast path's four records (X, M, W and the next X), kept here so
-    /// that an episode allocates nothing.
+    /// that an episode allocates nothing (64-aligned: each is two cache
+    /// lines).
     let slots: UnsafeMutablePointer<FastSlot>
 
     init() {
         bases = .allocate(capacity: 1)
         bases.initialize(to: Bases(nodes: .allocate(capacity: nodeCapacity), edges: .allocate(capacity: edgeCapacity)))
-        slots = .allocate(capacity: 4)
+        slots = UnsafeMutableRawPointer.allocate(byteCount: 4 * MemoryLayout<FastSlot>.stride, alignment: 64)
+            .bindMemory(to: FastSlot.self, capacity: 4)
         slots.initialize(repeating: FastSlot(), count: 4)
     }
 
@@ -353,6 +355,7 @@ extension CycleCore {
     /// keeps it, `dividerCycle`.)
     @inline(__always)
     mutating func writeBack(_ n: UnsafePointer<FastNode>, ring r: FastRing) {
+        r.fillEntries()
         finishRecord(r.m)
         finishRecord(r.w)
         let k = n.pointee.key
@@ -383,8 +386,8 @@ extension CycleCore {
             }
             if n.pointee.xSelects {
                 let x = r.x
-                let (sum, _) = Self.xAdder(x.pointee.op0, x.pointee.op1, adderOp: x.pointee.entry.dec.c.adderOp,
-                                           adderOpXN: x.pointee.entry.adderOpXN)
+                let (sum, _) = Self.xAdder(x.pointee.op0, x.pointee.op1, adderOp: n.pointee.key.xDec.c.adderOp,
+                                           adderOpXN: n.pointee.key.xAdderOpXN)
                 if CacheAddress.cacheable(sum) { inputs |= 1 << 34 }
             }
             if n.pointee.mLoadHits && dcTag[dcTagRA] == CacheAddress.validTag(r.m.pointee.operandM) { inputs |= 1 << 35 }
@@ -436,6 +439,7 @@ extension CycleCore {
     @inline(never)
     mutating func replayDivideCycle(_ e: UnsafePointer<FastEdge>, _ n: UnsafePointer<FastNode>, ring r: inout FastRing,
                                     table: FastReplayTable, k: UInt64, caches: Bool) {
+        r.fillEntries()
         // `copyIntoM` writes the record `next`: after three divide cycles
         // in a row, M's, the one before and `next` are all copies of X's
         table.copies = table.copies > 0 && table.lastCopy &+ 1 == k ? table.copies + 1 : 1
@@ -488,7 +492,7 @@ extension CycleCore {
             } else if d.has(FastDecisions.loadStart) {
                 dAdr = m.pointee.operandM; dSel = m.pointee.byteEnable; dCti = 7
             }
-            if d.has(FastDecisions.memoryOp) { memopPcW = m.pointee.entry.pc }
+            if d.has(FastDecisions.memoryOp) { memopPcW = n.pointee.key.mPc }
         }
         return dataM
     }
@@ -538,7 +542,7 @@ extension CycleCore {
         if d.has(FastDecisions.dataBeat) {
             beat = bus.dataBeat(cycle: cycle, address: dAdr, data: dDatO, sel: dSel, we: n.pointee.key.dWe)
         }
-        let xd = x.pointee.entry.dec
+        let xd = n.pointee.key.xDec
         let op0 = x.pointee.op0, op1 = x.pointee.op1
         // X's datapath and its record's M part (what its instruction does
         // not read is left to `finishRecord`), by the node's class of X's
@@ -553,7 +557,7 @@ extension CycleCore {
             }
         } else {
             let carry: Bool
-            (sum, carry) = Self.xAdder(op0, op1, adderOp: xd.c.adderOp, adderOpXN: x.pointee.entry.adderOpXN)
+            (sum, carry) = Self.xAdder(op0, op1, adderOp: xd.c.adderOp, adderOpXN: n.pointee.key.xAdderOpXN)
             xResult = Self.xResult(op0, op1, sum: sum, xd, csr: csrReadData(xd.csr), mc: mcResultX)
             let eager = n.pointee.eagerX
             x.pointee.operandM = xResult
@@ -562,7 +566,7 @@ extension CycleCore {
                 x.pointee.conditionMet = met
                 x.pointee.mResult = xd.c.mSelCompare ? (met ? 1 : 0) : xResult
             } else if eager & FastNode.shift != 0 {
-                let shifter = fastShift(x)
+                let shifter = Self.shift(op0, op1, xd)
                 x.pointee.shifter = shifter
                 x.pointee.mResult = shifter
             } else {
@@ -602,7 +606,7 @@ extension CycleCore {
             x.pointee.completion.wbSelect = !cacheable
         }
         x.pointee.lazy = true
-        next.pointee.entry = n.pointee.entryD
+        next.pointee.entryFrom = n
         next.pointee.op0 = dResult0; next.pointee.op1 = dResult1; next.pointee.storeOp = bypassData1
         next.pointee.branchTargetX = bypassData0 & n.pointee.targetMask | n.pointee.targetConstant
         cycle &+= 1
