@@ -263,7 +263,7 @@ final class FastReplayTable {
 
     deinit {
         slots.deinitialize(count: 4)
-        slots.deallocate()
+        UnsafeMutableRawPointer(slots).deallocate()
         nodes.deinitialize(count: nodeCount)
         nodes.deallocate()
         edges.deinitialize(count: edgeCount)
