@@ -22,6 +22,8 @@ public enum FastPathCheck {
         /// Fast-path cycles with the divider running
         /// (`FastPathStats.dividerCycles`).
         public var dividerCycles: UInt64 = 0
+        /// Loop iterations run as traces (`FastPathStats.traceIterations`).
+        public var traceIterations: UInt64 = 0
         /// The first difference, if any.
         public var difference: String?
         public init() {}
@@ -32,18 +34,22 @@ public enum FastPathCheck {
             a.replayedCycles += b.replayedCycles
             a.divideCycles += b.divideCycles
             a.dividerCycles += b.dividerCycles
+            a.traceIterations += b.traceIterations
             a.handOvers += b.handOvers
             if a.difference == nil { a.difference = b.difference }
         }
     }
 
     /// A bench stimulus on `config`; chunks of 1…`maxChunk` cycles drawn
-    /// from `seed`.
-    public static func bench(_ stim: Stimulus, config: CoreConfig, seed: UInt64, maxChunk: UInt64 = 200) -> Outcome {
+    /// from `seed`; `traces`: the fast machine runs loop iterations as
+    /// traces (`LM32CycleMachine.traces`).
+    public static func bench(_ stim: Stimulus, config: CoreConfig, seed: UInt64, maxChunk: UInt64 = 200,
+                             traces: Bool = false) -> Outcome {
         func machine(_ fast: Bool) -> LM32CycleMachine {
             let m = LM32CycleMachine(config: config, bench: stim.bench)
             for (a, bytes) in stim.memory { m.load(bytes, at: a) }
             m.fastPath = fast
+            m.traces = fast && traces
             m.idleSkipping = false
             return m
         }
@@ -79,6 +85,7 @@ public enum FastPathCheck {
         o.replayedCycles = fast.fastPathStats.replayedCycles
         o.divideCycles = fast.fastPathStats.divideCycles
         o.dividerCycles = fast.fastPathStats.dividerCycles
+        o.traceIterations = fast.fastPathStats.traceIterations
         if o.difference == nil && !fast.sameState(as: ref) { o.difference = "final states differ at cycle \(fast.cycle)" }
         return o
     }

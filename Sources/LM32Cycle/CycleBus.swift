@@ -84,6 +84,9 @@ protocol CycleBus: Equatable {
     func dataError(at address: UInt32) -> Bool
     /// The data beat ending (ACK) in `cycle`: DAT_I, and the write at its edge.
     mutating func dataBeat(cycle: UInt64, address: UInt32, data: UInt32, sel: UInt8, we: Bool) -> UInt32
+    /// Takes back a RAM write `dataBeat` made (`old`: the word it read),
+    /// the last one not yet taken back (a trace's iteration undone).
+    mutating func undoDataWrite(address: UInt32, old: UInt32)
     /// The interrupt lines during the cycles being replayed.
     var interruptInputs: UInt32 { get }
 }
@@ -98,6 +101,7 @@ extension CycleBus {
     mutating func cpuReset() {}
     func annotate(_ o: inout CycleObservation) {}
     static var replays: Bool { false }
+    mutating func undoDataWrite(address: UInt32, old: UInt32) {}
     var beatCounters: (i: Int, d: Int) { get { (0, 0) } set {} }
     var waitStates: (i: Int, d: Int) { (0, 0) }
     func instructionWord(at address: UInt32) -> UInt32 { 0 }
@@ -199,6 +203,11 @@ struct BenchBus: CycleBus {
         let read = memory[UnitTestBench.wordIndex(address)]
         if we { write(cycle: cycle, address: address, data: data, sel: sel) }
         return read
+    }
+    mutating func undoDataWrite(address: UInt32, old: UInt32) {
+        guard address >> 16 == 0 else { return }
+        memory[UnitTestBench.wordIndex(address)] = old
+        writes &-= 1
     }
     var interruptInputs: UInt32 { interruptLines }
 

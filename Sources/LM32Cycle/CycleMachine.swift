@@ -53,6 +53,10 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// profile) in a steady state without observer or trace; false: the
     /// per-cycle steps (tests compare).
     var fastPath = true
+    /// Run repeated loop iterations as traces (FastTrace.swift) on the
+    /// fast path; false (the default while traces are slower than the
+    /// replay: docs/lm32-fastpath.md): the replay alone.
+    var tracesOn = false
     /// Cycles run on the fast path and its episodes (each ends in a
     /// hand-over); not state.
     var fastPathStats = NotState(FastPathStats())
@@ -63,6 +67,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     let decodeCache = NotState(DecodeCache())
     /// The fast path's control table (FastReplay.swift); not state.
     let replayTable = NotState(FastReplayTable())
+    /// The traces' shadow (FastTrace.swift), a check mode; not state.
+    var traceShadow = NotState<FastTraceShadow?>(nil)
     /// The current cycle k (cycle 0 = first cycle with reset low).
     var cycle: UInt64 = 0
     var retiredCount: UInt64 = 0
@@ -214,7 +220,7 @@ struct CycleCore<Bus: CycleBus>: Equatable {
         var b = o
         b.bus = bus; b.regs = regs; b.icData = icData; b.icTag = icTag; b.dcData = dcData; b.dcTag = dcTag
         b.bp = bp; b.wp = wp; b.wpcC = wpcC; b.stallFastPath = stallFastPath; b.specialisedStep = specialisedStep
-        b.fastPath = fastPath
+        b.fastPath = fastPath; b.tracesOn = tracesOn
         return self == b
     }
 
@@ -489,12 +495,20 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     mutating func stepUnobserved(_ n: UInt64, untilEnd: Bool, fast: Bool = true) -> UInt64 {
         if specialisedStep && steady {
             if !icacheOn && !dcacheOn {
-                if fastPath && fast && fastPathEntry { return stepFastNoCache(n, untilEnd: untilEnd) }
+                if fastPath && fast && fastPathEntry {
+                    if let s = traceShadow.value { return stepFastShadowed(n, untilEnd: untilEnd, shadow: s) }
+                    if tracesOn { return stepFastTraced(n, untilEnd: untilEnd) }
+                    return stepFastNoCache(n, untilEnd: untilEnd)
+                }
                 return stepSteadyNoCache(n, untilEnd: untilEnd)
             }
             if icacheOn && dcacheOn {
                 if fastPath && fast {
-                    if fastPathEntry && cachesChecking { return stepFastCaches(n, untilEnd: untilEnd) }
+                    if fastPathEntry && cachesChecking {
+                        if let s = traceShadow.value { return stepFastShadowed(n, untilEnd: untilEnd, shadow: s) }
+                        if tracesOn { return stepFastTraced(n, untilEnd: untilEnd) }
+                        return stepFastCaches(n, untilEnd: untilEnd)
+                    }
                     return stepSteadyCachesUntilChecking(n, untilEnd: untilEnd)
                 }
                 return stepSteadyCaches(n, untilEnd: untilEnd)
@@ -1564,6 +1578,27 @@ public final class LM32CycleMachine {
     }
     /// What the fast path ran so far.
     public var fastPathStats: FastPathStats { core.fastPathStats.value }
+    /// Run repeated loop iterations as traces on the fast path
+    /// (docs/lm32-fastpath.md, "Traces"); false: the per-cycle replay
+    /// alone. The same state at every hand-over (`FastPathCheck`).
+    public var traces: Bool {
+        get { core.tracesOn }
+        set { core.tracesOn = newValue }
+    }
+    /// Run the traces' shadow beside the fast path's replay (a check
+    /// mode, docs/lm32-fastpath.md, "Traces"): it files traces from the
+    /// replay's repeated iterations, runs each iteration a trace starts
+    /// functionally and compares the outcome with the replay's.
+    public var traceShadow: Bool {
+        get { core.traceShadow.value != nil }
+        set { core.traceShadow.value = newValue ? (core.traceShadow.value ?? FastTraceShadow()) : nil }
+    }
+    /// The shadow's findings: traces filed, iterations checked, runs that
+    /// left their trace with the replay, and the first disagreement.
+    public var traceShadowReport: (traces: Int, checked: Int, exits: Int, failure: String?) {
+        guard let s = core.traceShadow.value else { return (0, 0, 0, nil) }
+        return (s.traces.count, s.checked, s.exits, s.failure)
+    }
     /// `run` and `runUntilEnd` return right after each fast-path episode
     /// (its hand-over), before the cycles asked for (tests).
     public var stopAtHandOver: Bool {
@@ -1653,7 +1688,7 @@ public final class LM32CycleMachine {
         var out: [String] = []
         for (x, y) in zip(a, b) where String(describing: x.value) != String(describing: y.value) {
             guard let name = x.label, !["regs", "icData", "icTag", "dcData", "dcTag", "bp", "wp", "wpcC", "bus",
-                                        "fastPath", "fastPathStats", "stopAtHandOver", "busAnswer"].contains(name) else { continue }
+                                        "fastPath", "tracesOn", "fastPathStats", "stopAtHandOver", "busAnswer"].contains(name) else { continue }
             out.append("\(name) \(x.value) vs \(y.value)")
         }
         for i in 0..<32 where core.regs[i] != other.core.regs[i] { out.append("r\(i) \(core.regs[i]) vs \(other.core.regs[i])") }

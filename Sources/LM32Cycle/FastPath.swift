@@ -26,6 +26,8 @@ public struct FastPathStats: Equatable, Sendable {
     public var divideCycles: UInt64 = 0
     /// Cycles of those with the divider running (it holds X).
     public var dividerCycles: UInt64 = 0
+    /// Loop iterations run as traces (FastTrace.swift) and kept.
+    public var traceIterations: UInt64 = 0
     /// An episode ended since `stepMany` last looked (`stopAtHandOver`).
     var handedOver = false
     public init() {}
@@ -191,10 +193,29 @@ extension CycleCore {
         fastEpisode(n, untilEnd: untilEnd, watch: watch, caches: true)
     }
 
+    /// An episode with the traces' shadow checking the replay
+    /// (`FastTraceShadow`; a check mode).
+    @inline(never)
+    mutating func stepFastShadowed(_ n: UInt64, untilEnd: Bool, shadow: FastTraceShadow) -> UInt64 {
+        icacheOn ? fastEpisode(n, untilEnd: untilEnd, watch: nil, shadow: shadow, traces: true, caches: true)
+                 : fastEpisode(n, untilEnd: untilEnd, watch: nil, shadow: shadow, traces: true, caches: false)
+    }
+
+    /// An episode that runs loop iterations as traces (`tracesOn`). A copy
+    /// of its own: the trace's calls in the replay's loop cost the copies
+    /// without them about 15 % more host instructions a cycle (registers
+    /// spilled).
+    @inline(never)
+    mutating func stepFastTraced(_ n: UInt64, untilEnd: Bool) -> UInt64 {
+        icacheOn ? fastEpisode(n, untilEnd: untilEnd, watch: nil, traces: true, caches: true)
+                 : fastEpisode(n, untilEnd: untilEnd, watch: nil, traces: true, caches: false)
+    }
+
     /// The episode all four run (inlined into each, so that the watch costs
     /// the plain ones nothing and `caches` is a constant).
     @inline(__always)
-    mutating func fastEpisode(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>?, caches: Bool) -> UInt64 {
+    mutating func fastEpisode(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>?,
+                              shadow: FastTraceShadow? = nil, traces: Bool = false, caches: Bool) -> UInt64 {
         let table = replayTable.value
         let slots = table.slots
         slots.update(repeating: FastSlot(), count: 4)
@@ -206,6 +227,10 @@ extension CycleCore {
         table.shape = shape
         table.beginEpisode()
         let episode = table.episode
+        shadow?.beginEpisode()
+        // the traces' shadow, or their runs and recorder (not with the
+        // idle probe's watch)
+        let tracing = traces && watch == nil && Self.replaying
         // the interrupt lines (which do not change in the episode) set no
         // bit IP lacks: IP keeps its value, and the replay leaves it alone;
         // else the episode is one recorded cycle, which sets them
@@ -248,6 +273,21 @@ extension CycleCore {
                 if edge >= 0 {
                     let e = UnsafePointer(edges + Int(edge))
                     let bits = e.pointee.decisions.bits
+                    if tracing {
+                        if let s = shadow {
+                            s.cycle(core: self, ring: r, node: node, edge: edge, nodes: nodes, edges: edges)
+                        } else {
+                            // a trace from here (the replay goes on at `k`
+                            // from the same node), or a new one filed
+                            // (copies: an address taken keeps them in memory for the whole loop)
+                            var ring = r, kk = k
+                            if tryTrace(np, node: node, edge: edge, ring: &ring, k: &kk, limit: n, table: table, caches: caches) {
+                                r = ring; k = kk
+                                stale = true
+                                continue
+                            }
+                        }
+                    }
                     if bits & (FastDecisions.held | FastDecisions.divider) == 0 {
                         if caches {
                             replayAdvanceCaches(e, np, x: r.x, m: r.m, w: r.w, into: r.next)
@@ -300,6 +340,10 @@ extension CycleCore {
                 dividing &+= 1
             }
             recorded &+= 1
+            if tracing {
+                shadow?.recorded()
+                table.recorder.reset()
+            }
             var ring = r
             node = recordCycle(&ring, from: node, table: table, shape: shape)
             r = ring

@@ -139,9 +139,12 @@ struct FastNode {
     /// `branchTargetD`.
     let dMask0: UInt32, dConstant0: UInt32, dMask1: UInt32, dConstant1: UInt32
     let targetMask: UInt32, targetConstant: UInt32
+    /// The trace that starts from this node (`FastReplayTable.traces`;
+    /// -1: none).
+    var trace: Int32 = -1
     /// (A node of 320 bytes, five cache lines, makes the replay with
     /// caches 12 % slower: docs/lm32-fastpath.md.)
-    private let padding: UInt64 = 0
+    private let padding: UInt32 = 0
     /// The X record's entry part when D moves to X.
     let entryD: FastSlot.Entry
     /// The X record's completion part when it moves to M.
@@ -235,6 +238,8 @@ final class FastReplayTable {
     /// Numbers a new episode.
     func beginEpisode() {
         copies = 0
+        traceResume = 0
+        recorder.reset()
         episode &+= 1
         if episode == 0 {
             for i in 0..<nodeCount { nodes[i].stamp = 0 }
@@ -275,7 +280,23 @@ final class FastReplayTable {
     /// the start of its next episode).
     var full: Bool { nodeCount >= Self.nodeLimit || edgeCount >= Self.edgeLimit }
 
+    /// The traces filed (FastTrace.swift), their recorder and the runs'
+    /// scratch storage; a trace run is not tried again before
+    /// `traceResume` (the episode's cycle).
+    @exclusivity(unchecked) private(set) var traces: [FastTrace] = []
+    let recorder = FastTraceRecorder()
+    let traceScratch = FastTraceScratch()
+    @exclusivity(unchecked) var traceResume: UInt64 = 0
+
+    func addTrace(_ t: FastTrace) {
+        guard nodes[Int(t.startNode)].trace < 0 && traces.count < 1 << 12 else { return }
+        nodes[Int(t.startNode)].trace = Int32(traces.count)
+        traces.append(t)
+    }
+
     func clear() {
+        traces.removeAll()
+        recorder.forget()
         nodes.deinitialize(count: nodeCount)
         edges.deinitialize(count: edgeCount)
         nodeCount = 0; edgeCount = 0

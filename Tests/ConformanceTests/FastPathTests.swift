@@ -119,28 +119,7 @@ import SoCSimTestSupport
     @Test(arguments: profiles) func selfModifyingCode(_ config: CoreConfig) throws {
         var all = FastPathCheck.Outcome()
         for gap in 0...4 {
-            let source = """
-                    xor     r0, r0, r0
-                    mvhi    r1, hi(target)
-                    ori     r1, r1, lo(target)
-                    mvhi    r4, hi(words)
-                    ori     r4, r4, lo(words)
-                    lw      r5, (r4+0)
-                    lw      r6, (r4+4)
-                    mvi     r7, 300
-            loop:   sw      (r1+0), r5
-
-            """ + String(repeating: "        addi r9, r9, 1\n", count: gap) + """
-            target: addi    r3, r3, 7
-                    mv      r8, r5
-                    mv      r5, r6
-                    mv      r6, r8
-                    addi    r7, r7, -1
-                    bne     r7, r0, loop
-            1:      bi      1b
-                    .align  4
-            words:  .word   0x34630001, 0x34630002
-            """
+            let source = Self.selfModifying(gap: gap)
             let img = try Linker.link([try Assembler.assemble(source: source, fileName: "smc-\(gap).S")], layout: .unitTests)
             for w in 0...3 {
                 let stim = Stimulus(memory: img.segments.map { ($0.address, $0.bytes) },
@@ -163,7 +142,47 @@ import SoCSimTestSupport
     /// (`FastNode.stamp`) must not outlive their episode: a stale one
     /// replays the old word (a mutation that keeps them fails here).
     @Test(arguments: profiles) func instructionCacheChangesBetweenEpisodes(_ config: CoreConfig) throws {
-        let source = """
+        let source = Self.icacheChanges
+        let img = try Linker.link([try Assembler.assemble(source: source, fileName: "icache-flush.S")], layout: .unitTests)
+        let stim = Stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, bench: BenchConfig(), maxCycles: 8_000)
+        var all = FastPathCheck.Outcome()
+        for chunk in [UInt64(100), 20_000] {
+            let o = FastPathCheck.bench(stim, config: config, seed: chunk, maxChunk: chunk)
+            if let d = o.difference { Issue.record("chunks ≤ \(chunk): \(d)") }
+            all += o
+        }
+        Self.expect(all, "instruction cache changes, \(config.name)", share: 2, replayShare: 2)
+    }
+
+    /// `selfModifyingCode`'s program: a loop that rewrites an instruction
+    /// `gap` instructions ahead of it.
+    static func selfModifying(gap: Int) -> String {
+        return """
+                    xor     r0, r0, r0
+                    mvhi    r1, hi(target)
+                    ori     r1, r1, lo(target)
+                    mvhi    r4, hi(words)
+                    ori     r4, r4, lo(words)
+                    lw      r5, (r4+0)
+                    lw      r6, (r4+4)
+                    mvi     r7, 300
+            loop:   sw      (r1+0), r5
+
+            """ + String(repeating: "        addi r9, r9, 1\n", count: gap) + """
+            target: addi    r3, r3, 7
+                    mv      r8, r5
+                    mv      r5, r6
+                    mv      r6, r8
+                    addi    r7, r7, -1
+                    bne     r7, r0, loop
+            1:      bi      1b
+                    .align  4
+            words:  .word   0x34630001, 0x34630002
+            """
+    }
+
+    /// `instructionCacheChangesBetweenEpisodes`' program.
+    static let icacheChanges = """
                     xor     r0, r0, r0
                     mvhi    r10, hi(step)
                     ori     r10, r10, lo(step)
@@ -188,14 +207,61 @@ import SoCSimTestSupport
                     bne     r3, r0, step
                     ret
             """
-        let img = try Linker.link([try Assembler.assemble(source: source, fileName: "icache-flush.S")], layout: .unitTests)
-        let stim = Stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, bench: BenchConfig(), maxCycles: 8_000)
-        var all = FastPathCheck.Outcome()
-        for chunk in [UInt64(100), 20_000] {
-            let o = FastPathCheck.bench(stim, config: config, seed: chunk, maxChunk: chunk)
-            if let d = o.difference { Issue.record("chunks ≤ \(chunk): \(d)") }
-            all += o
+
+    /// Loop iterations run as traces (`LM32CycleMachine.traces`,
+    /// FastTrace.swift) against the per-cycle model, over the benchmark
+    /// workloads, the self-modifying loop, the instruction cache changing
+    /// between episodes and random programs, both bench profiles; the
+    /// comparison must cover iterations run as traces and kept.
+    @Test(arguments: [CoreConfig.testbenchNoCache, .testbenchCache]) func traces(_ config: CoreConfig) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var programs: [(name: String, source: String, cycles: UInt64, random: RandomProgram?)] = []
+        for path in ["bench/loop.S", "bench/fastpath/compiled.S"] {
+            programs.append((path, try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8), 150_000, nil))
         }
-        Self.expect(all, "instruction cache changes, \(config.name)", share: 2, replayShare: 2)
+        for gap in 0...4 { programs.append(("smc-\(gap).S", Self.selfModifying(gap: gap), 15_000, nil)) }
+        programs.append(("icache-flush.S", Self.icacheChanges, 8_000, nil))
+        for seed in UInt64(1)...40 {
+            let p = RandomProgram.generate(seed: seed)
+            programs.append(("random-\(seed).S", p.source, 60_000, p))
+        }
+        var all = FastPathCheck.Outcome()
+        for (i, (name, source, cycles, random)) in programs.enumerated() {
+            let img = try Linker.link([try Assembler.assemble(source: source, fileName: name)], layout: .unitTests)
+            let memory = img.segments.map { ($0.address, $0.bytes) }
+            let stim = random?.stimulus(memory: memory, maxCycles: cycles)
+                ?? Stimulus(memory: memory, bench: BenchConfig(), maxCycles: cycles)
+            for chunk in [UInt64(300), 20_000] {
+                let o = FastPathCheck.bench(stim, config: config, seed: UInt64(i) &* 7 &+ chunk, maxChunk: chunk, traces: true)
+                if let d = o.difference { Issue.record("\(name) chunks ≤ \(chunk): \(d)") }
+                all += o
+            }
+        }
+        print("traces, \(config.name): \(all.cycles) cycles, \(all.fastCycles) on the fast path, "
+              + "\(all.traceIterations) iterations run as traces and kept, \(all.handOvers) hand-overs")
+        Self.expect(all, "traces, \(config.name)", share: 2, replayShare: nil)
+        #expect(all.traceIterations * 100 > all.cycles, "traces, \(config.name): iterations run as traces")
     }
+
+    /// The traces' shadow (`LM32CycleMachine.traceShadow`) on the benchmark
+    /// workloads: every iteration a trace starts is run functionally beside
+    /// the replay and agrees with it (registers, data cache, RAM, counters,
+    /// the data bus master), and runs leave their trace exactly where the
+    /// replay's path does.
+    @Test(arguments: [CoreConfig.testbenchNoCache, .testbenchCache]) func traceShadow(_ config: CoreConfig) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for path in ["bench/loop.S", "bench/fastpath/compiled.S"] {
+            let source = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+            let img = try Linker.link([try Assembler.assemble(source: source, fileName: path)], layout: .unitTests)
+            let m = LM32CycleMachine(config: config, bench: BenchConfig())
+            for seg in img.segments { m.load(seg.bytes, at: seg.address) }
+            m.traceShadow = true
+            m.run(cycles: 300_000)
+            let r = m.traceShadowReport
+            print("trace shadow, \(path), \(config.name): \(r.traces) traces, \(r.checked) iterations checked, \(r.exits) exits")
+            if let f = r.failure { Issue.record("\(path), \(config.name): \(f)") }
+            #expect(r.checked > 1_000 && r.exits > 0, "\(path), \(config.name): iterations and exits checked")
+        }
+    }
+
 }

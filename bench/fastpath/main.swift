@@ -3,7 +3,10 @@
 // milkymist SoC, no observer, CPU time of the thread, best of REPEATS.
 //   fastpath-bench PROFILE IMAGE CYCLES [REPEATS]
 // FASTPATH=0 in the environment turns the instruction-level fast path off
-// (the per-cycle model alone).
+// (the per-cycle model alone); TRACES=1 runs loop iterations as traces
+// (docs/lm32-fastpath.md, "Traces"); TRACE_SHADOW=1 runs the traces' shadow
+// check instead and prints its report; FASTPATH_STATS=1 prints the fast
+// path's counts.
 // Prints the rate and, as a check against the Verilator run, the stage PCs
 // and the cycle counter of the cycle after the last edge.
 import Foundation
@@ -46,14 +49,21 @@ for _ in 0..<repeats {
         let m = LM32CycleMachine(config: profile == "testbench-cache" ? .testbenchCache : .testbenchNoCache)
         m.fastPath = ProcessInfo.processInfo.environment["FASTPATH"] != "0"
         m.idleSkipping = ProcessInfo.processInfo.environment["IDLESKIP"] != "0"
+        m.traces = ProcessInfo.processInfo.environment["TRACES"] == "1"
         m.load(image, at: 0)
+        if ProcessInfo.processInfo.environment["TRACE_SHADOW"] == "1" {
+            m.traceShadow = true
+            m.run(cycles: cycles)
+            print("shadow:", m.traceShadowReport)
+            exit(0)
+        }
         let t0 = cpuSeconds()
         m.run(cycles: cycles)
         seconds = cpuSeconds() - t0
         last = m.peekObservation()
         let s = m.fastPathStats
         stats = "fast path \(s.cycles) cycles in \(s.episodes) episodes, \(s.replayedCycles) replayed, "
-            + "\(s.divideCycles) as divides' recurrence"
+            + "\(s.divideCycles) as divides' recurrence, \(s.traceIterations) trace iterations"
     default:
         FileHandle.standardError.write("unknown profile \(profile)\n".data(using: .utf8)!)
         exit(2)

@@ -1,0 +1,752 @@
+import LM32
+
+/// Traces (docs/lm32-fastpath.md, "The next step: traces" and "What is
+/// built: traces"): an iteration of a loop is, to the replay, the same
+/// sequence of edges every time it repeats, and running it is running its
+/// instructions in program order with the checks that the edges' inputs
+/// hold. The recorder files a trace from the replay's edges when an
+/// iteration repeats unchanged; a shadow (`FastTraceShadow`, a check mode)
+/// runs each iteration a trace starts functionally beside the replay and
+/// compares the outcome at the iteration's end; the runs
+/// (`LM32CycleMachine.traces`, opt-in) take the replay's place for the
+/// iterations that hold and hand back to it, exactly, at an iteration's
+/// start (`runTrace`).
+
+/// One instruction of a trace, run at its X-to-M edge.
+struct TraceOp {
+    /// The iteration's cycle of its X-to-M edge.
+    var cycle: Int
+    var pc: UInt32
+    var dec: DecodedInstruction
+    var adderOpXN: Bool
+    /// Its operands as D made them, as functions of the register file in
+    /// program order: `regs[read0] & mask0 | constant0` (F's PC for a
+    /// call), `regs[read1] & mask1 | constant1` (0 or the immediate), the
+    /// branch target `regs[read0] & targetMask | targetConstant`.
+    var mask0: UInt32, constant0: UInt32, mask1: UInt32, constant1: UInt32
+    var targetMask: UInt32, targetConstant: UInt32
+    /// A branch: the condition and target the edges were chosen by.
+    var branch = false, condition = false, target: UInt32 = 0
+    /// A store: the iteration's cycle its data beat ends in.
+    var beatCycle = 0
+}
+
+/// A loop iteration as the replay ran it.
+final class FastTrace {
+    /// The edge (and so the node) it starts from and its cycles.
+    let startEdge: Int32, startNode: Int32, length: Int
+    let ops: [TraceOp]
+    /// The iteration's retirements and register-file writes by retirement.
+    let retirements: UInt64, registerWrites: UInt64
+    /// The words its cycles fetch, as inputs (without caches the RAM's
+    /// word at the address; with them the instruction cache's read
+    /// addresses, the tag that hits and the word): a run starts only
+    /// while they hold.
+    var fetches: [(address: UInt32, tagIndex: Int, tag: UInt32, dataIndex: Int, word: UInt32)] = []
+    /// The fetched words' addresses (a store between them leaves the
+    /// trace, without caches).
+    var codeLow: UInt32 = .max, codeHigh: UInt32 = 0
+    /// X's instruction at the start is the first op (else X holds a bubble
+    /// or an instruction that is killed).
+    var xIsFirstOp = false
+
+    /// `ops` where a run reads them.
+    let opStorage: UnsafeMutablePointer<TraceOp>
+
+    init(startEdge: Int32, startNode: Int32, length: Int, ops: [TraceOp], retirements: UInt64, registerWrites: UInt64) {
+        self.startEdge = startEdge; self.startNode = startNode; self.length = length; self.ops = ops
+        self.retirements = retirements; self.registerWrites = registerWrites
+        opStorage = .allocate(capacity: ops.count)
+        opStorage.initialize(from: ops, count: ops.count)
+    }
+
+    deinit {
+        opStorage.deinitialize(count: ops.count)
+        opStorage.deallocate()
+    }
+
+    /// The trace of the iteration `cycles` (its nodes and edges, cycle by
+    /// cycle, ending where it began), or nil when the iteration is not one
+    /// a trace can run: a divide, an uncached load or store, a load that
+    /// misses, an edge the episode ends at, or a start where a memory
+    /// operation or a divide is in flight.
+    static func compile(nodes: UnsafePointer<FastNode>, edges: UnsafePointer<FastEdge>,
+                        cycles: ArraySlice<(node: Int32, edge: Int32)>, caches: Bool) -> FastTrace? {
+        let steps = Array(cycles)
+        let length = steps.count
+        guard length > 0 else { return nil }
+        let start = nodes[Int(steps[0].node)].key
+        guard !start.mCtl.load && !start.mCtl.store && !start.dCyc && start.mcState == 0 && !start.wCtl.wSelLoad
+                && !start.stallWbLoad && !start.wbLoadComplete else { return nil }
+        var ops: [TraceOp] = []
+        var retirements: UInt64 = 0, registerWrites: UInt64 = 0
+        var stores: [Int] = []          // ops whose beat is still to come
+        var fetches: [(address: UInt32, tagIndex: Int, tag: UInt32, dataIndex: Int, word: UInt32)] = []
+        var codeLow = UInt32.max, codeHigh: UInt32 = 0
+        var advances = 0, freeAdvances = 0, firstAdvance = -1
+        for (c, step) in steps.enumerated() {
+            let n = nodes[Int(step.node)], e = edges[Int(step.edge)]
+            let d = e.decisions
+            if n.fetchEnds {
+                if caches {
+                    guard e.inputs & (1 << 33) != 0 else { return nil }
+                    fetches.append((n.key.pcF, Int(n.key.icTagRA), n.icTagWant, Int(n.key.icDataRA), e.fetched))
+                } else {
+                    fetches.append((n.key.iAdr, 0, 0, 0, e.fetched))
+                    codeLow = min(codeLow, n.key.iAdr); codeHigh = max(codeHigh, n.key.iAdr)
+                }
+            }
+            if !d.has(FastDecisions.held) {
+                advances += 1
+                if !d.has(FastDecisions.stallD) { freeAdvances += 1 }
+                if firstAdvance < 0 { firstAdvance = c }
+            }
+            guard !d.has(FastDecisions.divider) && !(caches && d.has(FastDecisions.loadStart)) && !e.stops && d.divide == 0
+            else { return nil }
+            if d.has(FastDecisions.retire) { retirements += 1 }
+            if d.has(FastDecisions.registerWrite) { registerWrites += 1 }
+            if d.has(FastDecisions.dataBeat) {
+                guard let s = stores.first else { return nil }
+                ops[s].beatCycle = c
+                stores.removeFirst()
+            }
+            if n.xSelects && n.key.validX && e.inputs & (1 << 34) == 0 { return nil }
+            if n.mLoadHits && e.inputs & (1 << 35) == 0 { return nil }
+            let to = nodes[Int(e.to)].key
+            guard !d.has(FastDecisions.held) && n.key.validX && to.validM else { continue }
+            let k = n.key, dec = k.xDec
+            var op = TraceOp(cycle: c, pc: k.xPc, dec: dec, adderOpXN: k.xAdderOpXN,
+                             mask0: dec.c.dResultSel0Pc ? 0 : ~0, constant0: dec.c.dResultSel0Pc ? k.pcD : 0,
+                             mask1: dec.c.dResultSel1 == 1 ? ~0 : 0,
+                             constant1: dec.c.dResultSel1 == 0 || dec.c.dResultSel1 == 1 ? 0 : dec.immediate,
+                             targetMask: dec.c.branchReg ? ~3 : 0, targetConstant: dec.c.branchReg ? 0 : k.xPc &+ dec.branchOffset)
+            if dec.c.branch {
+                // its condition and target are the next cycle's inputs (M)
+                let c1 = (c + 1) % length
+                let n1 = nodes[Int(steps[c1].node)], e1 = edges[Int(steps[c1].edge)]
+                guard n1.mBranch else { return nil }
+                op.branch = true
+                op.condition = e1.inputs & 1 != 0
+                op.target = UInt32(truncatingIfNeeded: e1.inputs >> 1)
+            }
+            if dec.c.store || (!caches && dec.c.load) { stores.append(ops.count) }
+            ops.append(op)
+        }
+        // (the records rebuilt at an iteration's start leave the pipeline
+        // within the iteration: three advances and one with D not stalled)
+        guard stores.isEmpty && ops.count >= 3 && advances >= 4 && freeAdvances >= 1 else { return nil }
+        let t = FastTrace(startEdge: steps[0].edge, startNode: steps[0].node, length: length, ops: ops,
+                          retirements: retirements, registerWrites: registerWrites)
+        t.fetches = fetches; t.codeLow = codeLow; t.codeHigh = codeHigh
+        t.xIsFirstOp = start.validX && ops[0].pc == start.xPc && ops[0].cycle == firstAdvance
+        return t
+    }
+}
+
+/// What a functional run of a trace changes, kept apart from the machine
+/// (the shadow's run): the register file in program order, the data
+/// cache's words, the RAM's words it wrote, and the data bus master's
+/// registers after the iteration.
+struct FastTraceRun {
+    var regs: [UInt32]
+    var dcData: [UInt32]
+    var ram: [UInt32: UInt32] = [:]
+    var dAdr: UInt32, dDatO: UInt32, dSel: UInt8, dCti: UInt8, wbDataM: UInt32, memopPcW: UInt32
+    var cacheWrites: UInt64 = 0
+    /// The op whose check failed (the run left the trace there), or nil.
+    var exit: Int? = nil
+    var why = ""
+}
+
+extension CycleCore {
+    /// The register file in program order at the start of a cycle of the
+    /// replay (`n`: the registers' node, `r`: the records): the register
+    /// file with W's and M's results written (neither is a load: a
+    /// trace's start).
+    func programOrderRegisters(_ n: UnsafePointer<FastNode>, ring r: FastRing) -> [UInt32] {
+        var out = Array(UnsafeBufferPointer(start: regs, count: 32))
+        let k = n.pointee.key
+        if k.validW && k.wCtl.writeEnable { out[k.wWriteIdx] = fastWResult(r.w) }
+        if k.validM && k.mCtl.writeEnable {
+            let m = r.m
+            out[k.mWriteIdx] = m.pointee.completion.ctl.wSelMul ? m.pointee.product : m.pointee.mResult
+        }
+        return out
+    }
+
+    /// Runs `t` functionally from the machine's state at its start (the
+    /// replay's cycle `k`, node `n`), without changing the machine.
+    func runTraceShadow(_ t: FastTrace, _ n: UnsafePointer<FastNode>, ring r: FastRing) -> FastTraceRun {
+        var run = FastTraceRun(regs: programOrderRegisters(n, ring: r),
+                               dcData: Array(UnsafeBufferPointer(start: dcData, count: 1024)),
+                               dAdr: dAdr, dDatO: dDatO, dSel: dSel, dCti: dCti, wbDataM: wbDataM, memopPcW: memopPcW)
+        for (i, op) in t.ops.enumerated() {
+            let d = op.dec
+            let a = run.regs[d.readIdx0], b = run.regs[d.readIdx1]
+            let op0 = a & op.mask0 | op.constant0, op1 = b & op.mask1 | op.constant1
+            let (sum, carry) = Self.xAdder(op0, op1, adderOp: d.c.adderOp, adderOpXN: op.adderOpXN)
+            let met = Self.xCondition(op0, op1, sum: sum, carry: carry, condition: d.condition)
+            // a branch whose condition or target differs runs, and the
+            // iteration leaves the trace after it
+            var leaves = false
+            if op.branch {
+                let target = a & op.targetMask | op.targetConstant
+                if met != op.condition || target != op.target {
+                    leaves = true; run.why = "met \(met) target \(String(target, radix: 16))"
+                }
+            }
+            var value: UInt32
+            if d.c.load || d.c.store {
+                guard CacheAddress.cacheable(sum) || !icacheOn else { run.exit = i; run.why = "uncacheable"; return run }
+                let hit = icacheOn && dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum)
+                let index = Int((sum >> 2) & 0x3FF)
+                run.memopPcW = op.pc
+                if d.c.load && !icacheOn {
+                    // without caches: the RAM's word, by a beat
+                    let word = run.ram[UInt32(UnitTestBench.wordIndex(sum))] ?? bus.instructionWord(at: sum & ~3)
+                    value = Self.loadedValue(data: word, address: sum, size: d.size, signExtend: d.signExtend)
+                    run.dAdr = sum; run.dSel = Self.storeLanes(operand: 0, address: sum, size: d.size).byteEnable
+                    run.dCti = 7; run.wbDataM = word
+                } else if d.c.load {
+                    guard hit else { run.exit = i; run.why = "miss"; return run }
+                    value = Self.loadedValue(data: run.dcData[index], address: sum, size: d.size, signExtend: d.signExtend)
+                } else {
+                    let (data, lanes) = Self.storeLanes(operand: b, address: sum, size: d.size)
+                    let mask = wishboneLaneMask(lanes)
+                    if hit {
+                        run.dcData[index] = (data & mask) | (run.dcData[index] & ~mask)
+                        run.cacheWrites += 1
+                    }
+                    let w = UInt32(UnitTestBench.wordIndex(sum))
+                    let old = run.ram[w] ?? bus.instructionWord(at: sum & ~3)
+                    if sum >> 16 == 0 { run.ram[w] = (data & mask) | (old & ~mask) }
+                    run.dAdr = sum; run.dDatO = data; run.dSel = lanes
+                    run.dCti = icacheOn ? (sum & 0x8 != 0 ? 7 : 2) : 7
+                    run.wbDataM = old
+                    value = 0
+                }
+            } else {
+                let csr = d.csr == 5 && cycleCounterOn ? cc &+ UInt32(truncatingIfNeeded: op.cycle) : csrReadData(d.csr)
+                let x = Self.xResult(op0, op1, sum: sum, d, csr: csr, mc: mcResultX)
+                value = d.c.wSelMul ? op0 &* op1 : d.c.mSelCompare ? (met ? 1 : 0) : d.c.mSelShift ? Self.shift(op0, op1, d) : x
+            }
+            if d.c.writeEnable && !d.c.store { run.regs[d.writeIdx] = value }
+            if leaves { run.exit = i; return run }
+        }
+        return run
+    }
+}
+
+/// The shadow of the traces (a check mode, `LM32CycleMachine.traceShadow`):
+/// records the replay's edges, files a trace when an iteration repeats
+/// unchanged, and whenever the replay starts an iteration a trace starts
+/// from, runs the trace functionally and compares the result with the
+/// replay's state when the iteration ends, or checks that the run left
+/// the trace where the replay's path left it.
+final class FastTraceShadow {
+    /// The traces by start edge.
+    private(set) var traces: [Int32: FastTrace] = [:]
+    /// The episode's replayed cycles so far (node and edge; cleared by a
+    /// recorded cycle and at an episode's start).
+    private var history: [(node: Int32, edge: Int32)] = []
+    /// The last cycle of `history` each edge was followed in.
+    private var lastSeen: [Int32: Int] = [:]
+    /// The run in progress: its trace, its result, the cycles it has
+    /// followed so far.
+    private var pending: (trace: FastTrace, run: FastTraceRun, followed: Int, retired: UInt64, writes: UInt64, cc: UInt32)?
+    /// Iterations checked, runs that left their trace (with the replay),
+    /// and the first disagreement found.
+    private(set) var checked = 0, exits = 0
+    private(set) var failure: String?
+    /// The longest iteration a trace is filed for.
+    static let maxLength = 512
+
+    func beginEpisode() {
+        history.removeAll(keepingCapacity: true)
+        lastSeen.removeAll(keepingCapacity: true)
+        pending = nil
+    }
+
+    /// A recorded cycle: the iteration in progress is not a trace's.
+    func recorded() {
+        history.removeAll(keepingCapacity: true)
+        lastSeen.removeAll(keepingCapacity: true)
+        if pending != nil { pending = nil }
+    }
+
+    private func fail(_ s: String) { if failure == nil { failure = s } }
+
+    /// The replay is about to follow `edge` from `node` at the start of a
+    /// cycle of state `core` (its records `r`; the table's storage).
+    func cycle<Bus: CycleBus>(core: CycleCore<Bus>, ring r: FastRing, node: Int32, edge: Int32,
+                              nodes: UnsafePointer<FastNode>, edges: UnsafePointer<FastEdge>) {
+        if var p = pending {
+            if p.followed == p.trace.length {
+                // an iteration's end: compare; a run that left at a check
+                // of this cycle's inputs (its last op a branch) must see
+                // the replay leave here
+                if let x = p.run.exit, p.trace.ops[x].cycle + 1 == p.trace.length {
+                    if edge == p.trace.startEdge { fail("replay went on with trace \(p.trace.startEdge), the run did not") }
+                    exits += 1
+                    p.run.exit = nil
+                }
+                compare(core: core, ring: r, node: nodes + Int(node), p)
+                pending = nil
+            } else {
+                let expected = historyEdge(of: p.trace, at: p.followed)
+                if expected != edge {
+                    // the replay leaves the trace: so must the run
+                    if p.run.exit == nil { fail("replay left trace \(p.trace.startEdge) at its cycle \(p.followed), the run did not") }
+                    exits += 1
+                    pending = nil
+                } else {
+                    p.followed += 1
+                    pending = p
+                }
+            }
+        }
+        // file a trace when the iteration that ends here repeats the one
+        // before it
+        let now = history.count
+        if let j = lastSeen[edge], traces[edge] == nil {
+            let length = now - j
+            if length <= Self.maxLength && j - length >= 0
+                && history[(j - length)..<j].elementsEqual(history[j..<now], by: { $0.node == $1.node && $0.edge == $1.edge }) {
+                if let t = FastTrace.compile(nodes: nodes, edges: edges, cycles: history[j..<now], caches: core.icacheOn) {
+                    traces[edge] = t
+                    iterationEdges[edge] = history[j..<now].map { $0.edge }
+                }
+            }
+        }
+        lastSeen[edge] = now
+        history.append((node, edge))
+        if pending == nil, let t = traces[edge] {
+            let run = core.runTraceShadow(t, nodes + Int(node), ring: r)
+            pending = (t, run, 1, core.retiredCount, core.arrayWrites, core.cc)
+        }
+    }
+
+    /// Each trace's edges, cycle by cycle.
+    private var iterationEdges: [Int32: [Int32]] = [:]
+    private func historyEdge(of t: FastTrace, at c: Int) -> Int32 { iterationEdges[t.startEdge]![c] }
+
+    private func compare<Bus: CycleBus>(core: CycleCore<Bus>, ring r: FastRing, node: UnsafePointer<FastNode>,
+                                        _ p: (trace: FastTrace, run: FastTraceRun, followed: Int, retired: UInt64, writes: UInt64, cc: UInt32)) {
+        checked += 1
+        let t = p.trace, run = p.run
+        let what = "trace \(t.startEdge) (\(t.length) cycles, \(t.ops.count) instructions)"
+        guard run.exit == nil else {
+            let o = t.ops[run.exit!]
+            fail("\(what): the run left at op \(run.exit!) (pc \(hex(o.pc)) word \(hex(o.dec.word)) cycle \(o.cycle) branch \(o.branch) "
+                 + "\(o.condition) \(hex(o.target)), \(run.why)), the replay did not")
+            return
+        }
+        let regs = core.programOrderRegisters(node, ring: r)
+        if regs != run.regs {
+            let i = (0..<32).first { regs[$0] != run.regs[$0] }!
+            fail("\(what): r\(i) replay \(hex(regs[i])) run \(hex(run.regs[i]))")
+        }
+        if let i = (0..<1024).first(where: { core.dcData[$0] != run.dcData[$0] }) {
+            fail("\(what): data cache word \(i) replay \(hex(core.dcData[i])) run \(hex(run.dcData[i]))")
+        }
+        for (w, v) in run.ram where core.bus.instructionWord(at: w << 2) != v {
+            fail("\(what): RAM word \(hex(w << 2)) replay \(hex(core.bus.instructionWord(at: w << 2))) run \(hex(v))")
+        }
+        if core.retiredCount &- p.retired != t.retirements { fail("\(what): retirements \(core.retiredCount &- p.retired) vs \(t.retirements)") }
+        if core.arrayWrites &- p.writes != t.registerWrites &+ run.cacheWrites {
+            fail("\(what): array writes \(core.arrayWrites &- p.writes) vs \(t.registerWrites) + \(run.cacheWrites)")
+        }
+        if core.cc &- p.cc != UInt32(t.length) { fail("\(what): cc \(core.cc &- p.cc)") }
+        if (core.dAdr, core.dDatO, core.dSel, core.dCti, core.wbDataM, core.memopPcW)
+            != (run.dAdr, run.dDatO, run.dSel, run.dCti, run.wbDataM, run.memopPcW) {
+            fail("\(what): data bus master replay \(hex(core.dAdr)) \(hex(core.dDatO)) \(core.dSel) \(core.dCti) \(hex(core.wbDataM)) "
+                 + "\(hex(core.memopPcW)), run \(hex(run.dAdr)) \(hex(run.dDatO)) \(run.dSel) \(run.dCti) \(hex(run.wbDataM)) \(hex(run.memopPcW))")
+        }
+    }
+
+    private func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
+}
+
+/// What a trace's run keeps of each op it ran (for the records rebuilt
+/// when the run leaves, and the register file put back in retirement
+/// order).
+struct TraceOpValues {
+    var op0: UInt32 = 0, op1: UInt32 = 0, storeOp: UInt32 = 0
+    var xResult: UInt32 = 0, mResult: UInt32 = 0, target: UInt32 = 0
+    /// The register it wrote and the value it replaced.
+    var old: UInt32 = 0
+    var wrote = false
+}
+
+/// A store of the iteration in progress, written to the bus when the
+/// iteration has run to its end.
+struct TraceStore {
+    var address: UInt32, data: UInt32, sel: UInt8, beatCycle: Int
+}
+
+/// The trace runs' scratch storage (one per machine, in its table).
+final class FastTraceScratch {
+    /// The op values of the last three iterations (by iteration number
+    /// modulo 3: the last two that ran and one that may not have), each
+    /// `valueCapacity` ops.
+    @exclusivity(unchecked) var values = UnsafeMutablePointer<TraceOpValues>.allocate(capacity: 3 * 64)
+    @exclusivity(unchecked) var valueCapacity = 64
+    /// The iteration's stores (at most one an op).
+    @exclusivity(unchecked) var stores = UnsafeMutablePointer<TraceStore>.allocate(capacity: 64)
+    /// The data cache's words and the RAM's words the run replaced (to
+    /// take an iteration back).
+    @exclusivity(unchecked) var cacheUndo: [(index: Int, old: UInt32)] = []
+    @exclusivity(unchecked) var ramUndo: [(address: UInt32, old: UInt32)] = []
+    /// Two register files, the starts of the last two iterations.
+    let regs = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+
+    init() { regs.initialize(repeating: 0, count: 64) }
+    deinit { regs.deallocate(); values.deallocate(); stores.deallocate() }
+
+    /// Room for a trace of `n` ops.
+    func reserve(_ n: Int) {
+        guard n > valueCapacity else { return }
+        values.deallocate(); stores.deallocate()
+        valueCapacity = n
+        values = .allocate(capacity: 3 * n); stores = .allocate(capacity: n)
+    }
+}
+
+/// The machine's registers a trace's iteration changes besides the
+/// register file and the memories, as they were at its start.
+struct TraceIterationStart {
+    /// Its register file (in the scratch storage's).
+    var regs: UnsafeMutablePointer<UInt32>
+    var cycle: UInt64 = 0, cc: UInt32 = 0, retiredCount: UInt64 = 0, arrayWrites: UInt64 = 0
+    var dAdr: UInt32 = 0, dDatO: UInt32 = 0, dSel: UInt8 = 0, dCti: UInt8 = 0, wbDataM: UInt32 = 0, memopPcW: UInt32 = 0
+    var cacheUndo = 0, ramUndo = 0
+}
+
+extension CycleCore {
+    /// The trace's fetched words still hold (the code and, with caches,
+    /// the instruction cache's contents).
+    func traceFetchesHold(_ t: FastTrace, caches: Bool) -> Bool {
+        for f in t.fetches {
+            if caches {
+                guard icTag[f.tagIndex] == f.tag && icData[f.dataIndex] == f.word else { return false }
+            } else {
+                guard bus.instructionWord(at: f.address) == f.word else { return false }
+            }
+        }
+        return true
+    }
+
+    private mutating func saveIterationStart(_ s: inout TraceIterationStart, _ x: FastTraceScratch) {
+        s.regs.update(from: regs, count: 32)
+        s.cycle = cycle; s.cc = cc; s.retiredCount = retiredCount; s.arrayWrites = arrayWrites
+        s.dAdr = dAdr; s.dDatO = dDatO; s.dSel = dSel; s.dCti = dCti; s.wbDataM = wbDataM; s.memopPcW = memopPcW
+        s.cacheUndo = x.cacheUndo.count; s.ramUndo = x.ramUndo.count
+    }
+
+    /// Takes the machine back to an iteration's start `s`.
+    private mutating func restoreIterationStart(_ s: TraceIterationStart, _ x: FastTraceScratch) {
+        regs.update(from: s.regs, count: 32)
+        cycle = s.cycle; cc = s.cc; retiredCount = s.retiredCount; arrayWrites = s.arrayWrites
+        dAdr = s.dAdr; dDatO = s.dDatO; dSel = s.dSel; dCti = s.dCti; wbDataM = s.wbDataM; memopPcW = s.memopPcW
+        while x.cacheUndo.count > s.cacheUndo { let u = x.cacheUndo.removeLast(); dcData[u.index] = u.old }
+        while x.ramUndo.count > s.ramUndo { let u = x.ramUndo.removeLast(); bus.undoDataWrite(address: u.address, old: u.old) }
+    }
+
+    /// One iteration of `t` on the machine, in program order: returns
+    /// whether it ran to its end, and whether it leaves the trace after it
+    /// (its last branch went another way). An iteration that does not run
+    /// to its end has changed the register file and the data cache (the
+    /// caller takes them back), not the bus or the counters.
+    private mutating func runIteration(_ t: FastTrace, _ values: UnsafeMutablePointer<TraceOpValues>, _ x: FastTraceScratch,
+                                       caches: Bool) -> (complete: Bool, leaves: Bool) {
+        let stores = x.stores
+        var storeCount = 0
+        let ops = t.opStorage, count = t.ops.count
+        var cacheWrites: UInt64 = 0
+        var adr = dAdr, datO = dDatO, sel = dSel, cti = dCti, wbData = wbDataM, memopPc = memopPcW
+        var leaves = false
+        for i in 0..<count {
+            let op = ops + i
+            let d = op.pointee.dec
+            let a = regs[d.readIdx0], b = regs[d.readIdx1]
+            let op0 = a & op.pointee.mask0 | op.pointee.constant0, op1 = b & op.pointee.mask1 | op.pointee.constant1
+            let (sum, carry) = Self.xAdder(op0, op1, adderOp: d.c.adderOp, adderOpXN: op.pointee.adderOpXN)
+            let met = op.pointee.branch || d.c.mSelCompare ? Self.xCondition(op0, op1, sum: sum, carry: carry, condition: d.condition) : false
+            var v = TraceOpValues(op0: op0, op1: op1, storeOp: b, xResult: 0, mResult: 0, target: 0, old: 0, wrote: false)
+            if op.pointee.branch {
+                let target = a & op.pointee.targetMask | op.pointee.targetConstant
+                v.target = target
+                if met != op.pointee.condition || target != op.pointee.target {
+                    // the branch runs; the iteration leaves the trace after it
+                    // (the last op), or in the middle (taken back)
+                    guard i == count - 1 else { return (false, false) }
+                    leaves = true
+                }
+            } else {
+                v.target = a & op.pointee.targetMask | op.pointee.targetConstant
+            }
+            var value: UInt32
+            if d.c.load || d.c.store {
+                // RAM only, outside the data-error window, cacheable with caches
+                guard sum >> 16 == 0 && !bus.dataError(at: sum) && (!caches || CacheAddress.cacheable(sum)) else { return (false, false) }
+                let index = Int((sum >> 2) & 0x3FF)
+                let hit = caches && dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum)
+                memopPc = op.pointee.pc
+                v.xResult = sum; v.mResult = sum
+                if d.c.load {
+                    let word: UInt32
+                    if caches {
+                        guard hit else { return (false, false) }
+                        word = dcData[index]
+                    } else {
+                        word = storedWord(stores, storeCount, sum)
+                        adr = sum; sel = Self.storeLanes(operand: 0, address: sum, size: d.size).byteEnable; cti = 7; wbData = word
+                    }
+                    value = Self.loadedValue(data: word, address: sum, size: d.size, signExtend: d.signExtend)
+                } else {
+                    if !caches && sum >= t.codeLow && sum <= t.codeHigh &+ 3 { return (false, false) }
+                    let (data, lanes) = Self.storeLanes(operand: b, address: sum, size: d.size)
+                    if hit {
+                        let m = wishboneLaneMask(lanes)
+                        x.cacheUndo.append((index, dcData[index]))
+                        dcData[index] = (data & m) | (dcData[index] & ~m)
+                        cacheWrites &+= 1
+                    }
+                    // the word the beat reads: the RAM's, after this
+                    // iteration's earlier stores
+                    let before = storedWord(stores, storeCount, sum)
+                    stores[storeCount] = TraceStore(address: sum, data: data, sel: lanes, beatCycle: op.pointee.beatCycle)
+                    storeCount += 1
+                    adr = sum; datO = data; sel = lanes; cti = caches ? (sum & 0x8 != 0 ? 7 : 2) : 7; wbData = before
+                    value = 0
+                }
+            } else {
+                let csr = d.csr == 5 && cycleCounterOn ? cc &+ UInt32(truncatingIfNeeded: op.pointee.cycle) : csrReadData(d.csr)
+                let xr = Self.xResult(op0, op1, sum: sum, d, csr: csr, mc: mcResultX)
+                let mr = d.c.mSelCompare ? (met ? 1 : 0) : d.c.mSelShift ? Self.shift(op0, op1, d) : xr
+                v.xResult = xr; v.mResult = mr
+                value = d.c.wSelMul ? op0 &* op1 : mr
+            }
+            if d.c.writeEnable && !d.c.store {
+                v.old = regs[d.writeIdx]; v.wrote = true
+                regs[d.writeIdx] = value
+            }
+            values[i] = v
+        }
+        // the iteration ran: its stores go to the bus in their beats' cycles
+        for s in UnsafeBufferPointer(start: stores, count: storeCount) {
+            let old = bus.dataBeat(cycle: cycle &+ UInt64(s.beatCycle), address: s.address, data: s.data, sel: s.sel, we: true)
+            x.ramUndo.append((s.address, old))
+        }
+        dAdr = adr; dDatO = datO; dSel = sel; dCti = cti; wbDataM = wbData; memopPcW = memopPc
+        let l = UInt64(t.length)
+        cycle &+= l; cc &+= UInt32(truncatingIfNeeded: l)
+        retiredCount &+= t.retirements; arrayWrites &+= t.registerWrites &+ cacheWrites
+        return (true, leaves)
+    }
+
+    /// The RAM's word at `address` after the iteration's first `n` stores.
+    @inline(__always)
+    private func storedWord(_ stores: UnsafeMutablePointer<TraceStore>, _ n: Int, _ address: UInt32) -> UInt32 {
+        var word = bus.instructionWord(at: address)
+        for j in 0..<n where stores[j].address >> 2 == address >> 2 {
+            let m = wishboneLaneMask(stores[j].sel)
+            word = (stores[j].data & m) | (word & ~m)
+        }
+        return word
+    }
+
+    /// At the replay's cycle `k`, about to follow `edge` from `node`
+    /// (`np`): runs the trace that starts there if it may (true: the
+    /// replay goes on from the same node at the new `k`), else lets the
+    /// recorder see the cycle and files the trace it finds.
+    @inline(never)
+    mutating func tryTrace(_ np: UnsafePointer<FastNode>, node: Int32, edge: Int32, ring r: inout FastRing, k: inout UInt64,
+                           limit: UInt64, table: FastReplayTable, caches: Bool) -> Bool {
+        let ti = np.pointee.trace
+        if ti >= 0 && k >= table.traceResume {
+            let t = table.traces[Int(ti)]
+            if t.startEdge == edge && k &+ 2 * UInt64(t.length) &+ 64 <= limit && traceFetchesHold(t, caches: caches) {
+                table.traceResume = runTrace(t, ring: &r, k: &k, limit: limit, table: table, caches: caches)
+                table.recorder.reset()
+                return true
+            }
+        }
+        if let t = table.recorder.observe(node: node, edge: edge, nodes: table.nodes, edges: table.edges, caches: caches,
+                                          filing: ti < 0) {
+            table.addTrace(t)
+        }
+        return false
+    }
+
+    /// Runs iterations of `t` from the replay's cycle `k` (node `t.startNode`,
+    /// records `r`, exact) while they hold and `k` stays `margin` cycles
+    /// before `limit`; returns with the replay's state at the start of an
+    /// iteration of `t` (`k` moved on by the iterations that stay run) and
+    /// the cycle before which no trace is to run again (the iteration the
+    /// replay is to run itself, and the one after it).
+    mutating func runTrace(_ t: FastTrace, ring r: inout FastRing, k: inout UInt64, limit: UInt64, table: FastReplayTable,
+                           caches: Bool) -> UInt64 {
+        let x = table.traceScratch
+        let key = table.nodes[Int(t.startNode)].key
+        let l = UInt64(t.length)
+        x.reserve(t.ops.count)
+        x.cacheUndo.removeAll(keepingCapacity: true)
+        x.ramUndo.removeAll(keepingCapacity: true)
+        // the register file in program order: W's and M's results written
+        // (neither is a load at a trace's start)
+        var entryUndo: [(Int, UInt32)] = []
+        if key.validW && key.wCtl.writeEnable {
+            entryUndo.append((key.wWriteIdx, regs[key.wWriteIdx])); regs[key.wWriteIdx] = fastWResult(r.w)
+        }
+        if key.validM && key.mCtl.writeEnable {
+            let m = r.m
+            entryUndo.append((key.mWriteIdx, regs[key.mWriteIdx]))
+            regs[key.mWriteIdx] = m.pointee.completion.ctl.wSelMul ? m.pointee.product : m.pointee.mResult
+        }
+        var done = 0
+        var last = TraceIterationStart(regs: x.regs), current = TraceIterationStart(regs: x.regs + 32)
+        while k &+ 2 * l &+ 64 <= limit {
+            saveIterationStart(&current, x)
+            let (complete, leaves) = runIteration(t, x.values + (done % 3) * x.valueCapacity, x, caches: caches)
+            if !complete {
+                restoreIterationStart(current, x)
+                break
+            }
+            k &+= l
+            done += 1
+            swap(&last, &current)
+            if leaves { break }
+        }
+        fastPathStats.value.traceIterations &+= UInt64(done)
+        if done == 0 {
+            for (i, v) in entryUndo.reversed() { regs[i] = v }
+            return k &+ 2 * l
+        }
+        // the replay runs the last iteration again, from records rebuilt at
+        // its start (exact by its end: docs/lm32-fastpath.md, "The
+        // hand-over from a trace")
+        restoreIterationStart(last, x)
+        k &-= l
+        done -= 1
+        if done == 0 {
+            // the records of the entry, untouched
+            for (i, v) in entryUndo.reversed() { regs[i] = v }
+            return k &+ 2 * l
+        }
+        rebuildRecords(t, key: key, values: x.values + ((done - 1) % 3) * x.valueCapacity, slots: table.slots, ring: &r, caches: caches)
+        return k &+ 2 * l
+    }
+
+    /// The records at the start of an iteration of `t` after one that ran
+    /// with `values`, and the register file in retirement order: the valid
+    /// instructions' from their values (their read operands are program
+    /// order's), the rest from the start's key (what differs from the
+    /// per-cycle model's leaves the pipeline within the iteration the
+    /// replay then runs).
+    private mutating func rebuildRecords(_ t: FastTrace, key: FastKey, values: UnsafeMutablePointer<TraceOpValues>,
+                                         slots: UnsafeMutablePointer<FastSlot>, ring r: inout FastRing, caches: Bool) {
+        slots.update(repeating: FastSlot(), count: 4)
+        r = FastRing(slots)
+        let ops = t.ops, count = ops.count
+        // X
+        let xs = r.x
+        xs.pointee.entry = FastSlot.Entry(pc: key.xPc, insn: key.xInsn, dec: key.xDec, busError: key.xBusError)
+        if t.xIsFirstOp {
+            let op = ops[0], d = op.dec
+            let a = regs[d.readIdx0], b = regs[d.readIdx1]
+            xs.pointee.op0 = a & op.mask0 | op.constant0; xs.pointee.op1 = b & op.mask1 | op.constant1
+            xs.pointee.storeOp = b; xs.pointee.branchTargetX = a & op.targetMask | op.targetConstant
+        }
+        // M and W: the last ops run, M's the last when it is valid
+        func fill(_ s: UnsafeMutablePointer<FastSlot>, _ i: Int) {
+            let op = ops[i], v = values[i], d = op.dec
+            s.pointee.entry = FastSlot.Entry(pc: op.pc, insn: d.word, dec: d, busError: false)
+            s.pointee.op0 = v.op0; s.pointee.op1 = v.op1; s.pointee.storeOp = v.storeOp
+            s.pointee.branchTargetX = v.target; s.pointee.branchTargetM = v.target
+            s.pointee.operandM = v.xResult; s.pointee.mResult = v.mResult
+            var c = FastSlot.Completion(moving: d)
+            if caches { c.dcacheSelect = CacheAddress.cacheable(v.xResult); c.wbSelect = !c.dcacheSelect }
+            s.pointee.completion = c
+            s.pointee.lazy = true
+            finishRecord(s)
+        }
+        func bubble(_ s: UnsafeMutablePointer<FastSlot>, pc: UInt32, insn: UInt32) {
+            let d = decodeCache.value.decode(insn, table: opTable)
+            s.pointee.entry = FastSlot.Entry(pc: pc, insn: insn, dec: d, busError: false)
+            s.pointee.completion = FastSlot.Completion(moving: d)
+        }
+        if key.validM { fill(r.m, count - 1) } else { bubble(r.m, pc: key.mPc, insn: key.mInsn) }
+        if key.wIsM {
+            r.hold()
+        } else if key.validW {
+            fill(r.w, key.validM ? count - 2 : count - 1)
+        } else {
+            r.w.pointee.completion.ctl = key.wCtl; r.w.pointee.completion.writeIdx = key.wWriteIdx
+        }
+        // the register file in retirement order: M's write, then W's, taken back
+        if key.validM && values[count - 1].wrote { regs[ops[count - 1].dec.writeIdx] = values[count - 1].old }
+        if !key.wIsM && key.validW {
+            let i = key.validM ? count - 2 : count - 1
+            if values[i].wrote { regs[ops[i].dec.writeIdx] = values[i].old }
+        }
+    }
+}
+
+/// Files traces from the replay's edges (the table's, for the runs): an
+/// iteration from an edge back to it that repeats the one before it.
+final class FastTraceRecorder {
+    @exclusivity(unchecked) private var history: [(node: Int32, edge: Int32)] = []
+    /// By edge: the generation it was last seen in and where in `history`
+    /// (a reset starts a generation).
+    @exclusivity(unchecked) private var seenGeneration: [UInt32] = []
+    @exclusivity(unchecked) private var seenAt: [Int32] = []
+    /// Edges a trace was tried from and not filed for (not tried again).
+    @exclusivity(unchecked) private var refused: [Bool] = []
+    @exclusivity(unchecked) private var generation: UInt32 = 1
+
+    /// A new episode, a recorded cycle or a trace's run: the replay's
+    /// path so far is not an iteration's.
+    func reset() {
+        history.removeAll(keepingCapacity: true)
+        generation &+= 1
+        if generation == 0 {
+            for i in seenGeneration.indices { seenGeneration[i] = 0 }
+            generation = 1
+        }
+    }
+
+    func forget() {
+        reset()
+        for i in refused.indices { refused[i] = false }
+    }
+
+    /// The replay follows `edge` from `node`: a trace when the iteration
+    /// that ends here repeats the one before it.
+    func observe(node: Int32, edge: Int32, nodes: UnsafePointer<FastNode>, edges: UnsafePointer<FastEdge>,
+                 caches: Bool, filing: Bool = true) -> FastTrace? {
+        let e = Int(edge)
+        if e >= seenAt.count {
+            let n = max(e + 1, seenAt.count * 2, 1024)
+            seenAt += [Int32](repeating: 0, count: n - seenAt.count)
+            seenGeneration += [UInt32](repeating: 0, count: n - seenGeneration.count)
+            refused += [Bool](repeating: false, count: n - refused.count)
+        }
+        let now = history.count
+        var filed: FastTrace? = nil
+        if filing && seenGeneration[e] == generation && !refused[e] {
+            let j = Int(seenAt[e])
+            let length = now - j
+            if length <= FastTraceShadow.maxLength && j - length >= 0
+                && history[(j - length)..<j].elementsEqual(history[j..<now], by: { $0.node == $1.node && $0.edge == $1.edge }) {
+                filed = FastTrace.compile(nodes: nodes, edges: edges, cycles: history[j..<now], caches: caches)
+                if filed == nil { refused[e] = true }
+            }
+        }
+        if history.count >= 1 << 16 { reset() }
+        seenGeneration[e] = generation
+        seenAt[e] = Int32(history.count)
+        history.append((node, edge))
+        return filed
+    }
+}
