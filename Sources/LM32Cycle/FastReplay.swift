@@ -288,10 +288,24 @@ final class FastReplayTable {
     let traceScratch = FastTraceScratch()
     @exclusivity(unchecked) var traceResume: UInt64 = 0
 
+    /// Files `t` as its node's first trace or its last alternative.
     func addTrace(_ t: FastTrace) {
-        guard nodes[Int(t.startNode)].trace < 0 && traces.count < 1 << 12 else { return }
-        nodes[Int(t.startNode)].trace = Int32(traces.count)
+        guard traces.count < 1 << 12 else { return }
+        let known = traces(from: nodes[Int(t.startNode)].trace)
+        guard known.count < FastTrace.alternatives, !known.contains(where: { $0.edgeList == t.edgeList }) else { return }
+        if let first = known.first {
+            known.last!.next = Int32(traces.count)
+            first.family.append(t)
+        } else {
+            nodes[Int(t.startNode)].trace = Int32(traces.count)
+            t.family = [t]
+        }
         traces.append(t)
+    }
+
+    /// The traces from a node, from its first (`FastNode.trace`).
+    func traces(from first: Int32) -> [FastTrace] {
+        first >= 0 ? traces[Int(first)].family : []
     }
 
     func clear() {

@@ -33,6 +33,9 @@ struct TraceOp {
 
 /// A loop iteration as the replay ran it.
 final class FastTrace {
+    /// The most traces from one node.
+    static let alternatives = 8
+
     /// The edge (and so the node) it starts from and its cycles.
     let startEdge: Int32, startNode: Int32, length: Int
     let ops: [TraceOp]
@@ -49,6 +52,12 @@ final class FastTrace {
     /// X's instruction at the start is the first op (else X holds a bubble
     /// or an instruction that is killed).
     var xIsFirstOp = false
+    /// Its cycles' edges, and the next trace from the same node (its
+    /// alternatives: a tree; -1 none).
+    var edgeList: [Int32] = []
+    var next: Int32 = -1
+    /// The first trace from a node: all of them, itself first.
+    var family: [FastTrace] = []
 
     /// `ops` where a run reads them.
     let opStorage: UnsafeMutablePointer<TraceOp>
@@ -139,6 +148,7 @@ final class FastTrace {
                           retirements: retirements, registerWrites: registerWrites)
         t.fetches = fetches; t.codeLow = codeLow; t.codeHigh = codeHigh
         t.xIsFirstOp = start.validX && ops[0].pc == start.xPc && ops[0].cycle == firstAdvance
+        t.edgeList = steps.map { $0.edge }
         return t
     }
 }
@@ -563,17 +573,18 @@ extension CycleCore {
     @inline(never)
     mutating func tryTrace(_ np: UnsafePointer<FastNode>, node: Int32, edge: Int32, ring r: inout FastRing, k: inout UInt64,
                            limit: UInt64, table: FastReplayTable, caches: Bool) -> Bool {
-        let ti = np.pointee.trace
-        if ti >= 0 && k >= table.traceResume {
-            let t = table.traces[Int(ti)]
-            if t.startEdge == edge && k &+ 2 * UInt64(t.length) &+ 64 <= limit && traceFetchesHold(t, caches: caches) {
-                table.traceResume = runTrace(t, ring: &r, k: &k, limit: limit, table: table, caches: caches)
+        let known = table.traces(from: np.pointee.trace)
+        if !known.isEmpty && k >= table.traceResume {
+            let longest = UInt64(known.map { $0.length }.max()!)
+            if k &+ 2 * longest &+ 64 <= limit,
+               let t = known.first(where: { $0.startEdge == edge && traceFetchesHold($0, caches: caches) }) {
+                table.traceResume = runTrace(t, among: known, ring: &r, k: &k, limit: limit, table: table, caches: caches)
                 table.recorder.reset()
                 return true
             }
         }
         if let t = table.recorder.observe(node: node, edge: edge, nodes: table.nodes, edges: table.edges, caches: caches,
-                                          filing: ti < 0) {
+                                          known: known) {
             table.addTrace(t)
         }
         return false
@@ -585,12 +596,15 @@ extension CycleCore {
     /// iteration of `t` (`k` moved on by the iterations that stay run) and
     /// the cycle before which no trace is to run again (the iteration the
     /// replay is to run itself, and the one after it).
-    mutating func runTrace(_ t: FastTrace, ring r: inout FastRing, k: inout UInt64, limit: UInt64, table: FastReplayTable,
-                           caches: Bool) -> UInt64 {
+    mutating func runTrace(_ t: FastTrace, among known: [FastTrace], ring r: inout FastRing, k: inout UInt64, limit: UInt64,
+                           table: FastReplayTable, caches: Bool) -> UInt64 {
         let x = table.traceScratch
         let key = table.nodes[Int(t.startNode)].key
-        let l = UInt64(t.length)
-        x.reserve(t.ops.count)
+        let longest = UInt64(known.map { $0.length }.max()!)
+        x.reserve(known.map { $0.ops.count }.max()!)
+        // the trace each of the last three iterations ran
+        var ran: [FastTrace] = [t, t, t]
+        var current = t
         x.cacheUndo.removeAll(keepingCapacity: true)
         x.ramUndo.removeAll(keepingCapacity: true)
         // the register file in program order: W's and M's results written
@@ -605,37 +619,47 @@ extension CycleCore {
             regs[key.mWriteIdx] = m.pointee.completion.ctl.wSelMul ? m.pointee.product : m.pointee.mResult
         }
         var done = 0
-        var last = TraceIterationStart(regs: x.regs), current = TraceIterationStart(regs: x.regs + 32)
-        while k &+ 2 * l &+ 64 <= limit {
-            saveIterationStart(&current, x)
-            let (complete, leaves) = runIteration(t, x.values + (done % 3) * x.valueCapacity, x, caches: caches)
+        var last = TraceIterationStart(regs: x.regs), start = TraceIterationStart(regs: x.regs + 32)
+        var leaving = false
+        while !leaving && k &+ 2 * longest &+ 64 <= limit {
+            saveIterationStart(&start, x)
+            // the trace that ran last, else its alternatives
+            var (complete, leaves) = runIteration(current, x.values + (done % 3) * x.valueCapacity, x, caches: caches)
             if !complete {
-                restoreIterationStart(current, x)
-                break
+                restoreIterationStart(start, x)
+                for candidate in known where candidate !== current && candidate.startEdge == t.startEdge
+                    && traceFetchesHold(candidate, caches: caches) {
+                    (complete, leaves) = runIteration(candidate, x.values + (done % 3) * x.valueCapacity, x, caches: caches)
+                    if complete { current = candidate; break }
+                    restoreIterationStart(start, x)
+                }
             }
-            k &+= l
+            guard complete else { break }
+            leaving = leaves
+            ran[done % 3] = current
+            k &+= UInt64(current.length)
             done += 1
-            swap(&last, &current)
-            if leaves { break }
+            swap(&last, &start)
         }
         fastPathStats.value.traceIterations &+= UInt64(done)
         if done == 0 {
             for (i, v) in entryUndo.reversed() { regs[i] = v }
-            return k &+ 2 * l
+            return k &+ 2 * longest
         }
         // the replay runs the last iteration again, from records rebuilt at
         // its start (exact by its end: docs/lm32-fastpath.md, "The
         // hand-over from a trace")
         restoreIterationStart(last, x)
-        k &-= l
         done -= 1
+        k &-= UInt64(ran[done % 3].length)
         if done == 0 {
             // the records of the entry, untouched
             for (i, v) in entryUndo.reversed() { regs[i] = v }
-            return k &+ 2 * l
+            return k &+ 2 * longest
         }
-        rebuildRecords(t, key: key, values: x.values + ((done - 1) % 3) * x.valueCapacity, slots: table.slots, ring: &r, caches: caches)
-        return k &+ 2 * l
+        rebuildRecords(ran[(done - 1) % 3], next: ran[done % 3], key: key, values: x.values + ((done - 1) % 3) * x.valueCapacity,
+                       slots: table.slots, ring: &r, caches: caches)
+        return k &+ 2 * longest
     }
 
     /// The records at the start of an iteration of `t` after one that ran
@@ -644,7 +668,7 @@ extension CycleCore {
     /// order's), the rest from the start's key (what differs from the
     /// per-cycle model's leaves the pipeline within the iteration the
     /// replay then runs).
-    private mutating func rebuildRecords(_ t: FastTrace, key: FastKey, values: UnsafeMutablePointer<TraceOpValues>,
+    private mutating func rebuildRecords(_ t: FastTrace, next: FastTrace, key: FastKey, values: UnsafeMutablePointer<TraceOpValues>,
                                          slots: UnsafeMutablePointer<FastSlot>, ring r: inout FastRing, caches: Bool) {
         slots.update(repeating: FastSlot(), count: 4)
         r = FastRing(slots)
@@ -652,8 +676,8 @@ extension CycleCore {
         // X
         let xs = r.x
         xs.pointee.entry = FastSlot.Entry(pc: key.xPc, insn: key.xInsn, dec: key.xDec, busError: key.xBusError)
-        if t.xIsFirstOp {
-            let op = ops[0], d = op.dec
+        if next.xIsFirstOp {
+            let op = next.ops[0], d = op.dec
             let a = regs[d.readIdx0], b = regs[d.readIdx1]
             xs.pointee.op0 = a & op.mask0 | op.constant0; xs.pointee.op1 = b & op.mask1 | op.constant1
             xs.pointee.storeOp = b; xs.pointee.branchTargetX = a & op.targetMask | op.targetConstant
@@ -723,8 +747,10 @@ final class FastTraceRecorder {
 
     /// The replay follows `edge` from `node`: a trace when the iteration
     /// that ends here repeats the one before it.
+    /// With `known` (the node's traces so far), any iteration from the
+    /// edge back to it that none of them is becomes an alternative.
     func observe(node: Int32, edge: Int32, nodes: UnsafePointer<FastNode>, edges: UnsafePointer<FastEdge>,
-                 caches: Bool, filing: Bool = true) -> FastTrace? {
+                 caches: Bool, known: [FastTrace] = []) -> FastTrace? {
         let e = Int(edge)
         if e >= seenAt.count {
             let n = max(e + 1, seenAt.count * 2, 1024)
@@ -734,13 +760,18 @@ final class FastTraceRecorder {
         }
         let now = history.count
         var filed: FastTrace? = nil
-        if filing && seenGeneration[e] == generation && !refused[e] {
+        if seenGeneration[e] == generation {
             let j = Int(seenAt[e])
             let length = now - j
-            if length <= FastTraceShadow.maxLength && j - length >= 0
-                && history[(j - length)..<j].elementsEqual(history[j..<now], by: { $0.node == $1.node && $0.edge == $1.edge }) {
+            if known.isEmpty {
+                if !refused[e] && length <= FastTraceShadow.maxLength && j - length >= 0
+                    && history[(j - length)..<j].elementsEqual(history[j..<now], by: { $0.node == $1.node && $0.edge == $1.edge }) {
+                    filed = FastTrace.compile(nodes: nodes, edges: edges, cycles: history[j..<now], caches: caches)
+                    if filed == nil { refused[e] = true }
+                }
+            } else if known.count < FastTrace.alternatives && length <= FastTraceShadow.maxLength
+                        && !known.contains(where: { $0.edgeList.elementsEqual(history[j..<now].lazy.map { $0.edge }) }) {
                 filed = FastTrace.compile(nodes: nodes, edges: edges, cycles: history[j..<now], caches: caches)
-                if filed == nil { refused[e] = true }
             }
         }
         if history.count >= 1 << 16 { reset() }
