@@ -33,8 +33,8 @@ struct TraceOp {
 
 /// A loop iteration as the replay ran it.
 final class FastTrace {
-    /// The most traces from one node.
-    static let alternatives = 8
+    /// The most traces from one node, and the longest iteration filed.
+    static let alternatives = 8, maxLength = 512
 
     /// The edge (and so the node) it starts from and its cycles.
     let startEdge: Int32, startNode: Int32, length: Int
@@ -256,11 +256,8 @@ extension CycleCore {
 final class FastTraceShadow {
     /// The traces by start edge.
     private(set) var traces: [Int32: FastTrace] = [:]
-    /// The episode's replayed cycles so far (node and edge; cleared by a
-    /// recorded cycle and at an episode's start).
-    private var history: [(node: Int32, edge: Int32)] = []
-    /// The last cycle of `history` each edge was followed in.
-    private var lastSeen: [Int32: Int] = [:]
+    /// Files the traces from the replay's cycles (the runs' recorder).
+    private let recorder = FastTraceRecorder()
     /// The run in progress: its trace, its result, the cycles it has
     /// followed so far.
     private var pending: (trace: FastTrace, run: FastTraceRun, followed: Int, retired: UInt64, writes: UInt64, cc: UInt32)?
@@ -268,20 +265,15 @@ final class FastTraceShadow {
     /// and the first disagreement found.
     private(set) var checked = 0, exits = 0
     private(set) var failure: String?
-    /// The longest iteration a trace is filed for.
-    static let maxLength = 512
-
     func beginEpisode() {
-        history.removeAll(keepingCapacity: true)
-        lastSeen.removeAll(keepingCapacity: true)
+        recorder.reset()
         pending = nil
     }
 
     /// A recorded cycle: the iteration in progress is not a trace's.
     func recorded() {
-        history.removeAll(keepingCapacity: true)
-        lastSeen.removeAll(keepingCapacity: true)
-        if pending != nil { pending = nil }
+        recorder.reset()
+        pending = nil
     }
 
     private func fail(_ s: String) { if failure == nil { failure = s } }
@@ -303,8 +295,7 @@ final class FastTraceShadow {
                 compare(core: core, ring: r, node: nodes + Int(node), p)
                 pending = nil
             } else {
-                let expected = historyEdge(of: p.trace, at: p.followed)
-                if expected != edge {
+                if p.trace.edgeList[p.followed] != edge {
                     // the replay leaves the trace: so must the run
                     if p.run.exit == nil { fail("replay left trace \(p.trace.startEdge) at its cycle \(p.followed), the run did not") }
                     exits += 1
@@ -315,30 +306,17 @@ final class FastTraceShadow {
                 }
             }
         }
-        // file a trace when the iteration that ends here repeats the one
-        // before it
-        let now = history.count
-        if let j = lastSeen[edge], traces[edge] == nil {
-            let length = now - j
-            if length <= Self.maxLength && j - length >= 0
-                && history[(j - length)..<j].elementsEqual(history[j..<now], by: { $0.node == $1.node && $0.edge == $1.edge }) {
-                if let t = FastTrace.compile(nodes: nodes, edges: edges, cycles: history[j..<now], caches: core.icacheOn) {
-                    traces[edge] = t
-                    iterationEdges[edge] = history[j..<now].map { $0.edge }
-                }
-            }
+        // one trace an edge (the recorder's alternatives are not checked)
+        let known = traces[edge].map { [$0] } ?? []
+        if let t = recorder.observe(node: node, edge: edge, nodes: nodes, edges: edges, caches: core.icacheOn, known: known),
+           known.isEmpty {
+            traces[edge] = t
         }
-        lastSeen[edge] = now
-        history.append((node, edge))
         if pending == nil, let t = traces[edge] {
             let run = core.runTraceShadow(t, nodes + Int(node), ring: r)
             pending = (t, run, 1, core.retiredCount, core.arrayWrites, core.cc)
         }
     }
-
-    /// Each trace's edges, cycle by cycle.
-    private var iterationEdges: [Int32: [Int32]] = [:]
-    private func historyEdge(of t: FastTrace, at c: Int) -> Int32 { iterationEdges[t.startEdge]![c] }
 
     private func compare<Bus: CycleBus>(core: CycleCore<Bus>, ring r: FastRing, node: UnsafePointer<FastNode>,
                                         _ p: (trace: FastTrace, run: FastTraceRun, followed: Int, retired: UInt64, writes: UInt64, cc: UInt32)) {
@@ -764,12 +742,12 @@ final class FastTraceRecorder {
             let j = Int(seenAt[e])
             let length = now - j
             if known.isEmpty {
-                if !refused[e] && length <= FastTraceShadow.maxLength && j - length >= 0
+                if !refused[e] && length <= FastTrace.maxLength && j - length >= 0
                     && history[(j - length)..<j].elementsEqual(history[j..<now], by: { $0.node == $1.node && $0.edge == $1.edge }) {
                     filed = FastTrace.compile(nodes: nodes, edges: edges, cycles: history[j..<now], caches: caches)
                     if filed == nil { refused[e] = true }
                 }
-            } else if known.count < FastTrace.alternatives && length <= FastTraceShadow.maxLength
+            } else if known.count < FastTrace.alternatives && length <= FastTrace.maxLength
                         && !known.contains(where: { $0.edgeList.elementsEqual(history[j..<now].lazy.map { $0.edge }) }) {
                 filed = FastTrace.compile(nodes: nodes, edges: edges, cycles: history[j..<now], caches: caches)
             }
