@@ -28,6 +28,8 @@ public struct FastPathStats: Equatable, Sendable {
     public var dividerCycles: UInt64 = 0
     /// Loop iterations run as traces (FastTrace.swift) and kept.
     public var traceIterations: UInt64 = 0
+    /// Cycles of those iterations.
+    public var traceCycles: UInt64 = 0
     /// An episode ended since `stepMany` last looked (`stopAtHandOver`).
     var handedOver = false
     public init() {}
@@ -566,7 +568,13 @@ extension CycleCore {
     /// The logic unit's result (x_result when no other unit is selected).
     @inline(__always)
     static func xLogic(_ op0: UInt32, _ op1: UInt32, _ d: DecodedInstruction) -> UInt32 {
-        let f = UInt32(d.logicOp)
+        xLogic(op0, op1, function: d.logicOp)
+    }
+
+    /// The logic unit's result for its function bits (`logicOp`).
+    @inline(__always)
+    static func xLogic(_ op0: UInt32, _ op1: UInt32, function: UInt8) -> UInt32 {
+        let f = UInt32(function)
         var r: UInt32 = 0
         if f & 1 != 0 { r |= ~op1 & ~op0 }
         if f & 2 != 0 { r |= ~op1 & op0 }

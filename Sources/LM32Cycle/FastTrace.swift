@@ -31,6 +31,75 @@ struct TraceOp {
     var beatCycle = 0
 }
 
+/// An op as a run's loop takes it: its class and only the fields that
+/// class reads (`TraceOp` whole for the ops of class `generic`: a CSR
+/// read, a sign extension, a call, a memory operation without caches,
+/// and the iteration's last two ops, whose values a rebuild reads).
+struct TraceStep {
+    enum Kind: UInt8 { case generic, add, sub, logic, shift, compare, multiply, branch, load, store }
+    var kind: Kind = .generic
+    var ra: UInt8 = 0, rb: UInt8 = 0
+    /// The register written, or 32 (none).
+    var rd: UInt8 = 32
+    /// logic: the function; shift: 2 left, 1 right arithmetic, 0 right;
+    /// compare and branch: the condition code; load and store: the size.
+    var aux: UInt8 = 0
+    /// `adderOp`, `adderOpXN`, a branch's recorded condition, a branch
+    /// whose condition is checked, a branch whose target is, a load that
+    /// sign-extends.
+    var flags: UInt8 = 0
+    static let adderOp: UInt8 = 1, adderOpXN: UInt8 = 2, condition: UInt8 = 4, checksCondition: UInt8 = 8,
+               checksTarget: UInt8 = 16, signExtend: UInt8 = 32
+    var mask0: UInt32 = 0, constant0: UInt32 = 0, mask1: UInt32 = 0, constant1: UInt32 = 0
+    /// A branch through a register: the recorded target.
+    var target: UInt32 = 0
+    var pc: UInt32 = 0
+    var beatCycle: Int32 = 0
+
+    init(_ op: TraceOp, caches: Bool) {
+        let d = op.dec, c = d.c
+        ra = UInt8(d.readIdx0); rb = UInt8(d.readIdx1)
+        rd = c.writeEnable && !c.store ? UInt8(d.writeIdx) : 32
+        mask0 = op.mask0; constant0 = op.constant0; mask1 = op.mask1; constant1 = op.constant1
+        pc = op.pc; beatCycle = Int32(op.beatCycle)
+        flags = (c.adderOp ? Self.adderOp : 0) | (op.adderOpXN ? Self.adderOpXN : 0)
+        let adds = op.adderOpXN && !c.adderOp, subtracts = !op.adderOpXN && c.adderOp
+        let plain = !c.load && !c.store && !c.branch && !c.mSelCompare && !c.mSelShift && !c.wSelMul
+        if c.load || c.store {
+            guard caches && adds && !c.branch else { return }
+            kind = c.load ? .load : .store
+            aux = d.size
+            if d.signExtend { flags |= Self.signExtend }
+        } else if c.branch {
+            // a call writes the link register: generic
+            guard rd == 32 && !c.mSelCompare && !c.mSelShift && !c.wSelMul else { return }
+            let always = d.condition == 0 || d.condition == 6
+            if always { guard op.condition else { return } } else { flags |= Self.checksCondition }
+            if op.condition { flags |= Self.condition }
+            if op.targetMask != 0 {
+                flags |= Self.checksTarget; target = op.target
+            } else {
+                guard op.targetConstant == op.target else { return }
+            }
+            aux = d.condition
+            kind = .branch
+        } else if c.wSelMul {
+            kind = .multiply
+        } else if c.mSelCompare && !c.mSelShift {
+            aux = d.condition
+            kind = .compare
+        } else if c.mSelShift && !c.mSelCompare {
+            aux = d.direction ? 2 : d.signExtend ? 1 : 0
+            kind = .shift
+        } else if plain && c.xSelAdd {
+            if adds { kind = .add } else if subtracts { kind = .sub }
+        } else if plain && !c.xSelCSR && !c.xSelSext && !c.xSelMC {
+            aux = d.logicOp
+            kind = .logic
+        }
+    }
+}
+
 /// A loop iteration as the replay ran it.
 final class FastTrace {
     /// The most traces from one node, and the longest iteration filed.
@@ -59,19 +128,25 @@ final class FastTrace {
     /// The first trace from a node: all of them, itself first.
     var family: [FastTrace] = []
 
-    /// `ops` where a run reads them.
+    /// `ops` where a run reads them, and as its loop takes them.
     let opStorage: UnsafeMutablePointer<TraceOp>
+    let steps: UnsafeMutablePointer<TraceStep>
 
-    init(startEdge: Int32, startNode: Int32, length: Int, ops: [TraceOp], retirements: UInt64, registerWrites: UInt64) {
+    init(startEdge: Int32, startNode: Int32, length: Int, ops: [TraceOp], retirements: UInt64, registerWrites: UInt64,
+         caches: Bool) {
         self.startEdge = startEdge; self.startNode = startNode; self.length = length; self.ops = ops
         self.retirements = retirements; self.registerWrites = registerWrites
         opStorage = .allocate(capacity: ops.count)
         opStorage.initialize(from: ops, count: ops.count)
+        steps = .allocate(capacity: ops.count)
+        steps.initialize(from: ops.map { TraceStep($0, caches: caches) }, count: ops.count)
     }
 
     deinit {
         opStorage.deinitialize(count: ops.count)
         opStorage.deallocate()
+        steps.deinitialize(count: ops.count)
+        steps.deallocate()
     }
 
     /// The trace of the iteration `cycles` (its nodes and edges, cycle by
@@ -145,7 +220,7 @@ final class FastTrace {
         // within the iteration: three advances and one with D not stalled)
         guard stores.isEmpty && ops.count >= 3 && advances >= 4 && freeAdvances >= 1 else { return nil }
         let t = FastTrace(startEdge: steps[0].edge, startNode: steps[0].node, length: length, ops: ops,
-                          retirements: retirements, registerWrites: registerWrites)
+                          retirements: retirements, registerWrites: registerWrites, caches: caches)
         t.fetches = fetches; t.codeLow = codeLow; t.codeHigh = codeHigh
         t.xIsFirstOp = start.validX && ops[0].pc == start.xPc && ops[0].cycle == firstAdvance
         t.edgeList = steps.map { $0.edge }
@@ -372,31 +447,79 @@ struct TraceStore {
     var address: UInt32, data: UInt32, sel: UInt8, beatCycle: Int
 }
 
+/// The data bus master's registers and the counts an iteration changes
+/// as it runs.
+struct TraceIterationState {
+    var adr: UInt32, datO: UInt32, sel: UInt8, cti: UInt8, wbData: UInt32, memopPc: UInt32
+    var storeCount = 0, cacheWrites: UInt64 = 0
+    /// The store the data bus's read word is the RAM's before (computed at
+    /// the iteration's end), or -1.
+    var pendingBefore = -1
+}
+
 /// The trace runs' scratch storage (one per machine, in its table).
 final class FastTraceScratch {
-    /// The op values of the last three iterations (by iteration number
-    /// modulo 3: the last two that ran and one that may not have), each
-    /// `valueCapacity` ops.
-    @exclusivity(unchecked) var values = UnsafeMutablePointer<TraceOpValues>.allocate(capacity: 3 * 64)
+    /// The op values of an iteration run again for a rebuild.
+    @exclusivity(unchecked) var values = UnsafeMutablePointer<TraceOpValues>.allocate(capacity: 64)
     @exclusivity(unchecked) var valueCapacity = 64
     /// The iteration's stores (at most one an op).
     @exclusivity(unchecked) var stores = UnsafeMutablePointer<TraceStore>.allocate(capacity: 64)
     /// The data cache's words and the RAM's words the run replaced (to
-    /// take an iteration back).
-    @exclusivity(unchecked) var cacheUndo: [(index: Int, old: UInt32)] = []
-    @exclusivity(unchecked) var ramUndo: [(address: UInt32, old: UInt32)] = []
-    /// Two register files, the starts of the last two iterations.
-    let regs = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+    /// take an iteration back), in journals that `dropJournals` trims.
+    @exclusivity(unchecked) var cacheUndo = UnsafeMutablePointer<(index: Int, old: UInt32)>.allocate(capacity: 1024)
+    @exclusivity(unchecked) var ramUndo = UnsafeMutablePointer<(address: UInt32, old: UInt32)>.allocate(capacity: 1024)
+    @exclusivity(unchecked) var cacheUndoCount = 0, ramUndoCount = 0
+    @exclusivity(unchecked) private var cacheUndoCapacity = 1024, ramUndoCapacity = 1024
+    /// Three register files, the starts of the last three iterations.
+    let regs = UnsafeMutablePointer<UInt32>.allocate(capacity: 96)
 
-    init() { regs.initialize(repeating: 0, count: 64) }
-    deinit { regs.deallocate(); values.deallocate(); stores.deallocate() }
+    init() { regs.initialize(repeating: 0, count: 96) }
+    deinit {
+        regs.deallocate(); values.deallocate(); stores.deallocate(); cacheUndo.deallocate(); ramUndo.deallocate()
+    }
 
     /// Room for a trace of `n` ops.
     func reserve(_ n: Int) {
         guard n > valueCapacity else { return }
         values.deallocate(); stores.deallocate()
         valueCapacity = n
-        values = .allocate(capacity: 3 * n); stores = .allocate(capacity: n)
+        values = .allocate(capacity: n); stores = .allocate(capacity: n)
+    }
+
+    @inline(__always)
+    func journalCache(_ index: Int, _ old: UInt32) {
+        if cacheUndoCount == cacheUndoCapacity { cacheUndo = Self.grow(cacheUndo, &cacheUndoCapacity) }
+        cacheUndo[cacheUndoCount] = (index, old); cacheUndoCount += 1
+    }
+
+    @inline(__always)
+    func journalRAM(_ address: UInt32, _ old: UInt32) {
+        if ramUndoCount == ramUndoCapacity { ramUndo = Self.grow(ramUndo, &ramUndoCapacity) }
+        ramUndo[ramUndoCount] = (address, old); ramUndoCount += 1
+    }
+
+    @inline(never)
+    private static func grow<T>(_ p: UnsafeMutablePointer<T>, _ capacity: inout Int) -> UnsafeMutablePointer<T> {
+        let q = UnsafeMutablePointer<T>.allocate(capacity: capacity * 2)
+        q.moveInitialize(from: p, count: capacity)
+        p.deallocate()
+        capacity *= 2
+        return q
+    }
+
+    /// Forgets the journals' entries before `s`'s (an iteration start no
+    /// run goes back past), so that they stay short over a long run.
+    func dropJournals(before s: inout TraceIterationStart) {
+        if s.cacheUndo >= 512 {
+            cacheUndoCount -= s.cacheUndo
+            cacheUndo.update(from: cacheUndo + s.cacheUndo, count: cacheUndoCount)
+            s.cacheUndo = 0
+        }
+        if s.ramUndo >= 512 {
+            ramUndoCount -= s.ramUndo
+            ramUndo.update(from: ramUndo + s.ramUndo, count: ramUndoCount)
+            s.ramUndo = 0
+        }
     }
 }
 
@@ -428,7 +551,7 @@ extension CycleCore {
         s.regs.update(from: regs, count: 32)
         s.cycle = cycle; s.cc = cc; s.retiredCount = retiredCount; s.arrayWrites = arrayWrites
         s.dAdr = dAdr; s.dDatO = dDatO; s.dSel = dSel; s.dCti = dCti; s.wbDataM = wbDataM; s.memopPcW = memopPcW
-        s.cacheUndo = x.cacheUndo.count; s.ramUndo = x.ramUndo.count
+        s.cacheUndo = x.cacheUndoCount; s.ramUndo = x.ramUndoCount
     }
 
     /// Takes the machine back to an iteration's start `s`.
@@ -436,8 +559,12 @@ extension CycleCore {
         regs.update(from: s.regs, count: 32)
         cycle = s.cycle; cc = s.cc; retiredCount = s.retiredCount; arrayWrites = s.arrayWrites
         dAdr = s.dAdr; dDatO = s.dDatO; dSel = s.dSel; dCti = s.dCti; wbDataM = s.wbDataM; memopPcW = s.memopPcW
-        while x.cacheUndo.count > s.cacheUndo { let u = x.cacheUndo.removeLast(); dcData[u.index] = u.old }
-        while x.ramUndo.count > s.ramUndo { let u = x.ramUndo.removeLast(); bus.undoDataWrite(address: u.address, old: u.old) }
+        while x.cacheUndoCount > s.cacheUndo { x.cacheUndoCount -= 1; let u = x.cacheUndo[x.cacheUndoCount]; dcData[u.index] = u.old }
+        while x.ramUndoCount > s.ramUndo {
+            x.ramUndoCount -= 1
+            let u = x.ramUndo[x.ramUndoCount]
+            bus.undoDataWrite(address: u.address, old: u.old)
+        }
     }
 
     /// One iteration of `t` on the machine, in program order: returns
@@ -445,91 +572,186 @@ extension CycleCore {
     /// (its last branch went another way). An iteration that does not run
     /// to its end has changed the register file and the data cache (the
     /// caller takes them back), not the bus or the counters.
-    private mutating func runIteration(_ t: FastTrace, _ values: UnsafeMutablePointer<TraceOpValues>, _ x: FastTraceScratch,
+    @inline(never)
+    private mutating func runIteration(_ t: FastTrace, _ x: FastTraceScratch, caches: Bool) -> (complete: Bool, leaves: Bool) {
+        iteration(t, nil, x, caches: caches)
+    }
+
+    /// `runIteration`, keeping the values of the last two ops (a rebuild's).
+    @inline(never)
+    private mutating func runIteration(_ t: FastTrace, keeping values: UnsafeMutablePointer<TraceOpValues>, _ x: FastTraceScratch,
                                        caches: Bool) -> (complete: Bool, leaves: Bool) {
+        iteration(t, values, x, caches: caches)
+    }
+
+    /// The ops run by their step's class; with `values`, the last two as
+    /// `runOp` runs them, keeping their values.
+    @inline(__always)
+    private mutating func iteration(_ t: FastTrace, _ values: UnsafeMutablePointer<TraceOpValues>?, _ x: FastTraceScratch,
+                                    caches: Bool) -> (complete: Bool, leaves: Bool) {
+        var s = TraceIterationState(adr: dAdr, datO: dDatO, sel: dSel, cti: dCti, wbData: wbDataM, memopPc: memopPcW)
+        let steps = t.steps, count = t.ops.count, kept = values == nil ? count : count - 2
         let stores = x.stores
-        var storeCount = 0
-        let ops = t.opStorage, count = t.ops.count
-        var cacheWrites: UInt64 = 0
-        var adr = dAdr, datO = dDatO, sel = dSel, cti = dCti, wbData = wbDataM, memopPc = memopPcW
         var leaves = false
-        for i in 0..<count {
-            let op = ops + i
-            let d = op.pointee.dec
-            let a = regs[d.readIdx0], b = regs[d.readIdx1]
-            let op0 = a & op.pointee.mask0 | op.pointee.constant0, op1 = b & op.pointee.mask1 | op.pointee.constant1
-            let (sum, carry) = Self.xAdder(op0, op1, adderOp: d.c.adderOp, adderOpXN: op.pointee.adderOpXN)
-            let met = op.pointee.branch || d.c.mSelCompare ? Self.xCondition(op0, op1, sum: sum, carry: carry, condition: d.condition) : false
-            var v = TraceOpValues(op0: op0, op1: op1, storeOp: b, xResult: 0, mResult: 0, target: 0, old: 0, wrote: false)
-            if op.pointee.branch {
-                let target = a & op.pointee.targetMask | op.pointee.targetConstant
-                v.target = target
-                if met != op.pointee.condition || target != op.pointee.target {
-                    // the branch runs; the iteration leaves the trace after it
-                    // (the last op), or in the middle (taken back)
+        var i = 0
+        while i < kept {
+            let p = steps + i
+            let a = regs[Int(p.pointee.ra)], b = regs[Int(p.pointee.rb)]
+            let op0 = a & p.pointee.mask0 | p.pointee.constant0, op1 = b & p.pointee.mask1 | p.pointee.constant1
+            let value: UInt32
+            switch p.pointee.kind {
+            case .add: value = op0 &+ op1
+            case .sub: value = op0 &- op1
+            case .logic: value = Self.xLogic(op0, op1, function: p.pointee.aux)
+            case .shift:
+                let n = op1 & 31, m = p.pointee.aux
+                value = m == 2 ? op0 << n : m == 1 ? UInt32(bitPattern: Int32(bitPattern: op0) >> Int32(n)) : op0 >> n
+            case .compare:
+                value = Self.traceCondition(op0, op1, p.pointee.flags, p.pointee.aux) ? 1 : 0
+            case .multiply: value = op0 &* op1
+            case .branch:
+                let f = p.pointee.flags
+                if (f & TraceStep.checksCondition != 0
+                    && Self.traceCondition(op0, op1, f, p.pointee.aux) != (f & TraceStep.condition != 0))
+                    || (f & TraceStep.checksTarget != 0 && a & ~3 != p.pointee.target) {
+                    // the branch runs; the trace is left after it (the last
+                    // op), or in the middle (taken back)
                     guard i == count - 1 else { return (false, false) }
                     leaves = true
                 }
-            } else {
-                v.target = a & op.pointee.targetMask | op.pointee.targetConstant
-            }
-            var value: UInt32
-            if d.c.load || d.c.store {
-                // RAM only, outside the data-error window, cacheable with caches
-                guard sum >> 16 == 0 && !bus.dataError(at: sum) && (!caches || CacheAddress.cacheable(sum)) else { return (false, false) }
+                i += 1
+                continue
+            case .load:
+                let sum = op0 &+ op1
+                guard sum >> 16 == 0 && !bus.dataError(at: sum) && dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum)
+                else { return (false, false) }
+                let word = dcData[Int((sum >> 2) & 0x3FF)]
+                value = p.pointee.aux == 2 ? word
+                    : Self.loadedValue(data: word, address: sum, size: p.pointee.aux, signExtend: p.pointee.flags & TraceStep.signExtend != 0)
+                s.memopPc = p.pointee.pc
+            case .store:
+                let sum = op0 &+ op1
+                guard sum >> 16 == 0 && !bus.dataError(at: sum) else { return (false, false) }
+                let (data, lanes) = p.pointee.aux == 2 ? (b, 15) : Self.storeLanes(operand: b, address: sum, size: p.pointee.aux)
                 let index = Int((sum >> 2) & 0x3FF)
-                let hit = caches && dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum)
-                memopPc = op.pointee.pc
-                v.xResult = sum; v.mResult = sum
-                if d.c.load {
-                    let word: UInt32
-                    if caches {
-                        guard hit else { return (false, false) }
-                        word = dcData[index]
-                    } else {
-                        word = storedWord(stores, storeCount, sum)
-                        adr = sum; sel = Self.storeLanes(operand: 0, address: sum, size: d.size).byteEnable; cti = 7; wbData = word
-                    }
-                    value = Self.loadedValue(data: word, address: sum, size: d.size, signExtend: d.signExtend)
-                } else {
-                    if !caches && sum >= t.codeLow && sum <= t.codeHigh &+ 3 { return (false, false) }
-                    let (data, lanes) = Self.storeLanes(operand: b, address: sum, size: d.size)
-                    if hit {
-                        let m = wishboneLaneMask(lanes)
-                        x.cacheUndo.append((index, dcData[index]))
-                        dcData[index] = (data & m) | (dcData[index] & ~m)
-                        cacheWrites &+= 1
-                    }
-                    // the word the beat reads: the RAM's, after this
-                    // iteration's earlier stores
-                    let before = storedWord(stores, storeCount, sum)
-                    stores[storeCount] = TraceStore(address: sum, data: data, sel: lanes, beatCycle: op.pointee.beatCycle)
-                    storeCount += 1
-                    adr = sum; datO = data; sel = lanes; cti = caches ? (sum & 0x8 != 0 ? 7 : 2) : 7; wbData = before
-                    value = 0
+                if dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum) {
+                    let m = wishboneLaneMask(lanes)
+                    x.journalCache(index, dcData[index])
+                    dcData[index] = (data & m) | (dcData[index] & ~m)
+                    s.cacheWrites &+= 1
                 }
-            } else {
-                let csr = d.csr == 5 && cycleCounterOn ? cc &+ UInt32(truncatingIfNeeded: op.pointee.cycle) : csrReadData(d.csr)
-                let xr = Self.xResult(op0, op1, sum: sum, d, csr: csr, mc: mcResultX)
-                let mr = d.c.mSelCompare ? (met ? 1 : 0) : d.c.mSelShift ? Self.shift(op0, op1, d) : xr
-                v.xResult = xr; v.mResult = mr
-                value = d.c.wSelMul ? op0 &* op1 : mr
+                stores[s.storeCount] = TraceStore(address: sum, data: data, sel: lanes, beatCycle: Int(p.pointee.beatCycle))
+                s.pendingBefore = s.storeCount
+                s.storeCount += 1
+                s.adr = sum; s.datO = data; s.sel = lanes; s.cti = sum & 0x8 != 0 ? 7 : 2; s.memopPc = p.pointee.pc
+                i += 1
+                continue
+            case .generic:
+                let (runs, leavesAfter) = runOp(t.opStorage + i, t, nil, x, &s, caches: caches)
+                guard runs && (!leavesAfter || i == count - 1) else { return (false, false) }
+                leaves = leavesAfter
+                i += 1
+                continue
             }
-            if d.c.writeEnable && !d.c.store {
-                v.old = regs[d.writeIdx]; v.wrote = true
-                regs[d.writeIdx] = value
-            }
-            values[i] = v
+            if p.pointee.rd < 32 { regs[Int(p.pointee.rd)] = value }
+            i += 1
+        }
+        while i < count {
+            let (runs, leavesAfter) = runOp(t.opStorage + i, t, values! + i, x, &s, caches: caches)
+            guard runs && (!leavesAfter || i == count - 1) else { return (false, false) }
+            leaves = leavesAfter
+            i += 1
+        }
+        if s.pendingBefore >= 0 {
+            s.wbData = storedWord(stores, s.pendingBefore, stores[s.pendingBefore].address)
         }
         // the iteration ran: its stores go to the bus in their beats' cycles
-        for s in UnsafeBufferPointer(start: stores, count: storeCount) {
-            let old = bus.dataBeat(cycle: cycle &+ UInt64(s.beatCycle), address: s.address, data: s.data, sel: s.sel, we: true)
-            x.ramUndo.append((s.address, old))
+        for st in UnsafeBufferPointer(start: stores, count: s.storeCount) {
+            let old = bus.dataBeat(cycle: cycle &+ UInt64(st.beatCycle), address: st.address, data: st.data, sel: st.sel, we: true)
+            x.journalRAM(st.address, old)
         }
-        dAdr = adr; dDatO = datO; dSel = sel; dCti = cti; wbDataM = wbData; memopPcW = memopPc
+        dAdr = s.adr; dDatO = s.datO; dSel = s.sel; dCti = s.cti; wbDataM = s.wbData; memopPcW = s.memopPc
         let l = UInt64(t.length)
         cycle &+= l; cc &+= UInt32(truncatingIfNeeded: l)
-        retiredCount &+= t.retirements; arrayWrites &+= t.registerWrites &+ cacheWrites
+        retiredCount &+= t.retirements; arrayWrites &+= t.registerWrites &+ s.cacheWrites
+        return (true, leaves)
+    }
+
+    /// condition_met_x of a compare or branch step (its adder's flags and
+    /// condition code).
+    @inline(__always)
+    private static func traceCondition(_ op0: UInt32, _ op1: UInt32, _ flags: UInt8, _ condition: UInt8) -> Bool {
+        let (sum, carry) = xAdder(op0, op1, adderOp: flags & TraceStep.adderOp != 0, adderOpXN: flags & TraceStep.adderOpXN != 0)
+        return xCondition(op0, op1, sum: sum, carry: carry, condition: condition)
+    }
+
+    /// One op of an iteration, its whole X datapath (`values`: where its
+    /// values are kept, or nil): whether it runs (its checks hold) and
+    /// whether the trace is left after it (a branch that went another way).
+    @inline(never)
+    private mutating func runOp(_ op: UnsafePointer<TraceOp>, _ t: FastTrace, _ values: UnsafeMutablePointer<TraceOpValues>?,
+                                _ x: FastTraceScratch, _ s: inout TraceIterationState, caches: Bool) -> (runs: Bool, leaves: Bool) {
+        let d = op.pointee.dec
+        let a = regs[d.readIdx0], b = regs[d.readIdx1]
+        let op0 = a & op.pointee.mask0 | op.pointee.constant0, op1 = b & op.pointee.mask1 | op.pointee.constant1
+        let (sum, carry) = Self.xAdder(op0, op1, adderOp: d.c.adderOp, adderOpXN: op.pointee.adderOpXN)
+        let met = op.pointee.branch || d.c.mSelCompare ? Self.xCondition(op0, op1, sum: sum, carry: carry, condition: d.condition) : false
+        var v = TraceOpValues(op0: op0, op1: op1, storeOp: b, xResult: 0, mResult: 0, target: 0, old: 0, wrote: false)
+        var leaves = false
+        v.target = a & op.pointee.targetMask | op.pointee.targetConstant
+        if op.pointee.branch && (met != op.pointee.condition || v.target != op.pointee.target) {
+            // the branch runs; the trace is left after it
+            leaves = true
+        }
+        var value: UInt32
+        if d.c.load || d.c.store {
+            // RAM only, outside the data-error window, cacheable with caches
+            guard sum >> 16 == 0 && !bus.dataError(at: sum) && (!caches || CacheAddress.cacheable(sum)) else { return (false, false) }
+            let index = Int((sum >> 2) & 0x3FF)
+            let hit = caches && dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum)
+            s.memopPc = op.pointee.pc
+            v.xResult = sum; v.mResult = sum
+            if d.c.load {
+                let word: UInt32
+                if caches {
+                    guard hit else { return (false, false) }
+                    word = dcData[index]
+                } else {
+                    word = storedWord(x.stores, s.storeCount, sum)
+                    s.adr = sum; s.sel = Self.storeLanes(operand: 0, address: sum, size: d.size).byteEnable; s.cti = 7
+                    s.wbData = word; s.pendingBefore = -1
+                }
+                value = Self.loadedValue(data: word, address: sum, size: d.size, signExtend: d.signExtend)
+            } else {
+                if !caches && sum >= t.codeLow && sum <= t.codeHigh &+ 3 { return (false, false) }
+                let (data, lanes) = Self.storeLanes(operand: b, address: sum, size: d.size)
+                if hit {
+                    let m = wishboneLaneMask(lanes)
+                    x.journalCache(index, dcData[index])
+                    dcData[index] = (data & m) | (dcData[index] & ~m)
+                    s.cacheWrites &+= 1
+                }
+                // the word the beat reads: the RAM's, after this
+                // iteration's earlier stores
+                let before = storedWord(x.stores, s.storeCount, sum)
+                x.stores[s.storeCount] = TraceStore(address: sum, data: data, sel: lanes, beatCycle: op.pointee.beatCycle)
+                s.storeCount += 1
+                s.adr = sum; s.datO = data; s.sel = lanes; s.cti = caches ? (sum & 0x8 != 0 ? 7 : 2) : 7
+                s.wbData = before; s.pendingBefore = -1
+                value = 0
+            }
+        } else {
+            let csr = d.csr == 5 && cycleCounterOn ? cc &+ UInt32(truncatingIfNeeded: op.pointee.cycle) : csrReadData(d.csr)
+            let xr = Self.xResult(op0, op1, sum: sum, d, csr: csr, mc: mcResultX)
+            let mr = d.c.mSelCompare ? (met ? 1 : 0) : d.c.mSelShift ? Self.shift(op0, op1, d) : xr
+            v.xResult = xr; v.mResult = mr
+            value = d.c.wSelMul ? op0 &* op1 : mr
+        }
+        if d.c.writeEnable && !d.c.store {
+            v.old = regs[d.writeIdx]; v.wrote = true
+            regs[d.writeIdx] = value
+        }
+        values?.pointee = v
         return (true, leaves)
     }
 
@@ -577,14 +799,14 @@ extension CycleCore {
     mutating func runTrace(_ t: FastTrace, among known: [FastTrace], ring r: inout FastRing, k: inout UInt64, limit: UInt64,
                            table: FastReplayTable, caches: Bool) -> UInt64 {
         let x = table.traceScratch
+        let entryK = k
         let key = table.nodes[Int(t.startNode)].key
         let longest = UInt64(known.map { $0.length }.max()!)
         x.reserve(known.map { $0.ops.count }.max()!)
-        // the trace each of the last three iterations ran
-        var ran: [FastTrace] = [t, t, t]
-        var current = t
-        x.cacheUndo.removeAll(keepingCapacity: true)
-        x.ramUndo.removeAll(keepingCapacity: true)
+        // the traces the last two iterations ran (`known` keeps them)
+        unowned(unsafe) var ranLast = t, ranBefore = t
+        unowned(unsafe) var current = t
+        x.cacheUndoCount = 0; x.ramUndoCount = 0
         // the register file in program order: W's and M's results written
         // (neither is a load at a trace's start)
         var entryUndo: [(Int, UInt32)] = []
@@ -597,29 +819,31 @@ extension CycleCore {
             regs[key.mWriteIdx] = m.pointee.completion.ctl.wSelMul ? m.pointee.product : m.pointee.mResult
         }
         var done = 0
-        var last = TraceIterationStart(regs: x.regs), start = TraceIterationStart(regs: x.regs + 32)
+        // the starts of the last two iterations that ran and of the one running
+        var before = TraceIterationStart(regs: x.regs), last = TraceIterationStart(regs: x.regs + 32),
+            start = TraceIterationStart(regs: x.regs + 64)
         var leaving = false
         while !leaving && k &+ 2 * longest &+ 64 <= limit {
+            x.dropJournals(before: &before)
             saveIterationStart(&start, x)
             // the trace that ran last, else its alternatives
-            var (complete, leaves) = runIteration(current, x.values + (done % 3) * x.valueCapacity, x, caches: caches)
+            var (complete, leaves) = runIteration(current, x, caches: caches)
             if !complete {
                 restoreIterationStart(start, x)
                 for candidate in known where candidate !== current && candidate.startEdge == t.startEdge
                     && traceFetchesHold(candidate, caches: caches) {
-                    (complete, leaves) = runIteration(candidate, x.values + (done % 3) * x.valueCapacity, x, caches: caches)
+                    (complete, leaves) = runIteration(candidate, x, caches: caches)
                     if complete { current = candidate; break }
                     restoreIterationStart(start, x)
                 }
             }
             guard complete else { break }
             leaving = leaves
-            ran[done % 3] = current
+            ranBefore = ranLast; ranLast = current
             k &+= UInt64(current.length)
             done += 1
-            swap(&last, &start)
+            swap(&before, &last); swap(&last, &start)
         }
-        fastPathStats.value.traceIterations &+= UInt64(done)
         if done == 0 {
             for (i, v) in entryUndo.reversed() { regs[i] = v }
             return k &+ 2 * longest
@@ -629,14 +853,20 @@ extension CycleCore {
         // hand-over from a trace")
         restoreIterationStart(last, x)
         done -= 1
-        k &-= UInt64(ran[done % 3].length)
+        k &-= UInt64(ranLast.length)
+        fastPathStats.value.traceIterations &+= UInt64(done)
+        fastPathStats.value.traceCycles &+= k &- entryK
         if done == 0 {
             // the records of the entry, untouched
             for (i, v) in entryUndo.reversed() { regs[i] = v }
             return k &+ 2 * longest
         }
-        rebuildRecords(ran[(done - 1) % 3], next: ran[done % 3], key: key, values: x.values + ((done - 1) % 3) * x.valueCapacity,
-                       slots: table.slots, ring: &r, caches: caches)
+        // the iteration before it again, from its start, keeping the values
+        // of its last two ops (it ran to its end on the same inputs)
+        restoreIterationStart(before, x)
+        let again = runIteration(ranBefore, keeping: x.values, x, caches: caches)
+        precondition(again.complete && !again.leaves, "a trace's iteration ran otherwise the second time")
+        rebuildRecords(ranBefore, next: ranLast, key: key, values: x.values, slots: table.slots, ring: &r, caches: caches)
         return k &+ 2 * longest
     }
 

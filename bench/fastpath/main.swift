@@ -63,7 +63,7 @@ for _ in 0..<repeats {
         last = m.peekObservation()
         let s = m.fastPathStats
         stats = "fast path \(s.cycles) cycles in \(s.episodes) episodes, \(s.replayedCycles) replayed, "
-            + "\(s.divideCycles) as divides' recurrence, \(s.traceIterations) trace iterations"
+            + "\(s.divideCycles) as divides' recurrence, \(s.traceIterations) trace iterations, \(s.traceCycles) cycles"
     default:
         FileHandle.standardError.write("unknown profile \(profile)\n".data(using: .utf8)!)
         exit(2)
