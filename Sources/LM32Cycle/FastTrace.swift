@@ -124,6 +124,8 @@ final class FastTrace {
     /// Its cycles' edges, and the next trace from the same node (its
     /// alternatives: a tree; -1 none).
     var edgeList: [Int32] = []
+    /// The sum of its edges' hashes (`FastTraceRecorder.hash`).
+    var edgeHash: UInt64 = 0
     var next: Int32 = -1
     /// The first trace from a node: all of them, itself first.
     var family: [FastTrace] = []
@@ -155,8 +157,8 @@ final class FastTrace {
     /// misses, an edge the episode ends at, or a start where a memory
     /// operation or a divide is in flight.
     static func compile(nodes: UnsafePointer<FastNode>, edges: UnsafePointer<FastEdge>,
-                        cycles: ArraySlice<(node: Int32, edge: Int32)>, caches: Bool) -> FastTrace? {
-        let steps = Array(cycles)
+                        cycles: UnsafePointer<(node: Int32, edge: Int32)>, from first: Int, count: Int, caches: Bool) -> FastTrace? {
+        let steps = Array(UnsafeBufferPointer(start: cycles + first, count: count))
         let length = steps.count
         guard length > 0 else { return nil }
         let start = nodes[Int(steps[0].node)].key
@@ -224,6 +226,7 @@ final class FastTrace {
         t.fetches = fetches; t.codeLow = codeLow; t.codeHigh = codeHigh
         t.xIsFirstOp = start.validX && ops[0].pc == start.xPc && ops[0].cycle == firstAdvance
         t.edgeList = steps.map { $0.edge }
+        t.edgeHash = t.edgeList.reduce(0) { $0 &+ FastTraceRecorder.hash($1) }
         return t
     }
 }
@@ -507,18 +510,19 @@ final class FastTraceScratch {
         return q
     }
 
-    /// Forgets the journals' entries before `s`'s (an iteration start no
-    /// run goes back past), so that they stay short over a long run.
-    func dropJournals(before s: inout TraceIterationStart) {
-        if s.cacheUndo >= 512 {
-            cacheUndoCount -= s.cacheUndo
-            cacheUndo.update(from: cacheUndo + s.cacheUndo, count: cacheUndoCount)
-            s.cacheUndo = 0
+    /// Forgets the journals' entries before `oldest`'s (the start of an
+    /// iteration no run goes back past; `later`, a later start, moves with
+    /// them), so that they stay short over a long run.
+    func dropJournals(before oldest: inout TraceIterationStart, _ later: inout TraceIterationStart) {
+        if oldest.cacheUndo >= 512 {
+            let n = oldest.cacheUndo
+            for i in 0..<(cacheUndoCount - n) { cacheUndo[i] = cacheUndo[n + i] }
+            cacheUndoCount -= n; oldest.cacheUndo = 0; later.cacheUndo -= n
         }
-        if s.ramUndo >= 512 {
-            ramUndoCount -= s.ramUndo
-            ramUndo.update(from: ramUndo + s.ramUndo, count: ramUndoCount)
-            s.ramUndo = 0
+        if oldest.ramUndo >= 512 {
+            let n = oldest.ramUndo
+            for i in 0..<(ramUndoCount - n) { ramUndo[i] = ramUndo[n + i] }
+            ramUndoCount -= n; oldest.ramUndo = 0; later.ramUndo -= n
         }
     }
 }
@@ -824,7 +828,7 @@ extension CycleCore {
             start = TraceIterationStart(regs: x.regs + 64)
         var leaving = false
         while !leaving && k &+ 2 * longest &+ 64 <= limit {
-            x.dropJournals(before: &before)
+            x.dropJournals(before: &before, &last)
             saveIterationStart(&start, x)
             // the trace that ran last, else its alternatives
             var (complete, leaves) = runIteration(current, x, caches: caches)
@@ -928,29 +932,71 @@ extension CycleCore {
 /// Files traces from the replay's edges (the table's, for the runs): an
 /// iteration from an edge back to it that repeats the one before it.
 final class FastTraceRecorder {
-    @exclusivity(unchecked) private var history: [(node: Int32, edge: Int32)] = []
+    /// The most cycles kept before the history starts again.
+    static let historyLimit = 1 << 16
+    /// The episode's path since the last reset, and the sums of its edges'
+    /// hashes (`sums[i]`: of the first `i`), so that an iteration's hash is
+    /// a difference and only a match is compared edge by edge.
+    private let history = UnsafeMutablePointer<(node: Int32, edge: Int32)>.allocate(capacity: historyLimit)
+    private let sums = UnsafeMutablePointer<UInt64>.allocate(capacity: historyLimit + 1)
+    @exclusivity(unchecked) private var count = 0
     /// By edge: the generation it was last seen in and where in `history`
-    /// (a reset starts a generation).
-    @exclusivity(unchecked) private var seenGeneration: [UInt32] = []
-    @exclusivity(unchecked) private var seenAt: [Int32] = []
-    /// Edges a trace was tried from and not filed for (not tried again).
-    @exclusivity(unchecked) private var refused: [Bool] = []
+    /// (a reset starts a generation), and whether a trace was tried from
+    /// it and not filed (not tried again).
+    @exclusivity(unchecked) private var seenGeneration = UnsafeMutablePointer<UInt32>.allocate(capacity: 0)
+    @exclusivity(unchecked) private var seenAt = UnsafeMutablePointer<Int32>.allocate(capacity: 0)
+    @exclusivity(unchecked) private var refused = UnsafeMutablePointer<Bool>.allocate(capacity: 0)
+    @exclusivity(unchecked) private var edgeCapacity = 0
+    /// Iterations (by start edge, length and hash) not filed as another
+    /// node's alternative (not tried again).
+    @exclusivity(unchecked) private var refusedAlternatives: Set<UInt64> = []
     @exclusivity(unchecked) private var generation: UInt32 = 1
+
+    init() { sums[0] = 0 }
+    deinit {
+        history.deallocate(); sums.deallocate(); seenGeneration.deallocate(); seenAt.deallocate(); refused.deallocate()
+    }
+
+    /// An edge's term in an iteration's hash (a sum, so any order of the
+    /// same edges collides; a match is compared edge by edge).
+    @inline(__always)
+    static func hash(_ edge: Int32) -> UInt64 {
+        (UInt64(UInt32(bitPattern: edge)) &+ 0x9E37_79B9) &* 0xBF58_476D_1CE4_E5B9 ^ 0x94D0_49BB_1331_11EB
+    }
 
     /// A new episode, a recorded cycle or a trace's run: the replay's
     /// path so far is not an iteration's.
     func reset() {
-        history.removeAll(keepingCapacity: true)
+        count = 0
         generation &+= 1
         if generation == 0 {
-            for i in seenGeneration.indices { seenGeneration[i] = 0 }
+            seenGeneration.update(repeating: 0, count: edgeCapacity)
             generation = 1
         }
     }
 
     func forget() {
         reset()
-        for i in refused.indices { refused[i] = false }
+        refused.update(repeating: false, count: edgeCapacity)
+        refusedAlternatives.removeAll()
+    }
+
+    private func grow(to n: Int) {
+        func grown<T>(_ p: UnsafeMutablePointer<T>, _ zero: T) -> UnsafeMutablePointer<T> {
+            let q = UnsafeMutablePointer<T>.allocate(capacity: n)
+            q.moveInitialize(from: p, count: edgeCapacity)
+            (q + edgeCapacity).initialize(repeating: zero, count: n - edgeCapacity)
+            p.deallocate()
+            return q
+        }
+        seenGeneration = grown(seenGeneration, 0); seenAt = grown(seenAt, 0); refused = grown(refused, false)
+        edgeCapacity = n
+    }
+
+    /// The history's cycles `a..<a+n` and `b..<b+n` are the same edges.
+    private func same(_ a: Int, _ b: Int, _ n: Int) -> Bool {
+        for i in 0..<n where history[a + i].edge != history[b + i].edge { return false }
+        return true
     }
 
     /// The replay follows `edge` from `node`: a trace when the iteration
@@ -960,32 +1006,36 @@ final class FastTraceRecorder {
     func observe(node: Int32, edge: Int32, nodes: UnsafePointer<FastNode>, edges: UnsafePointer<FastEdge>,
                  caches: Bool, known: [FastTrace] = []) -> FastTrace? {
         let e = Int(edge)
-        if e >= seenAt.count {
-            let n = max(e + 1, seenAt.count * 2, 1024)
-            seenAt += [Int32](repeating: 0, count: n - seenAt.count)
-            seenGeneration += [UInt32](repeating: 0, count: n - seenGeneration.count)
-            refused += [Bool](repeating: false, count: n - refused.count)
-        }
-        let now = history.count
+        if e >= edgeCapacity { grow(to: max(e + 1, edgeCapacity * 2, 1024)) }
+        let now = count
         var filed: FastTrace? = nil
         if seenGeneration[e] == generation {
             let j = Int(seenAt[e])
             let length = now - j
-            if known.isEmpty {
-                if !refused[e] && length <= FastTrace.maxLength && j - length >= 0
-                    && history[(j - length)..<j].elementsEqual(history[j..<now], by: { $0.node == $1.node && $0.edge == $1.edge }) {
-                    filed = FastTrace.compile(nodes: nodes, edges: edges, cycles: history[j..<now], caches: caches)
-                    if filed == nil { refused[e] = true }
+            let h = sums[now] &- sums[j]
+            if length <= FastTrace.maxLength {
+                if known.isEmpty {
+                    if !refused[e] && j - length >= 0 && sums[j] &- sums[j - length] == h && same(j - length, j, length) {
+                        filed = FastTrace.compile(nodes: nodes, edges: edges, cycles: history, from: j, count: length, caches: caches)
+                        if filed == nil { refused[e] = true }
+                    }
+                } else if known.count < FastTrace.alternatives
+                            && !known.contains(where: { $0.length == length && $0.edgeHash == h
+                                && $0.edgeList.withUnsafeBufferPointer { l in (0..<length).allSatisfy { l[$0] == history[j + $0].edge } } }) {
+                    let key = h &+ UInt64(length) &* 0x1_0000_0001 &+ UInt64(e) << 40
+                    if !refusedAlternatives.contains(key) {
+                        filed = FastTrace.compile(nodes: nodes, edges: edges, cycles: history, from: j, count: length, caches: caches)
+                        if filed == nil { refusedAlternatives.insert(key) }
+                    }
                 }
-            } else if known.count < FastTrace.alternatives && length <= FastTrace.maxLength
-                        && !known.contains(where: { $0.edgeList.elementsEqual(history[j..<now].lazy.map { $0.edge }) }) {
-                filed = FastTrace.compile(nodes: nodes, edges: edges, cycles: history[j..<now], caches: caches)
             }
         }
-        if history.count >= 1 << 16 { reset() }
+        if count >= Self.historyLimit { reset() }
         seenGeneration[e] = generation
-        seenAt[e] = Int32(history.count)
-        history.append((node, edge))
+        seenAt[e] = Int32(count)
+        history[count] = (node, edge)
+        sums[count + 1] = sums[count] &+ Self.hash(edge)
+        count += 1
         return filed
     }
 }
