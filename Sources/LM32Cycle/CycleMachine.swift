@@ -566,14 +566,19 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     @inline(__always)
     mutating func divideStep() {
         let a0 = mcA, p0 = mcP
-        let t = ((UInt64(p0) << 1 | UInt64(a0 >> 31)) & 0xFFFF_FFFF) &- UInt64(mcB)
-        if t & (1 << 32) == 0 {
-            mcP = UInt32(truncatingIfNeeded: t); mcA = a0 << 1 | 1
-        } else {
-            mcP = p0 << 1 | a0 >> 31; mcA = a0 << 1
-        }
+        (mcA, mcP) = Self.restoringStep(a: a0, p: p0, b: mcB)
         mcResultX = mcState == 3 ? a0 : p0
         mcCycles = (mcCycles - 1) & 63
+    }
+
+    /// A step of the divider's restoring division: the dividend shifts
+    /// into the partial remainder `p`, `b` is subtracted when it fits (the
+    /// subtraction keeps 32 bits of the shifted remainder, as the RTL's
+    /// 33-bit difference does), and the quotient bit shifts into `a`.
+    @inline(__always)
+    static func restoringStep(a: UInt32, p: UInt32, b: UInt32) -> (a: UInt32, p: UInt32) {
+        let t = ((UInt64(p) << 1 | UInt64(a >> 31)) & 0xFFFF_FFFF) &- UInt64(b)
+        return t & (1 << 32) == 0 ? (a << 1 | 1, UInt32(truncatingIfNeeded: t)) : (a << 1, p << 1 | a >> 31)
     }
 
     /// `stepUnobserved`'s copies, out of line (inlined next to the generic

@@ -36,13 +36,14 @@ struct TraceOp {
 /// read, a sign extension, a call, a memory operation without caches,
 /// and the iteration's last two ops, whose values a rebuild reads).
 struct TraceStep {
-    enum Kind: UInt8 { case generic, add, sub, logic, shift, compare, multiply, branch, load, store }
+    enum Kind: UInt8 { case generic, add, sub, logic, shift, compare, multiply, divide, branch, load, store }
     var kind: Kind = .generic
     var ra: UInt8 = 0, rb: UInt8 = 0
     /// The register written, or 32 (none).
     var rd: UInt8 = 32
     /// logic: the function; shift: 2 left, 1 right arithmetic, 0 right;
-    /// compare and branch: the condition code; load and store: the size.
+    /// compare and branch: the condition code; load and store: the size;
+    /// divide: 1 for the remainder (`modu`).
     var aux: UInt8 = 0
     /// `adderOp`, `adderOpXN`, a branch's recorded condition, a branch
     /// whose condition is checked, a branch whose target is, a load that
@@ -85,6 +86,9 @@ struct TraceStep {
             kind = .branch
         } else if c.wSelMul {
             kind = .multiply
+        } else if c.xSelMC && plain {
+            aux = c.modulus ? 1 : 0
+            kind = .divide
         } else if c.mSelCompare && !c.mSelShift {
             aux = d.condition
             kind = .compare
@@ -162,8 +166,10 @@ final class FastTrace {
         let length = steps.count
         guard length > 0 else { return nil }
         let start = nodes[Int(steps[0].node)].key
+        // (a divide in X at the start has run its divider already: the
+        // divider's result would be ahead of the ops')
         guard !start.mCtl.load && !start.mCtl.store && !start.dCyc && start.mcState == 0 && !start.wCtl.wSelLoad
-                && !start.stallWbLoad && !start.wbLoadComplete else { return nil }
+                && !start.stallWbLoad && !start.wbLoadComplete && !(start.validX && start.xDec.c.xSelMC) else { return nil }
         var ops: [TraceOp] = []
         var retirements: UInt64 = 0, registerWrites: UInt64 = 0
         var stores: [Int] = []          // ops whose beat is still to come
@@ -182,13 +188,12 @@ final class FastTrace {
                     codeLow = min(codeLow, n.key.iAdr); codeHigh = max(codeHigh, n.key.iAdr)
                 }
             }
-            if !d.has(FastDecisions.held) {
+            if !d.has(FastDecisions.held) && !d.has(FastDecisions.divider) {
                 advances += 1
                 if !d.has(FastDecisions.stallD) { freeAdvances += 1 }
                 if firstAdvance < 0 { firstAdvance = c }
             }
-            guard !d.has(FastDecisions.divider) && !(caches && d.has(FastDecisions.loadStart)) && !e.stops && d.divide == 0
-            else { return nil }
+            guard !(caches && d.has(FastDecisions.loadStart)) && !e.stops else { return nil }
             if d.has(FastDecisions.retire) { retirements += 1 }
             if d.has(FastDecisions.registerWrite) { registerWrites += 1 }
             if d.has(FastDecisions.dataBeat) {
@@ -240,6 +245,7 @@ struct FastTraceRun {
     var dcData: [UInt32]
     var ram: [UInt32: UInt32] = [:]
     var dAdr: UInt32, dDatO: UInt32, dSel: UInt8, dCti: UInt8, wbDataM: UInt32, memopPcW: UInt32
+    var mcResultX: UInt32
     var cacheWrites: UInt64 = 0
     /// The op whose check failed (the run left the trace there), or nil.
     var exit: Int? = nil
@@ -267,7 +273,8 @@ extension CycleCore {
     func runTraceShadow(_ t: FastTrace, _ n: UnsafePointer<FastNode>, ring r: FastRing) -> FastTraceRun {
         var run = FastTraceRun(regs: programOrderRegisters(n, ring: r),
                                dcData: Array(UnsafeBufferPointer(start: dcData, count: 1024)),
-                               dAdr: dAdr, dDatO: dDatO, dSel: dSel, dCti: dCti, wbDataM: wbDataM, memopPcW: memopPcW)
+                               dAdr: dAdr, dDatO: dDatO, dSel: dSel, dCti: dCti, wbDataM: wbDataM, memopPcW: memopPcW,
+                               mcResultX: mcResultX)
         for (i, op) in t.ops.enumerated() {
             let d = op.dec
             let a = run.regs[d.readIdx0], b = run.regs[d.readIdx1]
@@ -315,7 +322,14 @@ extension CycleCore {
                 }
             } else {
                 let csr = d.csr == 5 && cycleCounterOn ? cc &+ UInt32(truncatingIfNeeded: op.cycle) : csrReadData(d.csr)
-                let x = Self.xResult(op0, op1, sum: sum, d, csr: csr, mc: mcResultX)
+                var mc = run.mcResultX
+                if d.c.xSelMC {
+                    guard let q = Self.dividerResult(op0, op1, remainder: d.c.modulus) else {
+                        run.exit = i; run.why = "divide by zero"; return run
+                    }
+                    mc = q; run.mcResultX = q
+                }
+                let x = Self.xResult(op0, op1, sum: sum, d, csr: csr, mc: mc)
                 value = d.c.wSelMul ? op0 &* op1 : d.c.mSelCompare ? (met ? 1 : 0) : d.c.mSelShift ? Self.shift(op0, op1, d) : x
             }
             if d.c.writeEnable && !d.c.store { run.regs[d.writeIdx] = value }
@@ -423,6 +437,7 @@ final class FastTraceShadow {
             fail("\(what): array writes \(core.arrayWrites &- p.writes) vs \(t.registerWrites) + \(run.cacheWrites)")
         }
         if core.cc &- p.cc != UInt32(t.length) { fail("\(what): cc \(core.cc &- p.cc)") }
+        if core.mcResultX != run.mcResultX { fail("\(what): the divider's result replay \(hex(core.mcResultX)) run \(hex(run.mcResultX))") }
         if (core.dAdr, core.dDatO, core.dSel, core.dCti, core.wbDataM, core.memopPcW)
             != (run.dAdr, run.dDatO, run.dSel, run.dCti, run.wbDataM, run.memopPcW) {
             fail("\(what): data bus master replay \(hex(core.dAdr)) \(hex(core.dDatO)) \(core.dSel) \(core.dCti) \(hex(core.wbDataM)) "
@@ -454,6 +469,8 @@ struct TraceStore {
 /// as it runs.
 struct TraceIterationState {
     var adr: UInt32, datO: UInt32, sel: UInt8, cti: UInt8, wbData: UInt32, memopPc: UInt32
+    /// The divider's result (the last divide's quotient or remainder).
+    var mcResult: UInt32
     var storeCount = 0, cacheWrites: UInt64 = 0
     /// The store the data bus's read word is the RAM's before (computed at
     /// the iteration's end), or -1.
@@ -534,6 +551,7 @@ struct TraceIterationStart {
     var regs: UnsafeMutablePointer<UInt32>
     var cycle: UInt64 = 0, cc: UInt32 = 0, retiredCount: UInt64 = 0, arrayWrites: UInt64 = 0
     var dAdr: UInt32 = 0, dDatO: UInt32 = 0, dSel: UInt8 = 0, dCti: UInt8 = 0, wbDataM: UInt32 = 0, memopPcW: UInt32 = 0
+    var mcResultX: UInt32 = 0
     var cacheUndo = 0, ramUndo = 0
 }
 
@@ -555,6 +573,7 @@ extension CycleCore {
         s.regs.update(from: regs, count: 32)
         s.cycle = cycle; s.cc = cc; s.retiredCount = retiredCount; s.arrayWrites = arrayWrites
         s.dAdr = dAdr; s.dDatO = dDatO; s.dSel = dSel; s.dCti = dCti; s.wbDataM = wbDataM; s.memopPcW = memopPcW
+        s.mcResultX = mcResultX
         s.cacheUndo = x.cacheUndoCount; s.ramUndo = x.ramUndoCount
     }
 
@@ -563,6 +582,7 @@ extension CycleCore {
         regs.update(from: s.regs, count: 32)
         cycle = s.cycle; cc = s.cc; retiredCount = s.retiredCount; arrayWrites = s.arrayWrites
         dAdr = s.dAdr; dDatO = s.dDatO; dSel = s.dSel; dCti = s.dCti; wbDataM = s.wbDataM; memopPcW = s.memopPcW
+        mcResultX = s.mcResultX
         while x.cacheUndoCount > s.cacheUndo { x.cacheUndoCount -= 1; let u = x.cacheUndo[x.cacheUndoCount]; dcData[u.index] = u.old }
         while x.ramUndoCount > s.ramUndo {
             x.ramUndoCount -= 1
@@ -593,7 +613,8 @@ extension CycleCore {
     @inline(__always)
     private mutating func iteration(_ t: FastTrace, _ values: UnsafeMutablePointer<TraceOpValues>?, _ x: FastTraceScratch,
                                     caches: Bool) -> (complete: Bool, leaves: Bool) {
-        var s = TraceIterationState(adr: dAdr, datO: dDatO, sel: dSel, cti: dCti, wbData: wbDataM, memopPc: memopPcW)
+        var s = TraceIterationState(adr: dAdr, datO: dDatO, sel: dSel, cti: dCti, wbData: wbDataM, memopPc: memopPcW,
+                                    mcResult: mcResultX)
         let steps = t.steps, count = t.ops.count, kept = values == nil ? count : count - 2
         let stores = x.stores
         var leaves = false
@@ -613,6 +634,10 @@ extension CycleCore {
             case .compare:
                 value = Self.traceCondition(op0, op1, p.pointee.flags, p.pointee.aux) ? 1 : 0
             case .multiply: value = op0 &* op1
+            case .divide:
+                guard let v = Self.dividerResult(op0, op1, remainder: p.pointee.aux == 1) else { return (false, false) }
+                value = v
+                s.mcResult = v
             case .branch:
                 let f = p.pointee.flags
                 if (f & TraceStep.checksCondition != 0
@@ -675,10 +700,26 @@ extension CycleCore {
             x.journalRAM(st.address, old)
         }
         dAdr = s.adr; dDatO = s.datO; dSel = s.sel; dCti = s.cti; wbDataM = s.wbData; memopPcW = s.memopPc
+        mcResultX = s.mcResult
         let l = UInt64(t.length)
         cycle &+= l; cc &+= UInt32(truncatingIfNeeded: l)
         retiredCount &+= t.retirements; arrayWrites &+= t.registerWrites &+ s.cacheWrites
         return (true, leaves)
+    }
+
+    /// The divider's result when a divide or modulus by `op1` leaves X
+    /// (what 32 steps of its restoring division leave in the quotient or
+    /// the remainder, and its last step passes on), or nil for a divide by
+    /// zero (an exception: not a trace's). Below 2^31 the division's
+    /// quotient and remainder; from there the steps themselves (the
+    /// shifted remainder loses its top bit).
+    @inline(__always)
+    static func dividerResult(_ op0: UInt32, _ op1: UInt32, remainder: Bool) -> UInt32? {
+        guard op1 != 0 else { return nil }
+        if op1 >> 31 == 0 { return remainder ? op0 % op1 : op0 / op1 }
+        var a = op0, p: UInt32 = 0
+        for _ in 0..<32 { (a, p) = restoringStep(a: a, p: p, b: op1) }
+        return remainder ? p : a
     }
 
     /// condition_met_x of a compare or branch step (its adder's flags and
@@ -746,7 +787,11 @@ extension CycleCore {
             }
         } else {
             let csr = d.csr == 5 && cycleCounterOn ? cc &+ UInt32(truncatingIfNeeded: op.pointee.cycle) : csrReadData(d.csr)
-            let xr = Self.xResult(op0, op1, sum: sum, d, csr: csr, mc: mcResultX)
+            if d.c.xSelMC {
+                guard let q = Self.dividerResult(op0, op1, remainder: d.c.modulus) else { return (false, false) }
+                s.mcResult = q
+            }
+            let xr = Self.xResult(op0, op1, sum: sum, d, csr: csr, mc: s.mcResult)
             let mr = d.c.mSelCompare ? (met ? 1 : 0) : d.c.mSelShift ? Self.shift(op0, op1, d) : xr
             v.xResult = xr; v.mResult = mr
             value = d.c.wSelMul ? op0 &* op1 : mr

@@ -1,0 +1,42 @@
+import Testing
+@testable import LM32Cycle
+
+/// A trace runs a divide or modulus as one step (`dividerResult`), where
+/// the per-cycle model runs the divider's 32 steps of restoring division
+/// (`restoringStep`, which `divideStep` takes): the two agree on every
+/// operand pair tried, divisors from 2^31 up (where the RTL's 33-bit
+/// difference drops the shifted remainder's top bit) among them.
+@Suite struct TraceDividerTests {
+    typealias Core = CycleCore<BenchBus>
+
+    static func stepped(_ a0: UInt32, _ b: UInt32) -> (quotient: UInt32, remainder: UInt32) {
+        var a = a0, p: UInt32 = 0
+        for _ in 0..<32 { (a, p) = Core.restoringStep(a: a, p: p, b: b) }
+        return (a, p)
+    }
+
+    @Test func oneStepIsThirtyTwo() {
+        var seed: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt32 {
+            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+            return UInt32(truncatingIfNeeded: seed)
+        }
+        var pairs: [(UInt32, UInt32)] = [(0, 1), (.max, 1), (.max, .max), (0x8000_0000, 0x8000_0000), (0xFFFF_FFFE, 0x8000_0001),
+                                         (10, 3), (7, 0xFFFF_FFFF)]
+        for _ in 0..<20_000 {
+            let a = next(), b = next()
+            pairs.append((a, b))
+            pairs.append((a, b >> (b & 31)))
+        }
+        var large = 0
+        for (a, b) in pairs where b != 0 {
+            let s = Self.stepped(a, b)
+            #expect(Core.dividerResult(a, b, remainder: false) == s.quotient, "\(a) / \(b)")
+            #expect(Core.dividerResult(a, b, remainder: true) == s.remainder, "\(a) % \(b)")
+            if b >> 31 != 0 && (s.quotient != a / b || s.remainder != a % b) { large += 1 }
+        }
+        #expect(Core.dividerResult(5, 0, remainder: false) == nil)
+        // the steps are not the division for some divisors from 2^31
+        #expect(large > 0)
+    }
+}
