@@ -490,11 +490,17 @@ final class FastTraceScratch {
     @exclusivity(unchecked) var ramUndo = UnsafeMutablePointer<(address: UInt32, old: UInt32)>.allocate(capacity: 1024)
     @exclusivity(unchecked) var cacheUndoCount = 0, ramUndoCount = 0
     @exclusivity(unchecked) private var cacheUndoCapacity = 1024, ramUndoCapacity = 1024
-    /// Three register files, the starts of the last three iterations.
+    /// Three register files, the starts of the last three iterations, and
+    /// the rest of those starts.
     let regs = UnsafeMutablePointer<UInt32>.allocate(capacity: 96)
+    let starts = UnsafeMutablePointer<TraceIterationStart>.allocate(capacity: 3)
 
-    init() { regs.initialize(repeating: 0, count: 96) }
+    init() {
+        regs.initialize(repeating: 0, count: 96)
+        for i in 0..<3 { (starts + i).initialize(to: TraceIterationStart(regs: regs + 32 * i)) }
+    }
     deinit {
+        starts.deinitialize(count: 3); starts.deallocate()
         regs.deallocate(); values.deallocate(); stores.deallocate(); cacheUndo.deallocate(); ramUndo.deallocate()
     }
 
@@ -709,17 +715,13 @@ extension CycleCore {
 
     /// The divider's result when a divide or modulus by `op1` leaves X
     /// (what 32 steps of its restoring division leave in the quotient or
-    /// the remainder, and its last step passes on), or nil for a divide by
-    /// zero (an exception: not a trace's). Below 2^31 the division's
-    /// quotient and remainder; from there the steps themselves (the
-    /// shifted remainder loses its top bit).
+    /// the remainder, and its last step passes on: the division's, as the
+    /// partial remainder stays below 2^31 until the last step), or nil for
+    /// a divide by zero (an exception: not a trace's).
     @inline(__always)
     static func dividerResult(_ op0: UInt32, _ op1: UInt32, remainder: Bool) -> UInt32? {
         guard op1 != 0 else { return nil }
-        if op1 >> 31 == 0 { return remainder ? op0 % op1 : op0 / op1 }
-        var a = op0, p: UInt32 = 0
-        for _ in 0..<32 { (a, p) = restoringStep(a: a, p: p, b: op1) }
-        return remainder ? p : a
+        return remainder ? op0 % op1 : op0 / op1
     }
 
     /// condition_met_x of a compare or branch step (its adder's flags and
@@ -868,22 +870,34 @@ extension CycleCore {
             regs[key.mWriteIdx] = m.pointee.completion.ctl.wSelMul ? m.pointee.product : m.pointee.mResult
         }
         var done = 0
-        // the starts of the last two iterations that ran and of the one running
-        var before = TraceIterationStart(regs: x.regs), last = TraceIterationStart(regs: x.regs + 32),
-            start = TraceIterationStart(regs: x.regs + 64)
+        // the starts of the last two iterations that ran and of the one
+        // running (the scratch storage's three, rotated)
+        let starts = x.starts
+        for i in 0..<3 { starts[i] = TraceIterationStart(regs: x.regs + 32 * i) }
+        var before = starts, last = starts + 1, start = starts + 2
+        // the alternatives whose fetched words were checked, and hold (bits
+        // by index in `known`; the words do not change in a run)
+        var checked: UInt32 = 0, holding: UInt32 = 0
         var leaving = false
         while !leaving && k &+ 2 * longest &+ 64 <= limit {
-            x.dropJournals(before: &before, &last)
-            saveIterationStart(&start, x)
+            x.dropJournals(before: &before.pointee, &last.pointee)
+            saveIterationStart(&start.pointee, x)
             // the trace that ran last, else its alternatives
             var (complete, leaves) = runIteration(current, x, caches: caches)
             if !complete {
-                restoreIterationStart(start, x)
-                for candidate in known where candidate !== current && candidate.startEdge == t.startEdge
-                    && traceFetchesHold(candidate, caches: caches) {
+                restoreIterationStart(start.pointee, x)
+                for i in known.indices {
+                    unowned(unsafe) let candidate = known[i]
+                    guard candidate !== current && candidate.startEdge == t.startEdge else { continue }
+                    let bit: UInt32 = 1 << i
+                    if checked & bit == 0 {
+                        checked |= bit
+                        if traceFetchesHold(candidate, caches: caches) { holding |= bit }
+                    }
+                    guard holding & bit != 0 else { continue }
                     (complete, leaves) = runIteration(candidate, x, caches: caches)
                     if complete { current = candidate; break }
-                    restoreIterationStart(start, x)
+                    restoreIterationStart(start.pointee, x)
                 }
             }
             guard complete else { break }
@@ -891,7 +905,7 @@ extension CycleCore {
             ranBefore = ranLast; ranLast = current
             k &+= UInt64(current.length)
             done += 1
-            swap(&before, &last); swap(&last, &start)
+            (before, last, start) = (last, start, before)
         }
         if done == 0 {
             for (i, v) in entryUndo.reversed() { regs[i] = v }
@@ -900,7 +914,7 @@ extension CycleCore {
         // the replay runs the last iteration again, from records rebuilt at
         // its start (exact by its end: docs/lm32-fastpath.md, "The
         // hand-over from a trace")
-        restoreIterationStart(last, x)
+        restoreIterationStart(last.pointee, x)
         done -= 1
         k &-= UInt64(ranLast.length)
         fastPathStats.value.traceIterations &+= UInt64(done)
@@ -912,7 +926,7 @@ extension CycleCore {
         }
         // the iteration before it again, from its start, keeping the values
         // of its last two ops (it ran to its end on the same inputs)
-        restoreIterationStart(before, x)
+        restoreIterationStart(before.pointee, x)
         let again = runIteration(ranBefore, keeping: x.values, x, caches: caches)
         precondition(again.complete && !again.leaves, "a trace's iteration ran otherwise the second time")
         rebuildRecords(ranBefore, next: ranLast, key: key, values: x.values, slots: table.slots, ring: &r, caches: caches)
