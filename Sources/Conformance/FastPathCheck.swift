@@ -42,9 +42,10 @@ public enum FastPathCheck {
 
     /// A bench stimulus on `config`; chunks of 1…`maxChunk` cycles drawn
     /// from `seed`; `traces`: the fast machine runs loop iterations as
-    /// traces (`LM32CycleMachine.traces`).
+    /// traces (`LM32CycleMachine.traces`, its default), else the replay
+    /// alone.
     public static func bench(_ stim: Stimulus, config: CoreConfig, seed: UInt64, maxChunk: UInt64 = 200,
-                             traces: Bool = false) -> Outcome {
+                             traces: Bool = true) -> Outcome {
         func machine(_ fast: Bool) -> LM32CycleMachine {
             let m = LM32CycleMachine(config: config, bench: stim.bench)
             for (a, bytes) in stim.memory { m.load(bytes, at: a) }

@@ -54,9 +54,9 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// per-cycle steps (tests compare).
     var fastPath = true
     /// Run repeated loop iterations as traces (FastTrace.swift) on the
-    /// fast path; false (the default while traces are slower than the
-    /// replay: docs/lm32-fastpath.md): the replay alone.
-    var tracesOn = false
+    /// fast path (the default: docs/lm32-fastpath.md, "Traces by
+    /// default"); false: the replay alone.
+    var tracesOn = true
     /// Cycles run on the fast path and its episodes (each ends in a
     /// hand-over); not state.
     var fastPathStats = NotState(FastPathStats())
@@ -1583,9 +1583,9 @@ public final class LM32CycleMachine {
     }
     /// What the fast path ran so far.
     public var fastPathStats: FastPathStats { core.fastPathStats.value }
-    /// Run repeated loop iterations as traces on the fast path
-    /// (docs/lm32-fastpath.md, "Traces"); false: the per-cycle replay
-    /// alone. The same state at every hand-over (`FastPathCheck`).
+    /// Run repeated loop iterations as traces on the fast path (the
+    /// default; docs/lm32-fastpath.md, "Traces"); false: the per-cycle
+    /// replay alone. The same state at every hand-over (`FastPathCheck`).
     public var traces: Bool {
         get { core.tracesOn }
         set { core.tracesOn = newValue }

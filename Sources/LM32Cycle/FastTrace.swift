@@ -50,7 +50,7 @@ struct TraceStep {
     /// sign-extends.
     var flags: UInt8 = 0
     static let adderOp: UInt8 = 1, adderOpXN: UInt8 = 2, condition: UInt8 = 4, checksCondition: UInt8 = 8,
-               checksTarget: UInt8 = 16, signExtend: UInt8 = 32
+               checksTarget: UInt8 = 16, signExtend: UInt8 = 32, subtracts: UInt8 = 64
     var mask0: UInt32 = 0, constant0: UInt32 = 0, mask1: UInt32 = 0, constant1: UInt32 = 0
     /// A branch through a register: the recorded target.
     var target: UInt32 = 0
@@ -63,11 +63,11 @@ struct TraceStep {
         rd = c.writeEnable && !c.store ? UInt8(d.writeIdx) : 32
         mask0 = op.mask0; constant0 = op.constant0; mask1 = op.mask1; constant1 = op.constant1
         pc = op.pc; beatCycle = Int32(op.beatCycle)
-        flags = (c.adderOp ? Self.adderOp : 0) | (op.adderOpXN ? Self.adderOpXN : 0)
         let adds = op.adderOpXN && !c.adderOp, subtracts = !op.adderOpXN && c.adderOp
+        flags = (c.adderOp ? Self.adderOp : 0) | (op.adderOpXN ? Self.adderOpXN : 0) | (subtracts ? Self.subtracts : 0)
         let plain = !c.load && !c.store && !c.branch && !c.mSelCompare && !c.mSelShift && !c.wSelMul
         if c.load || c.store {
-            guard caches && adds && !c.branch else { return }
+            guard adds && !c.branch else { return }
             kind = c.load ? .load : .store
             aux = d.size
             if d.signExtend { flags |= Self.signExtend }
@@ -657,19 +657,30 @@ extension CycleCore {
                 i += 1
                 continue
             case .load:
+                // RAM only, outside the data-error window; with caches a
+                // hit, without them a beat that reads the RAM's word
                 let sum = op0 &+ op1
-                guard sum >> 16 == 0 && !bus.dataError(at: sum) && dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum)
-                else { return (false, false) }
-                let word = dcData[Int((sum >> 2) & 0x3FF)]
+                guard sum >> 16 == 0 && !bus.dataError(at: sum) else { return (false, false) }
+                let word: UInt32
+                if caches {
+                    guard dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum) else { return (false, false) }
+                    word = dcData[Int((sum >> 2) & 0x3FF)]
+                } else {
+                    word = storedWord(stores, s.storeCount, sum)
+                    s.adr = sum; s.sel = Self.storeLanes(operand: 0, address: sum, size: p.pointee.aux).byteEnable; s.cti = 7
+                    s.wbData = word; s.pendingBefore = -1
+                }
                 value = p.pointee.aux == 2 ? word
                     : Self.loadedValue(data: word, address: sum, size: p.pointee.aux, signExtend: p.pointee.flags & TraceStep.signExtend != 0)
                 s.memopPc = p.pointee.pc
             case .store:
                 let sum = op0 &+ op1
                 guard sum >> 16 == 0 && !bus.dataError(at: sum) else { return (false, false) }
+                // (without caches a store over the trace's code leaves it)
+                if !caches && sum >= t.codeLow && sum <= t.codeHigh &+ 3 { return (false, false) }
                 let (data, lanes) = p.pointee.aux == 2 ? (b, 15) : Self.storeLanes(operand: b, address: sum, size: p.pointee.aux)
                 let index = Int((sum >> 2) & 0x3FF)
-                if dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum) {
+                if caches && dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum) {
                     let m = wishboneLaneMask(lanes)
                     x.journalCache(index, dcData[index])
                     dcData[index] = (data & m) | (dcData[index] & ~m)
@@ -678,7 +689,7 @@ extension CycleCore {
                 stores[s.storeCount] = TraceStore(address: sum, data: data, sel: lanes, beatCycle: Int(p.pointee.beatCycle))
                 s.pendingBefore = s.storeCount
                 s.storeCount += 1
-                s.adr = sum; s.datO = data; s.sel = lanes; s.cti = sum & 0x8 != 0 ? 7 : 2; s.memopPc = p.pointee.pc
+                s.adr = sum; s.datO = data; s.sel = lanes; s.cti = !caches ? 7 : sum & 0x8 != 0 ? 7 : 2; s.memopPc = p.pointee.pc
                 i += 1
                 continue
             case .generic:
@@ -727,7 +738,20 @@ extension CycleCore {
     /// condition_met_x of a compare or branch step (its adder's flags and
     /// condition code).
     @inline(__always)
-    private static func traceCondition(_ op0: UInt32, _ op1: UInt32, _ flags: UInt8, _ condition: UInt8) -> Bool {
+    static func traceCondition(_ op0: UInt32, _ op1: UInt32, _ flags: UInt8, _ condition: UInt8) -> Bool {
+        if flags & TraceStep.subtracts != 0 {
+            // the adder subtracts: its flags are the comparisons' (equal,
+            // signed and unsigned at least), by condition code
+            switch condition {
+            case 1: return op0 == op1
+            case 7: return op0 != op1
+            case 2: return Int32(bitPattern: op0) > Int32(bitPattern: op1)
+            case 3: return Int32(bitPattern: op0) >= Int32(bitPattern: op1)
+            case 5: return op0 > op1
+            case 4: return op0 >= op1
+            default: return true
+            }
+        }
         let (sum, carry) = xAdder(op0, op1, adderOp: flags & TraceStep.adderOp != 0, adderOpXN: flags & TraceStep.adderOpXN != 0)
         return xCondition(op0, op1, sum: sum, carry: carry, condition: condition)
     }

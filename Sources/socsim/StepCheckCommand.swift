@@ -39,10 +39,14 @@ struct StepCheckCommand: ParsableCommand {
     @Option(help: "With --fast-path: the longest random chunk (cycles) between forced hand-overs.")
     var maxChunk: UInt64 = 200
 
+    @Flag(help: "With --fast-path: check the replay alone, without running loop iterations as traces.")
+    var noTraces = false
+
     func validate() throws {
         guard ["soc", "bench", "both"].contains(machine) else { throw ValidationError("--machine is soc, bench or both") }
         guard maxChunk > 0 else { throw ValidationError("--max-chunk is at least 1") }
         if fastPath && machine == "soc" { throw ValidationError("--fast-path runs on the bench profiles (--machine bench)") }
+        if noTraces && !fastPath { throw ValidationError("--no-traces goes with --fast-path") }
     }
 
     func run() throws {
@@ -92,7 +96,7 @@ struct StepCheckCommand: ParsableCommand {
                     let p = RandomProgram.generate(seed: s)
                     let img = try Linker.link([try Assembler.assemble(source: p.source, fileName: "random-\(s).S")], layout: .unitTests)
                     o = FastPathCheck.bench(p.stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, maxCycles: maxCycles),
-                                            config: config, seed: s, maxChunk: maxChunk)
+                                            config: config, seed: s, maxChunk: maxChunk, traces: !noTraces)
                 } catch { throw InputError("random program \(s) (\(config.name)): \(error)") }
                 if let d = o.difference {
                     differences += 1
@@ -102,7 +106,8 @@ struct StepCheckCommand: ParsableCommand {
             }
             print("\(config.name): \(random) programs, \(differences) differences; \(all.cycles) cycles, "
                   + "\(all.fastCycles) on the fast path (\(all.replayedCycles) replayed), \(all.dividerCycles) with the divider "
-                  + "running, \(all.divideCycles) as divides' recurrence, \(all.handOvers) hand-overs compared")
+                  + "running, \(all.divideCycles) as divides' recurrence, \(all.traceIterations) loop iterations as traces, "
+                  + "\(all.handOvers) hand-overs compared")
             failed = failed || differences > 0
         }
         if failed { throw ExitCode(1) }

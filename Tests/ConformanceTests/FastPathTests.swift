@@ -90,8 +90,9 @@ import SoCSimTestSupport
     /// The speed benchmark's workloads (bench/fastpath/run.sh): `bench/loop.S`
     /// and `bench/fastpath/compiled.S` (calls, 4 KiB of loads and stores
     /// that miss and refill the data cache, divides, a jump table), with
-    /// the bench's default wait states.
-    @Test(arguments: profiles) func benchmarkWorkloads(_ config: CoreConfig) throws {
+    /// the bench's default wait states; with traces (the default) and the
+    /// replay alone.
+    @Test(arguments: profiles, [true, false]) func benchmarkWorkloads(_ config: CoreConfig, traces: Bool) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         var all = FastPathCheck.Outcome()
         for (i, path) in ["bench/loop.S", "bench/fastpath/compiled.S"].enumerated() {
@@ -99,12 +100,12 @@ import SoCSimTestSupport
             let img = try Linker.link([try Assembler.assemble(source: source, fileName: path)], layout: .unitTests)
             let stim = Stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, bench: BenchConfig(), maxCycles: 150_000)
             for chunk in [UInt64(300), 20_000] {
-                let o = FastPathCheck.bench(stim, config: config, seed: UInt64(i) * 2 + chunk, maxChunk: chunk)
-                if let d = o.difference { Issue.record("\(path) chunks ≤ \(chunk): \(d)") }
+                let o = FastPathCheck.bench(stim, config: config, seed: UInt64(i) * 2 + chunk, maxChunk: chunk, traces: traces)
+                if let d = o.difference { Issue.record("\(path) chunks ≤ \(chunk), traces \(traces): \(d)") }
                 all += o
             }
         }
-        Self.expect(all, "benchmark workloads, \(config.name)", share: 2, replayShare: 2)
+        Self.expect(all, "benchmark workloads, \(config.name), traces \(traces)", share: 2, replayShare: 2)
         // compiled.S divides 32 times a round: the comparison covers the
         // divider's cycles in episodes and its recurrence (`stepDivide`)
         // after a hand-over inside a divide

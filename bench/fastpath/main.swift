@@ -3,8 +3,8 @@
 // milkymist SoC, no observer, CPU time of the thread, best of REPEATS.
 //   fastpath-bench PROFILE IMAGE CYCLES [REPEATS]
 // FASTPATH=0 in the environment turns the instruction-level fast path off
-// (the per-cycle model alone); TRACES=1 runs loop iterations as traces
-// (docs/lm32-fastpath.md, "Traces"); TRACE_SHADOW=1 runs the traces' shadow
+// (the per-cycle model alone); TRACES=0 runs the fast path's replay without
+// traces (docs/lm32-fastpath.md, "Traces"); TRACE_SHADOW=1 runs the traces' shadow
 // check instead and prints its report; FASTPATH_STATS=1 prints the fast
 // path's counts.
 // Prints the rate and, as a check against the Verilator run, the stage PCs
@@ -49,7 +49,7 @@ for _ in 0..<repeats {
         let m = LM32CycleMachine(config: profile == "testbench-cache" ? .testbenchCache : .testbenchNoCache)
         m.fastPath = ProcessInfo.processInfo.environment["FASTPATH"] != "0"
         m.idleSkipping = ProcessInfo.processInfo.environment["IDLESKIP"] != "0"
-        m.traces = ProcessInfo.processInfo.environment["TRACES"] == "1"
+        m.traces = ProcessInfo.processInfo.environment["TRACES"] != "0"
         m.load(image, at: 0)
         if ProcessInfo.processInfo.environment["TRACE_SHADOW"] == "1" {
             m.traceShadow = true

@@ -1,13 +1,43 @@
 import Testing
 @testable import LM32Cycle
 
+/// A trace's ops in one step each, against the per-cycle model's datapath.
 /// A trace runs a divide or modulus as one step (`dividerResult`), where
 /// the per-cycle model runs the divider's 32 steps of restoring division
 /// (`restoringStep`, which `divideStep` takes): the two agree on every
 /// operand pair tried, divisors from 2^31 up (where the RTL's 33-bit
 /// difference drops the shifted remainder's top bit) among them.
-@Suite struct TraceDividerTests {
+@Suite struct TraceStepTests {
     typealias Core = CycleCore<BenchBus>
+
+    static func operands(_ n: Int) -> [(UInt32, UInt32)] {
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt32 {
+            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+            return UInt32(truncatingIfNeeded: seed)
+        }
+        var pairs: [(UInt32, UInt32)] = [(0, 0), (1, 0), (0, 1), (0x8000_0000, 0x7FFF_FFFF), (0x7FFF_FFFF, 0x8000_0000), (.max, 0),
+                                         (0, .max), (.max, .max)]
+        for _ in 0..<n {
+            let a = next(), b = next()
+            pairs += [(a, b), (a, a), (a, b >> (b & 31)), (a >> (a & 31), b)]
+        }
+        return pairs
+    }
+
+    /// A compare's or branch's condition with the adder subtracting, as
+    /// the comparisons, is the adder's flags' (`xCondition`) for every
+    /// condition code.
+    @Test func conditionsAreTheAddersFlags() {
+        let f = TraceStep.subtracts | TraceStep.adderOp
+        for (a, b) in Self.operands(2_000) {
+            let (sum, carry) = Core.xAdder(a, b, adderOp: true, adderOpXN: false)
+            for c in UInt8(0)..<8 {
+                #expect(Core.traceCondition(a, b, f, c) == Core.xCondition(a, b, sum: sum, carry: carry, condition: c),
+                        "condition \(c) on \(a), \(b)")
+            }
+        }
+    }
 
     static func stepped(_ a0: UInt32, _ b: UInt32) -> (quotient: UInt32, remainder: UInt32) {
         var a = a0, p: UInt32 = 0
