@@ -39,9 +39,14 @@ public struct RandomProgram: Sendable {
                         maxCycles: maxCycles)
     }
 
-    public static func generate(seed: UInt64, length: Int = 60) -> RandomProgram {
-        var g = Generator(rng: SplitMix64(seed: seed))
-        let src = g.program(length: length)
+    /// `loops`: the loop-heavy variant for the fast path's traces
+    /// (docs/lm32-fastpath.md): each top-level block is a loop of 16–200
+    /// iterations over 2–8 blocks of the same mix (calls among them), so
+    /// that iterations repeat; its own stream of programs.
+    public static func generate(seed: UInt64, length: Int = 60, loops: Bool = false) -> RandomProgram {
+        var g = Generator(rng: SplitMix64(seed: loops ? seed ^ 0x100B_5EED_100B_5EED : seed))
+        if loops { g.outerLoops = (16...200, 2...8) }
+        let src = g.program(length: loops ? length / 5 : length)
         var irq: [(cycle: UInt64, lines: UInt32)] = []
         var extBreaks: [UInt64] = []
         if g.chance(1, in: 4) { extBreaks = [UInt64(g.int(30...1500))] }
@@ -72,6 +77,9 @@ struct Generator {
     /// SoC programs: the percentage of blocks that drive the coprocessor
     /// besides those of the ordinary mix.
     var coprocessorPercent = 0
+    /// The loop-heavy variant: every top-level block a loop of this many
+    /// iterations over this many blocks.
+    var outerLoops: (iterations: ClosedRange<Int>, blocks: ClosedRange<Int>)? = nil
 
     mutating func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &rng) }
     mutating func chance(_ n: Int, in d: Int) -> Bool { int(0...(d - 1)) < n }
@@ -90,7 +98,13 @@ struct Generator {
         emit("wcsr IM, r26")
         emit("mvi r26, 1")
         emit("wcsr IE, r26")
-        for _ in 0..<length { block(depth: 0) }
+        for _ in 0..<length {
+            if let o = outerLoops {
+                loop(depth: 0, iterations: o.iterations, blocks: o.blocks) { $0.block(depth: 1) }
+            } else {
+                block(depth: 0)
+            }
+        }
         lines.append("done:")
         emit("mvhi r12, 0xffff")
         emit("sw (r12+0), r0")
@@ -165,7 +179,7 @@ struct Generator {
         case 55..<58: divide()
         case 58..<66: forwardBranch()
         case 66..<72 where depth < 2: loop(depth: depth) { $0.block(depth: depth + 1) }
-        case 72..<76 where depth == 0: call()
+        case 72..<76 where depth == 0 || outerLoops != nil: call()
         case 76..<80: emit("rcsr \(reg()), \(pick(["IE", "IM", "IP", "CC", "CFG", "EBA", "DEBA"]))")
         case 80..<82: setIM()
         case 82..<84: scallOrBreak()
@@ -202,13 +216,14 @@ struct Generator {
         lines.append("\(l):")
     }
 
-    /// A bounded backward loop of 1..4 bodies.
-    mutating func loop(depth: Int, body: (inout Generator) -> Void) {
+    /// A bounded backward loop of 1..4 bodies (by default 1..4 times).
+    mutating func loop(depth: Int, iterations: ClosedRange<Int> = 1...4, blocks: ClosedRange<Int> = 1...4,
+                       body: (inout Generator) -> Void) {
         let l = newLabel()
         let counter = depth == 0 ? "r14" : "r15"
-        emit("mvi \(counter), \(int(1...4))")
+        emit("mvi \(counter), \(int(iterations))")
         lines.append("\(l):")
-        for _ in 0..<int(1...4) { body(&self) }
+        for _ in 0..<int(blocks) { body(&self) }
         emit("addi \(counter), \(counter), -1")
         emit("bg \(counter), r0, \(l)")
     }

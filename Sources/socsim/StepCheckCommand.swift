@@ -42,11 +42,15 @@ struct StepCheckCommand: ParsableCommand {
     @Flag(help: "With --fast-path: check the replay alone, without running loop iterations as traces.")
     var noTraces = false
 
+    @Flag(help: ArgumentHelp("With --fast-path: loop-heavy random programs (loops of 16-200 iterations).",
+                             discussion: "Their iterations repeat, so that traces run; a stream of programs of their own."))
+    var loops = false
+
     func validate() throws {
         guard ["soc", "bench", "both"].contains(machine) else { throw ValidationError("--machine is soc, bench or both") }
         guard maxChunk > 0 else { throw ValidationError("--max-chunk is at least 1") }
         if fastPath && machine == "soc" { throw ValidationError("--fast-path runs on the bench profiles (--machine bench)") }
-        if noTraces && !fastPath { throw ValidationError("--no-traces goes with --fast-path") }
+        if (noTraces || loops) && !fastPath { throw ValidationError("--no-traces and --loops go with --fast-path") }
     }
 
     func run() throws {
@@ -93,7 +97,7 @@ struct StepCheckCommand: ParsableCommand {
             for s in seed..<(seed + random) {
                 let o: FastPathCheck.Outcome
                 do {
-                    let p = RandomProgram.generate(seed: s)
+                    let p = RandomProgram.generate(seed: s, loops: loops)
                     let img = try Linker.link([try Assembler.assemble(source: p.source, fileName: "random-\(s).S")], layout: .unitTests)
                     o = FastPathCheck.bench(p.stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, maxCycles: maxCycles),
                                             config: config, seed: s, maxChunk: maxChunk, traces: !noTraces)

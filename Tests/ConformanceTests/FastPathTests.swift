@@ -87,6 +87,24 @@ import SoCSimTestSupport
         #expect(all.divideCycles > 0, "random programs, \(config.name): divides' recurrence covered")
     }
 
+    /// Loop-heavy random programs (`RandomProgram.generate(loops:)`): loops
+    /// of 16–200 iterations over the random mix, so that iterations repeat
+    /// and run as traces, with hand-overs forced inside and between them.
+    @Test(arguments: [CoreConfig.testbenchNoCache, .testbenchCache]) func randomLoops(_ config: CoreConfig) throws {
+        var all = FastPathCheck.Outcome()
+        for seed in UInt64(1)...30 {
+            let p = RandomProgram.generate(seed: seed, loops: true)
+            let img = try Linker.link([try Assembler.assemble(source: p.source, fileName: "loops-\(seed).S")], layout: .unitTests)
+            let o = FastPathCheck.bench(p.stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, maxCycles: 60_000),
+                                        config: config, seed: seed, maxChunk: seed % 2 == 0 ? 1_000 : 20_000)
+            if let d = o.difference { Issue.record("seed \(seed): \(d)") }
+            all += o
+        }
+        print("random loops, \(config.name): \(all.traceIterations) iterations run as traces and kept")
+        Self.expect(all, "random loops, \(config.name)", share: 10, replayShare: nil)
+        #expect(all.traceIterations * 1_000 > all.cycles, "random loops, \(config.name): iterations run as traces")
+    }
+
     /// The speed benchmark's workloads (bench/fastpath/run.sh): `bench/loop.S`
     /// and `bench/fastpath/compiled.S` (calls, 4 KiB of loads and stores
     /// that miss and refill the data cache, divides, a jump table), with
