@@ -57,6 +57,22 @@ struct TraceStep {
     var pc: UInt32 = 0
     var beatCycle: Int32 = 0
 
+    /// condition_met_x with the adder subtracting: its flags are the
+    /// comparisons' (equal, signed and unsigned at least), by condition
+    /// code.
+    @inline(__always)
+    static func compare(_ op0: UInt32, _ op1: UInt32, _ condition: UInt8) -> Bool {
+        switch condition {
+        case 1: return op0 == op1
+        case 7: return op0 != op1
+        case 2: return Int32(bitPattern: op0) > Int32(bitPattern: op1)
+        case 3: return Int32(bitPattern: op0) >= Int32(bitPattern: op1)
+        case 5: return op0 > op1
+        case 4: return op0 >= op1
+        default: return true
+        }
+    }
+
     init(_ op: TraceOp, caches: Bool) {
         let d = op.dec, c = d.c
         ra = UInt8(d.readIdx0); rb = UInt8(d.readIdx1)
@@ -638,7 +654,9 @@ extension CycleCore {
                 let n = op1 & 31, m = p.pointee.aux
                 value = m == 2 ? op0 << n : m == 1 ? UInt32(bitPattern: Int32(bitPattern: op0) >> Int32(n)) : op0 >> n
             case .compare:
-                value = Self.traceCondition(op0, op1, p.pointee.flags, p.pointee.aux) ? 1 : 0
+                let f = p.pointee.flags
+                value = (f & TraceStep.subtracts != 0 ? TraceStep.compare(op0, op1, p.pointee.aux)
+                                                      : Self.traceCondition(op0, op1, f, p.pointee.aux)) ? 1 : 0
             case .multiply: value = op0 &* op1
             case .divide:
                 guard let v = Self.dividerResult(op0, op1, remainder: p.pointee.aux == 1) else { return (false, false) }
@@ -647,7 +665,8 @@ extension CycleCore {
             case .branch:
                 let f = p.pointee.flags
                 if (f & TraceStep.checksCondition != 0
-                    && Self.traceCondition(op0, op1, f, p.pointee.aux) != (f & TraceStep.condition != 0))
+                    && (f & TraceStep.subtracts != 0 ? TraceStep.compare(op0, op1, p.pointee.aux)
+                                                     : Self.traceCondition(op0, op1, f, p.pointee.aux)) != (f & TraceStep.condition != 0))
                     || (f & TraceStep.checksTarget != 0 && a & ~3 != p.pointee.target) {
                     // the branch runs; the trace is left after it (the last
                     // op), or in the middle (taken back)
@@ -739,19 +758,7 @@ extension CycleCore {
     /// condition code).
     @inline(__always)
     static func traceCondition(_ op0: UInt32, _ op1: UInt32, _ flags: UInt8, _ condition: UInt8) -> Bool {
-        if flags & TraceStep.subtracts != 0 {
-            // the adder subtracts: its flags are the comparisons' (equal,
-            // signed and unsigned at least), by condition code
-            switch condition {
-            case 1: return op0 == op1
-            case 7: return op0 != op1
-            case 2: return Int32(bitPattern: op0) > Int32(bitPattern: op1)
-            case 3: return Int32(bitPattern: op0) >= Int32(bitPattern: op1)
-            case 5: return op0 > op1
-            case 4: return op0 >= op1
-            default: return true
-            }
-        }
+        if flags & TraceStep.subtracts != 0 { return TraceStep.compare(op0, op1, condition) }
         let (sum, carry) = xAdder(op0, op1, adderOp: flags & TraceStep.adderOp != 0, adderOpXN: flags & TraceStep.adderOpXN != 0)
         return xCondition(op0, op1, sum: sum, carry: carry, condition: condition)
     }

@@ -33,6 +33,8 @@ import Testing
         for (a, b) in Self.operands(2_000) {
             let (sum, carry) = Core.xAdder(a, b, adderOp: true, adderOpXN: false)
             for c in UInt8(0)..<8 {
+                #expect(TraceStep.compare(a, b, c) == Core.xCondition(a, b, sum: sum, carry: carry, condition: c),
+                        "condition \(c) on \(a), \(b)")
                 #expect(Core.traceCondition(a, b, f, c) == Core.xCondition(a, b, sum: sum, carry: carry, condition: c),
                         "condition \(c) on \(a), \(b)")
             }

@@ -63,7 +63,8 @@ for _ in 0..<repeats {
         last = m.peekObservation()
         let s = m.fastPathStats
         stats = "fast path \(s.cycles) cycles in \(s.episodes) episodes, \(s.replayedCycles) replayed, "
-            + "\(s.divideCycles) as divides' recurrence, \(s.traceIterations) trace iterations, \(s.traceCycles) cycles"
+            + "\(s.divideCycles) as divides' recurrence, \(s.traceIterations) trace iterations, \(s.traceCycles) cycles; "
+            + "\(m.retiredCount) instructions retired"
     default:
         FileHandle.standardError.write("unknown profile \(profile)\n".data(using: .utf8)!)
         exit(2)
