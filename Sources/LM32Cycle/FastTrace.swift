@@ -8,7 +8,7 @@ import LM32
 /// iteration repeats unchanged; a shadow (`FastTraceShadow`, a check mode)
 /// runs each iteration a trace starts functionally beside the replay and
 /// compares the outcome at the iteration's end; the runs
-/// (`LM32CycleMachine.traces`, opt-in) take the replay's place for the
+/// (`LM32CycleMachine.traces`, on by default) take the replay's place for the
 /// iterations that hold and hand back to it, exactly, at an iteration's
 /// start (`runTrace`).
 
