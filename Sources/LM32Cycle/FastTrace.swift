@@ -475,22 +475,13 @@ struct TraceOpValues {
     var wrote = false
 }
 
-/// A store of the iteration in progress, written to the bus when the
-/// iteration has run to its end.
-struct TraceStore {
-    var address: UInt32, data: UInt32, sel: UInt8, beatCycle: Int
-}
-
 /// The data bus master's registers and the counts an iteration changes
 /// as it runs.
 struct TraceIterationState {
     var adr: UInt32, datO: UInt32, sel: UInt8, cti: UInt8, wbData: UInt32, memopPc: UInt32
     /// The divider's result (the last divide's quotient or remainder).
     var mcResult: UInt32
-    var storeCount = 0, cacheWrites: UInt64 = 0
-    /// The store the data bus's read word is the RAM's before (computed at
-    /// the iteration's end), or -1.
-    var pendingBefore = -1
+    var cacheWrites: UInt64 = 0
 }
 
 /// The trace runs' scratch storage (one per machine, in its table).
@@ -498,8 +489,6 @@ final class FastTraceScratch {
     /// The op values of an iteration run again for a rebuild.
     @exclusivity(unchecked) var values = UnsafeMutablePointer<TraceOpValues>.allocate(capacity: 64)
     @exclusivity(unchecked) var valueCapacity = 64
-    /// The iteration's stores (at most one an op).
-    @exclusivity(unchecked) var stores = UnsafeMutablePointer<TraceStore>.allocate(capacity: 64)
     /// The data cache's words and the RAM's words the run replaced (to
     /// take an iteration back), in journals that `dropJournals` trims.
     @exclusivity(unchecked) var cacheUndo = UnsafeMutablePointer<(index: Int, old: UInt32)>.allocate(capacity: 1024)
@@ -517,15 +506,15 @@ final class FastTraceScratch {
     }
     deinit {
         starts.deinitialize(count: 3); starts.deallocate()
-        regs.deallocate(); values.deallocate(); stores.deallocate(); cacheUndo.deallocate(); ramUndo.deallocate()
+        regs.deallocate(); values.deallocate(); cacheUndo.deallocate(); ramUndo.deallocate()
     }
 
     /// Room for a trace of `n` ops.
     func reserve(_ n: Int) {
         guard n > valueCapacity else { return }
-        values.deallocate(); stores.deallocate()
+        values.deallocate()
         valueCapacity = n
-        values = .allocate(capacity: n); stores = .allocate(capacity: n)
+        values = .allocate(capacity: n)
     }
 
     @inline(__always)
@@ -616,8 +605,9 @@ extension CycleCore {
     /// One iteration of `t` on the machine, in program order: returns
     /// whether it ran to its end, and whether it leaves the trace after it
     /// (its last branch went another way). An iteration that does not run
-    /// to its end has changed the register file and the data cache (the
-    /// caller takes them back), not the bus or the counters.
+    /// to its end has changed the register file, the data cache and the
+    /// RAM (the caller takes them back from the journals), not the
+    /// counters.
     @inline(never)
     private mutating func runIteration(_ t: FastTrace, _ x: FastTraceScratch, caches: Bool) -> (complete: Bool, leaves: Bool) {
         iteration(t, nil, x, caches: caches)
@@ -638,7 +628,6 @@ extension CycleCore {
         var s = TraceIterationState(adr: dAdr, datO: dDatO, sel: dSel, cti: dCti, wbData: wbDataM, memopPc: memopPcW,
                                     mcResult: mcResultX)
         let steps = t.steps, count = t.ops.count, kept = values == nil ? count : count - 2
-        let stores = x.stores
         var leaves = false
         var i = 0
         while i < kept {
@@ -685,9 +674,10 @@ extension CycleCore {
                     guard dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum) else { return (false, false) }
                     word = dcData[Int((sum >> 2) & 0x3FF)]
                 } else {
-                    word = storedWord(stores, s.storeCount, sum)
+                    // (the RAM holds the iteration's earlier stores)
+                    word = bus.instructionWord(at: sum)
                     s.adr = sum; s.sel = Self.storeLanes(operand: 0, address: sum, size: p.pointee.aux).byteEnable; s.cti = 7
-                    s.wbData = word; s.pendingBefore = -1
+                    s.wbData = word
                 }
                 value = p.pointee.aux == 2 ? word
                     : Self.loadedValue(data: word, address: sum, size: p.pointee.aux, signExtend: p.pointee.flags & TraceStep.signExtend != 0)
@@ -705,9 +695,11 @@ extension CycleCore {
                     dcData[index] = (data & m) | (dcData[index] & ~m)
                     s.cacheWrites &+= 1
                 }
-                stores[s.storeCount] = TraceStore(address: sum, data: data, sel: lanes, beatCycle: Int(p.pointee.beatCycle))
-                s.pendingBefore = s.storeCount
-                s.storeCount += 1
+                // the beat, in its cycle; the word it read is the bus's read
+                // data (the journal takes it back if the iteration fails)
+                let old = bus.dataBeat(cycle: cycle &+ UInt64(p.pointee.beatCycle), address: sum, data: data, sel: lanes, we: true)
+                x.journalRAM(sum, old)
+                s.wbData = old
                 s.adr = sum; s.datO = data; s.sel = lanes; s.cti = !caches ? 7 : sum & 0x8 != 0 ? 7 : 2; s.memopPc = p.pointee.pc
                 i += 1
                 continue
@@ -726,14 +718,6 @@ extension CycleCore {
             guard runs && (!leavesAfter || i == count - 1) else { return (false, false) }
             leaves = leavesAfter
             i += 1
-        }
-        if s.pendingBefore >= 0 {
-            s.wbData = storedWord(stores, s.pendingBefore, stores[s.pendingBefore].address)
-        }
-        // the iteration ran: its stores go to the bus in their beats' cycles
-        for st in UnsafeBufferPointer(start: stores, count: s.storeCount) {
-            let old = bus.dataBeat(cycle: cycle &+ UInt64(st.beatCycle), address: st.address, data: st.data, sel: st.sel, we: true)
-            x.journalRAM(st.address, old)
         }
         dAdr = s.adr; dDatO = s.datO; dSel = s.sel; dCti = s.cti; wbDataM = s.wbData; memopPcW = s.memopPc
         mcResultX = s.mcResult
@@ -795,9 +779,9 @@ extension CycleCore {
                     guard hit else { return (false, false) }
                     word = dcData[index]
                 } else {
-                    word = storedWord(x.stores, s.storeCount, sum)
+                    word = bus.instructionWord(at: sum)
                     s.adr = sum; s.sel = Self.storeLanes(operand: 0, address: sum, size: d.size).byteEnable; s.cti = 7
-                    s.wbData = word; s.pendingBefore = -1
+                    s.wbData = word
                 }
                 value = Self.loadedValue(data: word, address: sum, size: d.size, signExtend: d.signExtend)
             } else {
@@ -809,13 +793,10 @@ extension CycleCore {
                     dcData[index] = (data & m) | (dcData[index] & ~m)
                     s.cacheWrites &+= 1
                 }
-                // the word the beat reads: the RAM's, after this
-                // iteration's earlier stores
-                let before = storedWord(x.stores, s.storeCount, sum)
-                x.stores[s.storeCount] = TraceStore(address: sum, data: data, sel: lanes, beatCycle: op.pointee.beatCycle)
-                s.storeCount += 1
+                let old = bus.dataBeat(cycle: cycle &+ UInt64(op.pointee.beatCycle), address: sum, data: data, sel: lanes, we: true)
+                x.journalRAM(sum, old)
                 s.adr = sum; s.datO = data; s.sel = lanes; s.cti = caches ? (sum & 0x8 != 0 ? 7 : 2) : 7
-                s.wbData = before; s.pendingBefore = -1
+                s.wbData = old
                 value = 0
             }
         } else {
@@ -835,17 +816,6 @@ extension CycleCore {
         }
         values?.pointee = v
         return (true, leaves)
-    }
-
-    /// The RAM's word at `address` after the iteration's first `n` stores.
-    @inline(__always)
-    private func storedWord(_ stores: UnsafeMutablePointer<TraceStore>, _ n: Int, _ address: UInt32) -> UInt32 {
-        var word = bus.instructionWord(at: address)
-        for j in 0..<n where stores[j].address >> 2 == address >> 2 {
-            let m = wishboneLaneMask(stores[j].sel)
-            word = (stores[j].data & m) | (word & ~m)
-        }
-        return word
     }
 
     /// At the replay's cycle `k`, about to follow `edge` from `node`
