@@ -120,6 +120,15 @@ struct TraceStep {
     }
 }
 
+/// What a run of a trace reads, by value (no reference to count while
+/// an iteration runs).
+struct TraceBody {
+    let steps: UnsafeMutablePointer<TraceStep>, ops: UnsafeMutablePointer<TraceOp>
+    let count: Int, length: Int
+    let retirements: UInt64, registerWrites: UInt64
+    let codeLow: UInt32, codeHigh: UInt32
+}
+
 /// A loop iteration as the replay ran it.
 final class FastTrace {
     /// The most traces from one node, and the longest iteration filed.
@@ -149,6 +158,12 @@ final class FastTrace {
     var next: Int32 = -1
     /// The first trace from a node: all of them, itself first.
     var family: [FastTrace] = []
+
+    /// What a run reads.
+    var body: TraceBody {
+        TraceBody(steps: steps, ops: opStorage, count: ops.count, length: length, retirements: retirements,
+                  registerWrites: registerWrites, codeLow: codeLow, codeHigh: codeHigh)
+    }
 
     /// `ops` where a run reads them, and as its loop takes them.
     let opStorage: UnsafeMutablePointer<TraceOp>
@@ -609,13 +624,13 @@ extension CycleCore {
     /// RAM (the caller takes them back from the journals), not the
     /// counters.
     @inline(never)
-    private mutating func runIteration(_ t: FastTrace, _ x: FastTraceScratch, caches: Bool) -> (complete: Bool, leaves: Bool) {
+    private mutating func runIteration(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool) -> (complete: Bool, leaves: Bool) {
         iteration(t, nil, x, caches: caches)
     }
 
     /// `runIteration`, keeping the values of the last two ops (a rebuild's).
     @inline(never)
-    private mutating func runIteration(_ t: FastTrace, keeping values: UnsafeMutablePointer<TraceOpValues>, _ x: FastTraceScratch,
+    private mutating func runIteration(_ t: TraceBody, keeping values: UnsafeMutablePointer<TraceOpValues>, _ x: FastTraceScratch,
                                        caches: Bool) -> (complete: Bool, leaves: Bool) {
         iteration(t, values, x, caches: caches)
     }
@@ -623,11 +638,11 @@ extension CycleCore {
     /// The ops run by their step's class; with `values`, the last two as
     /// `runOp` runs them, keeping their values.
     @inline(__always)
-    private mutating func iteration(_ t: FastTrace, _ values: UnsafeMutablePointer<TraceOpValues>?, _ x: FastTraceScratch,
+    private mutating func iteration(_ t: TraceBody, _ values: UnsafeMutablePointer<TraceOpValues>?, _ x: FastTraceScratch,
                                     caches: Bool) -> (complete: Bool, leaves: Bool) {
         var s = TraceIterationState(adr: dAdr, datO: dDatO, sel: dSel, cti: dCti, wbData: wbDataM, memopPc: memopPcW,
                                     mcResult: mcResultX)
-        let steps = t.steps, count = t.ops.count, kept = values == nil ? count : count - 2
+        let steps = t.steps, count = t.count, kept = values == nil ? count : count - 2
         var leaves = false
         var i = 0
         while i < kept {
@@ -704,7 +719,7 @@ extension CycleCore {
                 i += 1
                 continue
             case .generic:
-                let (runs, leavesAfter) = runOp(t.opStorage + i, t, nil, x, &s, caches: caches)
+                let (runs, leavesAfter) = runOp(t.ops + i, t, nil, x, &s, caches: caches)
                 guard runs && (!leavesAfter || i == count - 1) else { return (false, false) }
                 leaves = leavesAfter
                 i += 1
@@ -714,7 +729,7 @@ extension CycleCore {
             i += 1
         }
         while i < count {
-            let (runs, leavesAfter) = runOp(t.opStorage + i, t, values! + i, x, &s, caches: caches)
+            let (runs, leavesAfter) = runOp(t.ops + i, t, values! + i, x, &s, caches: caches)
             guard runs && (!leavesAfter || i == count - 1) else { return (false, false) }
             leaves = leavesAfter
             i += 1
@@ -751,7 +766,7 @@ extension CycleCore {
     /// values are kept, or nil): whether it runs (its checks hold) and
     /// whether the trace is left after it (a branch that went another way).
     @inline(never)
-    private mutating func runOp(_ op: UnsafePointer<TraceOp>, _ t: FastTrace, _ values: UnsafeMutablePointer<TraceOpValues>?,
+    private mutating func runOp(_ op: UnsafePointer<TraceOp>, _ t: TraceBody, _ values: UnsafeMutablePointer<TraceOpValues>?,
                                 _ x: FastTraceScratch, _ s: inout TraceIterationState, caches: Bool) -> (runs: Bool, leaves: Bool) {
         let d = op.pointee.dec
         let a = regs[d.readIdx0], b = regs[d.readIdx1]
@@ -858,6 +873,7 @@ extension CycleCore {
         // the traces the last two iterations ran (`known` keeps them)
         unowned(unsafe) var ranLast = t, ranBefore = t
         unowned(unsafe) var current = t
+        var body = t.body
         x.cacheUndoCount = 0; x.ramUndoCount = 0
         // the register file in program order: W's and M's results written
         // (neither is a load at a trace's start)
@@ -884,7 +900,7 @@ extension CycleCore {
             x.dropJournals(before: &before.pointee, &last.pointee)
             saveIterationStart(&start.pointee, x)
             // the trace that ran last, else its alternatives
-            var (complete, leaves) = runIteration(current, x, caches: caches)
+            var (complete, leaves) = runIteration(body, x, caches: caches)
             if !complete {
                 restoreIterationStart(start.pointee, x)
                 for i in known.indices {
@@ -896,15 +912,15 @@ extension CycleCore {
                         if traceFetchesHold(candidate, caches: caches) { holding |= bit }
                     }
                     guard holding & bit != 0 else { continue }
-                    (complete, leaves) = runIteration(candidate, x, caches: caches)
-                    if complete { current = candidate; break }
+                    (complete, leaves) = runIteration(candidate.body, x, caches: caches)
+                    if complete { current = candidate; body = candidate.body; break }
                     restoreIterationStart(start.pointee, x)
                 }
             }
             guard complete else { break }
             leaving = leaves
             ranBefore = ranLast; ranLast = current
-            k &+= UInt64(current.length)
+            k &+= UInt64(body.length)
             done += 1
             (before, last, start) = (last, start, before)
         }
@@ -928,7 +944,7 @@ extension CycleCore {
         // the iteration before it again, from its start, keeping the values
         // of its last two ops (it ran to its end on the same inputs)
         restoreIterationStart(before.pointee, x)
-        let again = runIteration(ranBefore, keeping: x.values, x, caches: caches)
+        let again = runIteration(ranBefore.body, keeping: x.values, x, caches: caches)
         precondition(again.complete && !again.leaves, "a trace's iteration ran otherwise the second time")
         rebuildRecords(ranBefore, next: ranLast, key: key, values: x.values, slots: table.slots, ring: &r, caches: caches)
         return k &+ 2 * longest
