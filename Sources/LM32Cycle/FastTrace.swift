@@ -159,10 +159,12 @@ final class FastTrace {
     /// The first trace from a node: all of them, itself first.
     var family: [FastTrace] = []
 
-    /// What a run reads.
-    var body: TraceBody {
+    /// What a run reads; `code`: the fetched words' addresses of all the
+    /// traces the run may take (a store over any of them leaves it, without
+    /// caches: their words are checked once a run).
+    func body(code: (low: UInt32, high: UInt32)) -> TraceBody {
         TraceBody(steps: steps, ops: opStorage, count: ops.count, length: length, retirements: retirements,
-                  registerWrites: registerWrites, codeLow: codeLow, codeHigh: codeHigh)
+                  registerWrites: registerWrites, codeLow: code.low, codeHigh: code.high)
     }
 
     /// `ops` where a run reads them, and as its loop takes them.
@@ -873,7 +875,8 @@ extension CycleCore {
         // the traces the last two iterations ran (`known` keeps them)
         unowned(unsafe) var ranLast = t, ranBefore = t
         unowned(unsafe) var current = t
-        var body = t.body
+        let code = (low: known.map { $0.codeLow }.min()!, high: known.map { $0.codeHigh }.max()!)
+        var body = t.body(code: code)
         x.cacheUndoCount = 0; x.ramUndoCount = 0
         // the register file in program order: W's and M's results written
         // (neither is a load at a trace's start)
@@ -912,8 +915,9 @@ extension CycleCore {
                         if traceFetchesHold(candidate, caches: caches) { holding |= bit }
                     }
                     guard holding & bit != 0 else { continue }
-                    (complete, leaves) = runIteration(candidate.body, x, caches: caches)
-                    if complete { current = candidate; body = candidate.body; break }
+                    let b = candidate.body(code: code)
+                    (complete, leaves) = runIteration(b, x, caches: caches)
+                    if complete { current = candidate; body = b; break }
                     restoreIterationStart(start.pointee, x)
                 }
             }
@@ -944,7 +948,7 @@ extension CycleCore {
         // the iteration before it again, from its start, keeping the values
         // of its last two ops (it ran to its end on the same inputs)
         restoreIterationStart(before.pointee, x)
-        let again = runIteration(ranBefore.body, keeping: x.values, x, caches: caches)
+        let again = runIteration(ranBefore.body(code: code), keeping: x.values, x, caches: caches)
         precondition(again.complete && !again.leaves, "a trace's iteration ran otherwise the second time")
         rebuildRecords(ranBefore, next: ranLast, key: key, values: x.values, slots: table.slots, ring: &r, caches: caches)
         return k &+ 2 * longest
