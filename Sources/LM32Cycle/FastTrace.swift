@@ -684,40 +684,12 @@ extension CycleCore {
             case .load:
                 // RAM only, outside the data-error window; with caches a
                 // hit, without them a beat that reads the RAM's word
-                let sum = op0 &+ op1
-                guard sum >> 16 == 0 && !bus.dataError(at: sum) else { return (false, false) }
-                let word: UInt32
-                if caches {
-                    guard dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum) else { return (false, false) }
-                    word = dcData[Int((sum >> 2) & 0x3FF)]
-                } else {
-                    // (the RAM holds the iteration's earlier stores)
-                    word = bus.instructionWord(at: sum)
-                    s.adr = sum; s.sel = Self.storeLanes(operand: 0, address: sum, size: p.pointee.aux).byteEnable; s.cti = 7
-                    s.wbData = word
-                }
-                value = p.pointee.aux == 2 ? word
-                    : Self.loadedValue(data: word, address: sum, size: p.pointee.aux, signExtend: p.pointee.flags & TraceStep.signExtend != 0)
-                s.memopPc = p.pointee.pc
+                guard let v = traceLoad(op0 &+ op1, size: p.pointee.aux, signExtend: p.pointee.flags & TraceStep.signExtend != 0,
+                                        pc: p.pointee.pc, &s, caches: caches) else { return (false, false) }
+                value = v
             case .store:
-                let sum = op0 &+ op1
-                guard sum >> 16 == 0 && !bus.dataError(at: sum) else { return (false, false) }
-                // (without caches a store over the trace's code leaves it)
-                if !caches && sum >= t.codeLow && sum <= t.codeHigh &+ 3 { return (false, false) }
-                let (data, lanes) = p.pointee.aux == 2 ? (b, 15) : Self.storeLanes(operand: b, address: sum, size: p.pointee.aux)
-                let index = Int((sum >> 2) & 0x3FF)
-                if caches && dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum) {
-                    let m = wishboneLaneMask(lanes)
-                    x.journalCache(index, dcData[index])
-                    dcData[index] = (data & m) | (dcData[index] & ~m)
-                    s.cacheWrites &+= 1
-                }
-                // the beat, in its cycle; the word it read is the bus's read
-                // data (the journal takes it back if the iteration fails)
-                let old = bus.dataBeat(cycle: cycle &+ UInt64(p.pointee.beatCycle), address: sum, data: data, sel: lanes, we: true)
-                x.journalRAM(sum, old)
-                s.wbData = old
-                s.adr = sum; s.datO = data; s.sel = lanes; s.cti = !caches ? 7 : sum & 0x8 != 0 ? 7 : 2; s.memopPc = p.pointee.pc
+                guard traceStore(op0 &+ op1, operand: b, size: p.pointee.aux, beatCycle: Int(p.pointee.beatCycle), pc: p.pointee.pc,
+                                 t, x, &s, caches: caches) else { return (false, false) }
                 i += 1
                 continue
             case .generic:
@@ -742,6 +714,53 @@ extension CycleCore {
         cycle &+= l; cc &+= UInt32(truncatingIfNeeded: l)
         retiredCount &+= t.retirements; arrayWrites &+= t.registerWrites &+ s.cacheWrites
         return (true, leaves)
+    }
+
+    /// A load at `sum` (RAM only, outside the data-error window; with
+    /// caches a hit, without them a beat reading the RAM, which holds the
+    /// iteration's earlier stores): the loaded value, or nil (the
+    /// iteration fails).
+    @inline(__always)
+    private mutating func traceLoad(_ sum: UInt32, size: UInt8, signExtend: Bool, pc: UInt32, _ s: inout TraceIterationState,
+                                    caches: Bool) -> UInt32? {
+        guard sum >> 16 == 0 && !bus.dataError(at: sum) else { return nil }
+        let word: UInt32
+        if caches {
+            guard dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum) else { return nil }
+            word = dcData[Int((sum >> 2) & 0x3FF)]
+        } else {
+            word = bus.instructionWord(at: sum)
+            s.adr = sum; s.sel = Self.storeLanes(operand: 0, address: sum, size: size).byteEnable; s.cti = 7
+            s.wbData = word
+        }
+        s.memopPc = pc
+        return size == 2 ? word : Self.loadedValue(data: word, address: sum, size: size, signExtend: signExtend)
+    }
+
+    /// A store at `sum` (RAM only, outside the data-error window; without
+    /// caches not over the code of the run's traces): the data cache's word
+    /// when it hits and the beat, in its cycle, both journalled (the
+    /// journals take them back if the iteration fails); false: the
+    /// iteration fails.
+    @inline(__always)
+    private mutating func traceStore(_ sum: UInt32, operand: UInt32, size: UInt8, beatCycle: Int, pc: UInt32, _ t: TraceBody,
+                                     _ x: FastTraceScratch, _ s: inout TraceIterationState, caches: Bool) -> Bool {
+        guard sum >> 16 == 0 && !bus.dataError(at: sum) else { return false }
+        if !caches && sum >= t.codeLow && sum <= t.codeHigh &+ 3 { return false }
+        let (data, lanes) = size == 2 ? (operand, UInt8(15)) : Self.storeLanes(operand: operand, address: sum, size: size)
+        let index = Int((sum >> 2) & 0x3FF)
+        if caches && dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum) {
+            let m = wishboneLaneMask(lanes)
+            x.journalCache(index, dcData[index])
+            dcData[index] = (data & m) | (dcData[index] & ~m)
+            s.cacheWrites &+= 1
+        }
+        // the word the beat read is the bus's read data
+        let old = bus.dataBeat(cycle: cycle &+ UInt64(beatCycle), address: sum, data: data, sel: lanes, we: true)
+        x.journalRAM(sum, old)
+        s.adr = sum; s.datO = data; s.sel = lanes; s.cti = caches && sum & 0x8 == 0 ? 2 : 7; s.wbData = old
+        s.memopPc = pc
+        return true
     }
 
     /// The divider's result when a divide or modulus by `op1` leaves X
@@ -784,36 +803,14 @@ extension CycleCore {
         }
         var value: UInt32
         if d.c.load || d.c.store {
-            // RAM only, outside the data-error window, cacheable with caches
-            guard sum >> 16 == 0 && !bus.dataError(at: sum) && (!caches || CacheAddress.cacheable(sum)) else { return (false, false) }
-            let index = Int((sum >> 2) & 0x3FF)
-            let hit = caches && dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum)
-            s.memopPc = op.pointee.pc
             v.xResult = sum; v.mResult = sum
             if d.c.load {
-                let word: UInt32
-                if caches {
-                    guard hit else { return (false, false) }
-                    word = dcData[index]
-                } else {
-                    word = bus.instructionWord(at: sum)
-                    s.adr = sum; s.sel = Self.storeLanes(operand: 0, address: sum, size: d.size).byteEnable; s.cti = 7
-                    s.wbData = word
-                }
-                value = Self.loadedValue(data: word, address: sum, size: d.size, signExtend: d.signExtend)
+                guard let w = traceLoad(sum, size: d.size, signExtend: d.signExtend, pc: op.pointee.pc, &s, caches: caches)
+                else { return (false, false) }
+                value = w
             } else {
-                if !caches && sum >= t.codeLow && sum <= t.codeHigh &+ 3 { return (false, false) }
-                let (data, lanes) = Self.storeLanes(operand: b, address: sum, size: d.size)
-                if hit {
-                    let m = wishboneLaneMask(lanes)
-                    x.journalCache(index, dcData[index])
-                    dcData[index] = (data & m) | (dcData[index] & ~m)
-                    s.cacheWrites &+= 1
-                }
-                let old = bus.dataBeat(cycle: cycle &+ UInt64(op.pointee.beatCycle), address: sum, data: data, sel: lanes, we: true)
-                x.journalRAM(sum, old)
-                s.adr = sum; s.datO = data; s.sel = lanes; s.cti = caches ? (sum & 0x8 != 0 ? 7 : 2) : 7
-                s.wbData = old
+                guard traceStore(sum, operand: b, size: d.size, beatCycle: op.pointee.beatCycle, pc: op.pointee.pc, t, x, &s,
+                                 caches: caches) else { return (false, false) }
                 value = 0
             }
         } else {
