@@ -54,8 +54,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
     /// per-cycle steps (tests compare).
     var fastPath = true
     /// Run repeated loop iterations as traces (FastTrace.swift) on the
-    /// fast path (the default: docs/lm32-fastpath.md, "Traces by
-    /// default"); false: the replay alone.
+    /// fast path (the default: docs/lm32-fastpath.md, "What is built:
+    /// traces by default"); false: the replay alone.
     var tracesOn = true
     /// Cycles run on the fast path and its episodes (each ends in a
     /// hand-over); not state.
