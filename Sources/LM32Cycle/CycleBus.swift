@@ -64,6 +64,10 @@ protocol CycleBus: Equatable {
     /// Idle skipping may not pass this cycle: the bus's own inputs (e.g.
     /// devices' interrupt lines) may change in it.
     var quietUntil: UInt64 { get }
+    /// The bus has seen an access since it was `earlier` (a copy of it)
+    /// that makes it unequal to `earlier` from then on (its counts of such
+    /// accesses only grow): an idle probe from `earlier` can end.
+    func accessedSince(_ earlier: Self) -> Bool
     /// Back to the state at construction (the machine's `reset()`).
     mutating func reset()
     /// Equal including the memories behind pointers (tests).
@@ -94,6 +98,7 @@ protocol CycleBus: Equatable {
 extension CycleBus {
     static var allowsIdleSkipping: Bool { false }
     var quietUntil: UInt64 { .max }
+    func accessedSince(_ earlier: Self) -> Bool { false }
     static var watchesRetirements: Bool { false }
     mutating func retired(pc: UInt32, word: UInt32, ie: Bool, cycle: UInt64) {}
     static var canResetCPU: Bool { false }
@@ -221,6 +226,10 @@ struct BenchBus: CycleBus {
 
     var stopRequested: Bool { ended }
     static var allowsIdleSkipping: Bool { true }
+    /// A RAM write or a test-device event (outside traces, which take
+    /// their writes back, the counts only grow).
+    @inline(__always)
+    func accessedSince(_ earlier: Self) -> Bool { writes != earlier.writes || events.count != earlier.events.count }
 
     mutating func reset() {
         iCnt = 0; dCnt = 0

@@ -282,6 +282,8 @@ struct CycleCore<Bus: CycleBus>: Equatable {
                 let before = cycle
                 probeStep(min(Self.maxPeriod - p, end - cycle), untilEnd: untilEnd, anchor: anchor)
                 p += cycle - before
+                // an access since the anchor: no later state equals it
+                if bus.accessedSince(anchor.bus) { break }
                 guard mayEqual(anchor), sameStateExceptTime(anchor),
                       arrayWrites == anchor.arrayWrites || sameArrays(as: snap) else { continue }
                 let k = (min(end, max(bus.quietUntil, cycle)) - cycle) / p

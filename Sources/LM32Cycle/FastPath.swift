@@ -178,7 +178,8 @@ extension CycleCore {
     }
 
     /// `stepFastNoCache` that also stops after the first cycle whose state
-    /// may equal `watch`'s (`mayEqual`; the idle probe).
+    /// may equal `watch`'s (`mayEqual`) or whose bus has been accessed
+    /// since (`accessedSince`; no later state equals it): the idle probe.
     @inline(never)
     mutating func stepFastNoCache(_ n: UInt64, untilEnd: Bool, watch: UnsafePointer<CycleCore>) -> UInt64 {
         fastEpisode(n, untilEnd: untilEnd, watch: watch, caches: false)
@@ -325,7 +326,8 @@ extension CycleCore {
                     k &+= 1
                     if bits & (FastDecisions.stops | FastDecisions.writes) != 0
                         && (e.pointee.stops || (e.pointee.writes && untilEnd && bus.stopRequested)) { break }
-                    if let a = watch, mayEqual(a, ring: r, pcF: nodes[Int(node)].key.pcF, pcD: nodes[Int(node)].key.pcD) {
+                    if let a = watch, mayEqual(a, ring: r, pcF: nodes[Int(node)].key.pcF, pcD: nodes[Int(node)].key.pcD)
+                        || bus.accessedSince(a.pointee.bus) {
                         break
                     }
                     continue
@@ -356,7 +358,7 @@ extension CycleCore {
                 break
             }
             if untilEnd && bus.stopRequested { break }
-            if let a = watch, mayEqual(a, ring: r, pcF: pcF, pcD: pcD) { break }
+            if let a = watch, mayEqual(a, ring: r, pcF: pcF, pcD: pcD) || bus.accessedSince(a.pointee.bus) { break }
         }
         if stale { writeBack(table.nodes + Int(node), ring: r) }
         fastPathStats.value.replayedCycles &+= k - recorded

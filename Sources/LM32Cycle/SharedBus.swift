@@ -332,6 +332,8 @@ struct SharedBus: CycleBus {
     /// device master that runs, is not quiet: its next cycle depends on the
     /// bus, so nothing is skipped.
     static var allowsIdleSkipping: Bool { true }
+    @inline(__always)
+    func accessedSince(_ earlier: Self) -> Bool { accesses != earlier.accesses }
     var quietUntil: UInt64 {
         wakeEveryCycle || deviceMastersRun || components.pointee.pending != 0 || components.pointee.answered >= 0 ? 0 : wakeAt
     }
