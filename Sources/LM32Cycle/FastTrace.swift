@@ -558,7 +558,13 @@ final class FastTraceScratch {
     /// Forgets the journals' entries before `oldest`'s (the start of an
     /// iteration no run goes back past; `later`, a later start, moves with
     /// them), so that they stay short over a long run.
+    @inline(__always)
     func dropJournals(before oldest: inout TraceIterationStart, _ later: inout TraceIterationStart) {
+        if oldest.cacheUndo >= 512 || oldest.ramUndo >= 512 { moveJournals(before: &oldest, &later) }
+    }
+
+    @inline(never)
+    private func moveJournals(before oldest: inout TraceIterationStart, _ later: inout TraceIterationStart) {
         if oldest.cacheUndo >= 512 {
             let n = oldest.cacheUndo
             for i in 0..<(cacheUndoCount - n) { cacheUndo[i] = cacheUndo[n + i] }
@@ -628,6 +634,33 @@ extension CycleCore {
     @inline(never)
     private mutating func runIteration(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool) -> (complete: Bool, leaves: Bool) {
         iteration(t, nil, x, caches: caches)
+    }
+
+    /// Iterations of `t` from the replay's cycle `k` while they run to
+    /// their end and stay on it and `k` stays at most `lastStart`, each
+    /// start saved in `start` and the three starts rotated (`before`,
+    /// `last`: the two last iterations'): how many ran, whether the next
+    /// failed (its start in `start`; it changed the register file and
+    /// the memories, which the journals take back) and whether the last
+    /// leaves the trace.
+    @inline(never)
+    private mutating func runIterations(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool, k: inout UInt64, lastStart: UInt64,
+                                        _ before: inout UnsafeMutablePointer<TraceIterationStart>,
+                                        _ last: inout UnsafeMutablePointer<TraceIterationStart>,
+                                        _ start: inout UnsafeMutablePointer<TraceIterationStart>) -> (done: Int, failed: Bool, leaves: Bool) {
+        var done = 0
+        let length = UInt64(t.length)
+        while k <= lastStart {
+            x.dropJournals(before: &before.pointee, &last.pointee)
+            saveIterationStart(&start.pointee, x)
+            let (complete, leaves) = iteration(t, nil, x, caches: caches)
+            guard complete else { return (done, true, false) }
+            k &+= length
+            done += 1
+            (before, last, start) = (last, start, before)
+            if leaves { return (done, false, true) }
+        }
+        return (done, false, false)
     }
 
     /// `runIteration`, keeping the values of the last two ops (a rebuild's).
@@ -839,9 +872,19 @@ extension CycleCore {
     @inline(never)
     mutating func tryTrace(_ np: UnsafePointer<FastNode>, node: Int32, edge: Int32, ring r: inout FastRing, k: inout UInt64,
                            limit: UInt64, table: FastReplayTable, caches: Bool) -> Bool {
+        guard np.pointee.trace >= 0 else {
+            // (an empty collection: no array to retain on the replay's
+            // common path)
+            if let t = table.recorder.observe(node: node, edge: edge, nodes: table.nodes, edges: table.edges, caches: caches,
+                                              known: EmptyCollection()) {
+                table.addTrace(t)
+            }
+            return false
+        }
         let known = table.traces(from: np.pointee.trace)
-        if !known.isEmpty && k >= table.traceResume {
-            let longest = UInt64(known.map { $0.length }.max()!)
+        if k >= table.traceResume {
+            var longest: UInt64 = 0
+            for t in known { longest = max(longest, UInt64(t.length)) }
             if k &+ 2 * longest &+ 64 <= limit,
                let t = known.first(where: { $0.startEdge == edge && traceFetchesHold($0, caches: caches) }) {
                 table.traceResume = runTrace(t, among: known, ring: &r, k: &k, limit: limit, table: table, caches: caches)
@@ -867,12 +910,15 @@ extension CycleCore {
         let x = table.traceScratch
         let entryK = k
         let key = table.nodes[Int(t.startNode)].key
-        let longest = UInt64(known.map { $0.length }.max()!)
-        x.reserve(known.map { $0.ops.count }.max()!)
+        var longest: UInt64 = 0, most = 0, code = (low: UInt32.max, high: UInt32(0))
+        for u in known {
+            longest = max(longest, UInt64(u.length)); most = max(most, u.ops.count)
+            code = (min(code.low, u.codeLow), max(code.high, u.codeHigh))
+        }
+        x.reserve(most)
         // the traces the last two iterations ran (`known` keeps them)
         unowned(unsafe) var ranLast = t, ranBefore = t
         unowned(unsafe) var current = t
-        let code = (low: known.map { $0.codeLow }.min()!, high: known.map { $0.codeHigh }.max()!)
         var body = t.body(code: code)
         x.cacheUndoCount = 0; x.ramUndoCount = 0
         // the register file in program order: W's and M's results written
@@ -896,27 +942,35 @@ extension CycleCore {
         // by index in `known`; the words do not change in a run)
         var checked: UInt32 = 0, holding: UInt32 = 0
         var leaving = false
-        while !leaving && k &+ 2 * longest &+ 64 <= limit {
-            x.dropJournals(before: &before.pointee, &last.pointee)
-            saveIterationStart(&start.pointee, x)
-            // the trace that ran last, else its alternatives
-            var (complete, leaves) = runIteration(body, x, caches: caches)
-            if !complete {
-                restoreIterationStart(start.pointee, x)
-                for i in known.indices {
-                    unowned(unsafe) let candidate = known[i]
-                    guard candidate !== current && candidate.startEdge == t.startEdge else { continue }
-                    let bit: UInt32 = 1 << i
-                    if checked & bit == 0 {
-                        checked |= bit
-                        if traceFetchesHold(candidate, caches: caches) { holding |= bit }
-                    }
-                    guard holding & bit != 0 else { continue }
-                    let b = candidate.body(code: code)
-                    (complete, leaves) = runIteration(b, x, caches: caches)
-                    if complete { current = candidate; body = b; break }
-                    restoreIterationStart(start.pointee, x)
+        // the last cycle an iteration may start at (`tryTrace` saw that
+        // `limit` leaves room for the first)
+        let lastStart = limit &- 2 * longest &- 64
+        while !leaving && k <= lastStart {
+            // the trace that ran last while it holds, else its alternatives
+            let ran = runIterations(body, x, caches: caches, k: &k, lastStart: lastStart, &before, &last, &start)
+            done += ran.done
+            if ran.done >= 2 {
+                ranBefore = current; ranLast = current
+            } else if ran.done == 1 {
+                ranBefore = ranLast; ranLast = current
+            }
+            guard ran.failed else { break }
+            // the iteration at `start` failed (its alternatives from there)
+            var complete = false, leaves = false
+            restoreIterationStart(start.pointee, x)
+            for i in known.indices {
+                unowned(unsafe) let candidate = known[i]
+                guard candidate !== current && candidate.startEdge == t.startEdge else { continue }
+                let bit: UInt32 = 1 << i
+                if checked & bit == 0 {
+                    checked |= bit
+                    if traceFetchesHold(candidate, caches: caches) { holding |= bit }
                 }
+                guard holding & bit != 0 else { continue }
+                let b = candidate.body(code: code)
+                (complete, leaves) = runIteration(b, x, caches: caches)
+                if complete { current = candidate; body = b; break }
+                restoreIterationStart(start.pointee, x)
             }
             guard complete else { break }
             leaving = leaves
@@ -1080,8 +1134,8 @@ final class FastTraceRecorder {
     /// that ends here repeats the one before it.
     /// With `known` (the node's traces so far), any iteration from the
     /// edge back to it that none of them is becomes an alternative.
-    func observe(node: Int32, edge: Int32, nodes: UnsafePointer<FastNode>, edges: UnsafePointer<FastEdge>,
-                 caches: Bool, known: [FastTrace] = []) -> FastTrace? {
+    func observe<Known: Collection<FastTrace>>(node: Int32, edge: Int32, nodes: UnsafePointer<FastNode>,
+                                               edges: UnsafePointer<FastEdge>, caches: Bool, known: Known) -> FastTrace? {
         let e = Int(edge)
         if e >= edgeCapacity { grow(to: max(e + 1, edgeCapacity * 2, 1024)) }
         let now = count
