@@ -143,21 +143,21 @@ final class FastTrace {
     /// word at the address; with them the instruction cache's read
     /// addresses, the tag that hits and the word): a run starts only
     /// while they hold.
-    var fetches: [(address: UInt32, tagIndex: Int, tag: UInt32, dataIndex: Int, word: UInt32)] = []
+    @exclusivity(unchecked) var fetches: [(address: UInt32, tagIndex: Int, tag: UInt32, dataIndex: Int, word: UInt32)] = []
     /// The fetched words' addresses (a store between them leaves the
     /// trace, without caches).
-    var codeLow: UInt32 = .max, codeHigh: UInt32 = 0
+    @exclusivity(unchecked) var codeLow: UInt32 = .max, codeHigh: UInt32 = 0
     /// X's instruction at the start is the first op (else X holds a bubble
     /// or an instruction that is killed).
-    var xIsFirstOp = false
+    @exclusivity(unchecked) var xIsFirstOp = false
     /// Its cycles' edges, and the next trace from the same node (its
     /// alternatives: a tree; -1 none).
-    var edgeList: [Int32] = []
+    @exclusivity(unchecked) var edgeList: [Int32] = []
     /// The sum of its edges' hashes (`FastTraceRecorder.hash`).
-    var edgeHash: UInt64 = 0
-    var next: Int32 = -1
+    @exclusivity(unchecked) var edgeHash: UInt64 = 0
+    @exclusivity(unchecked) var next: Int32 = -1
     /// The first trace from a node: all of them, itself first.
-    var family: [FastTrace] = []
+    @exclusivity(unchecked) var family: [FastTrace] = []
 
     /// What a run reads; `code`: the fetched words' addresses of all the
     /// traces the run may take (a store over any of them leaves it, without
@@ -1067,7 +1067,7 @@ final class FastTraceRecorder {
     static let historyLimit = 1 << 16
     /// The episode's path since the last reset, and the sums of its edges'
     /// hashes (`sums[i]`: of the first `i`), so that an iteration's hash is
-    /// a difference and only a match is compared edge by edge.
+    /// a difference.
     private let history = UnsafeMutablePointer<(node: Int32, edge: Int32)>.allocate(capacity: historyLimit)
     private let sums = UnsafeMutablePointer<UInt64>.allocate(capacity: historyLimit + 1)
     @exclusivity(unchecked) private var count = 0
@@ -1089,7 +1089,10 @@ final class FastTraceRecorder {
     }
 
     /// An edge's term in an iteration's hash (a sum, so any order of the
-    /// same edges collides; a match is compared edge by edge).
+    /// same edges collides): a repeat is compared edge by edge; an
+    /// iteration whose length and hash are a known trace's is taken as it
+    /// (a collision only leaves an alternative unfiled: runs check every
+    /// op).
     @inline(__always)
     static func hash(_ edge: Int32) -> UInt64 {
         (UInt64(UInt32(bitPattern: edge)) &+ 0x9E37_79B9) &* 0xBF58_476D_1CE4_E5B9 ^ 0x94D0_49BB_1331_11EB
@@ -1151,8 +1154,7 @@ final class FastTraceRecorder {
                         if filed == nil { refused[e] = true }
                     }
                 } else if known.count < FastTrace.alternatives
-                            && !known.contains(where: { $0.length == length && $0.edgeHash == h
-                                && $0.edgeList.withUnsafeBufferPointer { l in (0..<length).allSatisfy { l[$0] == history[j + $0].edge } } }) {
+                            && !known.contains(where: { $0.length == length && $0.edgeHash == h }) {
                     let key = h &+ UInt64(length) &* 0x1_0000_0001 &+ UInt64(e) << 40
                     if !refusedAlternatives.contains(key) {
                         filed = FastTrace.compile(nodes: nodes, edges: edges, cycles: history, from: j, count: length, caches: caches)
