@@ -36,7 +36,8 @@ struct TraceOp {
 /// read, a sign extension, a call, a memory operation without caches,
 /// and the iteration's last two ops, whose values a rebuild reads).
 struct TraceStep {
-    enum Kind: UInt8 { case generic, add, sub, logic, shift, compare, multiply, divide, branch, load, store }
+    /// (`end`: the step after the last op, which ends an iteration's loop.)
+    enum Kind: UInt8 { case generic, add, sub, logic, shift, compare, multiply, divide, branch, load, store, end }
     var kind: Kind = .generic
     var ra: UInt8 = 0, rb: UInt8 = 0
     /// The register written, or 32 (none).
@@ -72,6 +73,9 @@ struct TraceStep {
         default: return true
         }
     }
+
+    /// The step after an iteration's last op.
+    init(end: ()) { kind = .end }
 
     init(_ op: TraceOp, caches: Bool) {
         let d = op.dec, c = d.c
@@ -177,14 +181,15 @@ final class FastTrace {
         self.retirements = retirements; self.registerWrites = registerWrites
         opStorage = .allocate(capacity: ops.count)
         opStorage.initialize(from: ops, count: ops.count)
-        steps = .allocate(capacity: ops.count)
+        steps = .allocate(capacity: ops.count + 1)
         steps.initialize(from: ops.map { TraceStep($0, caches: caches) }, count: ops.count)
+        (steps + ops.count).initialize(to: TraceStep(end: ()))
     }
 
     deinit {
         opStorage.deinitialize(count: ops.count)
         opStorage.deallocate()
-        steps.deinitialize(count: ops.count)
+        steps.deinitialize(count: ops.count + 1)
         steps.deallocate()
     }
 
@@ -603,11 +608,14 @@ extension CycleCore {
         return true
     }
 
-    private mutating func saveIterationStart(_ s: inout TraceIterationStart, _ x: FastTraceScratch) {
+    /// Saves the start of an iteration in `s` (`state`: the data bus
+    /// master's registers as the run keeps them).
+    @inline(__always)
+    private func saveIterationStart(_ s: inout TraceIterationStart, _ x: FastTraceScratch, _ state: TraceIterationState) {
         s.regs.update(from: regs, count: 32)
         s.cycle = cycle; s.cc = cc; s.retiredCount = retiredCount; s.arrayWrites = arrayWrites
-        s.dAdr = dAdr; s.dDatO = dDatO; s.dSel = dSel; s.dCti = dCti; s.wbDataM = wbDataM; s.memopPcW = memopPcW
-        s.mcResultX = mcResultX
+        s.dAdr = state.adr; s.dDatO = state.datO; s.dSel = state.sel; s.dCti = state.cti; s.wbDataM = state.wbData
+        s.memopPcW = state.memopPc; s.mcResultX = state.mcResult
         s.cacheUndo = x.cacheUndoCount; s.ramUndo = x.ramUndoCount
     }
 
@@ -625,15 +633,31 @@ extension CycleCore {
         }
     }
 
+    /// The data bus master's registers and the divider's result, as a run
+    /// keeps them while its iterations run.
+    @inline(__always)
+    private func iterationState() -> TraceIterationState {
+        TraceIterationState(adr: dAdr, datO: dDatO, sel: dSel, cti: dCti, wbData: wbDataM, memopPc: memopPcW, mcResult: mcResultX)
+    }
+
+    @inline(__always)
+    private mutating func setIterationState(_ s: TraceIterationState) {
+        dAdr = s.adr; dDatO = s.datO; dSel = s.sel; dCti = s.cti; wbDataM = s.wbData; memopPcW = s.memopPc
+        mcResultX = s.mcResult
+    }
+
     /// One iteration of `t` on the machine, in program order: returns
-    /// whether it ran to its end, and whether it leaves the trace after it
-    /// (its last branch went another way). An iteration that does not run
-    /// to its end has changed the register file, the data cache and the
-    /// RAM (the caller takes them back from the journals), not the
-    /// counters.
+    /// whether it ran to its end, whether it leaves the trace after it
+    /// (its last branch went another way), and the op it failed at. An
+    /// iteration that does not run to its end has changed the register
+    /// file, the data cache and the RAM (the caller takes them back from
+    /// the journals), not the counters.
     @inline(never)
-    private mutating func runIteration(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool) -> (complete: Bool, leaves: Bool) {
-        iteration(t, nil, x, caches: caches)
+    private mutating func runIteration(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool) -> (complete: Bool, leaves: Bool, at: Int) {
+        var s = iterationState()
+        let ran = caches ? iteration(t, nil, x, &s, caches: true) : iteration(t, nil, x, &s, caches: false)
+        setIterationState(s)
+        return ran
     }
 
     /// Iterations of `t` from the replay's cycle `k` while they run to
@@ -642,18 +666,44 @@ extension CycleCore {
     /// `last`: the two last iterations'): how many ran, whether the next
     /// failed (its start in `start`; it changed the register file and
     /// the memories, which the journals take back) and whether the last
-    /// leaves the trace.
-    @inline(never)
+    /// leaves the trace. (One copy a profile.)
     private mutating func runIterations(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool, k: inout UInt64, lastStart: UInt64,
                                         _ before: inout UnsafeMutablePointer<TraceIterationStart>,
                                         _ last: inout UnsafeMutablePointer<TraceIterationStart>,
                                         _ start: inout UnsafeMutablePointer<TraceIterationStart>) -> (done: Int, failed: Bool, leaves: Bool) {
+        caches ? runIterationsCaches(t, x, k: &k, lastStart: lastStart, &before, &last, &start)
+               : runIterationsNoCache(t, x, k: &k, lastStart: lastStart, &before, &last, &start)
+    }
+
+    @inline(never)
+    private mutating func runIterationsCaches(_ t: TraceBody, _ x: FastTraceScratch, k: inout UInt64, lastStart: UInt64,
+                                              _ before: inout UnsafeMutablePointer<TraceIterationStart>,
+                                              _ last: inout UnsafeMutablePointer<TraceIterationStart>,
+                                              _ start: inout UnsafeMutablePointer<TraceIterationStart>) -> (done: Int, failed: Bool, leaves: Bool) {
+        iterations(t, x, caches: true, k: &k, lastStart: lastStart, &before, &last, &start)
+    }
+
+    @inline(never)
+    private mutating func runIterationsNoCache(_ t: TraceBody, _ x: FastTraceScratch, k: inout UInt64, lastStart: UInt64,
+                                               _ before: inout UnsafeMutablePointer<TraceIterationStart>,
+                                               _ last: inout UnsafeMutablePointer<TraceIterationStart>,
+                                               _ start: inout UnsafeMutablePointer<TraceIterationStart>) -> (done: Int, failed: Bool, leaves: Bool) {
+        iterations(t, x, caches: false, k: &k, lastStart: lastStart, &before, &last, &start)
+    }
+
+    @inline(__always)
+    private mutating func iterations(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool, k: inout UInt64, lastStart: UInt64,
+                                     _ before: inout UnsafeMutablePointer<TraceIterationStart>,
+                                     _ last: inout UnsafeMutablePointer<TraceIterationStart>,
+                                     _ start: inout UnsafeMutablePointer<TraceIterationStart>) -> (done: Int, failed: Bool, leaves: Bool) {
         var done = 0
         let length = UInt64(t.length)
+        var s = iterationState()
+        defer { setIterationState(s) }
         while k <= lastStart {
             x.dropJournals(before: &before.pointee, &last.pointee)
-            saveIterationStart(&start.pointee, x)
-            let (complete, leaves) = iteration(t, nil, x, caches: caches)
+            saveIterationStart(&start.pointee, x, s)
+            let (complete, leaves, _) = iteration(t, nil, x, &s, caches: caches)
             guard complete else { return (done, true, false) }
             k &+= length
             done += 1
@@ -666,26 +716,33 @@ extension CycleCore {
     /// `runIteration`, keeping the values of the last two ops (a rebuild's).
     @inline(never)
     private mutating func runIteration(_ t: TraceBody, keeping values: UnsafeMutablePointer<TraceOpValues>, _ x: FastTraceScratch,
-                                       caches: Bool) -> (complete: Bool, leaves: Bool) {
-        iteration(t, values, x, caches: caches)
+                                       caches: Bool) -> (complete: Bool, leaves: Bool, at: Int) {
+        var s = iterationState()
+        let ran = iteration(t, values, x, &s, caches: caches)
+        setIterationState(s)
+        return ran
     }
 
-    /// The ops run by their step's class; with `values`, the last two as
-    /// `runOp` runs them, keeping their values.
+    /// The ops run by their step's class, to the step that ends the
+    /// iteration; with `values`, the last two as `runOp` runs them,
+    /// keeping their values. `s`: the data bus master's registers, which
+    /// the caller keeps.
     @inline(__always)
     private mutating func iteration(_ t: TraceBody, _ values: UnsafeMutablePointer<TraceOpValues>?, _ x: FastTraceScratch,
-                                    caches: Bool) -> (complete: Bool, leaves: Bool) {
-        var s = TraceIterationState(adr: dAdr, datO: dDatO, sel: dSel, cti: dCti, wbData: wbDataM, memopPc: memopPcW,
-                                    mcResult: mcResultX)
-        let steps = t.steps, count = t.count, kept = values == nil ? count : count - 2
+                                    _ s: inout TraceIterationState, caches: Bool) -> (complete: Bool, leaves: Bool, at: Int) {
+        let steps = t.steps, count = t.count
+        // with values, the fast loop stops before the last two ops
+        let kept = max(0, count - 2)
+        let stop = values == nil ? steps + count + 1 : steps + kept
+        s.cacheWrites = 0
         var leaves = false
-        var i = 0
-        while i < kept {
-            let p = steps + i
+        var p = steps
+        run: while values == nil || p < stop {
             let a = regs[Int(p.pointee.ra)], b = regs[Int(p.pointee.rb)]
             let op0 = a & p.pointee.mask0 | p.pointee.constant0, op1 = b & p.pointee.mask1 | p.pointee.constant1
             let value: UInt32
             switch p.pointee.kind {
+            case .end: break run
             case .add: value = op0 &+ op1
             case .sub: value = op0 &- op1
             case .logic: value = Self.xLogic(op0, op1, function: p.pointee.aux)
@@ -698,7 +755,7 @@ extension CycleCore {
                                                       : Self.traceCondition(op0, op1, f, p.pointee.aux)) ? 1 : 0
             case .multiply: value = op0 &* op1
             case .divide:
-                guard let v = Self.dividerResult(op0, op1, remainder: p.pointee.aux == 1) else { return (false, false) }
+                guard let v = Self.dividerResult(op0, op1, remainder: p.pointee.aux == 1) else { return (false, false, p - steps) }
                 value = v
                 s.mcResult = v
             case .branch:
@@ -709,44 +766,44 @@ extension CycleCore {
                     || (f & TraceStep.checksTarget != 0 && a & ~3 != p.pointee.target) {
                     // the branch runs; the trace is left after it (the last
                     // op), or in the middle (taken back)
-                    guard i == count - 1 else { return (false, false) }
+                    guard (p + 1).pointee.kind == .end else { return (false, false, p - steps) }
                     leaves = true
                 }
-                i += 1
+                p += 1
                 continue
             case .load:
                 // RAM only, outside the data-error window; with caches a
                 // hit, without them a beat that reads the RAM's word
                 guard let v = traceLoad(op0 &+ op1, size: p.pointee.aux, signExtend: p.pointee.flags & TraceStep.signExtend != 0,
-                                        pc: p.pointee.pc, &s, caches: caches) else { return (false, false) }
+                                        pc: p.pointee.pc, &s, caches: caches) else { return (false, false, p - steps) }
                 value = v
             case .store:
                 guard traceStore(op0 &+ op1, operand: b, size: p.pointee.aux, beatCycle: Int(p.pointee.beatCycle), pc: p.pointee.pc,
-                                 t, x, &s, caches: caches) else { return (false, false) }
-                i += 1
+                                 t, x, &s, caches: caches) else { return (false, false, p - steps) }
+                p += 1
                 continue
             case .generic:
+                let i = p - steps
                 let (runs, leavesAfter) = runOp(t.ops + i, t, nil, x, &s, caches: caches)
-                guard runs && (!leavesAfter || i == count - 1) else { return (false, false) }
+                guard runs && (!leavesAfter || i == count - 1) else { return (false, false, i) }
                 leaves = leavesAfter
-                i += 1
+                p += 1
                 continue
             }
             if p.pointee.rd < 32 { regs[Int(p.pointee.rd)] = value }
-            i += 1
+            p += 1
         }
-        while i < count {
-            let (runs, leavesAfter) = runOp(t.ops + i, t, values! + i, x, &s, caches: caches)
-            guard runs && (!leavesAfter || i == count - 1) else { return (false, false) }
-            leaves = leavesAfter
-            i += 1
+        if let values {
+            for i in kept..<count {
+                let (runs, leavesAfter) = runOp(t.ops + i, t, values + i, x, &s, caches: caches)
+                guard runs && (!leavesAfter || i == count - 1) else { return (false, false, i) }
+                leaves = leavesAfter
+            }
         }
-        dAdr = s.adr; dDatO = s.datO; dSel = s.sel; dCti = s.cti; wbDataM = s.wbData; memopPcW = s.memopPc
-        mcResultX = s.mcResult
         let l = UInt64(t.length)
         cycle &+= l; cc &+= UInt32(truncatingIfNeeded: l)
         retiredCount &+= t.retirements; arrayWrites &+= t.registerWrites &+ s.cacheWrites
-        return (true, leaves)
+        return (true, leaves, count)
     }
 
     /// A load at `sum` (RAM only, outside the data-error window; with
@@ -968,7 +1025,7 @@ extension CycleCore {
                 }
                 guard holding & bit != 0 else { continue }
                 let b = candidate.body(code: code)
-                (complete, leaves) = runIteration(b, x, caches: caches)
+                (complete, leaves, _) = runIteration(b, x, caches: caches)
                 if complete { current = candidate; body = b; break }
                 restoreIterationStart(start.pointee, x)
             }
