@@ -88,6 +88,9 @@ protocol CycleBus: Equatable {
     func dataError(at address: UInt32) -> Bool
     /// The data beat ending (ACK) in `cycle`: DAT_I, and the write at its edge.
     mutating func dataBeat(cycle: UInt64, address: UInt32, data: UInt32, sel: UInt8, we: Bool) -> UInt32
+    /// `dataBeat` writing, with `mask` the bits of `sel`'s lanes (the fast
+    /// path's traces: an address in the RAM).
+    mutating func dataWrite(cycle: UInt64, address: UInt32, data: UInt32, sel: UInt8, mask: UInt32) -> UInt32
     /// Takes back a RAM write `dataBeat` made (`old`: the word it read),
     /// the last one not yet taken back (a trace's iteration undone).
     mutating func undoDataWrite(address: UInt32, old: UInt32)
@@ -98,6 +101,9 @@ protocol CycleBus: Equatable {
 extension CycleBus {
     static var allowsIdleSkipping: Bool { false }
     var quietUntil: UInt64 { .max }
+    mutating func dataWrite(cycle: UInt64, address: UInt32, data: UInt32, sel: UInt8, mask: UInt32) -> UInt32 {
+        dataBeat(cycle: cycle, address: address, data: data, sel: sel, we: true)
+    }
     func accessedSince(_ earlier: Self) -> Bool { false }
     static var watchesRetirements: Bool { false }
     mutating func retired(pc: UInt32, word: UInt32, ie: Bool, cycle: UInt64) {}
@@ -210,6 +216,15 @@ struct BenchBus: CycleBus {
         let read = memory[UnitTestBench.wordIndex(address)]
         if we { write(cycle: cycle, address: address, data: data, sel: sel) }
         return read
+    }
+    @inline(__always)
+    mutating func dataWrite(cycle: UInt64, address: UInt32, data: UInt32, sel: UInt8, mask: UInt32) -> UInt32 {
+        guard address >> 16 == 0 else { return dataBeat(cycle: cycle, address: address, data: data, sel: sel, we: true) }
+        let i = UnitTestBench.wordIndex(address)
+        let old = memory[i]
+        memory[i] = (old & ~mask) | (data & mask)
+        writes &+= 1
+        return old
     }
     mutating func undoDataWrite(address: UInt32, old: UInt32) {
         guard address >> 16 == 0 else { return }

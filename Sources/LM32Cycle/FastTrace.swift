@@ -511,12 +511,11 @@ final class FastTraceScratch {
     /// The op values of an iteration run again for a rebuild.
     @exclusivity(unchecked) var values = UnsafeMutablePointer<TraceOpValues>.allocate(capacity: 64)
     @exclusivity(unchecked) var valueCapacity = 64
-    /// The data cache's words and the RAM's words the run replaced (to
-    /// take an iteration back), in journals that `dropJournals` trims.
-    @exclusivity(unchecked) var cacheUndo = UnsafeMutablePointer<(index: Int, old: UInt32)>.allocate(capacity: 1024)
-    @exclusivity(unchecked) var ramUndo = UnsafeMutablePointer<(address: UInt32, old: UInt32)>.allocate(capacity: 1024)
-    @exclusivity(unchecked) var cacheUndoCount = 0, ramUndoCount = 0
-    @exclusivity(unchecked) private var cacheUndoCapacity = 1024, ramUndoCapacity = 1024
+    /// The run's stores, the words they replaced (to take an iteration
+    /// back), in a journal that `dropJournal` trims.
+    @exclusivity(unchecked) var undo = UnsafeMutablePointer<TraceUndo>.allocate(capacity: 1024)
+    @exclusivity(unchecked) var undoCount = 0
+    @exclusivity(unchecked) private var undoCapacity = 1024
     /// Three register files, the starts of the last three iterations, and
     /// the rest of those starts.
     let regs = UnsafeMutablePointer<UInt32>.allocate(capacity: 96)
@@ -528,7 +527,7 @@ final class FastTraceScratch {
     }
     deinit {
         starts.deinitialize(count: 3); starts.deallocate()
-        regs.deallocate(); values.deallocate(); cacheUndo.deallocate(); ramUndo.deallocate()
+        regs.deallocate(); values.deallocate(); undo.deallocate()
     }
 
     /// Room for a trace of `n` ops.
@@ -540,47 +539,42 @@ final class FastTraceScratch {
     }
 
     @inline(__always)
-    func journalCache(_ index: Int, _ old: UInt32) {
-        if cacheUndoCount == cacheUndoCapacity { cacheUndo = Self.grow(cacheUndo, &cacheUndoCapacity) }
-        cacheUndo[cacheUndoCount] = (index, old); cacheUndoCount += 1
-    }
-
-    @inline(__always)
-    func journalRAM(_ address: UInt32, _ old: UInt32) {
-        if ramUndoCount == ramUndoCapacity { ramUndo = Self.grow(ramUndo, &ramUndoCapacity) }
-        ramUndo[ramUndoCount] = (address, old); ramUndoCount += 1
+    func journal(_ u: TraceUndo) {
+        if undoCount == undoCapacity { grow() }
+        undo[undoCount] = u
+        undoCount &+= 1
     }
 
     @inline(never)
-    private static func grow<T>(_ p: UnsafeMutablePointer<T>, _ capacity: inout Int) -> UnsafeMutablePointer<T> {
-        let q = UnsafeMutablePointer<T>.allocate(capacity: capacity * 2)
-        q.moveInitialize(from: p, count: capacity)
-        p.deallocate()
-        capacity *= 2
-        return q
+    private func grow() {
+        let q = UnsafeMutablePointer<TraceUndo>.allocate(capacity: undoCapacity * 2)
+        q.moveInitialize(from: undo, count: undoCapacity)
+        undo.deallocate()
+        undo = q
+        undoCapacity *= 2
     }
 
-    /// Forgets the journals' entries before `oldest`'s (the start of an
+    /// Forgets the journal's entries before `oldest`'s (the start of an
     /// iteration no run goes back past; `later`, a later start, moves with
-    /// them), so that they stay short over a long run.
+    /// them), so that it stays short over a long run.
     @inline(__always)
-    func dropJournals(before oldest: inout TraceIterationStart, _ later: inout TraceIterationStart) {
-        if oldest.cacheUndo >= 512 || oldest.ramUndo >= 512 { moveJournals(before: &oldest, &later) }
+    func dropJournal(before oldest: inout TraceIterationStart, _ later: inout TraceIterationStart) {
+        if oldest.undo >= 512 { moveJournal(before: &oldest, &later) }
     }
 
     @inline(never)
-    private func moveJournals(before oldest: inout TraceIterationStart, _ later: inout TraceIterationStart) {
-        if oldest.cacheUndo >= 512 {
-            let n = oldest.cacheUndo
-            for i in 0..<(cacheUndoCount - n) { cacheUndo[i] = cacheUndo[n + i] }
-            cacheUndoCount -= n; oldest.cacheUndo = 0; later.cacheUndo -= n
-        }
-        if oldest.ramUndo >= 512 {
-            let n = oldest.ramUndo
-            for i in 0..<(ramUndoCount - n) { ramUndo[i] = ramUndo[n + i] }
-            ramUndoCount -= n; oldest.ramUndo = 0; later.ramUndo -= n
-        }
+    private func moveJournal(before oldest: inout TraceIterationStart, _ later: inout TraceIterationStart) {
+        let n = oldest.undo
+        for i in 0..<(undoCount - n) { undo[i] = undo[n + i] }
+        undoCount -= n; oldest.undo = 0; later.undo -= n
     }
+}
+
+/// A store a run made: the RAM's word it replaced and, when the data
+/// cache held the word, the cache's (its index, or -1).
+struct TraceUndo {
+    var address: UInt32, oldRAM: UInt32
+    var cacheIndex: Int32, oldCache: UInt32
 }
 
 /// The machine's registers a trace's iteration changes besides the
@@ -591,7 +585,8 @@ struct TraceIterationStart {
     var cycle: UInt64 = 0, cc: UInt32 = 0, retiredCount: UInt64 = 0, arrayWrites: UInt64 = 0
     var dAdr: UInt32 = 0, dDatO: UInt32 = 0, dSel: UInt8 = 0, dCti: UInt8 = 0, wbDataM: UInt32 = 0, memopPcW: UInt32 = 0
     var mcResultX: UInt32 = 0
-    var cacheUndo = 0, ramUndo = 0
+    /// The journal's length.
+    var undo = 0
 }
 
 extension CycleCore {
@@ -616,7 +611,7 @@ extension CycleCore {
         s.cycle = cycle; s.cc = cc; s.retiredCount = retiredCount; s.arrayWrites = arrayWrites
         s.dAdr = state.adr; s.dDatO = state.datO; s.dSel = state.sel; s.dCti = state.cti; s.wbDataM = state.wbData
         s.memopPcW = state.memopPc; s.mcResultX = state.mcResult
-        s.cacheUndo = x.cacheUndoCount; s.ramUndo = x.ramUndoCount
+        s.undo = x.undoCount
     }
 
     /// Takes the machine back to an iteration's start `s`.
@@ -625,11 +620,11 @@ extension CycleCore {
         cycle = s.cycle; cc = s.cc; retiredCount = s.retiredCount; arrayWrites = s.arrayWrites
         dAdr = s.dAdr; dDatO = s.dDatO; dSel = s.dSel; dCti = s.dCti; wbDataM = s.wbDataM; memopPcW = s.memopPcW
         mcResultX = s.mcResultX
-        while x.cacheUndoCount > s.cacheUndo { x.cacheUndoCount -= 1; let u = x.cacheUndo[x.cacheUndoCount]; dcData[u.index] = u.old }
-        while x.ramUndoCount > s.ramUndo {
-            x.ramUndoCount -= 1
-            let u = x.ramUndo[x.ramUndoCount]
-            bus.undoDataWrite(address: u.address, old: u.old)
+        while x.undoCount > s.undo {
+            x.undoCount -= 1
+            let u = x.undo[x.undoCount]
+            if u.cacheIndex >= 0 { dcData[Int(u.cacheIndex)] = u.oldCache }
+            bus.undoDataWrite(address: u.address, old: u.oldRAM)
         }
     }
 
@@ -651,7 +646,7 @@ extension CycleCore {
     /// (its last branch went another way), and the op it failed at. An
     /// iteration that does not run to its end has changed the register
     /// file, the data cache and the RAM (the caller takes them back from
-    /// the journals), not the counters.
+    /// the journal), not the counters.
     @inline(never)
     private mutating func runIteration(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool) -> (complete: Bool, leaves: Bool, at: Int) {
         var s = iterationState()
@@ -665,7 +660,7 @@ extension CycleCore {
     /// start saved in `start` and the three starts rotated (`before`,
     /// `last`: the two last iterations'): how many ran, whether the next
     /// failed (its start in `start`; it changed the register file and
-    /// the memories, which the journals take back) and whether the last
+    /// the memories, which the journal takes back) and whether the last
     /// leaves the trace. (One copy a profile.)
     private mutating func runIterations(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool, k: inout UInt64, lastStart: UInt64,
                                         _ before: inout UnsafeMutablePointer<TraceIterationStart>,
@@ -701,7 +696,7 @@ extension CycleCore {
         var s = iterationState()
         defer { setIterationState(s) }
         while k <= lastStart {
-            x.dropJournals(before: &before.pointee, &last.pointee)
+            x.dropJournal(before: &before.pointee, &last.pointee)
             saveIterationStart(&start.pointee, x, s)
             let (complete, leaves, _) = iteration(t, nil, x, &s, caches: caches)
             guard complete else { return (done, true, false) }
@@ -830,7 +825,7 @@ extension CycleCore {
     /// A store at `sum` (RAM only, outside the data-error window; without
     /// caches not over the code of the run's traces): the data cache's word
     /// when it hits and the beat, in its cycle, both journalled (the
-    /// journals take them back if the iteration fails); false: the
+    /// journal takes them back if the iteration fails); false: the
     /// iteration fails.
     @inline(__always)
     private mutating func traceStore(_ sum: UInt32, operand: UInt32, size: UInt8, beatCycle: Int, pc: UInt32, _ t: TraceBody,
@@ -838,19 +833,28 @@ extension CycleCore {
         guard sum >> 16 == 0 && !bus.dataError(at: sum) else { return false }
         if !caches && sum >= t.codeLow && sum <= t.codeHigh &+ 3 { return false }
         let (data, lanes) = size == 2 ? (operand, UInt8(15)) : Self.storeLanes(operand: operand, address: sum, size: size)
-        let index = Int((sum >> 2) & 0x3FF)
+        let m = Self.storeMask(address: sum, size: size)
+        var u = TraceUndo(address: sum, oldRAM: 0, cacheIndex: -1, oldCache: 0)
         if caches && dcTag[Int((sum >> 4) & 0xFF)] == CacheAddress.validTag(sum) {
-            let m = wishboneLaneMask(lanes)
-            x.journalCache(index, dcData[index])
-            dcData[index] = (data & m) | (dcData[index] & ~m)
+            let index = Int((sum >> 2) & 0x3FF)
+            u.cacheIndex = Int32(index); u.oldCache = dcData[index]
+            dcData[index] = (data & m) | (u.oldCache & ~m)
             s.cacheWrites &+= 1
         }
         // the word the beat read is the bus's read data
-        let old = bus.dataBeat(cycle: cycle &+ UInt64(beatCycle), address: sum, data: data, sel: lanes, we: true)
-        x.journalRAM(sum, old)
+        let old = bus.dataWrite(cycle: cycle &+ UInt64(beatCycle), address: sum, data: data, sel: lanes, mask: m)
+        u.oldRAM = old
+        x.journal(u)
         s.adr = sum; s.datO = data; s.sel = lanes; s.cti = caches && sum & 0x8 == 0 ? 2 : 7; s.wbData = old
         s.memopPc = pc
         return true
+    }
+
+    /// The lanes a store of `size` at `address` writes, as a mask of its
+    /// bits (`wishboneLaneMask` of `storeLanes`' byte enables).
+    @inline(__always)
+    static func storeMask(address: UInt32, size: UInt8) -> UInt32 {
+        size == 2 ? 0xFFFF_FFFF : size == 0 ? 0xFF00_0000 >> ((address & 3) << 3) : address & 2 != 0 ? 0x0000_FFFF : 0xFFFF_0000
     }
 
     /// The divider's result when a divide or modulus by `op1` leaves X
@@ -977,7 +981,7 @@ extension CycleCore {
         unowned(unsafe) var ranLast = t, ranBefore = t
         unowned(unsafe) var current = t
         var body = t.body(code: code)
-        x.cacheUndoCount = 0; x.ramUndoCount = 0
+        x.undoCount = 0
         // the register file in program order: W's and M's results written
         // (neither is a load at a trace's start)
         var entryUndo: [(Int, UInt32)] = []
