@@ -40,7 +40,8 @@ struct TraceStep {
     enum Kind: UInt8 { case generic, add, sub, logic, shift, compare, multiply, divide, branch, load, store, end }
     var kind: Kind = .generic
     var ra: UInt8 = 0, rb: UInt8 = 0
-    /// The register written, or 32 (none).
+    /// The register written, or 32 (none: a branch, a store or a generic
+    /// step).
     var rd: UInt8 = 32
     /// logic: the function; shift: 2 left, 1 right arithmetic, 0 right;
     /// compare and branch: the condition code; load and store: the size;
@@ -121,6 +122,9 @@ struct TraceStep {
             aux = d.logicOp
             kind = .logic
         }
+        // the step loop writes a value-making step's register without a
+        // check: one that writes none is generic
+        if rd == 32 && kind != .branch && kind != .store { kind = .generic }
     }
 }
 
@@ -785,7 +789,7 @@ extension CycleCore {
                 p += 1
                 continue
             }
-            if p.pointee.rd < 32 { regs[Int(p.pointee.rd)] = value }
+            regs[Int(p.pointee.rd)] = value
             p += 1
         }
         if let values {
