@@ -137,6 +137,13 @@ struct TraceBody {
     let codeLow: UInt32, codeHigh: UInt32
 }
 
+/// A word a trace's iteration fetches (`FastTrace.fetches`).
+struct TraceFetch {
+    var address: UInt32, tagIndex: Int, tag: UInt32, dataIndex: Int, word: UInt32
+    /// With caches: the fetch hits (else it misses and is killed).
+    var hits: Bool
+}
+
 /// A loop iteration as the replay ran it.
 final class FastTrace {
     /// The most traces from one node, and the longest iteration filed.
@@ -149,9 +156,10 @@ final class FastTrace {
     let retirements: UInt64, registerWrites: UInt64
     /// The words its cycles fetch, as inputs (without caches the RAM's
     /// word at the address; with them the instruction cache's read
-    /// addresses, the tag that hits and the word): a run starts only
-    /// while they hold.
-    @exclusivity(unchecked) var fetches: [(address: UInt32, tagIndex: Int, tag: UInt32, dataIndex: Int, word: UInt32)] = []
+    /// addresses, the tag that hits and the word, or that it misses: a
+    /// fetch a branch kills before the refill would start): a run starts
+    /// only while they hold.
+    @exclusivity(unchecked) var fetches: [TraceFetch] = []
     /// The fetched words' addresses (a store between them leaves the
     /// trace, without caches).
     @exclusivity(unchecked) var codeLow: UInt32 = .max, codeHigh: UInt32 = 0
@@ -215,7 +223,7 @@ final class FastTrace {
         var ops: [TraceOp] = []
         var retirements: UInt64 = 0, registerWrites: UInt64 = 0
         var stores: [Int] = []          // ops whose beat is still to come
-        var fetches: [(address: UInt32, tagIndex: Int, tag: UInt32, dataIndex: Int, word: UInt32)] = []
+        var fetches: [TraceFetch] = []
         var codeLow = UInt32.max, codeHigh: UInt32 = 0
         var advances = 0, freeAdvances = 0, firstAdvance = -1
         for (c, step) in steps.enumerated() {
@@ -223,10 +231,10 @@ final class FastTrace {
             let d = e.decisions
             if n.fetchEnds {
                 if caches {
-                    guard e.inputs & (1 << 33) != 0 else { return nil }
-                    fetches.append((n.key.pcF, Int(n.key.icTagRA), n.icTagWant, Int(n.key.icDataRA), e.fetched))
+                    fetches.append(TraceFetch(address: n.key.pcF, tagIndex: Int(n.key.icTagRA), tag: n.icTagWant,
+                                              dataIndex: Int(n.key.icDataRA), word: e.fetched, hits: e.inputs & (1 << 33) != 0))
                 } else {
-                    fetches.append((n.key.iAdr, 0, 0, 0, e.fetched))
+                    fetches.append(TraceFetch(address: n.key.iAdr, tagIndex: 0, tag: 0, dataIndex: 0, word: e.fetched, hits: true))
                     codeLow = min(codeLow, n.key.iAdr); codeHigh = max(codeHigh, n.key.iAdr)
                 }
             }
@@ -599,7 +607,11 @@ extension CycleCore {
     func traceFetchesHold(_ t: FastTrace, caches: Bool) -> Bool {
         for f in t.fetches {
             if caches {
-                guard icTag[f.tagIndex] == f.tag && icData[f.dataIndex] == f.word else { return false }
+                if f.hits {
+                    guard icTag[f.tagIndex] == f.tag && icData[f.dataIndex] == f.word else { return false }
+                } else {
+                    guard icTag[f.tagIndex] != f.tag else { return false }
+                }
             } else {
                 guard bus.instructionWord(at: f.address) == f.word else { return false }
             }
