@@ -33,8 +33,8 @@ struct TraceOp {
 
 /// An op as a run's loop takes it: its class and only the fields that
 /// class reads (`TraceOp` whole for the ops of class `generic`: a CSR
-/// read, a sign extension, a call, a memory operation without caches,
-/// and the iteration's last two ops, whose values a rebuild reads).
+/// read, a sign extension, a call, a load or store whose adder does not
+/// add, and the iteration's last two ops, whose values a rebuild reads).
 struct TraceStep {
     /// (`end`: the step after the last op, which ends an iteration's loop.)
     enum Kind: UInt8 { case generic, add, sub, logic, shift, compare, multiply, divide, branch, load, store, end }
@@ -207,9 +207,11 @@ final class FastTrace {
 
     /// The trace of the iteration `cycles` (its nodes and edges, cycle by
     /// cycle, ending where it began), or nil when the iteration is not one
-    /// a trace can run: a divide, an uncached load or store, a load that
-    /// misses, an edge the episode ends at, or a start where a memory
-    /// operation or a divide is in flight.
+    /// a trace can run: with caches a load that misses or an uncached
+    /// address in X, an edge the episode ends at, a data beat whose store
+    /// is not the iteration's, a store whose beat ends after it, fewer than
+    /// three ops or four advances, or a start where a memory operation or
+    /// a divide is in flight.
     static func compile(nodes: UnsafePointer<FastNode>, edges: UnsafePointer<FastEdge>,
                         cycles: UnsafePointer<(node: Int32, edge: Int32)>, from first: Int, count: Int, caches: Bool) -> FastTrace? {
         let steps = Array(UnsafeBufferPointer(start: cycles + first, count: count))
