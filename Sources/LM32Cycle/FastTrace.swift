@@ -665,10 +665,22 @@ extension CycleCore {
     /// iteration that does not run to its end has changed the register
     /// file, the data cache and the RAM (the caller takes them back from
     /// the journal), not the counters.
-    @inline(never)
     private mutating func runIteration(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool) -> (complete: Bool, leaves: Bool, at: Int) {
+        caches ? runIterationCaches(t, x) : runIterationNoCache(t, x)
+    }
+
+    @inline(never)
+    private mutating func runIterationCaches(_ t: TraceBody, _ x: FastTraceScratch) -> (complete: Bool, leaves: Bool, at: Int) {
         var s = iterationState()
-        let ran = caches ? iteration(t, nil, x, &s, caches: true) : iteration(t, nil, x, &s, caches: false)
+        let ran = iteration(t, nil, x, &s, caches: true)
+        setIterationState(s)
+        return ran
+    }
+
+    @inline(never)
+    private mutating func runIterationNoCache(_ t: TraceBody, _ x: FastTraceScratch) -> (complete: Bool, leaves: Bool, at: Int) {
+        var s = iterationState()
+        let ran = iteration(t, nil, x, &s, caches: false)
         setIterationState(s)
         return ran
     }
@@ -678,12 +690,13 @@ extension CycleCore {
     /// start saved in `start` and the three starts rotated (`before`,
     /// `last`: the two last iterations'): how many ran, whether the next
     /// failed (its start in `start`; it changed the register file and
-    /// the memories, which the journal takes back) and whether the last
-    /// leaves the trace. (One copy a profile.)
+    /// the memories, which the journal takes back) and the op it failed
+    /// at, and whether the last leaves the trace. (One copy a profile.)
     private mutating func runIterations(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool, k: inout UInt64, lastStart: UInt64,
                                         _ before: inout UnsafeMutablePointer<TraceIterationStart>,
                                         _ last: inout UnsafeMutablePointer<TraceIterationStart>,
-                                        _ start: inout UnsafeMutablePointer<TraceIterationStart>) -> (done: Int, failed: Bool, leaves: Bool) {
+                                        _ start: inout UnsafeMutablePointer<TraceIterationStart>)
+        -> (done: Int, failed: Bool, at: Int, leaves: Bool) {
         caches ? runIterationsCaches(t, x, k: &k, lastStart: lastStart, &before, &last, &start)
                : runIterationsNoCache(t, x, k: &k, lastStart: lastStart, &before, &last, &start)
     }
@@ -692,7 +705,7 @@ extension CycleCore {
     private mutating func runIterationsCaches(_ t: TraceBody, _ x: FastTraceScratch, k: inout UInt64, lastStart: UInt64,
                                               _ before: inout UnsafeMutablePointer<TraceIterationStart>,
                                               _ last: inout UnsafeMutablePointer<TraceIterationStart>,
-                                              _ start: inout UnsafeMutablePointer<TraceIterationStart>) -> (done: Int, failed: Bool, leaves: Bool) {
+                                              _ start: inout UnsafeMutablePointer<TraceIterationStart>) -> (done: Int, failed: Bool, at: Int, leaves: Bool) {
         iterations(t, x, caches: true, k: &k, lastStart: lastStart, &before, &last, &start)
     }
 
@@ -700,7 +713,7 @@ extension CycleCore {
     private mutating func runIterationsNoCache(_ t: TraceBody, _ x: FastTraceScratch, k: inout UInt64, lastStart: UInt64,
                                                _ before: inout UnsafeMutablePointer<TraceIterationStart>,
                                                _ last: inout UnsafeMutablePointer<TraceIterationStart>,
-                                               _ start: inout UnsafeMutablePointer<TraceIterationStart>) -> (done: Int, failed: Bool, leaves: Bool) {
+                                               _ start: inout UnsafeMutablePointer<TraceIterationStart>) -> (done: Int, failed: Bool, at: Int, leaves: Bool) {
         iterations(t, x, caches: false, k: &k, lastStart: lastStart, &before, &last, &start)
     }
 
@@ -708,7 +721,8 @@ extension CycleCore {
     private mutating func iterations(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool, k: inout UInt64, lastStart: UInt64,
                                      _ before: inout UnsafeMutablePointer<TraceIterationStart>,
                                      _ last: inout UnsafeMutablePointer<TraceIterationStart>,
-                                     _ start: inout UnsafeMutablePointer<TraceIterationStart>) -> (done: Int, failed: Bool, leaves: Bool) {
+                                     _ start: inout UnsafeMutablePointer<TraceIterationStart>)
+        -> (done: Int, failed: Bool, at: Int, leaves: Bool) {
         var done = 0
         let length = UInt64(t.length)
         var s = iterationState()
@@ -716,14 +730,14 @@ extension CycleCore {
         while k <= lastStart {
             x.dropJournal(before: &before.pointee, &last.pointee)
             saveIterationStart(&start.pointee, x, s)
-            let (complete, leaves, _) = iteration(t, nil, x, &s, caches: caches)
-            guard complete else { return (done, true, false) }
+            let (complete, leaves, at) = iteration(t, nil, x, &s, caches: caches)
+            guard complete else { return (done, true, at, false) }
             k &+= length
             done += 1
             (before, last, start) = (last, start, before)
-            if leaves { return (done, false, true) }
+            if leaves { return (done, false, 0, true) }
         }
-        return (done, false, false)
+        return (done, false, 0, false)
     }
 
     /// `runIteration`, keeping the values of the last two ops (a rebuild's).
@@ -1034,22 +1048,34 @@ extension CycleCore {
                 ranBefore = ranLast; ranLast = current
             }
             guard ran.failed else { break }
-            // the iteration at `start` failed (its alternatives from there)
-            var complete = false, leaves = false
+            // the iteration at `start` failed at op `at` (its alternatives
+            // from there): a load, a store or a divide fails every one of
+            // them (they ran the same ops before it); a branch that went
+            // another way tries first those that take its way there
+            let failed = body.steps + ran.at
+            let way = failed.pointee.kind == .branch ? branchWay(failed) : nil
             restoreIterationStart(start.pointee, x)
-            for i in known.indices {
-                unowned(unsafe) let candidate = known[i]
-                guard candidate !== current && candidate.startEdge == t.startEdge else { continue }
-                let bit: UInt32 = 1 << i
-                if checked & bit == 0 {
-                    checked |= bit
-                    if traceFetchesHold(candidate, caches: caches) { holding |= bit }
+            if failed.pointee.kind == .load || failed.pointee.kind == .store || failed.pointee.kind == .divide { break }
+            var complete = false, leaves = false
+            alternatives: for pass in 0..<(way == nil ? 1 : 2) {
+                for i in known.indices {
+                    unowned(unsafe) let candidate = known[i]
+                    guard candidate !== current && candidate.startEdge == t.startEdge else { continue }
+                    if let way {
+                        let takes = ran.at < candidate.ops.count && Self.takes(candidate.steps + ran.at, way, pc: failed.pointee.pc)
+                        guard takes == (pass == 0) else { continue }
+                    }
+                    let bit: UInt32 = 1 << i
+                    if checked & bit == 0 {
+                        checked |= bit
+                        if traceFetchesHold(candidate, caches: caches) { holding |= bit }
+                    }
+                    guard holding & bit != 0 else { continue }
+                    let b = candidate.body(code: code)
+                    (complete, leaves, _) = runIteration(b, x, caches: caches)
+                    if complete { current = candidate; body = b; break alternatives }
+                    restoreIterationStart(start.pointee, x)
                 }
-                guard holding & bit != 0 else { continue }
-                let b = candidate.body(code: code)
-                (complete, leaves, _) = runIteration(b, x, caches: caches)
-                if complete { current = candidate; body = b; break }
-                restoreIterationStart(start.pointee, x)
             }
             guard complete else { break }
             leaving = leaves
@@ -1082,6 +1108,22 @@ extension CycleCore {
         precondition(again.complete && !again.leaves, "a trace's iteration ran otherwise the second time")
         rebuildRecords(ranBefore, next: ranLast, key: key, values: x.values, slots: table.slots, ring: &r, caches: caches)
         return k &+ 2 * longest
+    }
+
+    /// The way a branch step goes on the register file as it is (the ops
+    /// before it run): its condition and target.
+    private func branchWay(_ p: UnsafePointer<TraceStep>) -> (condition: Bool, target: UInt32) {
+        let a = regs[Int(p.pointee.ra)], b = regs[Int(p.pointee.rb)]
+        let op0 = a & p.pointee.mask0 | p.pointee.constant0, op1 = b & p.pointee.mask1 | p.pointee.constant1
+        return (Self.traceCondition(op0, op1, p.pointee.flags, p.pointee.aux), a & ~3)
+    }
+
+    /// A trace's step `p` is the branch at `pc` and expects `way`.
+    private static func takes(_ p: UnsafePointer<TraceStep>, _ way: (condition: Bool, target: UInt32), pc: UInt32) -> Bool {
+        let f = p.pointee.flags
+        return p.pointee.kind == .branch && p.pointee.pc == pc
+            && (f & TraceStep.checksCondition == 0 || (f & TraceStep.condition != 0) == way.condition)
+            && (f & TraceStep.checksTarget == 0 || p.pointee.target == way.target)
     }
 
     /// The records at the start of an iteration of `t` after one that ran
