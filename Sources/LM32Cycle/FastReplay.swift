@@ -267,6 +267,7 @@ final class FastReplayTable {
     }
 
     deinit {
+        releaseTraces()
         slots.deinitialize(count: 4)
         UnsafeMutableRawPointer(slots).deallocate()
         nodes.deinitialize(count: nodeCount)
@@ -308,8 +309,15 @@ final class FastReplayTable {
         first >= 0 ? traces[Int(first)].family : []
     }
 
-    func clear() {
+    /// Drops the traces (a family's first trace holds its family, itself
+    /// included: the cycle is broken here).
+    private func releaseTraces() {
+        for t in traces { t.family = [] }
         traces.removeAll()
+    }
+
+    func clear() {
+        releaseTraces()
         recorder.forget()
         nodes.deinitialize(count: nodeCount)
         edges.deinitialize(count: edgeCount)
