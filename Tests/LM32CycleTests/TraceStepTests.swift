@@ -1,4 +1,5 @@
 import Testing
+import LM32
 @testable import LM32Cycle
 
 /// A trace's ops in one step each, against the per-cycle model's datapath.
@@ -69,5 +70,34 @@ import Testing
         }
         #expect(Core.dividerResult(5, 0, remainder: false) == nil)
         #expect(large > 1_000)
+    }
+
+    /// A replay table frees its traces when it is cleared and with its
+    /// machine (a family's first trace holds the family, itself included).
+    @Test(arguments: [CoreConfig.testbenchNoCache, .testbenchCache]) func tracesAreFreed(_ config: CoreConfig) throws {
+        let img = try assemble("""
+                mvi r1, 0
+            1:  addi r1, r1, 1
+                addi r2, r2, 3
+                xor r3, r1, r2
+                sli r4, r3, 2
+                bi 1b
+            """)
+        weak var filed: FastTrace?
+        do {
+            let m = LM32CycleMachine(config: config)
+            for s in img.segments { m.load(s.bytes, at: s.address) }
+            m.run(cycles: 100_000)
+            let table = m.core.replayTable.value
+            filed = table.traces.first
+            #expect(filed != nil, "the loop was filed as a trace")
+            #expect(m.fastPathStats.traceIterations > 1_000, "its iterations ran as traces")
+            table.clear()
+            #expect(filed == nil, "freed when the table is cleared")
+            m.run(cycles: 100_000)
+            filed = table.traces.first
+            #expect(filed != nil, "filed again")
+        }
+        #expect(filed == nil, "freed with the machine")
     }
 }
