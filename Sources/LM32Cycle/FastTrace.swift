@@ -36,8 +36,15 @@ struct TraceOp {
 /// read, a sign extension, a call, a load or store whose adder does not
 /// add, and the iteration's last two ops, whose values a rebuild reads).
 struct TraceStep {
-    /// (`end`: the step after the last op, which ends an iteration's loop.)
-    enum Kind: UInt8 { case generic, add, sub, logic, shift, compare, multiply, divide, branch, load, store, end }
+    /// The class of op, by the operands it reads: a register and a
+    /// register, or (the `I` kinds) a register and the immediate (a load's
+    /// and a store's: their address). An op whose operands are of another
+    /// form (F's PC) is generic. (`end`: the step after the last op, which
+    /// ends an iteration's loop.)
+    enum Kind: UInt8 {
+        case generic, add, addI, sub, logic, logicI, shift, shiftI, compare, compareI, multiply, multiplyI, divide, branch,
+             load, store, end
+    }
     var kind: Kind = .generic
     var ra: UInt8 = 0, rb: UInt8 = 0
     /// The register written, or 32 (none: a branch, a store or a generic
@@ -130,9 +137,40 @@ struct TraceStep {
             aux = d.logicOp
             kind = .logic
         }
+        // the operands' forms: op0 a register; op1 a register or the
+        // immediate (mask 0)
+        let register0 = mask0 == ~0 && constant0 == 0, register1 = mask1 == ~0 && constant1 == 0, immediate1 = mask1 == 0
+        switch kind {
+        case .add, .logic, .shift, .compare, .multiply:
+            if !register0 || !(register1 || immediate1) {
+                kind = .generic
+            } else if immediate1 {
+                kind = kind == .add ? .addI : kind == .logic ? .logicI : kind == .shift ? .shiftI
+                     : kind == .compare ? .compareI : .multiplyI
+            }
+        case .sub, .divide: if !register0 || !register1 { kind = .generic }
+        case .load, .store: if !register0 || !immediate1 { kind = .generic }
+        case .branch: if flags & Self.checksCondition != 0 && (!register0 || !register1) { kind = .generic }
+        default: break
+        }
         // the step loop writes a value-making step's register without a
         // check: one that writes none is generic
         if rd == 32 && kind != .branch && kind != .store { kind = .generic }
+    }
+
+    /// The values of its registers `ra` and `rb` on the register file
+    /// `regs` (program order).
+    @inline(__always)
+    func a(_ regs: UnsafeMutablePointer<UInt32>) -> UInt32 { regs[Int(ra)] }
+    @inline(__always)
+    func b(_ regs: UnsafeMutablePointer<UInt32>) -> UInt32 { regs[Int(rb)] }
+
+    /// A shift of `op0` by `op1`'s low five bits (`aux`: 2 left, 1 right
+    /// arithmetic, 0 right).
+    @inline(__always)
+    static func shift(_ op0: UInt32, _ op1: UInt32, _ m: UInt8) -> UInt32 {
+        let n = op1 & 31
+        return m == 2 ? op0 << n : m == 1 ? UInt32(bitPattern: Int32(bitPattern: op0) >> Int32(n)) : op0 >> n
     }
 }
 
@@ -773,36 +811,45 @@ extension CycleCore {
         var leaves = false
         var p = steps
         run: while values == nil || p < stop {
-            let (a, b, op0, op1) = p.pointee.operands(regs)
             let value: UInt32
             switch p.pointee.kind {
             case .end: break run
-            case .add: value = op0 &+ op1
-            case .sub: value = op0 &- op1
-            case .logic: value = Self.xLogic(op0, op1, function: p.pointee.aux)
-            case .shift:
-                let n = op1 & 31, m = p.pointee.aux
-                value = m == 2 ? op0 << n : m == 1 ? UInt32(bitPattern: Int32(bitPattern: op0) >> Int32(n)) : op0 >> n
-            case .compare:
+            case .add: value = p.pointee.a(regs) &+ p.pointee.b(regs)
+            case .addI: value = p.pointee.a(regs) &+ p.pointee.constant1
+            case .sub: value = p.pointee.a(regs) &- p.pointee.b(regs)
+            case .logic: value = Self.xLogic(p.pointee.a(regs), p.pointee.b(regs), function: p.pointee.aux)
+            case .logicI: value = Self.xLogic(p.pointee.a(regs), p.pointee.constant1, function: p.pointee.aux)
+            case .shift: value = TraceStep.shift(p.pointee.a(regs), p.pointee.b(regs), p.pointee.aux)
+            case .shiftI: value = TraceStep.shift(p.pointee.a(regs), p.pointee.constant1, p.pointee.aux)
+            case .compare, .compareI:
+                let op0 = p.pointee.a(regs), op1 = p.pointee.kind == .compare ? p.pointee.b(regs) : p.pointee.constant1
                 let f = p.pointee.flags
                 // (`traceCondition`'s own first test, written out: the
                 // step loop compiles to about one host instruction a cycle
                 // less than with the call alone)
                 value = (f & TraceStep.subtracts != 0 ? TraceStep.compare(op0, op1, p.pointee.aux)
                                                       : Self.traceCondition(op0, op1, f, p.pointee.aux)) ? 1 : 0
-            case .multiply: value = op0 &* op1
+            case .multiply: value = p.pointee.a(regs) &* p.pointee.b(regs)
+            case .multiplyI: value = p.pointee.a(regs) &* p.pointee.constant1
             case .divide:
-                guard let v = Self.dividerResult(op0, op1, remainder: p.pointee.aux == 1) else { return (false, false, p - steps) }
+                guard let v = Self.dividerResult(p.pointee.a(regs), p.pointee.b(regs), remainder: p.pointee.aux == 1)
+                else { return (false, false, p - steps) }
                 value = v
                 s.mcResult = v
             case .branch:
                 let f = p.pointee.flags
-                if (f & TraceStep.checksCondition != 0
-                    && (f & TraceStep.subtracts != 0 ? TraceStep.compare(op0, op1, p.pointee.aux)
-                                                     : Self.traceCondition(op0, op1, f, p.pointee.aux)) != (f & TraceStep.condition != 0))
-                    || (f & TraceStep.checksTarget != 0 && a & ~3 != p.pointee.target) {
-                    // the branch runs; the trace is left after it (the last
-                    // op), or in the middle (taken back)
+                if f & TraceStep.checksCondition != 0 {
+                    let op0 = p.pointee.a(regs), op1 = p.pointee.b(regs)
+                    let met = f & TraceStep.subtracts != 0 ? TraceStep.compare(op0, op1, p.pointee.aux)
+                                                           : Self.traceCondition(op0, op1, f, p.pointee.aux)
+                    if met != (f & TraceStep.condition != 0) {
+                        // the branch runs; the trace is left after it (the
+                        // last op), or in the middle (taken back)
+                        guard (p + 1).pointee.kind == .end else { return (false, false, p - steps) }
+                        leaves = true
+                    }
+                }
+                if f & TraceStep.checksTarget != 0 && p.pointee.a(regs) & ~3 != p.pointee.target {
                     guard (p + 1).pointee.kind == .end else { return (false, false, p - steps) }
                     leaves = true
                 }
@@ -811,12 +858,14 @@ extension CycleCore {
             case .load:
                 // RAM only, outside the data-error window; with caches a
                 // hit, without them a beat that reads the RAM's word
-                guard let v = traceLoad(op0 &+ op1, size: p.pointee.aux, signExtend: p.pointee.flags & TraceStep.signExtend != 0,
+                guard let v = traceLoad(p.pointee.a(regs) &+ p.pointee.constant1, size: p.pointee.aux,
+                                        signExtend: p.pointee.flags & TraceStep.signExtend != 0,
                                         pc: p.pointee.pc, &s, caches: caches) else { return (false, false, p - steps) }
                 value = v
             case .store:
-                guard traceStore(op0 &+ op1, operand: b, size: p.pointee.aux, beatCycle: Int(p.pointee.beatCycle), pc: p.pointee.pc,
-                                 t, x, &s, caches: caches) else { return (false, false, p - steps) }
+                guard traceStore(p.pointee.a(regs) &+ p.pointee.constant1, operand: p.pointee.b(regs), size: p.pointee.aux,
+                                 beatCycle: Int(p.pointee.beatCycle), pc: p.pointee.pc, t, x, &s, caches: caches)
+                else { return (false, false, p - steps) }
                 p += 1
                 continue
             case .generic:
