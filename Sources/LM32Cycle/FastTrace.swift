@@ -56,10 +56,11 @@ struct TraceStep {
     var aux: UInt8 = 0
     /// `adderOp`, `adderOpXN`, a branch's recorded condition, a branch
     /// whose condition is checked, a branch whose target is, a load that
-    /// sign-extends.
+    /// sign-extends, the iteration's last load or store (the one whose
+    /// bus registers the iteration leaves: the others' need not be kept).
     var flags: UInt8 = 0
     static let adderOp: UInt8 = 1, adderOpXN: UInt8 = 2, condition: UInt8 = 4, checksCondition: UInt8 = 8,
-               checksTarget: UInt8 = 16, signExtend: UInt8 = 32, subtracts: UInt8 = 64
+               checksTarget: UInt8 = 16, signExtend: UInt8 = 32, subtracts: UInt8 = 64, lastAccess: UInt8 = 128
     var mask0: UInt32 = 0, constant0: UInt32 = 0, mask1: UInt32 = 0, constant1: UInt32 = 0
     /// A branch through a register: the recorded target.
     var target: UInt32 = 0
@@ -242,6 +243,7 @@ final class FastTrace {
         steps = .allocate(capacity: ops.count + 1)
         steps.initialize(from: ops.map { TraceStep($0, caches: caches) }, count: ops.count)
         (steps + ops.count).initialize(to: TraceStep(end: ()))
+        if let i = ops.lastIndex(where: { $0.dec.c.load || $0.dec.c.store }) { steps[i].flags |= TraceStep.lastAccess }
     }
 
     deinit {
@@ -590,8 +592,11 @@ final class FastTraceScratch {
         regs.deallocate(); values.deallocate(); undo.deallocate()
     }
 
-    /// Room for a trace of `n` ops.
+    /// Room for a trace of `n` ops: its values, and the journal's entries
+    /// (`dropJournal` leaves fewer than 512 before the oldest start kept,
+    /// then come the stores of three iterations at most).
     func reserve(_ n: Int) {
+        while undoCapacity < 512 + 3 * n { grow() }
         guard n > valueCapacity else { return }
         values.deallocate()
         valueCapacity = n
@@ -600,7 +605,7 @@ final class FastTraceScratch {
 
     @inline(__always)
     func journal(_ u: TraceUndo) {
-        if undoCount == undoCapacity { grow() }
+        assert(undoCount < undoCapacity, "a run's journal is reserved for its traces")
         undo[undoCount] = u
         undoCount &+= 1
     }
@@ -860,11 +865,13 @@ extension CycleCore {
                 // hit, without them a beat that reads the RAM's word
                 guard let v = traceLoad(p.pointee.a(regs) &+ p.pointee.constant1, size: p.pointee.aux,
                                         signExtend: p.pointee.flags & TraceStep.signExtend != 0,
-                                        pc: p.pointee.pc, &s, caches: caches) else { return (false, false, p - steps) }
+                                        pc: p.pointee.pc, keeps: p.pointee.flags & TraceStep.lastAccess != 0, &s,
+                                        caches: caches) else { return (false, false, p - steps) }
                 value = v
             case .store:
                 guard traceStore(p.pointee.a(regs) &+ p.pointee.constant1, operand: p.pointee.b(regs), size: p.pointee.aux,
-                                 beatCycle: Int(p.pointee.beatCycle), pc: p.pointee.pc, t, x, &s, caches: caches)
+                                 beatCycle: Int(p.pointee.beatCycle), pc: p.pointee.pc,
+                                 keeps: p.pointee.flags & TraceStep.lastAccess != 0, t, x, &s, caches: caches)
                 else { return (false, false, p - steps) }
                 p += 1
                 continue
@@ -895,10 +902,11 @@ extension CycleCore {
     /// A load at `sum` (RAM only, outside the data-error window; with
     /// caches a hit, without them a beat reading the RAM, which holds the
     /// iteration's earlier stores): the loaded value, or nil (the
-    /// iteration fails).
+    /// iteration fails). `keeps`: the bus registers it leaves are kept
+    /// (the iteration's last load or store).
     @inline(__always)
-    private mutating func traceLoad(_ sum: UInt32, size: UInt8, signExtend: Bool, pc: UInt32, _ s: inout TraceIterationState,
-                                    caches: Bool) -> UInt32? {
+    private mutating func traceLoad(_ sum: UInt32, size: UInt8, signExtend: Bool, pc: UInt32, keeps: Bool,
+                                    _ s: inout TraceIterationState, caches: Bool) -> UInt32? {
         guard sum >> 16 == 0 && !bus.dataError(at: sum) else { return nil }
         let word: UInt32
         if caches {
@@ -906,10 +914,12 @@ extension CycleCore {
             word = dcData[Int((sum >> 2) & 0x3FF)]
         } else {
             word = bus.instructionWord(at: sum)
-            s.adr = sum; s.sel = Self.storeLanes(operand: 0, address: sum, size: size).byteEnable; s.cti = 7
-            s.wbData = word
+            if keeps {
+                s.adr = sum; s.sel = Self.storeLanes(operand: 0, address: sum, size: size).byteEnable; s.cti = 7
+                s.wbData = word
+            }
         }
-        s.memopPc = pc
+        if keeps { s.memopPc = pc }
         return size == 2 ? word : Self.loadedValue(data: word, address: sum, size: size, signExtend: signExtend)
     }
 
@@ -917,10 +927,11 @@ extension CycleCore {
     /// caches not over the code of the run's traces): the data cache's word
     /// when it hits and the beat, in its cycle, both journalled (the
     /// journal takes them back if the iteration fails); false: the
-    /// iteration fails.
+    /// iteration fails. `keeps` as `traceLoad`'s.
     @inline(__always)
-    private mutating func traceStore(_ sum: UInt32, operand: UInt32, size: UInt8, beatCycle: Int, pc: UInt32, _ t: TraceBody,
-                                     _ x: FastTraceScratch, _ s: inout TraceIterationState, caches: Bool) -> Bool {
+    private mutating func traceStore(_ sum: UInt32, operand: UInt32, size: UInt8, beatCycle: Int, pc: UInt32, keeps: Bool,
+                                     _ t: TraceBody, _ x: FastTraceScratch, _ s: inout TraceIterationState,
+                                     caches: Bool) -> Bool {
         guard sum >> 16 == 0 && !bus.dataError(at: sum) else { return false }
         if !caches && sum >= t.codeLow && sum <= t.codeHigh &+ 3 { return false }
         let (data, lanes) = size == 2 ? (operand, UInt8(15)) : Self.storeLanes(operand: operand, address: sum, size: size)
@@ -933,11 +944,13 @@ extension CycleCore {
             s.cacheWrites &+= 1
         }
         // the word the beat read is the bus's read data
-        let old = bus.dataWrite(cycle: cycle &+ UInt64(beatCycle), address: sum, data: data, sel: lanes, mask: m)
+        let old = bus.dataWrite(cycle: cycle &+ UInt64(truncatingIfNeeded: beatCycle), address: sum, data: data, sel: lanes, mask: m)
         u.oldRAM = old
         x.journal(u)
-        s.adr = sum; s.datO = data; s.sel = lanes; s.cti = caches && sum & 0x8 == 0 ? 2 : 7; s.wbData = old
-        s.memopPc = pc
+        if keeps {
+            s.adr = sum; s.datO = data; s.sel = lanes; s.cti = caches && sum & 0x8 == 0 ? 2 : 7; s.wbData = old
+            s.memopPc = pc
+        }
         return true
     }
 
@@ -990,12 +1003,13 @@ extension CycleCore {
         if d.c.load || d.c.store {
             v.xResult = sum; v.mResult = sum
             if d.c.load {
-                guard let w = traceLoad(sum, size: d.size, signExtend: d.signExtend, pc: op.pointee.pc, &s, caches: caches)
+                guard let w = traceLoad(sum, size: d.size, signExtend: d.signExtend, pc: op.pointee.pc, keeps: true, &s,
+                                        caches: caches)
                 else { return (false, false) }
                 value = w
             } else {
-                guard traceStore(sum, operand: b, size: d.size, beatCycle: op.pointee.beatCycle, pc: op.pointee.pc, t, x, &s,
-                                 caches: caches) else { return (false, false) }
+                guard traceStore(sum, operand: b, size: d.size, beatCycle: op.pointee.beatCycle, pc: op.pointee.pc, keeps: true,
+                                 t, x, &s, caches: caches) else { return (false, false) }
                 value = 0
             }
         } else {
