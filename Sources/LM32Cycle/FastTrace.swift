@@ -777,15 +777,17 @@ extension CycleCore {
         var done = 0
         let length = UInt64(t.length)
         var s = iterationState()
-        defer { setIterationState(s) }
-        while k <= lastStart {
-            x.dropJournal(before: &before.pointee, &last.pointee)
-            saveIterationStart(&start.pointee, x, s)
+        // (locals, written back once: the loop keeps them in registers)
+        var kk = k, b = before, l = last, st = start
+        defer { setIterationState(s); k = kk; before = b; last = l; start = st }
+        while kk <= lastStart {
+            x.dropJournal(before: &b.pointee, &l.pointee)
+            saveIterationStart(&st.pointee, x, s)
             let (complete, leaves, at) = iteration(t, nil, x, &s, caches: caches)
             guard complete else { return (done, true, at, false) }
-            k &+= length
-            done += 1
-            (before, last, start) = (last, start, before)
+            kk &+= length
+            done &+= 1
+            (b, l, st) = (l, st, b)
             if leaves { return (done, false, 0, true) }
         }
         return (done, false, 0, false)
