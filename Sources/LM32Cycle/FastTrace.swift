@@ -39,12 +39,19 @@ struct TraceStep {
     /// The class of op, by the operands it reads: a register and a
     /// register, or (the `I` kinds) a register and the immediate (a load's
     /// and a store's: their address). An op whose operands are of another
-    /// form (F's PC) is generic. (`end`: the step after the last op, which
-    /// ends an iteration's loop.)
+    /// form (F's PC) is generic. Branches that check equality or
+    /// inequality alone have kinds of their own. (`end`: the step after the
+    /// last op, which ends an iteration's loop.) The step loop has one case
+    /// a class, 16 at most: LLVM copies the dispatch into each case only
+    /// for a jump table of 16 targets or fewer (`tail-dup-succ-size`), and
+    /// the shared dispatch costs about a host instruction a cycle more.
     enum Kind: UInt8 {
         case generic, add, addI, sub, logic, logicI, shift, shiftI, compare, compareI, multiply, multiplyI, divide, branch,
-             load, store, end
+             branchEqual, branchNotEqual, load, store, end
     }
+
+    /// A branch of any of its kinds.
+    var isBranch: Bool { kind == .branch || kind == .branchEqual || kind == .branchNotEqual }
     var kind: Kind = .generic
     var ra: UInt8 = 0, rb: UInt8 = 0
     /// The register written, or 32 (none: a branch, a store or a generic
@@ -151,12 +158,18 @@ struct TraceStep {
             }
         case .sub, .divide: if !register0 || !register1 { kind = .generic }
         case .load, .store: if !register0 || !immediate1 { kind = .generic }
-        case .branch: if flags & Self.checksCondition != 0 && (!register0 || !register1) { kind = .generic }
+        case .branch:
+            if flags & Self.checksCondition != 0 && (!register0 || !register1) {
+                kind = .generic
+            } else if flags & (Self.checksCondition | Self.checksTarget | Self.subtracts) == Self.checksCondition | Self.subtracts
+                        && (aux == 1 || aux == 7) {
+                kind = aux == 1 ? .branchEqual : .branchNotEqual
+            }
         default: break
         }
         // the step loop writes a value-making step's register without a
         // check: one that writes none is generic
-        if rd == 32 && kind != .branch && kind != .store { kind = .generic }
+        if rd == 32 && !isBranch && kind != .store { kind = .generic }
     }
 
     /// The values of its registers `ra` and `rb` on the register file
@@ -836,8 +849,8 @@ extension CycleCore {
                 // less than with the call alone)
                 value = (f & TraceStep.subtracts != 0 ? TraceStep.compare(op0, op1, p.pointee.aux)
                                                       : Self.traceCondition(op0, op1, f, p.pointee.aux)) ? 1 : 0
-            case .multiply: value = p.pointee.a(regs) &* p.pointee.b(regs)
-            case .multiplyI: value = p.pointee.a(regs) &* p.pointee.constant1
+            case .multiply, .multiplyI:
+                value = p.pointee.a(regs) &* (p.pointee.kind == .multiply ? p.pointee.b(regs) : p.pointee.constant1)
             case .divide:
                 guard let v = Self.dividerResult(p.pointee.a(regs), p.pointee.b(regs), remainder: p.pointee.aux == 1)
                 else { return (false, false, p - steps) }
@@ -862,6 +875,15 @@ extension CycleCore {
                 }
                 p += 1
                 continue
+            case .branchEqual, .branchNotEqual:
+                // (`compare`'s conditions 1 and 7)
+                let equal = p.pointee.a(regs) == p.pointee.b(regs)
+                if (equal == (p.pointee.kind == .branchEqual)) != (p.pointee.flags & TraceStep.condition != 0) {
+                    guard (p + 1).pointee.kind == .end else { return (false, false, p - steps) }
+                    leaves = true
+                }
+                p += 1
+                continue
             case .load:
                 // RAM only, outside the data-error window; with caches a
                 // hit, without them a beat that reads the RAM's word
@@ -871,8 +893,8 @@ extension CycleCore {
                                         caches: caches) else { return (false, false, p - steps) }
                 value = v
             case .store:
-                guard traceStore(p.pointee.a(regs) &+ p.pointee.constant1, operand: p.pointee.b(regs), size: p.pointee.aux,
-                                 beatCycle: Int(p.pointee.beatCycle), pc: p.pointee.pc,
+                guard traceStore(p.pointee.a(regs) &+ p.pointee.constant1, operand: p.pointee.b(regs),
+                                 size: p.pointee.aux, beatCycle: Int(p.pointee.beatCycle), pc: p.pointee.pc,
                                  keeps: p.pointee.flags & TraceStep.lastAccess != 0, t, x, &s, caches: caches)
                 else { return (false, false, p - steps) }
                 p += 1
@@ -1128,7 +1150,7 @@ extension CycleCore {
             // them (they ran the same ops before it); a branch that went
             // another way tries first those that take its way there
             let failed = body.steps + ran.at
-            let way = failed.pointee.kind == .branch ? branchWay(failed) : nil
+            let way = failed.pointee.isBranch ? branchWay(failed) : nil
             restoreIterationStart(start.pointee, x)
             if failed.pointee.kind == .load || failed.pointee.kind == .store || failed.pointee.kind == .divide { break }
             var complete = false, leaves = false
@@ -1195,7 +1217,7 @@ extension CycleCore {
     /// A trace's step `p` is the branch at `pc` and expects `way`.
     private static func takes(_ p: UnsafePointer<TraceStep>, _ way: (condition: Bool, target: UInt32), pc: UInt32) -> Bool {
         let f = p.pointee.flags
-        return p.pointee.kind == .branch && p.pointee.pc == pc
+        return p.pointee.isBranch && p.pointee.pc == pc
             && (f & TraceStep.checksCondition == 0 || (f & TraceStep.condition != 0) == way.condition)
             && (f & TraceStep.checksTarget == 0 || p.pointee.target == way.target)
     }
