@@ -575,10 +575,11 @@ struct TraceOpValues {
 /// The data bus master's registers and the counts an iteration changes
 /// as it runs.
 struct TraceIterationState {
-    var adr: UInt32, datO: UInt32, sel: UInt8, cti: UInt8, wbData: UInt32, memopPc: UInt32
+    var adr: UInt32 = 0, datO: UInt32 = 0, sel: UInt8 = 0, cti: UInt8 = 0, wbData: UInt32 = 0, memopPc: UInt32 = 0
     /// The divider's result (the last divide's quotient or remainder).
-    var mcResult: UInt32
-    var cacheWrites: UInt64 = 0
+    var mcResult: UInt32 = 0
+    /// The machine's counters.
+    var cycle: UInt64 = 0, cc: UInt32 = 0, retiredCount: UInt64 = 0, arrayWrites: UInt64 = 0
 }
 
 /// The trace runs' scratch storage (one per machine, in its table).
@@ -660,9 +661,7 @@ struct TraceUndo {
 struct TraceIterationStart {
     /// Its register file (in the scratch storage's).
     var regs: UnsafeMutablePointer<UInt32>
-    var cycle: UInt64 = 0, cc: UInt32 = 0, retiredCount: UInt64 = 0, arrayWrites: UInt64 = 0
-    var dAdr: UInt32 = 0, dDatO: UInt32 = 0, dSel: UInt8 = 0, dCti: UInt8 = 0, wbDataM: UInt32 = 0, memopPcW: UInt32 = 0
-    var mcResultX: UInt32 = 0
+    var state = TraceIterationState()
     /// The journal's length.
     var undo = 0
 }
@@ -686,22 +685,18 @@ extension CycleCore {
     }
 
     /// Saves the start of an iteration in `s` (`state`: the data bus
-    /// master's registers as the run keeps them).
+    /// master's registers and the counters as the run keeps them).
     @inline(__always)
     private func saveIterationStart(_ s: inout TraceIterationStart, _ x: FastTraceScratch, _ state: TraceIterationState) {
         s.regs.update(from: regs, count: 32)
-        s.cycle = cycle; s.cc = cc; s.retiredCount = retiredCount; s.arrayWrites = arrayWrites
-        s.dAdr = state.adr; s.dDatO = state.datO; s.dSel = state.sel; s.dCti = state.cti; s.wbDataM = state.wbData
-        s.memopPcW = state.memopPc; s.mcResultX = state.mcResult
+        s.state = state
         s.undo = x.undoCount
     }
 
     /// Takes the machine back to an iteration's start `s`.
     private mutating func restoreIterationStart(_ s: TraceIterationStart, _ x: FastTraceScratch) {
         regs.update(from: s.regs, count: 32)
-        cycle = s.cycle; cc = s.cc; retiredCount = s.retiredCount; arrayWrites = s.arrayWrites
-        dAdr = s.dAdr; dDatO = s.dDatO; dSel = s.dSel; dCti = s.dCti; wbDataM = s.wbDataM; memopPcW = s.memopPcW
-        mcResultX = s.mcResultX
+        setIterationState(s.state)
         while x.undoCount > s.undo {
             x.undoCount -= 1
             let u = x.undo[x.undoCount]
@@ -710,25 +705,28 @@ extension CycleCore {
         }
     }
 
-    /// The data bus master's registers and the divider's result, as a run
-    /// keeps them while its iterations run.
+    /// The data bus master's registers, the divider's result and the
+    /// counters, as a run keeps them while its iterations run (the
+    /// machine's are written back when it stops).
     @inline(__always)
     private func iterationState() -> TraceIterationState {
-        TraceIterationState(adr: dAdr, datO: dDatO, sel: dSel, cti: dCti, wbData: wbDataM, memopPc: memopPcW, mcResult: mcResultX)
+        TraceIterationState(adr: dAdr, datO: dDatO, sel: dSel, cti: dCti, wbData: wbDataM, memopPc: memopPcW, mcResult: mcResultX,
+                            cycle: cycle, cc: cc, retiredCount: retiredCount, arrayWrites: arrayWrites)
     }
 
     @inline(__always)
     private mutating func setIterationState(_ s: TraceIterationState) {
         dAdr = s.adr; dDatO = s.datO; dSel = s.sel; dCti = s.cti; wbDataM = s.wbData; memopPcW = s.memopPc
         mcResultX = s.mcResult
+        cycle = s.cycle; cc = s.cc; retiredCount = s.retiredCount; arrayWrites = s.arrayWrites
     }
 
     /// One iteration of `t` on the machine, in program order: returns
     /// whether it ran to its end, whether it leaves the trace after it
     /// (its last branch went another way), and the op it failed at. An
     /// iteration that does not run to its end has changed the register
-    /// file, the data cache and the RAM (the caller takes them back from
-    /// the journal), not the counters.
+    /// file, the data cache, the RAM and the array write count (the caller
+    /// takes them back: its start and the journal).
     private mutating func runIteration(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool) -> (complete: Bool, leaves: Bool, at: Int) {
         caches ? runIterationCaches(t, x) : runIterationNoCache(t, x)
     }
@@ -827,7 +825,6 @@ extension CycleCore {
         // with values, the fast loop stops before the last two ops
         let kept = max(0, count - 2)
         let stop = steps + kept
-        s.cacheWrites = 0
         var leaves = false
         var p = steps
         run: while values == nil || p < stop {
@@ -918,8 +915,8 @@ extension CycleCore {
             }
         }
         let l = UInt64(t.length)
-        cycle &+= l; cc &+= UInt32(truncatingIfNeeded: l)
-        retiredCount &+= t.retirements; arrayWrites &+= t.registerWrites &+ s.cacheWrites
+        s.cycle &+= l; s.cc &+= UInt32(truncatingIfNeeded: l)
+        s.retiredCount &+= t.retirements; s.arrayWrites &+= t.registerWrites
         return (true, leaves, count)
     }
 
@@ -965,10 +962,10 @@ extension CycleCore {
             let index = Int((sum >> 2) & 0x3FF)
             u.cacheIndex = Int32(index); u.oldCache = dcData[index]
             dcData[index] = (data & m) | (u.oldCache & ~m)
-            s.cacheWrites &+= 1
+            s.arrayWrites &+= 1
         }
         // the word the beat read is the bus's read data
-        let old = bus.dataWrite(cycle: cycle &+ UInt64(truncatingIfNeeded: beatCycle), address: sum, data: data, sel: lanes, mask: m)
+        let old = bus.dataWrite(cycle: s.cycle &+ UInt64(truncatingIfNeeded: beatCycle), address: sum, data: data, sel: lanes, mask: m)
         u.oldRAM = old
         x.journal(u)
         if keeps {
@@ -1037,7 +1034,7 @@ extension CycleCore {
                 value = 0
             }
         } else {
-            let csr = d.csr == 5 && cycleCounterOn ? cc &+ UInt32(truncatingIfNeeded: op.pointee.cycle) : csrReadData(d.csr)
+            let csr = d.csr == 5 && cycleCounterOn ? s.cc &+ UInt32(truncatingIfNeeded: op.pointee.cycle) : csrReadData(d.csr)
             if d.c.xSelMC {
                 guard let q = Self.dividerResult(op0, op1, remainder: d.c.modulus) else { return (false, false) }
                 s.mcResult = q
