@@ -63,11 +63,11 @@ struct TraceStep {
     var aux: UInt8 = 0
     /// `adderOp`, `adderOpXN`, a branch's recorded condition, a branch
     /// whose condition is checked, a branch whose target is, a load that
-    /// sign-extends, the iteration's last load or store (the one whose
-    /// bus registers the iteration leaves: the others' need not be kept).
+    /// sign-extends, a load or store whose bus registers are kept
+    /// (`keepsBus`, below).
     var flags: UInt8 = 0
     static let adderOp: UInt8 = 1, adderOpXN: UInt8 = 2, condition: UInt8 = 4, checksCondition: UInt8 = 8,
-               checksTarget: UInt8 = 16, signExtend: UInt8 = 32, subtracts: UInt8 = 64, lastAccess: UInt8 = 128
+               checksTarget: UInt8 = 16, signExtend: UInt8 = 32, subtracts: UInt8 = 64, keepsBus: UInt8 = 128
     var mask0: UInt32 = 0, constant0: UInt32 = 0, mask1: UInt32 = 0, constant1: UInt32 = 0
     /// A branch through a register: the recorded target.
     var target: UInt32 = 0
@@ -256,7 +256,20 @@ final class FastTrace {
         steps = .allocate(capacity: ops.count + 1)
         steps.initialize(from: ops.map { TraceStep($0, caches: caches) }, count: ops.count)
         (steps + ops.count).initialize(to: TraceStep(end: ()))
-        if let i = ops.lastIndex(where: { $0.dec.c.load || $0.dec.c.store }) { steps[i].flags |= TraceStep.lastAccess }
+        // The accesses whose bus registers the iteration may leave: a
+        // store writes them all (address, data, select, CTI, read data,
+        // PC), a load some of them (with caches the PC alone, without them
+        // all but the data), so a store's are all overwritten by a later
+        // store's and a load's by any later access's; the others' need
+        // not be written.
+        var laterStore = false, laterAccess = false
+        for i in ops.indices.reversed() {
+            let c = ops[i].dec.c
+            guard c.load || c.store else { continue }
+            if c.store ? !laterStore : !laterAccess { steps[i].flags |= TraceStep.keepsBus }
+            laterAccess = true
+            if c.store { laterStore = true }
+        }
     }
 
     deinit {
@@ -725,8 +738,9 @@ extension CycleCore {
     /// whether it ran to its end, whether it leaves the trace after it
     /// (its last branch went another way), and the op it failed at. An
     /// iteration that does not run to its end has changed the register
-    /// file, the data cache, the RAM and the array write count (the caller
-    /// takes them back: its start and the journal).
+    /// file, the data cache, the RAM and the run's state (`iterationState`:
+    /// bus registers, divider result, array write count); the caller takes
+    /// them back from its start and the journal.
     private mutating func runIteration(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool) -> (complete: Bool, leaves: Bool, at: Int) {
         caches ? runIterationCaches(t, x) : runIterationNoCache(t, x)
     }
@@ -816,8 +830,9 @@ extension CycleCore {
 
     /// The ops run by their step's class, to the step that ends the
     /// iteration; with `values`, the last two as `runOp` runs them,
-    /// keeping their values. `s`: the data bus master's registers, which
-    /// the caller keeps.
+    /// keeping their values. `s`: the run's state (the data bus master's
+    /// registers, the divider's result, the counters), which the caller
+    /// keeps.
     @inline(__always)
     private mutating func iteration(_ t: TraceBody, _ values: UnsafeMutablePointer<TraceOpValues>?, _ x: FastTraceScratch,
                                     _ s: inout TraceIterationState, caches: Bool) -> (complete: Bool, leaves: Bool, at: Int) {
@@ -886,13 +901,13 @@ extension CycleCore {
                 // hit, without them a beat that reads the RAM's word
                 guard let v = traceLoad(p.pointee.a(regs) &+ p.pointee.constant1, size: p.pointee.aux,
                                         signExtend: p.pointee.flags & TraceStep.signExtend != 0,
-                                        pc: p.pointee.pc, keeps: p.pointee.flags & TraceStep.lastAccess != 0, &s,
+                                        pc: p.pointee.pc, keeps: p.pointee.flags & TraceStep.keepsBus != 0, &s,
                                         caches: caches) else { return (false, false, p - steps) }
                 value = v
             case .store:
                 guard traceStore(p.pointee.a(regs) &+ p.pointee.constant1, operand: p.pointee.b(regs),
                                  size: p.pointee.aux, beatCycle: Int(p.pointee.beatCycle), pc: p.pointee.pc,
-                                 keeps: p.pointee.flags & TraceStep.lastAccess != 0, t, x, &s, caches: caches)
+                                 keeps: p.pointee.flags & TraceStep.keepsBus != 0, t, x, &s, caches: caches)
                 else { return (false, false, p - steps) }
                 p += 1
                 continue
@@ -924,7 +939,7 @@ extension CycleCore {
     /// caches a hit, without them a beat reading the RAM, which holds the
     /// iteration's earlier stores): the loaded value, or nil (the
     /// iteration fails). `keeps`: the bus registers it leaves are kept
-    /// (the iteration's last load or store).
+    /// (no later access of the iteration overwrites them all).
     @inline(__always)
     private mutating func traceLoad(_ sum: UInt32, size: UInt8, signExtend: Bool, pc: UInt32, keeps: Bool,
                                     _ s: inout TraceIterationState, caches: Bool) -> UInt32? {
