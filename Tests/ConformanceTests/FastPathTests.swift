@@ -105,6 +105,20 @@ import SoCSimTestSupport
         #expect(all.traceIterations * 1_000 > all.cycles, "random loops, \(config.name): iterations run as traces")
     }
 
+    /// A loop-heavy program (`socsim step-check --fast-path --loops`, seed
+    /// 9275) whose loop stores and then loads: a load writes only some of
+    /// the data bus master's registers, so a run must keep the store's
+    /// (`TraceStep.keepsBus`); with only the iteration's last access
+    /// keeping them, the state after a hand-over differed (dDatO, wbDataM).
+    @Test func storeThenLoadKeepsTheStoresBusRegisters() throws {
+        let p = RandomProgram.generate(seed: 9275, loops: true)
+        let img = try Linker.link([try Assembler.assemble(source: p.source, fileName: "loops-9275.S")], layout: .unitTests)
+        let o = FastPathCheck.bench(p.stimulus(memory: img.segments.map { ($0.address, $0.bytes) }, maxCycles: 20_000),
+                                    config: .testbenchCache, seed: 9275, maxChunk: 20_000)
+        if let d = o.difference { Issue.record("\(d)") }
+        #expect(o.traceIterations > 0, "iterations ran as traces")
+    }
+
     /// The speed benchmark's workloads (bench/fastpath/run.sh): `bench/loop.S`
     /// and `bench/fastpath/compiled.S` (calls, 4 KiB of loads and stores
     /// that miss and refill the data cache, divides, a jump table), with
