@@ -619,11 +619,15 @@ final class FastTraceScratch {
         regs.deallocate(); values.deallocate(); undo.deallocate()
     }
 
+    /// The journal's entries before the oldest start kept from which
+    /// `dropJournal` trims them.
+    static let journalTrim = 512
+
     /// Room for a trace of `n` ops: its values, and the journal's entries
-    /// (`dropJournal` leaves fewer than 512 before the oldest start kept,
-    /// then come the stores of three iterations at most).
+    /// (`dropJournal` leaves fewer than `journalTrim` before the oldest
+    /// start kept, then come the stores of three iterations at most).
     func reserve(_ n: Int) {
-        while undoCapacity < 512 + 3 * n { grow() }
+        while undoCapacity < Self.journalTrim + 3 * n { grow() }
         guard n > valueCapacity else { return }
         values.deallocate()
         valueCapacity = n
@@ -651,7 +655,7 @@ final class FastTraceScratch {
     /// them), so that it stays short over a long run.
     @inline(__always)
     func dropJournal(before oldest: inout TraceIterationStart, _ later: inout TraceIterationStart) {
-        if oldest.undo >= 512 { moveJournal(before: &oldest, &later) }
+        if oldest.undo >= Self.journalTrim { moveJournal(before: &oldest, &later) }
     }
 
     @inline(never)
@@ -765,8 +769,9 @@ extension CycleCore {
     /// their end and stay on it and `k` stays at most `lastStart`, each
     /// start saved in `start` and the three starts rotated (`before`,
     /// `last`: the two last iterations'): how many ran, whether the next
-    /// failed (its start in `start`; it changed the register file and
-    /// the memories, which the journal takes back) and the op it failed
+    /// failed (its start in `start`; it changed the register file, the
+    /// memories and the run's state, which that start and the journal take
+    /// back) and the op it failed
     /// at, and whether the last leaves the trace. (One copy a profile.)
     private mutating func runIterations(_ t: TraceBody, _ x: FastTraceScratch, caches: Bool, k: inout UInt64, lastStart: UInt64,
                                         _ before: inout UnsafeMutablePointer<TraceIterationStart>,
